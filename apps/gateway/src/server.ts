@@ -1,0 +1,58 @@
+import type { Express } from 'express';
+import { InferRequest } from '@meridian/contracts';
+import { DaprClient, bootEnv, parseOrThrow, runService, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { SigningKey } from './domain/signing-key.ts';
+import { gatewayEnv } from './env.ts';
+import { requireRole } from './routes/auth.ts';
+import { forwardTo } from './routes/forward.ts';
+
+export interface GatewayDeps {
+  env: DaprEnv & { UPSTREAM_APPS: string[]; MAX_BODY: string };
+  dapr: DaprClient;
+  key: SigningKey;
+}
+
+async function upstreamReady(dapr: DaprClient, appId: string): Promise<boolean> {
+  try {
+    const res = await dapr.invoke({ appId, method: 'readyz', signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+export function createApp(deps: GatewayDeps): ServiceDefinition {
+  const { dapr, key } = deps;
+  const predict = requireRole({ key, roles: ['predict', 'admin'] });
+  return {
+    name: 'gateway',
+    env: deps.env,
+    dapr,
+    bodyLimit: deps.env.MAX_BODY,
+    async ready() {
+      if (!key.current) return false;
+      const states = await Promise.all(deps.env.UPSTREAM_APPS.map((id) => upstreamReady(dapr, id)));
+      return states.every(Boolean);
+    },
+    routes(app: Express) {
+      const inference = forwardTo({ dapr, appId: 'inference' });
+      const validatedInference = forwardTo({
+        dapr,
+        appId: 'inference',
+        validate: (req) => void parseOrThrow(InferRequest, req.body, 'inference request'),
+      });
+      app.post(/^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/infer$/, predict, validatedInference);
+      app.all(/^\/v2(\/.*)?$/, predict, inference);
+      app.get(/^\/v1\/monitor\/.+$/, predict, forwardTo({ dapr, appId: 'monitor' }));
+    },
+  };
+}
+
+export async function start(env = bootEnv(gatewayEnv)): Promise<RunningService> {
+  const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
+  const key = new SigningKey({ dapr, store: env.SECRET_STORE });
+  const running = await runService(() => createApp({ env, dapr, key }), { name: 'gateway', env });
+  void key.load();
+  return running;
+}

@@ -1,0 +1,15 @@
+import { join } from 'node:path';
+import { listModelVersions, trainSensorAnomalyBaseline, writeModelVersion } from '@meridian/ml';
+
+/**
+ * Seeds the model repository with the skeleton's sensor-anomaly model when
+ * it holds none: a logistic regression fit on the Suthaharan sensor data
+ * (a fraction of a second), exported to ONNX.
+ */
+export async function ensureDevModels(dataDir: string): Promise<string> {
+  const repository = join(dataDir, 'models');
+  if ((await listModelVersions({ repository, name: 'sensor-anomaly' })).length > 0) return repository;
+  const trained = trainSensorAnomalyBaseline();
+  await writeModelVersion({ repository, name: 'sensor-anomaly', version: '1', artifact: trained.onnx, metadata: { ...trained.metadata, version: '1' } });
+  return repository;
+}

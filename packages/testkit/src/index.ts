@@ -1,0 +1,14 @@
+export { allocatePorts, isPortFree } from './ports.ts';
+export { ManagedProcess, type ProcessOptions } from './managed-process.ts';
+export { waitFor, httpOk } from './wait.ts';
+export { repoRoot, repoPath } from './paths.ts';
+export { daprBinDir } from './dapr-bin.ts';
+export { startControlPlane, type ControlPlane, type ControlPlaneInfo } from './control-plane.ts';
+export { startSidecar, sidecarPorts, SIDECAR_PORT_COUNT, type SidecarPorts } from './sidecar.ts';
+export { loadApps, AppSpec } from './apps.ts';
+export { resolveStack, resourcePaths, usesEmbeddedBroker, PROFILES, KINDS, type Stack, type Kind } from './stack.ts';
+export { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
+export { ensureDevSecrets } from './dev-secrets.ts';
+export { ensureDevModels } from './dev-models.ts';
+export { startPlatform, type Platform, type RunningApp, type PlatformOptions } from './platform.ts';
+export { generatedFiles } from './generate.ts';

@@ -1,0 +1,152 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadApps, type AppSpec } from './apps.ts';
+import type { ControlPlaneInfo } from './control-plane.ts';
+import { ensureDevModels } from './dev-models.ts';
+import { ensureDevSecrets } from './dev-secrets.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
+import { ManagedProcess } from './managed-process.ts';
+import { repoPath, repoRoot } from './paths.ts';
+import { allocatePorts } from './ports.ts';
+import { SIDECAR_PORT_COUNT, sidecarPorts, startSidecar, type SidecarPorts } from './sidecar.ts';
+import { resourcePaths, usesEmbeddedBroker, type Stack } from './stack.ts';
+import { httpOk, waitFor } from './wait.ts';
+
+export interface RunningApp {
+  spec: AppSpec;
+  appPort: number;
+  sidecarPorts: SidecarPorts;
+  app: ManagedProcess;
+  sidecar: ManagedProcess;
+  appUrl: string;
+  daprUrl: string;
+}
+
+export interface Platform {
+  gatewayUrl: string;
+  dataDir: string;
+  apps: Record<string, RunningApp>;
+  /** Restarts one app process (its sidecar keeps running) and waits until it is ready. */
+  restartApp(id: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  cp: ControlPlaneInfo;
+  stack: Stack;
+  /** Working directory of every daprd: state.db, secrets.json, nr.db, models/, logs/. */
+  dataDir: string;
+  /** Fixed gateway port (8080 for `npm start`); a free one when omitted. */
+  gatewayPort?: number;
+  apps?: AppSpec[];
+  env?: Record<string, string>;
+  logLevel?: string;
+  daprLogLevel?: string;
+  onLine?: (name: string, line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+function appProcess(o: PlatformOptions & { spec: AppSpec; port: number; dapr: SidecarPorts; env: Record<string, string> }): ManagedProcess {
+  return new ManagedProcess({
+    name: o.spec.id,
+    command: process.execPath,
+    args: ['--enable-source-maps', '--import', 'tsx', repoPath(o.spec.entry)],
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      ...o.env,
+      APP_ID: o.spec.id,
+      APP_PORT: `${o.port}`,
+      DAPR_HTTP_PORT: `${o.dapr.http}`,
+      DAPR_GRPC_PORT: `${o.dapr.grpc}`,
+      LOG_LEVEL: o.logLevel ?? 'info',
+    },
+    logFile: join(o.dataDir, 'logs', `${o.spec.id}.log`),
+    ...(o.onLine ? { onLine: o.onLine } : {}),
+  });
+}
+
+/**
+ * Starts every app with its own daprd, all in parallel, and waits until each
+ * sidecar and app is ready and the gateway answers /readyz. If any process
+ * dies or does not become ready, everything is stopped and the error carries
+ * that process's last log lines.
+ */
+export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
+  const specs = opts.apps ?? loadApps();
+  const { dataDir } = opts;
+  mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  ensureDevSecrets(dataDir);
+  const modelRepository = await ensureDevModels(dataDir);
+
+  const ports = await allocatePorts(specs.length * (SIDECAR_PORT_COUNT + 1) + 1);
+  const take = (n: number) => ports.splice(0, n);
+  let broker: EmbeddedBroker | undefined;
+  const brokerPort = take(1)[0]!;
+  if (usesEmbeddedBroker(opts.stack)) broker = await startEmbeddedBroker({ port: brokerPort });
+
+  const shared: Record<string, string> = {
+    ...opts.env,
+    MODEL_REPOSITORY: modelRepository,
+    UPSTREAM_APPS: specs.filter((s) => s.id !== 'gateway').map((s) => s.id).join(','),
+    MERIDIAN_MQTT_URL: process.env.MERIDIAN_MQTT_URL ?? 'tcp://127.0.0.1:1883',
+    ...(broker ? { MERIDIAN_EMBEDDED_BROKER_URL: broker.url } : {}),
+  };
+  const apps: Record<string, RunningApp> = {};
+  for (const spec of specs) {
+    const [own, ...dapr] = take(SIDECAR_PORT_COUNT + 1) as [number, ...number[]];
+    const appPort = spec.id === 'gateway' && opts.gatewayPort ? opts.gatewayPort : own;
+    const sp = sidecarPorts(dapr);
+    const sidecar = startSidecar({
+      appId: spec.id, appPort, ports: sp, cp: opts.cp, dataDir,
+      config: repoPath('configuration', 'apps', `${spec.id}.yaml`),
+      resources: resourcePaths(opts.stack), env: shared,
+      ...(opts.daprLogLevel ? { logLevel: opts.daprLogLevel } : {}),
+      ...(opts.onLine ? { onLine: opts.onLine } : {}),
+    });
+    const app = appProcess({ ...opts, spec, port: appPort, dapr: sp, env: shared });
+    apps[spec.id] = { spec, appPort, sidecarPorts: sp, app, sidecar, appUrl: `http://127.0.0.1:${appPort}`, daprUrl: `http://127.0.0.1:${sp.http}` };
+  }
+
+  const stop = async () => {
+    await Promise.all(Object.values(apps).map((a) => a.app.stop()));
+    await Promise.all(Object.values(apps).map((a) => a.sidecar.stop()));
+    await broker?.close();
+  };
+  const timeoutMs = opts.readyTimeoutMs ?? 90_000;
+  const waitReady = (a: RunningApp) => {
+    const died = () => {
+      const dead = [a.app, a.sidecar].find((p) => !p.running);
+      return dead ? `${dead.opts.name} exited with code ${dead.exitCode}; its last lines:\n${dead.lastLines().join('\n')}` : undefined;
+    };
+    return waitFor({
+      what: `${a.spec.id} readiness`, timeoutMs, abort: died,
+      check: async () => (await httpOk(`${a.daprUrl}/v1.0/healthz`)) && (await httpOk(`${a.appUrl}/readyz`)),
+    }).catch((err: Error) => {
+      const tails = [a.app, a.sidecar].map((p) => `--- ${p.opts.name} (last lines)\n${p.lastLines().join('\n')}`).join('\n');
+      throw new Error(`${err.message}\n${tails}`);
+    });
+  };
+  const gateway = apps.gateway;
+  try {
+    await Promise.all(Object.values(apps).map(waitReady));
+    if (gateway) await waitFor({ what: 'gateway /readyz', timeoutMs, check: () => httpOk(`${gateway.appUrl}/readyz`) });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    gatewayUrl: gateway?.appUrl ?? '',
+    dataDir,
+    apps,
+    stop,
+    async restartApp(id) {
+      const a = apps[id];
+      if (!a) throw new Error(`no app ${id}`);
+      await a.app.stop();
+      a.app = appProcess({ ...opts, spec: a.spec, port: a.appPort, dapr: a.sidecarPorts, env: shared });
+      await waitReady(a);
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  daprBinDir, isPortFree, repoPath, resolveStack, startControlPlane, startPlatform,
+  type ControlPlane, type Platform,
+} from '@meridian/testkit';
+import { printer } from './printer.ts';
+
+const home = process.env.MERIDIAN_HOME ?? repoPath('.meridian');
+const gatewayPort = Number(process.env.GATEWAY_PORT ?? 8080);
+const pidFile = join(home, 'launcher.pid');
+const say = (msg: string) => process.stdout.write(`[meridian] ${msg}\n`);
+
+/** A pid file only blocks a start while its process is still a running launcher. */
+function claimPidFile(): void {
+  mkdirSync(home, { recursive: true });
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const cmdline = (() => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    if (pid !== process.pid && cmdline.includes('bootstrap.mjs')) {
+      say(`Meridian is already running (launcher pid ${pid}); stop it with Ctrl-C or 'kill ${pid}' first`);
+      process.exit(1);
+    }
+  }
+  writeFileSync(pidFile, `${process.pid}`);
+}
+
+async function main(): Promise<void> {
+  const stack = resolveStack(process.env.MERIDIAN_STACK ?? 'local');
+  claimPidFile();
+  if (!(await isPortFree(gatewayPort))) {
+    say(`port ${gatewayPort} is in use; stop what holds it or set GATEWAY_PORT`);
+    process.exit(1);
+  }
+  const print = printer({ verbose: process.env.MERIDIAN_VERBOSE === '1' });
+  let cp: ControlPlane | undefined;
+  let platform: Platform | undefined;
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping...');
+    await platform?.stop();
+    await cp?.stop();
+    rmSync(pidFile, { force: true });
+    say('stopped');
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(130);
+      void stop(0);
+    });
+  }
+  // If whoever started us (npm) dies, take everything down with us.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && void stop(0), 1000).unref();
+
+  const started = Date.now();
+  say(`stack: ${Object.entries(stack.choices).map(([k, v]) => `${k}=${v}`).join(' ')} (MERIDIAN_STACK=${stack.name})`);
+  try {
+    cp = await startControlPlane({ binDir: daprBinDir(), home, onLine: print });
+    say(`control plane up: sentry ${cp.sentryAddress}, placement ${cp.placementAddress}, scheduler ${cp.schedulerAddress}`);
+    platform = await startPlatform({ cp, stack, dataDir: home, gatewayPort, onLine: print });
+  } catch (err) {
+    say(`failed to start: ${(err as Error).message}`);
+    await stop(1);
+    return;
+  }
+  for (const a of Object.values(platform.apps)) {
+    say(`${a.spec.id.padEnd(10)} app ${a.appUrl}  dapr http :${a.sidecarPorts.http} grpc :${a.sidecarPorts.grpc} metrics :${a.sidecarPorts.metrics}`);
+  }
+  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s: gateway ${platform.gatewayUrl} (logs in ${join(home, 'logs')}; Ctrl-C stops)`);
+  say(`try: curl -H "Authorization: Bearer $(npm run --silent token -- --role predict)" ${platform.gatewayUrl}/v2/models/sensor-anomaly`);
+}
+
+await main();

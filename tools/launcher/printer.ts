@@ -1,0 +1,37 @@
+const COLORS = [36, 35, 33, 32, 34, 31, 96, 95, 93, 92];
+const CONTROL_PLANE = ['sentry', 'placement', 'scheduler'];
+const DAPR_SERIOUS = /level=(error|fatal)|"level":"(error|fatal|panic)"|^panic:/;
+const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const PINO_NOISE = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'span_id', 'req_id']);
+
+/** One pino JSON line as "level msg key=value ...". */
+function formatPino(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const extras = Object.entries(entry)
+      .filter(([k]) => !PINO_NOISE.has(k))
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    return [PINO_LEVELS[entry.level as number] ?? entry.level, entry.msg, ...extras].join(' ');
+  } catch {
+    return line;
+  }
+}
+
+/**
+ * Prints each process's lines prefixed with its name. Dapr processes are
+ * chatty: only their errors are shown unless verbose (every line is always
+ * in .meridian/logs).
+ */
+export function printer(opts: { verbose: boolean }): (name: string, line: string) => void {
+  const colors = new Map<string, number>();
+  const tty = process.stdout.isTTY;
+  return function print(name, line) {
+    const isDapr = name.endsWith(':dapr') || CONTROL_PLANE.includes(name);
+    if (isDapr && !opts.verbose && !DAPR_SERIOUS.test(line)) return;
+    if (!colors.has(name)) colors.set(name, COLORS[colors.size % COLORS.length]!);
+    const label = name.padEnd(16);
+    const text = isDapr ? line : formatPino(line);
+    process.stdout.write(tty ? `\x1b[${colors.get(name)}m${label}\x1b[0m| ${text}\n` : `${label}| ${text}\n`);
+  };
+}

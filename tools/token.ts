@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { SignJWT } from 'jose';
-import { JWT_SECRET_NAME, Role, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@meridian/contracts';
-import { ensureDevSecrets, repoPath } from '@meridian/testkit';
+import { Role } from '@meridian/contracts';
+import { repoPath, signDevToken } from '@meridian/testkit';
 
 /** Prints a dev JWT the gateway accepts, signed with the key in the local secret store. */
 const { values } = parseArgs({
@@ -11,19 +10,10 @@ const { values } = parseArgs({
     ttl: { type: 'string', default: '12h' },
   },
 });
-const roles = values.role.flatMap((r) => r.split(','));
-const parsed = Role.array().safeParse(roles);
-if (!parsed.success) {
-  process.stderr.write(`unknown role in "${roles.join(',')}"; roles are ${Role.options.join(', ')}\n`);
+const roles = Role.array().safeParse(values.role.flatMap((r) => r.split(',')));
+if (!roles.success) {
+  process.stderr.write(`unknown role in "${values.role.join(',')}"; roles are ${Role.options.join(', ')}\n`);
   process.exit(2);
 }
-const secrets = ensureDevSecrets(process.env.MERIDIAN_HOME ?? repoPath('.meridian'));
-const token = await new SignJWT({ roles: parsed.data })
-  .setProtectedHeader({ alg: 'HS256' })
-  .setSubject(values.sub)
-  .setIssuer(TOKEN_ISSUER)
-  .setAudience(TOKEN_AUDIENCE)
-  .setIssuedAt()
-  .setExpirationTime(values.ttl)
-  .sign(new TextEncoder().encode(secrets[JWT_SECRET_NAME]));
-process.stdout.write(`${token}\n`);
+const dataDir = process.env.MERIDIAN_HOME ?? repoPath('.meridian');
+process.stdout.write(`${await signDevToken({ dataDir, roles: roles.data, sub: values.sub, ttl: values.ttl })}\n`);

@@ -12,3 +12,4 @@ export { ensureDevSecrets } from './dev-secrets.ts';
 export { ensureDevModels } from './dev-models.ts';
 export { startPlatform, type Platform, type RunningApp, type PlatformOptions } from './platform.ts';
 export { generatedFiles } from './generate.ts';
+export { signDevToken } from './dev-token.ts';

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, inject } from 'vitest';
+import type { Role } from '@meridian/contracts';
+import { resolveStack, signDevToken, startPlatform, type Platform } from '@meridian/testkit';
+
+export interface PlatformHandle {
+  readonly platform: Platform;
+  token(roles: Role[]): Promise<string>;
+  /** fetch against the gateway with a token for the roles (none: no Authorization header). */
+  gateway(path: string, init?: RequestInit & { roles?: Role[] }): Promise<Response>;
+}
+
+/** Starts the whole platform on a stack for one test file, on the run's shared control plane. */
+export function usePlatform(stackSpec: string): PlatformHandle {
+  let platform: Platform | undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), `meridian-${stackSpec.replace(/\W+/g, '_')}-`));
+  beforeAll(async () => {
+    platform = await startPlatform({ cp: inject('controlPlane'), stack: resolveStack(stackSpec), dataDir });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const handle: PlatformHandle = {
+    get platform() {
+      if (!platform) throw new Error('platform not started');
+      return platform;
+    },
+    token: (roles) => signDevToken({ dataDir, roles }),
+    async gateway(path, init = {}) {
+      const { roles, headers, ...rest } = init;
+      const auth: Record<string, string> = roles ? { authorization: `Bearer ${await handle.token(roles)}` } : {};
+      return fetch(`${handle.platform.gatewayUrl}${path}`, { ...rest, headers: { 'content-type': 'application/json', ...auth, ...(headers as Record<string, string>) } });
+    },
+  };
+  return handle;
+}
+
+/** Polls until `check` passes or the time is up, then returns its last value. */
+export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (check(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -96,7 +96,8 @@ export class DaprClient {
     });
     if (res.ok) return true;
     const text = await res.text();
-    if (res.status === 409 || /etag|ERR_STATE_TRANSACTION.*(mismatch|conflict)/i.test(text)) return false;
+    // Stores word an ETag conflict differently (Redis: "failed to set key").
+    if (res.status === 409 || /etag|mismatch|conflict|failed to set key/i.test(text)) return false;
     throw new AppError({ code: 'BAD_GATEWAY', message: `state transaction failed (${res.status}): ${text.slice(0, 300)}` });
   }
 

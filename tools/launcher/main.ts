@@ -27,6 +27,7 @@ function claimPidFile(): void {
       say(`Meridian is already running (launcher pid ${pid}); stop it with Ctrl-C or 'kill ${pid}' first`);
       process.exit(1);
     }
+    say('the previous run did not stop cleanly; the scheduler waits ~20s for its old leadership lease to expire');
   }
   writeFileSync(pidFile, `${process.pid}`);
 }

@@ -1,0 +1,53 @@
+import { mkdirSync } from 'node:fs';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { allocatePorts, httpOk, repoPath, sidecarPorts, SIDECAR_PORT_COUNT, startSidecar, waitFor, type ManagedProcess } from '@meridian/testkit';
+import { usePlatform } from './helpers/platform.ts';
+
+/** A daprd with no app behind it, as another team's application would run beside its own code. */
+async function clientSidecar(appId: string, dataDir: string): Promise<{ url: string; process: ManagedProcess }> {
+  mkdirSync(`${dataDir}/logs`, { recursive: true });
+  const ports = sidecarPorts(await allocatePorts(SIDECAR_PORT_COUNT));
+  const process = startSidecar({ appId, ports, cp: inject('controlPlane'), config: repoPath('configuration/client.yaml'), resources: [], dataDir });
+  const url = `http://127.0.0.1:${ports.http}`;
+  await waitFor({ what: `${appId} sidecar`, timeoutMs: 30_000, check: () => httpOk(`${url}/v1.0/healthz`) });
+  return { url, process };
+}
+
+describe('access control between sidecars (mTLS identities)', () => {
+  const h = usePlatform('local');
+  const started: ManagedProcess[] = [];
+  let clientUrl = '';
+  afterAll(async () => void (await Promise.all(started.map((p) => p.stop()))));
+
+  it('when an app listed as a caller invokes inference through its own sidecar, then it is served', async () => {
+    const client = await clientSidecar('example-client', h.platform.dataDir);
+    started.push(client.process);
+    clientUrl = client.url;
+    const res = await fetch(`${client.url}/v1.0/invoke/inference/method/v2/models/sensor-anomaly/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [
+        { name: 'humidity', shape: [1], datatype: 'FP32', data: [45] },
+        { name: 'temperature', shape: [1], datatype: 'FP32', data: [27] },
+      ] }),
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json()).outputs[0].name).toBe('anomaly_probability');
+  });
+
+  it('when an app not in the access-control list invokes inference or monitor, then Dapr denies it', async () => {
+    const intruder = await clientSidecar('intruder', h.platform.dataDir);
+    started.push(intruder.process);
+    for (const target of ['inference/method/v2/models/sensor-anomaly', 'monitor/method/v1/monitor/predictions']) {
+      const res = await fetch(`${intruder.url}/v1.0/invoke/${target}`);
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('access control policy has denied access to id: spiffe://public/ns/default/intruder');
+    }
+  });
+
+  it('when example-client invokes monitor, which only the gateway may call, then it is denied', async () => {
+    expect(clientUrl).not.toBe('');
+    const res = await fetch(`${clientUrl}/v1.0/invoke/monitor/method/v1/monitor/predictions`);
+    expect(res.status).toBe(403);
+  });
+});

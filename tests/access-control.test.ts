@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { allocatePorts, httpOk, repoPath, sidecarPorts, SIDECAR_PORT_COUNT, startSidecar, waitFor, type ManagedProcess } from '@meridian/testkit';
+import { InferResponse } from '@meridian/contracts';
 import { usePlatform } from './helpers/platform.ts';
 
 /** A daprd with no app behind it, as another team's application would run beside its own code. */
@@ -32,7 +33,7 @@ describe('access control between sidecars (mTLS identities)', () => {
       ] }),
     });
     expect(res.status).toBe(200);
-    expect((await res.json()).outputs[0].name).toBe('anomaly_probability');
+    expect(InferResponse.parse(await res.json()).outputs[0]!.name).toBe('anomaly_probability');
   });
 
   it('when an app not in the access-control list invokes inference or monitor, then Dapr denies it', async () => {

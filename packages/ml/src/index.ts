@@ -7,5 +7,6 @@ export * from './metrics.ts';
 export * from './onnx/proto-writer.ts';
 export * from './onnx/onnx-model.ts';
 export * from './onnx/export-logistic.ts';
+export * from './model-metadata.ts';
 export * from './sensor-anomaly.ts';
 export * from './model-repository.ts';

@@ -20,7 +20,7 @@ describe('writeModelVersion / readModelVersion', () => {
   it('when a version is written and read back, then metadata and artifact round-trip with their checksum', async () => {
     await writeModelVersion({ repository, name: 'demo', version: '1', artifact, metadata });
     const { metadata: read, artifactPath } = await readModelVersion({ repository, name: 'demo', version: '1' });
-    expect(read).toEqual({ ...metadata, sha256: sha256Hex(artifact) });
+    expect(read).toEqual({ ...metadata, artifact: 'model.onnx', sha256: sha256Hex(artifact) });
     expect(artifactPath).toBe(join(repository, 'demo', '1', 'model.onnx'));
     expect(new Uint8Array(await readFile(artifactPath))).toEqual(artifact);
   });

@@ -14,6 +14,8 @@ export interface ModelVersionRef {
 
 export interface WriteModelVersionOptions extends ModelVersionRef {
   artifact: Uint8Array;
+  /** File name of the artifact in the version folder (recorded in model.json); model.onnx by default. */
+  artifactFile?: string;
   metadata: object;
   /** Model versions are immutable by default: rewriting one under the same number hides what was served. */
   overwrite?: boolean;
@@ -38,8 +40,9 @@ export async function writeModelVersion(options: WriteModelVersionOptions): Prom
   }
   await mkdir(directory, { recursive: true });
   const sha256 = sha256Hex(options.artifact);
-  await writeAtomically(join(directory, MODEL_ARTIFACT_FILE), options.artifact);
-  const json = `${JSON.stringify({ ...options.metadata, sha256 }, null, 2)}\n`;
+  const artifact = checkSegment('artifactFile', options.artifactFile ?? MODEL_ARTIFACT_FILE);
+  await writeAtomically(join(directory, artifact), options.artifact);
+  const json = `${JSON.stringify({ ...options.metadata, artifact, sha256 }, null, 2)}\n`;
   await writeAtomically(metadataPath, new TextEncoder().encode(json));
   return { directory, sha256 };
 }
@@ -51,7 +54,7 @@ export async function readModelVersion(ref: ModelVersionRef): Promise<ModelVersi
   if (typeof metadata.sha256 !== 'string') {
     throw new Error(`model ${ref.name} version ${ref.version}: ${MODEL_METADATA_FILE} has no sha256 checksum`);
   }
-  const artifactPath = join(directory, MODEL_ARTIFACT_FILE);
+  const artifactPath = join(directory, checkSegment('artifact', typeof metadata.artifact === 'string' ? metadata.artifact : MODEL_ARTIFACT_FILE));
   const actual = sha256Hex(await readFile(artifactPath));
   if (actual !== metadata.sha256) {
     throw new Error(

@@ -6,6 +6,7 @@ import { exportLogisticRegressionOnnx } from './onnx/export-logistic.ts';
 import { SENSOR_DATASET_NAME, datasetHash, loadSensorReadings } from './sensor-data.ts';
 import type { SensorReading } from './sensor-data.ts';
 import { stratifiedSplit } from './split.ts';
+import type { ModelMetadata } from './model-metadata.ts';
 
 export const SENSOR_ANOMALY_MODEL_NAME = 'sensor-anomaly';
 export const SENSOR_ANOMALY_OUTPUT = 'anomaly_probability';
@@ -31,29 +32,16 @@ export const SENSOR_ANOMALY_TRAINING_PARAMS = {
   thresholdRule: 'max F1 on train, midpoint to next lower train score',
 } as const;
 
-export interface ModelTensorMetadata {
-  name: string;
-  datatype: 'FP32';
-  shape: number[];
-}
-
-export interface ModelMetadata {
-  name: typeof SENSOR_ANOMALY_MODEL_NAME;
-  version: string;
-  platform: 'onnx';
-  inputs: ModelTensorMetadata[];
-  outputs: ModelTensorMetadata[];
-  /** Decision rule: anomaly when anomaly_probability >= threshold. */
+export interface SensorAnomalyMetadata extends ModelMetadata {
   threshold: number;
-  /** Held-out (test split) metrics at `threshold`. */
   metrics: BinaryMetrics;
-  dataset: { name: string; hash: string; rows: number; test_rows: number };
+  dataset: NonNullable<ModelMetadata['dataset']>;
+  explainer: NonNullable<ModelMetadata['explainer']>;
   params: typeof SENSOR_ANOMALY_TRAINING_PARAMS & {
     features: string[];
     derived_features: Record<string, string>;
     model: LogisticModel;
   };
-  created_at: string;
 }
 
 export interface SensorAnomalyBaseline {
@@ -62,7 +50,7 @@ export interface SensorAnomalyBaseline {
   metrics: { train: BinaryMetrics; test: BinaryMetrics };
   datasetHash: string;
   onnx: Uint8Array;
-  metadata: ModelMetadata;
+  metadata: SensorAnomalyMetadata;
 }
 
 export interface TrainSensorAnomalyOptions {
@@ -103,7 +91,7 @@ export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = 
   const hash = datasetHash(rows);
   const onnx = exportLogisticRegressionOnnx(model, { outputName: SENSOR_ANOMALY_OUTPUT, productFeatures: PRODUCT_FEATURES });
 
-  const metadata: ModelMetadata = {
+  const metadata: SensorAnomalyMetadata = {
     name: SENSOR_ANOMALY_MODEL_NAME,
     version,
     platform: 'onnx',
@@ -118,6 +106,7 @@ export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = 
       derived_features: { humidity_x_temperature: 'humidity * temperature' },
       model,
     },
+    explainer: { kind: 'logistic', output: SENSOR_ANOMALY_OUTPUT, model, products: { ...PRODUCT_FEATURES } },
     created_at: now().toISOString(),
   };
   return { model, threshold, metrics, datasetHash: hash, onnx, metadata };

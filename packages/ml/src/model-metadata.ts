@@ -1,0 +1,39 @@
+import type { LogisticModel } from './logistic-regression.ts';
+import type { BinaryMetrics } from './metrics.ts';
+
+export interface ModelTensorMetadata {
+  name: string;
+  datatype: 'FP32' | 'INT64' | 'BYTES';
+  /** -1 marks a variable dimension (the batch). */
+  shape: number[];
+}
+
+/**
+ * What an exact explainer needs of a logistic model: its coefficients on
+ * standardised features, and how derived features come from the inputs.
+ */
+export interface LogisticExplainerSpec {
+  kind: 'logistic';
+  output: string;
+  model: LogisticModel;
+  /** Derived feature name → the two inputs it is the product of. */
+  products: Record<string, readonly [string, string]>;
+}
+
+/** The card stored beside every model artifact (model.json in the repository). */
+export interface ModelMetadata {
+  name: string;
+  version: string;
+  /** onnx: model.onnx for ONNX Runtime; tfjs: a single-file TensorFlow.js model. */
+  platform: 'onnx' | 'tfjs';
+  inputs: ModelTensorMetadata[];
+  outputs: ModelTensorMetadata[];
+  /** Decision rule for binary classifiers: positive when the score >= threshold. */
+  threshold?: number;
+  /** Held-out metrics. */
+  metrics?: BinaryMetrics;
+  dataset?: { name: string; hash: string; rows: number; test_rows: number };
+  params?: Record<string, unknown>;
+  explainer?: LogisticExplainerSpec;
+  created_at: string;
+}

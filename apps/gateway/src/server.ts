@@ -42,7 +42,10 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
         appId: 'inference',
         validate: (req) => void parseOrThrow(InferRequest, req.body, 'inference request'),
       });
-      app.post(/^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/infer$/, predict, validatedInference);
+      const admin = requireRole({ key, roles: ['admin'] });
+      app.post(/^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/(infer|explain)$/, predict, validatedInference);
+      app.all(/^\/v2\/repository\/.*$/, admin, inference);
+      app.put(/^\/v2\/models\/[^/]+\/policy$/, admin, inference);
       app.all(/^\/v2(\/.*)?$/, predict, inference);
       app.get(/^\/v1\/monitor\/.+$/, predict, forwardTo({ dapr, appId: 'monitor' }));
     },

@@ -6,6 +6,7 @@ export const inferenceEnv = {
   APP_ID: daprPreset.APP_ID.default('inference'),
   MODEL_REPOSITORY: z.string().min(1),
   PUBSUB_NAME: z.string().default('pubsub'),
+  STATE_STORE: z.string().default('statestore'),
   MAX_BODY: z.string().default('4mb'),
   ORT_INTRA_OP_THREADS: z.coerce.number().int().positive().default(1),
 };

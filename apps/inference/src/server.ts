@@ -1,13 +1,23 @@
 import type { Express } from 'express';
 import { DaprClient, bootEnv, runService, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { PredictionLog } from './adapters/prediction-log.ts';
+import { ResponseCache } from './adapters/response-cache.ts';
+import { InferenceMetrics } from './domain/metrics.ts';
 import { ModelStore } from './domain/model-store.ts';
+import { ShadowStats } from './domain/shadow-stats.ts';
 import { inferenceEnv } from './env.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { explainRoutes } from './routes/explain.ts';
 import { oipRoutes } from './routes/oip.ts';
 
 export interface InferenceDeps {
-  env: DaprEnv & { PUBSUB_NAME: string; MAX_BODY: string };
+  env: DaprEnv & { MAX_BODY: string };
   dapr: DaprClient;
   store: ModelStore;
+  cache: ResponseCache;
+  log: PredictionLog;
+  metrics: InferenceMetrics;
+  shadow: ShadowStats;
 }
 
 export function createApp(deps: InferenceDeps): ServiceDefinition {
@@ -18,14 +28,28 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
     bodyLimit: deps.env.MAX_BODY,
     ready: async () => deps.store.list().length > 0,
     routes(app: Express) {
-      oipRoutes(app, { store: deps.store, dapr: deps.dapr, pubsub: deps.env.PUBSUB_NAME, serverVersion: '0.1.0' });
+      oipRoutes(app, { ...deps, serverVersion: '0.2.0' });
+      explainRoutes(app, deps);
+      adminRoutes(app, deps);
     },
   };
 }
 
 export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService> {
   const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
-  const store = new ModelStore({ repository: env.MODEL_REPOSITORY, intraOpThreads: env.ORT_INTRA_OP_THREADS });
+  let metrics: InferenceMetrics | undefined;
+  const store = new ModelStore({
+    repository: env.MODEL_REPOSITORY,
+    threads: env.ORT_INTRA_OP_THREADS,
+    onBatch: (model, version, rows) => metrics?.batchSize.observe({ model, version }, rows),
+  });
+  metrics = new InferenceMetrics(() => store.list().flatMap((e) => [...e.versions.values()].map((v) => ({ model: e.name, version: v.version, rows: v.batcher.depth }))));
+  const deps: InferenceDeps = {
+    env, dapr, store, metrics,
+    cache: new ResponseCache({ dapr, store: env.STATE_STORE }),
+    log: new PredictionLog({ dapr, pubsub: env.PUBSUB_NAME }),
+    shadow: new ShadowStats(),
+  };
   await store.loadAll();
-  return runService(() => createApp({ env, dapr, store }), { name: 'inference', env });
+  return runService(() => createApp(deps), { name: 'inference', env, onStop: () => store.close() });
 }

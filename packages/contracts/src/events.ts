@@ -15,6 +15,13 @@ export const PredictionEvent = z.object({
   outputs: z.record(z.string(), z.array(z.union([z.number(), z.string(), z.boolean()]))),
   rows: z.number().int().positive(),
   latency_ms: z.number().nonnegative(),
+  /** How the version was chosen: explicit, default, canary, ab. */
+  route: z.string().optional(),
+  /** The answer came from the fallback (why), or from the response cache. */
+  fallback: z.string().optional(),
+  cached: z.boolean().optional(),
+  /** Shadow traffic: the candidate's outputs on the same inputs, for comparison. */
+  shadow: z.object({ version: z.string(), outputs: z.record(z.string(), z.array(z.union([z.number(), z.string(), z.boolean()]))) }).optional(),
   trace_id: z.string().optional(),
   ts: z.string().datetime(),
 });

@@ -4,3 +4,4 @@ export * from './events.ts';
 export * from './auth.ts';
 export * from './monitor.ts';
 export * from './components.ts';
+export * from './serving.ts';

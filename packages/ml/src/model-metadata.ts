@@ -35,5 +35,7 @@ export interface ModelMetadata {
   dataset?: { name: string; hash: string; rows: number; test_rows: number };
   params?: Record<string, unknown>;
   explainer?: LogisticExplainerSpec;
+  /** Reference input values (training means): the baseline of model-agnostic explanations. */
+  baseline?: Record<string, number>;
   created_at: string;
 }

@@ -60,6 +60,12 @@ export interface TrainSensorAnomalyOptions {
   now?: () => Date;
 }
 
+/** Mean raw inputs of the training rows: the reference point of explanations. */
+export function sensorInputMeans(rows: readonly SensorReading[]): Record<string, number> {
+  const mean = (f: (r: SensorReading) => number) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
+  return { humidity: mean((r) => r.humidity), temperature: mean((r) => r.temperature) };
+}
+
 /** Feature row for one reading, in SENSOR_ANOMALY_FEATURES order. */
 export function sensorAnomalyFeatures(reading: Pick<SensorReading, 'humidity' | 'temperature'>): number[] {
   return [reading.humidity, reading.temperature, reading.humidity * reading.temperature];
@@ -107,6 +113,7 @@ export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = 
       model,
     },
     explainer: { kind: 'logistic', output: SENSOR_ANOMALY_OUTPUT, model, products: { ...PRODUCT_FEATURES } },
+    baseline: sensorInputMeans(train),
     created_at: now().toISOString(),
   };
   return { model, threshold, metrics, datasetHash: hash, onnx, metadata };

@@ -1,41 +1,39 @@
 import type { Express, Request } from 'express';
-import { InferRequest, PredictionEvent, Topics, type ModelMetadataResponse } from '@meridian/contracts';
-import { AppError, parseOrThrow, requestLogger, type DaprClient } from '@meridian/service-kit';
-import { infer } from '../domain/infer.ts';
-import type { LoadedModel, ModelStore } from '../domain/model-store.ts';
+import { InferRequest, type ModelMetadataResponse } from '@meridian/contracts';
+import { AppError, parseOrThrow } from '@meridian/service-kit';
+import { predict, type PredictDeps } from '../domain/predict.ts';
+import { resolveVersion } from '../domain/resolve.ts';
+import type { ModelVersion } from '../domain/model-version.ts';
 
-function modelFor(store: ModelStore, req: Request): LoadedModel {
-  const { name, version } = req.params as { name: string; version?: string };
-  const model = store.get(name);
-  if (!model) throw new AppError({ code: 'NOT_FOUND', message: `unknown model ${name}` });
-  if (version !== undefined && version !== model.version) throw new AppError({ code: 'NOT_FOUND', message: `model ${name} has no version ${version} being served` });
-  return model;
+const params = (req: Request) => req.params as { name: string; version?: string };
+
+function metadata(handle: ModelVersion, versions: string[]): ModelMetadataResponse {
+  return { name: handle.name, versions, platform: handle.opts.oipPlatform, inputs: handle.inputs, outputs: handle.outputs };
 }
 
-function metadata(model: LoadedModel): ModelMetadataResponse {
-  return { name: model.name, versions: [model.version], platform: model.platform, inputs: model.inputs, outputs: model.outputs };
-}
-
-/** Open Inference Protocol v2 over REST. */
-export function oipRoutes(app: Express, deps: { store: ModelStore; dapr: DaprClient; pubsub: string; serverVersion: string }): void {
+/** Open Inference Protocol v2 over REST: health, server and model metadata, readiness, infer. */
+export function oipRoutes(app: Express, deps: PredictDeps & { serverVersion: string }): void {
   const { store } = deps;
-  app.get('/v2', (_req, res) => void res.json({ name: 'meridian-inference', version: deps.serverVersion, extensions: [] }));
+  app.get('/v2', (_req, res) => void res.json({ name: 'meridian-inference', version: deps.serverVersion, extensions: ['model_repository', 'explain', 'traffic_policy'] }));
   app.get('/v2/health/live', (_req, res) => void res.json({ live: true }));
   app.get('/v2/health/ready', (_req, res) => {
     const ready = store.list().length > 0;
     res.status(ready ? 200 : 503).json({ ready });
   });
   for (const base of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
-    app.get(base, (req, res) => void res.json(metadata(modelFor(store, req))));
-    app.get(`${base}/ready`, (req, res) => void res.json({ name: modelFor(store, req).name, ready: true }));
+    app.get(base, (req, res) => {
+      const { entry, handle } = resolveVersion(store, { model: params(req).name, version: params(req).version, noSplit: true });
+      res.json(metadata(handle, [...entry.versions.keys()]));
+    });
+    app.get(`${base}/ready`, (req, res) => {
+      const { handle } = resolveVersion(store, { model: params(req).name, version: params(req).version, noSplit: true });
+      res.json({ name: handle.name, version: handle.version, ready: true });
+    });
     app.post(`${base}/infer`, async (req, res) => {
-      const model = modelFor(store, req);
       const body = parseOrThrow(InferRequest, req.body, 'inference request');
-      const { response, event } = await infer(model, body);
-      res.json(response);
-      // The prediction log must not slow or fail the caller; a lost event is logged.
-      deps.dapr.publish({ pubsub: deps.pubsub, topic: Topics.predictions, data: PredictionEvent.parse(event) })
-        .catch((err: unknown) => requestLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction event not published'));
+      const sticky = body.parameters?.sticky_key ?? req.header(deps.store.entry(params(req).name)?.policy.traffic.ab?.sticky_header ?? 'x-sticky-key');
+      if (sticky !== undefined && typeof sticky !== 'string') throw new AppError({ code: 'BAD_REQUEST', message: 'parameters.sticky_key must be a string' });
+      res.json(await predict(deps, { model: params(req).name, version: params(req).version, body, stickyKey: sticky }));
     });
   }
 }

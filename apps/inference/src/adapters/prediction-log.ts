@@ -1,0 +1,26 @@
+import { PredictionEvent, Topics } from '@meridian/contracts';
+import { rootLogger, type DaprClient } from '@meridian/service-kit';
+
+export const MASKED = '[masked]';
+
+/** Replaces the values of PII inputs, so they never reach the log or the broker. */
+export function maskInputs(inputs: PredictionEvent['inputs'], pii: readonly string[]): PredictionEvent['inputs'] {
+  return Object.fromEntries(Object.entries(inputs).map(([name, values]) => [name, pii.includes(name) ? values.map(() => MASKED) : values]));
+}
+
+/**
+ * Publishes prediction events (the monitor's raw material), sampled per
+ * model. Publishing happens off the request path; an event that cannot be
+ * published is logged, never allowed to fail the prediction.
+ */
+export class PredictionLog {
+  constructor(private readonly opts: { dapr: DaprClient; pubsub: string; random?: () => number }) {}
+
+  record(event: PredictionEvent, policy: { sample_rate: number; pii_inputs: string[] }): void {
+    if ((this.opts.random ?? Math.random)() >= policy.sample_rate) return;
+    const data = PredictionEvent.parse({ ...event, inputs: maskInputs(event.inputs, policy.pii_inputs) });
+    this.opts.dapr
+      .publish({ pubsub: this.opts.pubsub, topic: Topics.predictions, data })
+      .catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction event not published'));
+  }
+}

@@ -3,20 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Role } from '@meridian/contracts';
-import { resolveStack, signDevToken, startPlatform, type Platform } from '@meridian/testkit';
+import { ensureDevModels, resolveStack, signDevToken, startPlatform, type Platform } from '@meridian/testkit';
 
 export interface PlatformHandle {
   readonly platform: Platform;
   token(roles: Role[]): Promise<string>;
+  readonly repository: string;
   /** fetch against the gateway with a token for the roles (none: no Authorization header). */
   gateway(path: string, init?: RequestInit & { roles?: Role[] }): Promise<Response>;
 }
 
-/** Starts the whole platform on a stack for one test file, on the run's shared control plane. */
-export function usePlatform(stackSpec: string): PlatformHandle {
+/**
+ * Starts the whole platform on a stack for one test file, on the run's shared
+ * control plane. `prepare` may add models to the repository (<dataDir>/models) first.
+ */
+export function usePlatform(stackSpec: string, opts: { prepare?: (repository: string) => Promise<void> } = {}): PlatformHandle {
   let platform: Platform | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), `meridian-${stackSpec.replace(/\W+/g, '_')}-`));
   beforeAll(async () => {
+    await opts.prepare?.(await ensureDevModels(dataDir));
     platform = await startPlatform({ cp: inject('controlPlane'), stack: resolveStack(stackSpec), dataDir });
   });
   afterAll(async () => {
@@ -29,6 +34,7 @@ export function usePlatform(stackSpec: string): PlatformHandle {
       return platform;
     },
     token: (roles) => signDevToken({ dataDir, roles }),
+    repository: join(dataDir, 'models'),
     async gateway(path, init = {}) {
       const { roles, headers, ...rest } = init;
       const auth: Record<string, string> = roles ? { authorization: `Bearer ${await handle.token(roles)}` } : {};

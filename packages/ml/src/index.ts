@@ -10,3 +10,6 @@ export * from './onnx/export-logistic.ts';
 export * from './model-metadata.ts';
 export * from './sensor-anomaly.ts';
 export * from './model-repository.ts';
+export * from './tf-backend.ts';
+export * from './tfjs-artifact.ts';
+export * from './sensor-anomaly-mlp.ts';

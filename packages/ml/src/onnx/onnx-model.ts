@@ -4,7 +4,7 @@ import { ProtoWriter } from './proto-writer.ts';
 // feed-forward graph of FP32 tensors needs is covered.
 
 /** TensorProto.DataType values we use. */
-export const OnnxDataType = { FLOAT: 1 } as const;
+export const OnnxDataType = { FLOAT: 1, INT64: 7, STRING: 8 } as const;
 export type OnnxDataType = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 export const ONNX_IR_VERSION = 8;

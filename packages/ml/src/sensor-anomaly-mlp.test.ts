@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SENSOR_ANOMALY_TRAINING_PARAMS, sensorAnomalyFeatures } from './sensor-anomaly.ts';
+import { SENSOR_ANOMALY_MLP_PARAMS, predictSensorAnomalyMlp, trainSensorAnomalyMlp } from './sensor-anomaly-mlp.ts';
+import type { SensorAnomalyMlp } from './sensor-anomaly-mlp.ts';
+import { datasetHash, loadSensorReadings } from './sensor-data.ts';
+import type { SensorReading } from './sensor-data.ts';
+import { stratifiedSplit } from './split.ts';
+import { featureMoments } from './standardize.ts';
+import { loadTf } from './tf-backend.ts';
+import type { Tf } from './tf-backend.ts';
+import { loadTfjsModel } from './tfjs-artifact.ts';
+
+let tf: Tf;
+let mlp: SensorAnomalyMlp;
+let split: { train: SensorReading[]; test: SensorReading[] };
+
+// Full training (100 epochs) takes seconds on pure-JS tfjs; the limits only stop a hang.
+beforeAll(async () => {
+  ({ tf } = await loadTf());
+  mlp = await trainSensorAnomalyMlp({ version: '4', now: () => new Date('2025-01-02T03:04:05.000Z') });
+  const { seed, testFraction } = SENSOR_ANOMALY_TRAINING_PARAMS;
+  split = stratifiedSplit(loadSensorReadings(), { seed, testFraction, label: (r) => r.label });
+}, 300_000);
+
+afterAll(() => mlp?.model.dispose());
+
+describe('trainSensorAnomalyMlp', () => {
+  it('when trained on the baseline split, then it ranks and catches held-out anomalies', () => {
+    const { test } = mlp.metrics;
+    expect(test.support).toEqual({ positive: 37, negative: 4691 });
+    expect(test.f1).toBeGreaterThan(0);
+    // A loose floor, not a tuned target: it catches a broken pipeline (e.g. shuffled labels), not small drifts.
+    expect(test.rocAuc).toBeGreaterThan(0.9);
+    expect(mlp.metadata.threshold).toBeGreaterThan(0);
+    expect(mlp.metadata.threshold).toBeLessThan(1);
+  });
+
+  it('when the artifact is loaded back, then it predicts every held-out row exactly as the trained model', async () => {
+    const loaded = await loadTfjsModel(mlp.artifact);
+    const reloaded = predictSensorAnomalyMlp(tf, loaded, split.test);
+    loaded.dispose();
+    expect(reloaded).toEqual(predictSensorAnomalyMlp(tf, mlp.model, split.test));
+  });
+
+  it('when served, then the model takes only humidity and temperature and emits anomaly_probability', () => {
+    expect(mlp.model.inputNames).toEqual(['humidity', 'temperature']);
+    expect(mlp.model.outputNames).toEqual(['anomaly_probability']);
+  });
+
+  it('when trained, then the standardisation layer still holds the training moments', () => {
+    const { means, stds } = featureMoments(split.train.map(sensorAnomalyFeatures));
+    const [kernel, bias] = mlp.model.getLayer('standardize').getWeights().map((w) => w.arraySync() as number[] | number[][]);
+    const diagonal = (kernel as number[][]).map((row, i) => row[i]!);
+    diagonal.forEach((v, i) => expect(v).toBeCloseTo(1 / stds[i]!, 6));
+    (bias as number[]).forEach((v, i) => expect(v).toBeCloseTo(-means[i]! / stds[i]!, 4));
+  });
+
+  it('when trained, then the metadata describes a tfjs model, its data and its held-out metrics', async () => {
+    expect(mlp.metadata).toMatchObject({
+      name: 'sensor-anomaly',
+      version: '4',
+      platform: 'tfjs',
+      inputs: [
+        { name: 'humidity', datatype: 'FP32', shape: [-1] },
+        { name: 'temperature', datatype: 'FP32', shape: [-1] },
+      ],
+      outputs: [{ name: 'anomaly_probability', datatype: 'FP32', shape: [-1] }],
+      dataset: { rows: 18914, test_rows: split.test.length, hash: datasetHash(loadSensorReadings()) },
+      params: { epochs: SENSOR_ANOMALY_MLP_PARAMS.epochs, seed: 42, backend: (await loadTf()).backend },
+      created_at: '2025-01-02T03:04:05.000Z',
+    });
+    expect(mlp.metadata.metrics).toEqual(mlp.metrics.test);
+    expect(mlp.metadata.params.architecture).toMatch(/dense 16 relu/);
+  });
+
+  it('when trained twice with the same options, then the artifacts are byte-identical', async () => {
+    const options = { epochs: 2, now: () => new Date('2025-01-02T03:04:05.000Z') };
+    const [a, b] = [await trainSensorAnomalyMlp(options), await trainSensorAnomalyMlp(options)];
+    a.model.dispose();
+    b.model.dispose();
+    expect(Buffer.from(a.artifact).equals(Buffer.from(b.artifact))).toBe(true);
+    expect(a.metadata).toEqual(b.metadata);
+  }, 120_000);
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExplainResponse, InferResponse, ProblemDetails, type Role } from '@meridian/contracts';
-import { writeCorruptVersion, writeFaultyModel, writeSensorV2, writeTensorTypesModel } from './helpers/models.ts';
+import { writeCorruptVersion, writeFaultyModel, writeSensorMlp, writeSensorV2, writeTensorTypesModel } from './helpers/models.ts';
 import { usePlatform } from './helpers/platform.ts';
 
 const reading = (h: number[], t: number[]) => ({
@@ -14,6 +14,7 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
   const h = usePlatform('local', {
     prepare: async (repo) => {
       await writeSensorV2(repo);
+      await writeSensorMlp(repo, '4');
       await writeTensorTypesModel(repo);
       await writeFaultyModel(repo);
     },
@@ -38,7 +39,7 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
     expect((await call('/v2/health/ready')).status).toBe(200);
     expect((await call('/v2/models/sensor-anomaly/ready')).json).toMatchObject({ name: 'sensor-anomaly', ready: true });
     const v1 = await call('/v2/models/sensor-anomaly/versions/1');
-    expect(v1.json).toMatchObject({ name: 'sensor-anomaly', platform: 'onnxruntime_onnx', versions: ['1', '2'] });
+    expect(v1.json).toMatchObject({ name: 'sensor-anomaly', platform: 'onnxruntime_onnx', versions: ['1', '2', '4'] });
     const out = await infer('/v2/models/sensor-anomaly/versions/1/infer', reading([45], [27]));
     expect(out.model_version).toBe('1');
     expect(out.outputs[0]).toMatchObject({ name: 'anomaly_probability', datatype: 'FP32', shape: [1] });
@@ -92,6 +93,21 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
     }
     const served = await infer('/v2/models/sensor-anomaly/versions/1/infer', reading([45.9, 53.06], [27.97, 28.11]));
     body.attributions.forEach((row, i) => expect(row.output).toBeCloseTo(served.outputs[0]!.data[i] as number, 5));
+  });
+
+  it('when a version is a TensorFlow.js model, then it is served beside the ONNX ones and explained by Shapley values', async () => {
+    expect((await call('/v2/models/sensor-anomaly/versions/4')).json).toMatchObject({ platform: 'tensorflow_js' });
+    const out = await infer('/v2/models/sensor-anomaly/versions/4/infer', reading([45.9, 53.06], [27.97, 28.11]));
+    expect(out.outputs[0]).toMatchObject({ name: 'anomaly_probability', shape: [2] });
+    (out.outputs[0]!.data as number[]).forEach((p) => expect(p).toBeGreaterThanOrEqual(0));
+    const res = await call('/v2/models/sensor-anomaly/versions/4/explain', { body: reading([45.9, 53.06], [27.97, 28.11]) });
+    const body = ExplainResponse.parse(res.json);
+    expect(body.baseline).toMatchObject({ kind: 'given', method: 'shapley-exact', space: 'probability' });
+    body.attributions.forEach((row, i) => {
+      expect(row.features.map((f) => f.name)).toEqual(['humidity', 'temperature']);
+      expect(row.output).toBeCloseTo(out.outputs[0]!.data[i] as number, 5);
+      expect(row.features.reduce((s, f) => s + f.attribution, 0)).toBeCloseTo(row.output - (body.baseline.output as number), 5);
+    });
   });
 
   it('when a model throws, then 500 problem+json with a trace id, and other models keep serving', async () => {
@@ -166,7 +182,7 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
   it('when the queue is full, then callers get 429 with Retry-After', async () => {
     await setPolicy('sensor-anomaly', { batching: { max_queue_size: 20_000 } });
     const big = reading(Array(8000).fill(45), Array(8000).fill(27));
-    const results = await Promise.all(Array.from({ length: 24 }, () => call('/v2/models/sensor-anomaly/infer', { body: big })));
+    const results = await Promise.all(Array.from({ length: 24 }, () => call('/v2/models/sensor-anomaly/versions/1/infer', { body: big })));
     const refused = results.filter((r) => r.status === 429);
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0]!.headers.get('retry-after')).toBe('1');
@@ -205,7 +221,7 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
     expect(res.json.detail).toContain('checksum mismatch');
     const index = await call('/v2/repository/index', { method: 'POST', roles: ['admin'] });
     expect(index.json).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'sensor-anomaly', version: '3', state: 'UNAVAILABLE' })]));
-    expect((await infer('/v2/models/sensor-anomaly/infer', reading([45], [27]))).model_version).toBe('2');
+    expect((await infer('/v2/models/sensor-anomaly/infer', reading([45], [27]))).model_version).toBe('4');
   });
 
   it('when a predict token calls the repository API, then it is forbidden', async () => {

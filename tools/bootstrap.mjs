@@ -67,11 +67,15 @@ switch (command) {
     ensureDapr();
     await runTs('tools/prepare-run.ts', args);
     break;
+  case 'bench':
+    ensureDapr();
+    await runTs(`tools/bench/${args[0]}.ts`, args.slice(1));
+    break;
   case 'token':
   case 'gen':
     await runTs(`tools/${command}.ts`, args);
     break;
   default:
-    log(`unknown command "${command}" (start, test, token, gen, prepare-run)`);
+    log(`unknown command "${command}" (start, test, token, gen, prepare-run, bench)`);
     process.exit(2);
 }

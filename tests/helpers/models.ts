@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   OnnxDataType, exportLogisticRegressionOnnx, fitLogisticRegression, graphProto, loadSensorReadings, modelProto, nodeProto,
-  sensorAnomalyFeatures, stratifiedSplit, trainSensorAnomalyBaseline, valueInfoProto, writeModelVersion, type ModelMetadata,
+  sensorAnomalyFeatures, stratifiedSplit, TFJS_ARTIFACT_FILE, trainSensorAnomalyBaseline, trainSensorAnomalyMlp, valueInfoProto, writeModelVersion, type ModelMetadata,
 } from '@meridian/ml';
 
 const created_at = new Date(0).toISOString();
@@ -66,4 +66,11 @@ export async function writeFaultyModel(repository: string): Promise<void> {
     outputs: [{ name: 'sum', datatype: 'FP32', shape: [-1, 2] }],
   };
   await writeModelVersion({ repository, name: 'faulty', version: '1', artifact: modelProto({ graph }), metadata });
+}
+
+/** sensor-anomaly as a TensorFlow.js MLP (few epochs: the test is about serving it, not its quality). */
+export async function writeSensorMlp(repository: string, version: string): Promise<void> {
+  const mlp = await trainSensorAnomalyMlp({ version, epochs: 5 });
+  mlp.model.dispose();
+  await writeModelVersion({ repository, name: 'sensor-anomaly', version, artifact: mlp.artifact, artifactFile: TFJS_ARTIFACT_FILE, metadata: mlp.metadata });
 }

@@ -14,9 +14,7 @@ export interface GatewayDeps {
 
 async function upstreamReady(dapr: DaprClient, appId: string): Promise<boolean> {
   try {
-    const res = await dapr.invoke({ appId, method: 'readyz', signal: AbortSignal.timeout(2000) });
-    await res.arrayBuffer();
-    return res.ok;
+    return (await dapr.invoke({ appId, method: 'readyz', timeoutMs: 2000 })).ok;
   } catch {
     return false;
   }

@@ -1,6 +1,7 @@
 import { JWT_SECRET_NAME } from '@meridian/contracts';
 import type { DaprClient } from '@meridian/service-kit';
 import { rootLogger } from '@meridian/service-kit';
+import { TokenCache } from './token-cache.ts';
 import { TokenVerifier } from './token-verifier.ts';
 
 /**
@@ -9,12 +10,12 @@ import { TokenVerifier } from './token-verifier.ts';
  * there the gateway is not ready and authenticated routes answer 503.
  */
 export class SigningKey {
-  private verifier: TokenVerifier | undefined;
+  private verifier: TokenCache | undefined;
   private loading: Promise<void> | undefined;
 
   constructor(private readonly opts: { dapr: DaprClient; store: string }) {}
 
-  get current(): TokenVerifier | undefined {
+  get current(): TokenCache | undefined {
     return this.verifier;
   }
 
@@ -25,7 +26,7 @@ export class SigningKey {
           const secret = await this.opts.dapr.getSecret({ store: this.opts.store, name: JWT_SECRET_NAME });
           const value = secret[JWT_SECRET_NAME];
           if (!value) throw new Error(`secret ${JWT_SECRET_NAME} is empty`);
-          this.verifier = TokenVerifier.fromSecret(value);
+          this.verifier = new TokenCache(TokenVerifier.fromSecret(value));
           rootLogger().info('JWT signing key loaded from the secret store');
           return;
         } catch (err) {

@@ -25,7 +25,7 @@ const rejects = async (header: string | undefined, message: RegExp) => {
 
 describe('TokenVerifier', () => {
   it('when the token is valid, then its subject and roles come back', async () => {
-    expect(await verifier.verify(`Bearer ${await sign({ roles: ['predict', 'admin'] })}`)).toEqual({ subject: 'alice', roles: ['predict', 'admin'] });
+    expect(await verifier.verify(`Bearer ${await sign({ roles: ['predict', 'admin'] })}`)).toMatchObject({ subject: 'alice', roles: ['predict', 'admin'] });
   });
 
   it('when the header is missing or not a bearer token, then it is unauthenticated', async () => {

@@ -5,6 +5,8 @@ import { AppError } from '@meridian/service-kit';
 export interface Principal {
   subject: string;
   roles: Role[];
+  /** When the token stops being valid (ms since epoch). */
+  expiresAt?: number;
 }
 
 /** Verifies HS256 gateway tokens signed with the key from the secret store. */
@@ -27,6 +29,7 @@ export class TokenVerifier {
     }
     const claims = TokenClaims.safeParse(payload);
     if (!claims.success) throw new AppError({ code: 'UNAUTHENTICATED', message: 'token lacks valid sub/roles claims' });
-    return { subject: claims.data.sub, roles: claims.data.roles };
+    const exp = (payload as { exp?: number }).exp;
+    return { subject: claims.data.sub, roles: claims.data.roles, ...(exp !== undefined ? { expiresAt: exp * 1000 } : {}) };
   }
 }

@@ -1,15 +1,15 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { AppError, type DaprClient } from '@meridian/service-kit';
+import { AppError, type DaprClient, type SidecarResponse } from '@meridian/service-kit';
 
 const RELAYED_HEADERS = ['content-type', 'retry-after', 'location'];
 
 /** Sends the upstream's answer back as it is: status, relevant headers, body. */
-async function relay(upstream: globalThis.Response, res: Response): Promise<void> {
+function relay(upstream: SidecarResponse, res: Response): void {
   for (const h of RELAYED_HEADERS) {
-    const v = upstream.headers.get(h);
+    const v = upstream.headers[h];
     if (v) res.setHeader(h, v);
   }
-  res.status(upstream.status).send(Buffer.from(await upstream.arrayBuffer()));
+  res.status(upstream.status).send(upstream.body);
 }
 
 /**
@@ -27,13 +27,11 @@ export function forwardTo(opts: { dapr: DaprClient; appId: string; validate?: (r
         httpMethod: req.method,
         ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: req.body ?? {} }),
       });
-      if (upstream.status >= 500 && upstream.headers.get('content-type')?.includes('application/json')) {
-        const text = await upstream.clone().text();
-        if (text.includes('"errorCode"')) {
-          throw new AppError({ code: 'UNAVAILABLE', message: `${opts.appId} is unavailable`, headers: { 'retry-after': '1' } });
-        }
+      // Dapr's own failures (app unreachable) carry an errorCode; the app's problems do not.
+      if (upstream.status >= 500 && upstream.headers['content-type']?.includes('application/json') && upstream.text().includes('"errorCode"')) {
+        throw new AppError({ code: 'UNAVAILABLE', message: `${opts.appId} is unavailable`, headers: { 'retry-after': '1' } });
       }
-      await relay(upstream, res);
+      relay(upstream, res);
     } catch (err) {
       next(err);
     }

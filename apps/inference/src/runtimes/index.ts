@@ -1,9 +1,10 @@
 import type { ModelMetadata } from '@meridian/ml';
 import { onnxRuntime } from './onnx.ts';
+import { tfjsRuntime } from './tfjs.ts';
 import type { RuntimeFactory } from './runtime.ts';
 
 /** Every runtime the inference app can serve with; adding one is one file and one line here. */
-const RUNTIMES: RuntimeFactory[] = [onnxRuntime];
+const RUNTIMES: RuntimeFactory[] = [onnxRuntime, tfjsRuntime];
 
 export function runtimeFor(platform: ModelMetadata['platform']): RuntimeFactory {
   const runtime = RUNTIMES.find((r) => r.platform === platform);

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { loadTf, loadTfjsModel } from '@meridian/ml';
 import type { ModelMetadata, Tf } from '@meridian/ml';
-import type { LayersModel, Tensor as TfTensor } from '@tensorflow/tfjs';
+import { rootLogger } from '@meridian/service-kit';
+import type { LayersModel, SymbolicTensor, Tensor as TfTensor } from '@tensorflow/tfjs';
 import type { ModelRuntime, RuntimeFactory, Tensor, TensorMap } from './runtime.ts';
 
 /**
@@ -10,7 +11,7 @@ import type { ModelRuntime, RuntimeFactory, Tensor, TensorMap } from './runtime.
  * - named: each model input carries the name of a metadata input (our own models do);
  * - stacked: one [N, k] model input, filled with the k metadata inputs as columns, in metadata order.
  */
-type InputPlan = { kind: 'named'; names: string[] } | { kind: 'stacked'; names: string[] };
+type InputPlan = { kind: 'named'; names: string[]; rowShapes: number[][] } | { kind: 'stacked'; names: string[] };
 
 /**
  * TensorFlow.js Layers models in our single-file format. Uses the best TensorFlow.js that is
@@ -21,19 +22,22 @@ export const tfjsRuntime: RuntimeFactory = {
   platform: 'tfjs',
   oipPlatform: 'tensorflow_js',
   async load({ artifactPath, metadata }): Promise<ModelRuntime> {
-    const { tf } = await loadTf();
+    const { tf, backend } = await loadTf();
+    // Pure JS is many times slower than the native packages; operators need to see which one serves.
+    rootLogger().info({ model: metadata.name, version: metadata.version, backend, kernels: tf.getBackend() }, 'TensorFlow.js backend');
     const model = await loadTfjsModel(await readFile(artifactPath));
+    const outputs = layerNames(model.outputs);
     let plan: InputPlan;
     try {
       plan = planInputs(model, metadata);
-      const missing = metadata.outputs.map((o) => o.name).filter((name) => !model.outputNames.includes(name));
-      if (missing.length > 0) throw new Error(`model has no output ${missing.join(', ')} (has ${model.outputNames.join(', ')})`);
+      const missing = metadata.outputs.map((o) => o.name).filter((name) => !outputs.includes(name));
+      if (missing.length > 0) throw new Error(`model has no output ${missing.join(', ')} (has ${outputs.join(', ')})`);
     } catch (error) {
       model.dispose();
       throw error;
     }
     return {
-      run: (inputs, outputNames) => run(tf, model, plan, inputs, outputNames),
+      run: (inputs, outputNames) => run(tf, { model, plan, outputs }, inputs, outputNames),
       release: async () => {
         model.dispose();
       },
@@ -41,18 +45,34 @@ export const tfjsRuntime: RuntimeFactory = {
   },
 };
 
+/**
+ * Names of the layers that take the inputs or produce the outputs. Not model.inputNames/outputNames:
+ * a Sequential model leaves those empty.
+ */
+function layerNames(tensors: readonly SymbolicTensor[]): string[] {
+  return tensors.map((t) => t.sourceLayer.name);
+}
+
 function planInputs(model: LayersModel, metadata: ModelMetadata): InputPlan {
   const declared = metadata.inputs.map((i) => i.name);
-  if (model.inputNames.every((name) => declared.includes(name))) return { kind: 'named', names: model.inputNames };
+  const names = layerNames(model.inputs);
+  if (names.every((name) => declared.includes(name))) return { kind: 'named', names, rowShapes: model.inputs.map((t) => rowShape(t.shape)) };
   const width = model.inputs.length === 1 ? model.inputs[0]!.shape : undefined;
   if (width?.length === 2 && width[1] === declared.length) return { kind: 'stacked', names: declared };
   throw new Error(
-    `model inputs ${model.inputNames.join(', ')} match neither the declared inputs ${declared.join(', ')} ` +
+    `model inputs ${names.join(', ')} match neither the declared inputs ${declared.join(', ')} ` +
       `nor one [N, ${declared.length}] matrix of them`,
   );
 }
 
-async function run(tf: Tf, model: LayersModel, plan: InputPlan, inputs: TensorMap, outputNames: readonly string[]): Promise<TensorMap> {
+interface Loaded {
+  model: LayersModel;
+  plan: InputPlan;
+  /** Output layer names, in the order model.predict returns them. */
+  outputs: string[];
+}
+
+async function run(tf: Tf, { model, plan, outputs }: Loaded, inputs: TensorMap, outputNames: readonly string[]): Promise<TensorMap> {
   const columns = plan.names.map((name) => fp32Input(inputs, name));
   const batch = columns[0]!.dims[0]!;
   // Checked here because broadcasting would silently turn a batch of 1 into a batch of N.
@@ -60,7 +80,7 @@ async function run(tf: Tf, model: LayersModel, plan: InputPlan, inputs: TensorMa
     if (t.dims[0] !== batch) throw new Error(`input ${plan.names[i]} has batch ${t.dims[0]}, expected ${batch}`);
   }
   const indices = outputNames.map((name) => {
-    const index = model.outputNames.indexOf(name);
+    const index = outputs.indexOf(name);
     if (index < 0) throw new Error(`model has no output ${name}`);
     return index;
   });
@@ -68,11 +88,11 @@ async function run(tf: Tf, model: LayersModel, plan: InputPlan, inputs: TensorMa
   const results = tf.tidy(() => {
     const feeds =
       plan.kind === 'named'
-        ? columns.map((t, i) => tf.tensor(t.data, [batch, ...featureShape(model.inputs[i]!.shape)]))
+        ? columns.map((t, i) => tf.tensor(t.data, [batch, ...plan.rowShapes[i]!]))
         : [tf.stack(columns.map((t) => tf.tensor1d(t.data)), 1)];
     const predicted = model.predict(feeds, { batchSize: Math.max(batch, 1) });
-    const outputs = Array.isArray(predicted) ? predicted : [predicted];
-    return indices.map((index) => outputs[index]!);
+    const tensors = Array.isArray(predicted) ? predicted : [predicted];
+    return indices.map((index) => tensors[index]!);
   });
   try {
     const out: TensorMap = {};
@@ -88,13 +108,13 @@ async function run(tf: Tf, model: LayersModel, plan: InputPlan, inputs: TensorMa
 function fp32Input(inputs: TensorMap, name: string): Tensor & { data: Float32Array } {
   const t = inputs[name];
   if (!t) throw new Error(`missing input ${name}`);
-  if (t.datatype !== 'FP32' || !(t.data instanceof Float32Array)) throw new Error(`input ${name} must be FP32, got ${t.datatype}`);
+  if (t.datatype !== 'FP32' || !(t.data instanceof Float32Array)) throw new Error(`input ${name} must be FP32 (a Float32Array), got ${t.datatype}`);
   if (t.dims[0] === undefined) throw new Error(`input ${name} has no batch dimension`);
   return t as Tensor & { data: Float32Array };
 }
 
 /** The model's per-row shape: [N] requests feed [N, 1] inputs. */
-function featureShape(shape: readonly (number | null)[]): number[] {
+function rowShape(shape: readonly (number | null)[]): number[] {
   return shape.slice(1).map((d, i) => {
     if (d === null) throw new Error(`model input dimension ${i + 1} is variable; only the batch may be`);
     return d;

@@ -17,12 +17,17 @@ export interface PlatformHandle {
  * Starts the whole platform on a stack for one test file, on the run's shared
  * control plane. `prepare` may add models to the repository (<dataDir>/models) first.
  */
-export function usePlatform(stackSpec: string, opts: { prepare?: (repository: string) => Promise<void> } = {}): PlatformHandle {
+export function usePlatform(stackSpec: string, opts: { prepare?: (repository: string) => Promise<void>; env?: Record<string, string>; seedModels?: boolean } = {}): PlatformHandle {
   let platform: Platform | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), `meridian-${stackSpec.replace(/\W+/g, '_')}-`));
   beforeAll(async () => {
-    await opts.prepare?.(await ensureDevModels(dataDir));
-    platform = await startPlatform({ cp: inject('controlPlane'), stack: resolveStack(stackSpec), dataDir });
+    // Unless a test is about the registry, serve a seeded model and keep the training app from bootstrapping one.
+    if (opts.seedModels !== false) {
+      const repository = await ensureDevModels(dataDir);
+      await opts.prepare?.(repository);
+    }
+    const env = { BOOTSTRAP_MODELS: '', ...opts.env };
+    platform = await startPlatform({ cp: inject('controlPlane'), stack: resolveStack(stackSpec), dataDir, env });
   });
   afterAll(async () => {
     await platform?.stop();

@@ -7,7 +7,7 @@ import { Batcher } from '@meridian/inference/batcher';
 import { runtimeFor, type TensorMap } from '@meridian/inference/runtimes';
 import type { ModelMetadata } from '@meridian/ml';
 import {
-  allocatePorts, daprBinDir, httpOk, loadApps, repoPath, resolveStack, sidecarPorts, signDevToken,
+  allocatePorts, daprBinDir, ensureDevModels, httpOk, loadApps, repoPath, resolveStack, sidecarPorts, signDevToken,
   SIDECAR_PORT_COUNT, startControlPlane, startPlatform, startSidecar, waitFor,
 } from '@meridian/testkit';
 import { httpCaller, measure, type LoadResult } from './load.ts';
@@ -29,8 +29,9 @@ const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 const home = mkdtempSync(join(tmpdir(), 'meridian-bench-'));
 const cp = await startControlPlane({ binDir: daprBinDir(), home });
-const apps = loadApps().filter((a) => a.id !== 'monitor');
-const platform = await startPlatform({ cp, stack: resolveStack('local'), dataDir: home, apps, logLevel: 'warn', daprLogLevel: 'warn' });
+await ensureDevModels(home);
+const apps = loadApps().filter((a) => a.id === 'gateway' || a.id === 'inference');
+const platform = await startPlatform({ cp, stack: resolveStack('local'), dataDir: home, apps, logLevel: 'warn', daprLogLevel: 'warn', env: { REGISTRY_APP_ID: '' } });
 const clientPorts = sidecarPorts(await allocatePorts(SIDECAR_PORT_COUNT));
 const client = startSidecar({ appId: 'example-client', ports: clientPorts, cp, config: repoPath('configuration/client.yaml'), resources: [], dataDir: home, logLevel: 'warn' });
 await waitFor({ what: 'client sidecar', timeoutMs: 30_000, check: () => httpOk(`http://127.0.0.1:${clientPorts.http}/v1.0/healthz`) });

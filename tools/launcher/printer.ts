@@ -29,6 +29,8 @@ export function printer(opts: { verbose: boolean }): (name: string, line: string
   return function print(name, line) {
     const isDapr = name.endsWith(':dapr') || CONTROL_PLANE.includes(name);
     if (isDapr && !opts.verbose && !DAPR_SERIOUS.test(line)) return;
+    // The workflow SDK logs every orchestration step at INFO whatever level it is given.
+    if (!opts.verbose && / INFO \[DurableTask, /.test(line)) return;
     if (!colors.has(name)) colors.set(name, COLORS[colors.size % COLORS.length]!);
     const label = name.padEnd(16);
     const text = isDapr ? line : formatPino(line);

@@ -46,6 +46,10 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
       app.put(/^\/v2\/models\/[^/]+\/policy$/, admin, inference);
       app.all(/^\/v2(\/.*)?$/, predict, inference);
       app.get(/^\/v1\/monitor\/.+$/, predict, forwardTo({ dapr, appId: 'monitor' }));
+      const registry = forwardTo({ dapr, appId: 'registry' });
+      app.get(/^\/v1\/registry\/.+$/, predict, registry);
+      app.all(/^\/v1\/registry\/.+$/, admin, registry);
+      app.all(/^\/v1\/training\/.+$/, admin, forwardTo({ dapr, appId: 'training' }));
     },
   };
 }

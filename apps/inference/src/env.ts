@@ -8,5 +8,8 @@ export const inferenceEnv = {
   PUBSUB_NAME: z.string().default('pubsub'),
   STATE_STORE: z.string().default('statestore'),
   MAX_BODY: z.string().default('4mb'),
+  /** Follow the registry (production = champion, staging = canary); empty to serve only the local repository. */
+  REGISTRY_APP_ID: z.string().default('registry'),
+  CANARY_PERCENT: z.coerce.number().min(0).max(100).default(10),
   ORT_INTRA_OP_THREADS: z.coerce.number().int().positive().default(1),
 };

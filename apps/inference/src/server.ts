@@ -1,6 +1,8 @@
 import type { Express } from 'express';
-import { DaprClient, bootEnv, runService, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { ModelLifecycleEvent, RegistryTopics } from '@meridian/contracts';
+import { DaprClient, bootEnv, rootLogger, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { PredictionLog } from './adapters/prediction-log.ts';
+import { RegistrySync } from './adapters/registry-sync.ts';
 import { ResponseCache } from './adapters/response-cache.ts';
 import { InferenceMetrics } from './domain/metrics.ts';
 import { ModelStore } from './domain/model-store.ts';
@@ -18,6 +20,8 @@ export interface InferenceDeps {
   log: PredictionLog;
   metrics: InferenceMetrics;
   shadow: ShadowStats;
+  registry?: RegistrySync;
+  pubsub: string;
 }
 
 export function createApp(deps: InferenceDeps): ServiceDefinition {
@@ -27,12 +31,34 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
     dapr: deps.dapr,
     bodyLimit: deps.env.MAX_BODY,
     ready: async () => deps.store.list().length > 0,
+    subscriptions: deps.registry
+      ? [subscription({
+        pubsub: deps.pubsub, topic: RegistryTopics.modelLifecycle, route: '/events/model-lifecycle', schema: ModelLifecycleEvent,
+        handle: async (event) => {
+          await deps.registry!.syncModel(event.model);
+          return 'SUCCESS';
+        },
+      })]
+      : [],
     routes(app: Express) {
       oipRoutes(app, { ...deps, serverVersion: '0.2.0' });
       explainRoutes(app, deps);
       adminRoutes(app, deps);
     },
   };
+}
+
+/** The registry may start after us: keep trying until the first sync succeeds. */
+async function followRegistry(registry: RegistrySync): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await registry.syncAll();
+      return;
+    } catch (err) {
+      if (attempt % 20 === 1) rootLogger().warn({ err: (err as Error).message }, 'registry not reachable yet; retrying');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
 
 export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService> {
@@ -49,7 +75,10 @@ export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService
     cache: new ResponseCache({ dapr, store: env.STATE_STORE }),
     log: new PredictionLog({ dapr, pubsub: env.PUBSUB_NAME }),
     shadow: new ShadowStats(),
+    pubsub: env.PUBSUB_NAME,
+    ...(env.REGISTRY_APP_ID ? { registry: new RegistrySync({ dapr, registryAppId: env.REGISTRY_APP_ID, store, repository: env.MODEL_REPOSITORY, canaryPercent: env.CANARY_PERCENT }) } : {}),
   };
   await store.loadAll();
+  if (deps.registry) void followRegistry(deps.registry);
   return runService(() => createApp(deps), { name: 'inference', env, onStop: () => store.close() });
 }

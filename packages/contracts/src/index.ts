@@ -5,3 +5,5 @@ export * from './auth.ts';
 export * from './monitor.ts';
 export * from './components.ts';
 export * from './serving.ts';
+export * from './training.ts';
+export * from './registry.ts';

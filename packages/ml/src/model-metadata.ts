@@ -37,5 +37,10 @@ export interface ModelMetadata {
   explainer?: LogisticExplainerSpec;
   /** Reference input values (training means): the baseline of model-agnostic explanations. */
   baseline?: Record<string, number>;
+  /**
+   * How serving turns the public inputs into the graph's inputs, for models whose graph does not
+   * take them as is (e.g. raw text hashed into sparse indices/values by vectorizeText).
+   */
+  transform?: import('./text/hashing-vectorizer.ts').TextHashingTransform;
   created_at: string;
 }

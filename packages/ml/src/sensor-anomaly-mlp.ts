@@ -43,6 +43,8 @@ export interface TrainSensorAnomalyMlpOptions {
   epochs?: number;
   /** Clock for created_at; injectable so a test can pin it. */
   now?: () => Date;
+  /** Called after every epoch, for progress reports. */
+  onEpoch?: (progress: { epoch: number; epochs: number; loss: number; elapsedMs: number }) => void;
 }
 
 export interface SensorAnomalyMlp {
@@ -70,13 +72,15 @@ export async function trainSensorAnomalyMlp(options: TrainSensorAnomalyMlpOption
   // fit's own shuffle uses Math.random; a seeded shuffle per epoch keeps training reproducible.
   const random = mulberry32(seed);
   const order = train.map((_, i) => i);
+  const started = Date.now();
   for (let epoch = 0; epoch < epochs; epoch++) {
     shuffleInPlace(order, random);
     const batch = order.map((i) => train[i]!);
     const xs = inputColumns(tf, batch);
     const ys = tf.tensor2d(batch.map((r) => r.label), [batch.length, 1]);
     try {
-      await model.fit(xs, ys, { epochs: 1, batchSize, shuffle: false, classWeight, verbose: 0 });
+      const history = await model.fit(xs, ys, { epochs: 1, batchSize, shuffle: false, classWeight, verbose: 0 });
+      options.onEpoch?.({ epoch: epoch + 1, epochs, loss: Number(history.history.loss?.[0] ?? NaN), elapsedMs: Date.now() - started });
     } finally {
       tf.dispose([...xs, ys]);
     }

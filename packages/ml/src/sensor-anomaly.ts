@@ -37,7 +37,10 @@ export interface SensorAnomalyMetadata extends ModelMetadata {
   metrics: BinaryMetrics;
   dataset: NonNullable<ModelMetadata['dataset']>;
   explainer: NonNullable<ModelMetadata['explainer']>;
-  params: typeof SENSOR_ANOMALY_TRAINING_PARAMS & {
+  params: Omit<typeof SENSOR_ANOMALY_TRAINING_PARAMS, 'l2' | 'maxIter' | 'tol'> & {
+    l2: number;
+    maxIter: number;
+    tol: number;
     features: string[];
     derived_features: Record<string, string>;
     model: LogisticModel;
@@ -58,6 +61,8 @@ export interface TrainSensorAnomalyOptions {
   version?: string;
   /** Clock for created_at; injectable so a test can pin it. */
   now?: () => Date;
+  /** Overrides of the fitting parameters (the training app's run parameters). */
+  params?: { l2?: number; maxIter?: number; tol?: number };
 }
 
 /** Mean raw inputs of the training rows: the reference point of explanations. */
@@ -74,7 +79,7 @@ export function sensorAnomalyFeatures(reading: Pick<SensorReading, 'humidity' | 
 export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = {}): SensorAnomalyBaseline {
   const { version = '1', now = () => new Date() } = options;
   const rows = loadSensorReadings();
-  const { seed, testFraction, classWeight, l2, maxIter, tol } = SENSOR_ANOMALY_TRAINING_PARAMS;
+  const { seed, testFraction, classWeight, l2, maxIter, tol } = { ...SENSOR_ANOMALY_TRAINING_PARAMS, ...options.params };
   const { train, test } = stratifiedSplit(rows, { testFraction, seed, label: (r) => r.label });
 
   const model = fitLogisticRegression({
@@ -108,6 +113,7 @@ export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = 
     dataset: { name: SENSOR_DATASET_NAME, hash, rows: rows.length, test_rows: test.length },
     params: {
       ...SENSOR_ANOMALY_TRAINING_PARAMS,
+      ...options.params,
       features: [...SENSOR_ANOMALY_FEATURES],
       derived_features: { humidity_x_temperature: 'humidity * temperature' },
       model,

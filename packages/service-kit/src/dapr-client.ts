@@ -120,6 +120,12 @@ export class DaprClient {
     return res.json<Record<string, string>>();
   }
 
+  /** Creates or replaces a Dapr Jobs API job; the sidecar calls POST /job/<name> on the app when it is due. */
+  async scheduleJob(o: { name: string; schedule: string; data?: unknown }): Promise<void> {
+    const res = await this.send({ what: 'schedule job', method: 'POST', path: `/v1.0-alpha1/jobs/${encodeURIComponent(o.name)}`, ...DaprClient.json({ schedule: o.schedule, data: o.data ?? {}, overwrite: true }) });
+    if (!res.ok) throw DaprClient.failure(res, `schedule job ${o.name}`);
+  }
+
   /** True once the sidecar reports itself healthy (components loaded, app channel ready). */
   async healthy(): Promise<boolean> {
     try {

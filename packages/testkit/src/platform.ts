@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadApps, type AppSpec } from './apps.ts';
 import type { ControlPlaneInfo } from './control-plane.ts';
-import { ensureDevModels } from './dev-models.ts';
 import { ensureDevSecrets } from './dev-secrets.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
 import { ManagedProcess } from './managed-process.ts';
@@ -28,6 +27,10 @@ export interface Platform {
   apps: Record<string, RunningApp>;
   /** Restarts one app process (its sidecar keeps running) and waits until it is ready. */
   restartApp(id: string): Promise<void>;
+  /** Kills an app and its sidecar with SIGKILL, as a crash would. */
+  crash(id: string): Promise<void>;
+  /** Starts a crashed app and its sidecar again on the same ports and waits until ready. */
+  revive(id: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,7 +80,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const { dataDir } = opts;
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
   ensureDevSecrets(dataDir);
-  const modelRepository = await ensureDevModels(dataDir);
+  const modelRepository = join(dataDir, 'models');
+  mkdirSync(modelRepository, { recursive: true });
 
   const ports = await allocatePorts(specs.length * (SIDECAR_PORT_COUNT + 1) + 1);
   const take = (n: number) => ports.splice(0, n);
@@ -93,17 +97,18 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     ...(broker ? { MERIDIAN_EMBEDDED_BROKER_URL: broker.url } : {}),
   };
   const apps: Record<string, RunningApp> = {};
+  const sidecarFor = (spec: AppSpec, appPort: number, sp: SidecarPorts) => startSidecar({
+    appId: spec.id, appPort, ports: sp, cp: opts.cp, dataDir,
+    config: repoPath('configuration', 'apps', `${spec.id}.yaml`),
+    resources: resourcePaths(opts.stack), env: shared,
+    ...(opts.daprLogLevel ? { logLevel: opts.daprLogLevel } : {}),
+    ...(opts.onLine ? { onLine: opts.onLine } : {}),
+  });
   for (const spec of specs) {
     const [own, ...dapr] = take(SIDECAR_PORT_COUNT + 1) as [number, ...number[]];
     const appPort = spec.id === 'gateway' && opts.gatewayPort ? opts.gatewayPort : own;
     const sp = sidecarPorts(dapr);
-    const sidecar = startSidecar({
-      appId: spec.id, appPort, ports: sp, cp: opts.cp, dataDir,
-      config: repoPath('configuration', 'apps', `${spec.id}.yaml`),
-      resources: resourcePaths(opts.stack), env: shared,
-      ...(opts.daprLogLevel ? { logLevel: opts.daprLogLevel } : {}),
-      ...(opts.onLine ? { onLine: opts.onLine } : {}),
-    });
+    const sidecar = sidecarFor(spec, appPort, sp);
     const app = appProcess({ ...opts, spec, port: appPort, dapr: sp, env: shared });
     apps[spec.id] = { spec, appPort, sidecarPorts: sp, app, sidecar, appUrl: `http://127.0.0.1:${appPort}`, daprUrl: `http://127.0.0.1:${sp.http}` };
   }
@@ -145,6 +150,18 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       const a = apps[id];
       if (!a) throw new Error(`no app ${id}`);
       await a.app.stop();
+      a.app = appProcess({ ...opts, spec: a.spec, port: a.appPort, dapr: a.sidecarPorts, env: shared });
+      await waitReady(a);
+    },
+    async crash(id) {
+      const a = apps[id];
+      if (!a) throw new Error(`no app ${id}`);
+      await Promise.all([a.app.kill(), a.sidecar.kill()]);
+    },
+    async revive(id) {
+      const a = apps[id];
+      if (!a) throw new Error(`no app ${id}`);
+      a.sidecar = sidecarFor(a.spec, a.appPort, a.sidecarPorts);
       a.app = appProcess({ ...opts, spec: a.spec, port: a.appPort, dapr: a.sidecarPorts, env: shared });
       await waitReady(a);
     },

@@ -25,6 +25,8 @@ export function forwardTo(opts: { dapr: DaprClient; appId: string; validate?: (r
         appId: opts.appId,
         method: req.originalUrl.replace(/^\//, ''),
         httpMethod: req.method,
+        // Who asked, for audit trails downstream (set only from a verified token).
+        headers: { 'x-meridian-subject': typeof res.locals.subject === 'string' ? res.locals.subject : 'anonymous' },
         ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: req.body ?? {} }),
       });
       // Dapr's own failures (app unreachable) carry an errorCode; the app's problems do not.

@@ -4,6 +4,7 @@ import { ModelPolicy, type RepositoryIndexEntry } from '@meridian/contracts';
 import { listModelVersions, readModelVersion, type ModelMetadata } from '@meridian/ml';
 import { AppError, rootLogger } from '@meridian/service-kit';
 import { runtimeFor } from '../runtimes/index.ts';
+import { withTransform } from '../runtimes/with-transform.ts';
 import { ModelVersion } from './model-version.ts';
 
 export interface ModelEntry {
@@ -101,7 +102,7 @@ export class ModelStore {
     const runtime = runtimeFor(card.platform);
     const handle = new ModelVersion({
       name: entry.name, version, metadata: card, oipPlatform: runtime.oipPlatform,
-      runtime: await runtime.load({ artifactPath, metadata: card, threads: this.opts.threads }),
+      runtime: withTransform(await runtime.load({ artifactPath, metadata: card, threads: this.opts.threads }), card),
       policy: () => entry.policy,
       onBatch: (rows) => this.opts.onBatch?.(entry.name, version, rows),
     });

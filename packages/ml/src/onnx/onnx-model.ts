@@ -111,3 +111,37 @@ export function modelProto(spec: ModelSpec): Uint8Array {
   }
   return w.finish();
 }
+
+export interface Int64TensorSpec {
+  name: string;
+  dims: readonly number[];
+  int64Data: readonly number[];
+}
+
+/** TensorProto holding INT64 values (int64_data, packed), e.g. the axes operand of Unsqueeze/Squeeze (opset ≥ 13). */
+export function int64TensorProto(spec: Int64TensorSpec): Uint8Array {
+  const expected = spec.dims.reduce((n, d) => n * d, 1);
+  if (expected !== spec.int64Data.length) {
+    throw new Error(`tensor ${spec.name}: dims [${spec.dims.join(',')}] need ${expected} values, got ${spec.int64Data.length}`);
+  }
+  return new ProtoWriter()
+    .packedVarints(1, spec.dims) // dims
+    .varint(2, OnnxDataType.INT64) // data_type
+    .packedVarints(7, spec.int64Data) // int64_data
+    .string(8, spec.name) // name
+    .finish();
+}
+
+/** NodeProto like nodeProto, plus INT attributes (e.g. Concat's required axis). */
+export function nodeProtoWithIntAttributes(spec: NodeSpec & { intAttributes: Readonly<Record<string, number>> }): Uint8Array {
+  const node = new ProtoWriter();
+  for (const input of spec.inputs) node.string(1, input);
+  for (const output of spec.outputs) node.string(2, output);
+  if (spec.name !== undefined) node.string(3, spec.name);
+  node.string(4, spec.opType);
+  for (const [name, value] of Object.entries(spec.intAttributes)) {
+    // AttributeProto: name = 1, i = 3, type = 20 (AttributeType.INT = 2).
+    node.message(5, new ProtoWriter().string(1, name).varint(3, value).varint(20, 2).finish());
+  }
+  return node.finish();
+}

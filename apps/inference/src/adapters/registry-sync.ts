@@ -1,0 +1,80 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelPolicy } from '@meridian/contracts';
+import { sha256Hex, writeModelVersion } from '@meridian/ml';
+import { rootLogger, type DaprClient } from '@meridian/service-kit';
+import type { ModelStore } from '../domain/model-store.ts';
+
+interface VersionRecord {
+  version: string;
+  stage: string;
+  artifact?: { file: string; sha256: string };
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Serves what the registry says: the production version is the champion,
+ * a staging version is a canary at a configured share. Artifacts are copied
+ * into the local model repository (the registry's checksum must match, and
+ * it is checked again on load), so a restart serves without the registry.
+ * Syncing is convergent: running it twice changes nothing, which makes the
+ * lifecycle-event consumer idempotent.
+ */
+export class RegistrySync {
+  constructor(private readonly opts: { dapr: DaprClient; registryAppId: string; store: ModelStore; repository: string; canaryPercent: number }) {}
+
+  private async get(path: string) {
+    const res = await this.opts.dapr.invoke({ appId: this.opts.registryAppId, method: path, timeoutMs: 30_000 });
+    if (!res.ok) throw new Error(`registry GET ${path}: ${res.status} ${res.text().slice(0, 200)}`);
+    return res;
+  }
+
+  async syncAll(): Promise<void> {
+    const models = (await this.get('v1/registry/models')).json<{ name: string }[]>();
+    for (const m of models) await this.syncModel(m.name);
+  }
+
+  async syncModel(name: string): Promise<void> {
+    const versions = (await this.get(`v1/registry/models/${name}/versions`)).json<VersionRecord[]>();
+    const production = versions.find((v) => v.stage === 'production');
+    const staging = versions.filter((v) => v.stage === 'staging').sort((a, b) => Number(b.version) - Number(a.version))[0];
+    const wanted = [production, staging].filter((v): v is VersionRecord => v !== undefined);
+    for (const v of wanted) {
+      try {
+        await this.ensureLocal(name, v.version);
+        const entry = this.opts.store.entry(name);
+        if (!entry?.versions.has(v.version)) await this.opts.store.load(name, v.version);
+      } catch (err) {
+        rootLogger().error({ model: name, version: v.version, reason: (err as Error).message }, 'registry version refused; what was serving keeps serving');
+      }
+    }
+    const entry = this.opts.store.entry(name);
+    if (!entry) return;
+    const live = (v?: VersionRecord) => (v && entry.versions.has(v.version) ? v.version : undefined);
+    const champion = live(production);
+    const canary = live(staging);
+    const policy = ModelPolicy.parse({
+      ...entry.policy,
+      ...(champion ? { default_version: champion } : {}),
+      traffic: { ...entry.policy.traffic, canary: canary && canary !== champion ? { version: canary, percent: this.opts.canaryPercent } : undefined },
+    });
+    await this.opts.store.setPolicy(name, policy);
+    rootLogger().info({ model: name, production: champion, canary }, 'serving follows the registry');
+  }
+
+  private async ensureLocal(name: string, version: string): Promise<void> {
+    const dir = join(this.opts.repository, name, version, 'model.json');
+    if (await access(dir).then(() => true, () => false)) return;
+    const record = (await this.get(`v1/registry/models/${name}/versions/${version}`)).json<VersionRecord>();
+    const artifact = (await this.get(`v1/registry/models/${name}/versions/${version}/artifact`)).body;
+    const actual = sha256Hex(artifact);
+    if (!record.artifact || actual !== record.artifact.sha256) {
+      throw new Error(`checksum mismatch for ${name} v${version} from the registry (expected sha256 ${record.artifact?.sha256}, got ${actual})`);
+    }
+    await writeModelVersion({
+      repository: this.opts.repository, name, version, artifact,
+      artifactFile: record.artifact.file,
+      metadata: { ...record.metadata, version },
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import {
+  SENSOR_DATASET_NAME, SPAM_DATASET_NAME, TFJS_ARTIFACT_FILE, datasetHash, loadSensorReadings, loadSpamMails, spamDatasetHash,
+  trainSensorAnomalyBaseline, trainSensorAnomalyMlp, trainSpam, type ModelMetadata,
+} from '@meridian/ml';
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  loss: number | null;
+  elapsed_ms: number;
+}
+
+export interface TrainedModel {
+  artifact: Uint8Array;
+  artifactFile: string;
+  metadata: ModelMetadata;
+  /** Held-out metrics; the gate compares `gateMetric`. */
+  metrics: Record<string, number>;
+}
+
+export interface Trainer {
+  model: string;
+  /** The trainer's parameters; unknown or invalid ones are refused with 400. */
+  params: z.ZodType<Record<string, unknown>>;
+  gateMetric: string;
+  snapshot(): { dataset: string; hash: string; rows: number };
+  train(params: Record<string, unknown>, onProgress: (p: Progress) => void): Promise<TrainedModel>;
+}
+
+const metricsOf = (m: { precision: number; recall: number; f1: number; rocAuc: number; prAuc: number; accuracy: number }) =>
+  ({ precision: m.precision, recall: m.recall, f1: m.f1, roc_auc: m.rocAuc, pr_auc: m.prAuc, accuracy: m.accuracy });
+
+const sensorParams = z.strictObject({
+  algorithm: z.enum(['logistic', 'mlp']).default('logistic'),
+  l2: z.number().min(0).max(100).optional(),
+  max_iter: z.number().int().min(1).max(1000).optional(),
+  epochs: z.number().int().min(1).max(1000).optional(),
+});
+
+const sensorAnomaly: Trainer = {
+  model: 'sensor-anomaly',
+  params: sensorParams,
+  gateMetric: 'f1',
+  snapshot() {
+    const rows = loadSensorReadings();
+    return { dataset: SENSOR_DATASET_NAME, hash: datasetHash(rows), rows: rows.length };
+  },
+  async train(raw, onProgress) {
+    const params = sensorParams.parse(raw);
+    if (params.algorithm === 'mlp') {
+      const mlp = await trainSensorAnomalyMlp({ ...(params.epochs ? { epochs: params.epochs } : {}), onEpoch: (p) => onProgress({ epoch: p.epoch, epochs: p.epochs, loss: Number.isFinite(p.loss) ? p.loss : null, elapsed_ms: p.elapsedMs }) });
+      mlp.model.dispose();
+      return { artifact: mlp.artifact, artifactFile: TFJS_ARTIFACT_FILE, metadata: mlp.metadata, metrics: metricsOf(mlp.metrics.test) };
+    }
+    const started = Date.now();
+    const fit = trainSensorAnomalyBaseline({ params: { ...(params.l2 !== undefined ? { l2: params.l2 } : {}), ...(params.max_iter ? { maxIter: params.max_iter } : {}) } });
+    onProgress({ epoch: 1, epochs: 1, loss: null, elapsed_ms: Date.now() - started });
+    return { artifact: fit.onnx, artifactFile: 'model.onnx', metadata: fit.metadata, metrics: metricsOf(fit.metrics.test) };
+  },
+};
+
+const spam: Trainer = {
+  model: 'spam',
+  params: z.strictObject({}),
+  gateMetric: 'f1',
+  snapshot() {
+    const mails = loadSpamMails();
+    return { dataset: SPAM_DATASET_NAME, hash: spamDatasetHash(mails), rows: mails.length };
+  },
+  async train(_params, onProgress) {
+    const started = Date.now();
+    const fit = trainSpam();
+    onProgress({ epoch: 1, epochs: 1, loss: null, elapsed_ms: Date.now() - started });
+    return {
+      artifact: fit.artifact, artifactFile: 'model.onnx', metadata: fit.metadata,
+      metrics: { ...metricsOf(fit.metrics.test), hard_ham_false_positive_rate: fit.metrics.hardHam.falsePositiveRate },
+    };
+  },
+};
+
+/** The models the training app knows how to train. */
+export const TRAINERS: Record<string, Trainer> = { [sensorAnomaly.model]: sensorAnomaly, [spam.model]: spam };

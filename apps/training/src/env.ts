@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { daprPreset } from '@meridian/service-kit';
+
+export const trainingEnv = {
+  ...daprPreset,
+  APP_ID: daprPreset.APP_ID.default('training'),
+  DAPR_GRPC_PORT: z.coerce.number().int().min(1).max(65535).default(50001),
+  PUBSUB_NAME: z.string().default('pubsub'),
+  STATE_STORE: z.string().default('statestore'),
+  REGISTRY_APP_ID: z.string().default('registry'),
+  INFERENCE_APP_ID: z.string().default('inference'),
+  /** Where runs keep their artifacts between steps (survives a restart of the app). */
+  TRAINING_WORK_DIR: z.string().default('training-runs'),
+  /** Gate: the candidate may be at most this much worse than production on the gate metric. */
+  GATE_MARGIN: z.coerce.number().min(0).max(1).default(0.01),
+  CANARY_PERCENT: z.coerce.number().min(0).max(100).default(10),
+  /** How long a canary serves before it is promoted or rolled back (a durable timer). */
+  CANARY_SECONDS: z.coerce.number().min(0).max(86_400).default(5),
+  /** Scheduled retraining, e.g. "sensor-anomaly=@every 24h;spam=@daily" (Dapr Jobs API). */
+  RETRAIN_SCHEDULE: z.string().default(''),
+  /** Train and promote models the registry does not have yet when the app starts. */
+  BOOTSTRAP_MODELS: z.string().default('sensor-anomaly,spam'),
+};

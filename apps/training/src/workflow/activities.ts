@@ -1,0 +1,107 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { WorkflowActivityContext } from '@dapr/dapr';
+import { rootLogger, type DaprClient } from '@meridian/service-kit';
+import type { RegistryClient } from '../adapters/registry-client.ts';
+import { TRAINERS, type Progress, type Trainer } from '../domain/trainers.ts';
+
+export interface ActivityDeps {
+  dapr: DaprClient;
+  registry: RegistryClient;
+  stateStore: string;
+  inferenceAppId: string;
+  workDir: string;
+  gateMargin: number;
+  codeVersion: string;
+}
+
+export const progressKey = (runId: string) => `training-progress:${runId}`;
+
+function trainerFor(model: string): Trainer {
+  const trainer = TRAINERS[model];
+  if (!trainer) throw new Error(`no trainer for model ${model}`);
+  return trainer;
+}
+
+async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
+  await writeFile(`${path}.tmp`, data);
+  await rename(`${path}.tmp`, path);
+}
+
+/** The workflow's steps. Each may run more than once (at-least-once), so each is safe to repeat. */
+export function createActivities(deps: ActivityDeps) {
+  const runDir = (runId: string) => join(deps.workDir, runId);
+  const log = () => rootLogger();
+
+  async function snapshot(_: WorkflowActivityContext, i: { model: string }) {
+    return trainerFor(i.model).snapshot();
+  }
+
+  async function train(_: WorkflowActivityContext, i: { runId: string; model: string; params: Record<string, unknown> }) {
+    const trainer = trainerFor(i.model);
+    log().info({ run: i.runId, model: i.model, params: i.params }, 'training started');
+    const onProgress = (p: Progress) => {
+      log().info({ run: i.runId, model: i.model, ...p }, 'training progress');
+      void deps.dapr.saveState({ store: deps.stateStore, items: [{ key: progressKey(i.runId), value: p }] }).catch(() => undefined);
+    };
+    const trained = await trainer.train(i.params, onProgress);
+    const metadata = { ...trained.metadata, params: { ...trained.metadata.params, training_run: i.runId } };
+    await mkdir(runDir(i.runId), { recursive: true });
+    await writeAtomically(join(runDir(i.runId), trained.artifactFile), trained.artifact);
+    await writeAtomically(join(runDir(i.runId), 'trained.json'), JSON.stringify({ artifactFile: trained.artifactFile, metadata, metrics: trained.metrics }));
+    log().info({ run: i.runId, model: i.model, metrics: trained.metrics }, 'training finished');
+    return { artifactFile: trained.artifactFile };
+  }
+
+  async function readTrained(runId: string) {
+    return JSON.parse(await readFile(join(runDir(runId), 'trained.json'), 'utf8')) as { artifactFile: string; metadata: Record<string, unknown> & { dataset?: { test_rows?: number } }; metrics: Record<string, number> };
+  }
+
+  async function evaluate(_: WorkflowActivityContext, i: { runId: string; model: string }) {
+    const trained = await readTrained(i.runId);
+    const gateMetric = trainerFor(i.model).gateMetric;
+    const value = trained.metrics[gateMetric];
+    if (value === undefined || !Number.isFinite(value)) throw new Error(`held-out ${gateMetric} is not a number (${value})`);
+    return { metrics: trained.metrics, gateMetric, testRows: trained.metadata.dataset?.test_rows ?? 0 };
+  }
+
+  async function gate(_: WorkflowActivityContext, i: { model: string; metrics: Record<string, number>; gateMetric: string }) {
+    const production = await deps.registry.production(i.model);
+    const candidate = i.metrics[i.gateMetric]!;
+    if (!production) return { passed: true, candidate, reason: `no production version yet; ${i.gateMetric} ${candidate.toFixed(4)}` };
+    const current = production.metrics?.[i.gateMetric];
+    if (current === undefined) return { passed: true, candidate, production: production.version, reason: `production v${production.version} has no ${i.gateMetric}` };
+    const passed = candidate >= current - deps.gateMargin;
+    const reason = `${i.gateMetric} ${candidate.toFixed(4)} vs production v${production.version} ${current.toFixed(4)} (margin ${deps.gateMargin})`;
+    return { passed, candidate, production: production.version, reason: passed ? reason : `candidate is worse: ${reason}` };
+  }
+
+  async function register(_: WorkflowActivityContext, i: { runId: string; model: string }) {
+    const already = (await deps.registry.versions(i.model)).find((v) => (v as { metadata?: { params?: { training_run?: string } } }).metadata?.params?.training_run === i.runId);
+    if (already) return already.version;
+    const trained = await readTrained(i.runId);
+    const artifact = await readFile(join(runDir(i.runId), trained.artifactFile));
+    return deps.registry.register({ model: i.model, artifact, artifactFile: trained.artifactFile, metadata: trained.metadata, codeVersion: deps.codeVersion });
+  }
+
+  async function canary(_: WorkflowActivityContext, i: { model: string; version: string; percent: number }) {
+    await deps.registry.stage({ model: i.model, version: i.version, stage: 'staging', reason: `canary at ${i.percent}%` });
+  }
+
+  async function checkCanary(_: WorkflowActivityContext, i: { model: string; version: string }) {
+    const res = await deps.dapr.invoke({ appId: deps.inferenceAppId, method: `v2/models/${i.model}/versions/${i.version}/ready`, timeoutMs: 5000 });
+    return res.ok ? { healthy: true, reason: `version ${i.version} loaded and ready in inference` } : { healthy: false, reason: `inference answers ${res.status} for version ${i.version}` };
+  }
+
+  async function promote(_: WorkflowActivityContext, i: { model: string; version: string; reason: string }) {
+    await deps.registry.stage({ model: i.model, version: i.version, stage: 'production', reason: i.reason });
+  }
+
+  async function rollback(_: WorkflowActivityContext, i: { model: string; version: string; reason: string }) {
+    await deps.registry.stage({ model: i.model, version: i.version, stage: 'archived', reason: i.reason });
+  }
+
+  return { snapshot, train, evaluate, gate, register, canary, checkCanary, promote, rollback };
+}
+
+export type RetrainActivities = ReturnType<typeof createActivities>;

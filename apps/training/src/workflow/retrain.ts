@@ -1,0 +1,113 @@
+import type { WorkflowActivityContext, WorkflowContext } from '@dapr/dapr';
+import type { RunStep } from '@meridian/contracts';
+import type { RetrainActivities } from './activities.ts';
+
+export interface RetrainInput {
+  runId: string;
+  model: string;
+  params: Record<string, unknown>;
+  trigger: string;
+}
+
+export interface RetrainOutput {
+  status: 'completed' | 'failed';
+  version?: string;
+  reason?: string;
+}
+
+/** What the status API reads back: written by the workflow at every step boundary. */
+export interface RetrainCustomStatus {
+  model: string;
+  trigger: string;
+  steps: RunStep[];
+  version?: string;
+  reason?: string;
+  metrics?: Record<string, number>;
+}
+
+export const STEPS = ['snapshot', 'train', 'evaluate', 'gate', 'register', 'canary', 'promote'] as const;
+
+type Activity<I, O> = (ctx: WorkflowActivityContext, input: I) => Promise<O>;
+
+/**
+ * The retraining workflow: snapshot → train → evaluate → gate → register →
+ * canary → promote (or roll back). Dapr Workflow makes it durable: every
+ * finished step is in the workflow's history, so a restarted app resumes
+ * after the last finished step instead of starting over. The canary wait is
+ * a durable timer. A failing step ends the run with its reason; production
+ * is only touched by the promote step.
+ */
+export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: number; canarySeconds: number }) {
+  return async function* retrain(ctx: WorkflowContext, input: RetrainInput): AsyncGenerator<unknown, RetrainOutput, any> {
+    const now = () => ctx.getCurrentUtcDateTime().toISOString();
+    const status: RetrainCustomStatus = { model: input.model, trigger: input.trigger, steps: STEPS.map((name) => ({ name, status: 'pending' })) };
+    const publish = () => ctx.setCustomStatus(JSON.stringify(status));
+    const step = (name: (typeof STEPS)[number]) => status.steps.find((s) => s.name === name)!;
+    const begin = (name: (typeof STEPS)[number]) => {
+      Object.assign(step(name), { status: 'running', started_at: now() });
+      publish();
+    };
+    const end = (name: (typeof STEPS)[number], outcome: RunStep['status'], detail?: string) => {
+      Object.assign(step(name), { status: outcome, ended_at: now(), ...(detail ? { detail } : {}) });
+      publish();
+    };
+    const fail = (name: (typeof STEPS)[number], reason: string): RetrainOutput => {
+      end(name, 'failed', reason);
+      status.reason = `${name}: ${reason}`;
+      for (const s of status.steps) if (s.status === 'pending') s.status = 'skipped';
+      publish();
+      return { status: 'failed', reason: status.reason, ...(status.version ? { version: status.version } : {}) };
+    };
+    const run = function* <I, O>(name: (typeof STEPS)[number], activity: Activity<I, O>, arg: I): Generator<unknown, O | Error, any> {
+      begin(name);
+      try {
+        return (yield ctx.callActivity(activity, arg)) as O;
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    };
+
+    const snapshot = yield* run('snapshot', a.snapshot, { model: input.model });
+    if (snapshot instanceof Error) return fail('snapshot', snapshot.message);
+    end('snapshot', 'completed', `${snapshot.dataset} ${snapshot.rows} rows, sha256 ${snapshot.hash.slice(0, 12)}`);
+
+    const trained = yield* run('train', a.train, { runId: input.runId, model: input.model, params: input.params });
+    if (trained instanceof Error) return fail('train', trained.message);
+    end('train', 'completed');
+
+    const evaluated = yield* run('evaluate', a.evaluate, { runId: input.runId, model: input.model });
+    if (evaluated instanceof Error) return fail('evaluate', evaluated.message);
+    status.metrics = evaluated.metrics;
+    end('evaluate', 'completed', `${evaluated.gateMetric} ${evaluated.metrics[evaluated.gateMetric]?.toFixed(4)} on ${evaluated.testRows} held-out rows`);
+
+    const gate = yield* run('gate', a.gate, { model: input.model, metrics: evaluated.metrics, gateMetric: evaluated.gateMetric });
+    if (gate instanceof Error) return fail('gate', gate.message);
+    if (!gate.passed) return fail('gate', gate.reason);
+    end('gate', 'completed', gate.reason);
+
+    const version = yield* run('register', a.register, { runId: input.runId, model: input.model });
+    if (version instanceof Error) return fail('register', version.message);
+    status.version = version;
+    end('register', 'completed', `version ${version}`);
+
+    if (gate.production) {
+      const canary = yield* run('canary', a.canary, { model: input.model, version, percent: opts.canaryPercent });
+      if (canary instanceof Error) return fail('canary', canary.message);
+      yield ctx.createTimer(opts.canarySeconds);
+      const check = yield* run('canary', a.checkCanary, { model: input.model, version });
+      if (check instanceof Error || !check.healthy) {
+        const why = check instanceof Error ? check.message : check.reason;
+        yield* run('canary', a.rollback, { model: input.model, version, reason: `canary failed: ${why}` });
+        return fail('canary', `${why}; version ${version} rolled back`);
+      }
+      end('canary', 'completed', `${opts.canaryPercent}% for ${opts.canarySeconds}s: ${check.reason}`);
+    } else {
+      end('canary', 'skipped', 'no production version to compare against');
+    }
+
+    const promoted = yield* run('promote', a.promote, { model: input.model, version, reason: `run ${input.runId} (${input.trigger}): ${gate.reason}` });
+    if (promoted instanceof Error) return fail('promote', promoted.message);
+    end('promote', 'completed', `version ${version} is production`);
+    return { status: 'completed', version };
+  };
+}

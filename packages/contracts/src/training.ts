@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+export const TRAINING_TOPICS = {
+  /** Published by the monitor when a model's inputs drift; starts a retraining run. */
+  driftDetected: 'model.drift-detected',
+} as const;
+
+export const StartRunRequest = z.object({
+  model: z.string().min(1),
+  /** Trainer parameters; each model declares which it accepts. */
+  params: z.record(z.string(), z.unknown()).optional(),
+  /** Who or what asked: api, schedule, drift. */
+  trigger: z.enum(['api', 'schedule', 'drift', 'bootstrap']).optional(),
+});
+export type StartRunRequest = z.infer<typeof StartRunRequest>;
+
+export const StepStatus = z.enum(['pending', 'running', 'completed', 'failed', 'skipped']);
+export const RunStep = z.object({
+  name: z.string(),
+  status: StepStatus,
+  started_at: z.string().optional(),
+  ended_at: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type RunStep = z.infer<typeof RunStep>;
+
+export const RunStatus = z.object({
+  id: z.string(),
+  model: z.string(),
+  trigger: z.string().optional(),
+  status: z.enum(['pending', 'running', 'completed', 'failed']),
+  steps: z.array(RunStep),
+  version: z.string().optional(),
+  reason: z.string().optional(),
+  /** loss is null for fits without epochs (closed-form or IRLS). */
+  progress: z.object({ epoch: z.number(), epochs: z.number(), loss: z.number().nullable(), elapsed_ms: z.number() }).optional(),
+  metrics: z.record(z.string(), z.unknown()).optional(),
+  created_at: z.string().optional(),
+});
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const DriftDetectedEvent = z.object({
+  id: z.string().min(1),
+  model: z.string().min(1),
+  version: z.string().optional(),
+  window: z.string().optional(),
+  evidence: z.record(z.string(), z.unknown()).default({}),
+  ts: z.string().optional(),
+});
+export type DriftDetectedEvent = z.infer<typeof DriftDetectedEvent>;

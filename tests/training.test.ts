@@ -1,5 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunStatus, TRAINING_TOPICS, type Role } from '@meridian/contracts';
+import { InferResponse, RunStatus, TRAINING_TOPICS, type Role } from '@meridian/contracts';
+import { trainSensorAnomalyBaseline } from '@meridian/ml';
 import { eventually, usePlatform } from './helpers/platform.ts';
 
 interface VersionRow {
@@ -99,5 +102,20 @@ describe('training, registry and the durable retraining workflow', () => {
     const status = await eventually(() => call(`/v1/training/runs/${id}`), (r) => r.status === 200);
     expect(status.json).toMatchObject({ id, model: 'sensor-anomaly', trigger: 'drift' });
     expect((await finished(id)).status).toBe('completed');
+  });
+
+  it('when a version whose stored artifact is corrupt becomes production, then inference refuses it with a clear log and keeps serving the previous one', async () => {
+    const before = (await production())!;
+    const base = trainSensorAnomalyBaseline();
+    const registered = await call('/v1/registry/models/sensor-anomaly/versions', { body: { artifact: Buffer.from(base.onnx).toString('base64'), artifact_file: 'model.onnx', metadata: base.metadata } });
+    expect(registered.status).toBe(201);
+    const version = registered.json.version as string;
+    writeFileSync(join(h.platform.dataDir, 'artifacts', 'sensor-anomaly', version, 'model.onnx'), 'not the bytes that were registered');
+    expect((await call(`/v1/registry/models/sensor-anomaly/versions/${version}/stage`, { body: { stage: 'production', reason: 'corrupt on purpose' } })).status).toBe(200);
+    const log = join(h.platform.dataDir, 'logs', 'inference.log');
+    await eventually(async () => readFileSync(log, 'utf8'), (text) => text.includes('registry version refused') && text.includes(`"version":"${version}"`));
+    const res = await call('/v2/models/sensor-anomaly/infer', { roles: ['predict'], body: { inputs: [{ name: 'humidity', shape: [1], datatype: 'FP32', data: [45] }, { name: 'temperature', shape: [1], datatype: 'FP32', data: [27] }] } });
+    expect(InferResponse.parse(res.json).model_version).toBe(before.version);
+    expect((await call('/v1/registry/models/sensor-anomaly/rollback', { body: { reason: 'undo the corrupt version' } })).status).toBe(200);
   });
 });

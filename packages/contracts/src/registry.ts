@@ -118,10 +118,18 @@ export type ModelSummary = z.infer<typeof ModelSummary>;
 
 const Reason = z.string().trim().min(1, 'a reason is required').max(1000);
 
-export const StageChangeRequest = z.object({ stage: Stage, reason: Reason });
+/**
+ * Compare-and-set: the production version the caller decided on (null: none).
+ * When it is no longer current the request is refused with 409, so of two
+ * callers who saw the same production version only the first one wins,
+ * however their requests interleave.
+ */
+const ExpectedProduction = RegistryVersion.nullable();
+
+export const StageChangeRequest = z.object({ stage: Stage, reason: Reason, expected_production_version: ExpectedProduction.optional() });
 export type StageChangeRequest = z.infer<typeof StageChangeRequest>;
 
-export const RollbackRequest = z.object({ reason: Reason });
+export const RollbackRequest = z.object({ reason: Reason, expected_production_version: RegistryVersion.optional() });
 export type RollbackRequest = z.infer<typeof RollbackRequest>;
 
 export const RollbackResponse = z.object({

@@ -8,6 +8,18 @@ import { backoff, contended, MAX_ATTEMPTS, notFound, type RegistryDeps } from '.
 interface Who {
   reason: string;
   by: string;
+  /** Compare-and-set on the production version (null: none); undefined: no precondition. */
+  expectedProduction?: string | null | undefined;
+}
+
+function checkExpected(o: { name: string; index: ModelIndex; expected: string | null | undefined }): void {
+  const actual = o.index.production_version ?? null;
+  if (o.expected === undefined || o.expected === actual) return;
+  throw new AppError({
+    code: 'CONFLICT',
+    message: `the production version of ${o.name} is ${actual ?? 'none'}, not ${o.expected ?? 'none'} as expected; nothing was changed`,
+    errors: [{ path: 'expected_production_version', message: `production is ${actual ?? 'none'}` }],
+  });
 }
 
 function lifecycleEvents(name: string, plan: StagePlan): ModelLifecycleEvent[] {
@@ -58,6 +70,7 @@ export async function changeStage(deps: RegistryDeps, o: Who & { name: string; v
     basis: (index) => {
       const state = index.versions[o.version];
       if (!state) throw notFound(`model ${o.name} has no version ${o.version}`);
+      checkExpected({ name: o.name, index, expected: o.expectedProduction });
       return `${state.stage}|${index.production_version ?? ''}`;
     },
     plan: (index, at) => planMove({ index, version: o.version, to: o.to, reason: o.reason, by: o.by, at }),
@@ -70,7 +83,10 @@ export async function rollback(deps: RegistryDeps, o: Who & { name: string }): P
   const plan = await applyPlan(deps, {
     name: o.name,
     what: `rolling back ${o.name}`,
-    basis: (index) => `${index.production_version ?? ''}|${index.production_history.join(',')}`,
+    basis: (index) => {
+      checkExpected({ name: o.name, index, expected: o.expectedProduction });
+      return `${index.production_version ?? ''}|${index.production_history.join(',')}`;
+    },
     plan: (index, at) => planRollback({ index, reason: o.reason, by: o.by, at }),
   });
   const [archived, restored] = plan.changes.map((c) => c.version) as [string, string];

@@ -106,3 +106,24 @@ describe('reading artifacts', () => {
     await expect(readArtifact(deps, { name: 'm', version: '1' })).rejects.toThrow(/decodeBase64/);
   });
 });
+
+describe('compare-and-set on the production version', () => {
+  it('when two callers promote one after the other, both expecting the production version they saw, then the second gets 409', async () => {
+    await register();
+    await register();
+    await register();
+    await move('1', 'production');
+    const promote = (version: string) => changeStage(deps, { name: 'm', version, to: 'production', reason: 'mine', by: 'x', expectedProduction: '1' });
+    await expect(status(promote('2'))).resolves.toBe(200);
+    await expect(promote('3')).rejects.toThrow(/production version of m is 2, not 1/);
+  });
+
+  it('when a rollback expects a production version that is no longer current, then 409 and production stays', async () => {
+    await register();
+    await register();
+    await move('1', 'production');
+    await move('2', 'production');
+    await expect(status(rollback(deps, { name: 'm', reason: 'r', by: 'x', expectedProduction: '1' }))).resolves.toBe(409);
+    expect((await listModels(deps))[0]!.production_version).toBe('2');
+  });
+});

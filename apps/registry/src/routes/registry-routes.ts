@@ -47,11 +47,11 @@ export function registryRoutes(app: Express, deps: RegistryDeps): void {
   app.post(`${base}/:name/versions/:version/stage`, async (req, res) => {
     const { name, version: v } = version(req);
     const body = parseOrThrow(StageChangeRequest, req.body, 'stage change');
-    res.json(await changeStage(deps, { name, version: v, to: body.stage, reason: body.reason, by: subject(req) }));
+    res.json(await changeStage(deps, { name, version: v, to: body.stage, reason: body.reason, by: subject(req), expectedProduction: body.expected_production_version }));
   });
 
   app.post(`${base}/:name/rollback`, async (req, res) => {
     const body = parseOrThrow(RollbackRequest, req.body, 'rollback');
-    res.json(await rollback(deps, { name: model(req), reason: body.reason, by: subject(req) }));
+    res.json(await rollback(deps, { name: model(req), reason: body.reason, by: subject(req), expectedProduction: body.expected_production_version }));
   });
 }

@@ -10,7 +10,8 @@ import { allocatePorts, httpOk, repoPath, resolveStack, resourcePaths, sidecarPo
 import { eventually, usePlatform, type PlatformHandle } from './helpers/platform.ts';
 
 // The registry on real sidecars: SQLite state + local-storage artifacts
-// (local), and PostgreSQL state (postgres), where the ETag guards must hold too.
+// (local), PostgreSQL state (postgres) and Redis state (redis, whose
+// multi-key transactions do not roll back): the ETag guards must hold on all.
 const STACKS = ['local', 'postgres', 'redis'];
 
 const baseline = trainSensorAnomalyBaseline();
@@ -56,13 +57,38 @@ async function lifecycleProbe(h: PlatformHandle, stack: string): Promise<{ event
   return { events, stop: async () => { await sidecar.stop(); server.close(); } };
 }
 
+/**
+ * The postgres and redis stacks keep state between runs, and every app that
+ * follows the registry (inference) would find this run's test model there;
+ * so it is removed through the registry's own sidecar (its keys are prefixed
+ * with its app id). There is deliberately no delete in the registry's API.
+ */
+async function forgetModel(h: PlatformHandle, model: string): Promise<void> {
+  const state = `${h.platform.apps.registry!.daprUrl}/v1.0/state/statestore`;
+  const index = await fetch(`${state}/model:${model}`);
+  if (index.status !== 200) return;
+  const { last_version } = (await index.json()) as { last_version: number };
+  const keys = [`model:${model}`, ...Array.from({ length: last_version }, (_, i) => `model:${model}:version:${i + 1}`)];
+  await Promise.all(keys.map((key) => fetch(`${state}/${encodeURIComponent(key)}`, { method: 'DELETE' })));
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const res = await fetch(`${state}/models`);
+    const { names } = (await res.json()) as { names: string[] };
+    const body = [{ key: 'models', value: { names: names.filter((n) => n !== model) }, etag: res.headers.get('etag'), options: { concurrency: 'first-write' } }];
+    if ((await fetch(state, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).ok) break;
+  }
+  if ((await fetch(`${state}/model:${model}`)).status !== 204) process.stderr.write(`registry test: could not remove test model ${model} from the shared state store\n`);
+}
+
 describe.each(STACKS)('model registry on MERIDIAN_STACK=%s', (stack) => {
   const h = usePlatform(stack);
   // Unique per run: the postgres stack keeps state between runs.
   const model = `reg-${stack}-${randomUUID().slice(0, 8)}`;
   let probe: Awaited<ReturnType<typeof lifecycleProbe>> | undefined;
   beforeAll(async () => { probe = await lifecycleProbe(h, stack); });
-  afterAll(async () => { await probe?.stop(); });
+  afterAll(async () => {
+    await probe?.stop();
+    await forgetModel(h, model);
+  });
 
   const call = async (path: string, init: { method?: string; body?: unknown; subject?: string; via?: 'app' | 'gateway-sidecar' } = {}) => {
     const base = init.via === 'gateway-sidecar' ? `${h.platform.apps.gateway!.daprUrl}/v1.0/invoke/registry/method` : h.platform.apps.registry!.appUrl;

@@ -109,8 +109,8 @@ export class DaprClient {
   async transact(o: { store: string; operations: StateOperation[] }): Promise<boolean> {
     const res = await this.send({ what: 'state transaction', method: 'POST', path: `/v1.0/state/${o.store}/transaction`, ...DaprClient.json({ operations: o.operations }) });
     if (res.ok) return true;
-    // Stores word an ETag conflict differently (Redis: "failed to set key").
-    if (res.status === 409 || /etag|mismatch|conflict|failed to set key/i.test(res.text())) return false;
+    // Stores word an ETag conflict differently (Redis: "failed to set key"; Postgres: "no item was updated").
+    if (res.status === 409 || /etag|mismatch|conflict|failed to set key|no item was updated/i.test(res.text())) return false;
     throw new AppError({ code: 'BAD_GATEWAY', message: `state transaction failed (${res.status}): ${res.text().slice(0, 300)}` });
   }
 

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError, type DaprClient, type SidecarResponse } from '@meridian/service-kit';
 
-const RELAYED_HEADERS = ['content-type', 'retry-after', 'location'];
+const RELAYED_HEADERS = ['content-type', 'retry-after', 'location', 'x-artifact-sha256', 'content-disposition'];
 
 /** Sends the upstream's answer back as it is: status, relevant headers, body. */
 function relay(upstream: SidecarResponse, res: Response): void {

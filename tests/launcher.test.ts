@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { allocatePorts, httpOk, repoPath, waitFor } from '@meridian/testkit';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { allocatePorts, httpOk, loadApps, repoPath, waitFor } from '@meridian/testkit';
 
 // `npm start` as a user runs it (node tools/bootstrap.mjs start is what the
 // npm script runs), with its own control plane, data dir and gateway port.
@@ -66,8 +66,15 @@ async function ready(l: Launch, port: number): Promise<void> {
 describe('npm start (the local launcher)', () => {
   const home = mkdtempSync(join(tmpdir(), 'meridian-launcher-'));
   const running: Launch[] = [];
+  // A failed test must not leave its launcher running for the next one.
+  afterEach(async () => {
+    for (const l of running) {
+      if (l.child.exitCode !== null) continue;
+      l.child.kill('SIGKILL');
+      await l.exited;
+    }
+  });
   afterAll(async () => {
-    for (const l of running) if (l.child.exitCode === null) l.child.kill('SIGKILL');
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -80,7 +87,7 @@ describe('npm start (the local launcher)', () => {
     const names = kids.map((k) => k.comm);
     for (const name of ['sentry', 'placement', 'scheduler']) expect(names).toContain(name);
     const sidecars = kids.filter((k) => k.comm === 'daprd');
-    expect(sidecars.map((k) => k.cmdline.match(/--app-id (\S+)/)?.[1]).sort()).toEqual(['gateway', 'inference', 'monitor']);
+    expect(sidecars.map((k) => k.cmdline.match(/--app-id (\S+)/)?.[1]).sort()).toEqual(loadApps().map((a) => a.id).sort());
     for (const s of sidecars) expect(s.cmdline).toContain('--enable-mtls');
 
     const second = launch({ home, port: port! });

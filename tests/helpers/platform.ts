@@ -49,12 +49,20 @@ export function usePlatform(stackSpec: string, opts: { prepare?: (repository: st
   return handle;
 }
 
-/** Polls until `check` passes or the time is up, then returns its last value. */
+/**
+ * Polls until `check` passes or the time is up, then returns the last value.
+ * A poll that throws (a service restarting, a 503 body that does not parse)
+ * counts as "not yet"; if the time runs out on a throw, that error is raised.
+ */
 export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await fn();
-    if (check(value) || Date.now() > deadline) return value;
+    try {
+      const value = await fn();
+      if (check(value) || Date.now() > deadline) return value;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -26,3 +26,4 @@ export * from './spam/out-of-fold-scores.ts';
 export * from './spam/export-sparse-logistic.ts';
 export * from './spam/train-spam.ts';
 export * from './spam/hard-ham-metrics.ts';
+export * from './calibration.ts';

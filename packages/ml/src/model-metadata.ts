@@ -32,6 +32,8 @@ export interface ModelMetadata {
   threshold?: number;
   /** Held-out metrics. */
   metrics?: BinaryMetrics;
+  /** Held-out calibration of the scores (reliability bins, Brier, ECE). */
+  calibration?: import('./calibration.ts').Calibration;
   dataset?: { name: string; hash: string; rows: number; test_rows: number };
   params?: Record<string, unknown>;
   explainer?: LogisticExplainerSpec;

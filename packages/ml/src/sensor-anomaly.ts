@@ -6,6 +6,7 @@ import { exportLogisticRegressionOnnx } from './onnx/export-logistic.ts';
 import { SENSOR_DATASET_NAME, datasetHash, loadSensorReadings } from './sensor-data.ts';
 import type { SensorReading } from './sensor-data.ts';
 import { stratifiedSplit } from './split.ts';
+import { calibration } from './calibration.ts';
 import type { ModelMetadata } from './model-metadata.ts';
 
 export const SENSOR_ANOMALY_MODEL_NAME = 'sensor-anomaly';
@@ -99,6 +100,7 @@ export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = 
     scores: predictProba(model, train.map(sensorAnomalyFeatures)),
   });
   const metrics = { train: evaluate(train, threshold), test: evaluate(test, threshold) };
+  const testCalibration = calibration({ yTrue: test.map((r) => r.label), scores: predictProba(model, test.map(sensorAnomalyFeatures)) });
   const hash = datasetHash(rows);
   const onnx = exportLogisticRegressionOnnx(model, { outputName: SENSOR_ANOMALY_OUTPUT, productFeatures: PRODUCT_FEATURES });
 
@@ -110,6 +112,7 @@ export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = 
     outputs: [{ name: SENSOR_ANOMALY_OUTPUT, datatype: 'FP32', shape: [-1] }],
     threshold,
     metrics: metrics.test,
+    calibration: testCalibration,
     dataset: { name: SENSOR_DATASET_NAME, hash, rows: rows.length, test_rows: test.length },
     params: {
       ...SENSOR_ANOMALY_TRAINING_PARAMS,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { rootLogger } from '@meridian/service-kit';
 import {
   SENSOR_DATASET_NAME, SPAM_DATASET_NAME, TFJS_ARTIFACT_FILE, datasetHash, loadSensorReadings, loadSpamMails, spamDatasetHash,
-  trainSensorAnomalyBaseline, trainSensorAnomalyMlp, trainSpam, type ModelMetadata,
+  loadTf, trainSensorAnomalyBaseline, trainSensorAnomalyMlp, trainSpam, type ModelMetadata,
 } from '@meridian/ml';
 
 export interface Progress {
@@ -28,8 +29,10 @@ export interface Trainer {
   train(params: Record<string, unknown>, onProgress: (p: Progress) => void): Promise<TrainedModel>;
 }
 
-const metricsOf = (m: { precision: number; recall: number; f1: number; rocAuc: number; prAuc: number; accuracy: number }) =>
-  ({ precision: m.precision, recall: m.recall, f1: m.f1, roc_auc: m.rocAuc, pr_auc: m.prAuc, accuracy: m.accuracy });
+const metricsOf = (m: { precision: number; recall: number; f1: number; rocAuc: number; prAuc: number; accuracy: number }, card?: ModelMetadata) => ({
+  precision: m.precision, recall: m.recall, f1: m.f1, roc_auc: m.rocAuc, pr_auc: m.prAuc, accuracy: m.accuracy,
+  ...(card?.calibration ? { brier: card.calibration.brier, ece: card.calibration.ece } : {}),
+});
 
 const sensorParams = z.strictObject({
   algorithm: z.enum(['logistic', 'mlp']).default('logistic'),
@@ -49,6 +52,7 @@ const sensorAnomaly: Trainer = {
   async train(raw, onProgress) {
     const params = sensorParams.parse(raw);
     if (params.algorithm === 'mlp') {
+      rootLogger().info({ backend: (await loadTf()).backend }, 'training backend');
       const mlp = await trainSensorAnomalyMlp({ ...(params.epochs ? { epochs: params.epochs } : {}), onEpoch: (p) => onProgress({ epoch: p.epoch, epochs: p.epochs, loss: Number.isFinite(p.loss) ? p.loss : null, elapsed_ms: p.elapsedMs }) });
       mlp.model.dispose();
       return { artifact: mlp.artifact, artifactFile: TFJS_ARTIFACT_FILE, metadata: mlp.metadata, metrics: metricsOf(mlp.metrics.test) };
@@ -56,7 +60,7 @@ const sensorAnomaly: Trainer = {
     const started = Date.now();
     const fit = trainSensorAnomalyBaseline({ params: { ...(params.l2 !== undefined ? { l2: params.l2 } : {}), ...(params.max_iter ? { maxIter: params.max_iter } : {}) } });
     onProgress({ epoch: 1, epochs: 1, loss: null, elapsed_ms: Date.now() - started });
-    return { artifact: fit.onnx, artifactFile: 'model.onnx', metadata: fit.metadata, metrics: metricsOf(fit.metrics.test) };
+    return { artifact: fit.onnx, artifactFile: 'model.onnx', metadata: fit.metadata, metrics: metricsOf(fit.metrics.test, fit.metadata) };
   },
 };
 
@@ -74,7 +78,7 @@ const spam: Trainer = {
     onProgress({ epoch: 1, epochs: 1, loss: null, elapsed_ms: Date.now() - started });
     return {
       artifact: fit.artifact, artifactFile: 'model.onnx', metadata: fit.metadata,
-      metrics: { ...metricsOf(fit.metrics.test), hard_ham_false_positive_rate: fit.metrics.hardHam.falsePositiveRate },
+      metrics: { ...metricsOf(fit.metrics.test, fit.metadata), hard_ham_false_positive_rate: fit.metrics.hardHam.falsePositiveRate },
     };
   },
 };

@@ -2,6 +2,7 @@ import { bestThreshold, binaryMetrics } from '../metrics.ts';
 import type { BinaryMetrics } from '../metrics.ts';
 import type { ModelMetadata } from '../model-metadata.ts';
 import { stratifiedSplit } from '../split.ts';
+import { calibration } from '../calibration.ts';
 import type { Split } from '../split.ts';
 import { vectorizeText } from '../text/hashing-vectorizer.ts';
 import type { SparseVector, TextHashingSpec, TextHashingTransform } from '../text/hashing-vectorizer.ts';
@@ -123,6 +124,7 @@ export function trainSpam(options: TrainSpamOptions = {}): SpamTraining {
     outputs: [{ name: SPAM_OUTPUT, datatype: 'FP32', shape: [-1] }],
     threshold,
     metrics: metrics.test,
+    calibration: calibration({ yTrue: test.map((m) => m.label), scores: testScores }),
     dataset: { name: SPAM_DATASET_NAME, hash: spamDatasetHash(mails), rows: mails.length, test_rows: test.length },
     transform: { ...SPAM_TEXT_SPEC, input: SPAM_INPUT, graph_inputs: { ...SPAM_GRAPH_INPUTS } },
     params: { ...SPAM_TRAINING_PARAMS, cross_validation: metrics.crossValidation, hard_ham_test: hardHam },

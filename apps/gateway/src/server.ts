@@ -45,7 +45,9 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
       app.all(/^\/v2\/repository\/.*$/, admin, inference);
       app.put(/^\/v2\/models\/[^/]+\/policy$/, admin, inference);
       app.all(/^\/v2(\/.*)?$/, predict, inference);
-      app.get(/^\/v1\/monitor\/.+$/, predict, forwardTo({ dapr, appId: 'monitor' }));
+      const monitor = forwardTo({ dapr, appId: 'monitor' });
+      app.get(/^\/v1\/monitor\/.+$/, predict, monitor);
+      app.post('/v1/labels', requireRole({ key, roles: ['ingest', 'admin'] }), monitor);
       const registry = forwardTo({ dapr, appId: 'registry' });
       app.get(/^\/v1\/registry\/.+$/, predict, registry);
       app.all(/^\/v1\/registry\/.+$/, admin, registry);

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
-import { PredictionEvent, Topics } from '@meridian/contracts';
-import { DaprClient, bootEnv, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { Label, LabelBatch, PredictionEvent, Topics } from '@meridian/contracts';
+import { AppError, DaprClient, bootEnv, parseOrThrow, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { LabelQuality } from './domain/label-quality.ts';
 import { PredictionCounter } from './domain/prediction-counter.ts';
 import { monitorEnv } from './env.ts';
 
@@ -8,6 +9,7 @@ export interface MonitorDeps {
   env: DaprEnv & { PUBSUB_NAME: string };
   dapr: DaprClient;
   counter: PredictionCounter;
+  quality: LabelQuality;
 }
 
 export function createApp(deps: MonitorDeps): ServiceDefinition {
@@ -21,11 +23,28 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
         topic: Topics.predictions,
         route: '/events/predictions',
         schema: PredictionEvent,
-        handle: (event) => deps.counter.record(event),
+        handle: async (event) => {
+          await deps.quality.recordPrediction(event);
+          return deps.counter.record(event);
+        },
+      }),
+      subscription({
+        pubsub: deps.env.PUBSUB_NAME,
+        topic: Topics.labels,
+        route: '/events/labels',
+        schema: Label,
+        // An unmatched label is retried: its prediction may still be on its way.
+        handle: async (label) => ((await deps.quality.recordLabels([label])).unmatched.length ? 'RETRY' : 'SUCCESS'),
       }),
     ],
     routes(app: Express) {
       app.get('/v1/monitor/predictions', async (_req, res) => void res.json(await deps.counter.counts()));
+      app.post('/v1/labels', async (req, res) => void res.status(202).json(await deps.quality.recordLabels(parseOrThrow(LabelBatch, req.body, 'labels'))));
+      app.get('/v1/monitor/models/:name/quality', async (req, res) => {
+        const report = await deps.quality.report(req.params.name);
+        if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no labelled predictions for ${req.params.name} yet` });
+        res.json(report);
+      });
     },
   };
 }
@@ -33,5 +52,6 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
 export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> {
   const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
   const counter = new PredictionCounter({ dapr, store: env.STATE_STORE });
-  return runService(() => createApp({ env, dapr, counter }), { name: 'monitor', env });
+  const quality = new LabelQuality({ dapr, store: env.STATE_STORE, window: env.QUALITY_WINDOW });
+  return runService(() => createApp({ env, dapr, counter, quality }), { name: 'monitor', env });
 }

@@ -3,7 +3,12 @@ import { z } from 'zod';
 /** Topic names: one place, so publishers and subscribers cannot drift apart. */
 export const Topics = {
   predictions: 'predictions',
+  /** Delayed ground truth for predictions, joined by prediction id. */
+  labels: 'labels',
 } as const;
+
+/** The id of row `row` of a prediction: labels refer to single rows. */
+export const rowPredictionId = (id: string, row: number): string => `${id}:${row}`;
 
 /** The prediction log: one event per inference request. */
 export const PredictionEvent = z.object({
@@ -15,6 +20,8 @@ export const PredictionEvent = z.object({
   outputs: z.record(z.string(), z.array(z.union([z.number(), z.string(), z.boolean()]))),
   rows: z.number().int().positive(),
   latency_ms: z.number().nonnegative(),
+  /** The model's decision threshold, so consumers can turn scores into decisions. */
+  threshold: z.number().optional(),
   /** How the version was chosen: explicit, default, canary, ab. */
   route: z.string().optional(),
   /** The answer came from the fallback (why), or from the response cache. */
@@ -26,3 +33,24 @@ export const PredictionEvent = z.object({
   ts: z.string().datetime(),
 });
 export type PredictionEvent = z.infer<typeof PredictionEvent>;
+
+/** Ground truth for one prediction row (rowPredictionId), arriving later than the prediction. */
+export const Label = z.object({
+  prediction_id: z.string().min(1),
+  label: z.union([z.literal(0), z.literal(1), z.boolean()]).transform((v) => (v === true || v === 1 ? 1 : 0)),
+});
+export type Label = z.infer<typeof Label>;
+export const LabelBatch = z.array(Label).min(1).max(10_000);
+
+export const QualityReport = z.object({
+  model: z.string(),
+  version: z.string().optional(),
+  /** Labelled predictions in the rolling window of the reported version. */
+  count: z.number().int().nonnegative(),
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+  window: z.number().int().positive(),
+  versions: z.array(z.object({ version: z.string(), count: z.number().int(), precision: z.number(), recall: z.number(), f1: z.number() })),
+});
+export type QualityReport = z.infer<typeof QualityReport>;

@@ -7,3 +7,4 @@ export * from './components.ts';
 export * from './serving.ts';
 export * from './training.ts';
 export * from './registry.ts';
+export * from './ingestion.ts';

@@ -13,3 +13,4 @@ export { ensureDevModels } from './dev-models.ts';
 export { startPlatform, type Platform, type RunningApp, type PlatformOptions } from './platform.ts';
 export { generatedFiles } from './generate.ts';
 export { signDevToken } from './dev-token.ts';
+export { startKafkaBroker, kafkaBrokerBin, type KafkaBroker } from './kafka-broker.ts';

@@ -4,11 +4,12 @@ import { loadApps, type AppSpec } from './apps.ts';
 import type { ControlPlaneInfo } from './control-plane.ts';
 import { ensureDevSecrets } from './dev-secrets.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
+import { startKafkaBroker, type KafkaBroker } from './kafka-broker.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { repoPath, repoRoot } from './paths.ts';
 import { allocatePorts } from './ports.ts';
 import { SIDECAR_PORT_COUNT, sidecarPorts, startSidecar, type SidecarPorts } from './sidecar.ts';
-import { resourcePaths, usesEmbeddedBroker, type Stack } from './stack.ts';
+import { resourcePaths, usesEmbeddedBroker, usesKafkaBroker, type Stack } from './stack.ts';
 import { httpOk, waitFor } from './wait.ts';
 
 export interface RunningApp {
@@ -88,6 +89,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   let broker: EmbeddedBroker | undefined;
   const brokerPort = take(1)[0]!;
   if (usesEmbeddedBroker(opts.stack)) broker = await startEmbeddedBroker({ port: brokerPort });
+  let kafka: KafkaBroker | undefined;
+  if (usesKafkaBroker(opts.stack)) kafka = await startKafkaBroker({ port: brokerPort, dataDir, ...(opts.onLine ? { onLine: opts.onLine } : {}) });
 
   const shared: Record<string, string> = {
     ...opts.env,
@@ -95,6 +98,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     UPSTREAM_APPS: specs.filter((s) => s.id !== 'gateway').map((s) => s.id).join(','),
     MERIDIAN_MQTT_URL: process.env.MERIDIAN_MQTT_URL ?? 'tcp://127.0.0.1:1883',
     ...(broker ? { MERIDIAN_EMBEDDED_BROKER_URL: broker.url } : {}),
+    MERIDIAN_KAFKA_BROKERS: kafka?.brokers ?? process.env.MERIDIAN_KAFKA_BROKERS ?? 'localhost:9092',
   };
   const apps: Record<string, RunningApp> = {};
   const sidecarFor = (spec: AppSpec, appPort: number, sp: SidecarPorts) => startSidecar({
@@ -117,6 +121,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     await Promise.all(Object.values(apps).map((a) => a.app.stop()));
     await Promise.all(Object.values(apps).map((a) => a.sidecar.stop()));
     await broker?.close();
+    await kafka?.stop();
   };
   const timeoutMs = opts.readyTimeoutMs ?? 90_000;
   const waitReady = (a: RunningApp) => {

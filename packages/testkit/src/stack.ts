@@ -58,3 +58,8 @@ export function resourcePaths(stack: Stack): string[] {
 export function usesEmbeddedBroker(stack: Stack): boolean {
   return stack.choices.pubsub === 'embedded';
 }
+
+/** Kafka pub/sub and no MERIDIAN_KAFKA_BROKERS of the user's own: the platform starts kfake-broker (tools/kafka). */
+export function usesKafkaBroker(stack: Stack, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stack.choices.pubsub === 'kafka' && !env.MERIDIAN_KAFKA_BROKERS;
+}

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { InferOutputTensor, InferRequest, InferResponse, ModelPolicy } from '@meridian/contracts';
+import { rowPredictionId, type InferOutputTensor, type InferRequest, type InferResponse, type ModelPolicy } from '@meridian/contracts';
 import { AppError, badRequest, currentTraceId } from '@meridian/service-kit';
 import type { PredictionLog } from '../adapters/prediction-log.ts';
 import type { ResponseCache } from '../adapters/response-cache.ts';
@@ -61,7 +61,8 @@ export async function predict(deps: PredictDeps, req: { model: string; version?:
   const labels = { model: handle.name, version: handle.version };
   const hash = inputHash(req.body.inputs);
   const id = req.body.id ?? randomUUID();
-  const parameters: Record<string, string | boolean> = { route: route.reason };
+  // Labels arrive later per row, so every row gets an id of its own (OIP parameters hold scalars: comma-joined).
+  const parameters: Record<string, string | boolean> = { route: route.reason, prediction_ids: Array.from({ length: rows }, (_, i) => rowPredictionId(id, i)).join(',') };
   let outputs: InferOutputTensor[] | undefined = policy.cache.enabled ? await deps.cache.get({ ...labels, hash }) : undefined;
   if (outputs) {
     deps.metrics.cacheHits.inc(labels);
@@ -89,6 +90,7 @@ export async function predict(deps: PredictDeps, req: { model: string; version?:
   const traceId = currentTraceId();
   const event = {
     id, model: handle.name, version: handle.version, input_hash: hash, rows, route: route.reason,
+    ...(handle.metadata.threshold !== undefined ? { threshold: handle.metadata.threshold } : {}),
     inputs: Object.fromEntries(req.body.inputs.map((t) => [t.name, t.data])),
     outputs: Object.fromEntries(outputs.map((o) => [o.name, o.data])),
     latency_ms: latencyMs, ts: new Date().toISOString(),

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { DeadLetterEvent, IngestedRecordEvent } from '@meridian/contracts';
+import { MemoryPublisher, MemorySeenKeys, MemoryStats } from '../testing/fakes.ts';
+import { intake } from './intake.ts';
+import { MASK } from './mask.ts';
+import { STREAMS } from './streams.ts';
+
+const readings = STREAMS['sensor-readings']!;
+const reading = (i: number) => ({ mote_id: i, humidity: 40 + (i % 50), temperature: 20, ts: 1709287200000 + i });
+
+function setup() {
+  const deps = { publisher: new MemoryPublisher(), seenKeys: new MemorySeenKeys(), stats: new MemoryStats(), clock: () => new Date('2024-03-01T10:00:00Z'), maxRecords: 10_000 };
+  const run = (body: unknown, spec = readings) => intake(deps, { spec, body, nonObjects: 'refuse-batch' });
+  return { deps, run };
+}
+
+describe('intake', () => {
+  it('when a mixed batch arrives, then valid records are published, invalid ones dead-lettered with index and reason', async () => {
+    const { deps, run } = setup();
+    const outcome = await run([reading(1), { ...reading(2), humidity: 101 }, reading(3)]);
+    expect(outcome).toMatchObject({ accepted: 2, rejected: 1, duplicates: 0, unpublished: 0 });
+    expect(deps.publisher.sent.map((s) => s.topic)).toEqual(['sensor-readings', 'sensor-readings', 'sensor-readings.dead-letter']);
+    const dead = deps.publisher.sent[2]!.data as DeadLetterEvent;
+    expect(dead).toMatchObject({ stream: 'sensor-readings', index: 1, record: { humidity: 101 }, received_at: '2024-03-01T10:00:00.000Z' });
+    expect(dead.reason).toMatch(/^humidity: /);
+  });
+
+  it('when the same batch is sent again, then every record is a duplicate and nothing is published twice', async () => {
+    const { deps, run } = setup();
+    const batch = [reading(1), { ...reading(2), humidity: -3 }, reading(3), reading(1)];
+    expect(await run(batch)).toMatchObject({ accepted: 2, rejected: 1, duplicates: 1 });
+    expect(await run(batch)).toMatchObject({ accepted: 0, rejected: 0, duplicates: 4 });
+    expect(deps.publisher.sent).toHaveLength(3);
+    expect(await deps.stats.get('sensor-readings')).toMatchObject({ accepted: 2, rejected: 1, duplicates: 5, dead_lettered: 1, batches: 2 });
+  });
+
+  it('when two batches with the same records race, then each record is counted once', async () => {
+    const { run } = setup();
+    const batch = Array.from({ length: 20 }, (_, i) => reading(i));
+    const [a, b] = await Promise.all([run(batch), run(batch)]);
+    expect(a!.accepted + b!.accepted).toBe(20);
+    expect(a!.duplicates + b!.duplicates).toBe(20);
+  });
+
+  it('when the broker fails part way, then only published records are marked, and the retry publishes exactly the rest', async () => {
+    const { deps, run } = setup();
+    const batch = Array.from({ length: 10 }, (_, i) => reading(i));
+    deps.publisher.failAfter = 4;
+    const first = await run(batch);
+    expect(first).toMatchObject({ accepted: 4, unpublished: 6 });
+    expect(deps.seenKeys.marks.size).toBe(4);
+    deps.publisher.failAfter = undefined;
+    expect(await run(batch)).toMatchObject({ accepted: 6, duplicates: 4, unpublished: 0 });
+    const motes = deps.publisher.sent.map((s) => (s.data as IngestedRecordEvent).record.mote_id);
+    expect(motes.sort((x, y) => Number(x) - Number(y))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('when the broker is down, then nothing is marked', async () => {
+    const { deps, run } = setup();
+    deps.publisher.down = true;
+    expect(await run([reading(1), { bad: true }])).toMatchObject({ accepted: 0, rejected: 0, unpublished: 2 });
+    expect(deps.seenKeys.marks.size).toBe(0);
+  });
+
+  it('when a stream has PII fields, then published and dead-lettered copies are masked', async () => {
+    const { deps, run } = setup();
+    const events = STREAMS.events!;
+    const outcome = await run([
+      { type: 'signup', user_email: 'ada@example.com', ts: '2024-03-01T10:00:00Z' },
+      { type: '', user_email: 'grace@example.com', ts: '2024-03-01T10:00:00Z' },
+      { type: 'login', user_email: 'not an email', ts: '2024-03-01T10:00:00Z' },
+    ], events);
+    expect(outcome).toMatchObject({ accepted: 1, rejected: 2 });
+    const text = JSON.stringify(deps.publisher.sent);
+    expect(text).not.toMatch(/ada@|grace@|not an email/);
+    expect((deps.publisher.sent[0]!.data as IngestedRecordEvent).record.user_email).toBe(MASK);
+    expect(JSON.stringify(outcome.rejections)).not.toMatch(/grace@|not an email/);
+  });
+});

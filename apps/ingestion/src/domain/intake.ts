@@ -1,0 +1,107 @@
+import { deadLetterTopic, DeadLetterEvent, IngestedRecordEvent, type IngestResult } from '@meridian/contracts';
+import { AppError, requestLogger } from '@meridian/service-kit';
+import { maskRecord } from './mask.ts';
+import type { Publisher, SeenKeys, StatsStore } from './ports.ts';
+import { splitBatch, type Entry } from './split-batch.ts';
+import type { StreamSpec } from './streams.ts';
+
+export interface IntakeDeps {
+  publisher: Publisher;
+  seenKeys: SeenKeys;
+  stats: StatsStore;
+  clock: () => Date;
+  maxRecords: number;
+}
+
+export interface IntakeOutcome extends IngestResult {
+  dead_lettered: number;
+  /** Records that could not be published (broker down); the caller answers 503. */
+  unpublished: number;
+  /** Index and reason of each rejected record, for the log (never the values). */
+  rejections: { index: number; reason: string }[];
+  /** Where the time went, for the log. */
+  phases_ms: { seen: number; publish: number; mark: number };
+}
+
+const since = (t: number) => Math.round(performance.now() - t);
+
+type Fresh = Exclude<Entry, { kind: 'repeat' }>;
+
+function outgoing(o: { spec: StreamSpec; entry: Fresh; receivedAt: string }) {
+  const { spec, entry, receivedAt } = o;
+  const entryId = `${entry.index}`;
+  if (entry.kind === 'valid') {
+    const data = IngestedRecordEvent.parse({ stream: spec.name, key: entry.key, record: maskRecord(entry.record, spec.pii), received_at: receivedAt });
+    return { topic: spec.topic, event: { entryId, data } };
+  }
+  const data = DeadLetterEvent.parse({
+    stream: spec.name, index: entry.index, key: entry.key, reason: entry.reason, errors: entry.errors,
+    record: maskRecord(entry.raw, spec.pii), received_at: receivedAt,
+  });
+  return { topic: deadLetterTopic(spec.topic), event: { entryId, data } };
+}
+
+/**
+ * Takes in one batch of a stream. Records already marked as seen, or
+ * repeated within the batch, are duplicates and are not published again.
+ * The rest are published (valid ones to the stream's topic, invalid ones to
+ * its dead-letter topic), and only those whose publish succeeded get their
+ * idempotency mark: after a broker failure, a retry of the whole batch
+ * publishes exactly what is missing. Two batches racing with the same record
+ * may both publish it, but the insert-only mark lets only one count it, and
+ * consumers dedupe on the key (publishing is at least once).
+ */
+export async function intake(deps: IntakeDeps, o: { spec: StreamSpec; body: unknown; nonObjects: 'refuse-batch' | 'reject-record' }): Promise<IntakeOutcome> {
+  const { spec } = o;
+  const entries = splitBatch({ spec, body: o.body, nonObjects: o.nonObjects, maxRecords: deps.maxRecords });
+  const receivedAt = deps.clock().toISOString();
+  const firstOfKey = entries.filter((e): e is Fresh => e.kind !== 'repeat');
+  let t = performance.now();
+  const seen = firstOfKey.length ? await deps.seenKeys.seen({ stream: spec.name, keys: firstOfKey.map((e) => e.key) }) : new Set<string>();
+  const fresh = firstOfKey.filter((e) => !seen.has(e.key));
+  const phases = { seen: since(t), publish: 0, mark: 0 };
+
+  const byTopic = new Map<string, { entry: Fresh; event: { entryId: string; data: unknown } }[]>();
+  for (const entry of fresh) {
+    const { topic, event } = outgoing({ spec, entry, receivedAt });
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), { entry, event }]);
+  }
+  const published: Fresh[] = [];
+  t = performance.now();
+  await Promise.all([...byTopic].map(async ([topic, items]) => {
+    const failed = await deps.publisher.publish({ topic, events: items.map((i) => i.event) });
+    for (const i of items) if (!failed.has(i.event.entryId)) published.push(i.entry);
+  }));
+
+  phases.publish = since(t);
+  t = performance.now();
+  const won = published.length ? await deps.seenKeys.mark({ stream: spec.name, keys: published.map((e) => e.key) }) : new Set<string>();
+  phases.mark = since(t);
+  const counted = published.filter((e) => won.has(e.key));
+  const accepted = counted.filter((e) => e.kind === 'valid').length;
+  const rejected = counted.filter((e) => e.kind === 'invalid').length;
+  const duplicates = entries.length - fresh.length + (published.length - counted.length);
+  const outcome: IntakeOutcome = {
+    accepted, rejected, duplicates, dead_lettered: rejected, unpublished: fresh.length - published.length,
+    rejections: counted.flatMap((e) => (e.kind === 'invalid' ? [{ index: e.index, reason: e.reason }] : [])),
+    phases_ms: phases,
+  };
+  // Also on the way to a 503: what was published is marked, and a retry will count it as a duplicate, not again.
+  try {
+    await deps.stats.add({ stream: spec.name, delta: { accepted, rejected, duplicates, dead_lettered: rejected }, at: receivedAt });
+  } catch (err) {
+    // The records are published and marked; failing the batch now would only make its retry count them as duplicates.
+    requestLogger().error({ err, stream: spec.name, accepted, rejected, duplicates }, 'stream stats not updated for this batch');
+  }
+  return outcome;
+}
+
+export function brokerUnavailable(o: { stream: string; outcome: IntakeOutcome }): AppError {
+  const { outcome } = o;
+  return new AppError({
+    code: 'UNAVAILABLE',
+    message: `the broker did not take ${outcome.unpublished} record(s) of this ${o.stream} batch; retry the whole batch `
+      + `(the ${outcome.accepted + outcome.rejected} published now will count as duplicates)`,
+    headers: { 'retry-after': '1' },
+  });
+}

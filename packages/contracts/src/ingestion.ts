@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/** Raw-record intake: what the ingestion app answers and what it publishes. */
+
+/** The answer to a batch: each record lands in exactly one of the three counts. */
+export const IngestResult = z.object({
+  /** Valid records published to the stream's topic for the first time. */
+  accepted: z.number().int().nonnegative(),
+  /** Records that failed the stream's schema, dead-lettered with the reason. */
+  rejected: z.number().int().nonnegative(),
+  /** Records whose idempotency key was already seen (an earlier batch, or earlier in this one). */
+  duplicates: z.number().int().nonnegative(),
+});
+export type IngestResult = z.infer<typeof IngestResult>;
+
+/** Running totals per stream, kept in the state store. */
+export const StreamStats = IngestResult.extend({
+  stream: z.string(),
+  dead_lettered: z.number().int().nonnegative(),
+  batches: z.number().int().nonnegative(),
+  updated_at: z.string().optional(),
+});
+export type StreamStats = z.infer<typeof StreamStats>;
+
+/** Published once per accepted record on the stream's topic (PII fields masked). */
+export const IngestedRecordEvent = z.object({
+  stream: z.string().min(1),
+  /** The idempotency key: the record's `id`, else sha256 of its canonical JSON. Consumers dedupe on it. */
+  key: z.string().min(1),
+  record: z.record(z.string(), z.unknown()),
+  received_at: z.string().datetime(),
+});
+export type IngestedRecordEvent = z.infer<typeof IngestedRecordEvent>;
+
+/** Published once per rejected record on `<topic>.dead-letter` (PII fields masked). */
+export const DeadLetterEvent = z.object({
+  stream: z.string().min(1),
+  /** Position of the record in its batch (0 for a single record from a binding). */
+  index: z.number().int().nonnegative(),
+  key: z.string().min(1),
+  /** One line naming every failing field, e.g. "humidity: Too big: expected number to be <=100". */
+  reason: z.string().min(1),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  record: z.unknown(),
+  received_at: z.string().datetime(),
+});
+export type DeadLetterEvent = z.infer<typeof DeadLetterEvent>;
+
+export const deadLetterTopic = (topic: string) => `${topic}.dead-letter`;

@@ -1,0 +1,97 @@
+import { mulberry32 } from '../split.ts';
+
+/**
+ * What a model version stores about one numeric input at training time, so serving-time drift
+ * (PSI on the bins, KS on the sample) needs neither the training data nor a second pass over it.
+ */
+export interface NumericReferenceSummary {
+  kind: 'numeric';
+  /** Reference rows summarised. */
+  count: number;
+  /** Ascending interior cut points; bin k holds edges[k-1] < x <= edges[k], the outer bins are open. */
+  edges: number[];
+  /** Share of reference rows per bin (edges.length + 1 entries, summing to 1). */
+  proportions: number[];
+  /** A seeded uniform sample of the reference values, sorted, for KS. */
+  sample: number[];
+}
+
+export interface ReferenceSummaryOptions {
+  /** Quantile bins wanted; tied quantiles merge, so a 0/1 input ends up with 2. Default 10. */
+  bins?: number;
+  /** Sample size kept for KS. Default 500. */
+  sampleSize?: number;
+  /** Seed of the sample, fixed so the same data always gives the same summary. Default 42. */
+  seed?: number;
+}
+
+export const DEFAULT_REFERENCE_BINS = 10;
+export const DEFAULT_REFERENCE_SAMPLE_SIZE = 500;
+
+export function referenceSummary(values: readonly number[], options: ReferenceSummaryOptions = {}): NumericReferenceSummary {
+  const { bins = DEFAULT_REFERENCE_BINS, sampleSize = DEFAULT_REFERENCE_SAMPLE_SIZE, seed = 42 } = options;
+  if (values.length === 0) throw new Error('referenceSummary: no values');
+  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`referenceSummary: bins must be a positive integer, got ${bins}`);
+  checkFinite(values, 'referenceSummary');
+  const sorted = [...values].sort((a, b) => a - b);
+  const max = sorted[sorted.length - 1]!;
+  const edges: number[] = [];
+  for (let k = 1; k < bins; k++) {
+    // Lower k/bins quantile. An edge equal to the maximum would leave the top bin empty in the
+    // reference, and every later value above it would then look like drift from nothing.
+    const edge = sorted[Math.ceil((k * sorted.length) / bins) - 1]!;
+    if (edge < max && edge !== edges[edges.length - 1]) edges.push(edge);
+  }
+  return {
+    kind: 'numeric',
+    count: values.length,
+    edges,
+    proportions: binProportions(values, edges),
+    sample: reservoirSample(values, { size: sampleSize, seed }).sort((a, b) => a - b),
+  };
+}
+
+/** One reference summary per named input column, e.g. a model card's training inputs. */
+export function inputReferences(
+  columns: Readonly<Record<string, readonly number[]>>,
+  options: ReferenceSummaryOptions = {},
+): Record<string, NumericReferenceSummary> {
+  return Object.fromEntries(Object.entries(columns).map(([name, values]) => [name, referenceSummary(values, options)]));
+}
+
+/** Share of values in each bin of `edges` (see NumericReferenceSummary.edges). */
+export function binProportions(values: readonly number[], edges: readonly number[]): number[] {
+  const counts = new Array<number>(edges.length + 1).fill(0);
+  for (const v of values) counts[binIndex(v, edges)]!++;
+  return counts.map((c) => c / values.length);
+}
+
+/** Index of the first edge >= value (binary search), i.e. the bin the value falls in. */
+function binIndex(value: number, edges: readonly number[]): number {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (edges[mid]! >= value) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Algorithm R with a seeded generator: a uniform sample of fixed size, the same on every run. */
+export function reservoirSample(values: readonly number[], options: { size: number; seed: number }): number[] {
+  const { size, seed } = options;
+  if (size <= 0) return [];
+  if (values.length <= size) return [...values];
+  const random = mulberry32(seed);
+  const reservoir = values.slice(0, size);
+  for (let i = size; i < values.length; i++) {
+    const j = Math.floor(random() * (i + 1));
+    if (j < size) reservoir[j] = values[i]!;
+  }
+  return reservoir;
+}
+
+function checkFinite(values: readonly number[], where: string): void {
+  if (values.some((v) => !Number.isFinite(v))) throw new Error(`${where}: values must be finite numbers`);
+}

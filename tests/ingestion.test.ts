@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,33 +93,25 @@ describe('ingestion: raw records per stream, dead letters, idempotency, PII mask
     console.info(`ingestion: 1,000 new readings in ${ms.toFixed(0)} ms; the same 1,000 again (all duplicates) in ${(performance.now() - again).toFixed(0)} ms`);
   });
 
-  // MERIDIAN_BENCH=1: the two ways to publish 1,000 events through a sidecar, timed on the embedded MQTT broker.
-  it.runIf(process.env.MERIDIAN_BENCH === '1')('when 1,000 events are published, then bulk and per-record publishing are timed', async () => {
-    const url = app().daprUrl;
-    const events = Array.from({ length: 1000 }, (_, i) => ({ stream: 'bench', key: `k${i}`, record: reading(i), received_at: new Date().toISOString() }));
-    const timings: Record<string, number[]> = {};
-    const time = async (name: string, fn: () => Promise<void>) => {
-      const t = performance.now();
-      await fn();
-      (timings[name] ??= []).push(Math.round(performance.now() - t));
-    };
-    const single = async (concurrency: number) => {
-      let next = 0;
-      await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (next < events.length) {
-          const e = events[next++];
-          const r = await fetch(`${url}/v1.0/publish/pubsub/bench-single`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(e) });
-          expect(r.status).toBe(204);
-        }
-      }));
-    };
-    for (let round = 0; round < 3; round++) {
-      await time('bulk', async () => {
-        const r = await fetch(`${url}/v1.0-alpha1/publish/bulk/pubsub/bench-bulk`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events.map((e, i) => ({ entryId: `${i}`, event: e, contentType: 'application/json' }))) });
-        expect(r.status).toBe(204);
-      });
-      for (const c of [8, 32, 100]) await time(`single x${c}`, () => single(c));
-    }
-    console.info(`publish 1,000 events (ms, 3 rounds): ${JSON.stringify(timings)}`);
+  it('when readings come through the gateway with an ingest token, then they are taken in; other roles are refused', async () => {
+    const before = (await (await fetch(`${h.platform.apps.ingestion!.appUrl}/v1/ingest/streams/sensor-readings/stats`)).json()) as { accepted: number };
+    const batch = [{ mote_id: 9, humidity: 44.5, temperature: 25.5, ts: new Date().toISOString(), id: `gw-${Date.now()}` }, { mote_id: 'nine' }];
+    const res = await h.gateway('/v1/ingest/sensor-readings', { method: 'POST', roles: ['ingest'], body: JSON.stringify(batch) });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 1, rejected: 1, duplicates: 0 });
+    expect((await h.gateway('/v1/ingest/sensor-readings', { method: 'POST', roles: ['predict'], body: JSON.stringify(batch) })).status).toBe(403);
+    const after = (await (await fetch(`${h.platform.apps.ingestion!.appUrl}/v1/ingest/streams/sensor-readings/stats`)).json()) as { accepted: number };
+    expect(after.accepted).toBe(before.accepted + 1);
+  });
+
+  it('when a sensor publishes a reading to the MQTT broker, then the input binding delivers it to ingestion', async () => {
+    const stats = async () => (await (await fetch(`${h.platform.apps.ingestion!.appUrl}/v1/ingest/streams/sensor-readings/stats`)).json()) as { accepted: number };
+    const before = (await stats()).accepted;
+    const { hostname, port } = new URL(h.platform.mqttUrl);
+    const reading = JSON.stringify({ mote_id: 3, humidity: 41.25, temperature: 22.5, ts: new Date().toISOString(), id: `mqtt-${Date.now()}` });
+    // Async: the embedded broker lives in this process, and a blocking call would starve it.
+    await promisify(execFile)('mosquitto_pub', ['-h', hostname, '-p', port, '-q', '1', '-t', 'meridian/sensor-readings', '-m', reading]);
+    const after = await eventually(stats, (s) => s.accepted === before + 1);
+    expect(after.accepted).toBe(before + 1);
   });
 });

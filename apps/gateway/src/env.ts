@@ -9,4 +9,6 @@ export const gatewayEnv = {
   UPSTREAM_APPS: z.string().default('inference,monitor').transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
   SECRET_STORE: z.string().default('secretstore'),
   MAX_BODY: z.string().default('1mb'),
+  /** Body limit for ingestion batches and registry uploads. */
+  MAX_UPLOAD: z.string().default('16mb'),
 };

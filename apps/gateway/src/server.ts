@@ -7,7 +7,7 @@ import { requireRole } from './routes/auth.ts';
 import { forwardTo } from './routes/forward.ts';
 
 export interface GatewayDeps {
-  env: DaprEnv & { UPSTREAM_APPS: string[]; MAX_BODY: string };
+  env: DaprEnv & { UPSTREAM_APPS: string[]; MAX_BODY: string; MAX_UPLOAD: string };
   dapr: DaprClient;
   key: SigningKey;
 }
@@ -28,6 +28,8 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
     env: deps.env,
     dapr,
     bodyLimit: deps.env.MAX_BODY,
+    // Batches of records and model artifacts are larger than API calls.
+    bodyLimits: [{ path: /^\/v1\/(ingest|registry)\//, limit: deps.env.MAX_UPLOAD }],
     async ready() {
       if (!key.current) return false;
       const states = await Promise.all(deps.env.UPSTREAM_APPS.map((id) => upstreamReady(dapr, id)));
@@ -47,7 +49,9 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
       app.all(/^\/v2(\/.*)?$/, predict, inference);
       const monitor = forwardTo({ dapr, appId: 'monitor' });
       app.get(/^\/v1\/monitor\/.+$/, predict, monitor);
-      app.post('/v1/labels', requireRole({ key, roles: ['ingest', 'admin'] }), monitor);
+      const ingest = requireRole({ key, roles: ['ingest', 'admin'] });
+      app.post('/v1/labels', ingest, monitor);
+      app.all(/^\/v1\/ingest\/.+$/, ingest, forwardTo({ dapr, appId: 'ingestion' }));
       const registry = forwardTo({ dapr, appId: 'registry' });
       app.get(/^\/v1\/registry\/.+$/, predict, registry);
       app.all(/^\/v1\/registry\/.+$/, admin, registry);

@@ -39,6 +39,8 @@ export interface ModelMetadata {
   explainer?: LogisticExplainerSpec;
   /** Reference input values (training means): the baseline of model-agnostic explanations. */
   baseline?: Record<string, number>;
+  /** Training-data distributions per input (and per output, for prediction drift): what drift is measured against. */
+  reference?: Record<string, import('./monitoring/reference-summary.ts').NumericReferenceSummary>;
   /**
    * How serving turns the public inputs into the graph's inputs, for models whose graph does not
    * take them as is (e.g. raw text hashed into sparse indices/values by vectorizeText).

@@ -7,6 +7,7 @@ import { SENSOR_DATASET_NAME, datasetHash, loadSensorReadings } from './sensor-d
 import type { SensorReading } from './sensor-data.ts';
 import { stratifiedSplit } from './split.ts';
 import { calibration } from './calibration.ts';
+import { inputReferences } from './monitoring/reference-summary.ts';
 import type { ModelMetadata } from './model-metadata.ts';
 
 export const SENSOR_ANOMALY_MODEL_NAME = 'sensor-anomaly';
@@ -123,6 +124,11 @@ export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = 
     },
     explainer: { kind: 'logistic', output: SENSOR_ANOMALY_OUTPUT, model, products: { ...PRODUCT_FEATURES } },
     baseline: sensorInputMeans(train),
+    reference: inputReferences({
+      humidity: train.map((r) => r.humidity),
+      temperature: train.map((r) => r.temperature),
+      [SENSOR_ANOMALY_OUTPUT]: predictProba(model, train.map(sensorAnomalyFeatures)),
+    }),
     created_at: now().toISOString(),
   };
   return { model, threshold, metrics, datasetHash: hash, onnx, metadata };

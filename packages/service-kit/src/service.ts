@@ -15,6 +15,8 @@ export interface ServiceDefinition {
   dapr: DaprClient;
   /** Largest accepted JSON body, e.g. '1mb'. */
   bodyLimit?: string;
+  /** Larger (or smaller) limits for some paths; the first match wins. */
+  bodyLimits?: { path: RegExp; limit: string }[];
   routes(app: Express): void;
   subscriptions?: Subscription<unknown>[];
   /** Extra readiness beyond "my sidecar is healthy". */
@@ -44,7 +46,10 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
     });
     runWithLogger(log, next);
   });
-  app.use(express.json({ limit: def.bodyLimit ?? '1mb', type: ['application/json', 'application/*+json'] }));
+  const jsonTypes = ['application/json', 'application/*+json'];
+  for (const { path, limit } of def.bodyLimits ?? []) app.use(path, express.json({ limit, type: jsonTypes }));
+  // A body already parsed above is skipped by this parser.
+  app.use(express.json({ limit: def.bodyLimit ?? '1mb', type: jsonTypes }));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res, next) => {
     try {

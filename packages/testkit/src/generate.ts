@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { AppSpec } from './apps.ts';
-import { PROFILES, KINDS } from './stack.ts';
+import { BINDING_FOLDERS, PROFILES, KINDS } from './stack.ts';
 
 const HEADER = '# Generated from apps/apps.json by `npm run gen`; edit that file, not this one.\n';
 const yaml = (doc: unknown) => HEADER + stringify(doc, { lineWidth: 0 });
@@ -39,7 +39,7 @@ function daprRunFile(apps: AppSpec[]) {
   return {
     version: 1,
     common: {
-      resourcesPaths: [...KINDS.map((k) => `./components/${k}/${choices[k]}`), './configuration/resiliency'],
+      resourcesPaths: [...KINDS.map((k) => `./components/${k}/${choices[k]}`), ...BINDING_FOLDERS.map((b) => `./components/${b}`), './configuration/resiliency'],
       env: { MODEL_REPOSITORY: 'models', UPSTREAM_APPS: apps.filter((a) => a.id !== 'gateway').map((a) => a.id).join(',') },
     },
     apps: apps.map((a) => ({

@@ -24,6 +24,8 @@ export interface RunningApp {
 
 export interface Platform {
   gatewayUrl: string;
+  /** The MQTT broker input bindings listen on (the embedded one in the local profile). */
+  mqttUrl: string;
   dataDir: string;
   apps: Record<string, RunningApp>;
   /** Restarts one app process (its sidecar keeps running) and waits until it is ready. */
@@ -96,7 +98,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     ...opts.env,
     MODEL_REPOSITORY: modelRepository,
     UPSTREAM_APPS: specs.filter((s) => s.id !== 'gateway').map((s) => s.id).join(','),
-    MERIDIAN_MQTT_URL: process.env.MERIDIAN_MQTT_URL ?? 'tcp://127.0.0.1:1883',
+    // Sensors publish to the embedded broker in the local profile, to Mosquitto otherwise.
+    MERIDIAN_MQTT_URL: process.env.MERIDIAN_MQTT_URL ?? broker?.url ?? 'tcp://127.0.0.1:1883',
     ...(broker ? { MERIDIAN_EMBEDDED_BROKER_URL: broker.url } : {}),
     MERIDIAN_KAFKA_BROKERS: kafka?.brokers ?? process.env.MERIDIAN_KAFKA_BROKERS ?? 'localhost:9092',
   };
@@ -148,6 +151,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
   return {
     gatewayUrl: gateway?.appUrl ?? '',
+    mqttUrl: shared.MERIDIAN_MQTT_URL!,
     dataDir,
     apps,
     stop,

@@ -22,10 +22,10 @@ describe('resolveStack (MERIDIAN_STACK)', () => {
     expect(() => resolveStack('nosuch,color=red,state=oracle')).toThrow(/unknown profile "nosuch".*unknown kind "color".*components\/state\/oracle/);
   });
 
-  it('when resolved, then daprd gets one folder per kind plus the resiliency policies', () => {
+  it('when resolved, then daprd gets one folder per kind, the input bindings and the resiliency policies', () => {
     const paths = resourcePaths(resolveStack('redis'));
     expect(paths.map((p) => p.split('/').slice(-2).join('/'))).toEqual([
-      'pubsub/redis', 'state/redis', 'secrets/local-file', 'artifacts/local-storage', 'configuration/resiliency',
+      'pubsub/redis', 'state/redis', 'secrets/local-file', 'artifacts/local-storage', 'bindings/mqtt', 'configuration/resiliency',
     ]);
   });
 });

@@ -50,9 +50,16 @@ export function resolveStack(spec = 'local'): Stack {
   return { name: spec, choices };
 }
 
-/** The resource folders daprd loads for a stack: one per kind, plus Resiliency. */
+/** Input bindings every stack loads (each is scoped to the app that handles it). */
+export const BINDING_FOLDERS = ['bindings/mqtt'];
+
+/** The resource folders daprd loads for a stack: one per kind, the input bindings, and Resiliency. */
 export function resourcePaths(stack: Stack): string[] {
-  return [...KINDS.map((k) => repoPath('components', k, stack.choices[k])), repoPath('configuration', 'resiliency')];
+  return [
+    ...KINDS.map((k) => repoPath('components', k, stack.choices[k])),
+    ...BINDING_FOLDERS.map((b) => repoPath('components', b)),
+    repoPath('configuration', 'resiliency'),
+  ];
 }
 
 export function usesEmbeddedBroker(stack: Stack): boolean {

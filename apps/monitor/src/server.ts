@@ -1,6 +1,9 @@
 import type { Express } from 'express';
 import { Label, LabelBatch, PredictionEvent, Topics } from '@meridian/contracts';
 import { AppError, DaprClient, bootEnv, parseOrThrow, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { References } from './adapters/references.ts';
+import { Alerts } from './domain/alerts.ts';
+import { DriftMonitor } from './domain/drift-monitor.ts';
 import { LabelQuality } from './domain/label-quality.ts';
 import { PredictionCounter } from './domain/prediction-counter.ts';
 import { monitorEnv } from './env.ts';
@@ -10,6 +13,8 @@ export interface MonitorDeps {
   dapr: DaprClient;
   counter: PredictionCounter;
   quality: LabelQuality;
+  drift: DriftMonitor;
+  alerts: Alerts;
 }
 
 export function createApp(deps: MonitorDeps): ServiceDefinition {
@@ -25,7 +30,10 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
         schema: PredictionEvent,
         handle: async (event) => {
           await deps.quality.recordPrediction(event);
-          return deps.counter.record(event);
+          const { status, fresh } = await deps.counter.record(event);
+          // The counter's "seen" marker decides first delivery; drift windows take each event once too.
+          if (fresh) deps.drift.observe(event);
+          return status;
         },
       }),
       subscription({
@@ -40,6 +48,12 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
     routes(app: Express) {
       app.get('/v1/monitor/predictions', async (_req, res) => void res.json(await deps.counter.counts()));
       app.post('/v1/labels', async (req, res) => void res.status(202).json(await deps.quality.recordLabels(parseOrThrow(LabelBatch, req.body, 'labels'))));
+      app.get('/v1/monitor/models/:name/drift', async (req, res) => {
+        const report = await deps.drift.report(req.params.name);
+        if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no drift report for ${req.params.name}: no predictions yet, or its version has no reference distribution in the registry` });
+        res.json(report);
+      });
+      app.get('/v1/monitor/alerts', async (_req, res) => void res.json(await deps.alerts.list()));
       app.get('/v1/monitor/models/:name/quality', async (req, res) => {
         const report = await deps.quality.report(req.params.name);
         if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no labelled predictions for ${req.params.name} yet` });
@@ -53,5 +67,10 @@ export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> 
   const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
   const counter = new PredictionCounter({ dapr, store: env.STATE_STORE });
   const quality = new LabelQuality({ dapr, store: env.STATE_STORE, window: env.QUALITY_WINDOW });
-  return runService(() => createApp({ env, dapr, counter, quality }), { name: 'monitor', env });
+  const alerts = new Alerts({ dapr, store: env.STATE_STORE, pubsub: env.PUBSUB_NAME });
+  const drift = new DriftMonitor({
+    references: new References({ dapr, registryAppId: env.REGISTRY_APP_ID }), alerts,
+    windowSize: env.DRIFT_WINDOW, thresholds: { psi: env.DRIFT_PSI, ks_p_value: env.DRIFT_KS_P_VALUE },
+  });
+  return runService(() => createApp({ env, dapr, counter, quality, drift, alerts }), { name: 'monitor', env });
 }

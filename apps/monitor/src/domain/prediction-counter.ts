@@ -22,11 +22,12 @@ export function addPrediction(counts: PredictionCounts, model: string): Predicti
 export class PredictionCounter {
   constructor(private readonly opts: { dapr: DaprClient; store: string }) {}
 
-  async record(event: PredictionEvent): Promise<DeliveryResult> {
+  /** Counts the event unless it was counted before; `fresh` says which. */
+  async record(event: PredictionEvent): Promise<{ status: DeliveryResult; fresh: boolean }> {
     const { dapr, store } = this.opts;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const seen = await dapr.getState<number>({ store, key: seenKey(event.id) });
-      if (seen.value !== undefined) return 'SUCCESS';
+      if (seen.value !== undefined) return { status: 'SUCCESS', fresh: false };
       const current = await dapr.getState<PredictionCounts>({ store, key: COUNTS_KEY });
       const next = addPrediction(current.value ?? emptyCounts(), event.model);
       const committed = await dapr.transact({
@@ -39,10 +40,10 @@ export class PredictionCounter {
           },
         ],
       });
-      if (committed) return 'SUCCESS';
+      if (committed) return { status: 'SUCCESS', fresh: true };
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
     }
-    return 'RETRY';
+    return { status: 'RETRY', fresh: false };
   }
 
   async counts(): Promise<PredictionCounts> {

@@ -88,9 +88,14 @@ export function createActivities(deps: ActivityDeps) {
     await deps.registry.stage({ model: i.model, version: i.version, stage: 'staging', reason: `canary at ${i.percent}%` });
   }
 
+  // Inference loads a staging version when the registry's event reaches it: give that up to a minute.
   async function checkCanary(_: WorkflowActivityContext, i: { model: string; version: string }) {
-    const res = await deps.dapr.invoke({ appId: deps.inferenceAppId, method: `v2/models/${i.model}/versions/${i.version}/ready`, timeoutMs: 5000 });
-    return res.ok ? { healthy: true, reason: `version ${i.version} loaded and ready in inference` } : { healthy: false, reason: `inference answers ${res.status} for version ${i.version}` };
+    let status = 0;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+      status = (await deps.dapr.invoke({ appId: deps.inferenceAppId, method: `v2/models/${i.model}/versions/${i.version}/ready`, timeoutMs: 5000 }).catch(() => ({ ok: false, status: 0 }))).status;
+      if (status === 200) return { healthy: true, reason: `version ${i.version} loaded and ready in inference` };
+    }
+    return { healthy: false, reason: `inference answers ${status} for version ${i.version} after a minute` };
   }
 
   async function promote(_: WorkflowActivityContext, i: { model: string; version: string; reason: string }) {

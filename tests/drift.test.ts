@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { Alert, DriftReport, RunStatus, type Role } from '@meridian/contracts';
+import { loadSensorReadings, stratifiedSplit } from '@meridian/ml';
+import { eventually, usePlatform } from './helpers/platform.ts';
+
+// Models come from the registry (bootstrapped by the training app), so their
+// cards carry the training distributions drift is measured against.
+describe('drift monitoring and the alerts that start retraining', () => {
+  const h = usePlatform('local', { seedModels: false, env: { BOOTSTRAP_MODELS: 'sensor-anomaly', DRIFT_WINDOW: '300', CANARY_SECONDS: '0' } });
+  const call = async (path: string, init: { body?: unknown; roles: Role[] }) => {
+    const res = await h.gateway(path, { method: init.body === undefined ? 'GET' : 'POST', roles: init.roles, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
+    return { status: res.status, json: await res.json() };
+  };
+  const heldOut = stratifiedSplit(loadSensorReadings(), { testFraction: 0.25, seed: 42, label: (r) => r.label }).test.filter((r) => r.label === 0);
+  const step = Math.floor(heldOut.length / 300);
+  const spread = (offset: number) => Array.from({ length: 300 }, (_, i) => heldOut[i * step + offset]!);
+  const send = async (rows: { humidity: number; temperature: number }[]) => {
+    const res = await call('/v2/models/sensor-anomaly/infer', {
+      roles: ['predict'],
+      body: { inputs: [{ name: 'humidity', shape: [rows.length], datatype: 'FP32', data: rows.map((r) => r.humidity) }, { name: 'temperature', shape: [rows.length], datatype: 'FP32', data: rows.map((r) => r.temperature) }] },
+    });
+    expect(res.status).toBe(200);
+  };
+
+  it('when a window of readings like the training data arrives, then no feature drifts', async () => {
+    await eventually(() => call('/v2/models/sensor-anomaly', { roles: ['predict'] }), (r) => r.status === 200, 60_000);
+    // 300 readings spread evenly over the whole held-out split (all motes, all times), like the training rows.
+    await send(spread(0));
+    const report = DriftReport.parse((await eventually(() => call('/v1/monitor/models/sensor-anomaly/drift', { roles: ['predict'] }), (r) => r.status === 200)).json);
+    expect(report.features.map((f) => f.name).sort()).toEqual(['anomaly_probability', 'humidity', 'temperature']);
+    expect(report.features.find((f) => f.name === 'temperature')!.psi).toBeLessThan(0.2);
+    expect(report.drifted).toBe(false);
+    expect((await call('/v1/monitor/alerts', { roles: ['predict'] })).json).toEqual([]);
+  });
+
+  it('when the next window is 6 °C warmer, then temperature drifts, one alert is raised and the retraining run it started completes', async () => {
+    await send(spread(1).map((r) => ({ humidity: r.humidity, temperature: r.temperature + 6 })));
+    const alerts = await eventually(async () => (await call('/v1/monitor/alerts', { roles: ['predict'] })).json as unknown[], (a) => a.length > 0);
+    expect(alerts).toHaveLength(1);
+    const alert = Alert.parse(alerts[0]);
+    expect(alert).toMatchObject({ model: 'sensor-anomaly', kind: 'drift', window: 1 });
+    expect(JSON.stringify(alert.evidence)).toContain('temperature');
+    const report = DriftReport.parse((await call('/v1/monitor/models/sensor-anomaly/drift', { roles: ['predict'] })).json);
+    expect(report.features.find((f) => f.name === 'temperature')).toMatchObject({ drifted: true });
+    const run = await eventually(async () => RunStatus.parse((await call(`/v1/training/runs/${alert.run_id}`, { roles: ['admin'] })).json), (r) => r.status === 'completed' || r.status === 'failed', 90_000);
+    expect(run).toMatchObject({ trigger: 'drift', status: 'completed' });
+  });
+});

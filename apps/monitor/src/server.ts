@@ -3,6 +3,7 @@ import { Label, LabelBatch, PredictionEvent, Topics } from '@meridian/contracts'
 import { AppError, DaprClient, bootEnv, parseOrThrow, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { References } from './adapters/references.ts';
 import { Alerts } from './domain/alerts.ts';
+import { BiasMonitor } from './domain/bias-monitor.ts';
 import { DriftMonitor } from './domain/drift-monitor.ts';
 import { LabelQuality } from './domain/label-quality.ts';
 import { PredictionCounter } from './domain/prediction-counter.ts';
@@ -15,6 +16,7 @@ export interface MonitorDeps {
   quality: LabelQuality;
   drift: DriftMonitor;
   alerts: Alerts;
+  bias: BiasMonitor;
 }
 
 export function createApp(deps: MonitorDeps): ServiceDefinition {
@@ -32,7 +34,10 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
           await deps.quality.recordPrediction(event);
           const { status, fresh } = await deps.counter.record(event);
           // The counter's "seen" marker decides first delivery; drift windows take each event once too.
-          if (fresh) deps.drift.observe(event);
+          if (fresh) {
+            deps.drift.observe(event);
+            deps.bias.observe(event);
+          }
           return status;
         },
       }),
@@ -53,6 +58,11 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
         if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no drift report for ${req.params.name}: no predictions yet, or its version has no reference distribution in the registry` });
         res.json(report);
       });
+      app.get('/v1/monitor/models/:name/bias', async (req, res) => {
+        const report = await deps.bias.report(req.params.name);
+        if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no fairness report for ${req.params.name}: its registry card has none` });
+        res.json(report);
+      });
       app.get('/v1/monitor/alerts', async (_req, res) => void res.json(await deps.alerts.list()));
       app.get('/v1/monitor/models/:name/quality', async (req, res) => {
         const report = await deps.quality.report(req.params.name);
@@ -68,9 +78,11 @@ export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> 
   const counter = new PredictionCounter({ dapr, store: env.STATE_STORE });
   const quality = new LabelQuality({ dapr, store: env.STATE_STORE, window: env.QUALITY_WINDOW });
   const alerts = new Alerts({ dapr, store: env.STATE_STORE, pubsub: env.PUBSUB_NAME });
+  const references = new References({ dapr, registryAppId: env.REGISTRY_APP_ID });
+  const bias = new BiasMonitor({ references });
   const drift = new DriftMonitor({
-    references: new References({ dapr, registryAppId: env.REGISTRY_APP_ID }), alerts,
+    references, alerts,
     windowSize: env.DRIFT_WINDOW, thresholds: { psi: env.DRIFT_PSI, ks_p_value: env.DRIFT_KS_P_VALUE },
   });
-  return runService(() => createApp({ env, dapr, counter, quality, drift, alerts }), { name: 'monitor', env });
+  return runService(() => createApp({ env, dapr, counter, quality, drift, alerts, bias }), { name: 'monitor', env });
 }

@@ -20,6 +20,8 @@ export const PredictionEvent = z.object({
   outputs: z.record(z.string(), z.array(z.union([z.number(), z.string(), z.boolean()]))),
   rows: z.number().int().positive(),
   latency_ms: z.number().nonnegative(),
+  /** Protected attributes per row (never model inputs), sent for fairness monitoring as `protected.<attr>` parameters. */
+  protected: z.record(z.string(), z.array(z.string())).optional(),
   /** The model's decision threshold, so consumers can turn scores into decisions. */
   threshold: z.number().optional(),
   /** How the version was chosen: explicit, default, canary, ab. */

@@ -44,6 +44,21 @@ async function runFallback(o: { policy: ModelPolicy; versions: Map<string, Model
 }
 
 /**
+ * Protected attributes for fairness monitoring come as `protected.<attr>`
+ * request parameters, one comma-separated value per row; they are never
+ * model inputs.
+ */
+function protectedAttributes(parameters: InferRequest['parameters'], rows: number): Record<string, string[]> | undefined {
+  const entries = Object.entries(parameters ?? {}).filter(([k]) => k.startsWith('protected.'));
+  if (!entries.length) return undefined;
+  return Object.fromEntries(entries.map(([k, v]) => {
+    const values = String(v).split(',').map((x) => x.trim());
+    if (values.length !== rows) throw badRequest(`parameters.${k} has ${values.length} values for ${rows} rows`, [{ path: `parameters.${k}`, message: `needs one value per row (${rows})` }]);
+    return [k.slice('protected.'.length), values];
+  }));
+}
+
+/**
  * One inference request: choose the version (pin, A/B, canary, champion),
  * validate the tensors, answer from the cache when allowed, run through the
  * batcher under the deadline, fall back when the model fails or is late,
@@ -88,6 +103,7 @@ export async function predict(deps: PredictDeps, req: { model: string; version?:
   const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
   deps.metrics.latency.observe(labels, latencyMs / 1000);
   const traceId = currentTraceId();
+  const protectedAttrs = protectedAttributes(req.body.parameters, rows);
   const event = {
     id, model: handle.name, version: handle.version, input_hash: hash, rows, route: route.reason,
     ...(handle.metadata.threshold !== undefined ? { threshold: handle.metadata.threshold } : {}),
@@ -97,6 +113,7 @@ export async function predict(deps: PredictDeps, req: { model: string; version?:
     ...(typeof parameters.fallback === 'string' ? { fallback: parameters.fallback } : {}),
     ...(parameters.cache_hit ? { cached: true } : {}),
     ...(traceId ? { trace_id: traceId } : {}),
+    ...(protectedAttrs ? { protected: protectedAttrs } : {}),
   };
   const shadow = route.shadow !== undefined ? entry.versions.get(route.shadow) : undefined;
   if (shadow) {

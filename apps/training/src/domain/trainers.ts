@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { rootLogger } from '@meridian/service-kit';
 import {
   SENSOR_DATASET_NAME, SPAM_DATASET_NAME, TFJS_ARTIFACT_FILE, datasetHash, loadSensorReadings, loadSpamMails, spamDatasetHash,
-  loadTf, trainSensorAnomalyBaseline, trainSensorAnomalyMlp, trainSpam, type ModelMetadata,
+  CPS_DATASET_NAME, cpsDatasetHash, loadCpsWorkers, loadTf, trainSensorAnomalyBaseline, trainSensorAnomalyMlp, trainSpam, trainWageModel, type ModelMetadata,
 } from '@meridian/ml';
 
 export interface Progress {
@@ -83,5 +83,21 @@ const spam: Trainer = {
   },
 };
 
+const wageAboveMedian: Trainer = {
+  model: 'wage-above-median',
+  params: z.strictObject({}),
+  gateMetric: 'f1',
+  snapshot() {
+    const workers = loadCpsWorkers();
+    return { dataset: CPS_DATASET_NAME, hash: cpsDatasetHash(workers), rows: workers.length };
+  },
+  async train(_params, onProgress) {
+    const started = Date.now();
+    const fit = trainWageModel();
+    onProgress({ epoch: 1, epochs: 1, loss: null, elapsed_ms: Date.now() - started });
+    return { artifact: fit.artifact, artifactFile: 'model.onnx', metadata: fit.metadata, metrics: metricsOf(fit.metrics.test, fit.metadata) };
+  },
+};
+
 /** The models the training app knows how to train. */
-export const TRAINERS: Record<string, Trainer> = { [sensorAnomaly.model]: sensorAnomaly, [spam.model]: spam };
+export const TRAINERS: Record<string, Trainer> = { [sensorAnomaly.model]: sensorAnomaly, [spam.model]: spam, [wageAboveMedian.model]: wageAboveMedian };

@@ -12,7 +12,7 @@ import {
 } from './sensor-anomaly.ts';
 import { SENSOR_DATASET_NAME, datasetHash, loadSensorReadings } from './sensor-data.ts';
 import type { SensorReading } from './sensor-data.ts';
-import { mulberry32, stratifiedSplit } from './split.ts';
+import { mulberry32, stratifiedSplit, shuffleInPlace } from './split.ts';
 import { featureMoments } from './standardize.ts';
 import { loadTf } from './tf-backend.ts';
 import type { Tf } from './tf-backend.ts';
@@ -155,13 +155,6 @@ function inputColumns(tf: Tf, readings: readonly SensorInputs[]): Tensor2D[] {
     tf.tensor2d(readings.map((r) => r.humidity), [readings.length, 1]),
     tf.tensor2d(readings.map((r) => r.temperature), [readings.length, 1]),
   ];
-}
-
-function shuffleInPlace(values: number[], random: () => number): void {
-  for (let i = values.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [values[i], values[j]] = [values[j]!, values[i]!];
-  }
 }
 
 function mean(values: readonly number[]): number {

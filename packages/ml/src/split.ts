@@ -48,7 +48,8 @@ export function stratifiedSplit<T>(rows: readonly T[], options: StratifiedSplitO
   return { train, test };
 }
 
-function shuffleInPlace(values: number[], random: () => number): void {
+/** Fisher–Yates shuffle driven by the given (seeded) random source. */
+export function shuffleInPlace(values: number[], random: () => number): void {
   for (let i = values.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     const tmp = values[i]!;

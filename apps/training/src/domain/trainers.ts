@@ -34,6 +34,14 @@ const metricsOf = (m: { precision: number; recall: number; f1: number; rocAuc: n
   ...(card?.calibration ? { brier: card.calibration.brier, ece: card.calibration.ece } : {}),
 });
 
+/** Fits without epochs (closed-form or IRLS) report one step of progress: how long they took. */
+function timed<T>(onProgress: (p: Progress) => void, fit: () => T): T {
+  const started = Date.now();
+  const result = fit();
+  onProgress({ epoch: 1, epochs: 1, loss: null, elapsed_ms: Date.now() - started });
+  return result;
+}
+
 const sensorParams = z.strictObject({
   algorithm: z.enum(['logistic', 'mlp']).default('logistic'),
   l2: z.number().min(0).max(100).optional(),
@@ -57,9 +65,7 @@ const sensorAnomaly: Trainer = {
       mlp.model.dispose();
       return { artifact: mlp.artifact, artifactFile: TFJS_ARTIFACT_FILE, metadata: mlp.metadata, metrics: metricsOf(mlp.metrics.test) };
     }
-    const started = Date.now();
-    const fit = trainSensorAnomalyBaseline({ params: { ...(params.l2 !== undefined ? { l2: params.l2 } : {}), ...(params.max_iter ? { maxIter: params.max_iter } : {}) } });
-    onProgress({ epoch: 1, epochs: 1, loss: null, elapsed_ms: Date.now() - started });
+    const fit = timed(onProgress, () => trainSensorAnomalyBaseline({ params: { ...(params.l2 !== undefined ? { l2: params.l2 } : {}), ...(params.max_iter ? { maxIter: params.max_iter } : {}) } }));
     return { artifact: fit.onnx, artifactFile: 'model.onnx', metadata: fit.metadata, metrics: metricsOf(fit.metrics.test, fit.metadata) };
   },
 };
@@ -73,9 +79,7 @@ const spam: Trainer = {
     return { dataset: SPAM_DATASET_NAME, hash: spamDatasetHash(mails), rows: mails.length };
   },
   async train(_params, onProgress) {
-    const started = Date.now();
-    const fit = trainSpam();
-    onProgress({ epoch: 1, epochs: 1, loss: null, elapsed_ms: Date.now() - started });
+    const fit = timed(onProgress, () => trainSpam());
     return {
       artifact: fit.artifact, artifactFile: 'model.onnx', metadata: fit.metadata,
       metrics: { ...metricsOf(fit.metrics.test, fit.metadata), hard_ham_false_positive_rate: fit.metrics.hardHam.falsePositiveRate },
@@ -92,9 +96,7 @@ const wageAboveMedian: Trainer = {
     return { dataset: CPS_DATASET_NAME, hash: cpsDatasetHash(workers), rows: workers.length };
   },
   async train(_params, onProgress) {
-    const started = Date.now();
-    const fit = trainWageModel();
-    onProgress({ epoch: 1, epochs: 1, loss: null, elapsed_ms: Date.now() - started });
+    const fit = timed(onProgress, () => trainWageModel());
     return { artifact: fit.artifact, artifactFile: 'model.onnx', metadata: fit.metadata, metrics: metricsOf(fit.metrics.test, fit.metadata) };
   },
 };

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../split.ts';
+import { mulberry32, shuffleInPlace } from '../split.ts';
 import type { SparseVector } from '../text/hashing-vectorizer.ts';
 
 /**
@@ -93,11 +93,3 @@ function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-function shuffleInPlace(values: number[], random: () => number): void {
-  for (let i = values.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const tmp = values[i]!;
-    values[i] = values[j]!;
-    values[j] = tmp;
-  }
-}

@@ -23,7 +23,9 @@ describe('quality against delayed labels', () => {
 
     // Truth: rows 0 and 2 are anomalies → tp 1 (row 0), fp 1 (row 1), fn 1 (row 2), tn 1 (row 3).
     const labels = [1, 0, 1, 0].map((label, i) => ({ prediction_id: ids[i]!, label }));
-    const posted = await eventually(() => call('/v1/labels', { roles: ['ingest'], body: labels }), (r) => r.status === 202 && r.json.accepted === 4);
+    // Post once the prediction has reached the monitor (posting earlier would report the rows as unmatched).
+    await eventually(() => call(`/v1/monitor/predictions/${out.id}`, { roles: ['predict'] }), (r) => r.json.counted === true);
+    const posted = await call('/v1/labels', { roles: ['ingest'], body: labels });
     expect(posted.json).toEqual({ accepted: 4, duplicates: 0, unmatched: [] });
     const again = await call('/v1/labels', { roles: ['ingest'], body: labels });
     expect(again.json).toMatchObject({ accepted: 0, duplicates: 4 });
@@ -34,7 +36,9 @@ describe('quality against delayed labels', () => {
 
   it('when a label comes on the labels topic, then it is joined like one posted to the API', async () => {
     const res = await call('/v2/models/sensor-anomaly/infer', { roles: ['predict'], body: { inputs: [{ name: 'humidity', shape: [1], datatype: 'FP32', data: [45] }, { name: 'temperature', shape: [1], datatype: 'FP32', data: [27] }] } });
-    const id = String(InferResponse.parse(res.json).parameters?.prediction_ids);
+    const served = InferResponse.parse(res.json);
+    const id = String(served.parameters?.prediction_ids);
+    await eventually(() => call(`/v1/monitor/predictions/${served.id}`, { roles: ['predict'] }), (r) => r.json.counted === true);
     const publish = await fetch(`${h.platform.apps.inference!.daprUrl}/v1.0/publish/pubsub/${Topics.labels}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prediction_id: id, label: 0 }) });
     expect(publish.status).toBe(204);
     const quality = await eventually(async () => QualityReport.parse((await call('/v1/monitor/models/sensor-anomaly/quality', { roles: ['predict'] })).json), (q) => q.count === 5);

@@ -52,6 +52,7 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
     ],
     routes(app: Express) {
       app.get('/v1/monitor/predictions', async (_req, res) => void res.json(await deps.counter.counts()));
+      app.get('/v1/monitor/predictions/:id', async (req, res) => void res.json({ id: req.params.id, counted: await deps.counter.seen(req.params.id) }));
       app.post('/v1/labels', async (req, res) => void res.status(202).json(await deps.quality.recordLabels(parseOrThrow(LabelBatch, req.body, 'labels'))));
       app.get('/v1/monitor/models/:name/drift', async (req, res) => {
         const report = await deps.drift.report(req.params.name);

@@ -46,6 +46,11 @@ export class PredictionCounter {
     return { status: 'RETRY', fresh: false };
   }
 
+  /** Whether the prediction with this id has been counted. */
+  async seen(id: string): Promise<boolean> {
+    return (await this.opts.dapr.getState<number>({ store: this.opts.store, key: seenKey(id) })).value !== undefined;
+  }
+
   async counts(): Promise<PredictionCounts> {
     const { value } = await this.opts.dapr.getState<PredictionCounts>({ store: this.opts.store, key: COUNTS_KEY });
     return value ?? emptyCounts();

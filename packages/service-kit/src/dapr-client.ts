@@ -105,6 +105,27 @@ export class DaprClient {
     if (!res.ok) throw DaprClient.failure(res, 'save state');
   }
 
+  /**
+   * Writes one key only if it is unchanged since it was read (its etag), or
+   * absent when no etag is given; answers false when another writer got
+   * there first. Uses the plain save API: unlike multi-key transactions,
+   * first-write is honoured by every store (Dapr's Redis store ignores it
+   * inside transactions and does not roll them back).
+   */
+  async saveIfUnchanged(o: { store: string; key: string; value: unknown; etag?: string | undefined; metadata?: Record<string, string> }): Promise<boolean> {
+    const item = { key: o.key, value: o.value, ...(o.etag ? { etag: o.etag } : {}), ...(o.metadata ? { metadata: o.metadata } : {}), options: { concurrency: 'first-write' } };
+    const res = await this.send({ what: 'save state', method: 'POST', path: `/v1.0/state/${o.store}`, ...DaprClient.json([item]) });
+    if (res.ok) return true;
+    if (res.status === 409 || /etag|mismatch|conflict|failed to set key|no item was updated/i.test(res.text())) return false;
+    throw DaprClient.failure(res, `save state ${o.key}`);
+  }
+
+  async getBulkState<T>(o: { store: string; keys: string[] }): Promise<{ key: string; value: T | undefined; etag: string | undefined }[]> {
+    const res = await this.send({ what: 'get bulk state', method: 'POST', path: `/v1.0/state/${o.store}/bulk`, ...DaprClient.json({ keys: o.keys }) });
+    if (!res.ok) throw DaprClient.failure(res, 'get bulk state');
+    return res.json<{ key: string; data?: T; etag?: string }[]>().map((r) => ({ key: r.key, value: r.data, etag: r.etag }));
+  }
+
   /** Runs operations atomically; answers false when an etag no longer matches. */
   async transact(o: { store: string; operations: StateOperation[] }): Promise<boolean> {
     const res = await this.send({ what: 'state transaction', method: 'POST', path: `/v1.0/state/${o.store}/transaction`, ...DaprClient.json({ operations: o.operations }) });

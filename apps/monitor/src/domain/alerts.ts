@@ -18,11 +18,11 @@ export class Alerts {
     const id = `${o.model}-${o.kind}-v${o.version}-w${o.window}`;
     // The training app names a drift-triggered run after the event id.
     const alert = Alert.parse({ ...o, id, run_id: `drift-${id}`, created_at: new Date().toISOString() });
-    const fresh = await dapr.transact({ store, operations: [{ operation: 'upsert', request: { key: `alert:${id}`, value: alert, options: { concurrency: 'first-write' } } }] });
+    const fresh = await dapr.saveIfUnchanged({ store, key: `alert:${id}`, value: alert });
     if (!fresh) return undefined;
     for (let attempt = 0; attempt < 50; attempt++) {
       const current = await dapr.getState<string[]>({ store, key: INDEX_KEY });
-      const ok = await dapr.transact({ store, operations: [{ operation: 'upsert', request: { key: INDEX_KEY, value: [...(current.value ?? []), id], ...(current.etag ? { etag: current.etag } : {}), options: { concurrency: 'first-write' } } }] });
+      const ok = await dapr.saveIfUnchanged({ store, key: INDEX_KEY, value: [...(current.value ?? []), id], etag: current.etag });
       if (ok) break;
     }
     rootLogger().warn({ alert: id, model: o.model, kind: o.kind, evidence: o.evidence }, 'alert raised; retraining requested');

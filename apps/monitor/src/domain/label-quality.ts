@@ -64,7 +64,7 @@ export class LabelQuality {
         unmatched.push(l.prediction_id);
         continue;
       }
-      const fresh = await dapr.transact({ store, operations: [{ operation: 'upsert', request: { key: labelKey(l.prediction_id), value: l.label, metadata: { ttlInSeconds: `${30 * DAY}` }, options: { concurrency: 'first-write' } } }] });
+      const fresh = await dapr.saveIfUnchanged({ store, key: labelKey(l.prediction_id), value: l.label, metadata: { ttlInSeconds: `${30 * DAY}` } });
       if (!fresh) {
         duplicates += 1;
         continue;
@@ -81,10 +81,7 @@ export class LabelQuality {
       const current = await dapr.getState<QualityWindows>({ store, key: windowKey(p.model) });
       const windows = current.value ?? {};
       windows[p.version] = [...(windows[p.version] ?? []), pair].slice(-this.opts.window);
-      const ok = await dapr.transact({
-        store,
-        operations: [{ operation: 'upsert', request: { key: windowKey(p.model), value: windows, ...(current.etag ? { etag: current.etag } : {}), options: { concurrency: 'first-write' } } }],
-      });
+      const ok = await dapr.saveIfUnchanged({ store, key: windowKey(p.model), value: windows, etag: current.etag });
       if (ok) return;
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
     }

@@ -70,6 +70,11 @@ export class DaprClient {
     return new AppError({ code: res.status === 404 ? 'NOT_FOUND' : 'BAD_GATEWAY', message: `${what} failed (${res.status}): ${res.text().slice(0, 300)}` });
   }
 
+  /** Stores word an ETag conflict differently (Redis: "failed to set key"; Postgres: "no item was updated"). */
+  private static isConflict(res: SidecarResponse): boolean {
+    return res.status === 409 || /etag|mismatch|conflict|failed to set key|no item was updated/i.test(res.text());
+  }
+
   private static json(value: unknown): { body: string; headers: Record<string, string> } {
     return { body: typeof value === 'string' ? value : JSON.stringify(value), headers: { 'content-type': 'application/json' } };
   }
@@ -116,7 +121,7 @@ export class DaprClient {
     const item = { key: o.key, value: o.value, ...(o.etag ? { etag: o.etag } : {}), ...(o.metadata ? { metadata: o.metadata } : {}), options: { concurrency: 'first-write' } };
     const res = await this.send({ what: 'save state', method: 'POST', path: `/v1.0/state/${o.store}`, ...DaprClient.json([item]) });
     if (res.ok) return true;
-    if (res.status === 409 || /etag|mismatch|conflict|failed to set key|no item was updated/i.test(res.text())) return false;
+    if (DaprClient.isConflict(res)) return false;
     throw DaprClient.failure(res, `save state ${o.key}`);
   }
 
@@ -130,8 +135,7 @@ export class DaprClient {
   async transact(o: { store: string; operations: StateOperation[] }): Promise<boolean> {
     const res = await this.send({ what: 'state transaction', method: 'POST', path: `/v1.0/state/${o.store}/transaction`, ...DaprClient.json({ operations: o.operations }) });
     if (res.ok) return true;
-    // Stores word an ETag conflict differently (Redis: "failed to set key"; Postgres: "no item was updated").
-    if (res.status === 409 || /etag|mismatch|conflict|failed to set key|no item was updated/i.test(res.text())) return false;
+    if (DaprClient.isConflict(res)) return false;
     throw new AppError({ code: 'BAD_GATEWAY', message: `state transaction failed (${res.status}): ${res.text().slice(0, 300)}` });
   }
 

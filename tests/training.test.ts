@@ -84,7 +84,7 @@ describe('training, registry and the durable retraining workflow', () => {
     await new Promise((r) => setTimeout(r, 1000));
     await h.platform.revive('training');
     const done = await finished(id);
-    expect(done.status).toBe('completed');
+    expect(done.status, done.reason).toBe('completed');
     // The finished steps were not run again: same timestamps, and one registered version for this run.
     expect(done.steps.find((s) => s.name === 'train')).toEqual(trainedAt);
     expect((await versions()).filter((v) => v.metadata?.params?.training_run === id)).toHaveLength(1);

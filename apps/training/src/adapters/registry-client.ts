@@ -38,7 +38,16 @@ export class RegistryClient {
     return (await this.call<{ version: string }>({ method: 'POST', path: `v1/registry/models/${o.model}/versions`, body })).version;
   }
 
+  /**
+   * Moves a version to a stage. Workflow activities may run again after a
+   * crash, so a version already in the wanted stage counts as moved.
+   */
   async stage(o: { model: string; version: string; stage: string; reason: string }): Promise<void> {
-    await this.call({ method: 'POST', path: `v1/registry/models/${o.model}/versions/${o.version}/stage`, body: { stage: o.stage, reason: o.reason } });
+    try {
+      await this.call({ method: 'POST', path: `v1/registry/models/${o.model}/versions/${o.version}/stage`, body: { stage: o.stage, reason: o.reason } });
+    } catch (err) {
+      const current = (await this.versions(o.model)).find((v) => v.version === o.version)?.stage;
+      if (current !== o.stage) throw err;
+    }
   }
 }

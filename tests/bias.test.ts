@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InferResponse, type Role } from '@meridian/contracts';
-import { WAGE_FEATURES, loadCpsWorkers, wageFeatures } from '@meridian/ml';
+import { WAGE_FEATURES, loadCpsWorkers, medianWage, wageFeatures, wageLabel } from '@meridian/ml';
 import { eventually, usePlatform } from './helpers/platform.ts';
 
 describe('bias of wage-above-median, on held-out data and on live traffic', () => {
@@ -32,6 +32,30 @@ describe('bias of wage-above-median, on held-out data and on live traffic', () =
     expect(report.live.sex.groups.female).toEqual({ count: women.length, selection_rate: rate(women) });
     expect(report.live.sex.demographic_parity_difference).toBeCloseTo(rate(women) - rate(men), 12);
     expect(report.live.sex.disparate_impact_ratio).toBeCloseTo(rate(women) / rate(men), 12);
+    // No labels yet: the TPR gap is not made up.
+    expect(report.live.sex.equal_opportunity_difference).toBeNull();
+
+    // Labels arrive for every row: the equal-opportunity difference is the gap in the share of actual positives selected.
+    const median = medianWage(loadCpsWorkers());
+    const truth = workers.map((w) => wageLabel(w, median));
+    const ids = String(served.parameters?.prediction_ids).split(',');
+    await eventually(() => call(`/v1/monitor/predictions/${served.id}`, { roles: ['predict'] }), (r) => r.json.counted === true);
+    const labels = ids.map((prediction_id, i) => ({ prediction_id, label: truth[i]! }));
+    expect((await call('/v1/labels', { roles: ['ingest'], body: labels })).json).toEqual({ accepted: workers.length, duplicates: 0, unmatched: [] });
+    const tpr = (attr: 'gender' | 'race', inGroup: (v: string) => boolean) => {
+      const positives = workers.flatMap((w, i) => (inGroup(w[attr]) && truth[i] === 1 ? [selected[i]] : []));
+      return positives.filter(Boolean).length / positives.length;
+    };
+    const labelled = (await call('/v1/monitor/models/wage-above-median/bias', { roles: ['predict'] })).json;
+    expect(labelled.live.sex.equal_opportunity_difference).toBeCloseTo(tpr('gender', (g) => g === 'female') - tpr('gender', (g) => g === 'male'), 12);
+    expect(labelled.live.race.equal_opportunity_difference).toBeCloseTo(tpr('race', (r) => r !== 'white') - tpr('race', (r) => r === 'white'), 12);
+    expect(labelled.live.sex.labelled.groups.female).toMatchObject({ count: women.length, selection_rate: rate(women) });
+    expect(labelled.live.sex.labelled.demographic_parity_difference).toBeCloseTo(rate(women) - rate(men), 12);
+    expect(labelled.live.sex.labelled.disparate_impact_ratio).toBeCloseTo(rate(women) / rate(men), 12);
+
+    // The same labels again are duplicates and change nothing.
+    expect((await call('/v1/labels', { roles: ['ingest'], body: labels })).json).toMatchObject({ accepted: 0, duplicates: workers.length });
+    expect((await call('/v1/monitor/models/wage-above-median/bias', { roles: ['predict'] })).json.live).toEqual(labelled.live);
   });
 
   it('when protected values do not match the rows, then 400 names the parameter', async () => {

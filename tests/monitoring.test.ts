@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { InferResponse, QualityReport, Topics, type Role } from '@meridian/contracts';
+import { Alert, DegradedEvidence, InferResponse, QualityReport, RunStatus, SloReport, Topics, type Role } from '@meridian/contracts';
+import { writeFaultyModel } from './helpers/models.ts';
 import { eventually, usePlatform } from './helpers/platform.ts';
 
-describe('quality against delayed labels', () => {
-  const h = usePlatform('local');
+describe('quality against delayed labels, and latency/error SLOs', () => {
+  const h = usePlatform('local', {
+    prepare: writeFaultyModel,
+    env: {
+      // Windows of 10 labels for the seeded model, so a handful of wrong labels can breach its F1 floor.
+      QUALITY_THRESHOLDS: JSON.stringify({ 'sensor-anomaly': { min_f1: 0.6, min_labels: 10 } }),
+      SLO_ERROR_RATE: '0.1',
+    },
+  });
   const call = async (path: string, init: { body?: unknown; roles: Role[] }) => {
     const res = await h.gateway(path, { method: init.body === undefined ? 'GET' : 'POST', roles: init.roles, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
     return { status: res.status, json: (await res.json()) as any }; // test-only: fields checked one by one
@@ -51,5 +59,81 @@ describe('quality against delayed labels', () => {
     expect(bad.json.errors[0].path).toBe('0.label');
     expect((await call('/v1/labels', { roles: ['ingest'], body: [{ prediction_id: 'never-made:0', label: 1 }] })).json).toEqual({ accepted: 0, duplicates: 0, unmatched: ['never-made:0'] });
     expect((await call('/v1/labels', { roles: ['predict'], body: [{ prediction_id: 'x', label: 1 }] })).status).toBe(403);
+  });
+
+  // `faulty` answers for one or two rows and throws for three (tests/helpers/models.ts).
+  const faulty = (n: number) => ({ inputs: [{ name: 'a', shape: [n], datatype: 'FP32', data: Array.from({ length: n }, (_, i) => i) }, { name: 'b', shape: [n, 2], datatype: 'FP32', data: Array.from({ length: 2 * n }, (_, i) => i) }] });
+  const slo = async () => {
+    const res = await call('/v1/monitor/models/faulty/slo', { roles: ['predict'] });
+    return res.status === 200 ? SloReport.parse(res.json) : undefined;
+  };
+
+  it('when a model answers some requests and fails others, then its SLO report gives latency percentiles, the error rate and whether each objective is met, and keeps them across a monitor restart', async () => {
+    expect((await call('/v1/monitor/models/faulty/slo', { roles: ['predict'] })).status).toBe(404);
+    for (const n of [1, 2, 1]) expect((await call('/v2/models/faulty/infer', { roles: ['predict'], body: faulty(n) })).status).toBe(200);
+    expect((await call('/v2/models/faulty/infer', { roles: ['predict'], body: faulty(3) })).status).toBe(500);
+
+    const report = (await eventually(slo, (r) => r?.window.requests === 4))!;
+    expect(report).toMatchObject({ model: 'faulty', window: { size: 1000, requests: 4 }, error_rate: 0.25, fallback_rate: 0, objectives: { error_rate: 0.1 } });
+    const { p50, p95, p99 } = report.latency_ms;
+    expect(p50).toBeGreaterThan(0);
+    expect(p50!).toBeLessThanOrEqual(p95!);
+    expect(p95!).toBeLessThanOrEqual(p99!);
+    expect(report.met).toEqual({ latency_p99: p99! <= report.objectives.latency_p99_ms, error_rate: false, all: false });
+
+    await h.platform.restartApp('monitor');
+    expect(await slo()).toEqual(report);
+  });
+
+  it('when a failed request\'s event is delivered twice, then it counts once', async () => {
+    const before = (await slo())!;
+    const publish = async (id: string) => {
+      const event = { id, model: 'faulty', version: '1', rows: 3, latency_ms: 2, error: 'INTERNAL', ts: new Date().toISOString() };
+      const res = await fetch(`${h.platform.apps.inference!.daprUrl}/v1.0/publish/pubsub/${Topics.predictionErrors}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+      expect(res.status).toBe(204);
+    };
+    const id = `redelivered-${crypto.randomUUID()}`;
+    await publish(id);
+    await eventually(slo, (r) => r!.window.requests === before.window.requests + 1);
+    await publish(id);
+    // A later, different failure: once it is counted, the copy published before it has had its turn too.
+    await publish(`after-${crypto.randomUUID()}`);
+    const after = (await eventually(slo, (r) => r!.window.requests >= before.window.requests + 2))!;
+    expect(after.window.requests).toBe(before.window.requests + 2);
+    expect(after.error_rate).toBeCloseTo(3 / 6, 12);
+  });
+
+  it('when labels push a window of predictions below its F1 floor, then one degraded alert is raised, a repeated batch raises none, and the training app runs the retraining the alert names', async () => {
+    const anomalies = (n: number) => ({ inputs: [{ name: 'humidity', shape: [n], datatype: 'FP32', data: Array(n).fill(53.06) }, { name: 'temperature', shape: [n], datatype: 'FP32', data: Array(n).fill(39.9) }] });
+    // Windows are counted on every label of the version so far; top the current one up with correct labels first.
+    const before = QualityReport.parse((await call('/v1/monitor/models/sensor-anomaly/quality', { roles: ['predict'] })).json);
+    expect(before.version).toBe('1');
+    const topUp = (10 - (before.count % 10)) % 10;
+    const served = InferResponse.parse((await call('/v2/models/sensor-anomaly/infer', { roles: ['predict'], body: anomalies(topUp + 10) })).json);
+    expect((served.outputs[0]!.data as number[]).every((p) => p >= 0.5)).toBe(true);
+    const ids = String(served.parameters?.prediction_ids).split(',');
+    await eventually(() => call(`/v1/monitor/predictions/${served.id}`, { roles: ['predict'] }), (r) => r.json.counted === true);
+    if (topUp) expect((await call('/v1/labels', { roles: ['ingest'], body: ids.slice(0, topUp).map((id) => ({ prediction_id: id, label: 1 })) })).json).toMatchObject({ accepted: topUp });
+    expect((await call('/v1/monitor/alerts', { roles: ['predict'] })).json.filter((a: Alert) => a.kind === 'degraded')).toEqual([]);
+
+    // The next window: ten alarms that were all false (F1 0).
+    const wrong = ids.slice(topUp).map((id) => ({ prediction_id: id, label: 0 }));
+    expect((await call('/v1/labels', { roles: ['ingest'], body: wrong })).json).toEqual({ accepted: 10, duplicates: 0, unmatched: [] });
+    expect((await call('/v1/labels', { roles: ['ingest'], body: wrong })).json).toEqual({ accepted: 0, duplicates: 10, unmatched: [] });
+
+    const degraded = ((await call('/v1/monitor/alerts', { roles: ['predict'] })).json as unknown[]).map((a) => Alert.parse(a)).filter((a) => a.kind === 'degraded');
+    expect(degraded).toHaveLength(1);
+    const alert = degraded[0]!;
+    const index = (before.count + topUp) / 10;
+    expect(alert).toMatchObject({ model: 'sensor-anomaly', version: '1', window: index, run_id: `degraded-${alert.id}` });
+    expect(DegradedEvidence.parse(alert.evidence)).toEqual({
+      metrics: { count: 10, precision: 0, recall: 0, f1: 0 }, thresholds: { min_f1: 0.6, min_labels: 10 }, breached: ['f1'], window: { index, size: 10 },
+    });
+
+    const run = await eventually(async () => {
+      const res = await fetch(`${h.platform.apps.training!.appUrl}/v1/training/runs/${alert.run_id}`);
+      return res.status === 200 ? RunStatus.parse(await res.json()) : undefined;
+    }, (r) => r !== undefined, 60_000);
+    expect(run).toMatchObject({ id: alert.run_id, model: 'sensor-anomaly', trigger: 'degraded' });
   });
 });

@@ -1,5 +1,17 @@
 import { z } from 'zod';
+import { QualityThresholds } from '@meridian/contracts';
 import { daprPreset } from '@meridian/service-kit';
+
+/** A JSON-valued variable, checked against its schema (a problem names the variable and the key). */
+const json = <T>(schema: z.ZodType<T>, fallback: string) =>
+  z.string().default(fallback).transform((text, ctx): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `not valid JSON (${(err as Error).message})` });
+      return z.NEVER;
+    }
+  }).pipe(schema);
 
 export const monitorEnv = {
   ...daprPreset,
@@ -8,10 +20,21 @@ export const monitorEnv = {
   STATE_STORE: z.string().default('statestore'),
   /** Labelled predictions per model version that rolling quality is computed over. */
   QUALITY_WINDOW: z.coerce.number().int().positive().default(1000),
+  /**
+   * `{"<model>": {"min_f1", "min_precision", "min_recall", "min_labels"}}`; `*` is every
+   * other model. A model's own entry replaces `*` (no merging). Each full window of
+   * `min_labels` labels of a version is checked once; a breach raises `degraded`.
+   */
+  QUALITY_THRESHOLDS: json(QualityThresholds, '{"*":{"min_f1":0.5,"min_labels":50}}'),
   REGISTRY_APP_ID: z.string().default('registry'),
   /** Rows per drift window; each full window is evaluated once. */
   DRIFT_WINDOW: z.coerce.number().int().positive().default(500),
   /** Alert thresholds: PSI at or above, or a KS p-value below. */
   DRIFT_PSI: z.coerce.number().positive().default(0.2),
   DRIFT_KS_P_VALUE: z.coerce.number().positive().max(1).default(0.01),
+  /** Latest requests per model that latency percentiles and the error rate are computed over. */
+  SLO_WINDOW: z.coerce.number().int().positive().default(1000),
+  /** Objectives: p99 latency of answered requests at most this, failed requests at most this share. */
+  SLO_LATENCY_P99_MS: z.coerce.number().positive().default(500),
+  SLO_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.01),
 };

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { Label, LabelBatch, PredictionEvent, Topics } from '@meridian/contracts';
+import { Label, LabelBatch, PredictionErrorEvent, PredictionEvent, Topics } from '@meridian/contracts';
 import { AppError, DaprClient, bootEnv, parseOrThrow, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { References } from './adapters/references.ts';
 import { Alerts } from './domain/alerts.ts';
@@ -7,6 +7,8 @@ import { BiasMonitor } from './domain/bias-monitor.ts';
 import { DriftMonitor } from './domain/drift-monitor.ts';
 import { LabelQuality } from './domain/label-quality.ts';
 import { PredictionCounter } from './domain/prediction-counter.ts';
+import { QualityGate } from './domain/quality-gate.ts';
+import { SloTracker } from './domain/slo-tracker.ts';
 import { monitorEnv } from './env.ts';
 
 export interface MonitorDeps {
@@ -17,6 +19,7 @@ export interface MonitorDeps {
   drift: DriftMonitor;
   alerts: Alerts;
   bias: BiasMonitor;
+  slo: SloTracker;
 }
 
 export function createApp(deps: MonitorDeps): ServiceDefinition {
@@ -32,6 +35,8 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
         schema: PredictionEvent,
         handle: async (event) => {
           await deps.quality.recordPrediction(event);
+          // Before the counter: the SLO window dedupes by id itself, so a retry after a failure here still lands once.
+          if ((await deps.slo.recordPrediction(event)) === 'RETRY') return 'RETRY';
           const { status, fresh } = await deps.counter.record(event);
           // The counter's "seen" marker decides first delivery; drift windows take each event once too.
           if (fresh) {
@@ -49,6 +54,13 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
         // An unmatched label is retried: its prediction may still be on its way.
         handle: async (label) => ((await deps.quality.recordLabels([label])).unmatched.length ? 'RETRY' : 'SUCCESS'),
       }),
+      subscription({
+        pubsub: deps.env.PUBSUB_NAME,
+        topic: Topics.predictionErrors,
+        route: '/events/prediction-errors',
+        schema: PredictionErrorEvent,
+        handle: (event) => deps.slo.recordError(event),
+      }),
     ],
     routes(app: Express) {
       app.get('/v1/monitor/predictions', async (_req, res) => void res.json(await deps.counter.counts()));
@@ -64,6 +76,11 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
         if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no fairness report for ${req.params.name}: its registry card has none` });
         res.json(report);
       });
+      app.get('/v1/monitor/models/:name/slo', async (req, res) => {
+        const report = await deps.slo.report(req.params.name);
+        if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no requests of ${req.params.name} in the prediction log yet` });
+        res.json(report);
+      });
       app.get('/v1/monitor/alerts', async (_req, res) => void res.json(await deps.alerts.list()));
       app.get('/v1/monitor/models/:name/quality', async (req, res) => {
         const report = await deps.quality.report(req.params.name);
@@ -77,13 +94,15 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
 export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> {
   const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
   const counter = new PredictionCounter({ dapr, store: env.STATE_STORE });
-  const quality = new LabelQuality({ dapr, store: env.STATE_STORE, window: env.QUALITY_WINDOW });
   const alerts = new Alerts({ dapr, store: env.STATE_STORE, pubsub: env.PUBSUB_NAME });
+  const gate = new QualityGate({ thresholds: env.QUALITY_THRESHOLDS, alerts });
+  const quality = new LabelQuality({ dapr, store: env.STATE_STORE, window: env.QUALITY_WINDOW, gate });
   const references = new References({ dapr, registryAppId: env.REGISTRY_APP_ID });
-  const bias = new BiasMonitor({ references });
+  const bias = new BiasMonitor({ references, labels: quality });
+  const slo = new SloTracker({ dapr, store: env.STATE_STORE, window: env.SLO_WINDOW, objectives: { latency_p99_ms: env.SLO_LATENCY_P99_MS, error_rate: env.SLO_ERROR_RATE } });
   const drift = new DriftMonitor({
     references, alerts,
     windowSize: env.DRIFT_WINDOW, thresholds: { psi: env.DRIFT_PSI, ks_p_value: env.DRIFT_KS_P_VALUE },
   });
-  return runService(() => createApp({ env, dapr, counter, quality, drift, alerts, bias }), { name: 'monitor', env });
+  return runService(() => createApp({ env, dapr, counter, quality, drift, alerts, bias, slo }), { name: 'monitor', env });
 }

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import type { Express } from 'express';
 import { DaprWorkflowClient, LogLevel, WorkflowRuntime } from '@dapr/dapr';
-import { DriftDetectedEvent, TRAINING_TOPICS } from '@meridian/contracts';
-import { DaprClient, bootEnv, rootLogger, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { DriftDetectedEvent, ModelDegradedEvent, TRAINING_TOPICS } from '@meridian/contracts';
+import { AppError, DaprClient, bootEnv, rootLogger, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { RegistryClient } from './adapters/registry-client.ts';
 import { Runs } from './domain/runs.ts';
 import { trainingEnv } from './env.ts';
@@ -35,6 +35,23 @@ export function createApp(deps: TrainingDeps): ServiceDefinition {
         handle: async (event) => {
           await deps.runs.startOnce({ model: event.model, trigger: 'drift' }, `drift-${event.id}`);
           return 'SUCCESS';
+        },
+      }),
+      subscription({
+        pubsub: deps.env.PUBSUB_NAME,
+        topic: TRAINING_TOPICS.modelDegraded,
+        route: '/events/model-degraded',
+        schema: ModelDegradedEvent,
+        // One run per quality alert, named after it (the alert's run_id); a model with no trainer can never succeed.
+        handle: async (event) => {
+          try {
+            await deps.runs.startOnce({ model: event.model, trigger: 'degraded' }, `degraded-${event.id}`);
+            return 'SUCCESS';
+          } catch (err) {
+            if (!(err instanceof AppError && (err.code === 'NOT_FOUND' || err.code === 'BAD_REQUEST'))) throw err;
+            rootLogger().warn({ alert: event.id, model: event.model, err: err.message }, 'degraded alert names a model that cannot be retrained; dropped');
+            return 'DROP';
+          }
         },
       }),
     ],

@@ -5,6 +5,8 @@ export const Topics = {
   predictions: 'predictions',
   /** Delayed ground truth for predictions, joined by prediction id. */
   labels: 'labels',
+  /** Inference requests that failed without an answer (no fallback); the monitor's error SLO reads them. */
+  predictionErrors: 'prediction-errors',
 } as const;
 
 /** The id of row `row` of a prediction: labels refer to single rows. */
@@ -35,6 +37,25 @@ export const PredictionEvent = z.object({
   ts: z.string().datetime(),
 });
 export type PredictionEvent = z.infer<typeof PredictionEvent>;
+
+/**
+ * A request the model could not answer (it threw or missed its deadline and
+ * no fallback was configured). A topic of its own rather than a flag on
+ * PredictionEvent: consumers of `predictions` keep seeing answers only.
+ */
+export const PredictionErrorEvent = z.object({
+  id: z.string().min(1),
+  model: z.string().min(1),
+  version: z.string().min(1),
+  rows: z.number().int().positive(),
+  latency_ms: z.number().nonnegative(),
+  /** The error code the caller got (AppError code: INTERNAL, DEADLINE_EXCEEDED, ...). */
+  error: z.string().min(1),
+  route: z.string().optional(),
+  trace_id: z.string().optional(),
+  ts: z.string().datetime(),
+});
+export type PredictionErrorEvent = z.infer<typeof PredictionErrorEvent>;
 
 /** Ground truth for one prediction row (rowPredictionId), arriving later than the prediction. */
 export const Label = z.object({

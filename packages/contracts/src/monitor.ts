@@ -38,3 +38,54 @@ export const Alert = z.object({
   created_at: z.string(),
 });
 export type Alert = z.infer<typeof Alert>;
+
+/**
+ * Quality objectives of a model against delayed labels. Each full window of
+ * `min_labels` labelled predictions of a version is checked once; a metric
+ * below its minimum raises a `degraded` alert. A metric without a minimum is
+ * not checked.
+ */
+export const QualityThreshold = z.object({
+  min_f1: z.number().min(0).max(1).optional(),
+  min_precision: z.number().min(0).max(1).optional(),
+  min_recall: z.number().min(0).max(1).optional(),
+  min_labels: z.number().int().positive().default(50),
+});
+export type QualityThreshold = z.infer<typeof QualityThreshold>;
+
+/**
+ * Thresholds per model name, as configured; the entry `*` applies to models
+ * without one of their own. Strict, so a misspelt key fails boot instead of
+ * silently checking nothing.
+ */
+export const QualityThresholds = z.record(z.string().min(1), QualityThreshold.strict());
+export type QualityThresholds = z.infer<typeof QualityThresholds>;
+
+export const QualityMetric = z.enum(['f1', 'precision', 'recall']);
+export type QualityMetric = z.infer<typeof QualityMetric>;
+
+/** Why a `degraded` alert was raised: the window's scores against the thresholds. */
+export const DegradedEvidence = z.object({
+  metrics: z.object({ count: z.number().int().positive(), precision: z.number(), recall: z.number(), f1: z.number() }),
+  thresholds: QualityThreshold,
+  breached: z.array(QualityMetric).min(1),
+  /** Window `index` holds the version's labelled predictions [index·size, (index+1)·size). */
+  window: z.object({ index: z.number().int().nonnegative(), size: z.number().int().positive() }),
+});
+export type DegradedEvidence = z.infer<typeof DegradedEvidence>;
+
+export const SloReport = z.object({
+  model: z.string(),
+  /** The latest requests logged for the model (failed ones included), up to `size`. */
+  window: z.object({ size: z.number().int().positive(), requests: z.number().int().nonnegative(), from: z.string().optional(), to: z.string().optional() }),
+  /** Over answered requests (failures are counted by the error rate, not here); null with none. */
+  latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+  /** Failed requests (no answer) over all requests. */
+  error_rate: z.number(),
+  /** Requests answered by the fallback over all requests (reported, not an objective). */
+  fallback_rate: z.number(),
+  objectives: z.object({ latency_p99_ms: z.number(), error_rate: z.number() }),
+  /** Null when there is nothing to judge by (no answered request for latency). */
+  met: z.object({ latency_p99: z.boolean().nullable(), error_rate: z.boolean(), all: z.boolean() }),
+});
+export type SloReport = z.infer<typeof SloReport>;

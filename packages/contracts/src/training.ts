@@ -1,16 +1,19 @@
 import { z } from 'zod';
+import { DegradedEvidence } from './monitor.ts';
 
 export const TRAINING_TOPICS = {
   /** Published by the monitor when a model's inputs drift; starts a retraining run. */
   driftDetected: 'model.drift-detected',
+  /** Published by the monitor when a model's quality against labels falls below its thresholds; starts a retraining run. */
+  modelDegraded: 'model.degraded',
 } as const;
 
 export const StartRunRequest = z.object({
   model: z.string().min(1),
   /** Trainer parameters; each model declares which it accepts. */
   params: z.record(z.string(), z.unknown()).optional(),
-  /** Who or what asked: api, schedule, drift. */
-  trigger: z.enum(['api', 'schedule', 'drift', 'bootstrap']).optional(),
+  /** Who or what asked: api, schedule, drift, degraded (quality alert), bootstrap. */
+  trigger: z.enum(['api', 'schedule', 'drift', 'degraded', 'bootstrap']).optional(),
 });
 export type StartRunRequest = z.infer<typeof StartRunRequest>;
 
@@ -48,3 +51,14 @@ export const DriftDetectedEvent = z.object({
   ts: z.string().optional(),
 });
 export type DriftDetectedEvent = z.infer<typeof DriftDetectedEvent>;
+
+/** One `degraded` alert of the monitor; its id names the retraining run (`degraded-<id>`). */
+export const ModelDegradedEvent = z.object({
+  id: z.string().min(1),
+  model: z.string().min(1),
+  version: z.string().min(1),
+  window: z.number().int().nonnegative(),
+  evidence: DegradedEvidence,
+  ts: z.string().datetime(),
+});
+export type ModelDegradedEvent = z.infer<typeof ModelDegradedEvent>;

@@ -1,4 +1,4 @@
-import { PredictionEvent, Topics } from '@meridian/contracts';
+import { PredictionErrorEvent, PredictionEvent, Topics } from '@meridian/contracts';
 import { rootLogger, type DaprClient } from '@meridian/service-kit';
 
 export const MASKED = '[masked]';
@@ -22,5 +22,13 @@ export class PredictionLog {
     this.opts.dapr
       .publish({ pubsub: this.opts.pubsub, topic: Topics.predictions, data })
       .catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction event not published'));
+  }
+
+  /** A request that failed without an answer; sampled like predictions, so the monitor's error rate stays unbiased. */
+  recordError(event: PredictionErrorEvent, policy: { sample_rate: number }): void {
+    if ((this.opts.random ?? Math.random)() >= policy.sample_rate) return;
+    this.opts.dapr
+      .publish({ pubsub: this.opts.pubsub, topic: Topics.predictionErrors, data: PredictionErrorEvent.parse(event) })
+      .catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction error event not published'));
   }
 }

@@ -91,7 +91,16 @@ export async function predict(deps: PredictDeps, req: { model: string; version?:
       const code = err instanceof AppError ? err.code : 'INTERNAL';
       if (code === 'BAD_REQUEST' || code === 'TOO_MANY_REQUESTS') throw err;
       const fallback = await runFallback({ policy, versions: entry.versions, failed: handle.version, tensors, rows, names: handle.outputs.map((o) => o.name) });
-      if (!fallback) throw err instanceof AppError ? err : new AppError({ code: 'INTERNAL', message: `model ${handle.name} v${handle.version} failed`, cause: err });
+      if (!fallback) {
+        const failure = err instanceof AppError ? err : new AppError({ code: 'INTERNAL', message: `model ${handle.name} v${handle.version} failed`, cause: err });
+        // The caller gets no answer: logged on its own topic, for the monitor's error SLO.
+        const traceId = currentTraceId();
+        deps.log.recordError({
+          id, model: handle.name, version: handle.version, rows, route: route.reason, error: failure.code,
+          latency_ms: Number(process.hrtime.bigint() - started) / 1e6, ts: new Date().toISOString(), ...(traceId ? { trace_id: traceId } : {}),
+        }, policy.prediction_log);
+        throw failure;
+      }
       deps.metrics.fallbacks.inc({ ...labels, reason: code });
       parameters.fallback = code === 'DEADLINE_EXCEEDED' ? 'deadline' : 'error';
       result = fallback;

@@ -1,14 +1,32 @@
-import { Alert, TRAINING_TOPICS } from '@meridian/contracts';
+import { Alert, DegradedEvidence, DriftDetectedEvent, ModelDegradedEvent, TRAINING_TOPICS } from '@meridian/contracts';
 import { rootLogger, type DaprClient } from '@meridian/service-kit';
 
 const INDEX_KEY = 'alerts-index';
 
 /**
+ * What each kind of alert asks of the training app: the topic it is published
+ * on (one schema per topic) and the run id the training app gives the
+ * retraining it starts, which follows from the alert's id.
+ */
+const KINDS: Record<Alert['kind'], { topic: string; runId: (id: string) => string; message: (a: Alert) => unknown }> = {
+  drift: {
+    topic: TRAINING_TOPICS.driftDetected,
+    runId: (id) => `drift-${id}`,
+    message: (a) => DriftDetectedEvent.parse({ id: a.id, model: a.model, version: a.version, window: `${a.window}`, evidence: { kind: a.kind, ...a.evidence } }),
+  },
+  degraded: {
+    topic: TRAINING_TOPICS.modelDegraded,
+    runId: (id) => `degraded-${id}`,
+    message: (a) => ModelDegradedEvent.parse({ id: a.id, model: a.model, version: a.version, window: a.window, evidence: DegradedEvidence.parse(a.evidence), ts: a.created_at }),
+  },
+};
+
+/**
  * Alerts, one per model, kind and window: the alert's key is written
  * first-write, so a re-evaluated window (a redelivery, a restart, a second
  * replica) finds it taken and raises nothing. A new alert is listed, logged
- * and published as `model.drift-detected`, which starts a retraining run
- * whose id follows from the alert's id.
+ * and published for the training app (`model.drift-detected` or
+ * `model.degraded`), which starts one retraining run per alert.
  */
 export class Alerts {
   constructor(private readonly opts: { dapr: DaprClient; store: string; pubsub: string }) {}
@@ -16,8 +34,10 @@ export class Alerts {
   async raise(o: Omit<Alert, 'id' | 'run_id' | 'created_at'>): Promise<Alert | undefined> {
     const { dapr, store } = this.opts;
     const id = `${o.model}-${o.kind}-v${o.version}-w${o.window}`;
-    // The training app names a drift-triggered run after the event id.
-    const alert = Alert.parse({ ...o, id, run_id: `drift-${id}`, created_at: new Date().toISOString() });
+    const kind = KINDS[o.kind];
+    const alert = Alert.parse({ ...o, id, run_id: kind.runId(id), created_at: new Date().toISOString() });
+    // Built (and validated) before anything is written: a bad message is our bug and must not leave a half-raised alert.
+    const message = kind.message(alert);
     const fresh = await dapr.saveIfUnchanged({ store, key: `alert:${id}`, value: alert });
     if (!fresh) return undefined;
     for (let attempt = 0; attempt < 50; attempt++) {
@@ -25,8 +45,8 @@ export class Alerts {
       const ok = await dapr.saveIfUnchanged({ store, key: INDEX_KEY, value: [...(current.value ?? []), id], etag: current.etag });
       if (ok) break;
     }
-    rootLogger().warn({ alert: id, model: o.model, kind: o.kind, evidence: o.evidence }, 'alert raised; retraining requested');
-    await dapr.publish({ pubsub: this.opts.pubsub, topic: TRAINING_TOPICS.driftDetected, data: { id, model: o.model, version: o.version, window: `${o.window}`, evidence: { kind: o.kind, ...o.evidence } } });
+    rootLogger().warn({ alert: id, model: o.model, kind: o.kind, evidence: o.evidence, run_id: alert.run_id }, 'alert raised; retraining requested');
+    await dapr.publish({ pubsub: this.opts.pubsub, topic: kind.topic, data: message });
     return alert;
   }
 

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { scores } from './label-quality.ts';
+import { addLabel } from './label-quality.ts';
 
-describe('scores', () => {
-  it('when decisions are compared with labels, then precision, recall and F1 follow the confusion counts', () => {
-    // tp 2, fp 1, fn 1, tn 1
-    expect(scores([[1, 1], [1, 1], [1, 0], [0, 1], [0, 0]])).toEqual({ count: 5, precision: 2 / 3, recall: 2 / 3, f1: 2 / 3 });
+describe('addLabel', () => {
+  it('when labels join, then the latest pairs are kept, the total keeps counting past them', () => {
+    const v = [[1, 1], [0, 0], [1, 0]].reduce<ReturnType<typeof addLabel> | undefined>((acc, pair) => addLabel(acc, { pair: pair as [number, number], keep: 2 }), undefined)!;
+    expect(v).toEqual({ pairs: [[0, 0], [1, 0]], total: 3 });
   });
 
-  it('when nothing is positive, then the scores are 0 rather than NaN', () => {
-    expect(scores([[0, 0]])).toEqual({ count: 1, precision: 0, recall: 0, f1: 0 });
+  it('when the prediction carried protected attributes, then its (decision, label) is counted in each attribute\'s group', () => {
+    const first = addLabel(undefined, { pair: [1, 1], groups: { sex: 'female', race: 'other' }, keep: 10 });
+    const second = addLabel(first, { pair: [0, 1], groups: { sex: 'female', race: 'white' }, keep: 10 });
+    expect(second.groups).toEqual({
+      sex: { female: { tp: 1, fp: 0, fn: 1, tn: 0 } },
+      race: { other: { tp: 1, fp: 0, fn: 0, tn: 0 }, white: { tp: 0, fp: 0, fn: 1, tn: 0 } },
+    });
+    expect(first.groups!.sex!.female).toEqual({ tp: 1, fp: 0, fn: 0, tn: 0 });
   });
 });

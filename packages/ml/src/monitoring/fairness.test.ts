@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fairnessReport } from './fairness.ts';
+import { addToConfusion, emptyConfusion, fairnessFromCounts, fairnessReport } from './fairness.ts';
 
 // Group A (privileged): selects 3 of 4, finds both positives. Group B: selects 1 of 4, finds 1 of 2.
 const twoGroups = {
@@ -57,5 +57,26 @@ describe('fairnessReport', () => {
     expect(() => fairnessReport({ ...twoGroups, yPred: [0.7, ...twoGroups.yPred.slice(1)] })).toThrow(/0 or 1/);
     expect(() => fairnessReport({ ...twoGroups, groups: twoGroups.groups.slice(1) })).toThrow(/lengths/);
     expect(() => fairnessReport({ yTrue: [1], yPred: [1], groups: ['A'], privileged: 'A' })).toThrow(/unprivileged/);
+  });
+});
+
+describe('fairnessFromCounts', () => {
+  it('when given the confusion counts of rows, then it reports exactly what fairnessReport reports on the rows', () => {
+    // A: tp 2, fp 1, tn 1. B: tp 1, fn 1, tn 2.
+    const counts = { A: { tp: 2, fp: 1, fn: 0, tn: 1 }, B: { tp: 1, fp: 0, fn: 1, tn: 2 } };
+    expect(fairnessFromCounts(counts, 'A')).toEqual(fairnessReport(twoGroups));
+  });
+
+  it('when counts are added one row at a time, then each row lands in its cell and the old counts stay as they were', () => {
+    const before = emptyConfusion();
+    const after = [[1, 1], [1, 0], [0, 1], [0, 0], [1, 1]].reduce((c, [d, l]) => addToConfusion(c, d!, l!), before);
+    expect(after).toEqual({ tp: 2, fp: 1, fn: 1, tn: 1 });
+    expect(before).toEqual({ tp: 0, fp: 0, fn: 0, tn: 0 });
+  });
+
+  it('when a group has no rows, then it is left out rather than reported with NaN rates', () => {
+    const report = fairnessFromCounts({ A: { tp: 1, fp: 0, fn: 0, tn: 1 }, B: { tp: 0, fp: 1, fn: 1, tn: 0 }, C: emptyConfusion() }, 'A');
+    expect(Object.keys(report.groups)).toEqual(['A', 'B']);
+    expect(() => fairnessFromCounts({ A: emptyConfusion(), B: { tp: 1, fp: 0, fn: 0, tn: 0 } }, 'A')).toThrow(/privileged/);
   });
 });

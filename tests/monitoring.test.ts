@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Alert, DegradedEvidence, InferResponse, QualityReport, RunStatus, SloReport, Topics, type Role } from '@meridian/contracts';
+import { Alert, DegradedEvidence, DriftReport, InferResponse, QualityReport, RunStatus, SloReport, Topics, type Role } from '@meridian/contracts';
+import { loadSensorReadings, stratifiedSplit } from '@meridian/ml';
 import { writeFaultyModel } from './helpers/models.ts';
 import { eventually, usePlatform } from './helpers/platform.ts';
 
@@ -135,5 +136,58 @@ describe('quality against delayed labels, and latency/error SLOs', () => {
       return res.status === 200 ? RunStatus.parse(await res.json()) : undefined;
     }, (r) => r !== undefined, 60_000);
     expect(run).toMatchObject({ id: alert.run_id, model: 'sensor-anomaly', trigger: 'degraded' });
+  });
+});
+
+// Drift needs the registry card's training distributions, so this model is bootstrapped by the training app.
+describe('drift windows in the state store', () => {
+  const h = usePlatform('local', { seedModels: false, env: { BOOTSTRAP_MODELS: 'sensor-anomaly', DRIFT_WINDOW: '300' } });
+  const call = async (path: string, init: { body?: unknown; roles: Role[] }) => {
+    const res = await h.gateway(path, { method: init.body === undefined ? 'GET' : 'POST', roles: init.roles, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
+    return { status: res.status, json: (await res.json()) as any }; // test-only: fields checked one by one
+  };
+  const heldOut = stratifiedSplit(loadSensorReadings(), { testFraction: 0.25, seed: 42, label: (r) => r.label }).test.filter((r) => r.label === 0);
+  const step = Math.floor(heldOut.length / 300);
+  const readings = Array.from({ length: 300 }, (_, i) => heldOut[i * step]!);
+  const send = async (rows: { humidity: number; temperature: number }[]) => {
+    const res = await call('/v2/models/sensor-anomaly/infer', { roles: ['predict'], body: { inputs: [{ name: 'humidity', shape: [rows.length], datatype: 'FP32', data: rows.map((r) => r.humidity) }, { name: 'temperature', shape: [rows.length], datatype: 'FP32', data: rows.map((r) => r.temperature) }] } });
+    expect(res.status).toBe(200);
+  };
+  const drift = async () => {
+    const res = await call('/v1/monitor/models/sensor-anomaly/drift', { roles: ['predict'] });
+    return res.status === 200 ? DriftReport.parse(res.json) : undefined;
+  };
+
+  it('when the monitor restarts halfway through a window, then the window carries on with the rows it had', async () => {
+    await eventually(() => call('/v2/models/sensor-anomaly', { roles: ['predict'] }), (r) => r.status === 200, 60_000);
+    await send(readings.slice(0, 150));
+    const half = (await eventually(drift, (r) => r?.window.rows === 150))!;
+    expect(half.window).toEqual({ rows: 150, size: 300, index: 0, seen: 150 });
+
+    await h.platform.restartApp('monitor');
+    expect(await drift()).toEqual(half);
+    await send(readings.slice(150));
+    const full = (await eventually(drift, (r) => r?.window.rows === 300))!;
+    expect(full.window).toEqual({ rows: 300, size: 300, index: 0, seen: 300 });
+    expect(full.drifted).toBe(false);
+  });
+
+  it('when a prediction event is delivered twice, then its rows enter the window once', async () => {
+    const publish = async (id: string, row: { humidity: number; temperature: number }) => {
+      const event = { id, model: 'sensor-anomaly', version: '1', input_hash: id, rows: 1, latency_ms: 1, ts: new Date().toISOString(), inputs: { humidity: [row.humidity], temperature: [row.temperature] }, outputs: { anomaly_probability: [0.01] } };
+      const res = await fetch(`${h.platform.apps.inference!.daprUrl}/v1.0/publish/pubsub/${Topics.predictions}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+      expect(res.status).toBe(204);
+    };
+    const id = `redelivered-${crypto.randomUUID()}`;
+    await publish(id, readings[0]!);
+    await eventually(drift, (r) => r?.window.index === 1);
+    await publish(id, readings[0]!);
+    // A later, different event: once its row is in, the copy published before it has had its turn too.
+    const later = `after-${crypto.randomUUID()}`;
+    await publish(later, readings[1]!);
+    await eventually(() => call(`/v1/monitor/predictions/${later}`, { roles: ['predict'] }), (r) => r.json.counted === true);
+    const report = (await drift())!;
+    // Rows 301 and 302, not 303.
+    expect(report.window).toEqual({ rows: 300, size: 300, index: 1, seen: 302 });
   });
 });

@@ -35,14 +35,12 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
         schema: PredictionEvent,
         handle: async (event) => {
           await deps.quality.recordPrediction(event);
-          // Before the counter: the SLO window dedupes by id itself, so a retry after a failure here still lands once.
+          // Before the counter: the SLO and drift windows dedupe by id themselves, so a retry after a failure here still lands once.
           if ((await deps.slo.recordPrediction(event)) === 'RETRY') return 'RETRY';
+          if ((await deps.drift.observe(event)) === 'RETRY') return 'RETRY';
           const { status, fresh } = await deps.counter.record(event);
-          // The counter's "seen" marker decides first delivery; drift windows take each event once too.
-          if (fresh) {
-            deps.drift.observe(event);
-            deps.bias.observe(event);
-          }
+          // The counter's "seen" marker decides first delivery for what is kept in memory (live selection rates).
+          if (fresh) deps.bias.observe(event);
           return status;
         },
       }),
@@ -101,7 +99,7 @@ export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> 
   const bias = new BiasMonitor({ references, labels: quality });
   const slo = new SloTracker({ dapr, store: env.STATE_STORE, window: env.SLO_WINDOW, objectives: { latency_p99_ms: env.SLO_LATENCY_P99_MS, error_rate: env.SLO_ERROR_RATE } });
   const drift = new DriftMonitor({
-    references, alerts,
+    dapr, store: env.STATE_STORE, references, alerts,
     windowSize: env.DRIFT_WINDOW, thresholds: { psi: env.DRIFT_PSI, ks_p_value: env.DRIFT_KS_P_VALUE },
   });
   return runService(() => createApp({ env, dapr, counter, quality, drift, alerts, bias, slo }), { name: 'monitor', env });

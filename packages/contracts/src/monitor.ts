@@ -19,7 +19,8 @@ export const DriftFeature = z.object({
 export const DriftReport = z.object({
   model: z.string(),
   version: z.string(),
-  window: z.object({ rows: z.number().int(), size: z.number().int(), index: z.number().int() }),
+  /** The latest `rows` (at most `size`) of the version; `seen` counts all its rows so far, window `index` ends with them. */
+  window: z.object({ rows: z.number().int(), size: z.number().int(), index: z.number().int(), seen: z.number().int().optional() }),
   features: z.array(DriftFeature),
   drifted: z.boolean(),
   thresholds: z.object({ psi: z.number(), ks_p_value: z.number() }),

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { sensorWindowSpec, windowFeatures } from '@meridian/ml';
+import { applyReadings, onlineVector, rowKey, type Reading } from './mote-state.ts';
+
+const spec = sensorWindowSpec(3, ['mean', 'std', 'delta']);
+const now = new Date('2026-11-25T12:00:00Z');
+const reading = (i: number, t = 20 + i): Reading => ({ key: `k${i}`, ts: 1000 * i, humidity: 40 + i, temperature: t, received_at: 5000 + i });
+const apply = (state: Parameters<typeof applyReadings>[0]['state'], readings: Reading[], confirmed: Set<string> = new Set()) =>
+  applyReadings({ entity: '7', state, readings, spec, historySize: 4, keysSize: 5, confirmed, now });
+
+describe('entity state: readings applied once, features from packages/ml', () => {
+  it('when readings arrive, then each is scored against the readings before it, exactly as training computes it', () => {
+    const readings = [1, 2, 3, 4, 5].map((i) => reading(i));
+    const { state, fresh, duplicates } = apply(undefined, readings);
+    expect(duplicates).toBe(0);
+    expect(fresh.map((f) => f.row_key)).toEqual([1, 2, 3, 4, 5].map((s) => rowKey('7', now.getTime(), s)));
+    readings.forEach((r, i) => expect(fresh[i]!.values).toEqual(windowFeatures(spec, readings.slice(Math.max(0, i - 3), i), r)));
+    expect(state.seq).toBe(5);
+    expect(state.history.map((h) => h.key)).toEqual(['k2', 'k3', 'k4', 'k5']);
+    expect(state.pending).toHaveLength(5);
+  });
+
+  it('when a reading is delivered again, then it changes nothing and is counted as a duplicate', () => {
+    const first = apply(undefined, [reading(1), reading(2)]);
+    const again = apply(first.state, [reading(2), reading(3)]);
+    expect(again.duplicates).toBe(1);
+    expect(again.fresh.map((f) => f.record_key)).toEqual(['k3']);
+    expect(again.state.seq).toBe(3);
+  });
+
+  it('when a reading arrives late, then it is compared with the readings before it in time and kept in time order', () => {
+    const [r1, r2, r3, r4] = [1, 2, 3, 4].map((i) => reading(i));
+    const { state } = apply(undefined, [r1!, r2!, r4!]);
+    const late = apply(state, [r3!]);
+    expect(late.fresh[0]!.values).toEqual(windowFeatures(spec, [r1!, r2!], r3!));
+    expect(late.state.history.map((h) => h.key)).toEqual(['k1', 'k2', 'k3', 'k4']);
+  });
+
+  it('when rows were confirmed scored, then they leave the pending list at the next write; unconfirmed ones stay for re-scoring', () => {
+    const first = apply(undefined, [reading(1), reading(2)]);
+    const next = apply(first.state, [reading(3)], new Set([first.fresh[0]!.row_key]));
+    expect(next.state.pending.map((p) => p.record_key)).toEqual(['k2', 'k3']);
+  });
+
+  it('when the online vector is asked for, then it is the latest reading against its past, optionally limited in time', () => {
+    const readings = [1, 2, 3, 4].map((i) => reading(i));
+    const { state } = apply(undefined, readings);
+    expect(onlineVector(state, spec)).toEqual({ values: windowFeatures(spec, readings.slice(0, 3), readings[3]!), as_of: 4000 });
+    // Within 1.5 s of the latest reading (at 4 s) only the reading at 3 s is past.
+    expect(onlineVector(state, spec, 1.5)!.values).toEqual(windowFeatures(spec, [readings[2]!], readings[3]!));
+  });
+});

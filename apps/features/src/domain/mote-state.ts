@@ -1,0 +1,114 @@
+import { windowFeatures, type SensorWindowSpec } from '@meridian/ml';
+
+/** A reading as the features app keeps it. */
+export interface Reading {
+  /** The ingestion idempotency key: the same record always has the same key. */
+  key: string;
+  /** The reading's own timestamp (epoch ms). */
+  ts: number;
+  humidity: number;
+  temperature: number;
+  /** When ingestion took the record in (epoch ms): the start of end-to-end lag. */
+  received_at: number;
+  label?: 0 | 1;
+}
+
+/** A reading applied to the state but not yet known to be scored. */
+export interface PendingRow {
+  row_key: string;
+  record_key: string;
+  ts: number;
+  received_at: number;
+  values: number[];
+  label?: 0 | 1;
+}
+
+/**
+ * Everything the features app keeps for one entity, in one state key: a
+ * change is one compare-and-swap, so the dedupe keys, the window and the
+ * counter always agree, on every store.
+ */
+export interface EntityState {
+  entity: string;
+  /** When this state was created (epoch ms); with `seq` it names rows uniquely even after the TTL expired a state. */
+  epoch: number;
+  /** Readings applied in this epoch. */
+  seq: number;
+  /** The latest readings in time order, oldest first (at most the history size). */
+  history: Reading[];
+  /** Idempotency keys of the latest applied readings (bounded): a redelivery is recognised. */
+  keys: string[];
+  /** Applied rows waiting for their score to be confirmed; re-scored after a crash (the monitor dedupes on row_key). */
+  pending: PendingRow[];
+  updated_at: string;
+}
+
+export const rowKey = (entity: string, epoch: number, seq: number) => `${entity}@${epoch}#${seq}`;
+
+export interface ApplyResult {
+  state: EntityState;
+  /** Rows applied now, in order. */
+  fresh: PendingRow[];
+  duplicates: number;
+}
+
+/**
+ * Applies readings (already in the order they should be applied) to an
+ * entity's state. A reading whose key was applied before is a duplicate and
+ * changes nothing. Each fresh reading is scored against the readings before
+ * it, with the same packages/ml function training uses (windowFeatures).
+ * Rows in `confirmed` were scored and leave the pending list.
+ */
+export function applyReadings(o: {
+  entity: string;
+  state: EntityState | undefined;
+  readings: readonly Reading[];
+  spec: SensorWindowSpec;
+  historySize: number;
+  keysSize: number;
+  confirmed: ReadonlySet<string>;
+  now: Date;
+}): ApplyResult {
+  const base: EntityState = o.state ?? { entity: o.entity, epoch: o.now.getTime(), seq: 0, history: [], keys: [], pending: [], updated_at: o.now.toISOString() };
+  const known = new Set(base.keys);
+  const history = [...base.history];
+  const keys = [...base.keys];
+  const fresh: PendingRow[] = [];
+  let seq = base.seq;
+  let duplicates = 0;
+  for (const r of o.readings) {
+    if (known.has(r.key)) {
+      duplicates += 1;
+      continue;
+    }
+    known.add(r.key);
+    keys.push(r.key);
+    seq += 1;
+    // History stays in time order: a late reading is compared with the readings before it in time,
+    // as training does; readings already scored are not scored again because of it.
+    let at = history.length;
+    while (at > 0 && history[at - 1]!.ts > r.ts) at -= 1;
+    const values = windowFeatures(o.spec, history.slice(Math.max(0, at - o.spec.window), at), r);
+    fresh.push({ row_key: rowKey(o.entity, base.epoch, seq), record_key: r.key, ts: r.ts, received_at: r.received_at, values, ...(r.label !== undefined ? { label: r.label } : {}) });
+    history.splice(at, 0, r);
+  }
+  const pending = [...base.pending.filter((p) => !o.confirmed.has(p.row_key)), ...fresh];
+  const state: EntityState = {
+    entity: o.entity, epoch: base.epoch, seq,
+    history: history.slice(-o.historySize), keys: keys.slice(-o.keysSize), pending,
+    updated_at: fresh.length || pending.length !== base.pending.length ? o.now.toISOString() : base.updated_at,
+  };
+  return { state, fresh, duplicates };
+}
+
+/**
+ * The online vector of an entity: its latest reading against the readings
+ * before it (the last `spec.window`, or those within `seconds` of it).
+ */
+export function onlineVector(state: EntityState, spec: SensorWindowSpec, seconds?: number): { values: number[]; as_of: number } | undefined {
+  const latest = state.history[state.history.length - 1];
+  if (!latest) return undefined;
+  let past = state.history.slice(0, -1);
+  if (seconds !== undefined) past = past.filter((r) => r.ts >= latest.ts - seconds * 1000);
+  return { values: windowFeatures(spec, past.slice(-spec.window), latest), as_of: latest.ts };
+}

@@ -31,7 +31,9 @@ export function usePlatform(stackSpec: string, opts: { prepare?: (repository: st
   });
   afterAll(async () => {
     await platform?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    // MERIDIAN_KEEP_DATA=1 keeps the data dir (logs/, state.db) to look at after a failure.
+    if (process.env.MERIDIAN_KEEP_DATA) process.stderr.write(`[test] data kept in ${dataDir}\n`);
+    else rmSync(dataDir, { recursive: true, force: true });
   });
   const handle: PlatformHandle = {
     get platform() {

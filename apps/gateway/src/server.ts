@@ -56,6 +56,10 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
       app.get(/^\/v1\/registry\/.+$/, predict, registry);
       app.all(/^\/v1\/registry\/.+$/, admin, registry);
       app.all(/^\/v1\/training\/.+$/, admin, forwardTo({ dapr, appId: 'training' }));
+      // Online features are read like predictions; the vectors route is for inference, and the offline log for admins.
+      const features = forwardTo({ dapr, appId: 'features' });
+      app.get(/^\/v1\/features\/offline$/, admin, features);
+      app.get(/^\/v1\/features\/.+$/, predict, features);
     },
   };
 }

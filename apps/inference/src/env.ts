@@ -10,6 +10,8 @@ export const inferenceEnv = {
   MAX_BODY: z.string().default('4mb'),
   /** Follow the registry (production = champion, staging = canary); empty to serve only the local repository. */
   REGISTRY_APP_ID: z.string().default('registry'),
+  /** Where requests naming entities get their inputs (models whose card has online_features); empty: none. */
+  FEATURES_APP_ID: z.string().default('features'),
   CANARY_PERCENT: z.coerce.number().min(0).max(100).default(10),
   ORT_INTRA_OP_THREADS: z.coerce.number().int().positive().default(1),
 };

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import { ModelLifecycleEvent, RegistryTopics } from '@meridian/contracts';
 import { DaprClient, bootEnv, rootLogger, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { OnlineFeatureClient } from './adapters/online-features.ts';
 import { PredictionLog } from './adapters/prediction-log.ts';
 import { RegistrySync } from './adapters/registry-sync.ts';
 import { ResponseCache } from './adapters/response-cache.ts';
@@ -76,6 +77,7 @@ export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService
     log: new PredictionLog({ dapr, pubsub: env.PUBSUB_NAME }),
     shadow: new ShadowStats(),
     pubsub: env.PUBSUB_NAME,
+    ...(env.FEATURES_APP_ID ? { features: new OnlineFeatureClient({ dapr, appId: env.FEATURES_APP_ID }) } : {}),
     ...(env.REGISTRY_APP_ID ? { registry: new RegistrySync({ dapr, registryAppId: env.REGISTRY_APP_ID, store, repository: env.MODEL_REPOSITORY, canaryPercent: env.CANARY_PERCENT }) } : {}),
   };
   await store.loadAll();

@@ -6,6 +6,7 @@ import { Alerts } from './domain/alerts.ts';
 import { BiasMonitor } from './domain/bias-monitor.ts';
 import { DriftMonitor } from './domain/drift-monitor.ts';
 import { LabelQuality } from './domain/label-quality.ts';
+import { PipelineLedger } from './domain/pipeline-ledger.ts';
 import { PredictionCounter } from './domain/prediction-counter.ts';
 import { QualityGate } from './domain/quality-gate.ts';
 import { SloTracker } from './domain/slo-tracker.ts';
@@ -20,6 +21,7 @@ export interface MonitorDeps {
   alerts: Alerts;
   bias: BiasMonitor;
   slo: SloTracker;
+  pipeline: PipelineLedger;
 }
 
 export function createApp(deps: MonitorDeps): ServiceDefinition {
@@ -35,6 +37,8 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
         schema: PredictionEvent,
         handle: async (event) => {
           await deps.quality.recordPrediction(event);
+          // Stream rows are counted per row key, whatever the event id (a re-scored row comes in a new event).
+          await deps.pipeline.record(event);
           // Before the counter: the SLO and drift windows dedupe by id themselves, so a retry after a failure here still lands once.
           if ((await deps.slo.recordPrediction(event)) === 'RETRY') return 'RETRY';
           if ((await deps.drift.observe(event)) === 'RETRY') return 'RETRY';
@@ -62,6 +66,10 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
     ],
     routes(app: Express) {
       app.get('/v1/monitor/predictions', async (_req, res) => void res.json(await deps.counter.counts()));
+      app.get('/v1/monitor/pipeline', async (req, res) => {
+        const entities = typeof req.query.entities === 'string' ? req.query.entities.split(',').filter(Boolean) : undefined;
+        res.json(await deps.pipeline.report(entities));
+      });
       app.get('/v1/monitor/predictions/:id', async (req, res) => void res.json({ id: req.params.id, counted: await deps.counter.seen(req.params.id) }));
       app.post('/v1/labels', async (req, res) => void res.status(202).json(await deps.quality.recordLabels(parseOrThrow(LabelBatch, req.body, 'labels'))));
       app.get('/v1/monitor/models/:name/drift', async (req, res) => {
@@ -102,5 +110,5 @@ export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> 
     dapr, store: env.STATE_STORE, references, alerts,
     windowSize: env.DRIFT_WINDOW, thresholds: { psi: env.DRIFT_PSI, ks_p_value: env.DRIFT_KS_P_VALUE },
   });
-  return runService(() => createApp({ env, dapr, counter, quality, drift, alerts, bias, slo }), { name: 'monitor', env });
+  return runService(() => createApp({ env, dapr, counter, quality, drift, alerts, bias, slo, pipeline: new PipelineLedger({ dapr, store: env.STATE_STORE }) }), { name: 'monitor', env });
 }

@@ -19,5 +19,5 @@ export const trainingEnv = {
   /** Scheduled retraining, e.g. "sensor-anomaly=@every 24h;spam=@daily" (Dapr Jobs API). */
   RETRAIN_SCHEDULE: z.string().default(''),
   /** Train and promote models the registry does not have yet when the app starts. */
-  BOOTSTRAP_MODELS: z.string().default('sensor-anomaly,spam,wage-above-median'),
+  BOOTSTRAP_MODELS: z.string().default('sensor-anomaly,spam,wage-above-median,sensor-anomaly-windowed'),
 };

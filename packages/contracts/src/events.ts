@@ -34,6 +34,13 @@ export const PredictionEvent = z.object({
   /** Shadow traffic: the candidate's outputs on the same inputs, for comparison. */
   shadow: z.object({ version: z.string(), outputs: z.record(z.string(), z.array(z.union([z.number(), z.string(), z.boolean()]))) }).optional(),
   trace_id: z.string().optional(),
+  /**
+   * Rows scored for a stream (the features app): each row's sequenced key
+   * (`<entity>@<epoch>#<seq>`, unique per applied record) and when its record
+   * reached ingestion (epoch ms), so the monitor counts stream rows exactly
+   * once and measures end-to-end lag.
+   */
+  records: z.object({ keys: z.array(z.string().min(1)), received_at: z.array(z.number()) }).optional(),
   ts: z.string().datetime(),
 });
 export type PredictionEvent = z.infer<typeof PredictionEvent>;

@@ -8,3 +8,4 @@ export * from './serving.ts';
 export * from './training.ts';
 export * from './registry.ts';
 export * from './ingestion.ts';
+export * from './features.ts';

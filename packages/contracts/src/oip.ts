@@ -29,8 +29,11 @@ export const InferRequestedOutput = z.object({
 export const InferRequest = z.object({
   id: z.string().optional(),
   parameters: Parameters.optional(),
-  inputs: z.array(InferInputTensor).min(1),
+  /** Empty only when `parameters.entities` names entities whose inputs come from the online feature store. */
+  inputs: z.array(InferInputTensor),
   outputs: z.array(InferRequestedOutput).optional(),
+}).refine((r) => r.inputs.length > 0 || typeof r.parameters?.entities === 'string', {
+  path: ['inputs'], message: 'at least one input tensor, or parameters.entities for a model with online features',
 });
 export type InferRequest = z.infer<typeof InferRequest>;
 

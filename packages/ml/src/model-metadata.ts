@@ -46,5 +46,10 @@ export interface ModelMetadata {
    * take them as is (e.g. raw text hashed into sparse indices/values by vectorizeText).
    */
   transform?: import('./text/hashing-vectorizer.ts').TextHashingTransform;
+  /**
+   * The inputs are a sensor window over an entity's readings: a caller may send entity ids
+   * instead of inputs, and serving fetches the vectors from the online feature store.
+   */
+  online_features?: import('./sensor-windows.ts').SensorWindowSpec;
   created_at: string;
 }

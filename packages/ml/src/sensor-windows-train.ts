@@ -97,6 +97,7 @@ export function trainSensorAnomalyWindowed(options: TrainSensorAnomalyWindowedOp
     // Every input is a model feature, so the exact logistic explainer applies with no products.
     explainer: { kind: 'logistic', output: SENSOR_ANOMALY_OUTPUT, model, products: {} },
     baseline: Object.fromEntries(featureNames.map((name, j) => [name, model.means[j]!])),
+    online_features: spec,
     created_at: now().toISOString(),
   };
   return { model, spec, threshold, metrics, metadata, onnx };

@@ -1,4 +1,5 @@
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { canonicalJson } from './canonical-json.ts';
 import { AppError } from './errors.ts';
 import { traceHeaders } from './telemetry.ts';
 
@@ -16,6 +17,7 @@ export interface StateItem<T = unknown> {
   value: T;
   etag?: string;
   metadata?: Record<string, string>;
+  options?: { concurrency?: 'first-write' | 'last-write' };
 }
 
 export type StateOperation =
@@ -125,6 +127,23 @@ export class DaprClient {
     throw DaprClient.failure(res, `save state ${o.key}`);
   }
 
+  /**
+   * saveIfUnchanged for many keys in one call; answers the keys whose write
+   * did not land. A store may fail such a call as a whole for one conflict,
+   * so then each key is read back: it landed if the store holds exactly the
+   * value written (values must not be ambiguous, e.g. carry a timestamp or counter).
+   */
+  async saveManyIfUnchanged(o: { store: string; items: { key: string; value: unknown; etag?: string | undefined; metadata?: Record<string, string> }[] }): Promise<Set<string>> {
+    if (!o.items.length) return new Set();
+    const items = o.items.map((i) => ({ key: i.key, value: i.value, ...(i.etag ? { etag: i.etag } : {}), ...(i.metadata ? { metadata: i.metadata } : {}), options: { concurrency: 'first-write' } }));
+    const res = await this.send({ what: 'save state', method: 'POST', path: `/v1.0/state/${o.store}`, ...DaprClient.json(items) });
+    if (res.ok) return new Set();
+    if (!DaprClient.isConflict(res)) throw DaprClient.failure(res, `save state (${items.length} keys)`);
+    const stored = await this.getBulkState<unknown>({ store: o.store, keys: o.items.map((i) => i.key) });
+    const now = new Map(stored.map((s) => [s.key, canonicalJson(s.value)]));
+    return new Set(o.items.filter((i) => now.get(i.key) !== canonicalJson(i.value)).map((i) => i.key));
+  }
+
   async getBulkState<T>(o: { store: string; keys: string[] }): Promise<{ key: string; value: T | undefined; etag: string | undefined }[]> {
     const res = await this.send({ what: 'get bulk state', method: 'POST', path: `/v1.0/state/${o.store}/bulk`, ...DaprClient.json({ keys: o.keys }) });
     if (!res.ok) throw DaprClient.failure(res, 'get bulk state');
@@ -137,6 +156,14 @@ export class DaprClient {
     if (res.ok) return true;
     if (DaprClient.isConflict(res)) return false;
     throw new AppError({ code: 'BAD_GATEWAY', message: `state transaction failed (${res.status}): ${res.text().slice(0, 300)}` });
+  }
+
+  /** An output binding operation; the raw answer is returned (bindings differ in how they say "not found"). */
+  invokeBinding(o: { name: string; operation: string; data?: unknown; metadata?: Record<string, string> }): Promise<SidecarResponse> {
+    return this.send({
+      what: `binding ${o.name} ${o.operation}`, method: 'POST', path: `/v1.0/bindings/${encodeURIComponent(o.name)}`,
+      ...DaprClient.json({ operation: o.operation, ...(o.data !== undefined ? { data: o.data } : {}), metadata: o.metadata ?? {} }),
+    });
   }
 
   async getSecret(o: { store: string; name: string }): Promise<Record<string, string>> {
@@ -161,3 +188,4 @@ export class DaprClient {
     }
   }
 }
+

@@ -3,6 +3,8 @@ export { AppError, ErrorStatus, badRequest, fieldErrors, parseOrThrow, problemBo
 export { createLogger, rootLogger, requestLogger } from './logger.ts';
 export { startTelemetry, currentTraceId, traceHeaders, traceRequests, type Telemetry } from './telemetry.ts';
 export { DaprClient, type InvokeOptions, type SidecarResponse, type StateItem, type StateOperation } from './dapr-client.ts';
-export { subscription, subscriptionRouter, type Subscription, type DeliveryResult } from './subscriptions.ts';
+export { bulkSubscription, subscription, subscriptionRouter, type BulkItem, type BulkSubscription, type Subscription, type DeliveryResult } from './subscriptions.ts';
 export { createServiceApp, runService, type ServiceDefinition, type RunningService } from './service.ts';
 export { bootEnv } from './boot.ts';
+export { KeyedLock } from './keyed-lock.ts';
+export { canonicalJson } from './canonical-json.ts';

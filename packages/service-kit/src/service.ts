@@ -6,7 +6,7 @@ import { DaprClient } from './dapr-client.ts';
 import type { DaprEnv } from './env.ts';
 import { AppError, errorHandler } from './errors.ts';
 import { createLogger, rootLogger, runWithLogger } from './logger.ts';
-import { subscriptionRouter, type Subscription } from './subscriptions.ts';
+import { subscriptionRouter, type BulkSubscription, type Subscription } from './subscriptions.ts';
 import { startTelemetry, traceRequests, type Telemetry } from './telemetry.ts';
 
 export interface ServiceDefinition {
@@ -18,7 +18,7 @@ export interface ServiceDefinition {
   /** Larger (or smaller) limits for some paths; the first match wins. */
   bodyLimits?: { path: RegExp; limit: string }[];
   routes(app: Express): void;
-  subscriptions?: Subscription<unknown>[];
+  subscriptions?: (Subscription<unknown> | BulkSubscription<unknown>)[];
   /** Extra readiness beyond "my sidecar is healthy". */
   ready?(): Promise<boolean>;
 }

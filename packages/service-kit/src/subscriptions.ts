@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { requestLogger } from './logger.ts';
 
@@ -13,6 +13,28 @@ export interface Subscription<T = unknown> {
   handle(data: T, meta: { id: string | undefined; topic: string }): Promise<DeliveryResult>;
 }
 
+/** One message of a bulk delivery, after its schema check. */
+export interface BulkItem<T> {
+  entryId: string;
+  /** The CloudEvent id (the same on a redelivery). */
+  id: string | undefined;
+  data: T;
+}
+
+/**
+ * A subscription that takes messages in batches (Dapr's bulk subscribe):
+ * one HTTP call per up to `maxMessagesCount` messages instead of one each.
+ * The handler answers per entry; an entry it leaves out is retried.
+ */
+export interface BulkSubscription<T = unknown> {
+  pubsub: string;
+  topic: string;
+  route: string;
+  schema: z.ZodType<T>;
+  bulk: { maxMessagesCount: number; maxAwaitDurationMs: number };
+  handleBatch(items: BulkItem<T>[], meta: { topic: string }): Promise<Map<string, DeliveryResult>>;
+}
+
 /**
  * Builds a subscription while keeping the schema and handler types joined;
  * the result is erased to `unknown`, which is safe because the router only
@@ -22,18 +44,54 @@ export function subscription<T>(s: Subscription<T>): Subscription<unknown> {
   return s as Subscription<unknown>;
 }
 
+export function bulkSubscription<T>(s: BulkSubscription<T>): BulkSubscription<unknown> {
+  return s as BulkSubscription<unknown>;
+}
+
+const isBulk = (s: Subscription<unknown> | BulkSubscription<unknown>): s is BulkSubscription<unknown> => 'bulk' in s;
+
+interface BulkEntry {
+  entryId?: string;
+  event?: unknown;
+}
+
+/** A bulk entry's payload: the CloudEvent's data, or the raw payload when the topic is not in CloudEvents. */
+function entryData(event: unknown): { id: string | undefined; data: unknown } {
+  if (event && typeof event === 'object' && 'specversion' in event) {
+    const ce = event as { id?: unknown; data?: unknown; data_base64?: unknown };
+    const data = ce.data !== undefined ? ce.data : typeof ce.data_base64 === 'string' ? JSON.parse(Buffer.from(ce.data_base64, 'base64').toString('utf8')) : undefined;
+    return { id: typeof ce.id === 'string' ? ce.id : undefined, data: typeof data === 'string' ? safeJson(data) : data };
+  }
+  return { id: undefined, data: event };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /**
  * One table of subscriptions generates both `GET /dapr/subscribe` and the
  * handlers. A payload that fails its schema can never succeed, so it is
  * dropped (and logged); a thrown error is a passing failure, so it is retried.
  */
-export function subscriptionRouter(subs: Subscription<unknown>[]): Router {
+export function subscriptionRouter(subs: (Subscription<unknown> | BulkSubscription<unknown>)[]): Router {
   const router = Router();
   const table = subs;
   router.get('/dapr/subscribe', function listSubscriptions(_req, res) {
-    res.json(table.map((s) => ({ pubsubname: s.pubsub, topic: s.topic, route: s.route })));
+    res.json(table.map((s) => ({
+      pubsubname: s.pubsub, topic: s.topic, route: s.route,
+      ...(isBulk(s) ? { bulkSubscribe: { enabled: true, ...s.bulk } } : {}),
+    })));
   });
   for (const s of table) {
+    if (isBulk(s)) {
+      router.post(s.route, bulkHandler(s));
+      continue;
+    }
     router.post(s.route, async function deliver(req: Request, res) {
       const log = requestLogger();
       const envelope = (req.body ?? {}) as { id?: string; data?: unknown };
@@ -53,4 +111,44 @@ export function subscriptionRouter(subs: Subscription<unknown>[]): Router {
     });
   }
   return router;
+}
+
+/**
+ * Bulk deliveries: entries failing the schema are dropped (logged), the
+ * rest go to the handler in one call; a thrown error retries the batch's
+ * valid entries, and an entry the handler did not answer for is retried.
+ */
+function bulkHandler(s: BulkSubscription<unknown>) {
+  return async function deliverBulk(req: Request, res: Response) {
+    const log = requestLogger();
+    const entries = ((req.body ?? {}) as { entries?: BulkEntry[] }).entries ?? [];
+    const statuses: { entryId: string; status: DeliveryResult }[] = [];
+    const items: BulkItem<unknown>[] = [];
+    for (const entry of entries) {
+      if (typeof entry.entryId !== 'string') continue;
+      let payload: { id: string | undefined; data: unknown };
+      try {
+        payload = entryData(entry.event);
+      } catch {
+        payload = { id: undefined, data: undefined };
+      }
+      const parsed = s.schema.safeParse(payload.data);
+      if (!parsed.success) {
+        log.warn({ topic: s.topic, id: payload.id, issues: parsed.error.issues }, 'dropping message that fails its schema');
+        statuses.push({ entryId: entry.entryId, status: 'DROP' });
+        continue;
+      }
+      items.push({ entryId: entry.entryId, id: payload.id, data: parsed.data });
+    }
+    let answers = new Map<string, DeliveryResult>();
+    if (items.length) {
+      try {
+        answers = await s.handleBatch(items, { topic: s.topic });
+      } catch (err) {
+        log.warn({ err, topic: s.topic, entries: items.length }, 'bulk handling failed; asking Dapr to retry');
+      }
+    }
+    for (const item of items) statuses.push({ entryId: item.entryId, status: answers.get(item.entryId) ?? 'RETRY' });
+    res.json({ statuses });
+  };
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { listModelVersions, trainSensorAnomalyBaseline, writeModelVersion } from '@meridian/ml';
+import { SENSOR_ANOMALY_WINDOWED_MODEL_NAME, listModelVersions, trainSensorAnomalyBaseline, trainSensorAnomalyWindowed, writeModelVersion } from '@meridian/ml';
 
 /**
  * Seeds the model repository with the skeleton's sensor-anomaly model when
@@ -12,4 +12,12 @@ export async function ensureDevModels(dataDir: string): Promise<string> {
   const trained = trainSensorAnomalyBaseline();
   await writeModelVersion({ repository, name: 'sensor-anomaly', version: '1', artifact: trained.onnx, metadata: { ...trained.metadata, version: '1' } });
   return repository;
+}
+
+/** Adds the windowed sensor model (what the features app scores readings on) to a repository that has none. */
+export async function ensureWindowedModel(repository: string): Promise<void> {
+  const name = SENSOR_ANOMALY_WINDOWED_MODEL_NAME;
+  if ((await listModelVersions({ repository, name })).length > 0) return;
+  const trained = trainSensorAnomalyWindowed();
+  await writeModelVersion({ repository, name, version: '1', artifact: trained.onnx, metadata: { ...trained.metadata, version: '1' } });
 }

@@ -16,6 +16,16 @@ export function maskInputs(inputs: PredictionEvent['inputs'], pii: readonly stri
 export class PredictionLog {
   constructor(private readonly opts: { dapr: DaprClient; pubsub: string; random?: () => number }) {}
 
+  /**
+   * Publishes now, whatever the sample rate, and fails when the broker does
+   * not take it: for callers (streaming scoring) whose rows must all reach
+   * the monitor, and who retry on failure.
+   */
+  async recordRequired(event: PredictionEvent, policy: { pii_inputs: string[] }): Promise<void> {
+    const data = PredictionEvent.parse({ ...event, inputs: maskInputs(event.inputs, policy.pii_inputs) });
+    await this.opts.dapr.publish({ pubsub: this.opts.pubsub, topic: Topics.predictions, data });
+  }
+
   record(event: PredictionEvent, policy: { sample_rate: number; pii_inputs: string[] }): void {
     if ((this.opts.random ?? Math.random)() >= policy.sample_rate) return;
     const data = PredictionEvent.parse({ ...event, inputs: maskInputs(event.inputs, policy.pii_inputs) });

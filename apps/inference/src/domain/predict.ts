@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { rowPredictionId, type InferOutputTensor, type InferRequest, type InferResponse, type ModelPolicy } from '@meridian/contracts';
 import { AppError, badRequest, currentTraceId } from '@meridian/service-kit';
+import type { OnlineFeatureClient } from '../adapters/online-features.ts';
 import type { PredictionLog } from '../adapters/prediction-log.ts';
 import type { ResponseCache } from '../adapters/response-cache.ts';
 import type { TensorMap } from '../runtimes/index.ts';
@@ -13,6 +14,8 @@ import type { ShadowStats } from './shadow-stats.ts';
 import { toInputs, toOutput } from './tensors.ts';
 
 export interface PredictDeps {
+  /** Online features for requests that name entities instead of sending inputs. */
+  features?: OnlineFeatureClient;
   store: ModelStore;
   cache: ResponseCache;
   log: PredictionLog;
@@ -48,6 +51,34 @@ async function runFallback(o: { policy: ModelPolicy; versions: Map<string, Model
  * request parameters, one comma-separated value per row; they are never
  * model inputs.
  */
+/**
+ * Streaming callers send each row's sequenced record key and ingestion time
+ * (`record_keys`, `record_times`, comma-joined), carried into the event.
+ */
+function streamRecords(parameters: InferRequest['parameters'], rows: number): { keys: string[]; received_at: number[] } | undefined {
+  const keys = parameters?.record_keys;
+  if (keys === undefined) return undefined;
+  const list = String(keys).split(',');
+  const times = String(parameters?.record_times ?? '').split(',').map(Number);
+  if (list.length !== rows || times.length !== rows || times.some((t) => !Number.isFinite(t))) {
+    throw badRequest(`parameters.record_keys and record_times need one value per row (${rows})`, [{ path: 'parameters.record_keys', message: `needs ${rows} keys and ${rows} numeric times` }]);
+  }
+  return { keys: list, received_at: times };
+}
+
+/** A request naming entities gets its inputs from the online feature store, computed with the served version's spec. */
+async function withOnlineInputs(deps: PredictDeps, handle: ModelVersion, body: InferRequest): Promise<InferRequest> {
+  if (body.inputs.length) return body;
+  const spec = handle.metadata.online_features;
+  if (!spec || !deps.features) {
+    throw badRequest(`model ${handle.name} v${handle.version} has no online features: send its inputs`, [{ path: 'inputs', message: 'required for this model' }]);
+  }
+  const entities = String(body.parameters?.entities ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  if (!entities.length) throw badRequest('parameters.entities names no entity', [{ path: 'parameters.entities', message: 'comma-separated entity ids' }]);
+  const inputs = await deps.features.inputs({ model: handle.name, spec, entities, inputNames: handle.inputs.map((i) => i.name) });
+  return { ...body, inputs };
+}
+
 function protectedAttributes(parameters: InferRequest['parameters'], rows: number): Record<string, string[]> | undefined {
   const entries = Object.entries(parameters ?? {}).filter(([k]) => k.startsWith('protected.'));
   if (!entries.length) return undefined;
@@ -64,9 +95,10 @@ function protectedAttributes(parameters: InferRequest['parameters'], rows: numbe
  * batcher under the deadline, fall back when the model fails or is late,
  * mirror to a shadow, and record the prediction event.
  */
-export async function predict(deps: PredictDeps, req: { model: string; version?: string | undefined; body: InferRequest; stickyKey?: string | undefined }): Promise<InferResponse> {
+export async function predict(deps: PredictDeps, request: { model: string; version?: string | undefined; body: InferRequest; stickyKey?: string | undefined }): Promise<InferResponse> {
   const started = process.hrtime.bigint();
-  const { entry, handle, route } = resolveVersion(deps.store, req);
+  const { entry, handle, route } = resolveVersion(deps.store, request);
+  const req = { ...request, body: await withOnlineInputs(deps, handle, request.body) };
   const policy = entry.policy;
   const { tensors, rows } = toInputs({ model: handle.name, specs: handle.inputs, inputs: req.body.inputs });
   const names = req.body.outputs?.length ? req.body.outputs.map((o) => o.name) : handle.outputs.map((o) => o.name);
@@ -113,6 +145,7 @@ export async function predict(deps: PredictDeps, req: { model: string; version?:
   deps.metrics.latency.observe(labels, latencyMs / 1000);
   const traceId = currentTraceId();
   const protectedAttrs = protectedAttributes(req.body.parameters, rows);
+  const records = streamRecords(req.body.parameters, rows);
   const event = {
     id, model: handle.name, version: handle.version, input_hash: hash, rows, route: route.reason,
     ...(handle.metadata.threshold !== undefined ? { threshold: handle.metadata.threshold } : {}),
@@ -123,7 +156,17 @@ export async function predict(deps: PredictDeps, req: { model: string; version?:
     ...(parameters.cache_hit ? { cached: true } : {}),
     ...(traceId ? { trace_id: traceId } : {}),
     ...(protectedAttrs ? { protected: protectedAttrs } : {}),
+    ...(records ? { records } : {}),
   };
+  // A caller that needs every row to reach the monitor gets its answer only once the event is published.
+  if (req.body.parameters?.prediction_log === 'required') {
+    try {
+      await deps.log.recordRequired(event, policy.prediction_log);
+    } catch (err) {
+      throw new AppError({ code: 'UNAVAILABLE', message: `the prediction was made but its event could not be published; retry (${(err as Error).message})`, headers: { 'retry-after': '1' }, cause: err });
+    }
+    return { model_name: handle.name, model_version: handle.version, id, parameters, outputs };
+  }
   const shadow = route.shadow !== undefined ? entry.versions.get(route.shadow) : undefined;
   if (shadow) {
     void shadow.predict(tensors, rows, Date.now() + policy.deadline_ms).then(

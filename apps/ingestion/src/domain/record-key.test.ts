@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, recordKey } from './record-key.ts';
+import { canonicalJson } from '@meridian/service-kit';
+import { recordKey } from './record-key.ts';
 
 describe('recordKey', () => {
   it('when a record brings an id, then the id is the key', () => {

@@ -22,6 +22,8 @@ export const SensorReading = z.object({
   humidity: z.number().min(0).max(100),
   temperature: z.number().min(-50).max(150),
   ts: Timestamp,
+  /** Ground truth, when a labelled dataset is replayed: kept in the offline feature log for training. */
+  label: z.union([z.literal(0), z.literal(1)]).optional(),
 });
 export type SensorReading = z.infer<typeof SensorReading>;
 

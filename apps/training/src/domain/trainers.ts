@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { rootLogger } from '@meridian/service-kit';
 import {
   SENSOR_DATASET_NAME, SPAM_DATASET_NAME, TFJS_ARTIFACT_FILE, datasetHash, loadSensorReadings, loadSpamMails, spamDatasetHash,
+  SENSOR_ANOMALY_WINDOWED_MODEL_NAME, trainSensorAnomalyWindowed,
   CPS_DATASET_NAME, cpsDatasetHash, loadCpsWorkers, loadTf, trainSensorAnomalyBaseline, trainSensorAnomalyMlp, trainSpam, trainWageModel, type ModelMetadata,
 } from '@meridian/ml';
 
@@ -101,5 +102,21 @@ const wageAboveMedian: Trainer = {
   },
 };
 
+/** Sensor anomalies from a mote's recent readings: the model the features app scores every reading on. */
+const sensorAnomalyWindowed: Trainer = {
+  model: SENSOR_ANOMALY_WINDOWED_MODEL_NAME,
+  params: z.strictObject({ window: z.number().int().min(1).max(100).optional() }),
+  gateMetric: 'f1',
+  snapshot() {
+    const rows = loadSensorReadings();
+    return { dataset: SENSOR_DATASET_NAME, hash: datasetHash(rows), rows: rows.length };
+  },
+  async train(raw, onProgress) {
+    const params = z.strictObject({ window: z.number().int().optional() }).parse(raw);
+    const fit = timed(onProgress, () => trainSensorAnomalyWindowed({ ...(params.window ? { window: params.window } : {}) }));
+    return { artifact: fit.onnx, artifactFile: 'model.onnx', metadata: fit.metadata, metrics: metricsOf(fit.metrics.test, fit.metadata) };
+  },
+};
+
 /** The models the training app knows how to train. */
-export const TRAINERS: Record<string, Trainer> = { [sensorAnomaly.model]: sensorAnomaly, [spam.model]: spam, [wageAboveMedian.model]: wageAboveMedian };
+export const TRAINERS: Record<string, Trainer> = Object.fromEntries([sensorAnomaly, spam, wageAboveMedian, sensorAnomalyWindowed].map((t) => [t.model, t]));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InferResponse, OnlineFeatures, PipelineReport } from '@meridian/contracts';
+import { InferResponse, OnlineFeatures, PipelineReport, RunStatus } from '@meridian/contracts';
 import { SENSOR_ANOMALY_WINDOWED_MODEL_NAME, SENSOR_ANOMALY_WINDOWED_PARAMS, loadSensorReadings, sensorWindowSpec, windowFeatureNames, windowFeatures } from '@meridian/ml';
 import { ensureWindowedModel } from '@meridian/testkit';
 import { eventually, usePlatform } from './helpers/platform.ts';
@@ -93,6 +93,22 @@ function streamSuite(stack: string) {
       expect(((await unknown.json()) as { detail: string }).detail).toContain(`${mote(99)}`);
       const noInputs = await h.gateway('/v2/models/sensor-anomaly/infer', { method: 'POST', roles: ['predict'], body: JSON.stringify({ parameters: { entities: `${a}` }, inputs: [] }) });
       expect(noInputs.status).toBe(400);
+    });
+
+    it('when labelled readings have been scored, then a training run of the windowed model learns from them through the offline feature log', async () => {
+      const m = mote(5);
+      const real = loadSensorReadings().filter((r) => r.moteId === 3).slice(0, 40);
+      await ingest(real.map((r, i) => ({ ...reading(m, i), humidity: r.humidity, temperature: r.temperature, label: r.label })));
+      await eventually(() => pipeline([m]), (p) => p.rows === 40);
+      const started = await h.gateway('/v1/training/runs', { method: 'POST', roles: ['admin'], body: JSON.stringify({ model: MODEL }) });
+      expect(started.status).toBe(202);
+      const { id } = await started.json() as { id: string };
+      const run = await eventually(async () => RunStatus.parse(await (await h.gateway(`/v1/training/runs/${id}`, { roles: ['admin'] })).json()),
+        (r) => r.status === 'failed' || r.steps.find((s) => s.name === 'register')?.status === 'completed', 120_000);
+      expect(run.reason).toBeUndefined();
+      expect(run.steps.find((s) => s.name === 'snapshot')?.detail).toContain('+ 40 labelled rows of the offline feature log');
+      const versions = await (await h.gateway(`/v1/registry/models/${MODEL}/versions`, { roles: ['predict'] })).json() as { version: string; metadata?: { params?: { offline_training_rows?: number } } }[];
+      expect(versions.find((v) => v.version === run.version)?.metadata?.params?.offline_training_rows).toBe(40);
     });
   });
 }

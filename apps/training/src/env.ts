@@ -9,6 +9,10 @@ export const trainingEnv = {
   STATE_STORE: z.string().default('statestore'),
   REGISTRY_APP_ID: z.string().default('registry'),
   INFERENCE_APP_ID: z.string().default('inference'),
+  /** The features app, whose offline feature log trainers with live data read (empty: none). */
+  FEATURES_APP_ID: z.string().default('features'),
+  /** How many days of the offline feature log a snapshot takes. */
+  OFFLINE_FEATURE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Where runs keep their artifacts between steps (survives a restart of the app). */
   TRAINING_WORK_DIR: z.string().default('training-runs'),
   /** Gate: the candidate may be at most this much worse than production on the gate metric. */

@@ -7,6 +7,7 @@ import { RegistryClient } from './adapters/registry-client.ts';
 import { Runs } from './domain/runs.ts';
 import { trainingEnv } from './env.ts';
 import { runRoutes } from './routes/runs.ts';
+import { readOfflineLog } from './adapters/offline-log.ts';
 import { createActivities } from './workflow/activities.ts';
 import { retrainWorkflow } from './workflow/retrain.ts';
 
@@ -86,7 +87,11 @@ export async function start(env: TrainingEnv = bootEnv(trainingEnv)): Promise<Ru
   const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
   const registry = new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID });
   const grpc = { daprHost: '127.0.0.1', daprPort: `${env.DAPR_GRPC_PORT}`, logger: { level: LogLevel.Warn } };
-  const activities = createActivities({ dapr, registry, stateStore: env.STATE_STORE, inferenceAppId: env.INFERENCE_APP_ID, workDir: env.TRAINING_WORK_DIR, gateMargin: env.GATE_MARGIN, codeVersion: codeVersion() });
+  const activities = createActivities({
+    dapr, registry, stateStore: env.STATE_STORE, inferenceAppId: env.INFERENCE_APP_ID, workDir: env.TRAINING_WORK_DIR, gateMargin: env.GATE_MARGIN, codeVersion: codeVersion(),
+    featuresAppId: env.FEATURES_APP_ID,
+    offlineFeatures: () => readOfflineLog({ dapr, appId: env.FEATURES_APP_ID, days: env.OFFLINE_FEATURE_DAYS }),
+  });
   const workflow = retrainWorkflow(activities, { canaryPercent: env.CANARY_PERCENT, canarySeconds: env.CANARY_SECONDS });
   const runtime = new WorkflowRuntime(grpc).registerWorkflowWithName('retrain', workflow);
   for (const [name, fn] of Object.entries(activities)) runtime.registerActivityWithName(name, fn);

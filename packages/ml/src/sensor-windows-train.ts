@@ -31,6 +31,12 @@ export interface TrainSensorAnomalyWindowedOptions {
   version?: string;
   /** Clock for created_at; injectable so a test can pin it. */
   now?: () => Date;
+  /**
+   * Labelled rows from the offline feature log (values in windowFeatureNames(spec) order, as
+   * the features app computed them online), added to the training split only: the held-out
+   * split stays the dataset's, so versions remain comparable.
+   */
+  extraTrainingRows?: readonly { values: readonly number[]; label: 0 | 1 }[];
 }
 
 export interface SensorAnomalyWindowed {
@@ -72,7 +78,13 @@ export function trainSensorAnomalyWindowed(options: TrainSensorAnomalyWindowedOp
   const readings = loadSensorReadings();
   // Rows keep the readings' order, so this is the very split the per-reading baseline uses.
   const { seed, testFraction } = SENSOR_ANOMALY_TRAINING_PARAMS;
-  const { train, test } = stratifiedSplit(windowedRows(spec, readings), { seed, testFraction, label: (r) => r.reading.label });
+  const split = stratifiedSplit(windowedRows(spec, readings), { seed, testFraction, label: (r) => r.reading.label });
+  const { test } = split;
+  const logged = (options.extraTrainingRows ?? []).map((r): WindowedRow => {
+    if (r.values.length !== featureNames.length) throw new Error(`an offline feature row has ${r.values.length} values, the spec ${featureNames.length}`);
+    return { reading: { moteId: -1, humidity: r.values[0]!, temperature: r.values[1]!, label: r.label, reading: -1 }, features: [...r.values] };
+  });
+  const train = [...split.train, ...logged];
   const { model, threshold } = fitWindowedLogistic(train, featureNames);
   const metrics = { train: evaluateWindowed(model, threshold, train), test: evaluateWindowed(model, threshold, test) };
   const onnx = exportLogisticRegressionOnnx(model, { outputName: SENSOR_ANOMALY_OUTPUT });
@@ -85,12 +97,13 @@ export function trainSensorAnomalyWindowed(options: TrainSensorAnomalyWindowedOp
     outputs: [{ name: SENSOR_ANOMALY_OUTPUT, datatype: 'FP32', shape: [-1] }],
     threshold,
     metrics: metrics.test,
-    dataset: { name: SENSOR_DATASET_NAME, hash: datasetHash(readings), rows: readings.length, test_rows: test.length },
+    dataset: { name: SENSOR_DATASET_NAME, hash: datasetHash(readings), rows: readings.length + logged.length, test_rows: test.length },
     params: {
       ...SENSOR_ANOMALY_TRAINING_PARAMS,
       // The client must compute these inputs from the mote's past readings; the spec says how.
       transform: spec,
       features: featureNames,
+      offline_training_rows: logged.length,
       model,
       evaluation_caveat: 'stratified split: test anomalies neighbour training anomalies of the same episode',
     },

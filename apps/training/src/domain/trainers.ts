@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import type { OfflineFeatureRow } from '@meridian/contracts';
 import { rootLogger } from '@meridian/service-kit';
 import {
   SENSOR_DATASET_NAME, SPAM_DATASET_NAME, TFJS_ARTIFACT_FILE, datasetHash, loadSensorReadings, loadSpamMails, spamDatasetHash,
-  SENSOR_ANOMALY_WINDOWED_MODEL_NAME, trainSensorAnomalyWindowed,
+  SENSOR_ANOMALY_WINDOWED_MODEL_NAME, SENSOR_ANOMALY_WINDOWED_PARAMS, sensorWindowSpec, trainSensorAnomalyWindowed, windowFeatureNames,
   CPS_DATASET_NAME, cpsDatasetHash, loadCpsWorkers, loadTf, trainSensorAnomalyBaseline, trainSensorAnomalyMlp, trainSpam, trainWageModel, type ModelMetadata,
 } from '@meridian/ml';
 
@@ -27,7 +28,9 @@ export interface Trainer {
   params: z.ZodType<Record<string, unknown>>;
   gateMetric: string;
   snapshot(): { dataset: string; hash: string; rows: number };
-  train(params: Record<string, unknown>, onProgress: (p: Progress) => void): Promise<TrainedModel>;
+  /** Also learns from the labelled rows of the offline feature log (what the features app scored online). */
+  offlineFeatures?: boolean;
+  train(params: Record<string, unknown>, onProgress: (p: Progress) => void, context?: { offlineRows: OfflineFeatureRow[] }): Promise<TrainedModel>;
 }
 
 const metricsOf = (m: { precision: number; recall: number; f1: number; rocAuc: number; prAuc: number; accuracy: number }, card?: ModelMetadata) => ({
@@ -111,9 +114,15 @@ const sensorAnomalyWindowed: Trainer = {
     const rows = loadSensorReadings();
     return { dataset: SENSOR_DATASET_NAME, hash: datasetHash(rows), rows: rows.length };
   },
-  async train(raw, onProgress) {
+  offlineFeatures: true,
+  async train(raw, onProgress, context) {
     const params = z.strictObject({ window: z.number().int().optional() }).parse(raw);
-    const fit = timed(onProgress, () => trainSensorAnomalyWindowed({ ...(params.window ? { window: params.window } : {}) }));
+    const spec = sensorWindowSpec(params.window ?? SENSOR_ANOMALY_WINDOWED_PARAMS.window, SENSOR_ANOMALY_WINDOWED_PARAMS.features);
+    const names = windowFeatureNames(spec);
+    // Rows logged under another feature definition cannot be used with this one.
+    const usable = (context?.offlineRows ?? []).filter((r) => r.label !== undefined && r.names.join() === names.join());
+    const extraTrainingRows = usable.map((r) => ({ values: r.values, label: r.label! }));
+    const fit = timed(onProgress, () => trainSensorAnomalyWindowed({ ...(params.window ? { window: params.window } : {}), extraTrainingRows }));
     return { artifact: fit.onnx, artifactFile: 'model.onnx', metadata: fit.metadata, metrics: metricsOf(fit.metrics.test, fit.metadata) };
   },
 };

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkflowActivityContext } from '@dapr/dapr';
+import type { OfflineFeatureRow } from '@meridian/contracts';
 import { rootLogger, type DaprClient } from '@meridian/service-kit';
 import type { RegistryClient } from '../adapters/registry-client.ts';
 import { TRAINERS, type Progress, type Trainer } from '../domain/trainers.ts';
@@ -13,9 +14,22 @@ export interface ActivityDeps {
   workDir: string;
   gateMargin: number;
   codeVersion: string;
+  /** Where the offline feature log is read (empty: trainers learn from their dataset only). */
+  featuresAppId: string;
+  offlineFeatures(): Promise<OfflineFeatureRow[]>;
 }
 
 export const progressKey = (runId: string) => `training-progress:${runId}`;
+const OFFLINE_ROWS_FILE = 'offline-rows.json';
+
+async function readOfflineRows(dir: string): Promise<OfflineFeatureRow[]> {
+  try {
+    return JSON.parse(await readFile(join(dir, OFFLINE_ROWS_FILE), 'utf8')) as OfflineFeatureRow[];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
 
 function trainerFor(model: string): Trainer {
   const trainer = TRAINERS[model];
@@ -33,8 +47,20 @@ export function createActivities(deps: ActivityDeps) {
   const runDir = (runId: string) => join(deps.workDir, runId);
   const log = () => rootLogger();
 
-  async function snapshot(_: WorkflowActivityContext, i: { model: string }) {
-    return trainerFor(i.model).snapshot();
+  /**
+   * The data a run trains on, fixed before training: the dataset's identity, and for trainers
+   * that learn from live data too, the labelled rows of the offline feature log, copied into
+   * the run's folder (a re-run of train reads the same rows).
+   */
+  async function snapshot(_: WorkflowActivityContext, i: { runId: string; model: string }): Promise<{ dataset: string; hash: string; rows: number; offline?: { rows: number; labelled: number } }> {
+    const trainer = trainerFor(i.model);
+    const base = trainer.snapshot();
+    if (!trainer.offlineFeatures || !deps.featuresAppId) return base;
+    const rows = await deps.offlineFeatures();
+    const labelled = rows.filter((r) => r.label !== undefined);
+    await mkdir(runDir(i.runId), { recursive: true });
+    await writeAtomically(join(runDir(i.runId), OFFLINE_ROWS_FILE), JSON.stringify(labelled));
+    return { ...base, offline: { rows: rows.length, labelled: labelled.length } };
   }
 
   async function train(_: WorkflowActivityContext, i: { runId: string; model: string; params: Record<string, unknown> }) {
@@ -44,7 +70,8 @@ export function createActivities(deps: ActivityDeps) {
       log().info({ run: i.runId, model: i.model, ...p }, 'training progress');
       void deps.dapr.saveState({ store: deps.stateStore, items: [{ key: progressKey(i.runId), value: p }] }).catch(() => undefined);
     };
-    const trained = await trainer.train(i.params, onProgress);
+    const offlineRows = trainer.offlineFeatures ? await readOfflineRows(runDir(i.runId)) : [];
+    const trained = await trainer.train(i.params, onProgress, { offlineRows });
     const metadata = { ...trained.metadata, params: { ...trained.metadata.params, training_run: i.runId } };
     await mkdir(runDir(i.runId), { recursive: true });
     await writeAtomically(join(runDir(i.runId), trained.artifactFile), trained.artifact);

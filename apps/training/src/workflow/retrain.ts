@@ -67,9 +67,10 @@ export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: num
       }
     };
 
-    const snapshot = yield* run('snapshot', a.snapshot, { model: input.model });
+    const snapshot = yield* run('snapshot', a.snapshot, { runId: input.runId, model: input.model });
     if (snapshot instanceof Error) return fail('snapshot', snapshot.message);
-    end('snapshot', 'completed', `${snapshot.dataset} ${snapshot.rows} rows, sha256 ${snapshot.hash.slice(0, 12)}`);
+    const offline = snapshot.offline ? ` + ${snapshot.offline.labelled} labelled rows of the offline feature log (${snapshot.offline.rows} logged)` : '';
+    end('snapshot', 'completed', `${snapshot.dataset} ${snapshot.rows} rows, sha256 ${snapshot.hash.slice(0, 12)}${offline}`);
 
     const trained = yield* run('train', a.train, { runId: input.runId, model: input.model, params: input.params });
     if (trained instanceof Error) return fail('train', trained.message);

@@ -26,6 +26,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     'invalid-every': { type: 'string', default: '500' },
     'drain-timeout': { type: 'string', default: '180' },
+    /** Apps' log level (info shows where each ingestion batch spent its time) and whether to keep the data dirs. */
+    'log-level': { type: 'string', default: 'warn' },
+    keep: { type: 'boolean', default: false },
   },
 });
 const RECORDS = Number(values.records);
@@ -104,7 +107,7 @@ async function runBroker(broker: string, cp: Awaited<ReturnType<typeof startCont
   const apps = loadApps().filter((a) => ['ingestion', 'features', 'inference', 'monitor'].includes(a.id));
   say(`${broker}: starting ingestion, features, inference and monitor with their sidecars`);
   const platform = await startPlatform({
-    cp, stack: resolveStack(`pubsub=${broker},state=${values.state}`), dataDir, apps, logLevel: 'warn', daprLogLevel: 'warn',
+    cp, stack: resolveStack(`pubsub=${broker},state=${values.state}`), dataDir, apps, logLevel: values['log-level'], daprLogLevel: 'warn',
     env: { REGISTRY_APP_ID: '', BOOTSTRAP_MODELS: '' },
   });
   try {
@@ -179,7 +182,8 @@ async function runBroker(broker: string, cp: Awaited<ReturnType<typeof startCont
     return row;
   } finally {
     await platform.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (values.keep) say(`${broker}: data kept in ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addLabel } from './label-quality.ts';
+import { addLabel, splitRowId } from './label-quality.ts';
 
 describe('addLabel', () => {
   it('when labels join, then the latest pairs are kept, the total keeps counting past them', () => {
@@ -15,5 +15,14 @@ describe('addLabel', () => {
       race: { other: { tp: 1, fp: 0, fn: 0, tn: 0 }, white: { tp: 0, fp: 0, fn: 1, tn: 0 } },
     });
     expect(first.groups!.sex!.female).toEqual({ tp: 1, fp: 0, fn: 0, tn: 0 });
+  });
+});
+
+describe('row ids', () => {
+  it('when a row id is split, then the event id keeps its own colons and the row is the last part; others are refused', () => {
+    expect(splitRowId('features-abc:12')).toEqual({ eventId: 'features-abc', row: 12 });
+    expect(splitRowId('urn:x:y:0')).toEqual({ eventId: 'urn:x:y', row: 0 });
+    expect(splitRowId('no-row')).toBeUndefined();
+    expect(splitRowId('id:-1')).toBeUndefined();
   });
 });

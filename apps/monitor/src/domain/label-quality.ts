@@ -1,11 +1,18 @@
-import { rowPredictionId, type Label, type PredictionEvent, type QualityReport } from '@meridian/contracts';
+import { type Label, type PredictionEvent, type QualityReport } from '@meridian/contracts';
 import { addToConfusion, emptyConfusion, type ConfusionCounts } from '@meridian/ml';
 import { rootLogger, type DaprClient } from '@meridian/service-kit';
 import type { QualityGate } from './quality-gate.ts';
 import { scores } from './scores.ts';
 
 const DAY = 86_400;
-const predictionKey = (rowId: string) => `prediction:${rowId}`;
+const predictionKey = (eventId: string) => `prediction:${eventId}`;
+
+/** A row id is `<event id>:<row>` (rowPredictionId); the event id may itself hold colons. */
+export function splitRowId(rowId: string): { eventId: string; row: number } | undefined {
+  const at = rowId.lastIndexOf(':');
+  const row = Number(rowId.slice(at + 1));
+  return at > 0 && Number.isInteger(row) && row >= 0 ? { eventId: rowId.slice(0, at), row } : undefined;
+}
 const labelKey = (rowId: string) => `label:${rowId}`;
 const windowKey = (model: string) => `quality:${model}`;
 
@@ -15,6 +22,22 @@ interface StoredPrediction {
   decision: 0 | 1;
   /** The row's protected attributes (attribute → group), when its request carried them. */
   protected?: Record<string, string>;
+}
+
+/** One prediction event as kept for joining labels: one key per event (a 500-row stream event is one write, not 500). */
+interface StoredEvent {
+  model: string;
+  version: string;
+  decisions: (0 | 1)[];
+  /** Protected attributes per row (attribute → one group per row), when the request carried them. */
+  protected?: Record<string, string[]>;
+}
+
+function rowOf(event: StoredEvent, row: number): StoredPrediction | undefined {
+  const decision = event.decisions[row];
+  if (decision === undefined) return undefined;
+  const groups = event.protected ? Object.fromEntries(Object.entries(event.protected).map(([attribute, values]) => [attribute, values[row]!])) : undefined;
+  return { model: event.model, version: event.version, decision, ...(groups ? { protected: groups } : {}) };
 }
 
 /** Confusion counts per protected attribute and group. */
@@ -49,8 +72,8 @@ export function addLabel(v: VersionLabels | undefined, o: { pair: [number, numbe
 }
 
 /**
- * Quality against delayed labels. Each prediction row is kept (with a TTL)
- * under its row id; a label is joined to it by that id and its pair enters
+ * Quality against delayed labels. Each prediction event's decisions are kept
+ * (with a TTL) under its id; a label is joined to its row by the row id and its pair enters
  * the version's rolling window. A label already seen is a duplicate (its
  * marker is written first-write), and a label whose prediction has not
  * arrived yet is "unmatched" and left for a retry. After each join the
@@ -63,16 +86,11 @@ export class LabelQuality {
     const scoresOut = Object.values(event.outputs)[0] ?? [];
     if (!scoresOut.length) return;
     const threshold = event.threshold ?? 0.5;
-    const ttl = `${this.opts.ttlSeconds ?? 7 * DAY}`;
-    const groupsOf = (i: number) => (event.protected ? { protected: Object.fromEntries(Object.entries(event.protected).map(([attribute, values]) => [attribute, values[i]!])) } : {});
-    await this.opts.dapr.saveState({
-      store: this.opts.store,
-      items: scoresOut.map((score, i) => ({
-        key: predictionKey(rowPredictionId(event.id, i)),
-        value: { model: event.model, version: event.version, decision: Number(score) >= threshold ? 1 : 0, ...groupsOf(i) } satisfies StoredPrediction,
-        metadata: { ttlInSeconds: ttl },
-      })),
-    });
+    const value: StoredEvent = {
+      model: event.model, version: event.version, decisions: scoresOut.map((score) => (Number(score) >= threshold ? 1 : 0)),
+      ...(event.protected ? { protected: event.protected } : {}),
+    };
+    await this.opts.dapr.saveState({ store: this.opts.store, items: [{ key: predictionKey(event.id), value, metadata: { ttlInSeconds: `${this.opts.ttlSeconds ?? 7 * DAY}` } }] });
   }
 
   async recordLabels(labels: Label[]): Promise<{ accepted: number; duplicates: number; unmatched: string[] }> {
@@ -80,8 +98,16 @@ export class LabelQuality {
     let accepted = 0;
     let duplicates = 0;
     const unmatched: string[] = [];
+    const events = new Map<string, StoredEvent | undefined>();
+    const predictionOf = async (rowId: string): Promise<StoredPrediction | undefined> => {
+      const id = splitRowId(rowId);
+      if (!id) return undefined;
+      if (!events.has(id.eventId)) events.set(id.eventId, (await dapr.getState<StoredEvent>({ store, key: predictionKey(id.eventId) })).value);
+      const event = events.get(id.eventId);
+      return event ? rowOf(event, id.row) : undefined;
+    };
     for (const l of labels) {
-      const prediction = (await dapr.getState<StoredPrediction>({ store, key: predictionKey(l.prediction_id) })).value;
+      const prediction = await predictionOf(l.prediction_id);
       if (!prediction) {
         unmatched.push(l.prediction_id);
         continue;

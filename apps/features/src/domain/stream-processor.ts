@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IngestedRecordEvent } from '@meridian/contracts';
 import type { SensorWindowSpec } from '@meridian/ml';
-import { rootLogger, type DeliveryResult, type KeyedLock } from '@meridian/service-kit';
+import { AppError, rootLogger, type DeliveryResult, type KeyedLock } from '@meridian/service-kit';
 import type { EntityStore, Loaded } from '../adapters/entity-store.ts';
 import type { OfflineLog } from '../adapters/offline-log.ts';
 import type { Scorer } from '../adapters/scorer.ts';
@@ -36,6 +36,8 @@ export interface ProcessorStats {
   rescored: number;
   dropped: number;
   cas_retries: number;
+  /** Rows the scoring model refused (400), e.g. its inputs are not these features. */
+  score_refused: number;
 }
 
 /**
@@ -52,7 +54,7 @@ export interface ProcessorStats {
 export class StreamProcessor {
   /** Rows scored by this process but possibly still pending in the store (dropped from it at the entity's next write). */
   private readonly confirmed = new Set<string>();
-  readonly stats: ProcessorStats = { batches: 0, applied: 0, duplicates: 0, scored: 0, rescored: 0, dropped: 0, cas_retries: 0 };
+  readonly stats: ProcessorStats = { batches: 0, applied: 0, duplicates: 0, scored: 0, rescored: 0, dropped: 0, cas_retries: 0, score_refused: 0 };
 
   constructor(private readonly deps: {
     store: EntityStore;
@@ -126,7 +128,17 @@ export class StreamProcessor {
     const { scorer, offlineLog } = this.deps;
     // The same rows get the same request id, so a re-scored batch is also one prediction event id.
     const id = `features-${createHash('sha256').update(rows.map((r) => r.row_key).join(',')).digest('hex').slice(0, 32)}`;
-    if (scorer) await scorer.score(rows, id);
+    if (scorer) {
+      try {
+        await scorer.score(rows, id);
+      } catch (err) {
+        // A refusal (the model's inputs are not these features) will not change on a retry: the rows
+        // keep their online features, are logged offline, and the stream goes on. Anything else is retried.
+        if (!(err instanceof AppError && err.code === 'BAD_REQUEST')) throw err;
+        rootLogger().error({ err: err.message, rows: rows.length, model: scorer.model }, 'scoring refused; these rows stay unscored');
+        this.stats.score_refused += rows.length;
+      }
+    }
     if (offlineLog) {
       await offlineLog.append(rows.map((r) => ({
         row_key: r.row_key, entity: r.row_key.slice(0, r.row_key.indexOf('@')), record_key: r.record_key, ts: r.ts, received_at: r.received_at, values: r.values,

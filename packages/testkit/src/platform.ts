@@ -1,15 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadApps, type AppSpec } from './apps.ts';
+import { pubsubProxy } from './broker-proxy.ts';
 import type { ControlPlaneInfo } from './control-plane.ts';
 import { ensureDevSecrets } from './dev-secrets.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
+import { appTopics, ensureJetStreamStreams } from './jetstream-streams.ts';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { repoPath, repoRoot } from './paths.ts';
 import { allocatePorts } from './ports.ts';
 import { SIDECAR_PORT_COUNT, sidecarPorts, startSidecar, type SidecarPorts } from './sidecar.ts';
 import { resourcePaths, usesEmbeddedBroker, usesKafkaBroker, type Stack } from './stack.ts';
+import type { TcpProxy } from './tcp-proxy.ts';
 import { httpOk, waitFor } from './wait.ts';
 
 export interface RunningApp {
@@ -28,6 +31,8 @@ export interface Platform {
   mqttUrl: string;
   dataDir: string;
   apps: Record<string, RunningApp>;
+  /** With `brokerProxy`: the proxy every sidecar reaches the pub/sub broker through (`down()` is a broker outage). */
+  brokerProxy: TcpProxy | undefined;
   /** Restarts one app process (its sidecar keeps running) and waits until it is ready. */
   restartApp(id: string): Promise<void>;
   /** Kills an app and its sidecar with SIGKILL, as a crash would. */
@@ -50,6 +55,12 @@ export interface PlatformOptions {
   daprLogLevel?: string;
   onLine?: (name: string, line: string) => void;
   readyTimeoutMs?: number;
+  /**
+   * Puts a TCP proxy between the sidecars' pub/sub component and its broker
+   * (redis, rabbitmq, jetstream, mqtt), so a test can take the broker away
+   * from them without stopping a server the machine shares.
+   */
+  brokerProxy?: boolean;
 }
 
 function appProcess(o: PlatformOptions & { spec: AppSpec; port: number; dapr: SidecarPorts; env: Record<string, string> }): ManagedProcess {
@@ -86,6 +97,14 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const modelRepository = join(dataDir, 'models');
   mkdirSync(modelRepository, { recursive: true });
 
+  // Before any broker starts: a stack that cannot be proxied fails here.
+  const proxiable = opts.brokerProxy ? pubsubProxy(opts.stack) : undefined;
+  if (opts.stack.choices.pubsub === 'jetstream') {
+    // Dapr's jetstream component creates no streams, and a sidecar subscribes as it starts.
+    const created = await ensureJetStreamStreams({ topics: appTopics() });
+    if (created.length) opts.onLine?.('jetstream', `created streams for ${created.join(', ')}`);
+  }
+
   const ports = await allocatePorts(specs.length * (SIDECAR_PORT_COUNT + 1) + 1);
   const take = (n: number) => ports.splice(0, n);
   let broker: EmbeddedBroker | undefined;
@@ -105,11 +124,19 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     ...(broker ? { MERIDIAN_EMBEDDED_BROKER_URL: broker.url } : {}),
     MERIDIAN_KAFKA_BROKERS: kafka?.brokers ?? process.env.MERIDIAN_KAFKA_BROKERS ?? 'localhost:9092',
   };
+  let resources = resourcePaths(opts.stack);
+  let brokerProxy: TcpProxy | undefined;
+  if (proxiable) {
+    const proxied = await proxiable.start({ env: shared, dir: join(dataDir, 'proxied-pubsub') });
+    brokerProxy = proxied.proxy;
+    const original = repoPath('components', 'pubsub', opts.stack.choices.pubsub);
+    resources = resources.map((p) => (p === original ? proxied.folder : p));
+  }
   const apps: Record<string, RunningApp> = {};
   const sidecarFor = (spec: AppSpec, appPort: number, sp: SidecarPorts) => startSidecar({
     appId: spec.id, appPort, ports: sp, cp: opts.cp, dataDir,
     config: repoPath('configuration', 'apps', `${spec.id}.yaml`),
-    resources: resourcePaths(opts.stack), env: shared,
+    resources, env: shared,
     ...(opts.daprLogLevel ? { logLevel: opts.daprLogLevel } : {}),
     ...(opts.onLine ? { onLine: opts.onLine } : {}),
   });
@@ -127,6 +154,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     await Promise.all(Object.values(apps).map((a) => a.sidecar.stop()));
     await broker?.close();
     await kafka?.stop();
+    await brokerProxy?.close();
   };
   const timeoutMs = opts.readyTimeoutMs ?? 90_000;
   const waitReady = (a: RunningApp) => {
@@ -156,6 +184,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     mqttUrl: shared.MERIDIAN_MQTT_URL!,
     dataDir,
     apps,
+    brokerProxy,
     stop,
     async restartApp(id) {
       const a = apps[id];

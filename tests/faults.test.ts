@@ -1,0 +1,186 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { InferResponse, PredictionCounts, PredictionEvent, ProblemDetails, PROBLEM_CONTENT_TYPE, StreamStats, Topics } from '@meridian/contracts';
+import { trainSensorAnomalyBaseline, writeModelVersion } from '@meridian/ml';
+import { ensureDevModels, resolveStack, startPlatform, type Platform } from '@meridian/testkit';
+import { eventually } from './helpers/platform.ts';
+
+// Faults of the data pipeline on real brokers (issue 6). Every check is by
+// run-unique identity: model names of this run only, record ids of this run
+// only, so events other runs left in a shared broker cannot count here.
+//
+// A broker outage is a TCP proxy between every sidecar and the machine's
+// broker (the platform's brokerProxy option) going down and up again.
+// A crash is SIGKILL of the monitor and its sidecar, then a restart.
+//
+// Left out, because Dapr 1.18's components fail them (each was seen here):
+// - outage on RabbitMQ: after a reconnect the rabbitmq pub/sub re-subscribes every topic
+//   of a sidecar at once on one shared AMQP channel; the calls interleave (Exception 503
+//   "unexpected command received") and can leave an orphaned second consumer on a queue
+//   that takes every other message and never acks it. The monitor (three topics) then
+//   stalls on half its events until its sidecar restarts.
+// - crash on MQTT: a restarted sidecar reconnects to its persistent session before it has
+//   subscribed, so the broker's queued messages reach a client with no handler, which does
+//   not ack them; they stay in flight, and once the broker's in-flight window is full
+//   nothing more is delivered to the monitor.
+// Kafka cannot be put behind the proxy: its broker tells clients its own address.
+const STACKS = [
+  { stack: 'pubsub=redis', outage: true, crash: true }, // Redis Streams on :6379
+  { stack: 'pubsub=mqtt', outage: true, crash: false }, // Mosquitto on :1883
+  { stack: 'pubsub=rabbitmq', outage: false, crash: true }, // RabbitMQ on :5672
+  { stack: 'pubsub=jetstream', outage: true, crash: true }, // NATS JetStream on :4222; streams made by the platform
+];
+
+// Redis redelivers an event a dead consumer held only after its processing timeout (60 s) and
+// redelivery interval (60 s); JetStream after the ack wait.
+const DELIVERY_TIMEOUT_MS = 200_000;
+
+/**
+ * The platform (with the broker behind a proxy when asked), serving copies of
+ * sensor-anomaly under this run's model names. Like usePlatform, which takes
+ * no platform options.
+ */
+function useFaultPlatform(stackSpec: string, opts: { models: string[]; proxy: boolean }): () => Platform {
+  let platform: Platform | undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), `meridian-faults-${stackSpec.replace(/\W+/g, '_')}-`));
+  beforeAll(async () => {
+    const repository = await ensureDevModels(dataDir);
+    const trained = trainSensorAnomalyBaseline();
+    for (const name of opts.models) {
+      await writeModelVersion({ repository, name, version: '1', artifact: trained.onnx, metadata: { ...trained.metadata, name, version: '1' } });
+    }
+    platform = await startPlatform({
+      cp: inject('controlPlane'), stack: resolveStack(stackSpec), dataDir, env: { BOOTSTRAP_MODELS: '' },
+      brokerProxy: opts.proxy,
+    });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!platform) throw new Error('platform not started');
+    return platform;
+  };
+}
+
+describe.each(STACKS)('faults on MERIDIAN_STACK=$stack', ({ stack, outage, crash }) => {
+  const run = `${stack.replace(/\W+/g, '-')}-${Date.now().toString(36)}`;
+  const outageModel = `faults-outage-${run}`;
+  const crashModel = `faults-crash-${run}`;
+  const platform = useFaultPlatform(stack, { models: [outageModel, crashModel], proxy: outage });
+  const app = (id: string) => platform().apps[id]!;
+
+  /** One OIP request to inference; it answers with the id its prediction event carries. */
+  const infer = async (model: string, i: number): Promise<string> => {
+    const res = await fetch(`${app('inference').appUrl}/v2/models/${model}/infer`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [
+        { name: 'humidity', shape: [1], datatype: 'FP32', data: [40 + (i % 20)] },
+        { name: 'temperature', shape: [1], datatype: 'FP32', data: [25 + (i % 5)] },
+      ] }),
+    });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    return InferResponse.parse(JSON.parse(text)).id;
+  };
+  const counted = async (id: string): Promise<boolean> => {
+    const res = await fetch(`${app('monitor').appUrl}/v1/monitor/predictions/${encodeURIComponent(id)}`);
+    if (res.status !== 200) throw new Error(`monitor answered ${res.status}`);
+    return ((await res.json()) as { counted: boolean }).counted;
+  };
+  const modelCount = async (model: string): Promise<number> => {
+    const res = await fetch(`${app('monitor').appUrl}/v1/monitor/predictions`);
+    if (res.status !== 200) throw new Error(`monitor answered ${res.status}`);
+    return PredictionCounts.parse(await res.json()).models[model] ?? 0;
+  };
+  /** Waits until the monitor has counted every id, then returns the ids it has not (none, unless time ran out). */
+  const uncounted = async (ids: string[]): Promise<string[]> => {
+    const missing = await eventually(async () => {
+      const seen = await Promise.all(ids.map(counted));
+      return ids.filter((_, i) => !seen[i]);
+    }, (m) => m.length === 0, DELIVERY_TIMEOUT_MS);
+    return missing;
+  };
+
+  if (outage) {
+    it('when the broker is down, then ingestion answers 503 and takes nothing in; when it is back, the retried batch is taken once and the monitor gets every event published before and after', { timeout: 400_000 }, async () => {
+      const proxy = platform().brokerProxy!;
+      const ingestion = app('ingestion').appUrl;
+      const stats = async () => StreamStats.parse(await (await fetch(`${ingestion}/v1/ingest/streams/sensor-readings/stats`)).json());
+      const post = (batch: unknown[]) => fetch(`${ingestion}/v1/ingest/sensor-readings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+      const batch = [
+        ...Array.from({ length: 20 }, (_, i) => ({ id: `${run}-r${i}`, mote_id: i, humidity: 30 + i, temperature: 22, ts: new Date().toISOString() })),
+        { id: `${run}-bad`, mote_id: 99, humidity: 140, temperature: 22, ts: new Date().toISOString() }, // out of range: dead-lettered
+      ];
+
+      // Published right before the outage (the sidecar confirmed each), so the monitor may still be taking them in when it starts.
+      const before = Array.from({ length: 10 }, (_, i) => PredictionEvent.parse({
+        id: `${run}-before-${i}`, model: outageModel, version: '1', input_hash: `h${i}`, rows: 1,
+        inputs: { humidity: [40 + i], temperature: [25] }, outputs: { anomaly_probability: [0.1] }, latency_ms: 1, ts: new Date().toISOString(),
+      }));
+      for (const event of before) {
+        const res = await fetch(`${app('inference').daprUrl}/v1.0/publish/pubsub/${Topics.predictions}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+        expect(res.status, await res.text()).toBe(204);
+      }
+      const start = await stats();
+
+      await proxy.down();
+      const refused = await post(batch);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toContain(PROBLEM_CONTENT_TYPE);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(ProblemDetails.parse(await refused.json())).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+      const during = await stats();
+      expect([during.accepted, during.rejected, during.dead_lettered]).toEqual([start.accepted, start.rejected, start.dead_lettered]);
+      // Serving does not depend on the broker: a prediction is still answered (on the shared model, whose count is not checked).
+      await infer('sensor-anomaly', 0);
+
+      await proxy.up();
+      // The sidecars reconnect, and a circuit breaker that opened stays open for a while: retry as a client would.
+      const answers: number[] = [];
+      const accepted = await eventually(async () => {
+        const res = await post(batch);
+        answers.push(res.status);
+        return { status: res.status, body: res.status === 202 ? await res.json() as { accepted: number; rejected: number; duplicates: number } : undefined };
+      }, (r) => r.status === 202, 120_000);
+      expect(accepted.status, `answers while the broker came back: ${answers.join(', ')}`).toBe(202);
+      const { body } = accepted;
+      expect(body!.accepted + body!.rejected + body!.duplicates).toBe(batch.length);
+      // Across every attempt each record was counted once: 20 accepted, 1 dead-lettered.
+      const end = await stats();
+      expect([end.accepted - start.accepted, end.rejected - start.rejected, end.dead_lettered - start.dead_lettered]).toEqual([20, 1, 1]);
+      const again = await post(batch);
+      expect(await again.json()).toEqual({ accepted: 0, rejected: 0, duplicates: batch.length });
+
+      // Consumers resumed: events published after the outage arrive too, and each counts once.
+      const after: string[] = [];
+      for (let i = 0; i < 10; i++) after.push(await infer(outageModel, i));
+      const ids = [...before.map((e) => e.id), ...after];
+      expect(await uncounted(ids)).toEqual([]);
+      expect(await modelCount(outageModel)).toBe(ids.length);
+    });
+  }
+
+  if (crash) {
+    it('when the monitor is killed with SIGKILL in the middle of a stream and restarted, then every prediction is counted exactly once', { timeout: 400_000 }, async () => {
+      const N = 60;
+      const ids: string[] = [];
+      let crashed: Promise<void> | undefined;
+      let revived: Promise<void> | undefined;
+      for (let i = 0; i < N; i++) {
+        ids.push(await infer(crashModel, i));
+        if (i === 15) crashed = platform().crash('monitor');
+        // Revived while the stream goes on: events keep coming as its sidecar subscribes again.
+        if (i === 30) revived = crashed!.then(() => platform().revive('monitor'));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await revived;
+      expect(new Set(ids).size).toBe(N);
+      expect(await uncounted(ids)).toEqual([]);
+      expect(await modelCount(crashModel)).toBe(N);
+    });
+  }
+});

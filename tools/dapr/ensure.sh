@@ -82,7 +82,9 @@ for b in "${bins[@]}"; do targets+=("$pkg/cmd/$b"); done
 # go.sum (dapr's own, plus durabletask-go v0.12.1) pins their hashes.
 export GONOSUMDB=github.com/dapr/durabletask-go,github.com/diagridio/go-etcd-cron
 cp "$here/build/go.mod" "$here/build/go.sum" "$here/build/tools.go" "$work/"
-if ! (cd "$work" && src=$(GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' "$pkg") && [ -n "$src" ] \
+# go mod download (not go list -m, which prints nothing while the module cache is empty) fetches
+# dapr's source and names its folder.
+if ! (cd "$work" && src=$(GOFLAGS=-mod=mod go mod download -json "$pkg" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p') && [ -n "$src" ] \
       && cp -r "$src" "$work/dapr" && chmod -R u+w "$work/dapr" \
       && rm -f "$work"/dapr/cmd/daprd/components/pubsub_pulsar*.go \
       && go mod edit -replace "$pkg=./dapr" \

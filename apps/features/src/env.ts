@@ -29,5 +29,5 @@ export const featuresEnv = {
   OFFLINE_LOG: z.enum(['on', 'off']).default('on'),
   /** Bulk subscribe: messages per delivery and the longest wait for a full one. */
   BULK_MAX_MESSAGES: z.coerce.number().int().min(1).max(10_000).default(500),
-  BULK_MAX_AWAIT_MS: z.coerce.number().int().min(1).max(60_000).default(100),
+  BULK_MAX_AWAIT_MS: z.coerce.number().int().min(1).max(60_000).default(20),
 };

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { PredictionCounts, PredictionEvent, Topics } from '@meridian/contracts';
+import { OnlineFeatures, PipelineReport, PredictionCounts, PredictionEvent, Topics } from '@meridian/contracts';
+import { ensureWindowedModel } from '@meridian/testkit';
 import { eventually, usePlatform, type PlatformHandle } from './helpers/platform.ts';
 
-// Pub/sub end to end on every broker that runs on this machine: inference's
-// sidecar publishes prediction events, monitor's sidecar delivers them, and the
-// monitor counts each event id once. Only the pub/sub component changes.
+// Pub/sub end to end on every broker that runs on this machine: the whole
+// stream (ingestion → features → inference → monitor), and prediction events
+// published straight to the monitor, each counted once. Only the pub/sub
+// component changes.
 //
 // Not here: pubsub=in-memory. Dapr's in-memory pub/sub delivers only inside one
 // sidecar, and our publisher (inference) and subscriber (monitor) have a sidecar
@@ -27,7 +29,19 @@ async function modelCount(h: PlatformHandle, model: string): Promise<number> {
 }
 
 describe.each(STACKS)('pub/sub on MERIDIAN_STACK=%s', (stack) => {
-  const h = usePlatform(stack);
+  const h = usePlatform(stack, { prepare: ensureWindowedModel });
+
+  it('when readings are ingested, then every valid one goes through features and inference to the monitor once, and the invalid one is dead-lettered', async () => {
+    const run = Date.now() % 1_000_000_000;
+    const motes = [run * 100 + 1, run * 100 + 2];
+    const readings = motes.flatMap((m) => Array.from({ length: 10 }, (_, i) => ({ id: `${m}-${i}`, mote_id: m, humidity: 40 + i, temperature: 22 + i / 10, ts: 1_700_000_000_000 + i * 30_000 })));
+    const res = await h.gateway('/v1/ingest/sensor-readings', { method: 'POST', roles: ['ingest'], body: JSON.stringify([...readings, { ...readings[0], id: `${run}-bad`, humidity: 140 }]) });
+    expect(await res.json()).toEqual({ accepted: 20, rejected: 1, duplicates: 0 });
+    const report = await eventually(async () => PipelineReport.parse(await (await h.gateway(`/v1/monitor/pipeline?entities=${motes.join(',')}`, { roles: ['predict'] })).json()), (r) => r.rows >= 20, 60_000);
+    expect(report.rows).toBe(20);
+    const applied = await Promise.all(motes.map(async (m) => OnlineFeatures.parse(await (await h.gateway(`/v1/features/sensor/${m}`, { roles: ['predict'] })).json()).readings_applied));
+    expect(applied).toEqual([10, 10]);
+  });
 
   it(`when ${N} prediction events and one duplicate are published, then the monitor counts exactly ${N}`, async () => {
     const inference = h.platform.apps.inference!;

@@ -21,14 +21,12 @@ import { eventually } from './helpers/platform.ts';
 //   "unexpected command received") and can leave an orphaned second consumer on a queue
 //   that takes every other message and never acks it. The monitor (three topics) then
 //   stalls on half its events until its sidecar restarts.
-// - crash on MQTT: a restarted sidecar reconnects to its persistent session before it has
-//   subscribed, so the broker's queued messages reach a client with no handler, which does
-//   not ack them; they stay in flight, and once the broker's in-flight window is full
-//   nothing more is delivered to the monitor.
+// (A crash on MQTT failed the same way until our Dapr build patched the mqtt3 component:
+// tools/dapr/build/patch-mqtt3.mjs.)
 // Kafka cannot be put behind the proxy: its broker tells clients its own address.
 const STACKS = [
   { stack: 'pubsub=redis', outage: true, crash: true }, // Redis Streams on :6379
-  { stack: 'pubsub=mqtt', outage: true, crash: false }, // Mosquitto on :1883
+  { stack: 'pubsub=mqtt', outage: true, crash: true }, // Mosquitto on :1883
   { stack: 'pubsub=rabbitmq', outage: false, crash: true }, // RabbitMQ on :5672
   { stack: 'pubsub=jetstream', outage: true, crash: true }, // NATS JetStream on :4222; streams made by the platform
 ];

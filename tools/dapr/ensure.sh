@@ -3,7 +3,7 @@
 # and prints the directory that holds them on stdout (all chatter goes to stderr).
 #
 # Order: $MERIDIAN_DAPR_BIN_DIR, then an installed Dapr of the pinned version
-# (PATH, ~/.dapr/bin), then our cache (~/.cache/meridian/dapr/<version>), and
+# (PATH, ~/.dapr/bin), then our cache (~/.cache/meridian/dapr/<version>-<patch level>), and
 # last a build from the Go module proxy into that cache. A second run is instant.
 set -euo pipefail
 
@@ -12,7 +12,9 @@ version=$(sed -n 's/^runtime=//p' "$here/VERSION")
 commit=$(sed -n 's/^commit=//p' "$here/VERSION")
 bins=(daprd placement scheduler sentry)
 cache_root=${MERIDIAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meridian}
-cache="$cache_root/dapr/$version"
+# Bump the patch level when the build's patches change, so an older build is not reused.
+patchlevel=meridian1
+cache="$cache_root/dapr/$version-$patchlevel"
 
 log() { printf '[dapr] %s\n' "$*" >&2; }
 
@@ -88,6 +90,10 @@ if ! (cd "$work" && src=$(GOFLAGS=-mod=mod go mod download -json "$pkg" | sed -n
       && cp -r "$src" "$work/dapr" && chmod -R u+w "$work/dapr" \
       && rm -f "$work"/dapr/cmd/daprd/components/pubsub_pulsar*.go \
       && go mod edit -replace "$pkg=./dapr" \
+      && contrib=$(GOFLAGS=-mod=mod go mod download -json github.com/dapr/components-contrib | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p') && [ -n "$contrib" ] \
+      && cp -r "$contrib" "$work/contrib" && chmod -R u+w "$work/contrib" \
+      && node "$here/build/patch-mqtt3.mjs" "$work/contrib" \
+      && go mod edit -replace "github.com/dapr/components-contrib=./contrib" \
       && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags allcomponents \
         -ldflags "$ldflags" -o "$work/bin/" "${targets[@]}") >"$work/build.log" 2>&1; then
   log "the Dapr $version build failed (go build -tags allcomponents in $here/build); its last lines:"

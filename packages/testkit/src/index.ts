@@ -18,4 +18,3 @@ export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 export { pubsubProxy, type PubsubProxy } from './broker-proxy.ts';
 export { appTopics, ensureJetStreamStreams, jetStreamUrl, streamName } from './jetstream-streams.ts';
 export { connectNats, type NatsRequester } from './nats-requester.ts';
-export { clearMqttSessions } from './mqtt-sessions.ts';

@@ -8,7 +8,6 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
 import { appTopics, ensureJetStreamStreams } from './jetstream-streams.ts';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.ts';
 import { ManagedProcess } from './managed-process.ts';
-import { clearMqttSessions } from './mqtt-sessions.ts';
 import { repoPath, repoRoot } from './paths.ts';
 import { allocatePorts } from './ports.ts';
 import { SIDECAR_PORT_COUNT, sidecarPorts, startSidecar, type SidecarPorts } from './sidecar.ts';
@@ -104,12 +103,6 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     // Dapr's jetstream component creates no streams, and a sidecar subscribes as it starts.
     const created = await ensureJetStreamStreams({ topics: appTopics() });
     if (created.length) opts.onLine?.('jetstream', `created streams for ${created.join(', ')}`);
-  }
-
-  if (opts.stack.choices.pubsub === 'mqtt') {
-    // A shared broker may hold sessions of these app ids from a crashed run, which Dapr's MQTT
-    // component would never drain (see clearMqttSessions).
-    await clearMqttSessions({ url: process.env.MERIDIAN_MQTT_URL ?? 'tcp://127.0.0.1:1883', clientIds: specs.map((s) => s.id) });
   }
 
   const ports = await allocatePorts(specs.length * (SIDECAR_PORT_COUNT + 1) + 1);

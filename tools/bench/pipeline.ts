@@ -23,7 +23,7 @@ const { values } = parseArgs({
     brokers: { type: 'string', default: 'embedded,redis,rabbitmq,jetstream,mqtt,kafka' },
     state: { type: 'string', default: 'redis' },
     batch: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '8' },
     'invalid-every': { type: 'string', default: '500' },
     'drain-timeout': { type: 'string', default: '180' },
     /** Apps' log level (info shows where each ingestion batch spent its time) and whether to keep the data dirs. */

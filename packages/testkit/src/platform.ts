@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadApps, type AppSpec } from './apps.ts';
 import { pubsubProxy } from './broker-proxy.ts';
@@ -140,6 +140,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     ...(opts.daprLogLevel ? { logLevel: opts.daprLogLevel } : {}),
     ...(opts.onLine ? { onLine: opts.onLine } : {}),
   });
+  // A new SQLite file is created and switched to WAL by whichever sidecar opens it first; others
+  // opening it in the same instant can fail to start with SQLITE_BUSY (seen in CI). So the first
+  // sidecar goes alone until its components are loaded, and the rest follow in parallel.
+  let createsSqlite = opts.stack.choices.state === 'sqlite' && !existsSync(join(dataDir, 'state.db'));
   for (const spec of specs) {
     const [own, ...dapr] = take(SIDECAR_PORT_COUNT + 1) as [number, ...number[]];
     const appPort = spec.id === 'gateway' && opts.gatewayPort ? opts.gatewayPort : own;
@@ -147,6 +151,17 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     const sidecar = sidecarFor(spec, appPort, sp);
     const app = appProcess({ ...opts, spec, port: appPort, dapr: sp, env: shared });
     apps[spec.id] = { spec, appPort, sidecarPorts: sp, app, sidecar, appUrl: `http://127.0.0.1:${appPort}`, daprUrl: `http://127.0.0.1:${sp.http}` };
+    if (createsSqlite) {
+      createsSqlite = false;
+      await waitFor({
+        what: `${spec.id}'s sidecar creating the SQLite state store`, timeoutMs: opts.readyTimeoutMs ?? 90_000,
+        abort: () => (sidecar.running ? undefined : `${sidecar.opts.name} exited with code ${sidecar.exitCode}; its last lines:\n${sidecar.lastLines().join('\n')}`),
+        check: () => httpOk(`http://127.0.0.1:${sp.http}/v1.0/healthz/outbound`).catch(() => false),
+      }).catch(async (err: unknown) => {
+        await Promise.all([app.stop(), sidecar.stop(), broker?.close(), kafka?.stop(), brokerProxy?.close()]);
+        throw err;
+      });
+    }
   }
 
   const stop = async () => {

@@ -60,7 +60,8 @@ export class ManagedProcess {
   private record(line: string): void {
     this.tail.push(line);
     if (this.tail.length > 60) this.tail.shift();
-    this.log.write(`${line}\n`);
+    // A child's last lines can arrive after 'exit' and after stop() closed the log: keep them in the tail only.
+    if (!this.log.writableEnded) this.log.write(`${line}\n`);
     this.opts.onLine?.(this.opts.name, line);
   }
 

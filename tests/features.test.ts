@@ -29,6 +29,13 @@ function streamSuite(stack: string) {
     };
     const pipeline = async (motes: number[]) => PipelineReport.parse(await (await h.gateway(`/v1/monitor/pipeline?entities=${motes.join(',')}`, { roles: ['predict'] })).json());
 
+    // First in the file: on a fresh platform nothing has been logged (the windowed model's bootstrap training reads this).
+    it('when nothing has been scored yet, then the offline feature log reads as empty, not as an error', async () => {
+      const res = await h.gateway('/v1/features/offline', { roles: ['admin'] });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { rows: unknown[] }).rows).toEqual([]);
+    });
+
     it('when readings are ingested, then each mote has its rolling-window features, computed as training computes them', async () => {
       const m = mote(1);
       const readings = Array.from({ length: 12 }, (_, i) => reading(m, i));

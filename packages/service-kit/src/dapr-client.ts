@@ -158,7 +158,12 @@ export class DaprClient {
     throw new AppError({ code: 'BAD_GATEWAY', message: `state transaction failed (${res.status}): ${res.text().slice(0, 300)}` });
   }
 
-  /** An output binding operation; the raw answer is returned (bindings differ in how they say "not found"). */
+  /** Whether a failed binding answer means "no such object or folder" (bindings word it differently). */
+  static bindingObjectMissing(res: SidecarResponse): boolean {
+    return /not found|no such file|does not exist/i.test(res.text());
+  }
+
+  /** An output binding operation; the raw answer is returned (see bindingObjectMissing). */
   invokeBinding(o: { name: string; operation: string; data?: unknown; metadata?: Record<string, string> }): Promise<SidecarResponse> {
     return this.send({
       what: `binding ${o.name} ${o.operation}`, method: 'POST', path: `/v1.0/bindings/${encodeURIComponent(o.name)}`,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { OfflineFeatureRow } from '@meridian/contracts';
-import { AppError, type DaprClient } from '@meridian/service-kit';
+import { AppError, DaprClient } from '@meridian/service-kit';
 
 const ROOT = 'feature-log/sensor-readings';
 
@@ -29,6 +29,8 @@ export class OfflineLog {
   /** Rows of the days in [from, to] (YYYY-MM-DD), one per row key, ordered by entity and time. */
   async read(o: { from: string; to: string; entity?: string }): Promise<OfflineFeatureRow[]> {
     const list = await this.opts.dapr.invokeBinding({ name: this.opts.binding, operation: 'list', metadata: { fileName: ROOT, prefix: ROOT } });
+    // Nothing scored yet: the log's folder does not exist (a fresh platform's bootstrap training reads it).
+    if (!list.ok && DaprClient.bindingObjectMissing(list)) return [];
     if (!list.ok) throw new AppError({ code: 'BAD_GATEWAY', message: `offline feature log list failed (${list.status}): ${list.text().slice(0, 200)}` });
     const files = listedNames(list.json<unknown>()).filter((f) => {
       const day = /(\d{4}-\d{2}-\d{2})\/[^/]+\.jsonl$/.exec(f)?.[1];

@@ -34,7 +34,7 @@ export async function start(env = bootEnv(registryEnv)): Promise<RunningService>
   const deps: RegistryAppDeps = {
     env, dapr,
     store: new RegistryStore({ state: dapr, store: env.STATE_STORE }),
-    artifacts: new ArtifactBinding({ httpPort: env.DAPR_HTTP_PORT, binding: env.ARTIFACT_BINDING }),
+    artifacts: new ArtifactBinding({ dapr, binding: env.ARTIFACT_BINDING }),
     events: new LifecyclePublisher({ dapr, pubsub: env.PUBSUB_NAME }),
     clock: () => new Date(),
     maxArtifactBytes: env.MAX_ARTIFACT_BYTES,

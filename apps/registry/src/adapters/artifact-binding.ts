@@ -1,15 +1,9 @@
-import { Agent, request } from 'node:http';
-import { AppError, traceHeaders } from '@meridian/service-kit';
-
-interface BindingAnswer {
-  status: number;
-  body: Buffer;
-}
+import { AppError, DaprClient, type SidecarResponse } from '@meridian/service-kit';
 
 /**
  * Artifact bytes through a Dapr output binding (`artifacts`): local storage,
- * S3 or Azure Blob, chosen by component YAML. service-kit's DaprClient has
- * no binding call, hence this small client on the same node:http pattern.
+ * S3 or Azure Blob, chosen by component YAML, called through service-kit's
+ * DaprClient.
  *
  * Byte-exactness: daprd hands the binding `data` as JSON, so the bytes go
  * as a base64 string. bindings.localstorage always base64-decodes what
@@ -19,31 +13,15 @@ interface BindingAnswer {
  * binding names the object by its own metadata key, so all three are sent.
  */
 export class ArtifactBinding {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  constructor(private readonly opts: { dapr: DaprClient; binding: string }) {}
 
-  constructor(private readonly opts: { httpPort: number; binding: string; host?: string }) {}
-
-  private invoke(o: { operation: 'create' | 'get' | 'delete'; path: string; data?: string }): Promise<BindingAnswer> {
+  private invoke(o: { operation: 'create' | 'get' | 'delete'; path: string; data?: string }): Promise<SidecarResponse> {
     const metadata: Record<string, string> = { fileName: o.path, key: o.path, blobName: o.path };
     if (o.operation === 'create') metadata.decodeBase64 = 'true';
-    const body = JSON.stringify({ operation: o.operation, metadata, ...(o.data !== undefined ? { data: o.data } : {}) });
-    return new Promise((resolve, reject) => {
-      const req = request({
-        host: this.opts.host ?? '127.0.0.1', port: this.opts.httpPort, method: 'POST', agent: this.agent,
-        path: `/v1.0/bindings/${encodeURIComponent(this.opts.binding)}`,
-        headers: { ...traceHeaders(), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
-      req.on('error', (cause) => reject(new AppError({ code: 'UNAVAILABLE', message: `Dapr sidecar unreachable during artifact ${o.operation}`, cause })));
-      req.end(body);
-    });
+    return this.opts.dapr.invokeBinding({ name: this.opts.binding, operation: o.operation, metadata, ...(o.data !== undefined ? { data: o.data } : {}) });
   }
 
-  private static failure(o: { answer: BindingAnswer; what: string }): AppError {
+  private static failure(o: { answer: SidecarResponse; what: string }): AppError {
     const text = o.answer.body.toString('utf8').slice(0, 300);
     if (/stream too large/i.test(text)) {
       return new AppError({ code: 'PAYLOAD_TOO_LARGE', message: `${o.what}: the artifact is larger than the registry's Dapr sidecar accepts (raise its --max-body-size)` });
@@ -59,8 +37,8 @@ export class ArtifactBinding {
   /** The stored bytes, or undefined when the binding has no such object. */
   async get(path: string): Promise<Buffer | undefined> {
     const answer = await this.invoke({ operation: 'get', path });
-    if (answer.status >= 200 && answer.status < 300) return answer.body;
-    if (/not found|no such file|does not exist/i.test(answer.body.toString('utf8'))) return undefined;
+    if (answer.ok) return answer.body;
+    if (DaprClient.bindingObjectMissing(answer)) return undefined;
     throw ArtifactBinding.failure({ answer, what: `reading artifact ${path}` });
   }
 

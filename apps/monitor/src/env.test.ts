@@ -2,15 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { parseEnv } from '@meridian/service-kit';
 import { monitorEnv } from './env.ts';
 
+const TOKENS = { DAPR_API_TOKEN: 'a-sidecar-api-token', APP_API_TOKEN: 'an-app-api-token-x' };
+
 describe('monitorEnv', () => {
   it('when nothing is set, then every model is held to the default quality thresholds and SLO objectives', () => {
-    const env = parseEnv(monitorEnv, {});
+    const env = parseEnv(monitorEnv, TOKENS);
     expect(env.QUALITY_THRESHOLDS).toEqual({ '*': { min_f1: 0.5, min_labels: 50 } });
     expect(env).toMatchObject({ SLO_WINDOW: 1000, SLO_LATENCY_P99_MS: 500, SLO_ERROR_RATE: 0.01 });
   });
 
   it('when thresholds are given per model, then min_labels defaults and the values are kept', () => {
-    const env = parseEnv(monitorEnv, { QUALITY_THRESHOLDS: '{"spam":{"min_precision":0.9},"*":{"min_recall":0.3,"min_labels":10}}' });
+    const env = parseEnv(monitorEnv, { ...TOKENS, QUALITY_THRESHOLDS: '{"spam":{"min_precision":0.9},"*":{"min_recall":0.3,"min_labels":10}}' });
     expect(env.QUALITY_THRESHOLDS).toEqual({ spam: { min_precision: 0.9, min_labels: 50 }, '*': { min_recall: 0.3, min_labels: 10 } });
   });
 

@@ -3,6 +3,9 @@ import { canonicalJson } from './canonical-json.ts';
 import { AppError } from './errors.ts';
 import { traceHeaders } from './telemetry.ts';
 
+/** The header daprd checks on its API (DAPR_API_TOKEN) and sends to its app (APP_API_TOKEN). */
+export const API_TOKEN_HEADER = 'dapr-api-token';
+
 export interface InvokeOptions {
   appId: string;
   method: string;
@@ -44,13 +47,19 @@ export class DaprClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 });
   private readonly host: string;
 
-  constructor(readonly opts: { httpPort: number; host?: string }) {
+  /** The sidecar requires its API token (`dapr-api-token`) on every call but its health checks. */
+  constructor(readonly opts: { httpPort: number; apiToken: string; host?: string }) {
     this.host = opts.host ?? '127.0.0.1';
+  }
+
+  /** The client of this app's own sidecar, as its environment describes it. */
+  static fromEnv(env: { DAPR_HTTP_PORT: number; DAPR_API_TOKEN: string }): DaprClient {
+    return new DaprClient({ httpPort: env.DAPR_HTTP_PORT, apiToken: env.DAPR_API_TOKEN });
   }
 
   private send(o: { method: string; path: string; body?: string; headers?: Record<string, string>; what: string; timeoutMs?: number }): Promise<SidecarResponse> {
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { ...traceHeaders(), ...o.headers };
+      const headers: Record<string, string | number> = { ...traceHeaders(), ...o.headers, [API_TOKEN_HEADER]: this.opts.apiToken };
       if (o.body !== undefined) headers['content-length'] = Buffer.byteLength(o.body);
       const req = request({ host: this.host, port: this.opts.httpPort, method: o.method, path: o.path, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];

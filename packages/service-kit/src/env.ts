@@ -6,6 +6,10 @@ export const daprPreset = {
   APP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   APP_HOST: z.string().default('127.0.0.1'),
   DAPR_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(3500),
+  /** The token this app's sidecar requires on its API (daprd's DAPR_API_TOKEN); sent on every call to it. */
+  DAPR_API_TOKEN: z.string().min(16, 'at least 16 characters (the platform generates one per app and start)'),
+  /** The token this app requires of its sidecar (daprd's APP_API_TOKEN, sent as dapr-api-token). */
+  APP_API_TOKEN: z.string().min(16, 'at least 16 characters (the platform generates one per app and start)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),

@@ -10,6 +10,7 @@ export const ErrorStatus = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -87,6 +88,7 @@ export function sendProblem(res: Response, err: AppError, instance?: string): vo
 function normalise(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.too.deep') return badRequest(e.message ?? 'request body is nested too deeply');
   if (e?.type === 'entity.too.large') return new AppError({ code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than the limit' });
   if (e?.type === 'entity.parse.failed') return badRequest(`request body is not valid JSON: ${e.message ?? ''}`.trim());
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {

@@ -10,13 +10,14 @@ import { subscription } from './subscriptions.ts';
 
 // The app runs in-process on a random port; its sidecar address points at a
 // closed port, which is what a service sees while its sidecar is down.
-const env = parseEnv(daprPreset, { APP_ID: 'test', DAPR_HTTP_PORT: '1', LOG_LEVEL: 'silent' });
+const APP_TOKEN = 'app-token-of-the-test-sidecar';
+const env = parseEnv(daprPreset, { APP_ID: 'test', DAPR_HTTP_PORT: '1', LOG_LEVEL: 'silent', DAPR_API_TOKEN: 'dapr-token-of-the-test-app', APP_API_TOKEN: APP_TOKEN });
 createLogger({ name: 'test', level: env.LOG_LEVEL });
 const seen: string[] = [];
 const app = createServiceApp({
   name: 'test',
   env,
-  dapr: new DaprClient({ httpPort: 1 }),
+  dapr: DaprClient.fromEnv(env),
   bodyLimit: '1kb',
   subscriptions: [
     subscription({
@@ -48,7 +49,9 @@ afterAll(() => void server.close());
 
 type Json = Record<string, any>; // test-only: bodies are checked field by field
 const json = async (res: Response) => (await res.json()) as Json;
-const post = (path: string, body: string, type = 'application/json') => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+const sidecar = { 'dapr-api-token': APP_TOKEN };
+const get = (path: string, headers: Record<string, string> = sidecar) => fetch(`${base}${path}`, { headers });
+const post = (path: string, body: string, type = 'application/json') => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type, ...sidecar }, body });
 
 describe('a service built with createServiceApp', () => {
   it('when the sidecar is down, then /healthz is 200 but /readyz is 503', async () => {
@@ -75,22 +78,22 @@ describe('a service built with createServiceApp', () => {
   });
 
   it('when a handler throws a bug, then 500 problem+json without internals; an AppError keeps its status and headers', async () => {
-    const boom = await fetch(`${base}/boom`);
+    const boom = await get('/boom');
     expect(boom.status).toBe(500);
     expect(await boom.text()).not.toContain('bug');
-    const busy = await fetch(`${base}/busy`);
+    const busy = await get('/busy');
     expect(busy.status).toBe(429);
     expect(busy.headers.get('retry-after')).toBe('2');
   });
 
   it('when a route does not exist, then 404 problem+json', async () => {
-    const res = await fetch(`${base}/nope`);
+    const res = await get('/nope');
     expect(res.status).toBe(404);
     expect((await json(res)).code).toBe('NOT_FOUND');
   });
 
   it('when Dapr asks for subscriptions, then the table is listed', async () => {
-    expect(await (await fetch(`${base}/dapr/subscribe`)).json()).toEqual([{ pubsubname: 'pubsub', topic: 'things', route: '/events/things' }]);
+    expect(await (await get('/dapr/subscribe')).json()).toEqual([{ pubsubname: 'pubsub', topic: 'things', route: '/events/things' }]);
   });
 
   it('when a message is delivered, then it is SUCCESS, DROP when it fails its schema, RETRY when handling throws', async () => {
@@ -99,5 +102,28 @@ describe('a service built with createServiceApp', () => {
     expect(await deliver({ n: 'one' })).toBe('DROP');
     expect(await deliver({ n: -1 })).toBe('RETRY');
     expect(seen).toEqual(['n=1']);
+  });
+
+  it('when a call lacks the app token or carries another, then 401 and no route runs; probes need none', async () => {
+    for (const headers of [{}, { 'dapr-api-token': 'not-the-token' }, { 'dapr-api-token': `${APP_TOKEN}x` }] as Record<string, string>[]) {
+      for (const path of ['/nope', '/dapr/subscribe', '/busy']) {
+        const res = await get(path, headers);
+        expect(res.status).toBe(401);
+        expect((await json(res)).code).toBe('UNAUTHENTICATED');
+      }
+    }
+    const unsigned = await fetch(`${base}/events/things`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify({ id: '2', data: { n: 2 } }) });
+    expect(unsigned.status).toBe(401);
+    expect(seen).not.toContain('n=2');
+    expect((await get('/healthz', {})).status).toBe(200);
+  });
+
+  it('when a body is nested deeper than the limit, then 400 names the limit, and strings with brackets do not count', async () => {
+    const deep = `${'['.repeat(40)}1${']'.repeat(40)}`;
+    const res = await post('/echo', JSON.stringify({ name: 'x', deep: JSON.parse(deep) }));
+    expect(res.status).toBe(400);
+    expect((await json(res)).detail).toMatch(/nested deeper than 32 levels/);
+    const brackets = await post('/echo', JSON.stringify({ name: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["\\' }));
+    expect(brackets.status).toBe(200);
   });
 });

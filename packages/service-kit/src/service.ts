@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import { requireAppToken } from './app-token.ts';
 import { DaprClient } from './dapr-client.ts';
 import type { DaprEnv } from './env.ts';
 import { AppError, errorHandler } from './errors.ts';
+import { assertJsonDepth } from './json-depth.ts';
 import { createLogger, rootLogger, runWithLogger } from './logger.ts';
 import { subscriptionRouter, type BulkSubscription, type Subscription } from './subscriptions.ts';
 import { startTelemetry, traceRequests, type Telemetry } from './telemetry.ts';
@@ -21,6 +23,14 @@ export interface ServiceDefinition {
   subscriptions?: (Subscription<unknown> | BulkSubscription<unknown>)[];
   /** Extra readiness beyond "my sidecar is healthy". */
   ready?(): Promise<boolean>;
+  /**
+   * The public edge (the gateway) takes calls from anyone and guards its
+   * routes itself; every other app takes calls only from its own sidecar,
+   * which proves itself with the app token.
+   */
+  publicEdge?: boolean;
+  /** Deepest JSON nesting accepted in a body (default 32). */
+  maxJsonDepth?: number;
 }
 
 export interface RunningService {
@@ -46,10 +56,13 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
     });
     runWithLogger(log, next);
   });
+  if (!def.publicEdge) app.use(requireAppToken({ token: def.env.APP_API_TOKEN }));
   const jsonTypes = ['application/json', 'application/*+json'];
-  for (const { path, limit } of def.bodyLimits ?? []) app.use(path, express.json({ limit, type: jsonTypes }));
+  const maxDepth = def.maxJsonDepth ?? 32;
+  const json = (limit: string) => express.json({ limit, type: jsonTypes, verify: (_req, _res, buf) => assertJsonDepth(buf, maxDepth) });
+  for (const { path, limit } of def.bodyLimits ?? []) app.use(path, json(limit));
   // A body already parsed above is skipped by this parser.
-  app.use(express.json({ limit: def.bodyLimit ?? '1mb', type: jsonTypes }));
+  app.use(json(def.bodyLimit ?? '1mb'));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res, next) => {
     try {

@@ -1,10 +1,14 @@
 export { daprPreset, parseEnv, EnvError, type DaprEnv } from './env.ts';
 export { AppError, ErrorStatus, badRequest, fieldErrors, parseOrThrow, problemBody, sendProblem, errorHandler, type ErrorCode, type FieldError } from './errors.ts';
 export { createLogger, rootLogger, requestLogger } from './logger.ts';
+export { PII_MARKERS, PII_MASK, createPiiMasker, isBuiltInPiiName, maskAuditRecord, maskPii, maskPiiText, type PiiMasker, type PiiMaskerOptions } from './pii.ts';
 export { startTelemetry, currentTraceId, traceHeaders, traceRequests, type Telemetry } from './telemetry.ts';
-export { DaprClient, type InvokeOptions, type SidecarResponse, type StateItem, type StateOperation } from './dapr-client.ts';
+export { API_TOKEN_HEADER, DaprClient, type InvokeOptions, type SidecarResponse, type StateItem, type StateOperation } from './dapr-client.ts';
 export { bulkSubscription, subscription, subscriptionRouter, type BulkItem, type BulkSubscription, type Subscription, type DeliveryResult } from './subscriptions.ts';
 export { createServiceApp, runService, type ServiceDefinition, type RunningService } from './service.ts';
 export { bootEnv } from './boot.ts';
 export { KeyedLock } from './keyed-lock.ts';
 export { canonicalJson } from './canonical-json.ts';
+export { requireAppToken } from './app-token.ts';
+export { callerSubject, CALLER_APP_HEADER, EDGE_APP_ID } from './caller.ts';
+export { assertJsonDepth } from './json-depth.ts';

@@ -1,11 +1,50 @@
 import { describe, expect, it } from 'vitest';
 import { Topics } from '@meridian/contracts';
 import type { DaprClient } from '@meridian/service-kit';
-import { MASKED, PredictionLog, maskInputs } from './prediction-log.ts';
+import { MASKED, PredictionLog, maskInputs, maskPredictionEvent } from './prediction-log.ts';
 
 describe('maskInputs', () => {
   it('when an input is listed as PII, then every value of it is masked and the others are kept', () => {
     expect(maskInputs({ email: ['a@b.c', 'd@e.f'], temperature: [20, 21] }, ['email'])).toEqual({ email: [MASKED, MASKED], temperature: [20, 21] });
+  });
+
+  it('when a BYTES input that is not listed holds PII in free text, then only the detected part is masked', () => {
+    expect(maskInputs({ text: ['mail ada@example.com or call 0612345678', 'fine'], ts: ['2024-03-01T10:00:00Z'], pressure: [1013.25] }, []))
+      .toEqual({ text: ['mail [email] or call [phone]', 'fine'], ts: ['2024-03-01T10:00:00Z'], pressure: [1013.25] });
+  });
+
+  it('when an input name only looks like PII, then its values are kept: only the policy decides by name', () => {
+    expect(maskInputs({ phone_rate: [0.5], card: [3] }, [])).toEqual({ phone_rate: [0.5], card: [3] });
+  });
+});
+
+describe('maskPredictionEvent', () => {
+  const event = {
+    id: 'p1', model: 'm', version: '1', input_hash: 'h', rows: 1, latency_ms: 2, ts: new Date(0).toISOString(),
+    inputs: { email: ['ada@example.com'], text: ['card 4111 1111 1111 1111'] },
+    outputs: { reply: ['write to grace@example.com'], score: [0.9] },
+    shadow: { version: '2', outputs: { reply: ['call +44 20 7946 0958'], score: [0.8] } },
+    protected: { group: ['a@b.co'] },
+    records: { keys: ['7@1709287200000#1'], received_at: [1709287200000] },
+  };
+
+  it('when an event is masked, then inputs, outputs, shadow outputs and protected values are, and ids and record keys are kept', () => {
+    const before = structuredClone(event);
+    expect(maskPredictionEvent(event, ['email'])).toEqual({
+      ...event,
+      inputs: { email: [MASKED], text: ['card [card]'] },
+      outputs: { reply: ['write to [email]'], score: [0.9] },
+      shadow: { version: '2', outputs: { reply: ['call [phone]'], score: [0.8] } },
+      protected: { group: ['[email]'] },
+    });
+    expect(event).toEqual(before);
+  });
+
+  it('when a sampled event is published, then it leaves masked', () => {
+    const published: { data: unknown }[] = [];
+    const dapr = { publish: async (o: { data: unknown }) => void published.push(o) } as unknown as DaprClient;
+    new PredictionLog({ dapr, pubsub: 'pubsub', random: () => 0 }).record(event, { sample_rate: 1, pii_inputs: ['email'] });
+    expect(JSON.stringify(published)).not.toMatch(/example\.com|4111|7946|a@b\.co/);
   });
 });
 

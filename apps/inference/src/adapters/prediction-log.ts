@@ -1,11 +1,35 @@
 import { PredictionErrorEvent, PredictionEvent, Topics } from '@meridian/contracts';
-import { rootLogger, type DaprClient } from '@meridian/service-kit';
+import { createPiiMasker, PII_MASK, rootLogger, type DaprClient } from '@meridian/service-kit';
 
-export const MASKED = '[masked]';
+export const MASKED = PII_MASK;
 
-/** Replaces the values of PII inputs, so they never reach the log or the broker. */
-export function maskInputs(inputs: PredictionEvent['inputs'], pii: readonly string[]): PredictionEvent['inputs'] {
-  return Object.fromEntries(Object.entries(inputs).map(([name, values]) => [name, pii.includes(name) ? values.map(() => MASKED) : values]));
+type Tensors = PredictionEvent['inputs'];
+
+// Values only: built-in names stay off, as a numeric input whose name looks like PII would vanish from drift monitoring.
+const detectors = createPiiMasker({ builtInNames: false });
+
+const scan = <T>(values: T[]): T[] => (values.some((v) => typeof v === 'string') ? values.map((v) => (typeof v === 'string' ? detectors.maskText(v) as T : v)) : values);
+const scanAll = <T>(tensors: Record<string, T[]>): Record<string, T[]> => Object.fromEntries(Object.entries(tensors).map(([name, values]) => [name, scan(values)]));
+
+/** PII inputs lose every value, so they never reach the log or the broker; strings of the others go through the value detectors. */
+export function maskInputs(inputs: Tensors, pii: readonly string[]): Tensors {
+  return Object.fromEntries(Object.entries(inputs).map(([name, values]) => [name, pii.includes(name) ? values.map(() => MASKED) : scan(values)]));
+}
+
+/**
+ * The event as it may leave the service: inputs masked (maskInputs), and the
+ * strings of outputs, shadow outputs and protected attributes through the
+ * value detectors. Ids, record keys and hashes stay: labels and the monitor
+ * join on them.
+ */
+export function maskPredictionEvent(event: PredictionEvent, pii: readonly string[]): PredictionEvent {
+  return {
+    ...event,
+    inputs: maskInputs(event.inputs, pii),
+    outputs: scanAll(event.outputs),
+    ...(event.shadow ? { shadow: { ...event.shadow, outputs: scanAll(event.shadow.outputs) } } : {}),
+    ...(event.protected ? { protected: scanAll(event.protected) } : {}),
+  };
 }
 
 /**
@@ -22,13 +46,13 @@ export class PredictionLog {
    * the monitor, and who retry on failure.
    */
   async recordRequired(event: PredictionEvent, policy: { pii_inputs: string[] }): Promise<void> {
-    const data = PredictionEvent.parse({ ...event, inputs: maskInputs(event.inputs, policy.pii_inputs) });
+    const data = PredictionEvent.parse(maskPredictionEvent(event, policy.pii_inputs));
     await this.opts.dapr.publish({ pubsub: this.opts.pubsub, topic: Topics.predictions, data });
   }
 
   record(event: PredictionEvent, policy: { sample_rate: number; pii_inputs: string[] }): void {
     if ((this.opts.random ?? Math.random)() >= policy.sample_rate) return;
-    const data = PredictionEvent.parse({ ...event, inputs: maskInputs(event.inputs, policy.pii_inputs) });
+    const data = PredictionEvent.parse(maskPredictionEvent(event, policy.pii_inputs));
     this.opts.dapr
       .publish({ pubsub: this.opts.pubsub, topic: Topics.predictions, data })
       .catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction event not published'));

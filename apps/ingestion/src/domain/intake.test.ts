@@ -3,6 +3,7 @@ import type { DeadLetterEvent, IngestedRecordEvent } from '@meridian/contracts';
 import { MemoryPublisher, MemorySeenKeys, MemoryStats } from '../testing/fakes.ts';
 import { intake } from './intake.ts';
 import { MASK } from './mask.ts';
+import { recordKey } from './record-key.ts';
 import { STREAMS } from './streams.ts';
 
 const readings = STREAMS['sensor-readings']!;
@@ -75,5 +76,28 @@ describe('intake', () => {
     expect(text).not.toMatch(/ada@|grace@|not an email/);
     expect((deps.publisher.sent[0]!.data as IngestedRecordEvent).record.user_email).toBe(MASK);
     expect(JSON.stringify(outcome.rejections)).not.toMatch(/grace@|not an email/);
+  });
+
+  it('when PII is nested in a record, then the published event and the dead letter have it masked at every depth', async () => {
+    const { deps, run } = setup();
+    const events = STREAMS.events!;
+    await run([
+      { type: 'signup', user_email: 'ada@example.com', ts: '2024-03-01T10:00:00Z', properties: { phone: '+44 20 7946 0958', note: 'or ada.l@example.org', plan: 'pro' } },
+      { type: '', user_email: 'grace@example.com', ts: '2024-03-01T10:00:00Z', profile: { contacts: [{ user_email: 'g@example.com' }, { card: '4111 1111 1111 1111' }], bio: 'call 555-123-4567' } },
+    ], events);
+    const [published, dead] = deps.publisher.sent.map((s) => s.data) as [IngestedRecordEvent, DeadLetterEvent];
+    expect(published.record).toEqual({ type: 'signup', user_email: MASK, ts: '2024-03-01T10:00:00Z', properties: { phone: MASK, note: 'or [email]', plan: 'pro' } });
+    expect(dead.record).toEqual({ type: '', user_email: MASK, ts: '2024-03-01T10:00:00Z', profile: { contacts: [{ user_email: MASK }, { card: MASK }], bio: 'call [phone]' } });
+    expect(JSON.stringify(deps.publisher.sent)).not.toMatch(/@example|7946|4111|555-123/);
+  });
+
+  it('when two records differ only in their PII, then each keeps its own key and neither is a duplicate', async () => {
+    const { deps, run } = setup();
+    const signup = (email: string) => ({ type: 'signup', user_email: email, ts: '2024-03-01T10:00:00Z' });
+    expect(await run([signup('ada@example.com'), signup('grace@example.com')], STREAMS.events!)).toMatchObject({ accepted: 2, duplicates: 0 });
+    const keys = deps.publisher.sent.map((s) => (s.data as IngestedRecordEvent).key);
+    expect(new Set(keys).size).toBe(2);
+    expect(keys).toEqual([recordKey(signup('ada@example.com')), recordKey(signup('grace@example.com'))]);
+    expect(await run([signup('ada@example.com')], STREAMS.events!)).toMatchObject({ accepted: 0, duplicates: 1 });
   });
 });

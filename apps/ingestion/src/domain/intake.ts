@@ -1,6 +1,6 @@
 import { deadLetterTopic, DeadLetterEvent, IngestedRecordEvent, type IngestResult } from '@meridian/contracts';
 import { AppError, requestLogger } from '@meridian/service-kit';
-import { maskRecord } from './mask.ts';
+import { streamMasker } from './mask.ts';
 import type { Publisher, SeenKeys, StatsStore } from './ports.ts';
 import { splitBatch, type Entry } from './split-batch.ts';
 import type { StreamSpec } from './streams.ts';
@@ -30,13 +30,16 @@ type Fresh = Exclude<Entry, { kind: 'repeat' }>;
 function outgoing(o: { spec: StreamSpec; entry: Fresh; receivedAt: string }) {
   const { spec, entry, receivedAt } = o;
   const entryId = `${entry.index}`;
+  const masker = streamMasker(spec.pii);
+  // The key stays as it is: it was computed from the unmasked record, and consumers dedupe on it.
   if (entry.kind === 'valid') {
-    const data = IngestedRecordEvent.parse({ stream: spec.name, key: entry.key, record: maskRecord(entry.record, spec.pii), received_at: receivedAt });
+    const data = IngestedRecordEvent.parse({ stream: spec.name, key: entry.key, record: masker.mask(entry.record), received_at: receivedAt });
     return { topic: spec.topic, event: { entryId, data } };
   }
+  // Reasons name fields and rules, but a field name can be a value too (a key of `properties`).
   const data = DeadLetterEvent.parse({
-    stream: spec.name, index: entry.index, key: entry.key, reason: entry.reason, errors: entry.errors,
-    record: maskRecord(entry.raw, spec.pii), received_at: receivedAt,
+    stream: spec.name, index: entry.index, key: entry.key, reason: masker.maskText(entry.reason), errors: masker.mask(entry.errors),
+    record: masker.mask(entry.raw), received_at: receivedAt,
   });
   return { topic: deadLetterTopic(spec.topic), event: { entryId, data } };
 }
@@ -64,7 +67,9 @@ export async function intake(deps: IntakeDeps, o: { spec: StreamSpec; body: unkn
   const byTopic = new Map<string, { entry: Fresh; event: { entryId: string; data: unknown } }[]>();
   for (const entry of fresh) {
     const { topic, event } = outgoing({ spec, entry, receivedAt });
-    byTopic.set(topic, [...(byTopic.get(topic) ?? []), { entry, event }]);
+    const items = byTopic.get(topic);
+    if (items) items.push({ entry, event });
+    else byTopic.set(topic, [{ entry, event }]);
   }
   const published: Fresh[] = [];
   t = performance.now();

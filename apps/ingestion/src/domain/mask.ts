@@ -1,13 +1,21 @@
-export const MASK = '***';
+import { createPiiMasker, PII_MASK, type PiiMasker } from '@meridian/service-kit';
+
+export const MASK = PII_MASK;
+
+const maskers = new WeakMap<readonly string[], PiiMasker>();
 
 /**
- * A copy of the record with the PII fields' values replaced, for anything
- * that leaves the app. A field that is absent stays absent (its absence
- * tells nothing); anything that is not an object is returned as it is.
+ * The masker of a stream: its declared PII fields (matched at any depth,
+ * case-insensitive), the built-in PII names and the value detectors (e-mail,
+ * phone, card numbers...) on every string. One per PII list, so its cache of
+ * field names lives as long as the stream.
  */
-export function maskRecord<T>(record: T, pii: readonly string[]): T {
-  if (!pii.length || record === null || typeof record !== 'object' || Array.isArray(record)) return record;
-  const copy: Record<string, unknown> = { ...(record as Record<string, unknown>) };
-  for (const field of pii) if (field in copy) copy[field] = MASK;
-  return copy as T;
+export function streamMasker(pii: readonly string[]): PiiMasker {
+  let masker = maskers.get(pii);
+  if (!masker) {
+    masker = createPiiMasker({ names: pii });
+    maskers.set(pii, masker);
+  }
+  return masker;
 }
+

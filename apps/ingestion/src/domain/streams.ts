@@ -12,7 +12,11 @@ export interface StreamSpec {
   schema: z.ZodType<Record<string, unknown>>;
   /** Valid records go here, rejected ones to `<topic>.dead-letter`. */
   topic: string;
-  /** Top-level fields whose values never leave the app unmasked (published, dead-lettered or logged). */
+  /**
+   * Fields whose values never leave the app unmasked (published, dead-lettered
+   * or logged), matched at any depth and case-insensitively; the built-in PII
+   * names and value detectors of service-kit's pii.ts apply besides.
+   */
   pii: readonly string[];
 }
 

@@ -1,47 +1,48 @@
 import { describe, expect, it } from 'vitest';
-import { SignJWT } from 'jose';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@meridian/contracts';
 import { TokenCache } from './token-cache.ts';
-import { TokenVerifier } from './token-verifier.ts';
+import type { Principal } from './token-verifier.ts';
 
-const KEY = 'a-test-signing-key-of-enough-length';
-const token = async (ttl: string) => `Bearer ${await new SignJWT({ roles: ['predict'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('bob')
-  .setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime(ttl).sign(new TextEncoder().encode(KEY))}`;
-
-/** Counts the signature checks the cache lets through. */
-class CountingVerifier extends TokenVerifier {
-  calls = 0;
-  override async verify(header: string | undefined) {
-    this.calls += 1;
-    return super.verify(header);
-  }
-}
+const principal = (expiresAt: number): Principal => ({ subject: 'bob', roles: ['predict'], expiresAt });
+const keys = (entries: Record<string, string>) => new Map(Object.entries(entries));
 
 describe('TokenCache', () => {
-  it('when a valid token comes again before it expires, then its signature is not checked again', async () => {
-    const verifier = new CountingVerifier(new TextEncoder().encode(KEY));
-    const cache = new TokenCache(verifier);
-    const t = await token('1h');
-    expect((await cache.verify(t)).subject).toBe('bob');
-    await cache.verify(t);
-    expect(verifier.calls).toBe(1);
+  it('when a verified token comes again before it expires and its key is unchanged, then it is a hit', () => {
+    const cache = new TokenCache({ now: () => 1_000 });
+    cache.set({ token: 't', principal: principal(2_000), kid: 'k1', fingerprint: 'f1' });
+    expect(cache.get({ token: 't', keys: keys({ k1: 'f1' }) })).toEqual(principal(2_000));
   });
 
-  it('when a cached token has expired, then it is checked again and refused', async () => {
-    const verifier = new CountingVerifier(new TextEncoder().encode(KEY));
-    let now = Date.now();
-    const cache = new TokenCache(verifier, () => now);
-    const t = await token('10s');
-    await cache.verify(t);
-    now += 60_000;
-    await cache.verify(t).then(() => undefined, () => undefined);
-    expect(verifier.calls).toBe(2);
+  it('when a cached token has expired, then it is a miss and is dropped', () => {
+    let now = 1_000;
+    const cache = new TokenCache({ now: () => now });
+    cache.set({ token: 't', principal: principal(2_000), kid: 'k1', fingerprint: 'f1' });
+    now = 2_000;
+    expect(cache.get({ token: 't', keys: keys({ k1: 'f1' }) })).toBeUndefined();
+    expect(cache.size).toBe(0);
   });
 
-  it('when a token is invalid, then it is refused every time', async () => {
-    const verifier = new CountingVerifier(new TextEncoder().encode(KEY));
-    const cache = new TokenCache(verifier);
-    for (let i = 0; i < 2; i++) await expect(cache.verify('Bearer nope')).rejects.toThrow(/invalid token/);
-    expect(verifier.calls).toBe(2);
+  it('when its key left the key set or changed, then a cached token is a miss', () => {
+    const cache = new TokenCache({ now: () => 1_000 });
+    cache.set({ token: 't', principal: principal(2_000), kid: 'k1', fingerprint: 'f1' });
+    expect(cache.get({ token: 't', keys: keys({ k2: 'f2' }) })).toBeUndefined();
+    cache.set({ token: 't', principal: principal(2_000), kid: 'k1', fingerprint: 'f1' });
+    expect(cache.get({ token: 't', keys: keys({ k1: 'other material' }) })).toBeUndefined();
+  });
+
+  it('when the key set changes, then retain drops the entries of keys that left and keeps the others', () => {
+    const cache = new TokenCache({ now: () => 1_000 });
+    cache.set({ token: 'old', principal: principal(2_000), kid: 'k1', fingerprint: 'f1' });
+    cache.set({ token: 'new', principal: principal(2_000), kid: 'k2', fingerprint: 'f2' });
+    cache.retain(keys({ k2: 'f2' }));
+    expect(cache.size).toBe(1);
+    expect(cache.get({ token: 'new', keys: keys({ k2: 'f2' }) })).toBeDefined();
+  });
+
+  it('when the cache is full, then the oldest entry goes first', () => {
+    const cache = new TokenCache({ now: () => 1_000, maxEntries: 2 });
+    for (const token of ['a', 'b', 'c']) cache.set({ token, principal: principal(2_000), kid: 'k1', fingerprint: 'f1' });
+    expect(cache.size).toBe(2);
+    expect(cache.get({ token: 'a', keys: keys({ k1: 'f1' }) })).toBeUndefined();
+    expect(cache.get({ token: 'c', keys: keys({ k1: 'f1' }) })).toBeDefined();
   });
 });

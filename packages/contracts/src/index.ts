@@ -9,3 +9,4 @@ export * from './training.ts';
 export * from './registry.ts';
 export * from './ingestion.ts';
 export * from './features.ts';
+export * from './audit.ts';

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { daprPreset } from '@meridian/service-kit';
+import { authEnv } from './domain/auth-env.ts';
+import { rateLimitEnv } from './domain/rate-limits.ts';
 
 export const gatewayEnv = {
   ...daprPreset,
+  ...authEnv,
+  ...rateLimitEnv,
   APP_ID: daprPreset.APP_ID.default('gateway'),
   APP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Apps the gateway routes to; /readyz waits for all of them. */
@@ -12,3 +16,4 @@ export const gatewayEnv = {
   /** Body limit for ingestion batches and registry uploads. */
   MAX_UPLOAD: z.string().default('16mb'),
 };
+export type GatewayEnv = z.infer<z.ZodObject<typeof gatewayEnv>>;

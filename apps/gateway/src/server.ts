@@ -1,15 +1,27 @@
-import type { Express } from 'express';
-import { InferRequest } from '@meridian/contracts';
-import { DaprClient, bootEnv, parseOrThrow, runService, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
-import { SigningKey } from './domain/signing-key.ts';
-import { gatewayEnv } from './env.ts';
+import type { Express, RequestHandler } from 'express';
+import { DaprClient, bootEnv, maskAuditRecord, rootLogger, runService, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { secretStoreKeys } from './adapters/secret-store-keys.ts';
+import { StateAuditStore } from './adapters/state-audit-store.ts';
+import { StateCounterStore } from './adapters/state-counter-store.ts';
+import { AuditLog } from './domain/audit-log.ts';
+import { createAuthenticator, type Authenticator } from './domain/authenticator.ts';
+import { RateLimiter } from './domain/rate-limiter.ts';
+import { describePolicies } from './domain/rate-limits.ts';
+import { gatewayEnv, type GatewayEnv } from './env.ts';
+import { auditAction, auditList } from './routes/audit.ts';
 import { requireRole } from './routes/auth.ts';
+import { edgeRouter, validateBody } from './routes/edge-router.ts';
 import { forwardTo } from './routes/forward.ts';
+import { rateLimit } from './routes/rate-limit.ts';
+import { EDGE_ROUTES, type EdgeRoute } from './routes/route-table.ts';
 
 export interface GatewayDeps {
-  env: DaprEnv & { UPSTREAM_APPS: string[]; MAX_BODY: string; MAX_UPLOAD: string };
+  env: GatewayEnv;
   dapr: DaprClient;
-  key: SigningKey;
+  auth: Authenticator;
+  limiter: Pick<RateLimiter, 'check'>;
+  audit: Pick<AuditLog, 'begin' | 'finish' | 'list'>;
+  routes?: EdgeRoute[];
 }
 
 async function upstreamReady(dapr: DaprClient, appId: string): Promise<boolean> {
@@ -20,54 +32,57 @@ async function upstreamReady(dapr: DaprClient, appId: string): Promise<boolean> 
   }
 }
 
+/** What a matched request runs through: token and role, the subject's limits, body, audit, then the app (or the gateway's own answer). */
+function routeChain(deps: GatewayDeps): (route: EdgeRoute) => RequestHandler[] {
+  const own: Record<string, RequestHandler> = { 'gateway.audit': auditList({ audit: deps.audit }) };
+  return (route) => {
+    const last = route.app === 'gateway' ? own[route.id] : forwardTo({ dapr: deps.dapr, appId: route.app });
+    if (!last) throw new Error(`route ${route.id} is served by the gateway but has no handler`);
+    return [
+      requireRole({ auth: deps.auth, roles: route.roles }),
+      rateLimit({ limiter: deps.limiter, routeClass: route.class }),
+      validateBody(route),
+      ...(route.audit ? [auditAction({ audit: deps.audit, action: route.id, target: route.app })] : []),
+      last,
+    ];
+  };
+}
+
 export function createApp(deps: GatewayDeps): ServiceDefinition {
-  const { dapr, key } = deps;
-  const predict = requireRole({ key, roles: ['predict', 'admin'] });
+  const { dapr, env } = deps;
   return {
     name: 'gateway',
-    env: deps.env,
+    env,
     dapr,
-    bodyLimit: deps.env.MAX_BODY,
+    publicEdge: true,
+    bodyLimit: env.MAX_BODY,
     // Batches of records and model artifacts are larger than API calls.
-    bodyLimits: [{ path: /^\/v1\/(ingest|registry)\//, limit: deps.env.MAX_UPLOAD }],
+    bodyLimits: [{ path: /^\/v1\/(ingest|registry)\//, limit: env.MAX_UPLOAD }],
     async ready() {
-      if (!key.current) return false;
-      const states = await Promise.all(deps.env.UPSTREAM_APPS.map((id) => upstreamReady(dapr, id)));
+      if (!deps.auth.ready) return false;
+      const states = await Promise.all(env.UPSTREAM_APPS.map((id) => upstreamReady(dapr, id)));
       return states.every(Boolean);
     },
     routes(app: Express) {
-      const inference = forwardTo({ dapr, appId: 'inference' });
-      const validatedInference = forwardTo({
-        dapr,
-        appId: 'inference',
-        validate: (req) => void parseOrThrow(InferRequest, req.body, 'inference request'),
-      });
-      const admin = requireRole({ key, roles: ['admin'] });
-      app.post(/^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/(infer|explain)$/, predict, validatedInference);
-      app.all(/^\/v2\/repository\/.*$/, admin, inference);
-      app.put(/^\/v2\/models\/[^/]+\/policy$/, admin, inference);
-      app.all(/^\/v2(\/.*)?$/, predict, inference);
-      const monitor = forwardTo({ dapr, appId: 'monitor' });
-      app.get(/^\/v1\/monitor\/.+$/, predict, monitor);
-      const ingest = requireRole({ key, roles: ['ingest', 'admin'] });
-      app.post('/v1/labels', ingest, monitor);
-      app.all(/^\/v1\/ingest\/.+$/, ingest, forwardTo({ dapr, appId: 'ingestion' }));
-      const registry = forwardTo({ dapr, appId: 'registry' });
-      app.get(/^\/v1\/registry\/.+$/, predict, registry);
-      app.all(/^\/v1\/registry\/.+$/, admin, registry);
-      app.all(/^\/v1\/training\/.+$/, admin, forwardTo({ dapr, appId: 'training' }));
-      // Online features are read like predictions; the vectors route is for inference, and the offline log for admins.
-      const features = forwardTo({ dapr, appId: 'features' });
-      app.get(/^\/v1\/features\/offline$/, admin, features);
-      app.get(/^\/v1\/features\/.+$/, predict, features);
+      app.use(edgeRouter({ routes: deps.routes ?? EDGE_ROUTES, chain: routeChain(deps) }));
     },
   };
 }
 
 export async function start(env = bootEnv(gatewayEnv)): Promise<RunningService> {
-  const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
-  const key = new SigningKey({ dapr, store: env.SECRET_STORE });
-  const running = await runService(() => createApp({ env, dapr, key }), { name: 'gateway', env });
-  void key.load();
+  const dapr = DaprClient.fromEnv(env);
+  const auth = createAuthenticator({ env, secrets: secretStoreKeys({ dapr, store: env.SECRET_STORE }) });
+  const limiter = new RateLimiter({ config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS }, store: new StateCounterStore({ dapr, store: env.STATE_STORE }), syncMs: env.RATE_LIMIT_SYNC_MS });
+  const audit = new AuditLog({ store: new StateAuditStore({ dapr, store: env.STATE_STORE }), mask: maskAuditRecord });
+  const running = await runService(() => createApp({ env, dapr, auth, limiter, audit }), {
+    name: 'gateway', env,
+    onStop: async () => {
+      auth.stop();
+      await limiter.stop();
+    },
+  });
+  rootLogger().info({ rates: describePolicies(env.RATE_LIMITS), quotas: describePolicies(env.RATE_QUOTAS) }, 'rate limits');
+  auth.start();
+  limiter.start();
   return running;
 }

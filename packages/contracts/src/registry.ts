@@ -58,7 +58,6 @@ export const RegisterVersionRequest = z.object({
   artifact_file: RegistryName.default('model.onnx'),
   metadata: ModelCard,
   code_version: z.string().min(1).max(200).optional(),
-  registered_by: z.string().min(1).max(200).optional(),
 });
 export type RegisterVersionRequest = z.input<typeof RegisterVersionRequest>;
 

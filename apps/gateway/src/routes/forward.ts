@@ -1,9 +1,10 @@
-import type { Request, RequestHandler, Response } from 'express';
-import { AppError, type DaprClient, type SidecarResponse } from '@meridian/service-kit';
+import type { RequestHandler, Response } from 'express';
+import { AppError, requestLogger, type DaprClient, type SidecarResponse } from '@meridian/service-kit';
+import { SUBJECT_HEADER } from '@meridian/contracts';
 
 const RELAYED_HEADERS = ['content-type', 'retry-after', 'location', 'x-artifact-sha256', 'content-disposition'];
 
-/** Sends the upstream's answer back as it is: status, relevant headers, body. */
+/** The upstream's answer as it is: status, the headers a client needs, body. */
 function relay(upstream: SidecarResponse, res: Response): void {
   for (const h of RELAYED_HEADERS) {
     const v = upstream.headers[h];
@@ -12,26 +13,44 @@ function relay(upstream: SidecarResponse, res: Response): void {
   res.status(upstream.status).send(upstream.body);
 }
 
+/** Dapr's own failures (unreachable app, refused by an ACL) carry an errorCode; our apps' problems do not. */
+const fromDapr = (upstream: SidecarResponse) => upstream.headers['content-type']?.includes('application/json') && upstream.text().includes('"errorCode"');
+
 /**
- * Forwards a request to an app through Dapr service invocation (mTLS between
- * the sidecars). When Dapr cannot reach the app, the caller gets a 503
- * problem rather than Dapr's internal error.
+ * A failure the caller may see: its status class and a generic sentence.
+ * The upstream's own text (store errors, sidecar messages, stack hints) is
+ * logged with the trace id, never relayed.
  */
-export function forwardTo(opts: { dapr: DaprClient; appId: string; validate?: (req: Request) => void }): RequestHandler {
+function upstreamFailure(appId: string, upstream: SidecarResponse): AppError {
+  const retryAfter = typeof upstream.headers['retry-after'] === 'string' ? { 'retry-after': upstream.headers['retry-after'] } : undefined;
+  if (upstream.status === 503 || (fromDapr(upstream) && upstream.status >= 500)) {
+    return new AppError({ code: 'UNAVAILABLE', message: `${appId} is unavailable; retry later`, headers: retryAfter ?? { 'retry-after': '1' } });
+  }
+  if (upstream.status === 504) return new AppError({ code: 'DEADLINE_EXCEEDED', message: `${appId} did not answer in time` });
+  if (upstream.status === 500) return new AppError({ code: 'INTERNAL', message: `${appId} failed on this request (the trace id finds it in the logs)` });
+  return new AppError({ code: 'BAD_GATEWAY', message: `${appId} could not complete the request` });
+}
+
+/**
+ * Forwards to an app through Dapr service invocation (mTLS between the
+ * sidecars), on the path the route table rebuilt (`res.locals.target`), with
+ * the verified subject for audit trails downstream. 4xx answers are relayed;
+ * 5xx and Dapr's own errors become a generic problem.
+ */
+export function forwardTo(opts: { dapr: DaprClient; appId: string }): RequestHandler {
   return async function forward(req, res, next) {
     try {
-      opts.validate?.(req);
+      const target = res.locals.target as string;
       const upstream = await opts.dapr.invoke({
         appId: opts.appId,
-        method: req.originalUrl.replace(/^\//, ''),
+        method: target,
         httpMethod: req.method,
-        // Who asked, for audit trails downstream (set only from a verified token).
-        headers: { 'x-meridian-subject': typeof res.locals.subject === 'string' ? res.locals.subject : 'anonymous' },
-        ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: req.body ?? {} }),
+        headers: { [SUBJECT_HEADER]: String(res.locals.subject) },
+        ...(req.method === 'GET' ? {} : { body: req.body ?? {} }),
       });
-      // Dapr's own failures (app unreachable) carry an errorCode; the app's problems do not.
-      if (upstream.status >= 500 && upstream.headers['content-type']?.includes('application/json') && upstream.text().includes('"errorCode"')) {
-        throw new AppError({ code: 'UNAVAILABLE', message: `${opts.appId} is unavailable`, headers: { 'retry-after': '1' } });
+      if (upstream.status >= 500 || (fromDapr(upstream) && upstream.status >= 400)) {
+        requestLogger().warn({ app: opts.appId, status: upstream.status, upstream: upstream.text().slice(0, 500) }, 'upstream failed');
+        throw upstreamFailure(opts.appId, upstream);
       }
       relay(upstream, res);
     } catch (err) {

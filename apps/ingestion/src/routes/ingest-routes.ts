@@ -1,6 +1,5 @@
 import type { Express, NextFunction, Request, Response } from 'express';
-import { SUBJECT_HEADER } from '@meridian/contracts';
-import { AppError, requestLogger } from '@meridian/service-kit';
+import { AppError, callerSubject, requestLogger } from '@meridian/service-kit';
 import { brokerUnavailable, intake, type IntakeDeps, type IntakeOutcome } from '../domain/intake.ts';
 import type { StreamSpec } from '../domain/streams.ts';
 
@@ -35,7 +34,7 @@ export function ingestRoutes(app: Express, deps: IngestRouteDeps): void {
   app.post('/v1/ingest/:stream', async (req, res) => {
     const spec = streamOf(deps, req.params.stream);
     const outcome = await intake(deps, { spec, body: req.body, nonObjects: 'refuse-batch' });
-    logOutcome({ stream: spec.name, source: 'http', outcome, subject: req.header(SUBJECT_HEADER)?.slice(0, 200) ?? 'unknown' });
+    logOutcome({ stream: spec.name, source: 'http', outcome, subject: callerSubject(req) });
     if (outcome.unpublished) throw brokerUnavailable({ stream: spec.name, outcome });
     res.status(202).json({ accepted: outcome.accepted, rejected: outcome.rejected, duplicates: outcome.duplicates });
   });

@@ -1,9 +1,9 @@
 import type { Express, Request } from 'express';
 import { z } from 'zod';
 import {
-  ARTIFACT_SHA256_HEADER, RegisterVersionRequest, RegistryName, RegistryVersion, RollbackRequest, StageChangeRequest, SUBJECT_HEADER,
+  ARTIFACT_SHA256_HEADER, RegisterVersionRequest, RegistryName, RegistryVersion, RollbackRequest, StageChangeRequest,
 } from '@meridian/contracts';
-import { parseOrThrow } from '@meridian/service-kit';
+import { callerSubject, parseOrThrow } from '@meridian/service-kit';
 import { changeStage, rollback } from '../domain/change-stage.ts';
 import type { RegistryDeps } from '../domain/deps.ts';
 import { getVersion, listModels, listVersions, readArtifact } from '../domain/queries.ts';
@@ -14,8 +14,8 @@ const VersionParams = z.object({ name: RegistryName, version: RegistryVersion })
 
 const model = (req: Request) => parseOrThrow(ModelParams, req.params, 'path').name;
 const version = (req: Request) => parseOrThrow(VersionParams, req.params, 'path');
-/** Set by the gateway from the verified token; apps calling through Dapr name themselves. */
-const subject = (req: Request) => req.header(SUBJECT_HEADER)?.trim().slice(0, 200) || 'unknown';
+/** Who asked: the verified token's subject when the gateway forwarded the call, else the calling app (never the body). */
+const subject = (req: Request) => callerSubject(req);
 
 export function registryRoutes(app: Express, deps: RegistryDeps): void {
   const base = '/v1/registry/models';
@@ -28,7 +28,7 @@ export function registryRoutes(app: Express, deps: RegistryDeps): void {
     const by = subject(req);
     const record = await registerVersion(deps, {
       name, artifact: Buffer.from(body.artifact, 'base64'), artifactFile: body.artifact_file, card: body.metadata,
-      codeVersion: body.code_version, registeredBy: body.registered_by ?? by, by,
+      codeVersion: body.code_version, registeredBy: by, by,
     });
     res.status(201).location(`${base}/${name}/versions/${record.version}`).json(record);
   });

@@ -10,11 +10,11 @@ export interface RegistryVersion {
 export class RegistryClient {
   constructor(private readonly opts: { dapr: DaprClient; appId: string }) {}
 
-  private async call<T>(o: { method: string; path: string; body?: unknown; subject?: string }): Promise<T> {
+  /** The registry records this app as `app:training` from its mTLS identity; no subject header is needed or believed. */
+  private async call<T>(o: { method: string; path: string; body?: unknown }): Promise<T> {
     const res = await this.opts.dapr.invoke({
       appId: this.opts.appId, method: o.path, httpMethod: o.method,
       ...(o.body !== undefined ? { body: o.body } : {}),
-      headers: { 'x-meridian-subject': o.subject ?? 'training' },
     });
     if (!res.ok) throw new AppError({ code: res.status === 404 ? 'NOT_FOUND' : 'BAD_GATEWAY', message: `registry ${o.method} ${o.path} failed (${res.status}): ${res.text().slice(0, 300)}` });
     return res.json<T>();
@@ -34,7 +34,7 @@ export class RegistryClient {
   }
 
   async register(o: { model: string; artifact: Uint8Array; artifactFile: string; metadata: unknown; codeVersion: string }): Promise<string> {
-    const body = { artifact: Buffer.from(o.artifact).toString('base64'), artifact_file: o.artifactFile, metadata: o.metadata, code_version: o.codeVersion, registered_by: 'training' };
+    const body = { artifact: Buffer.from(o.artifact).toString('base64'), artifact_file: o.artifactFile, metadata: o.metadata, code_version: o.codeVersion };
     return (await this.call<{ version: string }>({ method: 'POST', path: `v1/registry/models/${o.model}/versions`, body })).version;
   }
 

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { InferRequest, LabelBatch, ModelPolicy, RegisterVersionRequest, RollbackRequest, StageChangeRequest, StartRunRequest, type Role } from '@meridian/contracts';
+import type { RouteClass } from '../domain/rate-limits.ts';
+
+/**
+ * The only way a request reaches an app: one entry per (method, path). A
+ * request that matches none is 404; a path spelled any other way than the
+ * entry's (case, dot segments, encoded characters, slashes) is refused before
+ * anything else. The forwarded path is rebuilt from the entry and its
+ * validated parameters, never taken from the caller's URL.
+ */
+export interface EdgeRoute {
+  /** Names the route in logs and audit records (`<app>.<operation>`). */
+  id: string;
+  method: 'GET' | 'POST' | 'PUT';
+  /** The one accepted spelling, with `{param}` segments (checked against PARAMS). */
+  path: string;
+  roles: Role[];
+  class: RouteClass;
+  /** The app it is forwarded to, at the same path; `gateway` when the gateway answers itself. */
+  app: string;
+  /** Query parameters the target understands, each validated; any other is refused. */
+  query?: Record<string, z.ZodType<string>>;
+  /** The body, validated here before it travels (the target validates again). */
+  body?: z.ZodType;
+  /** An admin action: written to the audit log before it is forwarded. */
+  audit?: true;
+}
+
+/** What a path parameter may be: names that are safe in any path, key or file name. */
+export const PARAMS: Record<string, RegExp> = {
+  model: /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+  version: /^[1-9][0-9]{0,8}$/,
+  id: /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/,
+  stream: /^[a-z][a-z0-9-]{0,63}$/,
+  entity: /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+};
+
+const READ: Role[] = ['predict', 'admin'];
+const ADMIN: Role[] = ['admin'];
+const INGEST: Role[] = ['ingest', 'admin'];
+const DOWNLOAD: Role[] = ['model-download', 'admin'];
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day, YYYY-MM-DD');
+const positive = z.string().regex(/^\d+(\.\d+)?$/, 'a positive number').max(12);
+const csv = z.string().regex(/^[A-Za-z0-9_,-]{1,1000}$/, 'a comma-separated list of names');
+const anyRecords = z.array(z.unknown()).min(1, 'a batch has at least one record');
+
+const oip = (app: 'inference', base: string, idPrefix: string): EdgeRoute[] => [
+  { id: `${app}.${idPrefix}metadata`, method: 'GET', path: base, roles: READ, class: 'read', app },
+  { id: `${app}.${idPrefix}ready`, method: 'GET', path: `${base}/ready`, roles: READ, class: 'read', app },
+  { id: `${app}.${idPrefix}infer`, method: 'POST', path: `${base}/infer`, roles: READ, class: 'infer', app, body: InferRequest },
+  { id: `${app}.${idPrefix}explain`, method: 'POST', path: `${base}/explain`, roles: READ, class: 'infer', app, body: InferRequest },
+];
+
+export const EDGE_ROUTES: EdgeRoute[] = [
+  // Open Inference Protocol v2
+  { id: 'inference.server', method: 'GET', path: '/v2', roles: READ, class: 'read', app: 'inference' },
+  { id: 'inference.health-live', method: 'GET', path: '/v2/health/live', roles: READ, class: 'read', app: 'inference' },
+  { id: 'inference.health-ready', method: 'GET', path: '/v2/health/ready', roles: READ, class: 'read', app: 'inference' },
+  ...oip('inference', '/v2/models/{model}', 'model-'),
+  ...oip('inference', '/v2/models/{model}/versions/{version}', 'version-'),
+  { id: 'inference.policy', method: 'GET', path: '/v2/models/{model}/policy', roles: READ, class: 'read', app: 'inference' },
+  { id: 'inference.set-policy', method: 'PUT', path: '/v2/models/{model}/policy', roles: ADMIN, class: 'admin', app: 'inference', body: ModelPolicy, audit: true },
+  { id: 'inference.shadow', method: 'GET', path: '/v2/models/{model}/shadow', roles: READ, class: 'read', app: 'inference' },
+  { id: 'inference.index', method: 'POST', path: '/v2/repository/index', roles: ADMIN, class: 'admin', app: 'inference' },
+  { id: 'inference.load', method: 'POST', path: '/v2/repository/models/{model}/load', roles: ADMIN, class: 'admin', app: 'inference', audit: true },
+  { id: 'inference.unload', method: 'POST', path: '/v2/repository/models/{model}/unload', roles: ADMIN, class: 'admin', app: 'inference', audit: true },
+  // Monitoring
+  { id: 'monitor.predictions', method: 'GET', path: '/v1/monitor/predictions', roles: READ, class: 'read', app: 'monitor' },
+  { id: 'monitor.prediction', method: 'GET', path: '/v1/monitor/predictions/{id}', roles: READ, class: 'read', app: 'monitor' },
+  { id: 'monitor.pipeline', method: 'GET', path: '/v1/monitor/pipeline', roles: READ, class: 'read', app: 'monitor', query: { entities: csv } },
+  { id: 'monitor.alerts', method: 'GET', path: '/v1/monitor/alerts', roles: READ, class: 'read', app: 'monitor' },
+  ...(['drift', 'bias', 'slo', 'quality'] as const).map((report): EdgeRoute => (
+    { id: `monitor.${report}`, method: 'GET', path: `/v1/monitor/models/{model}/${report}`, roles: READ, class: 'read', app: 'monitor' })),
+  { id: 'monitor.labels', method: 'POST', path: '/v1/labels', roles: INGEST, class: 'ingest', app: 'monitor', body: LabelBatch },
+  // Ingestion
+  { id: 'ingestion.streams', method: 'GET', path: '/v1/ingest/streams', roles: INGEST, class: 'read', app: 'ingestion' },
+  { id: 'ingestion.stats', method: 'GET', path: '/v1/ingest/streams/{stream}/stats', roles: INGEST, class: 'read', app: 'ingestion' },
+  { id: 'ingestion.ingest', method: 'POST', path: '/v1/ingest/{stream}', roles: INGEST, class: 'ingest', app: 'ingestion', body: anyRecords },
+  // Registry
+  { id: 'registry.models', method: 'GET', path: '/v1/registry/models', roles: READ, class: 'read', app: 'registry' },
+  { id: 'registry.versions', method: 'GET', path: '/v1/registry/models/{model}/versions', roles: READ, class: 'read', app: 'registry' },
+  { id: 'registry.version', method: 'GET', path: '/v1/registry/models/{model}/versions/{version}', roles: READ, class: 'read', app: 'registry' },
+  { id: 'registry.artifact', method: 'GET', path: '/v1/registry/models/{model}/versions/{version}/artifact', roles: DOWNLOAD, class: 'read', app: 'registry', audit: true },
+  { id: 'registry.register', method: 'POST', path: '/v1/registry/models/{model}/versions', roles: ADMIN, class: 'admin', app: 'registry', body: RegisterVersionRequest, audit: true },
+  { id: 'registry.stage', method: 'POST', path: '/v1/registry/models/{model}/versions/{version}/stage', roles: ADMIN, class: 'admin', app: 'registry', body: StageChangeRequest, audit: true },
+  { id: 'registry.rollback', method: 'POST', path: '/v1/registry/models/{model}/rollback', roles: ADMIN, class: 'admin', app: 'registry', body: RollbackRequest, audit: true },
+  // Training
+  { id: 'training.start', method: 'POST', path: '/v1/training/runs', roles: ADMIN, class: 'admin', app: 'training', body: StartRunRequest, audit: true },
+  { id: 'training.run', method: 'GET', path: '/v1/training/runs/{id}', roles: ADMIN, class: 'read', app: 'training' },
+  // Features: online vectors are read like predictions; the offline log (training data) is for admins.
+  { id: 'features.online', method: 'GET', path: '/v1/features/sensor/{entity}', roles: READ, class: 'read', app: 'features', query: { window: positive, stats: csv, seconds: positive } },
+  { id: 'features.stats', method: 'GET', path: '/v1/features/stats', roles: READ, class: 'read', app: 'features' },
+  { id: 'features.offline', method: 'GET', path: '/v1/features/offline', roles: ADMIN, class: 'admin', app: 'features', query: { from: day, to: day, entity: z.string().regex(PARAMS.entity!) }, audit: true },
+  // The gateway's own
+  { id: 'gateway.audit', method: 'GET', path: '/v1/audit', roles: ADMIN, class: 'admin', app: 'gateway', query: { from: z.string().max(40), to: z.string().max(40), limit: z.string().regex(/^\d{1,4}$/), subject: z.string().max(200), action: z.string().max(100) } },
+];

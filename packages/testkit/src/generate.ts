@@ -1,40 +1,18 @@
 import { stringify } from 'yaml';
 import type { AppSpec } from './apps.ts';
+import { scopedComponents } from './component-scopes.ts';
+import { appConfiguration, widenedOperations } from './dapr-configuration.ts';
 import { BINDING_FOLDERS, PROFILES, KINDS } from './stack.ts';
 
 const HEADER = '# Generated from apps/apps.json by `npm run gen`; edit that file, not this one.\n';
 const yaml = (doc: unknown) => HEADER + stringify(doc, { lineWidth: 0 });
 
-/** Only the listed callers may invoke an app; everything else is denied (checked against mTLS identities). */
-function accessControl(app: AppSpec) {
-  return {
-    defaultAction: 'deny',
-    trustDomain: 'public',
-    policies: app.callers.map((caller) => ({ appId: caller, defaultAction: 'allow', trustDomain: 'public', namespace: 'default' })),
-  };
-}
-
-function appConfiguration(app: AppSpec, opts: { selfHosted: boolean }) {
-  return {
-    apiVersion: 'dapr.io/v1alpha1',
-    kind: 'Configuration',
-    metadata: { name: app.id },
-    spec: {
-      mtls: { enabled: true },
-      tracing: { samplingRate: '1' },
-      metric: { enabled: true },
-      ...(opts.selfHosted
-        ? { nameResolution: { component: 'sqlite', version: 'v1', configuration: { connectionString: 'nr.db' } } }
-        : {}),
-      accessControl: accessControl(app),
-    },
-  };
-}
-
 function daprRunFile(apps: AppSpec[]) {
-  // `dapr run -f .` runs the apps from .meridian/ (created by `npm run prepare`),
+  // `dapr run -f .` runs the apps from .meridian/ (created by `npm run prepare-run`),
   // where the relative paths in component YAML land. Pub/sub uses the Redis
   // that `dapr init` installs, since the CLI cannot start our embedded broker.
+  // Every daprd and app takes DAPR_API_TOKEN and APP_API_TOKEN from the
+  // environment `dapr run` is started in (prepare-run writes them to .meridian/run.env).
   const choices = { ...PROFILES.local, pubsub: 'redis' } as Record<string, string>;
   return {
     version: 1,
@@ -86,6 +64,9 @@ function k8sApp(app: AppSpec, apps: AppSpec[]) {
             'dapr.io/app-port': `${app.port}`,
             'dapr.io/config': app.id,
             'dapr.io/enable-metrics': 'true',
+            // The sidecar requires the app's API token and sends the app token (Secrets created per install, see docs/security.md).
+            'dapr.io/api-token-secret': `${app.id}-dapr-api-token`,
+            'dapr.io/app-token-secret': `${app.id}-app-api-token`,
           },
         },
         spec: {
@@ -97,6 +78,8 @@ function k8sApp(app: AppSpec, apps: AppSpec[]) {
               { name: 'APP_ID', value: app.id },
               { name: 'APP_PORT', value: `${app.port}` },
               { name: 'APP_HOST', value: '0.0.0.0' },
+              { name: 'DAPR_API_TOKEN', valueFrom: { secretKeyRef: { name: `${app.id}-dapr-api-token`, key: 'token' } } },
+              { name: 'APP_API_TOKEN', valueFrom: { secretKeyRef: { name: `${app.id}-app-api-token`, key: 'token' } } },
               ...(app.id === 'gateway' ? [{ name: 'UPSTREAM_APPS', value: apps.filter((a) => a.id !== 'gateway').map((a) => a.id).join(',') }] : []),
             ],
             readinessProbe: { httpGet: { path: '/readyz', port: app.port } },
@@ -114,7 +97,9 @@ function k8sApp(app: AppSpec, apps: AppSpec[]) {
 export function generatedFiles(apps: AppSpec[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const app of apps) {
-    files.set(`configuration/apps/${app.id}.yaml`, yaml(appConfiguration(app, { selfHosted: true })));
+    const widened = widenedOperations(app);
+    const note = widened.length ? `# Dapr's ACL applies an operation to every path below it, so:\n${widened.map((w) => `#   ${w}\n`).join('')}` : '';
+    files.set(`configuration/apps/${app.id}.yaml`, HEADER + note + stringify(appConfiguration(app, { selfHosted: true }), { lineWidth: 0 }));
     files.set(`deploy/base/${app.id}.yaml`, k8sApp(app, apps));
   }
   files.set('deploy/base/kustomization.yaml', yaml({
@@ -123,6 +108,7 @@ export function generatedFiles(apps: AppSpec[]): Map<string, string> {
     namespace: 'default',
     resources: apps.map((a) => `${a.id}.yaml`),
   }));
+  for (const [path, content] of scopedComponents(apps)) files.set(path, content);
   files.set('dapr.yaml', yaml(daprRunFile(apps)));
   files.set('tye.yaml', yaml(tyeFile(apps)));
   return files;

@@ -1,0 +1,71 @@
+import { callersOf, type AppSpec, type DaprApi } from './apps.ts';
+import { compileAcl } from './dapr-acl.ts';
+
+/** Dapr API groups and versions each building block takes, per protocol (daprd 1.18 route groups). */
+const API_VERSIONS: Record<DaprApi, { http: string[]; grpc: string[] }> = {
+  invoke: { http: ['v1'], grpc: ['v1'] },
+  state: { http: ['v1'], grpc: ['v1'] },
+  // v1alpha1 is bulk publish.
+  publish: { http: ['v1', 'v1alpha1'], grpc: ['v1', 'v1alpha1'] },
+  bindings: { http: ['v1'], grpc: ['v1'] },
+  secrets: { http: ['v1'], grpc: ['v1'] },
+  workflows: { http: ['v1', 'v1beta1'], grpc: ['v1beta1'] },
+  jobs: { http: ['v1alpha1'], grpc: ['v1alpha1'] },
+  actors: { http: ['v1'], grpc: ['v1'] },
+  conversation: { http: ['v1alpha2'], grpc: ['v1alpha2'] },
+};
+
+/**
+ * Only the building blocks the app uses, on both protocols. A gRPC rule must
+ * always be present: with HTTP rules alone daprd leaves every gRPC API open.
+ */
+function apiAllowlist(app: AppSpec) {
+  return app.dapr.apis.flatMap((name) => (['http', 'grpc'] as const).flatMap((protocol) => API_VERSIONS[name][protocol].map((version) => ({ name, version, protocol }))));
+}
+
+/** Secrets the app may read through the API; components still resolve their own secretKeyRefs. */
+function secretScopes(app: AppSpec) {
+  return [{ storeName: 'secretstore', defaultAccess: 'deny', ...(app.dapr.secrets.length ? { allowedSecrets: app.dapr.secrets } : {}) }];
+}
+
+/**
+ * Per caller, only the operations (path and verb) it is listed for; everyone
+ * else is denied. Checked against the caller's mTLS identity.
+ */
+function accessControl(app: AppSpec) {
+  return {
+    defaultAction: 'deny',
+    trustDomain: 'public',
+    policies: [...callersOf(app)].map(([caller, ops]) => ({
+      appId: caller,
+      defaultAction: 'deny',
+      trustDomain: 'public',
+      namespace: 'default',
+      operations: compileAcl(ops).operations,
+    })),
+  };
+}
+
+/** Operations a caller's ACL allows beyond those listed (a shorter operation governs the longer one's path). */
+export function widenedOperations(app: AppSpec): string[] {
+  return [...callersOf(app)].flatMap(([caller, ops]) => compileAcl(ops).widened.map((w) => `${caller}: ${w.operation} is governed by ${w.governedBy}`));
+}
+
+export function appConfiguration(app: AppSpec, opts: { selfHosted: boolean }) {
+  return {
+    apiVersion: 'dapr.io/v1alpha1',
+    kind: 'Configuration',
+    metadata: { name: app.id },
+    spec: {
+      mtls: { enabled: true },
+      tracing: { samplingRate: '1' },
+      metric: { enabled: true },
+      ...(opts.selfHosted
+        ? { nameResolution: { component: 'sqlite', version: 'v1', configuration: { connectionString: 'nr.db' } } }
+        : {}),
+      api: { allowed: apiAllowlist(app) },
+      secrets: { scopes: secretScopes(app) },
+      accessControl: accessControl(app),
+    },
+  };
+}

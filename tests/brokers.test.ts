@@ -56,7 +56,7 @@ describe.each(STACKS)('pub/sub on MERIDIAN_STACK=%s', (stack) => {
     // The duplicate goes out in the middle, so that the last event landing means it was handled too.
     const sequence = [...events.slice(0, 3), events[1]!, ...events.slice(3)];
     for (const event of sequence) {
-      const res = await fetch(`${inference.daprUrl}/v1.0/publish/pubsub/${Topics.predictions}`, {
+      const res = await inference.fetchDapr(`/v1.0/publish/pubsub/${Topics.predictions}`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event),
       });
       expect(res.status, await res.text()).toBe(204);

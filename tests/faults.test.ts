@@ -73,7 +73,7 @@ describe.each(STACKS)('faults on MERIDIAN_STACK=$stack', ({ stack, outage, crash
 
   /** One OIP request to inference; it answers with the id its prediction event carries. */
   const infer = async (model: string, i: number): Promise<string> => {
-    const res = await fetch(`${app('inference').appUrl}/v2/models/${model}/infer`, {
+    const res = await app('inference').fetchApp(`/v2/models/${model}/infer`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ inputs: [
         { name: 'humidity', shape: [1], datatype: 'FP32', data: [40 + (i % 20)] },
@@ -85,12 +85,12 @@ describe.each(STACKS)('faults on MERIDIAN_STACK=$stack', ({ stack, outage, crash
     return InferResponse.parse(JSON.parse(text)).id;
   };
   const counted = async (id: string): Promise<boolean> => {
-    const res = await fetch(`${app('monitor').appUrl}/v1/monitor/predictions/${encodeURIComponent(id)}`);
+    const res = await app('monitor').fetchApp(`/v1/monitor/predictions/${encodeURIComponent(id)}`);
     if (res.status !== 200) throw new Error(`monitor answered ${res.status}`);
     return ((await res.json()) as { counted: boolean }).counted;
   };
   const modelCount = async (model: string): Promise<number> => {
-    const res = await fetch(`${app('monitor').appUrl}/v1/monitor/predictions`);
+    const res = await app('monitor').fetchApp(`/v1/monitor/predictions`);
     if (res.status !== 200) throw new Error(`monitor answered ${res.status}`);
     return PredictionCounts.parse(await res.json()).models[model] ?? 0;
   };
@@ -106,9 +106,9 @@ describe.each(STACKS)('faults on MERIDIAN_STACK=$stack', ({ stack, outage, crash
   if (outage) {
     it('when the broker is down, then ingestion answers 503 and takes nothing in; when it is back, the retried batch is taken once and the monitor gets every event published before and after', { timeout: 400_000 }, async () => {
       const proxy = platform().brokerProxy!;
-      const ingestion = app('ingestion').appUrl;
-      const stats = async () => StreamStats.parse(await (await fetch(`${ingestion}/v1/ingest/streams/sensor-readings/stats`)).json());
-      const post = (batch: unknown[]) => fetch(`${ingestion}/v1/ingest/sensor-readings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+      const ingestion = app('ingestion');
+      const stats = async () => StreamStats.parse(await (await ingestion.fetchApp('/v1/ingest/streams/sensor-readings/stats')).json());
+      const post = (batch: unknown[]) => ingestion.fetchApp('/v1/ingest/sensor-readings', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
       const batch = [
         ...Array.from({ length: 20 }, (_, i) => ({ id: `${run}-r${i}`, mote_id: i, humidity: 30 + i, temperature: 22, ts: new Date().toISOString() })),
         { id: `${run}-bad`, mote_id: 99, humidity: 140, temperature: 22, ts: new Date().toISOString() }, // out of range: dead-lettered
@@ -120,7 +120,7 @@ describe.each(STACKS)('faults on MERIDIAN_STACK=$stack', ({ stack, outage, crash
         inputs: { humidity: [40 + i], temperature: [25] }, outputs: { anomaly_probability: [0.1] }, latency_ms: 1, ts: new Date().toISOString(),
       }));
       for (const event of before) {
-        const res = await fetch(`${app('inference').daprUrl}/v1.0/publish/pubsub/${Topics.predictions}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+        const res = await app('inference').fetchDapr(`/v1.0/publish/pubsub/${Topics.predictions}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
         expect(res.status, await res.text()).toBe(204);
       }
       const start = await stats();

@@ -13,11 +13,11 @@ describe('ingestion: raw records per stream, dead letters, idempotency, PII mask
   const h = usePlatform(process.env.INGESTION_TEST_STACK ?? 'local');
   const app = () => h.platform.apps.ingestion!;
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${app().appUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await app().fetchApp(`${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
     const text = await res.text();
     return { status: res.status, json: text ? JSON.parse(text) : undefined };
   };
-  const stats = async (stream: string) => StreamStats.parse(await (await fetch(`${app().appUrl}/v1/ingest/streams/${stream}/stats`)).json());
+  const stats = async (stream: string) => StreamStats.parse(await (await app().fetchApp(`/v1/ingest/streams/${stream}/stats`)).json());
   const run = Date.now();
   const reading = (i: number, extra: Record<string, unknown> = {}) => ({ mote_id: i, humidity: 30 + (i % 60), temperature: 20 + (i % 10), ts: run + i, ...extra });
 
@@ -94,18 +94,18 @@ describe('ingestion: raw records per stream, dead letters, idempotency, PII mask
   });
 
   it('when readings come through the gateway with an ingest token, then they are taken in; other roles are refused', async () => {
-    const before = (await (await fetch(`${h.platform.apps.ingestion!.appUrl}/v1/ingest/streams/sensor-readings/stats`)).json()) as { accepted: number };
+    const before = (await (await h.platform.apps.ingestion!.fetchApp(`/v1/ingest/streams/sensor-readings/stats`)).json()) as { accepted: number };
     const batch = [{ mote_id: 9, humidity: 44.5, temperature: 25.5, ts: new Date().toISOString(), id: `gw-${Date.now()}` }, { mote_id: 'nine' }];
     const res = await h.gateway('/v1/ingest/sensor-readings', { method: 'POST', roles: ['ingest'], body: JSON.stringify(batch) });
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 1, rejected: 1, duplicates: 0 });
     expect((await h.gateway('/v1/ingest/sensor-readings', { method: 'POST', roles: ['predict'], body: JSON.stringify(batch) })).status).toBe(403);
-    const after = (await (await fetch(`${h.platform.apps.ingestion!.appUrl}/v1/ingest/streams/sensor-readings/stats`)).json()) as { accepted: number };
+    const after = (await (await h.platform.apps.ingestion!.fetchApp(`/v1/ingest/streams/sensor-readings/stats`)).json()) as { accepted: number };
     expect(after.accepted).toBe(before.accepted + 1);
   });
 
   it('when a sensor publishes a reading to the MQTT broker, then the input binding delivers it to ingestion', async () => {
-    const stats = async () => (await (await fetch(`${h.platform.apps.ingestion!.appUrl}/v1/ingest/streams/sensor-readings/stats`)).json()) as { accepted: number };
+    const stats = async () => (await (await h.platform.apps.ingestion!.fetchApp(`/v1/ingest/streams/sensor-readings/stats`)).json()) as { accepted: number };
     const before = (await stats()).accepted;
     const { hostname, port } = new URL(h.platform.mqttUrl);
     const reading = JSON.stringify({ mote_id: 3, humidity: 41.25, temperature: 22.5, ts: new Date().toISOString(), id: `mqtt-${Date.now()}` });

@@ -48,7 +48,7 @@ describe('quality against delayed labels, and latency/error SLOs', () => {
     const served = InferResponse.parse(res.json);
     const id = String(served.parameters?.prediction_ids);
     await eventually(() => call(`/v1/monitor/predictions/${served.id}`, { roles: ['predict'] }), (r) => r.json.counted === true);
-    const publish = await fetch(`${h.platform.apps.inference!.daprUrl}/v1.0/publish/pubsub/${Topics.labels}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prediction_id: id, label: 0 }) });
+    const publish = await h.platform.apps.inference!.fetchDapr(`/v1.0/publish/pubsub/${Topics.labels}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prediction_id: id, label: 0 }) });
     expect(publish.status).toBe(204);
     const quality = await eventually(async () => QualityReport.parse((await call('/v1/monitor/models/sensor-anomaly/quality', { roles: ['predict'] })).json), (q) => q.count === 5);
     expect(quality.count).toBe(5);
@@ -90,7 +90,7 @@ describe('quality against delayed labels, and latency/error SLOs', () => {
     const before = (await slo())!;
     const publish = async (id: string) => {
       const event = { id, model: 'faulty', version: '1', rows: 3, latency_ms: 2, error: 'INTERNAL', ts: new Date().toISOString() };
-      const res = await fetch(`${h.platform.apps.inference!.daprUrl}/v1.0/publish/pubsub/${Topics.predictionErrors}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+      const res = await h.platform.apps.inference!.fetchDapr(`/v1.0/publish/pubsub/${Topics.predictionErrors}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
       expect(res.status).toBe(204);
     };
     const id = `redelivered-${crypto.randomUUID()}`;
@@ -132,7 +132,7 @@ describe('quality against delayed labels, and latency/error SLOs', () => {
     });
 
     const run = await eventually(async () => {
-      const res = await fetch(`${h.platform.apps.training!.appUrl}/v1/training/runs/${alert.run_id}`);
+      const res = await h.platform.apps.training!.fetchApp(`/v1/training/runs/${alert.run_id}`);
       return res.status === 200 ? RunStatus.parse(await res.json()) : undefined;
     }, (r) => r !== undefined, 60_000);
     expect(run).toMatchObject({ id: alert.run_id, model: 'sensor-anomaly', trigger: 'degraded' });
@@ -175,7 +175,7 @@ describe('drift windows in the state store', () => {
   it('when a prediction event is delivered twice, then its rows enter the window once', async () => {
     const publish = async (id: string, row: { humidity: number; temperature: number }) => {
       const event = { id, model: 'sensor-anomaly', version: '1', input_hash: id, rows: 1, latency_ms: 1, ts: new Date().toISOString(), inputs: { humidity: [row.humidity], temperature: [row.temperature] }, outputs: { anomaly_probability: [0.01] } };
-      const res = await fetch(`${h.platform.apps.inference!.daprUrl}/v1.0/publish/pubsub/${Topics.predictions}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+      const res = await h.platform.apps.inference!.fetchDapr(`/v1.0/publish/pubsub/${Topics.predictions}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
       expect(res.status).toBe(204);
     };
     const id = `redelivered-${crypto.randomUUID()}`;

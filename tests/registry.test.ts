@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ModelLifecycleEvent, ModelSummary, ModelVersionRecord, ModelVersionSummary, ProblemDetails, RegistryTopics, RollbackResponse } from '@meridian/contracts';
 import { exportLogisticRegressionOnnx, trainSensorAnomalyBaseline } from '@meridian/ml';
-import { allocatePorts, httpOk, repoPath, resolveStack, resourcePaths, sidecarPorts, SIDECAR_PORT_COUNT, startSidecar, waitFor, type ManagedProcess } from '@meridian/testkit';
+import { allocatePorts, componentsFor, httpOk, repoPath, resolveStack, resourcePaths, sidecarPorts, SIDECAR_PORT_COUNT, startSidecar, waitFor, type ManagedProcess } from '@meridian/testkit';
 import { eventually, usePlatform, type PlatformHandle } from './helpers/platform.ts';
 
 // The registry on real sidecars: SQLite state + local-storage artifacts
@@ -50,7 +50,7 @@ async function lifecycleProbe(h: PlatformHandle, stack: string): Promise<{ event
   const sidecar: ManagedProcess = startSidecar({
     appId: 'lifecycle-probe', appPort, ports, cp: inject('controlPlane'), dataDir,
     config: repoPath('configuration/client.yaml'),
-    resources: resourcePaths(resolveStack(stack)).filter((p) => p.includes('/pubsub/')),
+    resources: componentsFor({ appId: 'lifecycle-probe', folders: resourcePaths(resolveStack(stack)).filter((p) => p.includes('/pubsub/')), dir: join(dataDir, 'lifecycle-probe-components') }),
     ...(brokerUrl ? { env: { MERIDIAN_EMBEDDED_BROKER_URL: brokerUrl } } : {}),
   });
   await waitFor({ what: 'lifecycle-probe sidecar', timeoutMs: 30_000, check: () => httpOk(`http://127.0.0.1:${ports.http}/v1.0/healthz`) });
@@ -64,19 +64,20 @@ async function lifecycleProbe(h: PlatformHandle, stack: string): Promise<{ event
  * with its app id). There is deliberately no delete in the registry's API.
  */
 async function forgetModel(h: PlatformHandle, model: string): Promise<void> {
-  const state = `${h.platform.apps.registry!.daprUrl}/v1.0/state/statestore`;
-  const index = await fetch(`${state}/model:${model}`);
+  const registry = h.platform.apps.registry!;
+  const state = '/v1.0/state/statestore';
+  const index = await registry.fetchDapr(`${state}/model:${model}`);
   if (index.status !== 200) return;
   const { last_version } = (await index.json()) as { last_version: number };
   const keys = [`model:${model}`, ...Array.from({ length: last_version }, (_, i) => `model:${model}:version:${i + 1}`)];
-  await Promise.all(keys.map((key) => fetch(`${state}/${encodeURIComponent(key)}`, { method: 'DELETE' })));
+  await Promise.all(keys.map((key) => registry.fetchDapr(`${state}/${encodeURIComponent(key)}`, { method: 'DELETE' })));
   for (let attempt = 0; attempt < 20; attempt++) {
-    const res = await fetch(`${state}/models`);
+    const res = await registry.fetchDapr(`${state}/models`);
     const { names } = (await res.json()) as { names: string[] };
     const body = [{ key: 'models', value: { names: names.filter((n) => n !== model) }, etag: res.headers.get('etag'), options: { concurrency: 'first-write' } }];
-    if ((await fetch(state, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).ok) break;
+    if ((await registry.fetchDapr(state, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).ok) break;
   }
-  if ((await fetch(`${state}/model:${model}`)).status !== 204) process.stderr.write(`registry test: could not remove test model ${model} from the shared state store\n`);
+  if ((await registry.fetchDapr(`${state}/model:${model}`)).status !== 204) process.stderr.write(`registry test: could not remove test model ${model} from the shared state store\n`);
 }
 
 describe.each(STACKS)('model registry on MERIDIAN_STACK=%s', (stack) => {
@@ -91,8 +92,12 @@ describe.each(STACKS)('model registry on MERIDIAN_STACK=%s', (stack) => {
   });
 
   const call = async (path: string, init: { method?: string; body?: unknown; subject?: string; via?: 'app' | 'gateway-sidecar' } = {}) => {
-    const base = init.via === 'gateway-sidecar' ? `${h.platform.apps.gateway!.daprUrl}/v1.0/invoke/registry/method` : h.platform.apps.registry!.appUrl;
-    const res = await fetch(`${base}/v1/registry${path}`, {
+    // A subject is believed only from the gateway (its sidecar's mTLS identity), so calls that name one go that way.
+    const via = init.via ?? (init.subject ? 'gateway-sidecar' : 'app');
+    const send = via === 'gateway-sidecar'
+      ? (p: string, i: RequestInit) => h.platform.apps.gateway!.fetchDapr(`/v1.0/invoke/registry/method${p}`, i)
+      : (p: string, i: RequestInit) => h.platform.apps.registry!.fetchApp(p, i);
+    const res = await send(`/v1/registry${path}`, {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
       headers: { 'content-type': 'application/json', ...(init.subject ? { 'x-meridian-subject': init.subject } : {}) },
       ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),

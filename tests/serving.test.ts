@@ -171,7 +171,7 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
     const alone = await infer('/v2/models/sensor-anomaly/versions/1/infer', reading(rows.map((r) => r[0]), rows.map((r) => r[1])));
     const together = await Promise.all(rows.map(([hum, temp]) => infer('/v2/models/sensor-anomaly/versions/1/infer', reading([hum], [temp]))));
     together.forEach((r, i) => expect(r.outputs[0]!.data[0]).toBeCloseTo(alone.outputs[0]!.data[i] as number, 6));
-    const metrics = await (await fetch(`${h.platform.apps.inference!.appUrl}/metrics`)).text();
+    const metrics = await (await h.platform.apps.inference!.fetchApp(`/metrics`)).text();
     expect(metrics).toContain('meridian_inference_requests_total');
     const singles = Number(metrics.match(/meridian_inference_batch_rows_bucket\{le="1",model="sensor-anomaly",version="1"\} (\d+)/)?.[1]);
     const count = Number(metrics.match(/meridian_inference_batch_rows_count\{model="sensor-anomaly",version="1"\} (\d+)/)?.[1]);

@@ -116,14 +116,14 @@ describe.each(STACKS)('walking skeleton on MERIDIAN_STACK=%s', (stack) => {
       inputs: { humidity: [40] }, outputs: { anomaly_probability: [0.1] }, latency_ms: 1, ts: new Date().toISOString(),
     };
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${inference.daprUrl}/v1.0/publish/pubsub/${Topics.predictions}`, {
+      const res = await inference.fetchDapr(`/v1.0/publish/pubsub/${Topics.predictions}`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event),
       });
       expect(res.status).toBe(204);
     }
     // A marker event published after the duplicates: once it is counted, the duplicates were handled.
     const marker = { ...event, id: `${event.id}-marker` };
-    await fetch(`${inference.daprUrl}/v1.0/publish/pubsub/${Topics.predictions}`, {
+    await inference.fetchDapr(`/v1.0/publish/pubsub/${Topics.predictions}`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(marker),
     });
     expect(await eventually(modelCount, (c) => c >= 2)).toBe(2);

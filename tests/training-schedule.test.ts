@@ -7,11 +7,11 @@ import { eventually, usePlatform } from './helpers/platform.ts';
 describe('scheduled retraining (Dapr Jobs API)', () => {
   const h = usePlatform('local', { seedModels: false, env: { BOOTSTRAP_MODELS: '', RETRAIN_SCHEDULE: 'sensor-anomaly=@every 3s', CANARY_SECONDS: '0' } });
   afterAll(async () => {
-    await fetch(`${h.platform.apps.training!.daprUrl}/v1.0-alpha1/jobs/retrain-sensor-anomaly`, { method: 'DELETE' });
+    await h.platform.apps.training!.fetchDapr(`/v1.0-alpha1/jobs/retrain-sensor-anomaly`, { method: 'DELETE' });
   });
 
   it('when a schedule is configured, then the job is registered and its runs train and register versions with no API call', async () => {
-    const job = await eventually(() => fetch(`${h.platform.apps.training!.daprUrl}/v1.0-alpha1/jobs/retrain-sensor-anomaly`), (r) => r.status === 200);
+    const job = await eventually(() => h.platform.apps.training!.fetchDapr(`/v1.0-alpha1/jobs/retrain-sensor-anomaly`), (r) => r.status === 200);
     expect(await job.json()).toMatchObject({ name: 'retrain-sensor-anomaly', schedule: '@every 3s' });
     const token = await h.token(['predict']);
     const versions = await eventually(

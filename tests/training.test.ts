@@ -95,7 +95,7 @@ describe('training, registry and the durable retraining workflow', () => {
     const event = { id: `drift-test-${Date.now()}`, model: 'sensor-anomaly', evidence: { psi: 0.4 } };
     const inference = h.platform.apps.inference!;
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${inference.daprUrl}/v1.0/publish/pubsub/${TRAINING_TOPICS.driftDetected}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+      const res = await inference.fetchDapr(`/v1.0/publish/pubsub/${TRAINING_TOPICS.driftDetected}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
       expect(res.status).toBe(204);
     }
     const id = `drift-${event.id}`;

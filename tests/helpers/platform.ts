@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Role } from '@meridian/contracts';
-import { ensureDevModels, resolveStack, signDevToken, startPlatform, type Platform } from '@meridian/testkit';
+import { ensureDevModels, loadApps, resolveStack, signDevToken, startPlatform, type Platform } from '@meridian/testkit';
 
 export interface PlatformHandle {
   readonly platform: Platform;
-  token(roles: Role[]): Promise<string>;
+  token(roles: Role[], sub?: string): Promise<string>;
   readonly repository: string;
   /** fetch against the gateway with a token for the roles (none: no Authorization header). */
   gateway(path: string, init?: RequestInit & { roles?: Role[] }): Promise<Response>;
@@ -17,7 +17,7 @@ export interface PlatformHandle {
  * Starts the whole platform on a stack for one test file, on the run's shared
  * control plane. `prepare` may add models to the repository (<dataDir>/models) first.
  */
-export function usePlatform(stackSpec: string, opts: { prepare?: (repository: string) => Promise<void>; env?: Record<string, string>; seedModels?: boolean } = {}): PlatformHandle {
+export function usePlatform(stackSpec: string, opts: { prepare?: (repository: string) => Promise<void>; env?: Record<string, string>; seedModels?: boolean; apps?: string[] } = {}): PlatformHandle {
   let platform: Platform | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), `meridian-${stackSpec.replace(/\W+/g, '_')}-`));
   beforeAll(async () => {
@@ -27,7 +27,8 @@ export function usePlatform(stackSpec: string, opts: { prepare?: (repository: st
       await opts.prepare?.(repository);
     }
     const env = { BOOTSTRAP_MODELS: '', ...opts.env };
-    platform = await startPlatform({ cp: inject('controlPlane'), stack: resolveStack(stackSpec), dataDir, env });
+    const apps = opts.apps ? loadApps().filter((a) => opts.apps!.includes(a.id)) : undefined;
+    platform = await startPlatform({ cp: inject('controlPlane'), stack: resolveStack(stackSpec), dataDir, env, ...(apps ? { apps } : {}) });
   });
   afterAll(async () => {
     await platform?.stop();
@@ -40,7 +41,7 @@ export function usePlatform(stackSpec: string, opts: { prepare?: (repository: st
       if (!platform) throw new Error('platform not started');
       return platform;
     },
-    token: (roles) => signDevToken({ dataDir, roles }),
+    token: (roles, sub) => signDevToken({ dataDir, roles, ...(sub ? { sub } : {}) }),
     repository: join(dataDir, 'models'),
     async gateway(path, init = {}) {
       const { roles, headers, ...rest } = init;

@@ -45,7 +45,7 @@ const body = JSON.stringify({ inputs: [
 ] });
 const infer = 'v2/models/sensor-anomaly/infer';
 const targets = {
-  direct: { url: `${inference.appUrl}/${infer}`, headers: {}, body },
+  direct: { url: `${inference.appUrl}/${infer}`, headers: { 'dapr-api-token': inference.appToken }, body },
   sidecar: { url: `http://127.0.0.1:${clientPorts.http}/v1.0/invoke/inference/method/${infer}`, headers: {}, body },
   gateway: { url: `${platform.gatewayUrl}/${infer}`, headers: { authorization: `Bearer ${token}` }, body },
 };
@@ -61,7 +61,7 @@ const feeds = (): TensorMap => ({
 async function setBatching(enabled: boolean): Promise<void> {
   // The prediction log is off here: this measures serving; the log's cost belongs to bench:pipeline.
   const policy = ModelPolicy.parse({ batching: { enabled }, prediction_log: { sample_rate: 0 } });
-  const res = await fetch(`${inference.appUrl}/v2/models/sensor-anomaly/policy`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(policy) });
+  const res = await inference.fetchApp('/v2/models/sensor-anomaly/policy', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(policy) });
   if (!res.ok) throw new Error(`policy update failed: ${res.status} ${await res.text()}`);
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IngestResult, PipelineReport } from '@meridian/contracts';
 import { loadSensorReadings } from '@meridian/ml';
-import { daprBinDir, ensureDevModels, ensureWindowedModel, loadApps, repoPath, resolveStack, startControlPlane, startPlatform, type Platform } from '@meridian/testkit';
+import { daprBinDir, ensureDevModels, ensureWindowedModel, loadApps, repoPath, resolveStack, startControlPlane, startPlatform, type Platform, type RunningApp } from '@meridian/testkit';
 
 /**
  * npm run bench:pipeline — sensor readings through ingestion → pub/sub →
@@ -94,9 +94,9 @@ function cpuByProcess(platform: Platform): Record<string, number> {
   return out;
 }
 
-async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${(await res.text()).slice(0, 300)}`);
+async function json<T>(app: RunningApp, path: string): Promise<T> {
+  const res = await app.fetchApp(path);
+  if (!res.ok) throw new Error(`GET ${app.spec.id} ${path}: ${res.status} ${(await res.text()).slice(0, 300)}`);
   return (await res.json()) as T;
 }
 
@@ -113,9 +113,10 @@ async function runBroker(broker: string, cp: Awaited<ReturnType<typeof startCont
   try {
     const runBase = (Date.now() % 1_000_000) * 1000;
     const { records, motes } = workload(runBase);
-    const ingestion = platform.apps.ingestion!.appUrl;
-    const monitor = platform.apps.monitor!.appUrl;
-    const features = platform.apps.features!.appUrl;
+    // Straight to the apps' ports, as their sidecars would call them (with the app token): this measures the pipeline, not the gateway.
+    const ingestion = platform.apps.ingestion!;
+    const monitor = platform.apps.monitor!;
+    const features = platform.apps.features!;
     const cpuBefore = cpuByProcess(platform);
     const started = performance.now();
     let accepted = 0;
@@ -128,7 +129,7 @@ async function runBroker(broker: string, cp: Awaited<ReturnType<typeof startCont
         if (at >= records.length) return;
         const body = JSON.stringify(records.slice(at, at + BATCH));
         for (let attempt = 0; ; attempt++) {
-          const res = await fetch(`${ingestion}/v1/ingest/sensor-readings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          const res = await ingestion.fetchApp('/v1/ingest/sensor-readings', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
           if (res.status === 202) {
             const r = IngestResult.parse(await res.json());
             accepted += r.accepted;
@@ -149,7 +150,7 @@ async function runBroker(broker: string, cp: Awaited<ReturnType<typeof startCont
     let lastChange = performance.now();
     let doneAt = performance.now();
     for (;;) {
-      const r = await json<unknown>(`${monitor}/v1/monitor/pipeline?entities=${motes.join(',')}`).then((x) => PipelineReport.parse(x));
+      const r = await json<unknown>(monitor, `/v1/monitor/pipeline?entities=${motes.join(',')}`).then((x) => PipelineReport.parse(x));
       if (r.rows !== report.rows) {
         lastChange = performance.now();
         doneAt = lastChange;
@@ -164,7 +165,7 @@ async function runBroker(broker: string, cp: Awaited<ReturnType<typeof startCont
     }
     const totalS = (doneAt - started) / 1000;
     const cpuAfter = cpuByProcess(platform);
-    const applied = (await Promise.all(motes.map((m) => json<{ readings_applied: number }>(`${features}/v1/features/sensor/${m}`).catch(() => ({ readings_applied: 0 })))))
+    const applied = (await Promise.all(motes.map((m) => json<{ readings_applied: number }>(features, `/v1/features/sensor/${m}`).catch(() => ({ readings_applied: 0 })))))
       .reduce((sum, f) => sum + f.readings_applied, 0);
     const processed = Math.min(report.rows, applied);
     const row: Row = {

@@ -33,6 +33,8 @@ function claimPidFile(): void {
 }
 
 async function main(): Promise<void> {
+  // Everything the platform writes (keys, state, logs) is readable by this user only.
+  process.umask(0o077);
   const stack = resolveStack(process.env.MERIDIAN_STACK ?? 'local');
   claimPidFile();
   if (!(await isPortFree(gatewayPort))) {

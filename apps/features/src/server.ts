@@ -99,7 +99,7 @@ export function createApp(deps: FeaturesDeps): ServiceDefinition {
 }
 
 export async function start(env = bootEnv(featuresEnv)): Promise<RunningService> {
-  const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
+  const dapr = DaprClient.fromEnv(env);
   const spec = sensorWindowSpec(env.FEATURE_WINDOW, env.FEATURE_STATS);
   const names = windowFeatureNames(spec);
   const store = new EntityStore({ dapr, store: env.STATE_STORE, ttlSeconds: env.FEATURE_TTL_SECONDS });

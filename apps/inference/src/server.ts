@@ -63,7 +63,7 @@ async function followRegistry(registry: RegistrySync): Promise<void> {
 }
 
 export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService> {
-  const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
+  const dapr = DaprClient.fromEnv(env);
   let metrics: InferenceMetrics | undefined;
   const store = new ModelStore({
     repository: env.MODEL_REPOSITORY,

@@ -27,8 +27,8 @@ export function createApp(deps: IngestionDeps): ServiceDefinition {
 }
 
 export async function start(env = bootEnv(ingestionEnv)): Promise<RunningService> {
-  const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
-  const http = new SidecarHttp({ httpPort: env.DAPR_HTTP_PORT, timeoutMs: env.PUBLISH_TIMEOUT_MS });
+  const dapr = DaprClient.fromEnv(env);
+  const http = new SidecarHttp({ httpPort: env.DAPR_HTTP_PORT, apiToken: env.DAPR_API_TOKEN, timeoutMs: env.PUBLISH_TIMEOUT_MS });
   const deps: IngestionDeps = {
     env, dapr,
     streams: configureStreams({ ...(env.INGEST_PII_FIELDS ? { pii: env.INGEST_PII_FIELDS } : {}) }),

@@ -98,7 +98,7 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
 }
 
 export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> {
-  const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
+  const dapr = DaprClient.fromEnv(env);
   const counter = new PredictionCounter({ dapr, store: env.STATE_STORE });
   const alerts = new Alerts({ dapr, store: env.STATE_STORE, pubsub: env.PUBSUB_NAME });
   const gate = new QualityGate({ thresholds: env.QUALITY_THRESHOLDS, alerts });

@@ -30,7 +30,7 @@ export function createApp(deps: RegistryAppDeps): ServiceDefinition {
 }
 
 export async function start(env = bootEnv(registryEnv)): Promise<RunningService> {
-  const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
+  const dapr = DaprClient.fromEnv(env);
   const deps: RegistryAppDeps = {
     env, dapr,
     store: new RegistryStore({ state: dapr, store: env.STATE_STORE }),

@@ -84,9 +84,9 @@ async function untilDone(what: string, fn: () => Promise<unknown>): Promise<void
 }
 
 export async function start(env: TrainingEnv = bootEnv(trainingEnv)): Promise<RunningService> {
-  const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT });
+  const dapr = DaprClient.fromEnv(env);
   const registry = new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID });
-  const grpc = { daprHost: '127.0.0.1', daprPort: `${env.DAPR_GRPC_PORT}`, logger: { level: LogLevel.Warn } };
+  const grpc = { daprHost: '127.0.0.1', daprPort: `${env.DAPR_GRPC_PORT}`, daprApiToken: env.DAPR_API_TOKEN, logger: { level: LogLevel.Warn } };
   const activities = createActivities({
     dapr, registry, stateStore: env.STATE_STORE, inferenceAppId: env.INFERENCE_APP_ID, workDir: env.TRAINING_WORK_DIR, gateMargin: env.GATE_MARGIN, codeVersion: codeVersion(),
     featuresAppId: env.FEATURES_APP_ID,

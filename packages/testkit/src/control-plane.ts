@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManagedProcess } from './managed-process.ts';
 import { allocatePorts } from './ports.ts';
 import { repoPath } from './paths.ts';
+import { controlPlaneSpiffeId, ensureIdentityKey, identityToken } from './sidecar-identity.ts';
 import { httpOk, waitFor } from './wait.ts';
 
 /** What sidecars need to join the control plane; plain data, so it can cross processes. */
@@ -14,6 +15,8 @@ export interface ControlPlaneInfo {
   trustDomain: string;
   /** PEM of the root CA; daprd receives it as DAPR_TRUST_ANCHORS. */
   trustAnchors: string;
+  /** PEM of the private key that signs sidecar identity tokens (sentry accepts no certificate request without one). */
+  identityKey: string;
 }
 
 export interface ControlPlane extends ControlPlaneInfo {
@@ -21,7 +24,8 @@ export interface ControlPlane extends ControlPlaneInfo {
   stop(): Promise<void>;
 }
 
-const TRUST_DOMAIN = 'localhost';
+export const CONTROL_PLANE_TRUST_DOMAIN = 'localhost';
+const TRUST_DOMAIN = CONTROL_PLANE_TRUST_DOMAIN;
 
 /**
  * Starts sentry (which creates a dev CA under <home>/ca on first run), then
@@ -37,7 +41,9 @@ export async function startControlPlane(opts: {
 }): Promise<ControlPlane> {
   const ca = join(opts.home, 'ca');
   const logs = join(opts.home, 'logs');
-  for (const dir of [ca, logs, join(opts.home, 'scheduler')]) mkdirSync(dir, { recursive: true });
+  for (const dir of [ca, logs, join(opts.home, 'scheduler')]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // configuration/sentry.yaml names this file (relative to sentry's working directory, the home).
+  const identityKey = ensureIdentityKey({ caDir: ca, jwksFile: join(opts.home, 'identity-jwks.json') });
   const [sentry, sentryHealth, sentryMetrics, placement, placementHealth, placementMetrics, raft,
     scheduler, schedulerHealth, schedulerMetrics, etcdPeer, etcdClient] = await allocatePorts(12) as [
     number, number, number, number, number, number, number, number, number, number, number, number];
@@ -47,7 +53,11 @@ export async function startControlPlane(opts: {
   const env = { ...process.env, NAMESPACE: 'default' };
   const processes: ManagedProcess[] = [];
   const start = (name: string, args: string[]) => {
-    const p = new ManagedProcess({ name, command: bin(name), args, cwd: opts.home, env, logFile: join(logs, `${name}.log`), ...(opts.onLine ? { onLine: opts.onLine } : {}) });
+    // Placement and scheduler prove their identity to sentry like every sidecar does.
+    const service = name === 'placement' || name === 'scheduler' ? name : undefined;
+    const tokenFile = join(ca, `${name}.jwt`);
+    if (service) writeFileSync(tokenFile, identityToken({ key: identityKey, spiffeId: controlPlaneSpiffeId(service, TRUST_DOMAIN), controlPlaneTrustDomain: TRUST_DOMAIN }), { mode: 0o600 });
+    const p = new ManagedProcess({ name, command: bin(name), args, cwd: opts.home, env: { ...env, ...(service ? { DAPR_SENTRY_TOKEN_FILE: tokenFile } : {}) }, logFile: join(logs, `${name}.log`), ...(opts.onLine ? { onLine: opts.onLine } : {}) });
     processes.push(p);
     return p;
   };
@@ -92,6 +102,7 @@ export async function startControlPlane(opts: {
       schedulerAddress: `127.0.0.1:${scheduler}`,
       trustDomain: TRUST_DOMAIN,
       trustAnchors: readFileSync(anchorsFile, 'utf8'),
+      identityKey,
       processes,
       stop,
     };

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadApps, type AppSpec } from './apps.ts';
 import { pubsubProxy } from './broker-proxy.ts';
@@ -23,6 +24,21 @@ export interface RunningApp {
   sidecar: ManagedProcess;
   appUrl: string;
   daprUrl: string;
+  /** The token this app's sidecar requires on its API (DAPR_API_TOKEN). */
+  daprToken: string;
+  /** The token the app requires of its sidecar (APP_API_TOKEN). */
+  appToken: string;
+  /** fetch on the sidecar's HTTP API, with its token (`path` starts with /v1.0...). */
+  fetchDapr(path: string, init?: RequestInit): Promise<Response>;
+  /** fetch on the app's own port as its sidecar would, with the app token. */
+  fetchApp(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** A fresh random token per app and platform start: nothing to configure, nothing reusable after a stop. */
+const newToken = () => randomBytes(24).toString('base64url');
+
+function withToken(url: string, token: string) {
+  return (path: string, init: RequestInit = {}) => fetch(`${url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), 'dapr-api-token': token } });
 }
 
 export interface Platform {
@@ -63,7 +79,12 @@ export interface PlatformOptions {
   brokerProxy?: boolean;
 }
 
-function appProcess(o: PlatformOptions & { spec: AppSpec; port: number; dapr: SidecarPorts; env: Record<string, string> }): ManagedProcess {
+interface AppTokens {
+  DAPR_API_TOKEN: string;
+  APP_API_TOKEN: string;
+}
+
+function appProcess(o: PlatformOptions & { spec: AppSpec; port: number; dapr: SidecarPorts; env: Record<string, string>; tokens: AppTokens }): ManagedProcess {
   return new ManagedProcess({
     name: o.spec.id,
     command: process.execPath,
@@ -76,6 +97,7 @@ function appProcess(o: PlatformOptions & { spec: AppSpec; port: number; dapr: Si
       APP_PORT: `${o.port}`,
       DAPR_HTTP_PORT: `${o.dapr.http}`,
       DAPR_GRPC_PORT: `${o.dapr.grpc}`,
+      ...o.tokens,
       LOG_LEVEL: o.logLevel ?? 'info',
     },
     logFile: join(o.dataDir, 'logs', `${o.spec.id}.log`),
@@ -92,7 +114,9 @@ function appProcess(o: PlatformOptions & { spec: AppSpec; port: number; dapr: Si
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const specs = opts.apps ?? loadApps();
   const { dataDir } = opts;
-  mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  // The data dir holds the signing keys, the state store and every token's log: its owner's only.
+  mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
   ensureDevSecrets(dataDir);
   const modelRepository = join(dataDir, 'models');
   mkdirSync(modelRepository, { recursive: true });
@@ -133,10 +157,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     resources = resources.map((p) => (p === original ? proxied.folder : p));
   }
   const apps: Record<string, RunningApp> = {};
-  const sidecarFor = (spec: AppSpec, appPort: number, sp: SidecarPorts) => startSidecar({
+  const sidecarFor = (spec: AppSpec, appPort: number, sp: SidecarPorts, tokens: AppTokens) => startSidecar({
     appId: spec.id, appPort, ports: sp, cp: opts.cp, dataDir,
     config: repoPath('configuration', 'apps', `${spec.id}.yaml`),
-    resources, env: shared,
+    resources, env: { ...shared, ...tokens },
     ...(opts.daprLogLevel ? { logLevel: opts.daprLogLevel } : {}),
     ...(opts.onLine ? { onLine: opts.onLine } : {}),
   });
@@ -148,9 +172,16 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     const [own, ...dapr] = take(SIDECAR_PORT_COUNT + 1) as [number, ...number[]];
     const appPort = spec.id === 'gateway' && opts.gatewayPort ? opts.gatewayPort : own;
     const sp = sidecarPorts(dapr);
-    const sidecar = sidecarFor(spec, appPort, sp);
-    const app = appProcess({ ...opts, spec, port: appPort, dapr: sp, env: shared });
-    apps[spec.id] = { spec, appPort, sidecarPorts: sp, app, sidecar, appUrl: `http://127.0.0.1:${appPort}`, daprUrl: `http://127.0.0.1:${sp.http}` };
+    const tokens: AppTokens = { DAPR_API_TOKEN: newToken(), APP_API_TOKEN: newToken() };
+    const sidecar = sidecarFor(spec, appPort, sp, tokens);
+    const app = appProcess({ ...opts, spec, port: appPort, dapr: sp, env: shared, tokens });
+    const appUrl = `http://127.0.0.1:${appPort}`;
+    const daprUrl = `http://127.0.0.1:${sp.http}`;
+    apps[spec.id] = {
+      spec, appPort, sidecarPorts: sp, app, sidecar, appUrl, daprUrl,
+      daprToken: tokens.DAPR_API_TOKEN, appToken: tokens.APP_API_TOKEN,
+      fetchDapr: withToken(daprUrl, tokens.DAPR_API_TOKEN), fetchApp: withToken(appUrl, tokens.APP_API_TOKEN),
+    };
     if (createsSqlite) {
       createsSqlite = false;
       await waitFor({
@@ -185,6 +216,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       throw new Error(`${err.message}\n${tails}`);
     });
   };
+  const tokensOf = (a: RunningApp): AppTokens => ({ DAPR_API_TOKEN: a.daprToken, APP_API_TOKEN: a.appToken });
   const gateway = apps.gateway;
   try {
     await Promise.all(Object.values(apps).map(waitReady));
@@ -205,7 +237,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       const a = apps[id];
       if (!a) throw new Error(`no app ${id}`);
       await a.app.stop();
-      a.app = appProcess({ ...opts, spec: a.spec, port: a.appPort, dapr: a.sidecarPorts, env: shared });
+      a.app = appProcess({ ...opts, spec: a.spec, port: a.appPort, dapr: a.sidecarPorts, env: shared, tokens: tokensOf(a) });
       await waitReady(a);
     },
     async crash(id) {
@@ -216,8 +248,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     async revive(id) {
       const a = apps[id];
       if (!a) throw new Error(`no app ${id}`);
-      a.sidecar = sidecarFor(a.spec, a.appPort, a.sidecarPorts);
-      a.app = appProcess({ ...opts, spec: a.spec, port: a.appPort, dapr: a.sidecarPorts, env: shared });
+      a.sidecar = sidecarFor(a.spec, a.appPort, a.sidecarPorts, tokensOf(a));
+      a.app = appProcess({ ...opts, spec: a.spec, port: a.appPort, dapr: a.sidecarPorts, env: shared, tokens: tokensOf(a) });
       await waitReady(a);
     },
   };

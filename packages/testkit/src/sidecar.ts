@@ -1,6 +1,8 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ControlPlaneInfo } from './control-plane.ts';
 import { ManagedProcess } from './managed-process.ts';
+import { identityToken } from './sidecar-identity.ts';
 
 export interface SidecarPorts {
   http: number;
@@ -33,8 +35,15 @@ export function startSidecar(opts: {
   env?: Record<string, string>;
   logLevel?: string;
   onLine?: (name: string, line: string) => void;
+  /** The token sentry checks before it certifies this app id; by default one the platform's identity key signs. `null`: none (an impostor). */
+  identityToken?: string | null;
 }): ManagedProcess {
   const { ports, cp } = opts;
+  const token = opts.identityToken === undefined ? identityToken({ key: cp.identityKey, appId: opts.appId, controlPlaneTrustDomain: cp.trustDomain }) : opts.identityToken;
+  const identityDir = join(opts.dataDir, 'identity');
+  mkdirSync(identityDir, { recursive: true, mode: 0o700 });
+  const tokenFile = join(identityDir, `${opts.appId}-${ports.http}.jwt`);
+  if (token !== null) writeFileSync(tokenFile, token, { mode: 0o600 });
   const args = [
     '--app-id', opts.appId,
     ...(opts.appPort ? ['--app-port', `${opts.appPort}`, '--app-channel-address', '127.0.0.1'] : []),
@@ -61,7 +70,7 @@ export function startSidecar(opts: {
     command: join(cp.binDir, 'daprd'),
     args,
     cwd: opts.dataDir,
-    env: { ...process.env, ...opts.env, NAMESPACE: 'default', DAPR_TRUST_ANCHORS: cp.trustAnchors },
+    env: { ...process.env, ...opts.env, NAMESPACE: 'default', DAPR_TRUST_ANCHORS: cp.trustAnchors, ...(token !== null ? { DAPR_SENTRY_TOKEN_FILE: tokenFile } : {}) },
     logFile: join(opts.dataDir, 'logs', `${opts.appId}-dapr.log`),
     ...(opts.onLine ? { onLine: opts.onLine } : {}),
   });

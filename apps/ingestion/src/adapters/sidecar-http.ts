@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { AppError, traceHeaders } from '@meridian/service-kit';
+import { API_TOKEN_HEADER, AppError, traceHeaders } from '@meridian/service-kit';
 
 export interface SidecarAnswer {
   status: number;
@@ -14,12 +14,12 @@ export interface SidecarAnswer {
 export class SidecarHttp {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 10_000 });
 
-  constructor(private readonly opts: { httpPort: number; host?: string; timeoutMs: number }) {}
+  constructor(private readonly opts: { httpPort: number; apiToken: string; host?: string; timeoutMs: number }) {}
 
   call(o: { method: 'GET' | 'POST'; path: string; body?: unknown; what: string }): Promise<SidecarAnswer> {
     const body = o.body === undefined ? undefined : JSON.stringify(o.body);
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { ...traceHeaders() };
+      const headers: Record<string, string | number> = { ...traceHeaders(), [API_TOKEN_HEADER]: this.opts.apiToken };
       if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       const req = request({ host: this.opts.host ?? '127.0.0.1', port: this.opts.httpPort, method: o.method, path: o.path, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];

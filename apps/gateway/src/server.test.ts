@@ -1,4 +1,5 @@
-import { request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { serveInProcess } from '@meridian/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '@meridian/contracts';
 import { AppError, createLogger, createServiceApp, parseEnv, type DaprClient, type InvokeOptions, type SidecarResponse } from '@meridian/service-kit';
@@ -41,13 +42,9 @@ const state = new MemoryStateStore();
 const audit = new AuditLog({ store: memoryAuditStore(state) });
 const limiter = new RateLimiter({ config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS }, store: memoryCounterStore(state) });
 const app = createServiceApp(createApp({ env, dapr: sidecar, auth, limiter, audit }));
-let server: Server;
-let port = 0;
-beforeAll(async () => {
-  server = await new Promise((r) => { const s = app.listen(0, '127.0.0.1', () => r(s)); });
-  port = (server.address() as { port: number }).port;
-});
-afterAll(() => void server.close());
+const served = await serveInProcess(app);
+const port = served.port;
+afterAll(() => served.close());
 beforeEach(() => {
   calls.length = 0;
   answer = { status: 200, body: { ok: true } };

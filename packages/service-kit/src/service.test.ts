@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { serveInProcess } from '@meridian/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DaprClient } from './dapr-client.ts';
@@ -39,13 +39,9 @@ const app = createServiceApp({
     });
   },
 });
-let server: Server;
-let base = '';
-beforeAll(async () => {
-  server = await new Promise((r) => { const s = app.listen(0, '127.0.0.1', () => r(s)); });
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-});
-afterAll(() => void server.close());
+const served = await serveInProcess(app);
+const base = served.base;
+afterAll(() => served.close());
 
 type Json = Record<string, any>; // test-only: bodies are checked field by field
 const json = async (res: Response) => (await res.json()) as Json;

@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
 import express from 'express';
+import { serveInProcess } from '@meridian/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, errorHandler } from '@meridian/service-kit';
 import { AuditLog } from '../domain/audit-log.ts';
@@ -28,13 +28,9 @@ app.get('/v1/features/offline', auditAction({ audit, action: 'features.offline-r
 app.get('/v1/audit', auditList({ audit }));
 app.use(errorHandler);
 
-let server: Server;
-let base = '';
-beforeAll(async () => {
-  server = await new Promise((r) => { const s = app.listen(0, '127.0.0.1', () => r(s)); });
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-});
-afterAll(() => void server.close());
+const served = await serveInProcess(app);
+const base = served.base;
+afterAll(() => served.close());
 beforeEach(() => {
   state.down = false;
   forwarded = 0;

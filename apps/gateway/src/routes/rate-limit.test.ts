@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
 import express from 'express';
+import { serveInProcess } from '@meridian/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, errorHandler } from '@meridian/service-kit';
 import { RateLimiter } from '../domain/rate-limiter.ts';
@@ -25,13 +25,9 @@ app.use(function fakeAuth(req, res, next) {
 app.post('/v2/models/m/infer', rateLimit({ limiter, routeClass: 'infer' }), (_req, res) => void res.json({ ok: true }));
 app.use(errorHandler);
 
-let server: Server;
-let base = '';
-beforeAll(async () => {
-  server = await new Promise((r) => { const s = app.listen(0, '127.0.0.1', () => r(s)); });
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-});
-afterAll(() => void server.close());
+const served = await serveInProcess(app);
+const base = served.base;
+afterAll(() => served.close());
 
 const infer = (subject: string | undefined, roles = 'predict') =>
   fetch(`${base}/v2/models/m/infer`, { method: 'POST', headers: { ...(subject ? { 'x-test-subject': subject } : {}), 'x-test-roles': roles } });

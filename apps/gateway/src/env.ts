@@ -9,8 +9,6 @@ export const gatewayEnv = {
   ...rateLimitEnv,
   APP_ID: daprPreset.APP_ID.default('gateway'),
   APP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** Apps the gateway routes to; /readyz waits for all of them. */
-  UPSTREAM_APPS: z.string().default('inference,monitor').transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
   SECRET_STORE: z.string().default('secretstore'),
   MAX_BODY: z.string().default('1mb'),
   /** Body limit for ingestion batches and registry uploads. */

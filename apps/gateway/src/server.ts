@@ -24,14 +24,6 @@ export interface GatewayDeps {
   routes?: EdgeRoute[];
 }
 
-async function upstreamReady(dapr: DaprClient, appId: string): Promise<boolean> {
-  try {
-    return (await dapr.invoke({ appId, method: 'readyz', timeoutMs: 2000 })).ok;
-  } catch {
-    return false;
-  }
-}
-
 /** What a matched request runs through: token and role, the subject's limits, body, audit, then the app (or the gateway's own answer). */
 function routeChain(deps: GatewayDeps): (route: EdgeRoute) => RequestHandler[] {
   const own: Record<string, RequestHandler> = { 'gateway.audit': auditList({ audit: deps.audit }) };
@@ -58,10 +50,10 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
     bodyLimit: env.MAX_BODY,
     // Batches of records and model artifacts are larger than API calls.
     bodyLimits: [{ path: /^\/v1\/(ingest|registry)\//, limit: env.MAX_UPLOAD }],
+    // Ready when it can serve: its sidecar (checked by service-kit) and its keys. An app that is down or
+    // behind answers 503 on its own routes; it must not take the whole edge out of a load balancer.
     async ready() {
-      if (!deps.auth.ready) return false;
-      const states = await Promise.all(env.UPSTREAM_APPS.map((id) => upstreamReady(dapr, id)));
-      return states.every(Boolean);
+      return deps.auth.ready;
     },
     routes(app: Express) {
       app.use(edgeRouter({ routes: deps.routes ?? EDGE_ROUTES, chain: routeChain(deps) }));

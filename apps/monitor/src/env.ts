@@ -37,4 +37,10 @@ export const monitorEnv = {
   /** Objectives: p99 latency of answered requests at most this, failed requests at most this share. */
   SLO_LATENCY_P99_MS: z.coerce.number().positive().default(500),
   SLO_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.01),
+  /**
+   * Bulk deliveries of the prediction log: up to this many events per call, waiting at most this
+   * long to fill one. Each batch writes each state key once, so larger batches mean fewer writes.
+   */
+  BULK_MAX_MESSAGES: z.coerce.number().int().min(1).max(1000).default(500),
+  BULK_MAX_AWAIT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
 };

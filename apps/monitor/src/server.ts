@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { Label, LabelBatch, PredictionErrorEvent, PredictionEvent, Topics } from '@meridian/contracts';
-import { AppError, DaprClient, bootEnv, parseOrThrow, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { AppError, DaprClient, bootEnv, bulkSubscription, parseOrThrow, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { References } from './adapters/references.ts';
 import { Alerts } from './domain/alerts.ts';
 import { BiasMonitor } from './domain/bias-monitor.ts';
@@ -9,11 +9,12 @@ import { LabelQuality } from './domain/label-quality.ts';
 import { PipelineLedger } from './domain/pipeline-ledger.ts';
 import { PredictionCounter } from './domain/prediction-counter.ts';
 import { QualityGate } from './domain/quality-gate.ts';
+import { PredictionLogConsumer } from './domain/record-predictions.ts';
 import { SloTracker } from './domain/slo-tracker.ts';
 import { monitorEnv } from './env.ts';
 
 export interface MonitorDeps {
-  env: DaprEnv & { PUBSUB_NAME: string };
+  env: DaprEnv & { PUBSUB_NAME: string; BULK_MAX_MESSAGES: number; BULK_MAX_AWAIT_MS: number };
   dapr: DaprClient;
   counter: PredictionCounter;
   quality: LabelQuality;
@@ -22,31 +23,21 @@ export interface MonitorDeps {
   bias: BiasMonitor;
   slo: SloTracker;
   pipeline: PipelineLedger;
+  log: PredictionLogConsumer;
 }
 
 export function createApp(deps: MonitorDeps): ServiceDefinition {
+  const bulk = { maxMessagesCount: deps.env.BULK_MAX_MESSAGES, maxAwaitDurationMs: deps.env.BULK_MAX_AWAIT_MS };
   return {
     name: 'monitor',
     env: deps.env,
     dapr: deps.dapr,
     subscriptions: [
-      subscription({
-        pubsub: deps.env.PUBSUB_NAME,
-        topic: Topics.predictions,
-        route: '/events/predictions',
-        schema: PredictionEvent,
-        handle: async (event) => {
-          await deps.quality.recordPrediction(event);
-          // Stream rows are counted per row key, whatever the event id (a re-scored row comes in a new event).
-          await deps.pipeline.record(event);
-          // Before the counter: the SLO and drift windows dedupe by id themselves, so a retry after a failure here still lands once.
-          if ((await deps.slo.recordPrediction(event)) === 'RETRY') return 'RETRY';
-          if ((await deps.drift.observe(event)) === 'RETRY') return 'RETRY';
-          const { status, fresh } = await deps.counter.record(event);
-          // The counter's "seen" marker decides first delivery for what is kept in memory (live selection rates).
-          if (fresh) deps.bias.observe(event);
-          return status;
-        },
+      // The prediction log in batches: each batch writes each key it touches once (see PredictionLogConsumer).
+      bulkSubscription({
+        pubsub: deps.env.PUBSUB_NAME, topic: Topics.predictions, route: '/events/predictions', schema: PredictionEvent,
+        bulk,
+        handleBatch: (items) => deps.log.predictions(items),
       }),
       subscription({
         pubsub: deps.env.PUBSUB_NAME,
@@ -56,12 +47,10 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
         // An unmatched label is retried: its prediction may still be on its way.
         handle: async (label) => ((await deps.quality.recordLabels([label])).unmatched.length ? 'RETRY' : 'SUCCESS'),
       }),
-      subscription({
-        pubsub: deps.env.PUBSUB_NAME,
-        topic: Topics.predictionErrors,
-        route: '/events/prediction-errors',
-        schema: PredictionErrorEvent,
-        handle: (event) => deps.slo.recordError(event),
+      bulkSubscription({
+        pubsub: deps.env.PUBSUB_NAME, topic: Topics.predictionErrors, route: '/events/prediction-errors', schema: PredictionErrorEvent,
+        bulk,
+        handleBatch: (items) => deps.log.errors(items),
       }),
     ],
     routes(app: Express) {
@@ -110,5 +99,7 @@ export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> 
     dapr, store: env.STATE_STORE, references, alerts,
     windowSize: env.DRIFT_WINDOW, thresholds: { psi: env.DRIFT_PSI, ks_p_value: env.DRIFT_KS_P_VALUE },
   });
-  return runService(() => createApp({ env, dapr, counter, quality, drift, alerts, bias, slo, pipeline: new PipelineLedger({ dapr, store: env.STATE_STORE }) }), { name: 'monitor', env });
+  const pipeline = new PipelineLedger({ dapr, store: env.STATE_STORE });
+  const log = new PredictionLogConsumer({ quality, pipeline, slo, drift, counter, bias });
+  return runService(() => createApp({ env, dapr, counter, quality, drift, alerts, bias, slo, pipeline, log }), { name: 'monitor', env });
 }

@@ -12,3 +12,4 @@ export { canonicalJson } from './canonical-json.ts';
 export { requireAppToken } from './app-token.ts';
 export { callerSubject, CALLER_APP_HEADER, EDGE_APP_ID } from './caller.ts';
 export { assertJsonDepth } from './json-depth.ts';
+export { updateMany, updateOne, type StatePort, type UpdateResult } from './state-update.ts';

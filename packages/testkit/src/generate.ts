@@ -18,7 +18,7 @@ function daprRunFile(apps: AppSpec[]) {
     version: 1,
     common: {
       resourcesPaths: [...KINDS.map((k) => `./components/${k}/${choices[k]}`), ...BINDING_FOLDERS.map((b) => `./components/${b}`), './configuration/resiliency'],
-      env: { MODEL_REPOSITORY: 'models', UPSTREAM_APPS: apps.filter((a) => a.id !== 'gateway').map((a) => a.id).join(',') },
+      env: { MODEL_REPOSITORY: 'models' },
     },
     apps: apps.map((a) => ({
       appID: a.id,
@@ -80,7 +80,6 @@ function k8sApp(app: AppSpec, apps: AppSpec[]) {
               { name: 'APP_HOST', value: '0.0.0.0' },
               { name: 'DAPR_API_TOKEN', valueFrom: { secretKeyRef: { name: `${app.id}-dapr-api-token`, key: 'token' } } },
               { name: 'APP_API_TOKEN', valueFrom: { secretKeyRef: { name: `${app.id}-app-api-token`, key: 'token' } } },
-              ...(app.id === 'gateway' ? [{ name: 'UPSTREAM_APPS', value: apps.filter((a) => a.id !== 'gateway').map((a) => a.id).join(',') }] : []),
             ],
             readinessProbe: { httpGet: { path: '/readyz', port: app.port } },
             livenessProbe: { httpGet: { path: '/healthz', port: app.port } },

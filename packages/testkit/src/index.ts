@@ -2,6 +2,7 @@ export { allocatePorts, isPortFree } from './ports.ts';
 export { ManagedProcess, type ProcessOptions } from './managed-process.ts';
 export { waitFor, httpOk } from './wait.ts';
 export { serveInProcess } from './serve-in-process.ts';
+export { FakeClock, MemoryStateStore, SidecarDown } from './memory-state.ts';
 export { repoRoot, repoPath } from './paths.ts';
 export { daprBinDir } from './dapr-bin.ts';
 export { CONTROL_PLANE_TRUST_DOMAIN, startControlPlane, type ControlPlane, type ControlPlaneInfo } from './control-plane.ts';

@@ -142,7 +142,6 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     MODEL_REPOSITORY: modelRepository,
     // Training runs keep artifacts between workflow steps in the data dir, never in the checkout.
     TRAINING_WORK_DIR: join(dataDir, 'training-runs'),
-    UPSTREAM_APPS: specs.filter((s) => s.id !== 'gateway').map((s) => s.id).join(','),
     // Sensors publish to the embedded broker in the local profile, to Mosquitto otherwise.
     MERIDIAN_MQTT_URL: process.env.MERIDIAN_MQTT_URL ?? broker?.url ?? 'tcp://127.0.0.1:1883',
     ...(broker ? { MERIDIAN_EMBEDDED_BROKER_URL: broker.url } : {}),

@@ -1,11 +1,10 @@
 import type { DriftReport, PredictionEvent } from '@meridian/contracts';
 import { ksStatistic, psi } from '@meridian/ml';
-import { rootLogger, type DaprClient, type DeliveryResult } from '@meridian/service-kit';
+import { rootLogger, updateMany, type DaprClient } from '@meridian/service-kit';
 import type { References } from '../adapters/references.ts';
 import type { Alerts } from './alerts.ts';
 import { addToWindow, filledWindow, type DriftWindow } from './drift-window.ts';
 
-const MAX_ATTEMPTS = 50;
 const windowKey = (model: string) => `drift:${model}`;
 
 export interface DriftThresholds {
@@ -26,25 +25,34 @@ export interface DriftThresholds {
 export class DriftMonitor {
   constructor(private readonly opts: { dapr: DaprClient; store: string; references: References; alerts: Alerts; windowSize: number; thresholds: DriftThresholds }) {}
 
-  async observe(event: PredictionEvent): Promise<DeliveryResult> {
-    const { dapr, store, windowSize } = this.opts;
-    const key = windowKey(event.model);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await dapr.getState<DriftWindow>({ store, key });
-      const next = addToWindow(current.value, event, windowSize);
-      if (!next) return 'SUCCESS';
-      if (await dapr.saveIfUnchanged({ store, key, value: next, etag: current.etag })) {
-        const before = current.value?.version === next.version ? current.value.rows : 0;
-        const index = filledWindow(before, next.rows, windowSize);
-        // The writer that filled a window evaluates the window it wrote (off the delivery path; failures only cost this evaluation).
-        if (index !== undefined) {
-          void this.evaluate(event.model, next, index).catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, model: event.model }, 'drift evaluation failed'));
+  /**
+   * Adds a batch of events to their models' windows, one write per model;
+   * answers the ids of events whose window stayed contended (to retry). A
+   * write that fills a window has its writer evaluate that window.
+   */
+  async observeMany(events: readonly PredictionEvent[]): Promise<Set<string>> {
+    const { windowSize } = this.opts;
+    const byModel = new Map<string, PredictionEvent[]>();
+    for (const e of events) byModel.set(windowKey(e.model), [...(byModel.get(windowKey(e.model)) ?? []), e]);
+    const result = await updateMany<DriftWindow>({
+      state: this.opts.dapr, store: this.opts.store, keys: [...byModel.keys()],
+      change: (current, key) => {
+        let w = current;
+        let changed = false;
+        for (const e of byModel.get(key)!) {
+          const next = addToWindow(w, e, windowSize);
+          if (next) [w, changed] = [next, true];
         }
-        return 'SUCCESS';
-      }
-      await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * (attempt + 1)));
+        return changed ? w : undefined;
+      },
+    });
+    for (const [key, { before, after }] of result.written) {
+      const model = byModel.get(key)![0]!.model;
+      const index = filledWindow(before?.version === after.version ? before.rows : 0, after.rows, windowSize);
+      // Off the delivery path; a failure only costs this evaluation.
+      if (index !== undefined) void this.evaluate(model, after, index).catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, model }, 'drift evaluation failed'));
     }
-    return 'RETRY';
+    return new Set([...result.failed].flatMap((key) => byModel.get(key)!.map((e) => e.id)));
   }
 
   async report(model: string): Promise<DriftReport | undefined> {

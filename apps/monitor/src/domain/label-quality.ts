@@ -82,15 +82,19 @@ export function addLabel(v: VersionLabels | undefined, o: { pair: [number, numbe
 export class LabelQuality {
   constructor(private readonly opts: { dapr: DaprClient; store: string; window: number; gate?: QualityGate; ttlSeconds?: number }) {}
 
-  async recordPrediction(event: PredictionEvent): Promise<void> {
-    const scoresOut = Object.values(event.outputs)[0] ?? [];
-    if (!scoresOut.length) return;
-    const threshold = event.threshold ?? 0.5;
-    const value: StoredEvent = {
-      model: event.model, version: event.version, decisions: scoresOut.map((score) => (Number(score) >= threshold ? 1 : 0)),
-      ...(event.protected ? { protected: event.protected } : {}),
-    };
-    await this.opts.dapr.saveState({ store: this.opts.store, items: [{ key: predictionKey(event.id), value, metadata: { ttlInSeconds: `${this.opts.ttlSeconds ?? 7 * DAY}` } }] });
+  /** Keeps each event's decisions under its id for joining labels later: one write for the batch. */
+  async recordPredictions(events: readonly PredictionEvent[]): Promise<void> {
+    const items = events.flatMap((event) => {
+      const scoresOut = Object.values(event.outputs)[0] ?? [];
+      if (!scoresOut.length) return [];
+      const threshold = event.threshold ?? 0.5;
+      const value: StoredEvent = {
+        model: event.model, version: event.version, decisions: scoresOut.map((score) => (Number(score) >= threshold ? 1 : 0)),
+        ...(event.protected ? { protected: event.protected } : {}),
+      };
+      return [{ key: predictionKey(event.id), value, metadata: { ttlInSeconds: `${this.opts.ttlSeconds ?? 7 * DAY}` } }];
+    });
+    if (items.length) await this.opts.dapr.saveState({ store: this.opts.store, items });
   }
 
   async recordLabels(labels: Label[]): Promise<{ accepted: number; duplicates: number; unmatched: string[] }> {

@@ -86,17 +86,19 @@ export class PipelineLedger {
 
   constructor(private readonly opts: { dapr: DaprClient; store: string; clock?: () => number }) {}
 
-  async record(event: PredictionEvent): Promise<void> {
-    if (!event.records) return;
+  /** Counts the stream rows of a batch of events, one write per entity. */
+  async record(events: readonly PredictionEvent[]): Promise<void> {
     const now = (this.opts.clock ?? Date.now)();
     const byEntity = new Map<string, { epoch: string; seq: number; lagMs: number }[]>();
-    event.records.keys.forEach((key, i) => {
-      const parsed = parseRowKey(key);
-      if (!parsed) return;
-      const list = byEntity.get(parsed.entity) ?? [];
-      list.push({ epoch: parsed.epoch, seq: parsed.seq, lagMs: Math.max(0, now - (event.records!.received_at[i] ?? now)) });
-      byEntity.set(parsed.entity, list);
-    });
+    for (const event of events) {
+      event.records?.keys.forEach((key, i) => {
+        const parsed = parseRowKey(key);
+        if (!parsed) return;
+        const list = byEntity.get(parsed.entity) ?? [];
+        list.push({ epoch: parsed.epoch, seq: parsed.seq, lagMs: Math.max(0, now - (event.records!.received_at[i] ?? now)) });
+        byEntity.set(parsed.entity, list);
+      });
+    }
     const entities = [...byEntity.keys()];
     if (!entities.length) return;
     await this.lock.withKeys(entities, async () => {

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { PredictionCounts, PredictionEvent } from '@meridian/contracts';
-import type { DaprClient, DeliveryResult } from '@meridian/service-kit';
+import { updateMany, type DaprClient, type DeliveryResult } from '@meridian/service-kit';
 
 const SHARDS = 64;
 const shardKey = (i: number) => `prediction-counts:${i}`;
 const shardOf = (id: string) => createHash('sha256').update(id).digest().readUInt32BE(0) % SHARDS;
-const MAX_ATTEMPTS = 50;
 
 interface Shard {
   models: Record<string, number>;
@@ -32,19 +31,33 @@ export function addPrediction(counts: PredictionCounts, model: string): Predicti
 export class PredictionCounter {
   constructor(private readonly opts: { dapr: DaprClient; store: string }) {}
 
-  /** Counts the event unless it was counted before; `fresh` says which. */
-  async record(event: PredictionEvent): Promise<{ status: DeliveryResult; fresh: boolean }> {
-    const { dapr, store } = this.opts;
-    const key = shardKey(shardOf(event.id));
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await dapr.getState<Shard>({ store, key });
-      const shard = current.value ?? { models: {}, ids: [] };
-      if (shard.ids.includes(event.id)) return { status: 'SUCCESS', fresh: false };
-      const next: Shard = { models: { ...shard.models, [event.model]: (shard.models[event.model] ?? 0) + 1 }, ids: [...shard.ids, event.id] };
-      if (await dapr.saveIfUnchanged({ store, key, value: next, etag: current.etag })) return { status: 'SUCCESS', fresh: true };
-      await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * (attempt + 1)));
+  /**
+   * Counts each event unless it was counted before, one write per shard for
+   * the whole batch: `fresh` holds the ids counted now, `failed` the ids of
+   * shards still contended (their deliveries are retried).
+   */
+  async recordMany(events: readonly PredictionEvent[]): Promise<{ fresh: Set<string>; failed: Set<string> }> {
+    const byShard = new Map<string, PredictionEvent[]>();
+    for (const e of events) byShard.set(shardKey(shardOf(e.id)), [...(byShard.get(shardKey(shardOf(e.id))) ?? []), e]);
+    const result = await updateMany<Shard>({
+      state: this.opts.dapr, store: this.opts.store, keys: [...byShard.keys()],
+      change: (current, key) => {
+        const shard = current ?? { models: {}, ids: [] };
+        const seen = new Set(shard.ids);
+        const add = byShard.get(key)!.filter((e) => !seen.has(e.id) && seen.add(e.id));
+        if (!add.length) return undefined;
+        const models = { ...shard.models };
+        for (const e of add) models[e.model] = (models[e.model] ?? 0) + 1;
+        return { models, ids: [...shard.ids, ...add.map((e) => e.id)] };
+      },
+    });
+    const fresh = new Set<string>();
+    for (const { before, after } of result.written.values()) {
+      const had = new Set(before?.ids ?? []);
+      for (const id of after.ids) if (!had.has(id)) fresh.add(id);
     }
-    return { status: 'RETRY', fresh: false };
+    const failed = new Set([...result.failed].flatMap((key) => byShard.get(key)!.map((e) => e.id)));
+    return { fresh, failed };
   }
 
   /** Whether the prediction with this id has been counted. */

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { PredictionErrorEvent, PredictionEvent, SloReport } from '@meridian/contracts';
-import type { DaprClient, DeliveryResult } from '@meridian/service-kit';
-import { addEntry, sloReport, type Outcome, type SloEntry, type SloObjectives } from './slo.ts';
+import { updateMany, type DaprClient } from '@meridian/service-kit';
+import { addEntry, sloReport, type SloEntry, type SloObjectives } from './slo.ts';
 
 const SHARDS = 8;
-const MAX_ATTEMPTS = 50;
 const shardKey = (model: string, i: number) => `slo:${model}:${i}`;
 const shardOf = (key: string) => createHash('sha256').update(key).digest().readUInt32BE(0) % SHARDS;
 
@@ -20,28 +19,37 @@ const shardOf = (key: string) => createHash('sha256').update(key).digest().readU
 export class SloTracker {
   constructor(private readonly opts: { dapr: DaprClient; store: string; window: number; objectives: SloObjectives }) {}
 
-  /** An answered request (from the model, the fallback or the cache). */
-  recordPrediction(event: PredictionEvent): Promise<DeliveryResult> {
-    return this.record(event.model, [event.id, event.latency_ms, event.fallback ? 'fallback' : 'ok', Date.parse(event.ts)]);
+  /** Answered requests (from the model, the fallback or the cache); answers the ids not recorded (contended, to retry). */
+  recordPredictions(events: readonly PredictionEvent[]): Promise<Set<string>> {
+    return this.record(events.map((e) => ({ id: e.id, model: e.model, entry: [e.id, e.latency_ms, e.fallback ? 'fallback' : 'ok', Date.parse(e.ts)] })));
   }
 
-  /** A failed request; keyed apart from predictions, since a client may retry under the same request id. */
-  recordError(event: PredictionErrorEvent): Promise<DeliveryResult> {
-    return this.record(event.model, [`${event.id}#error`, event.latency_ms, 'error', Date.parse(event.ts)]);
+  /** Failed requests; keyed apart from predictions, since a client may retry under the same request id. */
+  recordErrors(events: readonly PredictionErrorEvent[]): Promise<Set<string>> {
+    return this.record(events.map((e) => ({ id: e.id, model: e.model, entry: [`${e.id}#error`, e.latency_ms, 'error', Date.parse(e.ts)] })));
   }
 
-  private async record(model: string, entry: SloEntry): Promise<DeliveryResult> {
-    const { dapr, store } = this.opts;
-    const key = shardKey(model, shardOf(entry[0]));
-    const keep = Math.ceil(this.opts.window / SHARDS);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await dapr.getState<SloEntry[]>({ store, key });
-      const next = addEntry(current.value ?? [], entry, keep);
-      if (!next) return 'SUCCESS';
-      if (await dapr.saveIfUnchanged({ store, key, value: next, etag: current.etag })) return 'SUCCESS';
-      await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * (attempt + 1)));
+  /** One write per shard for the whole batch; a shard's entry already there (a redelivery) is not added again. */
+  private async record(items: { id: string; model: string; entry: SloEntry }[]): Promise<Set<string>> {
+    const byShard = new Map<string, typeof items>();
+    for (const item of items) {
+      const key = shardKey(item.model, shardOf(item.entry[0]));
+      byShard.set(key, [...(byShard.get(key) ?? []), item]);
     }
-    return 'RETRY';
+    const keep = Math.ceil(this.opts.window / SHARDS);
+    const result = await updateMany<SloEntry[]>({
+      state: this.opts.dapr, store: this.opts.store, keys: [...byShard.keys()],
+      change: (current, key) => {
+        let entries = current ?? [];
+        let changed = false;
+        for (const { entry } of byShard.get(key)!) {
+          const next = addEntry(entries, entry, keep);
+          if (next) [entries, changed] = [next, true];
+        }
+        return changed ? entries : undefined;
+      },
+    });
+    return new Set([...result.failed].flatMap((key) => byShard.get(key)!.map((i) => i.id)));
   }
 
   /** Undefined when nothing of the model has been logged. */

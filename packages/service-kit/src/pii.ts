@@ -6,6 +6,9 @@
  * secret query parameters) that replace only what they find.
  */
 
+import { JWT, QUERY_PARAM, EMAIL, CARD, PHONE, ISO_DATE_TIME, hasDigits, isCard, isPhone } from './pii-detectors.ts';
+import { isBuiltInPiiName } from './pii-names.ts';
+
 export const PII_MASK = '[masked]';
 export const PII_MARKERS = {
   email: '[email]', phone: '[phone]', card: '[card]', jwt: '[jwt]',
@@ -33,100 +36,6 @@ export interface PiiMasker {
   /** Whether a field of this name has its whole value masked. */
   isPiiName(name: string): boolean;
 }
-
-/** The last one to three words of a field name that say it holds PII or a secret. */
-const PII_HEADS = new Set([
-  'email', 'emails', 'mail', 'email_address', 'emailaddress',
-  'phone', 'phones', 'phone_number', 'phonenumber', 'mobile', 'mobile_number', 'mobilenumber', 'tel', 'telephone', 'fax', 'msisdn',
-  'ssn', 'social_security', 'social_security_number', 'socialsecuritynumber', 'national_id', 'passport', 'passport_number',
-  'card', 'cards', 'card_number', 'cardnumber', 'credit_card', 'creditcard', 'cc_number', 'ccnumber', 'cc_num', 'pan', 'cvv', 'cvc',
-  'iban', 'account_number', 'bank_account', 'cardholder', 'cardholder_name',
-  'password', 'passwords', 'passwd', 'pwd', 'passphrase', 'password_hash', 'secret', 'secrets', 'token',
-  'api_key', 'apikey', 'private_key', 'secret_key', 'access_key', 'authorization', 'cookie', 'cookies', 'credential', 'credentials',
-  'first_name', 'firstname', 'last_name', 'lastname', 'full_name', 'fullname', 'given_name', 'givenname', 'family_name', 'familyname',
-  'middle_name', 'maiden_name', 'surname', 'forename', 'user_name', 'username', 'customer_name', 'contact_name', 'person_name',
-  'patient_name', 'holder_name', 'legal_name',
-  'address', 'addresses', 'street', 'street_address', 'address_line', 'postcode', 'post_code', 'postal_code', 'zip_code', 'zipcode',
-  'dob', 'date_of_birth', 'dateofbirth', 'birth_date', 'birthdate', 'birthday',
-  'ip', 'ips', 'ip_address', 'ipaddress', 'ip_addr', 'remote_addr', 'forwarded_for',
-]);
-/** Names that end like PII but are not. */
-const NOT_PII_HEADS = new Set(['mac_address', 'memory_address', 'listen_address', 'bind_address', 'server_address', 'host_address', 'base_address', 'model_card', 'data_card', 'dataset_card']);
-
-/** `userEmail`, `user-email`, `USER_EMAIL` → user, email; trailing digits dropped (address_line1, cvv2). */
-function wordsOf(name: string): string[] {
-  const spaced = name.replace(/([a-z\d])([A-Z])/g, '$1_$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toLowerCase();
-  const words: string[] = [];
-  for (const w of spaced.split(/[^a-z\d]+/)) {
-    const word = /^ipv[46]$/.test(w) ? 'ip' : w.replace(/\d+$/, '');
-    if (word) words.push(word);
-  }
-  return words;
-}
-
-/**
- * The name's head (its last words) decides, so `user_email` and `access_token`
- * are PII while `email_count`, `token_count`, `max_tokens` and `model_name` are not.
- */
-export function isBuiltInPiiName(name: string): boolean {
-  const w = wordsOf(name);
-  const n = w.length;
-  if (!n) return false;
-  const h1 = w[n - 1]!;
-  const h2 = n > 1 ? `${w[n - 2]}_${h1}` : '';
-  const h3 = n > 2 ? `${w[n - 3]}_${h2}` : '';
-  if (NOT_PII_HEADS.has(h2)) return false;
-  return PII_HEADS.has(h1) || PII_HEADS.has(h2) || PII_HEADS.has(h3);
-}
-
-// Each pattern starts only where a token starts (lookbehind), so a long run costs one pass, not one per position.
-const JWT = /(?<![\w-])eyJ[\w-]{2,}\.eyJ[\w-]{2,}\.[\w-]*/g;
-const QUERY_PARAM = /([?&;])([^=&#\s?;]{1,64})=([^&#\s;]+)/g;
-const EMAIL = /(?<![\w.%+-])[\w.%+-]{1,64}@(?:[A-Za-z\d-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z\d-])/g;
-const CARD = /(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w]|[.-]\d)/g;
-const PHONE = new RegExp([
-  '(?<![\\w+.-])(?:',
-  '(?:\\+|00)[1-9]\\d*(?:[ .-]?\\(\\d{1,4}\\)[ .-]?\\d+)?(?:[ .-]\\d+)*', // +44 (0)20 7946 0958, +33612345678, 0044 20 …
-  '|\\(\\d{2,5}\\)[ .-]?\\d+(?:[ .-]\\d+)*', // (555) 123-4567
-  '|0[1-9]\\d*(?:(?<s1>[ .-])\\d+(?:\\k<s1>\\d+)*)?', // 0612345678, 06 12 34 56 78, 020 7946 0958: one separator, so no date-time
-  '|(?:1[ .-])?\\d{3}(?<s2>[ .-])\\d{3}\\k<s2>\\d{4}', // 555-123-4567
-  ')(?![\\w]|[.-]\\d)',
-].join(''), 'g');
-
-/** A whole ISO 8601 date-time (`ts`, `received_at`): common, never PII, and slow to reject digit by digit. */
-const ISO_DATE_TIME = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-]\d\d:?\d\d)?$/;
-
-const digitsOf = (s: string) => s.replace(/\D/g, '');
-
-function hasDigits(s: string, atLeast: number): boolean {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57 && ++n >= atLeast) return true;
-  }
-  return false;
-}
-
-function luhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1 && (d *= 2) > 9) d -= 9;
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
-/** Issuer prefixes (Visa, Mastercard, Amex, Diners, JCB, Discover, UnionPay, Maestro): keeps epoch-ms and ids starting with 1 out. */
-const CARD_PREFIX = /^(?:4|5|6|2[2-7]|3[04-9])/;
-const isCard = (m: string) => {
-  const d = digitsOf(m);
-  return d.length >= 13 && d.length <= 19 && CARD_PREFIX.test(d) && luhn(d);
-};
-const isPhone = (m: string) => {
-  const n = digitsOf(m.startsWith('00') ? m.slice(2) : m).length;
-  return n >= 9 && n <= 15;
-};
 
 interface Walk {
   nodes: number;
@@ -267,3 +176,4 @@ export const maskPiiText = (text: string): string => defaultMasker.maskText(text
 export function maskAuditRecord(record: unknown): unknown {
   return defaultMasker.mask(record);
 }
+export { isBuiltInPiiName } from './pii-names.ts';

@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { daprPreset } from '@meridian/service-kit';
 import { authEnv } from './domain/auth-env.ts';
 import { rateLimitEnv } from './domain/rate-limits.ts';
+import { sheddingEnv } from './domain/shedding.ts';
 
 export const gatewayEnv = {
   ...daprPreset,
   ...authEnv,
   ...rateLimitEnv,
+  ...sheddingEnv,
   APP_ID: daprPreset.APP_ID.default('gateway'),
   APP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   SECRET_STORE: z.string().default('secretstore'),

@@ -6,6 +6,7 @@ import { AppError, createLogger, createServiceApp, parseEnv, type DaprClient, ty
 import { AuditLog } from './domain/audit-log.ts';
 import type { Authenticator } from './domain/authenticator.ts';
 import { RateLimiter } from './domain/rate-limiter.ts';
+import { Shedding } from './domain/shedding.ts';
 import { gatewayEnv } from './env.ts';
 import { EDGE_ROUTES } from './routes/route-table.ts';
 import { createApp } from './server.ts';
@@ -41,7 +42,7 @@ const sidecar = {
 const state = new MemoryStateStore();
 const audit = new AuditLog({ store: memoryAuditStore(state) });
 const limiter = new RateLimiter({ config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS }, store: memoryCounterStore(state) });
-const app = createServiceApp(createApp({ env, dapr: sidecar, auth, limiter, audit }));
+const app = createServiceApp(createApp({ env, dapr: sidecar, auth, limiter, audit, shedding: new Shedding({ env }) }));
 const served = await serveInProcess(app);
 const port = served.port;
 afterAll(() => served.close());

@@ -7,6 +7,7 @@ import { AuditLog } from './domain/audit-log.ts';
 import { createAuthenticator, type Authenticator } from './domain/authenticator.ts';
 import { RateLimiter } from './domain/rate-limiter.ts';
 import { describePolicies } from './domain/rate-limits.ts';
+import { Shedding } from './domain/shedding.ts';
 import { gatewayEnv, type GatewayEnv } from './env.ts';
 import { auditAction, auditList } from './routes/audit.ts';
 import { requireRole } from './routes/auth.ts';
@@ -14,6 +15,7 @@ import { edgeRouter, validateBody } from './routes/edge-router.ts';
 import { forwardTo } from './routes/forward.ts';
 import { rateLimit } from './routes/rate-limit.ts';
 import { EDGE_ROUTES, type EdgeRoute } from './routes/route-table.ts';
+import { shed } from './routes/shed.ts';
 
 export interface GatewayDeps {
   env: GatewayEnv;
@@ -21,16 +23,19 @@ export interface GatewayDeps {
   auth: Authenticator;
   limiter: Pick<RateLimiter, 'check'>;
   audit: Pick<AuditLog, 'begin' | 'finish' | 'list'>;
+  /** Concurrency limits per route class (load shedding). */
+  shedding: Pick<Shedding, 'limitFor' | 'retryAfterSeconds' | 'snapshot'>;
   routes?: EdgeRoute[];
 }
 
-/** What a matched request runs through: token and role, the subject's limits, body, audit, then the app (or the gateway's own answer). */
+/** What a matched request runs through: a slot of its class (or 429 at once), token and role, the subject's limits, body, audit, then the app (or the gateway's own answer). */
 function routeChain(deps: GatewayDeps): (route: EdgeRoute) => RequestHandler[] {
   const own: Record<string, RequestHandler> = { 'gateway.audit': auditList({ audit: deps.audit }) };
   return (route) => {
     const last = route.app === 'gateway' ? own[route.id] : forwardTo({ dapr: deps.dapr, appId: route.app });
     if (!last) throw new Error(`route ${route.id} is served by the gateway but has no handler`);
     return [
+      shed({ shedding: deps.shedding, routeClass: route.class }),
       requireRole({ auth: deps.auth, roles: route.roles }),
       rateLimit({ limiter: deps.limiter, routeClass: route.class }),
       validateBody(route),
@@ -55,6 +60,7 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
     async ready() {
       return deps.auth.ready;
     },
+    status: () => ({ shedding: deps.shedding.snapshot() }),
     routes(app: Express) {
       app.use(edgeRouter({ routes: deps.routes ?? EDGE_ROUTES, chain: routeChain(deps) }));
     },
@@ -66,7 +72,8 @@ export async function start(env = bootEnv(gatewayEnv)): Promise<RunningService> 
   const auth = createAuthenticator({ env, secrets: secretStoreKeys({ dapr, store: env.SECRET_STORE }) });
   const limiter = new RateLimiter({ config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS }, store: new StateCounterStore({ dapr, store: env.STATE_STORE }), syncMs: env.RATE_LIMIT_SYNC_MS });
   const audit = new AuditLog({ store: new StateAuditStore({ dapr, store: env.STATE_STORE }), mask: maskAuditRecord });
-  const running = await runService(() => createApp({ env, dapr, auth, limiter, audit }), {
+  const shedding = new Shedding({ env, log: (s) => rootLogger().info({ route_class: s.name, limit: s.limit, inflight: s.inflight, queued: s.queued, shed: s.shed }, 'concurrency limit') });
+  const running = await runService(() => createApp({ env, dapr, auth, limiter, audit, shedding }), {
     name: 'gateway', env,
     onStop: async () => {
       auth.stop();

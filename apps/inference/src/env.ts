@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { daprPreset } from '@meridian/service-kit';
+import { modelLimitEnv } from './domain/model-limits.ts';
 
 export const inferenceEnv = {
   ...daprPreset,
+  ...modelLimitEnv,
   APP_ID: daprPreset.APP_ID.default('inference'),
   MODEL_REPOSITORY: z.string().min(1),
   PUBSUB_NAME: z.string().default('pubsub'),

@@ -6,6 +6,7 @@ import { PredictionLog } from './adapters/prediction-log.ts';
 import { RegistrySync } from './adapters/registry-sync.ts';
 import { ResponseCache } from './adapters/response-cache.ts';
 import { InferenceMetrics } from './domain/metrics.ts';
+import { ModelLimits } from './domain/model-limits.ts';
 import { ModelStore } from './domain/model-store.ts';
 import { ShadowStats } from './domain/shadow-stats.ts';
 import { inferenceEnv } from './env.ts';
@@ -21,6 +22,8 @@ export interface InferenceDeps {
   log: PredictionLog;
   metrics: InferenceMetrics;
   shadow: ShadowStats;
+  /** Concurrency limit per model (load shedding on infer and explain). */
+  limits: ModelLimits;
   registry?: RegistrySync;
   pubsub: string;
 }
@@ -32,6 +35,7 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
     dapr: deps.dapr,
     bodyLimit: deps.env.MAX_BODY,
     ready: async () => deps.store.list().length > 0,
+    status: () => ({ shedding: deps.limits.snapshot() }),
     subscriptions: deps.registry
       ? [subscription({
         pubsub: deps.pubsub, topic: RegistryTopics.modelLifecycle, route: '/events/model-lifecycle', schema: ModelLifecycleEvent,
@@ -76,6 +80,7 @@ export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService
     cache: new ResponseCache({ dapr, store: env.STATE_STORE }),
     log: new PredictionLog({ dapr, pubsub: env.PUBSUB_NAME }),
     shadow: new ShadowStats(),
+    limits: new ModelLimits({ env, log: (s) => rootLogger().info({ model: s.name, limit: s.limit, inflight: s.inflight, queued: s.queued, shed: s.shed }, 'concurrency limit') }),
     pubsub: env.PUBSUB_NAME,
     ...(env.FEATURES_APP_ID ? { features: new OnlineFeatureClient({ dapr, appId: env.FEATURES_APP_ID }) } : {}),
     ...(env.REGISTRY_APP_ID ? { registry: new RegistrySync({ dapr, registryAppId: env.REGISTRY_APP_ID, store, repository: env.MODEL_REPOSITORY, canaryPercent: env.CANARY_PERCENT }) } : {}),

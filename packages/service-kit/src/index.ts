@@ -13,3 +13,5 @@ export { requireAppToken } from './app-token.ts';
 export { callerSubject, CALLER_APP_HEADER, EDGE_APP_ID } from './caller.ts';
 export { assertJsonDepth } from './json-depth.ts';
 export { updateMany, updateOne, type StatePort, type UpdateResult } from './state-update.ts';
+export { limitBoundsFrom, parseLimitBounds } from './limit-bounds.ts';
+export { ConcurrencyLimit, outcomeOf, releaseWhenAnswered, systemClock, type ConcurrencyLimitOptions, type LimitBounds, type LimitClock, type LimitSnapshot, type Outcome, type Permit } from './concurrency-limit.ts';

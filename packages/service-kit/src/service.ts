@@ -23,6 +23,8 @@ export interface ServiceDefinition {
   subscriptions?: (Subscription<unknown> | BulkSubscription<unknown>)[];
   /** Extra readiness beyond "my sidecar is healthy". */
   ready?(): Promise<boolean>;
+  /** Figures an operator wants beside readiness (e.g. load shedding), added to the /readyz body. */
+  status?(): Record<string, unknown>;
   /**
    * The public edge (the gateway) takes calls from anyone and guards its
    * routes itself; every other app takes calls only from its own sidecar,
@@ -68,7 +70,7 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
     try {
       const sidecar = await def.dapr.healthy();
       const own = def.ready ? await def.ready() : true;
-      res.status(sidecar && own ? 200 : 503).json({ ready: sidecar && own, sidecar, app: own });
+      res.status(sidecar && own ? 200 : 503).json({ ready: sidecar && own, sidecar, app: own, ...def.status?.() });
     } catch (err) {
       next(err);
     }

@@ -2,18 +2,21 @@ import type { Express, Request } from 'express';
 import { InferRequest, type ExplainResponse } from '@meridian/contracts';
 import { parseOrThrow } from '@meridian/service-kit';
 import { explainLogistic, explainShapley } from '../domain/explain.ts';
+import type { ModelLimits } from '../domain/model-limits.ts';
 import type { ModelStore } from '../domain/model-store.ts';
 import { resolveVersion } from '../domain/resolve.ts';
 import { toInputs } from '../domain/tensors.ts';
+import { limitPerModel } from './model-limit.ts';
 
 /**
  * POST /v2/models/{name}[/versions/{v}]/explain: per-feature attributions for
  * every input row. Exact (log-odds) for logistic models that carry their
  * coefficients; Shapley values over the inputs for any other model.
  */
-export function explainRoutes(app: Express, deps: { store: ModelStore }): void {
+export function explainRoutes(app: Express, deps: { store: ModelStore; limits: ModelLimits }): void {
+  const limited = limitPerModel(deps);
   for (const base of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
-    app.post(`${base}/explain`, async (req: Request, res) => {
+    app.post(`${base}/explain`, limited, async (req: Request, res) => {
       const { name, version } = req.params as { name: string; version?: string };
       const body = parseOrThrow(InferRequest, req.body, 'explain request');
       const { handle } = resolveVersion(deps.store, { model: name, version, noSplit: true });

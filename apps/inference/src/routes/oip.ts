@@ -1,9 +1,11 @@
 import type { Express, Request } from 'express';
 import { InferRequest, type ModelMetadataResponse } from '@meridian/contracts';
 import { AppError, parseOrThrow } from '@meridian/service-kit';
+import type { ModelLimits } from '../domain/model-limits.ts';
 import { predict, type PredictDeps } from '../domain/predict.ts';
 import { resolveVersion } from '../domain/resolve.ts';
 import type { ModelVersion } from '../domain/model-version.ts';
+import { limitPerModel } from './model-limit.ts';
 
 const params = (req: Request) => req.params as { name: string; version?: string };
 
@@ -12,8 +14,9 @@ function metadata(handle: ModelVersion, versions: string[]): ModelMetadataRespon
 }
 
 /** Open Inference Protocol v2 over REST: health, server and model metadata, readiness, infer. */
-export function oipRoutes(app: Express, deps: PredictDeps & { serverVersion: string }): void {
+export function oipRoutes(app: Express, deps: PredictDeps & { serverVersion: string; limits: ModelLimits }): void {
   const { store } = deps;
+  const limited = limitPerModel({ limits: deps.limits, store });
   app.get('/v2', (_req, res) => void res.json({ name: 'meridian-inference', version: deps.serverVersion, extensions: ['model_repository', 'explain', 'traffic_policy'] }));
   app.get('/v2/health/live', (_req, res) => void res.json({ live: true }));
   app.get('/v2/health/ready', (_req, res) => {
@@ -29,7 +32,7 @@ export function oipRoutes(app: Express, deps: PredictDeps & { serverVersion: str
       const { handle } = resolveVersion(store, { model: params(req).name, version: params(req).version, noSplit: true });
       res.json({ name: handle.name, version: handle.version, ready: true });
     });
-    app.post(`${base}/infer`, async (req, res) => {
+    app.post(`${base}/infer`, limited, async (req, res) => {
       const body = parseOrThrow(InferRequest, req.body, 'inference request');
       const sticky = body.parameters?.sticky_key ?? req.header(deps.store.entry(params(req).name)?.policy.traffic.ab?.sticky_header ?? 'x-sticky-key');
       if (sticky !== undefined && typeof sticky !== 'string') throw new AppError({ code: 'BAD_REQUEST', message: 'parameters.sticky_key must be a string' });

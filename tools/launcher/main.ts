@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import {
   daprBinDir, isPortFree, repoPath, resolveStack, startControlPlane, startPlatform,
-  type ControlPlane, type Platform,
+  type ControlPlane, type Platform, type SupervisorEvent,
 } from '@meridian/testkit';
-import { printer } from './printer.ts';
+import { describeSupervision, printer } from './printer.ts';
 
 const home = process.env.MERIDIAN_HOME ?? repoPath('.meridian');
 const gatewayPort = Number(process.env.GATEWAY_PORT ?? 8080);
@@ -55,6 +55,14 @@ async function main(): Promise<void> {
     say('stopped');
     process.exit(code);
   };
+  // A process that dies is restarted by the platform's supervisor; one that keeps failing at start ends the run.
+  const report = (event: SupervisorEvent) => {
+    if (stopping) return;
+    const { line, tail } = describeSupervision(event);
+    say(line);
+    for (const l of tail) process.stdout.write(`${l}\n`);
+    if (event.type === 'gave-up') void stop(1);
+  };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       if (stopping) process.exit(130);
@@ -70,7 +78,7 @@ async function main(): Promise<void> {
   try {
     cp = await startControlPlane({ binDir: daprBinDir(), home, onLine: print });
     say(`control plane up: sentry ${cp.sentryAddress}, placement ${cp.placementAddress}, scheduler ${cp.schedulerAddress}`);
-    platform = await startPlatform({ cp, stack, dataDir: home, gatewayPort, onLine: print });
+    platform = await startPlatform({ cp, stack, dataDir: home, gatewayPort, onLine: print, supervise: true, onSupervision: report });
   } catch (err) {
     say(`failed to start: ${(err as Error).message}`);
     await stop(1);

@@ -1,3 +1,6 @@
+import { constants } from 'node:os';
+import type { ExitInfo, SupervisorEvent } from '@meridian/testkit';
+
 const COLORS = [36, 35, 33, 32, 34, 31, 96, 95, 93, 92];
 const CONTROL_PLANE = ['sentry', 'placement', 'scheduler'];
 const DAPR_SERIOUS = /level=(error|fatal)|"level":"(error|fatal|panic)"|^panic:/;
@@ -36,4 +39,37 @@ export function printer(opts: { verbose: boolean }): (name: string, line: string
     const text = isDapr ? line : formatPino(line);
     process.stdout.write(tty ? `\x1b[${colors.get(name)}m${label}\x1b[0m| ${text}\n` : `${label}| ${text}\n`);
   };
+}
+
+/** "exit 1", or "exit 137, killed by SIGKILL" for a process a signal ended (the shell's 128 + signal number). */
+export function describeExit(exit: ExitInfo | null): string {
+  if (!exit) return 'no exit yet';
+  if (exit.signal) return `exit ${128 + (constants.signals[exit.signal] ?? 0)}, killed by ${exit.signal}`;
+  return `exit ${exit.code}`;
+}
+
+const seconds = (ms: number) => `${ms / 1000}s`;
+const tailOf = (name: string, lines: string[], n: number) => lines.slice(-n).map((l) => `  ${name} | ${formatPino(l)}`);
+
+/** What the launcher prints for one supervision event: a `[meridian]` line, then any last lines of the process. */
+export function describeSupervision(event: SupervisorEvent): { line: string; tail: string[] } {
+  const { name } = event;
+  switch (event.type) {
+    case 'exited':
+      return { line: `${name} exited (${describeExit(event.exit)}); restarting it in ${seconds(event.restartInMs)}. Its last lines:`, tail: tailOf(name, event.lastLines, 10) };
+    case 'restarted':
+      return {
+        line: event.with
+          ? `${name} restarted with ${event.with} (${event.restarts} restart${event.restarts === 1 ? '' : 's'})`
+          : `${name} restarted (${event.restarts} restart${event.restarts === 1 ? '' : 's'}, ${describeExit(event.exit)})`,
+        tail: [],
+      };
+    case 'restart-failed':
+      return {
+        line: `${name} did not come back (${event.failedStarts} failed start${event.failedStarts === 1 ? '' : 's'} in a row; trying again in ${seconds(event.restartInMs)}): ${event.reason.split('\n')[0]}`,
+        tail: tailOf(name, event.lastLines, 5),
+      };
+    case 'gave-up':
+      return { line: `${name} keeps failing at start (${event.failedStarts} restarts in a row never became ready); stopping. Its last lines:`, tail: tailOf(name, event.lastLines, 25) };
+  }
 }

@@ -16,6 +16,7 @@ export { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
 export { ensureDevSecrets, rotateDevSigningKey } from './dev-secrets.ts';
 export { ensureDevModels, ensureWindowedModel } from './dev-models.ts';
 export { startPlatform, type Platform, type RunningApp, type PlatformOptions } from './platform.ts';
+export { createSupervisor, unitName, DEFAULT_RESTART_POLICY, type Supervisor, type SupervisorEvent, type SupervisorOptions, type SupervisedProcess, type SupervisorClock, type RestartPolicy, type ProcessStatus, type ExitInfo, type UnitKey } from './supervisor.ts';
 export { generatedFiles } from './generate.ts';
 export { signDevToken } from './dev-token.ts';
 export { startKafkaBroker, kafkaBrokerBin, type KafkaBroker } from './kafka-broker.ts';

@@ -26,9 +26,17 @@ const SETPRIV = '/usr/bin/setpriv';
 export class ManagedProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Resolves after `exited`, once its output is read to the end: the lines it
+   * wrote last are all in lastLines() (on 'exit' they may still be in the pipe).
+   */
+  readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly tail: string[] = [];
   private readonly log: WriteStream;
+  private stopAsked = false;
   exitCode: number | null | undefined;
+  /** The signal that ended it (SIGKILL for a kill -9), null when it exited by itself. */
+  exitSignal: NodeJS.Signals | null | undefined;
 
   constructor(readonly opts: ProcessOptions) {
     this.log = createWriteStream(opts.logFile, { flags: 'a' });
@@ -47,13 +55,19 @@ export class ManagedProcess {
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exitCode = code;
+        this.exitSignal = signal;
         resolve({ code, signal });
       });
       this.child.once('error', (err) => {
         this.record(`failed to start: ${err.message}`);
         this.exitCode = -1;
+        this.exitSignal = null;
         resolve({ code: -1, signal: null });
       });
+    });
+    this.closed = new Promise((resolve) => {
+      this.child.once('close', () => void this.exited.then(resolve));
+      this.child.once('error', () => void this.exited.then(resolve));
     });
   }
 
@@ -73,12 +87,18 @@ export class ManagedProcess {
     return this.exitCode === undefined;
   }
 
+  /** True once stop() was called: its exit is asked for, not a crash (kill() is a crash). */
+  get stopRequested(): boolean {
+    return this.stopAsked;
+  }
+
   lastLines(n = 25): string[] {
     return this.tail.slice(-n);
   }
 
   /** SIGTERM, then SIGKILL after the grace period. */
   async stop(graceMs = 8000): Promise<void> {
+    this.stopAsked = true;
     if (this.running) {
       this.child.kill('SIGTERM');
       const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);

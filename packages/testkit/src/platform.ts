@@ -12,6 +12,7 @@ import { ManagedProcess } from './managed-process.ts';
 import { repoPath, repoRoot } from './paths.ts';
 import { allocatePorts } from './ports.ts';
 import { SIDECAR_PORT_COUNT, sidecarPorts, startSidecar, type SidecarPorts } from './sidecar.ts';
+import { createSupervisor, type ProcessStatus, type RestartPolicy, type Supervisor, type SupervisorEvent, type UnitKey } from './supervisor.ts';
 import { resourcePaths, usesEmbeddedBroker, usesKafkaBroker, type Stack } from './stack.ts';
 import type { TcpProxy } from './tcp-proxy.ts';
 import { httpOk, waitFor } from './wait.ts';
@@ -53,8 +54,10 @@ export interface Platform {
   restartApp(id: string): Promise<void>;
   /** Kills an app and its sidecar with SIGKILL, as a crash would. */
   crash(id: string): Promise<void>;
-  /** Starts a crashed app and its sidecar again on the same ports and waits until ready. */
+  /** Starts a crashed app and its sidecar again on the same ports and waits until ready (unsupervised platforms only). */
   revive(id: string): Promise<void>;
+  /** Per app: whether its process and its sidecar run, how often each was restarted, how each last ended. */
+  status(): Record<string, { app: ProcessStatus; sidecar: ProcessStatus }>;
   stop(): Promise<void>;
 }
 
@@ -77,6 +80,14 @@ export interface PlatformOptions {
    * from them without stopping a server the machine shares.
    */
   brokerProxy?: boolean;
+  /**
+   * Restarts an app or sidecar that dies while the platform runs (see supervisor.ts);
+   * off by default, so that crash(id) leaves a test's crash alone.
+   */
+  supervise?: boolean;
+  restartPolicy?: Partial<RestartPolicy>;
+  /** Each exit, restart and give-up of a supervised process. */
+  onSupervision?: (event: SupervisorEvent) => void;
 }
 
 interface AppTokens {
@@ -194,7 +205,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     }
   }
 
+  let supervisor: Supervisor | undefined;
   const stop = async () => {
+    // First, so that nothing is restarted while everything stops.
+    supervisor?.stop();
     await Promise.all(Object.values(apps).map((a) => a.app.stop()));
     await Promise.all(Object.values(apps).map((a) => a.sidecar.stop()));
     await broker?.close();
@@ -202,9 +216,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     await brokerProxy?.close();
   };
   const timeoutMs = opts.readyTimeoutMs ?? 90_000;
-  const waitReady = (a: RunningApp) => {
+  /** Until the app and its sidecar serve; fails early when one of `watched` dies. */
+  const waitReady = (a: RunningApp, watched = [a.app, a.sidecar]) => {
     const died = () => {
-      const dead = [a.app, a.sidecar].find((p) => !p.running);
+      const dead = watched.find((p) => !p.running);
       return dead ? `${dead.opts.name} exited with code ${dead.exitCode}; its last lines:\n${dead.lastLines().join('\n')}` : undefined;
     };
     return waitFor({
@@ -218,12 +233,41 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const tokensOf = (a: RunningApp): AppTokens => ({ DAPR_API_TOKEN: a.daprToken, APP_API_TOKEN: a.appToken });
   const gateway = apps.gateway;
   try {
-    await Promise.all(Object.values(apps).map(waitReady));
+    await Promise.all(Object.values(apps).map((a) => waitReady(a)));
     if (gateway) await waitFor({ what: 'gateway /readyz', timeoutMs, check: () => httpOk(`${gateway.appUrl}/readyz`) });
   } catch (err) {
     await stop();
     throw err;
   }
+  if (opts.supervise) {
+    // A dead sidecar is started again on its ports with its tokens, and its app is left running: the app reaches it
+    // per request over HTTP, and the new daprd reads the app's subscriptions as it starts (restarting the app would
+    // only lose its in-memory state and in-flight requests). Except an app using workflows: the SDK's workflow worker
+    // holds a gRPC stream to its sidecar and gives up for good when the first one drops (@dapr/dapr 3.x,
+    // task-hub-grpc-worker), so that app is restarted after its sidecar is back.
+    supervisor = createSupervisor({
+      restartWith: ({ app, kind }) => (kind === 'sidecar' && apps[app]?.spec.dapr.apis.includes('workflows') ? { app, kind: 'app' } : undefined),
+      start: ({ app, kind }) => {
+        const a = apps[app]!;
+        if (kind === 'sidecar') a.sidecar = sidecarFor(a.spec, a.appPort, a.sidecarPorts, tokensOf(a));
+        else a.app = appProcess({ ...opts, spec: a.spec, port: a.appPort, dapr: a.sidecarPorts, env: shared, tokens: tokensOf(a) });
+        const started = kind === 'sidecar' ? a.sidecar : a.app;
+        // Only the restarted process's death fails it: its partner may be restarting too.
+        return { process: started, ready: waitReady(a, [started]) };
+      },
+      ...(opts.onSupervision ? { onEvent: opts.onSupervision } : {}),
+      ...(opts.restartPolicy ? { policy: opts.restartPolicy } : {}),
+    });
+    for (const a of Object.values(apps)) {
+      supervisor.watch({ app: a.spec.id, kind: 'app' }, a.app);
+      supervisor.watch({ app: a.spec.id, kind: 'sidecar' }, a.sidecar);
+    }
+  }
+  const statusOf = (a: RunningApp, kind: UnitKey['kind']): ProcessStatus => {
+    const p = kind === 'app' ? a.app : a.sidecar;
+    const lastExit = p.running ? null : { code: p.exitCode ?? null, signal: p.exitSignal ?? null };
+    return supervisor?.status({ app: a.spec.id, kind }) ?? { running: p.running, state: p.running ? 'up' : 'down', restarts: 0, lastExit };
+  };
 
   return {
     gatewayUrl: gateway?.appUrl ?? '',
@@ -238,6 +282,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       await a.app.stop();
       a.app = appProcess({ ...opts, spec: a.spec, port: a.appPort, dapr: a.sidecarPorts, env: shared, tokens: tokensOf(a) });
       await waitReady(a);
+      supervisor?.watch({ app: id, kind: 'app' }, a.app);
     },
     async crash(id) {
       const a = apps[id];
@@ -247,9 +292,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     async revive(id) {
       const a = apps[id];
       if (!a) throw new Error(`no app ${id}`);
+      if (supervisor) throw new Error('revive is for an unsupervised platform: a supervised one restarts what crashed by itself');
       a.sidecar = sidecarFor(a.spec, a.appPort, a.sidecarPorts, tokensOf(a));
       a.app = appProcess({ ...opts, spec: a.spec, port: a.appPort, dapr: a.sidecarPorts, env: shared, tokens: tokensOf(a) });
       await waitReady(a);
     },
+    status: () => Object.fromEntries(Object.values(apps).map((a) => [a.spec.id, { app: statusOf(a, 'app'), sidecar: statusOf(a, 'sidecar') }])),
   };
 }

@@ -13,13 +13,37 @@ export interface Target {
   body: string;
 }
 
-function post(agent: Agent, t: Target): Promise<number> {
+/** A request that had no complete answer within its time budget. */
+export class RequestTimeout extends Error {}
+
+/**
+ * One POST on a keep-alive agent; resolves with the status once the body is
+ * read. With `timeoutMs`, a request not answered in time is destroyed and
+ * rejects with RequestTimeout; `onFailure` receives the body of 4xx and 5xx answers.
+ */
+export function post(agent: Agent, t: Target, opts: { timeoutMs?: number; onFailure?: (status: number, body: string) => void } = {}): Promise<number> {
   return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (fn: () => void) => {
+      clearTimeout(timer);
+      fn();
+    };
+    const fail = (err: Error) => settle(() => reject(err));
     const req = request(t.url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(t.body), ...t.headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      const status = res.statusCode ?? 0;
+      const chunks: Buffer[] = [];
+      if (status >= 400 && opts.onFailure) res.on('data', (c: Buffer) => chunks.push(c));
+      else res.resume();
+      res.on('end', () => settle(() => {
+        if (chunks.length) opts.onFailure?.(status, Buffer.concat(chunks).toString('utf8'));
+        resolve(status);
+      }));
+      // A body cut short (the timeout below, a reset) ends in 'error' or 'close' without 'end'.
+      res.on('error', fail);
+      res.on('close', () => res.complete || fail(new Error('answer cut short')));
     });
-    req.on('error', reject);
+    if (opts.timeoutMs !== undefined) timer = setTimeout(() => req.destroy(new RequestTimeout(`no answer in ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    req.on('error', fail);
     req.end(t.body);
   });
 }

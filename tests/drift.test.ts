@@ -6,7 +6,8 @@ import { eventually, usePlatform } from './helpers/platform.ts';
 // Models come from the registry (bootstrapped by the training app), so their
 // cards carry the training distributions drift is measured against.
 describe('drift monitoring and the alerts that start retraining', () => {
-  const h = usePlatform('local', { seedModels: false, env: { BOOTSTRAP_MODELS: 'sensor-anomaly', DRIFT_WINDOW: '300', CANARY_SECONDS: '0' } });
+  // Drift reports are on the version serving: a 5 s canary keeps version 1 serving while its alert is read.
+  const h = usePlatform('local', { seedModels: false, env: { BOOTSTRAP_MODELS: 'sensor-anomaly', DRIFT_WINDOW: '300', CANARY_SECONDS: '5' } });
   const call = async (path: string, init: { body?: unknown; roles: Role[] }) => {
     const res = await h.gateway(path, { method: init.body === undefined ? 'GET' : 'POST', roles: init.roles, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
     return { status: res.status, json: await res.json() };
@@ -22,14 +23,25 @@ describe('drift monitoring and the alerts that start retraining', () => {
     expect(res.status).toBe(200);
   };
 
-  it('when a window of readings like the training data arrives, then no feature drifts', async () => {
+  const report = async () => DriftReport.parse((await call('/v1/monitor/models/sensor-anomaly/drift', { roles: ['predict'] })).json);
+
+  it('when a window of readings like the training data arrives, then no feature drifts; while it fills, the report is provisional', async () => {
     await eventually(() => call('/v2/models/sensor-anomaly', { roles: ['predict'] }), (r) => r.status === 200, 60_000);
-    // 300 readings spread evenly over the whole held-out split (all motes, all times), like the training rows.
-    await send(spread(0));
-    const report = DriftReport.parse((await eventually(() => call('/v1/monitor/models/sensor-anomaly/drift', { roles: ['predict'] }), (r) => r.status === 200)).json);
-    expect(report.features.map((f) => f.name).sort()).toEqual(['anomaly_probability', 'humidity', 'temperature']);
-    expect(report.features.find((f) => f.name === 'temperature')!.psi).toBeLessThan(0.2);
-    expect(report.drifted).toBe(false);
+    // A model the registry knows has a report before any prediction; one it does not know has none.
+    expect(await report()).toMatchObject({ model: 'sensor-anomaly', rows_seen: 0, window_filled: false, provisional: true, features: [], drifted: false });
+    expect((await call('/v1/monitor/models/no-such-model/drift', { roles: ['predict'] })).status).toBe(404);
+    // 300 readings spread evenly over the whole held-out split (all motes, all times), like the training rows; half first.
+    const rows = spread(0);
+    await send(rows.slice(0, 150));
+    const half = await eventually(report, (r) => r.rows_seen === 150);
+    expect(half).toMatchObject({ window: { rows: 150, size: 300, index: 0, seen: 150 }, window_filled: false, provisional: true, drifted: false });
+    expect(half.features.every((f) => f.provisional && f.rows === 150)).toBe(true);
+    await send(rows.slice(150));
+    const full = await eventually(report, (r) => r.rows_seen === 300);
+    expect(full).toMatchObject({ window_filled: true, provisional: false });
+    expect(full.features.map((f) => f.name).sort()).toEqual(['anomaly_probability', 'humidity', 'temperature']);
+    expect(full.features.find((f) => f.name === 'temperature')!.psi).toBeLessThan(0.2);
+    expect(full.drifted).toBe(false);
     expect((await call('/v1/monitor/alerts', { roles: ['predict'] })).json).toEqual([]);
   });
 
@@ -40,8 +52,7 @@ describe('drift monitoring and the alerts that start retraining', () => {
     const alert = Alert.parse(alerts[0]);
     expect(alert).toMatchObject({ model: 'sensor-anomaly', kind: 'drift', window: 1 });
     expect(JSON.stringify(alert.evidence)).toContain('temperature');
-    const report = DriftReport.parse((await call('/v1/monitor/models/sensor-anomaly/drift', { roles: ['predict'] })).json);
-    expect(report.features.find((f) => f.name === 'temperature')).toMatchObject({ drifted: true });
+    expect(await report()).toMatchObject({ version: alert.version, features: expect.arrayContaining([expect.objectContaining({ name: 'temperature', drifted: true })]) });
     const run = await eventually(async () => RunStatus.parse((await call(`/v1/training/runs/${alert.run_id}`, { roles: ['admin'] })).json), (r) => r.status === 'completed' || r.status === 'failed', 90_000);
     expect(run).toMatchObject({ trigger: 'drift', status: 'completed' });
   });

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { Label, LabelBatch, PredictionErrorEvent, PredictionEvent, Topics } from '@meridian/contracts';
+import { DriftQuery, DriftReport, Label, LabelBatch, PredictionErrorEvent, PredictionEvent, Topics } from '@meridian/contracts';
 import { AppError, DaprClient, bootEnv, bulkSubscription, parseOrThrow, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { References } from './adapters/references.ts';
 import { Alerts } from './domain/alerts.ts';
@@ -62,9 +62,10 @@ export function createApp(deps: MonitorDeps): ServiceDefinition {
       app.get('/v1/monitor/predictions/:id', async (req, res) => void res.json({ id: req.params.id, counted: await deps.counter.seen(req.params.id) }));
       app.post('/v1/labels', async (req, res) => void res.status(202).json(await deps.quality.recordLabels(parseOrThrow(LabelBatch, req.body, 'labels'))));
       app.get('/v1/monitor/models/:name/drift', async (req, res) => {
-        const report = await deps.drift.report(req.params.name);
-        if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no drift report for ${req.params.name}: no predictions yet, or its version has no reference distribution in the registry` });
-        res.json(report);
+        const { version } = parseOrThrow(DriftQuery, req.query, 'query');
+        const report = await deps.drift.report(req.params.name, version);
+        if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no drift report for ${req.params.name}${version ? ` v${version}` : ''}: the registry does not know it` });
+        res.json(DriftReport.parse(report));
       });
       app.get('/v1/monitor/models/:name/bias', async (req, res) => {
         const report = await deps.bias.report(req.params.name);
@@ -96,7 +97,7 @@ export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> 
   const bias = new BiasMonitor({ references, labels: quality });
   const slo = new SloTracker({ dapr, store: env.STATE_STORE, window: env.SLO_WINDOW, objectives: { latency_p99_ms: env.SLO_LATENCY_P99_MS, error_rate: env.SLO_ERROR_RATE } });
   const drift = new DriftMonitor({
-    dapr, store: env.STATE_STORE, references, alerts,
+    dapr, store: env.STATE_STORE, cards: references, alerts,
     windowSize: env.DRIFT_WINDOW, thresholds: { psi: env.DRIFT_PSI, ks_p_value: env.DRIFT_KS_P_VALUE },
   });
   const pipeline = new PipelineLedger({ dapr, store: env.STATE_STORE });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RegistryVersion } from './registry.ts';
 
 export const PredictionCounts = z.object({
   total: z.number().int().nonnegative(),
@@ -10,20 +11,41 @@ export const DriftFeature = z.object({
   name: z.string(),
   /** input or prediction (the model's first output). */
   kind: z.enum(['input', 'prediction']),
+  /**
+   * Values compared: the latest, up to the window size. Columns whose reference counts full
+   * sensor windows only take rows past their mote's warm-up, so they can hold fewer.
+   */
+  rows: z.number().int().positive(),
+  /** Fewer rows than the window size: the same tests on what has arrived so far, a hint rather than a verdict (no alert comes from it). */
+  provisional: z.boolean(),
   psi: z.number(),
   ks: z.number(),
   ks_p_value: z.number(),
   drifted: z.boolean(),
 });
 
+/** `GET /v1/monitor/models/{m}/drift?version=`: a version's window; without one, the version serving (production, else the latest). */
+export const DriftQuery = z.object({ version: RegistryVersion.optional() });
+export type DriftQuery = z.infer<typeof DriftQuery>;
+
 export const DriftReport = z.object({
   model: z.string(),
   version: z.string(),
   /** The latest `rows` (at most `size`) of the version; `seen` counts all its rows so far, window `index` ends with them. */
   window: z.object({ rows: z.number().int(), size: z.number().int(), index: z.number().int(), seen: z.number().int().optional() }),
+  /** Rows of this version the monitor has taken in (the same as window.seen). */
+  rows_seen: z.number().int().nonnegative(),
+  /** The first window is full; until then every feature is provisional. */
+  window_filled: z.boolean(),
+  /** Some feature is provisional (see DriftFeature.provisional), or has no row yet. */
+  provisional: z.boolean(),
+  /** Columns with at least one row; a column whose rows have all been warm-up rows so far is not listed yet. */
   features: z.array(DriftFeature),
+  /** A feature with a full window drifted: what alerts are raised on. */
   drifted: z.boolean(),
   thresholds: z.object({ psi: z.number(), ks_p_value: z.number() }),
+  /** The version's card turns drift monitoring off, for this reason (then `features` is empty). */
+  not_monitored: z.string().optional(),
 });
 export type DriftReport = z.infer<typeof DriftReport>;
 

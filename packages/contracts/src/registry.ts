@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SensorWindowSpecBody } from './features.ts';
 
 /** The model registry: the contract between training (which registers) and serving (which loads). */
 
@@ -27,6 +28,27 @@ export const ModelTensorSpec = z.object({
 });
 
 /**
+ * The training distribution of one input or output (NumericReferenceSummary in @meridian/ml):
+ * quantile bins for PSI and a sorted sample for Kolmogorov–Smirnov.
+ */
+export const NumericReference = z.looseObject({
+  kind: z.literal('numeric'),
+  count: z.number().int().positive(),
+  edges: z.array(z.number()),
+  proportions: z.array(z.number().min(0).max(1)),
+  sample: z.array(z.number()).min(1),
+  /** 'full-window': describes only rows whose sensor window was full; absent: every row. */
+  population: z.enum(['full-window']).optional(),
+}).refine((r) => r.proportions.length === r.edges.length + 1, { path: ['proportions'], message: 'needs one share per bin (edges + 1)' });
+
+/** What drift monitoring leaves out of a version, and why (DriftMonitoring in @meridian/ml). */
+export const DriftMonitoring = z.discriminatedUnion('enabled', [
+  z.strictObject({ enabled: z.literal(false), reason: z.string().trim().min(1, 'say why this version is not monitored for drift') }),
+  z.strictObject({ enabled: z.literal(true), unmonitored: z.record(z.string(), z.string().trim().min(1, 'say why this tensor is not monitored')) }),
+]);
+export type DriftMonitoring = z.infer<typeof DriftMonitoring>;
+
+/**
  * The model card (ModelMetadata in @meridian/ml, model.json in a model
  * repository). Unknown fields are kept: the card belongs to training and
  * serving, the registry only checks what it relies on.
@@ -48,15 +70,46 @@ export const ModelCard = z.looseObject({
   transform: z.record(z.string(), z.unknown()).optional(),
   /** Runtime the artifact was produced for and checked against (e.g. onnxruntime 1.23). */
   runtime: z.record(z.string(), z.unknown()).optional(),
+  /** Training distributions per input and output: what the monitor measures drift against. */
+  reference: z.record(z.string(), NumericReference).optional(),
+  drift_monitoring: DriftMonitoring.optional(),
+  /** The inputs are a sensor window over an entity's readings (served from the online feature store). */
+  online_features: SensorWindowSpecBody.optional(),
   created_at: z.string().min(1),
 });
 export type ModelCard = z.infer<typeof ModelCard>;
+
+/**
+ * Why a card cannot be registered as it is for drift monitoring: every input and output needs
+ * its training distribution in `reference` or a reason in `drift_monitoring.unmonitored`, unless
+ * `drift_monitoring` turns the version off with a reason. Paths are inside the card.
+ */
+export function driftReferenceIssues(card: ModelCard): { path: (string | number)[]; message: string }[] {
+  const monitoring = card.drift_monitoring;
+  if (monitoring?.enabled === false) return [];
+  const reference = card.reference;
+  if (!reference) {
+    return [{ path: ['reference'], message: 'required: the training distribution of every input and output (or drift_monitoring {"enabled": false, "reason"})' }];
+  }
+  const unmonitored = monitoring?.unmonitored ?? {};
+  const tensors = [...card.inputs, ...card.outputs].map((t) => t.name);
+  return [
+    ...tensors.filter((n) => !reference[n] && !unmonitored[n]).map((n) => ({ path: ['reference', n], message: `${n} needs its training distribution, or a reason in drift_monitoring.unmonitored` })),
+    ...Object.keys(reference).filter((n) => !tensors.includes(n)).map((n) => ({ path: ['reference', n], message: `${n} is not an input or output of the model` })),
+    ...Object.keys(unmonitored).filter((n) => !tensors.includes(n)).map((n) => ({ path: ['drift_monitoring', 'unmonitored', n], message: `${n} is not an input or output of the model` })),
+    ...Object.entries(reference).filter(([, r]) => r.population === 'full-window' && !card.online_features)
+      .map(([n]) => ({ path: ['reference', n, 'population'], message: 'full-window needs online_features: the window it is counted over' })),
+  ];
+}
 
 export const RegisterVersionRequest = z.object({
   /** The artifact bytes, base64 (standard alphabet, padded). */
   artifact: z.base64().min(1, 'the artifact is empty'),
   artifact_file: RegistryName.default('model.onnx'),
-  metadata: ModelCard,
+  /** A new version must come with what its drift is measured against (driftReferenceIssues). */
+  metadata: ModelCard.superRefine((card, ctx) => {
+    for (const issue of driftReferenceIssues(card)) ctx.addIssue({ code: 'custom', ...issue });
+  }),
   code_version: z.string().min(1).max(200).optional(),
 });
 export type RegisterVersionRequest = z.input<typeof RegisterVersionRequest>;

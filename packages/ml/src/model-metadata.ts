@@ -20,6 +20,13 @@ export interface LogisticExplainerSpec {
   products: Record<string, readonly [string, string]>;
 }
 
+/**
+ * `enabled: false`: the version is not monitored for drift at all (no `reference`), for `reason`.
+ * Otherwise `unmonitored` names inputs or outputs without a reference, each with why (raw text,
+ * say, has no numeric distribution).
+ */
+export type DriftMonitoring = { enabled: false; reason: string } | { enabled: true; unmonitored: Record<string, string> };
+
 /** The card stored beside every model artifact (model.json in the repository). */
 export interface ModelMetadata {
   name: string;
@@ -39,8 +46,13 @@ export interface ModelMetadata {
   explainer?: LogisticExplainerSpec;
   /** Reference input values (training means): the baseline of model-agnostic explanations. */
   baseline?: Record<string, number>;
-  /** Training-data distributions per input (and per output, for prediction drift): what drift is measured against. */
+  /**
+   * Training-data distributions of every input and output: what drift is measured against.
+   * Built by buildModelCard, which refuses a card that leaves a tensor out without a reason.
+   */
   reference?: Record<string, import('./monitoring/reference-summary.ts').NumericReferenceSummary>;
+  /** What drift monitoring leaves out of this version, and why (absent: every input and output is in `reference`). */
+  drift_monitoring?: DriftMonitoring;
   /**
    * How serving turns the public inputs into the graph's inputs, for models whose graph does not
    * take them as is (e.g. raw text hashed into sparse indices/values by vectorizeText).

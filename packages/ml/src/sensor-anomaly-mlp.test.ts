@@ -70,6 +70,7 @@ describe('trainSensorAnomalyMlp', () => {
       created_at: '2025-01-02T03:04:05.000Z',
     });
     expect(mlp.metadata.metrics).toEqual(mlp.metrics.test);
+    expect(Object.keys(mlp.metadata.reference ?? {})).toEqual(['humidity', 'temperature', 'anomaly_probability']);
     expect(mlp.metadata.params.architecture).toMatch(/dense 16 relu/);
   });
 

@@ -1,6 +1,7 @@
 import type { LayersModel, SymbolicTensor, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { bestThreshold, binaryMetrics } from './metrics.ts';
 import type { BinaryMetrics } from './metrics.ts';
+import { buildModelCard } from './model-card.ts';
 import type { ModelMetadata } from './model-metadata.ts';
 import {
   SENSOR_ANOMALY_FEATURES,
@@ -9,6 +10,7 @@ import {
   SENSOR_ANOMALY_OUTPUT,
   SENSOR_ANOMALY_TRAINING_PARAMS,
   sensorAnomalyFeatures,
+  sensorReferenceColumns,
 } from './sensor-anomaly.ts';
 import { SENSOR_DATASET_NAME, datasetHash, loadSensorReadings } from './sensor-data.ts';
 import type { SensorReading } from './sensor-data.ts';
@@ -93,7 +95,7 @@ export async function trainSensorAnomalyMlp(options: TrainSensorAnomalyMlpOption
     binaryMetrics({ yTrue: split.map((r) => r.label), scores, threshold });
   const metrics = { train: evaluate(train, trainScores), test: evaluate(test, predictSensorAnomalyMlp(tf, model, test)) };
 
-  const metadata: SensorAnomalyMlp['metadata'] = {
+  const metadata = buildModelCard<SensorAnomalyMlp['metadata']>({
     name: SENSOR_ANOMALY_MODEL_NAME,
     version,
     platform: 'tfjs',
@@ -113,7 +115,7 @@ export async function trainSensorAnomalyMlp(options: TrainSensorAnomalyMlpOption
     // Training means of the raw inputs: the reference point for model-agnostic explanations.
     baseline: { humidity: mean(train.map((r) => r.humidity)), temperature: mean(train.map((r) => r.temperature)) },
     created_at: now().toISOString(),
-  };
+  }, { columns: sensorReferenceColumns(train, trainScores) });
   return { model, artifact: await serializeTfjsModel(model), metadata, metrics };
 }
 

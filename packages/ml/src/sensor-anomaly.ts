@@ -7,7 +7,7 @@ import { SENSOR_DATASET_NAME, datasetHash, loadSensorReadings } from './sensor-d
 import type { SensorReading } from './sensor-data.ts';
 import { stratifiedSplit } from './split.ts';
 import { calibration } from './calibration.ts';
-import { inputReferences } from './monitoring/reference-summary.ts';
+import { buildModelCard } from './model-card.ts';
 import type { ModelMetadata } from './model-metadata.ts';
 
 export const SENSOR_ANOMALY_MODEL_NAME = 'sensor-anomaly';
@@ -73,6 +73,11 @@ export function sensorInputMeans(rows: readonly SensorReading[]): Record<string,
   return { humidity: mean((r) => r.humidity), temperature: mean((r) => r.temperature) };
 }
 
+/** What the per-reading sensor models' drift is measured against: the raw inputs and the score over the training rows. */
+export function sensorReferenceColumns(rows: readonly SensorReading[], scores: readonly number[]): Record<string, readonly number[]> {
+  return { humidity: rows.map((r) => r.humidity), temperature: rows.map((r) => r.temperature), [SENSOR_ANOMALY_OUTPUT]: scores };
+}
+
 /** Feature row for one reading, in SENSOR_ANOMALY_FEATURES order. */
 export function sensorAnomalyFeatures(reading: Pick<SensorReading, 'humidity' | 'temperature'>): number[] {
   return [reading.humidity, reading.temperature, reading.humidity * reading.temperature];
@@ -105,7 +110,7 @@ export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = 
   const hash = datasetHash(rows);
   const onnx = exportLogisticRegressionOnnx(model, { outputName: SENSOR_ANOMALY_OUTPUT, productFeatures: PRODUCT_FEATURES });
 
-  const metadata: SensorAnomalyMetadata = {
+  const metadata = buildModelCard<SensorAnomalyMetadata>({
     name: SENSOR_ANOMALY_MODEL_NAME,
     version,
     platform: 'onnx',
@@ -124,12 +129,7 @@ export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = 
     },
     explainer: { kind: 'logistic', output: SENSOR_ANOMALY_OUTPUT, model, products: { ...PRODUCT_FEATURES } },
     baseline: sensorInputMeans(train),
-    reference: inputReferences({
-      humidity: train.map((r) => r.humidity),
-      temperature: train.map((r) => r.temperature),
-      [SENSOR_ANOMALY_OUTPUT]: predictProba(model, train.map(sensorAnomalyFeatures)),
-    }),
     created_at: now().toISOString(),
-  };
+  }, { columns: sensorReferenceColumns(train, predictProba(model, train.map(sensorAnomalyFeatures))) });
   return { model, threshold, metrics, datasetHash: hash, onnx, metadata };
 }

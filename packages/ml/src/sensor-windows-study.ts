@@ -4,6 +4,9 @@ import type { SensorReading } from './sensor-data.ts';
 import { evaluateWindowed, fitWindowedLogistic } from './sensor-windows-train.ts';
 import { windowFeatureNames, windowedRows } from './sensor-windows.ts';
 import type { SensorWindowSpec, WindowedRow } from './sensor-windows.ts';
+
+/** What a study fits and scores: a reading (its label, mote and order) and its feature values. */
+type StudyRow = Pick<WindowedRow, 'reading' | 'features'>;
 import { stratifiedSplit } from './split.ts';
 
 /**
@@ -49,10 +52,10 @@ export function studyPerReadingBaseline(readings: readonly SensorReading[]): Sen
  * fold's training rows. `rows` must be in the readings' original order (as windowedRows keeps it),
  * so the stratified fold is the baseline's split.
  */
-export function studyFeatureRows(features: string, rows: readonly WindowedRow[], names: readonly string[]): SensorStudyResult {
+export function studyFeatureRows(features: string, rows: readonly StudyRow[], names: readonly string[]): SensorStudyResult {
   const readings = rows.map((r) => r.reading);
   const folds: SensorStudyFold[] = [];
-  const run = (scheme: SensorStudyScheme, fold: string, train: WindowedRow[], test: WindowedRow[]): void => {
+  const run = (scheme: SensorStudyScheme, fold: string, train: StudyRow[], test: StudyRow[]): void => {
     const { model, threshold } = fitWindowedLogistic(train, names);
     const positives = train.filter((r) => r.reading.label === 1).length;
     folds.push({ scheme, fold, train: { rows: train.length, positives }, test: evaluateWindowed(model, threshold, test) });

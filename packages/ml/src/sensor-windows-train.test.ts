@@ -1,11 +1,13 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { predictProba } from './logistic-regression.ts';
+import { KS_DRIFT_P_VALUE, PSI_DRIFT_THRESHOLD, ksStatistic, psi } from './monitoring/drift.ts';
 import { SENSOR_ANOMALY_OUTPUT, SENSOR_ANOMALY_TRAINING_PARAMS } from './sensor-anomaly.ts';
 import { datasetHash, loadSensorReadings } from './sensor-data.ts';
 import { SENSOR_ANOMALY_WINDOWED_PARAMS, trainSensorAnomalyWindowed } from './sensor-windows-train.ts';
 import type { SensorAnomalyWindowed } from './sensor-windows-train.ts';
-import { windowFeatureNames, windowedRows } from './sensor-windows.ts';
+import { windowFeatureNames, windowFeatures, windowedRows } from './sensor-windows.ts';
+import { heldOutWindows } from './sensor-held-out.ts';
 import type { WindowedRow } from './sensor-windows.ts';
 import { stratifiedSplit } from './split.ts';
 
@@ -74,6 +76,25 @@ describe('trainSensorAnomalyWindowed', () => {
     expect(Object.keys(trained.metadata.baseline ?? {})).toEqual(names);
   });
 
+  it('when trained, then the card holds the training distribution of every input and of the score, the window statistics over full windows only', () => {
+    const names = windowFeatureNames(trained.spec);
+    const reference = trained.metadata.reference!;
+    expect(Object.keys(reference)).toEqual([...names, SENSOR_ANOMALY_OUTPUT]);
+    const trainRows = 18914 - heldOut.length;
+    expect([reference.humidity!.count, reference.humidity!.population]).toEqual([trainRows, undefined]);
+    // Each of the four motes' first five readings has a short window.
+    const full = stratifiedSplit(windowedRows(trained.spec, loadSensorReadings()), { seed: 42, testFraction: 0.25, label: (r) => r.reading.label }).train.filter((r) => r.fullWindow).length;
+    expect(full).toBeGreaterThan(trainRows - 20);
+    for (const name of [...names.slice(2), SENSOR_ANOMALY_OUTPUT]) expect([name, reference[name]!.count, reference[name]!.population]).toEqual([name, full, 'full-window']);
+    // Held-out rows with full windows, spread over the split, are what the reference describes.
+    const spread = heldOut.filter((r) => r.fullWindow && r.reading.label === 0).filter((_, i, all) => i % Math.floor(all.length / 300) === 0).slice(0, 300);
+    const scores = predictProba(trained.model, spread.map((r) => r.features));
+    for (const [j, name] of [...names, SENSOR_ANOMALY_OUTPUT].entries()) {
+      const values = name === SENSOR_ANOMALY_OUTPUT ? scores : spread.map((r) => r.features[j]!);
+      expect([name, psi({ reference: reference[name]!, current: values }) < PSI_DRIFT_THRESHOLD, ksStatistic(reference[name]!, values).pValue >= KS_DRIFT_P_VALUE]).toEqual([name, true, true]);
+    }
+  });
+
   it('when another window is asked for, then the spec, input names and model follow it', async () => {
     const other = trainSensorAnomalyWindowed({ window: 20, now });
     expect(other.spec.window).toBe(20);
@@ -86,5 +107,19 @@ describe('trainSensorAnomalyWindowed', () => {
     const again = trainSensorAnomalyWindowed({ version: '2', now });
     expect(again.model).toEqual(trained.model);
     expect(Buffer.from(again.onnx).equals(Buffer.from(trained.onnx))).toBe(true);
+  });
+});
+
+describe('heldOutWindows', () => {
+  it('when held-out readings are replayed with their past, then each gets exactly the features it was evaluated on', () => {
+    const windows = heldOutWindows(trained.spec);
+    const fullHeldOut = heldOut.filter((r) => r.fullWindow);
+    expect(windows).toHaveLength(fullHeldOut.length);
+    for (const k of [0, 1000, windows.length - 1]) {
+      const { reading, past } = windows[k]!;
+      expect(reading).toEqual(fullHeldOut[k]!.reading);
+      expect(past.map((r) => [r.moteId, r.reading])).toEqual(Array.from({ length: 5 }, (_, i) => [reading.moteId, reading.reading - 5 + i]));
+      expect(windowFeatures(trained.spec, past, reading)).toEqual(fullHeldOut[k]!.features);
+    }
   });
 });

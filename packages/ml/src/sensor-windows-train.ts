@@ -2,12 +2,14 @@ import { fitLogisticRegression, predictProba } from './logistic-regression.ts';
 import type { LogisticModel } from './logistic-regression.ts';
 import { bestThreshold, binaryMetrics } from './metrics.ts';
 import type { BinaryMetrics } from './metrics.ts';
+import { buildModelCard } from './model-card.ts';
+import type { TrainingColumn } from './model-card.ts';
 import type { ModelMetadata } from './model-metadata.ts';
 import { exportLogisticRegressionOnnx } from './onnx/export-logistic.ts';
 import { SENSOR_ANOMALY_OUTPUT, SENSOR_ANOMALY_TRAINING_PARAMS } from './sensor-anomaly.ts';
 import { SENSOR_DATASET_NAME, datasetHash, loadSensorReadings } from './sensor-data.ts';
 import { stratifiedSplit } from './split.ts';
-import { sensorWindowSpec, windowFeatureNames, windowedRows } from './sensor-windows.ts';
+import { SENSOR_WINDOW_CHANNELS, sensorWindowSpec, windowFeatureNames, windowedRows } from './sensor-windows.ts';
 import type { SensorWindowSpec, SensorWindowStat, WindowedRow } from './sensor-windows.ts';
 
 export const SENSOR_ANOMALY_WINDOWED_MODEL_NAME = 'sensor-anomaly-windowed';
@@ -34,9 +36,11 @@ export interface TrainSensorAnomalyWindowedOptions {
   /**
    * Labelled rows from the offline feature log (values in windowFeatureNames(spec) order, as
    * the features app computed them online), added to the training split only: the held-out
-   * split stays the dataset's, so versions remain comparable.
+   * split stays the dataset's, so versions remain comparable. `fullWindow: false` marks a row
+   * scored during its mote's warm-up (warmUpRow): it trains the model but stays out of the
+   * reference of the window statistics.
    */
-  extraTrainingRows?: readonly { values: readonly number[]; label: 0 | 1 }[];
+  extraTrainingRows?: readonly { values: readonly number[]; label: 0 | 1; fullWindow?: boolean }[];
 }
 
 export interface SensorAnomalyWindowed {
@@ -51,7 +55,7 @@ export interface SensorAnomalyWindowed {
 
 /** Logistic regression on one set of rows, with the F1-maximising threshold on those same rows. */
 export function fitWindowedLogistic(
-  rows: readonly WindowedRow[],
+  rows: readonly Pick<WindowedRow, 'reading' | 'features'>[],
   featureNames: readonly string[],
 ): { model: LogisticModel; threshold: number } {
   const { l2, classWeight, maxIter, tol } = SENSOR_ANOMALY_TRAINING_PARAMS;
@@ -61,7 +65,7 @@ export function fitWindowedLogistic(
   return { model, threshold: bestThreshold({ yTrue: y, scores: predictProba(model, x) }) };
 }
 
-export function evaluateWindowed(model: LogisticModel, threshold: number, rows: readonly WindowedRow[]): BinaryMetrics {
+export function evaluateWindowed(model: LogisticModel, threshold: number, rows: readonly Pick<WindowedRow, 'reading' | 'features'>[]): BinaryMetrics {
   const scores = predictProba(model, rows.map((r) => r.features));
   return binaryMetrics({ yTrue: rows.map((r) => r.reading.label), scores, threshold });
 }
@@ -82,14 +86,14 @@ export function trainSensorAnomalyWindowed(options: TrainSensorAnomalyWindowedOp
   const { test } = split;
   const logged = (options.extraTrainingRows ?? []).map((r): WindowedRow => {
     if (r.values.length !== featureNames.length) throw new Error(`an offline feature row has ${r.values.length} values, the spec ${featureNames.length}`);
-    return { reading: { moteId: -1, humidity: r.values[0]!, temperature: r.values[1]!, label: r.label, reading: -1 }, features: [...r.values] };
+    return { reading: { moteId: -1, humidity: r.values[0]!, temperature: r.values[1]!, label: r.label, reading: -1 }, features: [...r.values], fullWindow: r.fullWindow ?? true };
   });
   const train = [...split.train, ...logged];
   const { model, threshold } = fitWindowedLogistic(train, featureNames);
   const metrics = { train: evaluateWindowed(model, threshold, train), test: evaluateWindowed(model, threshold, test) };
   const onnx = exportLogisticRegressionOnnx(model, { outputName: SENSOR_ANOMALY_OUTPUT });
 
-  const metadata: SensorAnomalyWindowed['metadata'] = {
+  const metadata = buildModelCard<SensorAnomalyWindowed['metadata']>({
     name: SENSOR_ANOMALY_WINDOWED_MODEL_NAME,
     version,
     platform: 'onnx',
@@ -112,6 +116,23 @@ export function trainSensorAnomalyWindowed(options: TrainSensorAnomalyWindowedOp
     baseline: Object.fromEntries(featureNames.map((name, j) => [name, model.means[j]!])),
     online_features: spec,
     created_at: now().toISOString(),
-  };
+  }, { columns: windowedReferenceColumns({ model, featureNames, rows: train }) });
   return { model, spec, threshold, metrics, metadata, onnx };
+}
+
+/**
+ * The training distributions drift is measured against. The raw humidity and temperature come
+ * from every training row. The window statistics and the score describe only rows whose window
+ * was full: a mote's first readings have a short window (no past at all for the first: std and
+ * delta 0), and how many of those a stream holds depends on how many motes start in it, not on
+ * the data. A stream of new motes would otherwise look drifted on the std columns alone. The
+ * monitor compares these columns with stream rows past their warm-up (warmUpRow) in the same way.
+ */
+function windowedReferenceColumns(o: { model: LogisticModel; featureNames: readonly string[]; rows: readonly WindowedRow[] }): Record<string, TrainingColumn> {
+  const full = o.rows.filter((r) => r.fullWindow);
+  const column = (rows: readonly WindowedRow[], j: number) => rows.map((r) => r.features[j]!);
+  return {
+    ...Object.fromEntries(o.featureNames.map((name, j) => [name, j < SENSOR_WINDOW_CHANNELS.length ? column(o.rows, j) : { values: column(full, j), population: 'full-window' as const }])),
+    [SENSOR_ANOMALY_OUTPUT]: { values: predictProba(o.model, full.map((r) => r.features)), population: 'full-window' },
+  };
 }

@@ -6,7 +6,9 @@ type SensorInputs = Pick<SensorReading, 'humidity' | 'temperature'>;
 export const SENSOR_WINDOW_STATS = ['mean', 'std', 'delta', 'min', 'max', 'zscore'] as const;
 export type SensorWindowStat = (typeof SENSOR_WINDOW_STATS)[number];
 
-const CHANNELS = ['humidity', 'temperature'] as const;
+/** The raw readings: the first features of every window spec, and what the statistics are computed over. */
+export const SENSOR_WINDOW_CHANNELS = ['humidity', 'temperature'] as const;
+const CHANNELS = SENSOR_WINDOW_CHANNELS;
 
 /**
  * zscore divides by the window's std, floored here: readings have two decimals, so a window
@@ -86,6 +88,8 @@ export function windowFeatures(spec: SensorWindowSpec, history: readonly SensorI
 export interface WindowedRow {
   reading: SensorReading;
   features: number[];
+  /** The window held `spec.window` earlier readings (false for a mote's first `spec.window` readings). */
+  fullWindow: boolean;
 }
 
 /**
@@ -100,6 +104,7 @@ export function windowedRows(spec: SensorWindowSpec, readings: readonly SensorRe
     byMote.set(r.moteId, indices);
   });
   const features = new Array<number[]>(readings.length);
+  const full = new Array<boolean>(readings.length);
   for (const [moteId, indices] of byMote) {
     indices.sort((a, b) => readings[a]!.reading - readings[b]!.reading);
     indices.forEach((index, k) => {
@@ -110,9 +115,10 @@ export function windowedRows(spec: SensorWindowSpec, readings: readonly SensorRe
       }
       const history = indices.slice(Math.max(0, k - spec.window), k).map((i) => readings[i]!);
       features[index] = windowFeatures(spec, history, readings[index]!);
+      full[index] = k >= spec.window;
     });
   }
-  return readings.map((reading, i) => ({ reading, features: features[i]! }));
+  return readings.map((reading, i) => ({ reading, features: features[i]!, fullWindow: full[i]! }));
 }
 
 function statistic(stat: SensorWindowStat, values: readonly number[], current: number): number {

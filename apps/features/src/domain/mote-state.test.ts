@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sensorWindowSpec, windowFeatures } from '@meridian/ml';
+import { sensorWindowSpec, warmUpRow, windowFeatures } from '@meridian/ml';
 import { applyReadings, onlineVector, rowKey, type Reading } from './mote-state.ts';
 
 const spec = sensorWindowSpec(3, ['mean', 'std', 'delta']);
@@ -48,5 +48,33 @@ describe('entity state: readings applied once, features from packages/ml', () =>
     expect(onlineVector(state, spec)).toEqual({ values: windowFeatures(spec, readings.slice(0, 3), readings[3]!), as_of: 4000 });
     // Within 1.5 s of the latest reading (at 4 s) only the reading at 3 s is past.
     expect(onlineVector(state, spec, 1.5)!.values).toEqual(windowFeatures(spec, [readings[2]!], readings[3]!));
+  });
+
+  it('when a new mote\'s first readings arrive, a little out of order, then exactly the rows with a short window carry a warm-up key (what the monitor leaves out of the window statistics)', () => {
+    const r = [1, 2, 3, 4, 5, 6].map((i) => reading(i));
+    const deliveries = [[r[1]!], [r[0]!], [r[2]!, r[4]!], [r[3]!, r[5]!]];
+    const rows = [];
+    let state: Parameters<typeof applyReadings>[0]['state'];
+    for (const d of deliveries) {
+      const applied = apply(state, d);
+      state = applied.state;
+      rows.push(...applied.fresh);
+    }
+    // What each row's window held: the readings before it in time that had arrived.
+    const arrived: Reading[] = [];
+    const past = deliveries.flat().map((x) => {
+      const n = arrived.filter((a) => a.ts < x.ts).length;
+      arrived.push(x);
+      return n;
+    });
+    expect(rows.map((row) => warmUpRow(row.row_key, spec.window))).toEqual(past.map((n) => n < spec.window));
+  });
+
+  it('when a mote\'s first reading arrives after `window` later ones (the known limit), then its short window is not marked as warm-up', () => {
+    const r = [1, 2, 3, 4, 5].map((i) => reading(i));
+    const early = apply(undefined, r.slice(1));
+    const late = apply(early.state, [r[0]!]);
+    expect(late.fresh[0]!.values).toEqual(windowFeatures(spec, [], r[0]!));
+    expect(warmUpRow(late.fresh[0]!.row_key, spec.window)).toBe(false);
   });
 });

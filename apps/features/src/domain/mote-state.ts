@@ -1,4 +1,4 @@
-import { windowFeatures, type SensorWindowSpec } from '@meridian/ml';
+import { streamRowKey, windowFeatures, type SensorWindowSpec } from '@meridian/ml';
 
 /** A reading as the features app keeps it. */
 export interface Reading {
@@ -43,7 +43,11 @@ export interface EntityState {
   updated_at: string;
 }
 
-export const rowKey = (entity: string, epoch: number, seq: number) => `${entity}@${epoch}#${seq}`;
+/**
+ * A row's key: the monitor counts stream rows by it, and tells a mote's warm-up rows (its first
+ * `window` readings in an epoch, whose windows were short) from the rest by its sequence number.
+ */
+export const rowKey = streamRowKey;
 
 export interface ApplyResult {
   state: EntityState;

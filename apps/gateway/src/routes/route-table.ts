@@ -71,8 +71,10 @@ export const EDGE_ROUTES: EdgeRoute[] = [
   { id: 'monitor.prediction', method: 'GET', path: '/v1/monitor/predictions/{id}', roles: READ, class: 'read', app: 'monitor' },
   { id: 'monitor.pipeline', method: 'GET', path: '/v1/monitor/pipeline', roles: READ, class: 'read', app: 'monitor', query: { entities: csv } },
   { id: 'monitor.alerts', method: 'GET', path: '/v1/monitor/alerts', roles: READ, class: 'read', app: 'monitor' },
-  ...(['drift', 'bias', 'slo', 'quality'] as const).map((report): EdgeRoute => (
-    { id: `monitor.${report}`, method: 'GET', path: `/v1/monitor/models/{model}/${report}`, roles: READ, class: 'read', app: 'monitor' })),
+  ...(['drift', 'bias', 'slo', 'quality'] as const).map((report): EdgeRoute => ({
+    id: `monitor.${report}`, method: 'GET', path: `/v1/monitor/models/{model}/${report}`, roles: READ, class: 'read', app: 'monitor',
+    ...(report === 'drift' ? { query: { version: z.string().regex(PARAMS.version!, 'a version number') } } : {}),
+  })),
   { id: 'monitor.labels', method: 'POST', path: '/v1/labels', roles: INGEST, class: 'ingest', app: 'monitor', body: LabelBatch },
   // Ingestion
   { id: 'ingestion.streams', method: 'GET', path: '/v1/ingest/streams', roles: INGEST, class: 'read', app: 'ingestion' },

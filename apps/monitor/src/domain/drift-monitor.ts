@@ -1,11 +1,13 @@
 import type { DriftReport, PredictionEvent } from '@meridian/contracts';
 import { ksStatistic, psi } from '@meridian/ml';
 import { rootLogger, updateMany, type DaprClient } from '@meridian/service-kit';
-import type { References } from '../adapters/references.ts';
 import type { Alerts } from './alerts.ts';
+import { driftSpecOf, rowsForColumns, type DriftSpec, type ModelCards } from './drift-spec.ts';
 import { addToWindow, filledWindow, type DriftWindow } from './drift-window.ts';
 
-const windowKey = (model: string) => `drift:${model}`;
+/** One window per model version: a canary's rows and the champion's are compared with their own references. */
+const windowKey = (e: Pick<PredictionEvent, 'model' | 'version'>) => `drift:${e.model}:${e.version}`;
+const specKey = (e: Pick<PredictionEvent, 'model' | 'version'>) => `${e.model}/${e.version}`;
 
 export interface DriftThresholds {
   psi: number;
@@ -18,70 +20,119 @@ export interface DriftThresholds {
  * distributions stored with the model version (PSI on the reference's bins,
  * Kolmogorov–Smirnov against its sample). When a window fills and drifts, an
  * alert is raised (once per window). The windows live in the state store,
- * one key per model replaced by compare-and-swap, so a restart or a second
+ * one key per model version replaced by compare-and-swap, so a restart or a second
  * replica carries on where the last left off; the key also holds the ids of
  * the events in the window, so a redelivered event is taken once.
+ *
+ * A column whose reference counts full sensor windows only (the windowed
+ * model's window statistics and score) takes stream rows past their mote's
+ * warm-up only, and keeps its own latest `windowSize` of them: it fills more
+ * slowly than the raw columns when many motes are new, and until it is full
+ * it is reported as provisional and raises no alert.
  */
 export class DriftMonitor {
-  constructor(private readonly opts: { dapr: DaprClient; store: string; references: References; alerts: Alerts; windowSize: number; thresholds: DriftThresholds }) {}
+  constructor(private readonly opts: { dapr: DaprClient; store: string; cards: ModelCards; alerts: Alerts; windowSize: number; thresholds: DriftThresholds }) {}
 
   /**
-   * Adds a batch of events to their models' windows, one write per model;
-   * answers the ids of events whose window stayed contended (to retry). A
-   * write that fills a window has its writer evaluate that window.
+   * Adds a batch of events to their models' windows, one write per model
+   * version; answers the ids of events to retry (their window stayed
+   * contended). Events of a version whose card the registry cannot give now
+   * are left out of the window (logged), not retried: a registry that is down
+   * must not stop the monitor counting predictions.
    */
   async observeMany(events: readonly PredictionEvent[]): Promise<Set<string>> {
     const { windowSize } = this.opts;
-    const byModel = new Map<string, PredictionEvent[]>();
-    for (const e of events) byModel.set(windowKey(e.model), [...(byModel.get(windowKey(e.model)) ?? []), e]);
+    const { specs, unreadable } = await this.specsOf(events);
+    const byKey = new Map<string, PredictionEvent[]>();
+    // Only versions the registry knows get a window: a model served from the repository alone has no card
+    // to compare with, and a window kept under its number would be mistaken for a version registered later.
+    const monitored = (e: PredictionEvent) => !unreadable.has(specKey(e)) && specs.get(specKey(e)) !== undefined;
+    for (const e of events) if (monitored(e)) byKey.set(windowKey(e), [...(byKey.get(windowKey(e)) ?? []), e]);
     const result = await updateMany<DriftWindow>({
-      state: this.opts.dapr, store: this.opts.store, keys: [...byModel.keys()],
+      state: this.opts.dapr, store: this.opts.store, keys: [...byKey.keys()],
       change: (current, key) => {
         let w = current;
         let changed = false;
-        for (const e of byModel.get(key)!) {
-          const next = addToWindow(w, e, windowSize);
+        for (const e of byKey.get(key)!) {
+          const next = addToWindow(w, e, { size: windowSize, take: rowsForColumns(specs.get(specKey(e)), e) });
           if (next) [w, changed] = [next, true];
         }
         return changed ? w : undefined;
       },
     });
     for (const [key, { before, after }] of result.written) {
-      const model = byModel.get(key)![0]!.model;
+      const model = byKey.get(key)![0]!.model;
       const index = filledWindow(before?.version === after.version ? before.rows : 0, after.rows, windowSize);
       // Off the delivery path; a failure only costs this evaluation.
       if (index !== undefined) void this.evaluate(model, after, index).catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, model }, 'drift evaluation failed'));
     }
-    return new Set([...result.failed].flatMap((key) => byModel.get(key)!.map((e) => e.id)));
+    return new Set(events.filter((e) => result.failed.has(windowKey(e))).map((e) => e.id));
   }
 
-  async report(model: string): Promise<DriftReport | undefined> {
-    const w = (await this.opts.dapr.getState<DriftWindow>({ store: this.opts.store, key: windowKey(model) })).value;
-    return w && this.reportOf(model, w);
+  /**
+   * The window of a version (default: the one serving, production else the latest), empty
+   * before its first row. Undefined when the registry does not know the model or the version.
+   */
+  async report(model: string, version?: string): Promise<DriftReport | undefined> {
+    const v = version ?? (await this.opts.cards.currentVersion(model));
+    if (v === undefined) return undefined;
+    const w = (await this.opts.dapr.getState<DriftWindow>({ store: this.opts.store, key: windowKey({ model, version: v }) })).value;
+    return this.reportOf(model, w ?? { version: v, rows: 0, columns: {}, ids: [] });
+  }
+
+  /** Each version's spec once per batch; undefined for a version the registry does not know. */
+  private async specsOf(events: readonly PredictionEvent[]): Promise<{ specs: Map<string, DriftSpec | undefined>; unreadable: Set<string> }> {
+    const specs = new Map<string, DriftSpec | undefined>();
+    const unreadable = new Set<string>();
+    for (const e of events) {
+      const key = specKey(e);
+      if (specs.has(key) || unreadable.has(key)) continue;
+      try {
+        specs.set(key, await this.spec(e.model, e.version));
+      } catch (err) {
+        rootLogger().warn({ err: (err as Error).message, model: e.model, version: e.version }, 'registry card unavailable; these rows are left out of the drift window');
+        unreadable.add(key);
+      }
+    }
+    return { specs, unreadable };
+  }
+
+  private async spec(model: string, version: string): Promise<DriftSpec | undefined> {
+    const card = await this.opts.cards.card(model, version);
+    return card && driftSpecOf(card);
   }
 
   private async reportOf(model: string, w: DriftWindow): Promise<DriftReport | undefined> {
-    const reference = await this.opts.references.get(model, w.version);
-    if (!reference) return undefined;
+    const spec = await this.spec(model, w.version);
+    if (!spec) return undefined;
     const { thresholds, windowSize } = this.opts;
     const features = Object.entries(w.columns).flatMap(([name, column]) => {
-      const ref = reference[name];
-      if (!ref) return [];
+      const ref = spec.reference[name];
+      if (!ref || !column.values.length) return [];
       const p = psi({ reference: ref, current: column.values });
       const ks = ksStatistic(ref, column.values);
-      return [{ name, kind: column.kind, psi: p, ks: ks.statistic, ks_p_value: ks.pValue, drifted: p >= thresholds.psi || ks.pValue < thresholds.ks_p_value }];
+      return [{
+        name, kind: column.kind, rows: column.values.length, provisional: column.values.length < windowSize,
+        psi: p, ks: ks.statistic, ks_p_value: ks.pValue, drifted: p >= thresholds.psi || ks.pValue < thresholds.ks_p_value,
+      }];
     });
+    const filled = w.rows >= windowSize;
     const index = Math.max(0, Math.ceil(w.rows / windowSize) - 1);
-    return { model, version: w.version, window: { rows: Math.min(w.rows, windowSize), size: windowSize, index, seen: w.rows }, features, drifted: features.some((f) => f.drifted), thresholds };
+    return {
+      model, version: w.version, window: { rows: Math.min(w.rows, windowSize), size: windowSize, index, seen: w.rows },
+      rows_seen: w.rows, window_filled: filled, provisional: !filled || features.length < Object.keys(spec.reference).length || features.some((f) => f.provisional),
+      features, drifted: features.some((f) => f.drifted && !f.provisional), thresholds,
+      ...(spec.off ? { not_monitored: spec.off } : {}),
+    };
   }
 
   private async evaluate(model: string, w: DriftWindow, index: number): Promise<void> {
     const report = await this.reportOf(model, w);
     if (!report?.drifted) return;
-    const drifted = report.features.filter((f) => f.drifted);
+    const drifted = report.features.filter((f) => f.drifted && !f.provisional);
     await this.opts.alerts.raise({
       model, version: report.version, kind: 'drift', window: index,
-      evidence: { features: drifted.map((f) => ({ name: f.name, psi: f.psi, ks: f.ks, ks_p_value: f.ks_p_value })), thresholds: report.thresholds },
+      evidence: { features: drifted.map((f) => ({ name: f.name, psi: f.psi, ks: f.ks, ks_p_value: f.ks_p_value, rows: f.rows })), thresholds: report.thresholds },
     });
   }
 }

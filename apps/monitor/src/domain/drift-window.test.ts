@@ -9,16 +9,22 @@ const event = (id: string, temperature: number[], version = '1'): PredictionEven
 
 describe('addToWindow', () => {
   it('when events arrive, then numeric inputs and the first output keep their latest values and rows keep counting', () => {
-    const w = addToWindow(addToWindow(undefined, event('a', [1, 2]), 3), event('b', [3, 4]), 3)!;
+    const w = addToWindow(addToWindow(undefined, event('a', [1, 2]), { size: 3 }), event('b', [3, 4]), { size: 3 })!;
     expect(w).toEqual({ version: '1', rows: 4, ids: ['a', 'b'], columns: { temperature: { kind: 'input', values: [2, 3, 4] }, p: { kind: 'prediction', values: [0.02, 0.03, 0.04] } } });
   });
 
   it('when an event comes again, then nothing is to be written', () => {
-    expect(addToWindow(addToWindow(undefined, event('a', [1]), 3), event('a', [1]), 3)).toBeUndefined();
+    expect(addToWindow(addToWindow(undefined, event('a', [1]), { size: 3 }), event('a', [1]), { size: 3 })).toBeUndefined();
+  });
+
+  it('when a column takes only some rows, then only those enter it, while rows count every row', () => {
+    const take = (name: string) => (name === 'p' ? (_: unknown, row: number) => row > 0 : () => true);
+    const w = addToWindow(undefined, event('a', [1, 2, 3]), { size: 5, take })!;
+    expect(w).toMatchObject({ rows: 3, columns: { temperature: { values: [1, 2, 3] }, p: { values: [0.02, 0.03] } } });
   });
 
   it('when a new version is served, then its window starts afresh', () => {
-    const w = addToWindow(addToWindow(undefined, event('a', [1, 2]), 3), event('b', [9], '2'), 3)!;
+    const w = addToWindow(addToWindow(undefined, event('a', [1, 2]), { size: 3 }), event('b', [9], '2'), { size: 3 })!;
     expect(w).toMatchObject({ version: '2', rows: 1, ids: ['b'], columns: { temperature: { values: [9] } } });
   });
 });

@@ -1,26 +1,31 @@
 import type { PredictionEvent } from '@meridian/contracts';
 
-/** One model's drift window as stored: the latest values per column, and the events they came from. */
+/** One model version's drift window as stored: the latest values per column, and the events they came from. */
 export interface DriftWindow {
   version: string;
   /** Rows seen for this version; window k holds rows [k·size, (k+1)·size). */
   rows: number;
+  /** Each column's latest values, up to the window size (a column taking only some rows fills more slowly). */
   columns: Record<string, { kind: 'input' | 'prediction'; values: number[] }>;
   /** Ids of the latest events (at most one per row of the window), so a redelivery is recognised. */
   ids: string[];
 }
 
+/** Which rows of an event a column takes (rowsForColumns); default every row. */
+export type ColumnRows = (name: string) => (value: unknown, row: number) => boolean;
+
 /**
- * The window with the event's numeric inputs and first output added, each
- * column trimmed to the latest `size` values; a new version starts afresh.
- * Undefined when the event is in the window already (a redelivery).
+ * The window with the event's numeric inputs and first output added (the rows `take` admits
+ * for each column), each column trimmed to the latest `size` values; a new version starts
+ * afresh. Undefined when the event is in the window already (a redelivery).
  */
-export function addToWindow(w: DriftWindow | undefined, event: PredictionEvent, size: number): DriftWindow | undefined {
+export function addToWindow(w: DriftWindow | undefined, event: PredictionEvent, o: { size: number; take?: ColumnRows }): DriftWindow | undefined {
+  const { size, take = () => () => true } = o;
   const current: DriftWindow = w && w.version === event.version ? w : { version: event.version, rows: 0, columns: {}, ids: [] };
   if (current.ids.includes(event.id)) return undefined;
   const columns = { ...current.columns };
   const add = (name: string, kind: 'input' | 'prediction', values: readonly unknown[]) => {
-    const numbers = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    const numbers = values.filter(take(name)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
     if (!numbers.length) return;
     columns[name] = { kind, values: [...(columns[name]?.values ?? []), ...numbers].slice(-size) };
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addRows, parseRowKey, summarise } from './pipeline-ledger.ts';
+import { addRows, summarise } from './pipeline-ledger.ts';
 
 describe('pipeline ledger: stream rows counted once per row key', () => {
   it('when rows arrive out of order and again, then each counts once and repeats are told apart', () => {
@@ -21,10 +21,5 @@ describe('pipeline ledger: stream rows counted once per row key', () => {
     expect(report.lag_ms.p99).toBeGreaterThanOrEqual(99);
     expect(report.lag_ms.max).toBe(100);
     expect(summarise([]).lag_ms.p50).toBeNull();
-  });
-
-  it('when a row key is parsed, then entity, epoch and seq come out; other strings are refused', () => {
-    expect(parseRowKey('mote-3@1764000000000#12')).toEqual({ entity: 'mote-3', epoch: '1764000000000', seq: 12 });
-    expect(parseRowKey('no-sequence')).toBeUndefined();
   });
 });

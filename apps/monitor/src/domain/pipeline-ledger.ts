@@ -1,4 +1,5 @@
 import type { PipelineReport, PredictionEvent } from '@meridian/contracts';
+import { parseStreamRowKey } from '@meridian/ml';
 import { KeyedLock, type DaprClient } from '@meridian/service-kit';
 
 const ledgerKey = (entity: string) => `pipeline:${entity}`;
@@ -17,11 +18,6 @@ export interface EntityLedger {
   repeats: number;
   lag: Record<string, number>;
   max_lag_ms: number;
-}
-
-export function parseRowKey(key: string): { entity: string; epoch: string; seq: number } | undefined {
-  const m = /^(.+)@(\d+)#(\d+)$/.exec(key);
-  return m ? { entity: m[1]!, epoch: m[2]!, seq: Number(m[3]) } : undefined;
 }
 
 /** Adds rows to a ledger; a row already counted is a repeat. Pure, so the same input always gives the same ledger. */
@@ -92,7 +88,7 @@ export class PipelineLedger {
     const byEntity = new Map<string, { epoch: string; seq: number; lagMs: number }[]>();
     for (const event of events) {
       event.records?.keys.forEach((key, i) => {
-        const parsed = parseRowKey(key);
+        const parsed = parseStreamRowKey(key);
         if (!parsed) return;
         const list = byEntity.get(parsed.entity) ?? [];
         list.push({ epoch: parsed.epoch, seq: parsed.seq, lagMs: Math.max(0, now - (event.records!.received_at[i] ?? now)) });

@@ -15,7 +15,7 @@ function consumer(state: MemoryStateStore) {
   const dapr = state as unknown as DaprClient;
   const counter = new PredictionCounter({ dapr, store });
   const slo = new SloTracker({ dapr, store, window: 1000, objectives: { latency_p99_ms: 500, error_rate: 0.01 } });
-  const drift = new DriftMonitor({ dapr, store, windowSize: 500, thresholds: { psi: 0.2, ks_p_value: 0.01 }, references: { get: async () => undefined } as never, alerts: {} as never });
+  const drift = new DriftMonitor({ dapr, store, windowSize: 500, thresholds: { psi: 0.2, ks_p_value: 0.01 }, cards: { card: async () => undefined, currentVersion: async () => undefined }, alerts: {} as never });
   const observed: string[] = [];
   const log = new PredictionLogConsumer({
     quality: new LabelQuality({ dapr, store, window: 100 }), pipeline: new PipelineLedger({ dapr, store }),

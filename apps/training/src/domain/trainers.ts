@@ -3,7 +3,7 @@ import type { OfflineFeatureRow } from '@meridian/contracts';
 import { rootLogger } from '@meridian/service-kit';
 import {
   SENSOR_DATASET_NAME, SPAM_DATASET_NAME, TFJS_ARTIFACT_FILE, datasetHash, loadSensorReadings, loadSpamMails, spamDatasetHash,
-  SENSOR_ANOMALY_WINDOWED_MODEL_NAME, SENSOR_ANOMALY_WINDOWED_PARAMS, sensorWindowSpec, trainSensorAnomalyWindowed, windowFeatureNames,
+  SENSOR_ANOMALY_WINDOWED_MODEL_NAME, SENSOR_ANOMALY_WINDOWED_PARAMS, sensorWindowSpec, trainSensorAnomalyWindowed, warmUpRow, windowFeatureNames,
   CPS_DATASET_NAME, cpsDatasetHash, loadCpsWorkers, loadTf, trainSensorAnomalyBaseline, trainSensorAnomalyMlp, trainSpam, trainWageModel, type ModelMetadata,
 } from '@meridian/ml';
 
@@ -121,7 +121,8 @@ const sensorAnomalyWindowed: Trainer = {
     const names = windowFeatureNames(spec);
     // Rows logged under another feature definition cannot be used with this one.
     const usable = (context?.offlineRows ?? []).filter((r) => r.label !== undefined && r.names.join() === names.join());
-    const extraTrainingRows = usable.map((r) => ({ values: r.values, label: r.label! }));
+    // A row scored while its mote warmed up trains the model but stays out of the window statistics' reference.
+    const extraTrainingRows = usable.map((r) => ({ values: r.values, label: r.label!, fullWindow: warmUpRow(r.row_key, spec.window) !== true }));
     const fit = timed(onProgress, () => trainSensorAnomalyWindowed({ ...(params.window ? { window: params.window } : {}), extraTrainingRows }));
     return { artifact: fit.onnx, artifactFile: 'model.onnx', metadata: fit.metadata, metrics: metricsOf(fit.metrics.test, fit.metadata) };
   },

@@ -1,4 +1,4 @@
-import { binProportions, referenceSummary } from './reference-summary.ts';
+import { binProportions, referenceSummary, snappedBins } from './reference-summary.ts';
 import type { NumericReferenceSummary } from './reference-summary.ts';
 import { kolmogorovSurvival, regularizedGammaQ } from './special-functions.ts';
 
@@ -26,8 +26,9 @@ export function psi(options: PsiOptions): number {
   const reference = isSummary(options.reference)
     ? options.reference
     : referenceSummary(options.reference, { bins: options.bins ?? 10, sampleSize: 0 });
-  const r = smooth(reference.proportions);
-  const c = smooth(binProportions(current, reference.edges));
+  const bins = snappedBins(reference);
+  const r = smooth(bins.proportions);
+  const c = smooth(binProportions(current, bins.edges));
   return r.reduce((sum, ri, k) => sum + (c[k]! - ri) * Math.log(c[k]! / ri), 0);
 }
 

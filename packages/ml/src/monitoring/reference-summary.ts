@@ -14,7 +14,15 @@ export interface NumericReferenceSummary {
   proportions: number[];
   /** A seeded uniform sample of the reference values, sorted, for KS. */
   sample: number[];
+  /**
+   * Which rows the summary describes, and so which serving rows it is compared with. Absent:
+   * every row. 'full-window': only rows whose sensor window was full (a mote's first `window`
+   * readings are left out), for values computed from the window (SensorWindowSpec).
+   */
+  population?: ReferencePopulation;
 }
+
+export type ReferencePopulation = 'full-window';
 
 export interface ReferenceSummaryOptions {
   /** Quantile bins wanted; tied quantiles merge, so a 0/1 input ends up with 2. Default 10. */
@@ -23,17 +31,49 @@ export interface ReferenceSummaryOptions {
   sampleSize?: number;
   /** Seed of the sample, fixed so the same data always gives the same summary. Default 42. */
   seed?: number;
+  /** Recorded in the summary (see NumericReferenceSummary.population). */
+  population?: ReferencePopulation;
 }
 
 export const DEFAULT_REFERENCE_BINS = 10;
+
+/**
+ * A value to 12 significant digits, for binning. Values computed from readings (a delta of two
+ * temperatures) carry float noise: 27.26 − 27.25 and 26.01 − 26.00 are 0.01 ± 1e-15, and quantile
+ * edges between such twins made bins a few 1e-15 wide that the same data filled differently
+ * depending on which pairs it held (PSI 1.6 on data KS found identical, p = 1).
+ */
+export const snap = (v: number): number => Number(v.toPrecision(12));
+
+/**
+ * The bins with edges snapped (see snap) and bins that snapping leaves empty merged into the bin
+ * their values now fall in: cards stored before snapping compare as if summarised with it.
+ */
+export function snappedBins(s: Pick<NumericReferenceSummary, 'edges' | 'proportions'>): { edges: number[]; proportions: number[] } {
+  const edges: number[] = [];
+  const proportions: number[] = [s.proportions[0] ?? 0];
+  s.edges.forEach((raw, k) => {
+    const edge = snap(raw);
+    const share = s.proportions[k + 1] ?? 0;
+    if (edges.length && edge <= edges[edges.length - 1]!) {
+      // The bin between the twins has no width left; what it held now falls at or below the lower twin.
+      proportions[proportions.length - 2]! += proportions[proportions.length - 1]!;
+      proportions[proportions.length - 1] = share;
+    } else {
+      edges.push(edge);
+      proportions.push(share);
+    }
+  });
+  return { edges, proportions };
+}
 export const DEFAULT_REFERENCE_SAMPLE_SIZE = 500;
 
 export function referenceSummary(values: readonly number[], options: ReferenceSummaryOptions = {}): NumericReferenceSummary {
-  const { bins = DEFAULT_REFERENCE_BINS, sampleSize = DEFAULT_REFERENCE_SAMPLE_SIZE, seed = 42 } = options;
+  const { bins = DEFAULT_REFERENCE_BINS, sampleSize = DEFAULT_REFERENCE_SAMPLE_SIZE, seed = 42, population } = options;
   if (values.length === 0) throw new Error('referenceSummary: no values');
   if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`referenceSummary: bins must be a positive integer, got ${bins}`);
   checkFinite(values, 'referenceSummary');
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.map(snap).sort((a, b) => a - b);
   const max = sorted[sorted.length - 1]!;
   const edges: number[] = [];
   for (let k = 1; k < bins; k++) {
@@ -46,8 +86,9 @@ export function referenceSummary(values: readonly number[], options: ReferenceSu
     kind: 'numeric',
     count: values.length,
     edges,
-    proportions: binProportions(values, edges),
+    proportions: binProportions(sorted, edges),
     sample: reservoirSample(values, { size: sampleSize, seed }).sort((a, b) => a - b),
+    ...(population ? { population } : {}),
   };
 }
 
@@ -59,10 +100,10 @@ export function inputReferences(
   return Object.fromEntries(Object.entries(columns).map(([name, values]) => [name, referenceSummary(values, options)]));
 }
 
-/** Share of values in each bin of `edges` (see NumericReferenceSummary.edges). */
+/** Share of values in each bin of `edges` (see NumericReferenceSummary.edges), each value snapped first. */
 export function binProportions(values: readonly number[], edges: readonly number[]): number[] {
   const counts = new Array<number>(edges.length + 1).fill(0);
-  for (const v of values) counts[binIndex(v, edges)]!++;
+  for (const v of values) counts[binIndex(snap(v), edges)]!++;
   return counts.map((c) => c / values.length);
 }
 

@@ -40,6 +40,11 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('trainSpam', () => {
+  it('when trained, then the card holds the score\'s training distribution and says why the raw text is not monitored for drift', () => {
+    expect(Object.keys(training.metadata.reference ?? {})).toEqual(['spam_probability']);
+    expect(training.metadata.drift_monitoring).toEqual({ enabled: true, unmonitored: { text: expect.stringContaining('no numeric distribution') } });
+  });
+
   it('when the ONNX export scores the held-out mails, then it matches TypeScript within 1e-5', () => {
     expect(ortScores).toHaveLength(heldOut.length);
     const maxDiff = Math.max(...ortScores.map((p, i) => Math.abs(p - tsScores[i]!)));

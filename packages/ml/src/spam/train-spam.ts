@@ -1,5 +1,6 @@
 import { bestThreshold, binaryMetrics } from '../metrics.ts';
 import type { BinaryMetrics } from '../metrics.ts';
+import { buildModelCard } from '../model-card.ts';
 import type { ModelMetadata } from '../model-metadata.ts';
 import { stratifiedSplit } from '../split.ts';
 import { calibration } from '../calibration.ts';
@@ -116,7 +117,7 @@ export function trainSpam(options: TrainSpamOptions = {}): SpamTraining {
     valuesName: SPAM_GRAPH_INPUTS.values,
     outputName: SPAM_OUTPUT,
   });
-  const metadata: SpamMetadata = {
+  const metadata = buildModelCard<SpamMetadata>({
     name: SPAM_MODEL_NAME,
     version,
     platform: 'onnx',
@@ -129,7 +130,10 @@ export function trainSpam(options: TrainSpamOptions = {}): SpamTraining {
     transform: { ...SPAM_TEXT_SPEC, input: SPAM_INPUT, graph_inputs: { ...SPAM_GRAPH_INPUTS } },
     params: { ...SPAM_TRAINING_PARAMS, cross_validation: metrics.crossValidation, hard_ham_test: hardHam },
     created_at: now().toISOString(),
-  };
+  }, {
+    columns: { [SPAM_OUTPUT]: predictSparseProba(model, x) },
+    unmonitored: { [SPAM_INPUT]: 'raw mail text has no numeric distribution; a change in the mails shows in the spam_probability output' },
+  });
   return { model, artifact, metadata, metrics };
 }
 

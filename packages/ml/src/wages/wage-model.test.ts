@@ -86,7 +86,7 @@ describe('trainWageModel', () => {
 
   it('when the card holds input references, then held-out rows show no drift against them', () => {
     const { reference } = trained.metadata;
-    expect(Object.keys(reference)).toEqual([...WAGE_FEATURES]);
+    expect(Object.keys(reference)).toEqual([...WAGE_FEATURES, WAGE_MODEL_OUTPUT]);
     expect(reference.education!.count).toBe(400);
     expect(reference.union!.edges).toEqual([0]);
     const rows = heldOut.map(wageFeatures);

@@ -6,7 +6,7 @@ import type { BinaryMetrics } from '../metrics.ts';
 import type { ModelMetadata } from '../model-metadata.ts';
 import { fairnessReport } from '../monitoring/fairness.ts';
 import type { FairnessReport } from '../monitoring/fairness.ts';
-import { inputReferences } from '../monitoring/reference-summary.ts';
+import { buildModelCard } from '../model-card.ts';
 import type { NumericReferenceSummary } from '../monitoring/reference-summary.ts';
 import { exportLogisticRegressionOnnx } from '../onnx/export-logistic.ts';
 import { stratifiedSplit } from '../split.ts';
@@ -105,7 +105,7 @@ export function trainWageModel(options: TrainWageModelOptions = {}): WageModel {
   const columns = Object.fromEntries(WAGE_FEATURES.map((name, j) => [name, trainRows.map((row) => row[j]!)]));
   const artifact = exportLogisticRegressionOnnx(model, { outputName: WAGE_MODEL_OUTPUT });
 
-  const metadata: WageModelMetadata = {
+  const metadata = buildModelCard<WageModelMetadata>({
     name: WAGE_MODEL_NAME,
     version,
     platform: 'onnx',
@@ -125,9 +125,8 @@ export function trainWageModel(options: TrainWageModelOptions = {}): WageModel {
     },
     explainer: { kind: 'logistic', output: WAGE_MODEL_OUTPUT, model, products: {} },
     baseline: Object.fromEntries(WAGE_FEATURES.map((name, j) => [name, model.means[j]!])),
-    reference: inputReferences(columns, { bins: referenceBins }),
     fairness,
     created_at: now().toISOString(),
-  };
+  }, { columns: { ...columns, [WAGE_MODEL_OUTPUT]: scores(train) }, summary: { bins: referenceBins } });
   return { model, threshold, artifact, metadata, metrics, fairness };
 }

@@ -11,7 +11,7 @@ import { Shedding } from './domain/shedding.ts';
 import { gatewayEnv, type GatewayEnv } from './env.ts';
 import { auditAction, auditList } from './routes/audit.ts';
 import { requireRole } from './routes/auth.ts';
-import { edgeRouter, validateBody } from './routes/edge-router.ts';
+import { edgeRouter, routeOf, validateBody } from './routes/edge-router.ts';
 import { forwardTo } from './routes/forward.ts';
 import { rateLimit } from './routes/rate-limit.ts';
 import { EDGE_ROUTES, type EdgeRoute } from './routes/route-table.ts';
@@ -28,14 +28,13 @@ export interface GatewayDeps {
   routes?: EdgeRoute[];
 }
 
-/** What a matched request runs through: a slot of its class (or 429 at once), token and role, the subject's limits, body, audit, then the app (or the gateway's own answer). */
+/** What a matched request runs through (its class's slot was taken before its body was read): token and role, the subject's limits, body, audit, then the app (or the gateway's own answer). */
 function routeChain(deps: GatewayDeps): (route: EdgeRoute) => RequestHandler[] {
   const own: Record<string, RequestHandler> = { 'gateway.audit': auditList({ audit: deps.audit }) };
   return (route) => {
     const last = route.app === 'gateway' ? own[route.id] : forwardTo({ dapr: deps.dapr, appId: route.app });
     if (!last) throw new Error(`route ${route.id} is served by the gateway but has no handler`);
     return [
-      shed({ shedding: deps.shedding, routeClass: route.class }),
       requireRole({ auth: deps.auth, roles: route.roles }),
       rateLimit({ limiter: deps.limiter, routeClass: route.class }),
       validateBody(route),
@@ -47,6 +46,8 @@ function routeChain(deps: GatewayDeps): (route: EdgeRoute) => RequestHandler[] {
 
 export function createApp(deps: GatewayDeps): ServiceDefinition {
   const { dapr, env } = deps;
+  const routes = deps.routes ?? EDGE_ROUTES;
+  const routeFor = routeOf(routes);
   return {
     name: 'gateway',
     env,
@@ -61,8 +62,9 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
       return deps.auth.ready;
     },
     status: () => ({ shedding: deps.shedding.snapshot() }),
+    before: [shed({ shedding: deps.shedding, classOf: (req) => routeFor(req.method, req.originalUrl)?.class })],
     routes(app: Express) {
-      app.use(edgeRouter({ routes: deps.routes ?? EDGE_ROUTES, chain: routeChain(deps) }));
+      app.use(edgeRouter({ routes, chain: routeChain(deps) }));
     },
   };
 }

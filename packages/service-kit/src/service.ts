@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { requireAppToken } from './app-token.ts';
 import { DaprClient } from './dapr-client.ts';
@@ -23,6 +23,8 @@ export interface ServiceDefinition {
   subscriptions?: (Subscription<unknown> | BulkSubscription<unknown>)[];
   /** Extra readiness beyond "my sidecar is healthy". */
   ready?(): Promise<boolean>;
+  /** Handlers that run before a body is read or a token checked: refusing there (load shedding) costs the least. */
+  before?: RequestHandler[];
   /** Figures an operator wants beside readiness (e.g. load shedding), added to the /readyz body. */
   status?(): Record<string, unknown>;
   /**
@@ -58,6 +60,7 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
     });
     runWithLogger(log, next);
   });
+  for (const handler of def.before ?? []) app.use(handler);
   if (!def.publicEdge) app.use(requireAppToken({ token: def.env.APP_API_TOKEN }));
   const jsonTypes = ['application/json', 'application/*+json'];
   const maxDepth = def.maxJsonDepth ?? 32;

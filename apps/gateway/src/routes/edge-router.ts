@@ -67,6 +67,18 @@ function find(routes: CompiledRoute[], method: string, path: string): { compiled
   return hit;
 }
 
+/** The route a raw request would take, without refusing anything: for steps that run before the router (shedding). */
+export function routeOf(routes: EdgeRoute[]): (method: string, rawUrl: string) => EdgeRoute | undefined {
+  const compiled = routes.map((route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: () => undefined }));
+  return (method, rawUrl) => {
+    try {
+      return find(compiled, method, canonicalTarget(rawUrl).path).compiled.route;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 /**
  * The gateway's only way in: a request runs its route's chain, or is refused
  * before any of it (400 non-canonical, 404 unknown, 405 wrong method, 400

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,7 @@ function useFaultPlatform(stackSpec: string, opts: { models: string[]; proxy: bo
     }
     platform = await startPlatform({
       cp: inject('controlPlane'), stack: resolveStack(stackSpec), dataDir, env: { BOOTSTRAP_MODELS: '' },
-      brokerProxy: opts.proxy,
+      brokerProxy: opts.proxy, runId: randomUUID().slice(0, 8),
     });
   });
   afterAll(async () => {

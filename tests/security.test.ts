@@ -205,7 +205,7 @@ describe('the public edge under attack', () => {
   it('when the platform writes its data dir, then only its owner can read it (keys, state, logs)', () => {
     expect(statSync(h.platform.dataDir).mode & 0o777).toBe(0o700);
     expect(statSync(join(h.platform.dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
-    expect(existsSync(join(h.platform.dataDir, 'state.db'))).toBe(true);
+    expect(existsSync(join(h.platform.dataDir, 'state-gateway.db'))).toBe(true);
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,11 +29,12 @@ export function usePlatform(stackSpec: string, opts: { prepare?: (repository: st
     }
     const env = { BOOTSTRAP_MODELS: '', ...opts.env };
     const apps = opts.apps ? loadApps().filter((a) => opts.apps!.includes(a.id)) : undefined;
-    platform = await startPlatform({ cp: inject('controlPlane'), stack: resolveStack(stackSpec), dataDir, env, ...(apps ? { apps } : {}) });
+    // Its own consumers on shared brokers: nothing another run left unacknowledged reaches this one.
+    platform = await startPlatform({ cp: inject('controlPlane'), stack: resolveStack(stackSpec), dataDir, env, runId: randomUUID().slice(0, 8), ...(apps ? { apps } : {}) });
   });
   afterAll(async () => {
     await platform?.stop();
-    // MERIDIAN_KEEP_DATA=1 keeps the data dir (logs/, state.db) to look at after a failure.
+    // MERIDIAN_KEEP_DATA=1 keeps the data dir (logs/, state-<app>.db) to look at after a failure.
     if (process.env.MERIDIAN_KEEP_DATA) process.stderr.write(`[test] data kept in ${dataDir}\n`);
     else rmSync(dataDir, { recursive: true, force: true });
   });

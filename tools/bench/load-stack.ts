@@ -82,7 +82,7 @@ export async function runStack(o: { stack: string; cp: ControlPlane; flags: Load
   await ensureDevModels(dataDir);
   say('starting every app with its sidecar');
   const platform = await startPlatform({
-    cp: o.cp, stack, dataDir, logLevel: flags.logLevel, daprLogLevel: 'warn',
+    cp: o.cp, stack, dataDir, logLevel: flags.logLevel, daprLogLevel: 'warn', runId: `bench-${Date.now().toString(36)}`,
     env: {
       BOOTSTRAP_MODELS: '',
       RATE_LIMITS: 'infer:*=100000000/60s',

@@ -108,7 +108,7 @@ async function runBroker(broker: string, cp: Awaited<ReturnType<typeof startCont
   say(`${broker}: starting ingestion, features, inference and monitor with their sidecars`);
   const platform = await startPlatform({
     cp, stack: resolveStack(`pubsub=${broker},state=${values.state}`), dataDir, apps, logLevel: values['log-level'], daprLogLevel: 'warn',
-    env: { REGISTRY_APP_ID: '', BOOTSTRAP_MODELS: '' },
+    env: { REGISTRY_APP_ID: '', BOOTSTRAP_MODELS: '' }, runId: `bench-${Date.now().toString(36)}`,
   });
   try {
     const runBase = (Date.now() % 1_000_000) * 1000;

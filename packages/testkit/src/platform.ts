@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadApps, type AppSpec } from './apps.ts';
 import { pubsubProxy } from './broker-proxy.ts';
@@ -13,6 +13,7 @@ import { repoPath, repoRoot } from './paths.ts';
 import { allocatePorts } from './ports.ts';
 import { SIDECAR_PORT_COUNT, sidecarPorts, startSidecar, type SidecarPorts } from './sidecar.ts';
 import { createSupervisor, type ProcessStatus, type RestartPolicy, type Supervisor, type SupervisorEvent, type UnitKey } from './supervisor.ts';
+import { prepareRunConsumers, removeRunConsumers, runConsumerFolders } from './run-consumers.ts';
 import { resourcePaths, usesEmbeddedBroker, usesKafkaBroker, type Stack } from './stack.ts';
 import type { TcpProxy } from './tcp-proxy.ts';
 import { httpOk, waitFor } from './wait.ts';
@@ -64,7 +65,7 @@ export interface Platform {
 export interface PlatformOptions {
   cp: ControlPlaneInfo;
   stack: Stack;
-  /** Working directory of every daprd: state.db, secrets.json, nr.db, models/, logs/. */
+  /** Working directory of every daprd: state-<app>.db, secrets.json, nr.db, models/, logs/. */
   dataDir: string;
   /** Fixed gateway port (8080 for `npm start`); a free one when omitted. */
   gatewayPort?: number;
@@ -80,6 +81,12 @@ export interface PlatformOptions {
    * from them without stopping a server the machine shares.
    */
   brokerProxy?: boolean;
+  /**
+   * Gives this run its own consumers on the brokers (groups, durables, queues, MQTT sessions end
+   * in `-<runId>`), created fresh and removed at stop: test runs sharing a broker never take each
+   * other's messages or inherit what an earlier run left unacknowledged. `npm start` keeps the app ids.
+   */
+  runId?: string;
   /**
    * Restarts an app or sidecar that dies while the platform runs (see supervisor.ts);
    * off by default, so that crash(id) leaves a test's crash alone.
@@ -166,6 +173,13 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     const original = repoPath('components', 'pubsub', opts.stack.choices.pubsub);
     resources = resources.map((p) => (p === original ? proxied.folder : p));
   }
+  const consumers = opts.runId
+    ? { pubsub: opts.stack.choices.pubsub, apps: specs.map((s) => s.id), suffix: opts.runId, ...(usesEmbeddedBroker(opts.stack) ? {} : { mqttUrl: shared.MERIDIAN_MQTT_URL }) }
+    : undefined;
+  if (consumers) {
+    await prepareRunConsumers(consumers);
+    resources = runConsumerFolders({ folders: resources, suffix: consumers.suffix, dir: join(dataDir, 'run-consumers') });
+  }
   const apps: Record<string, RunningApp> = {};
   const sidecarFor = (spec: AppSpec, appPort: number, sp: SidecarPorts, tokens: AppTokens) => startSidecar({
     appId: spec.id, appPort, ports: sp, cp: opts.cp, dataDir,
@@ -174,10 +188,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     ...(opts.daprLogLevel ? { logLevel: opts.daprLogLevel } : {}),
     ...(opts.onLine ? { onLine: opts.onLine } : {}),
   });
-  // A new SQLite file is created and switched to WAL by whichever sidecar opens it first; others
-  // opening it in the same instant can fail to start with SQLITE_BUSY (seen in CI). So the first
-  // sidecar goes alone until its components are loaded, and the rest follow in parallel.
-  let createsSqlite = opts.stack.choices.state === 'sqlite' && !existsSync(join(dataDir, 'state.db'));
+  // Every sidecar starts at once: each app has its own SQLite file (components/state/sqlite), so no two create one together.
   for (const spec of specs) {
     const [own, ...dapr] = take(SIDECAR_PORT_COUNT + 1) as [number, ...number[]];
     const appPort = spec.id === 'gateway' && opts.gatewayPort ? opts.gatewayPort : own;
@@ -192,17 +203,6 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       daprToken: tokens.DAPR_API_TOKEN, appToken: tokens.APP_API_TOKEN,
       fetchDapr: withToken(daprUrl, tokens.DAPR_API_TOKEN), fetchApp: withToken(appUrl, tokens.APP_API_TOKEN),
     };
-    if (createsSqlite) {
-      createsSqlite = false;
-      await waitFor({
-        what: `${spec.id}'s sidecar creating the SQLite state store`, timeoutMs: opts.readyTimeoutMs ?? 90_000,
-        abort: () => (sidecar.running ? undefined : `${sidecar.opts.name} exited with code ${sidecar.exitCode}; its last lines:\n${sidecar.lastLines().join('\n')}`),
-        check: () => httpOk(`http://127.0.0.1:${sp.http}/v1.0/healthz/outbound`).catch(() => false),
-      }).catch(async (err: unknown) => {
-        await Promise.all([app.stop(), sidecar.stop(), broker?.close(), kafka?.stop(), brokerProxy?.close()]);
-        throw err;
-      });
-    }
   }
 
   let supervisor: Supervisor | undefined;
@@ -214,6 +214,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     await broker?.close();
     await kafka?.stop();
     await brokerProxy?.close();
+    if (consumers) await removeRunConsumers(consumers).catch((err: unknown) => opts.onLine?.('platform', `could not remove this run's consumers: ${(err as Error).message}`));
   };
   const timeoutMs = opts.readyTimeoutMs ?? 90_000;
   /** Until the app and its sidecar serve; fails early when one of `watched` dies. */
@@ -236,7 +237,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     await Promise.all(Object.values(apps).map((a) => waitReady(a)));
     if (gateway) await waitFor({ what: 'gateway /readyz', timeoutMs, check: () => httpOk(`${gateway.appUrl}/readyz`) });
   } catch (err) {
+    // Name the process that failed by itself, not one that only went down with the rest.
+    const failed = Object.values(apps).flatMap((a) => [a.app, a.sidecar]).find((p) => !p.running && !p.stopRequested && p.exitCode !== 0);
     await stop();
+    if (failed) throw new Error(`${failed.opts.name} exited with code ${failed.exitCode ?? failed.exitSignal}; its last lines:\n${failed.lastLines().join('\n')}`, { cause: err });
     throw err;
   }
   if (opts.supervise) {

@@ -22,7 +22,7 @@ export function sidecarPorts(p: number[]): SidecarPorts {
  * A real daprd with mTLS from sentry, placement and scheduler over TLS, and
  * the app's own Configuration (name resolution, tracing, access control).
  * Its working directory is the data dir, where relative paths in component
- * YAML (state.db, secrets.json, artifacts/) and name resolution (nr.db) live.
+ * YAML (state-<app>.db, secrets.json, artifacts/) and name resolution (nr.db) live.
  */
 export function startSidecar(opts: {
   appId: string;

@@ -39,7 +39,7 @@ function streamSuite(stack: string) {
     it('when readings are ingested, then each mote has its rolling-window features, computed as training computes them', async () => {
       const m = mote(1);
       const readings = Array.from({ length: 12 }, (_, i) => reading(m, i));
-      expect((await ingest(readings)).json).toEqual({ accepted: 12, rejected: 0, duplicates: 0 });
+      expect((await ingest(readings)).json).toEqual({ accepted: 12, rejected: 0, duplicates: 0, rejections: [] });
       const got = await eventually(() => online(m), (f) => f.readings_applied === 12);
       expect(got.readings_applied).toBe(12);
       expect(got.names).toEqual(windowFeatureNames(spec));
@@ -57,7 +57,7 @@ function streamSuite(stack: string) {
       const readings = Array.from({ length: 30 }, (_, i) => reading(m, i));
       await ingest(readings.slice(0, 20));
       // A retried batch overlapping the first: duplicates at ingestion, nothing new downstream.
-      expect((await ingest(readings.slice(10, 20))).json).toEqual({ accepted: 0, rejected: 0, duplicates: 10 });
+      expect((await ingest(readings.slice(10, 20))).json).toEqual({ accepted: 0, rejected: 0, duplicates: 10, rejections: [] });
       // Then one reading at a time, each once the one before is applied, so each row's past is known exactly.
       await eventually(() => online(m), (f) => f.readings_applied === 20);
       for (let i = 20; i < 30; i++) {
@@ -166,4 +166,4 @@ function killSuite(stack: string) {
   });
 }
 
-for (const stack of (process.env.FEATURES_KILL_STACKS ?? 'local,redis,rabbitmq,mqtt').split(',')) killSuite(stack);
+for (const stack of (process.env.FEATURES_KILL_STACKS ?? 'local,redis,rabbitmq,mqtt,jetstream').split(',')) killSuite(stack);

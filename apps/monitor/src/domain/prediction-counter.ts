@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { PredictionCounts, PredictionEvent } from '@meridian/contracts';
-import { updateMany, type DaprClient, type DeliveryResult } from '@meridian/service-kit';
+import { updateMany, type DaprClient } from '@meridian/service-kit';
 
 const SHARDS = 64;
 const shardKey = (i: number) => `prediction-counts:${i}`;
 const shardOf = (id: string) => createHash('sha256').update(id).digest().readUInt32BE(0) % SHARDS;
+const markerKey = (id: string) => `counted:${id}`;
+const DAY = 86_400;
 
 interface Shard {
   models: Record<string, number>;
-  /** Ids of the events counted in this shard. */
-  ids: string[];
+  /** Ids counted here whose marker is not written yet: a crash between the two leaves them, and they say "counted". */
+  pending: string[];
 }
+
+/** A shard as stored; one from before markers listed every id it ever counted, which markers now replace. */
+const shardOfStored = (v: (Partial<Shard> & { ids?: string[] }) | undefined): Shard => ({ models: v?.models ?? {}, pending: v?.pending ?? [] });
 
 export function emptyCounts(): PredictionCounts {
   return { total: 0, models: {} };
@@ -22,48 +27,77 @@ export function addPrediction(counts: PredictionCounts, model: string): Predicti
 
 /**
  * Counts each prediction exactly once although pub/sub delivers at least
- * once. The events are spread over shards by id; a shard holds its counts
- * and the ids it counted, and is replaced only if unchanged since it was
- * read (one key, compare-and-swap), so a redelivery or a concurrent
- * delivery either finds its id or loses the swap, re-reads, and finds it.
- * One key per change is atomic on every state store.
+ * once, with state that does not grow with the events ever counted. An
+ * event counts in three writes, each safe to repeat: (1) its shard's count
+ * goes up and its id enters the shard's `pending` list, in one
+ * compare-and-swap (a redelivery finds it there); (2) a marker for its id
+ * is written first-write with a TTL (`counted:<id>`, the lasting proof);
+ * (3) the id leaves `pending`. A crash after (1) leaves the id pending,
+ * which still says "counted"; the next delivery writes the marker and
+ * clears it. Markers expire after `ttlSeconds` (default 7 days): an event
+ * delivered again later than that would count twice.
  */
 export class PredictionCounter {
-  constructor(private readonly opts: { dapr: DaprClient; store: string }) {}
+  constructor(private readonly opts: { dapr: DaprClient; store: string; ttlSeconds?: number }) {}
 
   /**
-   * Counts each event unless it was counted before, one write per shard for
+   * Counts each event unless it was counted before, with one bulk read of
+   * markers, one write per touched shard and one bulk write of markers for
    * the whole batch: `fresh` holds the ids counted now, `failed` the ids of
    * shards still contended (their deliveries are retried).
    */
   async recordMany(events: readonly PredictionEvent[]): Promise<{ fresh: Set<string>; failed: Set<string> }> {
+    const { dapr, store } = this.opts;
+    const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+    const marked = new Set((await dapr.getBulkState<unknown>({ store, keys: unique.map((e) => markerKey(e.id)) })).filter((m) => m.value !== undefined).map((m) => m.key.slice('counted:'.length)));
     const byShard = new Map<string, PredictionEvent[]>();
-    for (const e of events) byShard.set(shardKey(shardOf(e.id)), [...(byShard.get(shardKey(shardOf(e.id))) ?? []), e]);
-    const result = await updateMany<Shard>({
-      state: this.opts.dapr, store: this.opts.store, keys: [...byShard.keys()],
+    for (const e of unique.filter((u) => !marked.has(u.id))) byShard.set(shardKey(shardOf(e.id)), [...(byShard.get(shardKey(shardOf(e.id))) ?? []), e]);
+    const counted = await updateMany<Shard>({
+      state: dapr, store, keys: [...byShard.keys()],
       change: (current, key) => {
-        const shard = current ?? { models: {}, ids: [] };
-        const seen = new Set(shard.ids);
-        const add = byShard.get(key)!.filter((e) => !seen.has(e.id) && seen.add(e.id));
+        const shard = shardOfStored(current);
+        const add = byShard.get(key)!.filter((e) => !shard.pending.includes(e.id));
         if (!add.length) return undefined;
         const models = { ...shard.models };
         for (const e of add) models[e.model] = (models[e.model] ?? 0) + 1;
-        return { models, ids: [...shard.ids, ...add.map((e) => e.id)] };
+        return { models, pending: [...shard.pending, ...add.map((e) => e.id)] };
       },
     });
     const fresh = new Set<string>();
-    for (const { before, after } of result.written.values()) {
-      const had = new Set(before?.ids ?? []);
-      for (const id of after.ids) if (!had.has(id)) fresh.add(id);
+    for (const { before, after } of counted.written.values()) {
+      const had = new Set(shardOfStored(before).pending);
+      for (const id of after.pending) if (!had.has(id)) fresh.add(id);
     }
-    const failed = new Set([...result.failed].flatMap((key) => byShard.get(key)!.map((e) => e.id)));
+    const failed = new Set([...counted.failed].flatMap((key) => byShard.get(key)!.map((e) => e.id)));
+    // Every id now in a shard's pending list (counted now, or before a crash) gets its marker, then leaves the list.
+    const settled = [...byShard.values()].flat().map((e) => e.id).filter((id) => !failed.has(id));
+    await this.settle(settled);
     return { fresh, failed };
+  }
+
+  private async settle(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    const { dapr, store } = this.opts;
+    const ttl = `${this.opts.ttlSeconds ?? 7 * DAY}`;
+    // First-write: a marker already there (another replica settled it) is as good as ours.
+    await dapr.saveManyIfUnchanged({ store, items: ids.map((id) => ({ key: markerKey(id), value: 1, metadata: { ttlInSeconds: ttl } })) });
+    const done = new Set(ids);
+    const shards = [...new Set(ids.map((id) => shardKey(shardOf(id))))];
+    await updateMany<Shard>({
+      state: dapr, store, keys: shards,
+      change: (current) => {
+        const shard = shardOfStored(current);
+        const left = shard.pending.filter((id) => !done.has(id));
+        return left.length === shard.pending.length ? undefined : { models: shard.models, pending: left };
+      },
+    });
   }
 
   /** Whether the prediction with this id has been counted. */
   async seen(id: string): Promise<boolean> {
-    const shard = (await this.opts.dapr.getState<Shard>({ store: this.opts.store, key: shardKey(shardOf(id)) })).value;
-    return shard?.ids.includes(id) ?? false;
+    const { dapr, store } = this.opts;
+    if ((await dapr.getState<unknown>({ store, key: markerKey(id) })).value !== undefined) return true;
+    return shardOfStored((await dapr.getState<Shard>({ store, key: shardKey(shardOf(id)) })).value).pending.includes(id);
   }
 
   async counts(): Promise<PredictionCounts> {

@@ -6,6 +6,10 @@ import { progressKey } from '../workflow/activities.ts';
 import type { RetrainCustomStatus, RetrainInput, RetrainOutput } from '../workflow/retrain.ts';
 import { TRAINERS, type Progress } from './trainers.ts';
 
+/** What a run was asked for, kept beside the workflow: its input is not readable until the workflow has started. */
+const requestKey = (id: string) => `run-request:${id}`;
+type RunRequest = Pick<RetrainInput, 'model' | 'trigger'>;
+
 const RUNNING = new Set([WorkflowRuntimeStatus.PENDING, WorkflowRuntimeStatus.RUNNING, WorkflowRuntimeStatus.SUSPENDED]);
 
 /** Starting retraining runs and reading their status, on top of the Dapr workflow client. */
@@ -22,6 +26,8 @@ export class Runs {
       throw new AppError({ code: 'BAD_REQUEST', message: `invalid training parameters for ${req.model}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors });
     }
     const input: RetrainInput = { runId: instanceId, model: req.model, params: params.data, trigger: req.trigger ?? 'api' };
+    const request: RunRequest = { model: input.model, trigger: input.trigger };
+    await this.opts.dapr.saveState({ store: this.opts.stateStore, items: [{ key: requestKey(instanceId), value: request }] });
     return this.opts.client.scheduleNewWorkflow(this.opts.workflowName, input, instanceId);
   }
 
@@ -38,13 +44,15 @@ export class Runs {
     const input = JSON.parse(state.serializedInput ?? '{}') as Partial<RetrainInput>;
     const custom = state.customStatus ? (JSON.parse(state.customStatus) as RetrainCustomStatus) : undefined;
     const output = state.serializedOutput ? (JSON.parse(state.serializedOutput) as RetrainOutput) : undefined;
-    const progress = (await this.opts.dapr.getState<Progress>({ store: this.opts.stateStore, key: progressKey(id) }).catch(() => ({ value: undefined }))).value;
+    const read = async <T>(key: string) => (await this.opts.dapr.getState<T>({ store: this.opts.stateStore, key }).catch(() => ({ value: undefined }))).value;
+    const progress = await read<Progress>(progressKey(id));
+    const request = input.model ? undefined : await read<RunRequest>(requestKey(id));
     const running = RUNNING.has(state.runtimeStatus);
     const status = running ? (state.runtimeStatus === WorkflowRuntimeStatus.PENDING ? 'pending' : 'running') : output?.status === 'completed' ? 'completed' : 'failed';
     const reason = output?.reason ?? custom?.reason ?? state.workflowFailureDetails?.getErrorMessage();
     const version = output?.version ?? custom?.version;
     return RunStatus.parse({
-      id, model: input.model ?? custom?.model ?? 'unknown', trigger: input.trigger, status,
+      id, model: input.model ?? request?.model ?? custom?.model ?? 'unknown', trigger: input.trigger ?? request?.trigger, status,
       steps: custom?.steps ?? [],
       created_at: state.createdAt.toISOString(),
       ...(version ? { version } : {}),

@@ -36,7 +36,7 @@ describe.each(STACKS)('pub/sub on MERIDIAN_STACK=%s', (stack) => {
     const motes = [run * 100 + 1, run * 100 + 2];
     const readings = motes.flatMap((m) => Array.from({ length: 10 }, (_, i) => ({ id: `${m}-${i}`, mote_id: m, humidity: 40 + i, temperature: 22 + i / 10, ts: 1_700_000_000_000 + i * 30_000 })));
     const res = await h.gateway('/v1/ingest/sensor-readings', { method: 'POST', roles: ['ingest'], body: JSON.stringify([...readings, { ...readings[0], id: `${run}-bad`, humidity: 140 }]) });
-    expect(await res.json()).toEqual({ accepted: 20, rejected: 1, duplicates: 0 });
+    expect(await res.json()).toEqual({ accepted: 20, rejected: 1, duplicates: 0, rejections: [{ index: 20, field: 'humidity', reason: expect.any(String) }] });
     const report = await eventually(async () => PipelineReport.parse(await (await h.gateway(`/v1/monitor/pipeline?entities=${motes.join(',')}`, { roles: ['predict'] })).json()), (r) => r.rows >= 20, 60_000);
     expect(report.rows).toBe(20);
     const applied = await Promise.all(motes.map(async (m) => OnlineFeatures.parse(await (await h.gateway(`/v1/features/sensor/${m}`, { roles: ['predict'] })).json()).readings_applied));

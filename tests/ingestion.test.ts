@@ -29,10 +29,11 @@ describe('ingestion: raw records per stream, dead letters, idempotency, PII mask
     const before = await stats('sensor-readings');
     const first = await post('/v1/ingest/sensor-readings', batch);
     expect(first.status).toBe(202);
-    expect(IngestResult.parse(first.json)).toEqual({ accepted: 3, rejected: 2, duplicates: 0 });
+    // The answer says why: index, field and reason of each rejected record.
+    expect(IngestResult.parse(first.json)).toEqual({ accepted: 3, rejected: 2, duplicates: 0, rejections: [{ index: 3, field: 'humidity', reason: expect.any(String) }, { index: 4, field: 'mote_id', reason: expect.stringMatching(/expected number, received string/) }] });
     const retry = await post('/v1/ingest/sensor-readings', batch);
     expect(retry.status).toBe(202);
-    expect(retry.json).toEqual({ accepted: 0, rejected: 0, duplicates: 5 });
+    expect(retry.json).toEqual({ accepted: 0, rejected: 0, duplicates: 5, rejections: [] });
     // dead_lettered counts dead-letter publishes the sidecar confirmed, not records merely rejected.
     const after = await stats('sensor-readings');
     const delta = (k: 'accepted' | 'rejected' | 'duplicates' | 'dead_lettered' | 'batches') => after[k] - before[k];
@@ -63,9 +64,9 @@ describe('ingestion: raw records per stream, dead letters, idempotency, PII mask
   });
 
   it('when the MQTT binding delivers one reading or an array, then the same intake runs; a message that is not JSON is dead-lettered', async () => {
-    expect(await post('/sensor-readings-mqtt', reading(3000))).toEqual({ status: 200, json: { accepted: 1, rejected: 0, duplicates: 0 } });
-    expect((await post('/sensor-readings-mqtt', [reading(3001), reading(3000), `junk ${run}`])).json).toEqual({ accepted: 1, rejected: 1, duplicates: 1 });
-    expect((await post('/sensor-readings-mqtt', `not json ${run}`)).json).toEqual({ accepted: 0, rejected: 1, duplicates: 0 });
+    expect(await post('/sensor-readings-mqtt', reading(3000))).toEqual({ status: 200, json: { accepted: 1, rejected: 0, duplicates: 0, rejections: [] } });
+    expect((await post('/sensor-readings-mqtt', [reading(3001), reading(3000), `junk ${run}`])).json).toEqual({ accepted: 1, rejected: 1, duplicates: 1, rejections: [{ index: 2, field: '(record)', reason: expect.any(String) }] });
+    expect((await post('/sensor-readings-mqtt', `not json ${run}`)).json).toMatchObject({ accepted: 0, rejected: 1, duplicates: 0 });
   });
 
   it('when a stream has PII fields, then raw values reach neither the log nor the counts; the records are still taken in', async () => {
@@ -74,7 +75,7 @@ describe('ingestion: raw records per stream, dead letters, idempotency, PII mask
       { type: 'signup', user_email: email, ts: new Date().toISOString() },
       { type: 'login', user_email: `not-an-email-${run}`, ts: new Date().toISOString() },
     ]);
-    expect(res).toEqual({ status: 202, json: { accepted: 1, rejected: 1, duplicates: 0 } });
+    expect(res).toEqual({ status: 202, json: { accepted: 1, rejected: 1, duplicates: 0, rejections: [{ index: 1, field: 'user_email', reason: expect.any(String) }] } });
     const log = join(h.platform.dataDir, 'logs', 'ingestion.log');
     const text = await eventually(async () => readFileSync(log, 'utf8'), (t) => t.includes('"stream":"events"'));
     expect(text).toContain('"stream":"events"');
@@ -87,9 +88,9 @@ describe('ingestion: raw records per stream, dead letters, idempotency, PII mask
     const started = performance.now();
     const res = await post('/v1/ingest/sensor-readings', batch);
     const ms = performance.now() - started;
-    expect(res).toEqual({ status: 202, json: { accepted: 1000, rejected: 0, duplicates: 0 } });
+    expect(res).toEqual({ status: 202, json: { accepted: 1000, rejected: 0, duplicates: 0, rejections: [] } });
     const again = performance.now();
-    expect((await post('/v1/ingest/sensor-readings', batch)).json).toEqual({ accepted: 0, rejected: 0, duplicates: 1000 });
+    expect((await post('/v1/ingest/sensor-readings', batch)).json).toEqual({ accepted: 0, rejected: 0, duplicates: 1000, rejections: [] });
     console.info(`ingestion: 1,000 new readings in ${ms.toFixed(0)} ms; the same 1,000 again (all duplicates) in ${(performance.now() - again).toFixed(0)} ms`);
   });
 
@@ -98,7 +99,7 @@ describe('ingestion: raw records per stream, dead letters, idempotency, PII mask
     const batch = [{ mote_id: 9, humidity: 44.5, temperature: 25.5, ts: new Date().toISOString(), id: `gw-${Date.now()}` }, { mote_id: 'nine' }];
     const res = await h.gateway('/v1/ingest/sensor-readings', { method: 'POST', roles: ['ingest'], body: JSON.stringify(batch) });
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ accepted: 1, rejected: 1, duplicates: 0 });
+    expect(await res.json()).toMatchObject({ accepted: 1, rejected: 1, duplicates: 0, rejections: expect.arrayContaining([{ index: 1, field: 'mote_id', reason: expect.stringMatching(/expected number, received string/) }]) });
     expect((await h.gateway('/v1/ingest/sensor-readings', { method: 'POST', roles: ['predict'], body: JSON.stringify(batch) })).status).toBe(403);
     const after = (await (await h.platform.apps.ingestion!.fetchApp(`/v1/ingest/streams/sensor-readings/stats`)).json()) as { accepted: number };
     expect(after.accepted).toBe(before.accepted + 1);

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ModelLifecycleEvent, ModelSummary, ModelVersionRecord, ModelVersionSummary, ProblemDetails, RegistryTopics, RollbackResponse } from '@meridian/contracts';
+import { ModelLifecycleEvent, ModelSummary, ModelVersionRecord, ModelVersionSummary, ProblemDetails, RollbackResponse, Topics } from '@meridian/contracts';
 import { exportLogisticRegressionOnnx, trainSensorAnomalyBaseline } from '@meridian/ml';
 import { allocatePorts, componentsFor, httpOk, repoPath, resolveStack, resourcePaths, sidecarPorts, SIDECAR_PORT_COUNT, startSidecar, waitFor, type ManagedProcess } from '@meridian/testkit';
 import { eventually, usePlatform, type PlatformHandle } from './helpers/platform.ts';
@@ -32,7 +32,7 @@ async function lifecycleProbe(h: PlatformHandle, stack: string): Promise<{ event
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       res.setHeader('content-type', 'application/json');
-      if (req.method === 'GET' && req.url === '/dapr/subscribe') return void res.end(JSON.stringify([{ pubsubname: 'pubsub', topic: RegistryTopics.modelLifecycle, route: '/events' }]));
+      if (req.method === 'GET' && req.url === '/dapr/subscribe') return void res.end(JSON.stringify([{ pubsubname: 'pubsub', topic: Topics.modelLifecycle, route: '/events' }]));
       if (req.method === 'POST' && req.url === '/events') {
         const parsed = ModelLifecycleEvent.safeParse((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: unknown }).data);
         if (parsed.success) events.push(parsed.data);

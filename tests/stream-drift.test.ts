@@ -52,7 +52,7 @@ function streamDriftSuite(stack: string) {
     const ingest = async (records: { mote: number; reading: SensorReading }[]) => {
       const body = records.map(({ mote, reading }) => ({ id: `${mote}-${reading.reading}`, mote_id: mote, humidity: reading.humidity, temperature: reading.temperature, ts: 1_700_000_000_000 + reading.reading * 30_000 }));
       const res = await call('/v1/ingest/sensor-readings', { roles: ['ingest'], body });
-      expect(res.json).toEqual({ accepted: records.length, rejected: 0, duplicates: 0 });
+      expect(res.json).toEqual({ accepted: records.length, rejected: 0, duplicates: 0, rejections: [] });
     };
     const alertsOf = async (v: string) => (((await call('/v1/monitor/alerts', { roles: ['predict'] })).json as unknown[]).map((a) => Alert.parse(a))).filter((a) => a.model === MODEL && a.version === v);
     let version = '';

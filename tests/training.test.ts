@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InferResponse, RunStatus, TRAINING_TOPICS, type Role } from '@meridian/contracts';
+import { InferResponse, RunStatus, Topics, type Role } from '@meridian/contracts';
 import { trainSensorAnomalyBaseline } from '@meridian/ml';
 import { eventually, usePlatform } from './helpers/platform.ts';
 
@@ -95,7 +95,7 @@ describe('training, registry and the durable retraining workflow', () => {
     const event = { id: `drift-test-${Date.now()}`, model: 'sensor-anomaly', evidence: { psi: 0.4 } };
     const inference = h.platform.apps.inference!;
     for (let i = 0; i < 2; i++) {
-      const res = await inference.fetchDapr(`/v1.0/publish/pubsub/${TRAINING_TOPICS.driftDetected}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+      const res = await inference.fetchDapr(`/v1.0/publish/pubsub/${Topics.driftDetected}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
       expect(res.status).toBe(204);
     }
     const id = `drift-${event.id}`;

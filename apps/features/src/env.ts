@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Components } from '@meridian/contracts';
+import { Components, Topics } from '@meridian/contracts';
 import { SENSOR_ANOMALY_WINDOWED_MODEL_NAME, SENSOR_ANOMALY_WINDOWED_PARAMS, SENSOR_WINDOW_STATS } from '@meridian/ml';
 import { daprPreset } from '@meridian/service-kit';
 
@@ -12,7 +12,7 @@ export const featuresEnv = {
   STATE_STORE: z.string().default(Components.state),
   ARTIFACTS_BINDING: z.string().default(Components.artifacts),
   /** The topic of sensor readings (what ingestion publishes for the sensor-readings stream). */
-  READINGS_TOPIC: z.string().default('sensor-readings'),
+  READINGS_TOPIC: z.string().default(Topics.sensorReadings),
   /** The online features computed for every reading (and what streaming scoring sends): the windowed model's. */
   FEATURE_WINDOW: z.coerce.number().int().min(1).max(500).default(SENSOR_ANOMALY_WINDOWED_PARAMS.window),
   FEATURE_STATS: Stats.default([...SENSOR_ANOMALY_WINDOWED_PARAMS.features]),

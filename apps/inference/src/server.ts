@@ -1,6 +1,6 @@
 import type { Express } from 'express';
-import { ModelLifecycleEvent, RegistryTopics } from '@meridian/contracts';
-import { DaprClient, bootEnv, rootLogger, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { ModelLifecycleEvent, Topics } from '@meridian/contracts';
+import { DaprClient, FeaturesClient, RegistryClient, bootEnv, retryUntilReady, rootLogger, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { OnlineFeatureClient } from './adapters/online-features.ts';
 import { PredictionLog } from './adapters/prediction-log.ts';
 import { RegistrySync } from './adapters/registry-sync.ts';
@@ -38,7 +38,7 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
     status: () => ({ shedding: deps.limits.snapshot() }),
     subscriptions: deps.registry
       ? [subscription({
-        pubsub: deps.pubsub, topic: RegistryTopics.modelLifecycle, route: '/events/model-lifecycle', schema: ModelLifecycleEvent,
+        pubsub: deps.pubsub, topic: Topics.modelLifecycle, route: '/events/model-lifecycle', schema: ModelLifecycleEvent,
         handle: async (event) => {
           await deps.registry!.syncModel(event.model);
           return 'SUCCESS';
@@ -51,19 +51,6 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
       adminRoutes(app, deps);
     },
   };
-}
-
-/** The registry may start after us: keep trying until the first sync succeeds. */
-async function followRegistry(registry: RegistrySync): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await registry.syncAll();
-      return;
-    } catch (err) {
-      if (attempt % 20 === 1) rootLogger().warn({ err: (err as Error).message }, 'registry not reachable yet; retrying');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
 }
 
 export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService> {
@@ -82,10 +69,12 @@ export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService
     shadow: new ShadowStats(),
     limits: new ModelLimits({ env, log: (s) => rootLogger().info({ model: s.name, limit: s.limit, inflight: s.inflight, queued: s.queued, shed: s.shed }, 'concurrency limit') }),
     pubsub: env.PUBSUB_NAME,
-    ...(env.FEATURES_APP_ID ? { features: new OnlineFeatureClient({ dapr, appId: env.FEATURES_APP_ID }) } : {}),
-    ...(env.REGISTRY_APP_ID ? { registry: new RegistrySync({ dapr, registryAppId: env.REGISTRY_APP_ID, store, repository: env.MODEL_REPOSITORY, canaryPercent: env.CANARY_PERCENT }) } : {}),
+    ...(env.FEATURES_APP_ID ? { features: new OnlineFeatureClient({ features: new FeaturesClient({ dapr, appId: env.FEATURES_APP_ID }) }) } : {}),
+    ...(env.REGISTRY_APP_ID ? { registry: new RegistrySync({ registry: new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID, timeoutMs: 30_000 }), store, repository: env.MODEL_REPOSITORY, canaryPercent: env.CANARY_PERCENT }) } : {}),
   };
   await store.loadAll();
-  if (deps.registry) void followRegistry(deps.registry);
+  // The registry may start after us: keep trying until the first sync succeeds.
+  const registry = deps.registry;
+  if (registry) void retryUntilReady({ what: 'following the registry', attempt: () => registry.syncAll() });
   return runService(() => createApp(deps), { name: 'inference', env, onStop: () => store.close() });
 }

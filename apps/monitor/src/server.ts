@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { DriftQuery, DriftReport, Label, LabelBatch, PredictionErrorEvent, PredictionEvent, Topics } from '@meridian/contracts';
-import { AppError, DaprClient, bootEnv, bulkSubscription, parseOrThrow, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { AppError, DaprClient, RegistryClient, bootEnv, bulkSubscription, parseOrThrow, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { References } from './adapters/references.ts';
 import { Alerts } from './domain/alerts.ts';
 import { BiasMonitor } from './domain/bias-monitor.ts';
@@ -93,7 +93,7 @@ export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> 
   const alerts = new Alerts({ dapr, store: env.STATE_STORE, pubsub: env.PUBSUB_NAME });
   const gate = new QualityGate({ thresholds: env.QUALITY_THRESHOLDS, alerts });
   const quality = new LabelQuality({ dapr, store: env.STATE_STORE, window: env.QUALITY_WINDOW, gate });
-  const references = new References({ dapr, registryAppId: env.REGISTRY_APP_ID });
+  const references = new References({ registry: env.REGISTRY_APP_ID ? new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID, timeoutMs: 10_000 }) : undefined });
   const bias = new BiasMonitor({ references, labels: quality });
   const slo = new SloTracker({ dapr, store: env.STATE_STORE, window: env.SLO_WINDOW, objectives: { latency_p99_ms: env.SLO_LATENCY_P99_MS, error_rate: env.SLO_ERROR_RATE } });
   const drift = new DriftMonitor({

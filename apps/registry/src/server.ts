@@ -1,6 +1,5 @@
 import type { Express } from 'express';
-import { DaprClient, bootEnv, runService, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
-import { ArtifactBinding } from './adapters/artifact-binding.ts';
+import { ArtifactsBinding, DaprClient, bootEnv, runService, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { LifecyclePublisher } from './adapters/lifecycle-publisher.ts';
 import { RegistryStore } from './adapters/registry-store.ts';
 import type { RegistryDeps } from './domain/deps.ts';
@@ -34,7 +33,7 @@ export async function start(env = bootEnv(registryEnv)): Promise<RunningService>
   const deps: RegistryAppDeps = {
     env, dapr,
     store: new RegistryStore({ state: dapr, store: env.STATE_STORE }),
-    artifacts: new ArtifactBinding({ dapr, binding: env.ARTIFACT_BINDING }),
+    artifacts: new ArtifactsBinding({ dapr, binding: env.ARTIFACT_BINDING }),
     events: new LifecyclePublisher({ dapr, pubsub: env.PUBSUB_NAME }),
     clock: () => new Date(),
     maxArtifactBytes: env.MAX_ARTIFACT_BYTES,

@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import type { Express } from 'express';
 import { DaprWorkflowClient, LogLevel, WorkflowRuntime } from '@dapr/dapr';
-import { DriftDetectedEvent, ModelDegradedEvent, TRAINING_TOPICS } from '@meridian/contracts';
-import { AppError, DaprClient, bootEnv, rootLogger, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
-import { RegistryClient } from './adapters/registry-client.ts';
+import { DriftDetectedEvent, ModelDegradedEvent, Topics } from '@meridian/contracts';
+import { AppError, DaprClient, FeaturesClient, InferenceClient, RegistryClient, bootEnv, retryUntilReady, rootLogger, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { Runs } from './domain/runs.ts';
 import { trainingEnv } from './env.ts';
 import { runRoutes } from './routes/runs.ts';
 import { readOfflineLog } from './adapters/offline-log.ts';
-import { createActivities } from './workflow/activities.ts';
+import { createActivities, registeredVersions } from './workflow/activities.ts';
 import { retrainWorkflow } from './workflow/retrain.ts';
 
 type TrainingEnv = ReturnType<typeof bootEnv<typeof trainingEnv>>;
@@ -29,7 +28,7 @@ export function createApp(deps: TrainingDeps): ServiceDefinition {
     subscriptions: [
       subscription({
         pubsub: deps.env.PUBSUB_NAME,
-        topic: TRAINING_TOPICS.driftDetected,
+        topic: Topics.driftDetected,
         route: '/events/drift-detected',
         schema: DriftDetectedEvent,
         // One run per drift event: redelivery finds the run already there.
@@ -40,7 +39,7 @@ export function createApp(deps: TrainingDeps): ServiceDefinition {
       }),
       subscription({
         pubsub: deps.env.PUBSUB_NAME,
-        topic: TRAINING_TOPICS.modelDegraded,
+        topic: Topics.modelDegraded,
         route: '/events/model-degraded',
         schema: ModelDegradedEvent,
         // One run per quality alert, named after it (the alert's run_id); a model with no trainer can never succeed.
@@ -71,26 +70,18 @@ function codeVersion(): string {
 }
 
 /** Keeps trying until the sidecar answers (it starts beside us). */
-async function untilDone(what: string, fn: () => Promise<unknown>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await fn();
-      return;
-    } catch (err) {
-      if (attempt % 20 === 1) rootLogger().warn({ err: (err as Error).message, attempt }, `${what}: retrying`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
+const untilDone = (what: string, attempt: () => Promise<unknown>) => retryUntilReady({ what, attempt, intervalMs: 500 });
 
 export async function start(env: TrainingEnv = bootEnv(trainingEnv)): Promise<RunningService> {
   const dapr = DaprClient.fromEnv(env);
   const registry = new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID });
   const grpc = { daprHost: '127.0.0.1', daprPort: `${env.DAPR_GRPC_PORT}`, daprApiToken: env.DAPR_API_TOKEN, logger: { level: LogLevel.Warn } };
+  const features = new FeaturesClient({ dapr, appId: env.FEATURES_APP_ID });
   const activities = createActivities({
-    dapr, registry, stateStore: env.STATE_STORE, inferenceAppId: env.INFERENCE_APP_ID, workDir: env.TRAINING_WORK_DIR, gateMargin: env.GATE_MARGIN, codeVersion: codeVersion(),
+    dapr, registry, inference: new InferenceClient({ dapr, appId: env.INFERENCE_APP_ID }),
+    stateStore: env.STATE_STORE, workDir: env.TRAINING_WORK_DIR, gateMargin: env.GATE_MARGIN, codeVersion: codeVersion(),
     featuresAppId: env.FEATURES_APP_ID,
-    offlineFeatures: () => readOfflineLog({ dapr, appId: env.FEATURES_APP_ID, days: env.OFFLINE_FEATURE_DAYS }),
+    offlineFeatures: () => readOfflineLog({ features, days: env.OFFLINE_FEATURE_DAYS }),
   });
   const workflow = retrainWorkflow(activities, { canaryPercent: env.CANARY_PERCENT, canarySeconds: env.CANARY_SECONDS });
   const runtime = new WorkflowRuntime(grpc).registerWorkflowWithName('retrain', workflow);
@@ -117,7 +108,7 @@ export async function start(env: TrainingEnv = bootEnv(trainingEnv)): Promise<Ru
     }
     for (const model of env.BOOTSTRAP_MODELS.split(',').map((s) => s.trim()).filter(Boolean)) {
       await untilDone(`bootstrap ${model}`, async () => {
-        if ((await registry.versions(model)).length) return;
+        if ((await registeredVersions(registry, model)).length) return;
         if (await runs.startOnce({ model, trigger: 'bootstrap' }, `bootstrap-${model}`)) rootLogger().info({ model }, 'no version registered yet: bootstrap run started');
       });
     }

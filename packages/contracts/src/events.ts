@@ -1,14 +1,5 @@
 import { z } from 'zod';
 
-/** Topic names: one place, so publishers and subscribers cannot drift apart. */
-export const Topics = {
-  predictions: 'predictions',
-  /** Delayed ground truth for predictions, joined by prediction id. */
-  labels: 'labels',
-  /** Inference requests that failed without an answer (no fallback); the monitor's error SLO reads them. */
-  predictionErrors: 'prediction-errors',
-} as const;
-
 /** The id of row `row` of a prediction: labels refer to single rows. */
 export const rowPredictionId = (id: string, row: number): string => `${id}:${row}`;
 

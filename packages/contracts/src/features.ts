@@ -59,6 +59,14 @@ export const OfflineFeatureRow = z.object({
 });
 export type OfflineFeatureRow = z.infer<typeof OfflineFeatureRow>;
 
+/** The offline feature log of the days in [from, to] (YYYY-MM-DD): one row per row key, ordered by entity and time. */
+export const OfflineFeatureLog = z.object({
+  from: z.string(),
+  to: z.string(),
+  rows: z.array(OfflineFeatureRow),
+});
+export type OfflineFeatureLog = z.infer<typeof OfflineFeatureLog>;
+
 /** The monitor's end-to-end account of stream rows (fed by prediction events carrying `records`). */
 export const PipelineReport = z.object({
   entities: z.number().int().nonnegative(),

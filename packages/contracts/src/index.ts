@@ -10,3 +10,5 @@ export * from './registry.ts';
 export * from './ingestion.ts';
 export * from './features.ts';
 export * from './audit.ts';
+export * from './topics.ts';
+export * from './scoring-parameters.ts';

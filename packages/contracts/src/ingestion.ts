@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 /** Raw-record intake: what the ingestion app answers and what it publishes. */
 
-/** The answer to a batch: each record lands in exactly one of the three counts. */
-export const IngestResult = z.object({
+/** How a batch's records were counted: each record lands in exactly one of the three counts. */
+export const IngestCounts = z.object({
   /** Valid records published to the stream's topic for the first time. */
   accepted: z.number().int().nonnegative(),
   /** Records that failed the stream's schema, dead-lettered with the reason. */
@@ -11,10 +11,29 @@ export const IngestResult = z.object({
   /** Records whose idempotency key was already seen (an earlier batch, or earlier in this one). */
   duplicates: z.number().int().nonnegative(),
 });
+export type IngestCounts = z.infer<typeof IngestCounts>;
+
+/** At most this many rejections are listed in an answer (every one is dead-lettered). */
+export const MAX_LISTED_REJECTIONS = 20;
+
+/** Why one record was rejected: one entry per failing field (PII masked, never the value). */
+export const IngestRejection = z.object({
+  /** Position of the record in its batch. */
+  index: z.number().int().nonnegative(),
+  /** The failing field, e.g. "mote_id"; "(record)" when the record is not an object. */
+  field: z.string(),
+  reason: z.string(),
+});
+export type IngestRejection = z.infer<typeof IngestRejection>;
+
+/** The answer to a batch: the counts, and why the first rejected records were rejected. */
+export const IngestResult = IngestCounts.extend({
+  rejections: z.array(IngestRejection).max(MAX_LISTED_REJECTIONS).default([]),
+});
 export type IngestResult = z.infer<typeof IngestResult>;
 
 /** Running totals per stream, kept in the state store. */
-export const StreamStats = IngestResult.extend({
+export const StreamStats = IngestCounts.extend({
   stream: z.string(),
   dead_lettered: z.number().int().nonnegative(),
   batches: z.number().int().nonnegative(),
@@ -45,5 +64,3 @@ export const DeadLetterEvent = z.object({
   received_at: z.string().datetime(),
 });
 export type DeadLetterEvent = z.infer<typeof DeadLetterEvent>;
-
-export const deadLetterTopic = (topic: string) => `${topic}.dead-letter`;

@@ -78,3 +78,11 @@ export const ServerMetadataResponse = z.object({
   extensions: z.array(z.string()),
 });
 export type ServerMetadataResponse = z.infer<typeof ServerMetadataResponse>;
+
+/** A model (or one version of it) is loaded and can serve: `GET /v2/models/<name>[/versions/<v>]/ready`. */
+export const ModelReadyResponse = z.object({
+  name: z.string(),
+  version: z.string().optional(),
+  ready: z.boolean(),
+});
+export type ModelReadyResponse = z.infer<typeof ModelReadyResponse>;

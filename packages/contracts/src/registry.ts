@@ -3,11 +3,6 @@ import { SensorWindowSpecBody } from './features.ts';
 
 /** The model registry: the contract between training (which registers) and serving (which loads). */
 
-export const RegistryTopics = {
-  /** One event per stage change of a model version (registration included). */
-  modelLifecycle: 'model-lifecycle',
-} as const;
-
 /** Who asked, as the gateway learnt it from the caller's token; 'unknown' when absent. */
 export const SUBJECT_HEADER = 'x-meridian-subject';
 /** Sent with every artifact download: the sha256 the bytes were verified against. */

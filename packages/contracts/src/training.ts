@@ -1,13 +1,6 @@
 import { z } from 'zod';
 import { DegradedEvidence } from './monitor.ts';
 
-export const TRAINING_TOPICS = {
-  /** Published by the monitor when a model's inputs drift; starts a retraining run. */
-  driftDetected: 'model.drift-detected',
-  /** Published by the monitor when a model's quality against labels falls below its thresholds; starts a retraining run. */
-  modelDegraded: 'model.degraded',
-} as const;
-
 export const StartRunRequest = z.object({
   model: z.string().min(1),
   /** Trainer parameters; each model declares which it accepts. */

@@ -24,3 +24,4 @@ export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 export { pubsubProxy, type PubsubProxy } from './broker-proxy.ts';
 export { appTopics, ensureJetStreamStreams, jetStreamUrl, streamName } from './jetstream-streams.ts';
 export { connectNats, type NatsRequester } from './nats-requester.ts';
+export { fakeSidecar, problemAnswer, registryRecord, sidecarAnswer, type FakeAnswer, type FakeBindingCall, type FakeInvocation } from './fake-sidecar.ts';

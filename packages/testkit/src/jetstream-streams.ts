@@ -1,16 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { RegistryTopics, TRAINING_TOPICS, Topics, deadLetterTopic } from '@meridian/contracts';
+import { Topics } from '@meridian/contracts';
 import { connectNats } from './nats-requester.ts';
 import { repoPath } from './paths.ts';
 
-/** Ingestion's streams (apps/ingestion/src/domain/streams.ts): each publishes to its topic and rejects to `<topic>.dead-letter`. */
-const INGESTION_TOPICS = ['sensor-readings', 'events'];
-
-/** Every topic an app publishes or subscribes to: the contracts' topic tables and ingestion's streams. */
+/** Every topic an app publishes or subscribes to: the contracts' one table of them. */
 export function appTopics(): string[] {
-  const named = [Topics, RegistryTopics, TRAINING_TOPICS].flatMap((table) => Object.values(table) as string[]);
-  return [...new Set([...named, ...INGESTION_TOPICS, ...INGESTION_TOPICS.map(deadLetterTopic)])];
+  return [...new Set<string>(Object.values(Topics))];
 }
 
 /** The NATS server the jetstream component points daprd at (its natsURL), so the two cannot differ. */

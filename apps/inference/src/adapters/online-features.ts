@@ -1,6 +1,6 @@
-import { FeatureVectorsResponse, type InferInputTensor } from '@meridian/contracts';
+import type { InferInputTensor } from '@meridian/contracts';
 import type { SensorWindowSpec } from '@meridian/ml';
-import { AppError, badRequest, type DaprClient } from '@meridian/service-kit';
+import { AppError, badRequest, type FeaturesClient } from '@meridian/service-kit';
 
 /**
  * Inputs from the online feature store: for a model whose card says its
@@ -9,12 +9,10 @@ import { AppError, badRequest, type DaprClient } from '@meridian/service-kit';
  * the spec of the model being served (so the names always match its inputs).
  */
 export class OnlineFeatureClient {
-  constructor(private readonly opts: { dapr: DaprClient; appId: string }) {}
+  constructor(private readonly opts: { features: FeaturesClient }) {}
 
   async inputs(o: { model: string; spec: SensorWindowSpec; entities: string[]; inputNames: string[] }): Promise<InferInputTensor[]> {
-    const res = await this.opts.dapr.invoke({ appId: this.opts.appId, method: 'v1/features/sensor/vectors', body: { entities: o.entities, spec: o.spec }, timeoutMs: 10_000 });
-    if (!res.ok) throw new AppError({ code: res.status === 400 ? 'BAD_REQUEST' : 'BAD_GATEWAY', message: `online features for ${o.model} failed (${res.status}): ${res.text().slice(0, 300)}` });
-    const answer = FeatureVectorsResponse.parse(res.json());
+    const answer = await this.opts.features.vectors({ entities: o.entities, spec: { ...o.spec, features: [...o.spec.features] } });
     if (answer.missing.length) {
       throw new AppError({ code: 'NOT_FOUND', message: `no online features for entities ${answer.missing.slice(0, 20).join(', ')} (no readings yet, or older than the feature TTL)`, errors: answer.missing.slice(0, 20).map((e) => ({ path: `parameters.entities.${e}`, message: 'no online features' })) });
     }

@@ -1,16 +1,9 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelPolicy } from '@meridian/contracts';
+import { ModelPolicy, type ModelVersionSummary } from '@meridian/contracts';
 import { sha256Hex, writeModelVersion } from '@meridian/ml';
-import { rootLogger, type DaprClient } from '@meridian/service-kit';
+import { rootLogger, type RegistryClient } from '@meridian/service-kit';
 import type { ModelStore } from '../domain/model-store.ts';
-
-interface VersionRecord {
-  version: string;
-  stage: string;
-  artifact?: { file: string; sha256: string };
-  metadata?: Record<string, unknown>;
-}
 
 /**
  * Serves what the registry says: the production version is the champion,
@@ -21,24 +14,17 @@ interface VersionRecord {
  * lifecycle-event consumer idempotent.
  */
 export class RegistrySync {
-  constructor(private readonly opts: { dapr: DaprClient; registryAppId: string; store: ModelStore; repository: string; canaryPercent: number }) {}
-
-  private async get(path: string) {
-    const res = await this.opts.dapr.invoke({ appId: this.opts.registryAppId, method: path, timeoutMs: 30_000 });
-    if (!res.ok) throw new Error(`registry GET ${path}: ${res.status} ${res.text().slice(0, 200)}`);
-    return res;
-  }
+  constructor(private readonly opts: { registry: RegistryClient; store: ModelStore; repository: string; canaryPercent: number }) {}
 
   async syncAll(): Promise<void> {
-    const models = (await this.get('v1/registry/models')).json<{ name: string }[]>();
-    for (const m of models) await this.syncModel(m.name);
+    for (const m of await this.opts.registry.models()) await this.syncModel(m.name);
   }
 
   async syncModel(name: string): Promise<void> {
-    const versions = (await this.get(`v1/registry/models/${name}/versions`)).json<VersionRecord[]>();
+    const versions = await this.opts.registry.versions(name);
     const production = versions.find((v) => v.stage === 'production');
     const staging = versions.filter((v) => v.stage === 'staging').sort((a, b) => Number(b.version) - Number(a.version))[0];
-    const wanted = [production, staging].filter((v): v is VersionRecord => v !== undefined);
+    const wanted = [production, staging].filter((v): v is ModelVersionSummary => v !== undefined);
     for (const v of wanted) {
       try {
         await this.ensureLocal(name, v.version);
@@ -50,7 +36,7 @@ export class RegistrySync {
     }
     const entry = this.opts.store.entry(name);
     if (!entry) return;
-    const live = (v?: VersionRecord) => (v && entry.versions.has(v.version) ? v.version : undefined);
+    const live = (v?: ModelVersionSummary) => (v && entry.versions.has(v.version) ? v.version : undefined);
     const champion = live(production);
     const canary = live(staging);
     const policy = ModelPolicy.parse({
@@ -65,11 +51,11 @@ export class RegistrySync {
   private async ensureLocal(name: string, version: string): Promise<void> {
     const dir = join(this.opts.repository, name, version, 'model.json');
     if (await access(dir).then(() => true, () => false)) return;
-    const record = (await this.get(`v1/registry/models/${name}/versions/${version}`)).json<VersionRecord>();
-    const artifact = (await this.get(`v1/registry/models/${name}/versions/${version}/artifact`)).body;
+    const record = await this.opts.registry.version(name, version);
+    const artifact = (await this.opts.registry.artifact(name, version)).bytes;
     const actual = sha256Hex(artifact);
-    if (!record.artifact || actual !== record.artifact.sha256) {
-      throw new Error(`checksum mismatch for ${name} v${version} from the registry (expected sha256 ${record.artifact?.sha256}, got ${actual})`);
+    if (actual !== record.artifact.sha256) {
+      throw new Error(`checksum mismatch for ${name} v${version} from the registry (expected sha256 ${record.artifact.sha256}, got ${actual})`);
     }
     await writeModelVersion({
       repository: this.opts.repository, name, version, artifact,

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { rowPredictionId, type InferOutputTensor, type InferRequest, type InferResponse, type ModelPolicy } from '@meridian/contracts';
-import { AppError, badRequest, currentTraceId } from '@meridian/service-kit';
+import { PredictionIds, rowPredictionId, ScoringParameters, type InferOutputTensor, type InferRequest, type InferResponse, type ModelPolicy } from '@meridian/contracts';
+import { AppError, badRequest, currentTraceId, fieldErrors } from '@meridian/service-kit';
 import type { OnlineFeatureClient } from '../adapters/online-features.ts';
 import type { PredictionLog } from '../adapters/prediction-log.ts';
 import type { ResponseCache } from '../adapters/response-cache.ts';
@@ -46,47 +46,47 @@ async function runFallback(o: { policy: ModelPolicy; versions: Map<string, Model
   return Object.fromEntries(o.names.map((n) => [n, { datatype: 'FP32' as const, dims: [o.rows], data: new Float32Array(o.rows).fill(fallback.rule!.outputs[n] ?? 0) }]));
 }
 
-/**
- * Protected attributes for fairness monitoring come as `protected.<attr>`
- * request parameters, one comma-separated value per row; they are never
- * model inputs.
- */
-/**
- * Streaming callers send each row's sequenced record key and ingestion time
- * (`record_keys`, `record_times`, comma-joined), carried into the event.
- */
-function streamRecords(parameters: InferRequest['parameters'], rows: number): { keys: string[]; received_at: number[] } | undefined {
-  const keys = parameters?.record_keys;
+/** The streaming-scoring parameters of a request (contracts' ScoringParameters); a malformed one is the caller's 400. */
+function scoringParameters(parameters: InferRequest['parameters']): ScoringParameters {
+  const parsed = ScoringParameters.safeDecode(parameters ?? {});
+  if (parsed.success) return parsed.data;
+  const errors = fieldErrors(parsed.error.issues, 'parameters');
+  throw badRequest(`request parameters are invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
+}
+
+/** Streaming callers send each row's sequenced record key and ingestion time, carried into the event. */
+function streamRecords(scoring: ScoringParameters, rows: number): { keys: string[]; received_at: number[] } | undefined {
+  const { record_keys: keys, record_times: times = [] } = scoring;
   if (keys === undefined) return undefined;
-  const list = String(keys).split(',');
-  const times = String(parameters?.record_times ?? '').split(',').map(Number);
-  if (list.length !== rows || times.length !== rows || times.some((t) => !Number.isFinite(t))) {
+  if (keys.length !== rows || times.length !== rows) {
     throw badRequest(`parameters.record_keys and record_times need one value per row (${rows})`, [{ path: 'parameters.record_keys', message: `needs ${rows} keys and ${rows} numeric times` }]);
   }
-  return { keys: list, received_at: times };
+  return { keys, received_at: times };
 }
 
 /** A request naming entities gets its inputs from the online feature store, computed with the served version's spec. */
-async function withOnlineInputs(deps: PredictDeps, handle: ModelVersion, body: InferRequest): Promise<InferRequest> {
+async function withOnlineInputs(deps: PredictDeps, o: { handle: ModelVersion; body: InferRequest; entities: string[] | undefined }): Promise<InferRequest> {
+  const { handle, body } = o;
   if (body.inputs.length) return body;
   const spec = handle.metadata.online_features;
   if (!spec || !deps.features) {
     throw badRequest(`model ${handle.name} v${handle.version} has no online features: send its inputs`, [{ path: 'inputs', message: 'required for this model' }]);
   }
-  const entities = String(body.parameters?.entities ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  const entities = o.entities ?? [];
   if (!entities.length) throw badRequest('parameters.entities names no entity', [{ path: 'parameters.entities', message: 'comma-separated entity ids' }]);
   const inputs = await deps.features.inputs({ model: handle.name, spec, entities, inputNames: handle.inputs.map((i) => i.name) });
   return { ...body, inputs };
 }
 
-function protectedAttributes(parameters: InferRequest['parameters'], rows: number): Record<string, string[]> | undefined {
-  const entries = Object.entries(parameters ?? {}).filter(([k]) => k.startsWith('protected.'));
-  if (!entries.length) return undefined;
-  return Object.fromEntries(entries.map(([k, v]) => {
-    const values = String(v).split(',').map((x) => x.trim());
-    if (values.length !== rows) throw badRequest(`parameters.${k} has ${values.length} values for ${rows} rows`, [{ path: `parameters.${k}`, message: `needs one value per row (${rows})` }]);
-    return [k.slice('protected.'.length), values];
-  }));
+/** Protected attributes for fairness monitoring, one value per row; they are never model inputs. */
+function protectedAttributes(scoring: ScoringParameters, rows: number): Record<string, string[]> | undefined {
+  const attributes = scoring.protected;
+  if (!attributes) return undefined;
+  for (const [attr, values] of Object.entries(attributes)) {
+    const key = `parameters.protected.${attr}`;
+    if (values.length !== rows) throw badRequest(`${key} has ${values.length} values for ${rows} rows`, [{ path: key, message: `needs one value per row (${rows})` }]);
+  }
+  return attributes;
 }
 
 /**
@@ -98,7 +98,8 @@ function protectedAttributes(parameters: InferRequest['parameters'], rows: numbe
 export async function predict(deps: PredictDeps, request: { model: string; version?: string | undefined; body: InferRequest; stickyKey?: string | undefined }): Promise<InferResponse> {
   const started = process.hrtime.bigint();
   const { entry, handle, route } = resolveVersion(deps.store, request);
-  const req = { ...request, body: await withOnlineInputs(deps, handle, request.body) };
+  const scoring = scoringParameters(request.body.parameters);
+  const req = { ...request, body: await withOnlineInputs(deps, { handle, body: request.body, entities: scoring.entities }) };
   const policy = entry.policy;
   const { tensors, rows } = toInputs({ model: handle.name, specs: handle.inputs, inputs: req.body.inputs });
   const names = req.body.outputs?.length ? req.body.outputs.map((o) => o.name) : handle.outputs.map((o) => o.name);
@@ -108,8 +109,8 @@ export async function predict(deps: PredictDeps, request: { model: string; versi
   const labels = { model: handle.name, version: handle.version };
   const hash = inputHash(req.body.inputs);
   const id = req.body.id ?? randomUUID();
-  // Labels arrive later per row, so every row gets an id of its own (OIP parameters hold scalars: comma-joined).
-  const parameters: Record<string, string | boolean> = { route: route.reason, prediction_ids: Array.from({ length: rows }, (_, i) => rowPredictionId(id, i)).join(',') };
+  // Labels arrive later per row, so every row gets an id of its own.
+  const parameters: Record<string, string | boolean> = { route: route.reason, prediction_ids: PredictionIds.encode(Array.from({ length: rows }, (_, i) => rowPredictionId(id, i))) };
   let outputs: InferOutputTensor[] | undefined = policy.cache.enabled ? await deps.cache.get({ ...labels, hash }) : undefined;
   if (outputs) {
     deps.metrics.cacheHits.inc(labels);
@@ -144,8 +145,8 @@ export async function predict(deps: PredictDeps, request: { model: string; versi
   const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
   deps.metrics.latency.observe(labels, latencyMs / 1000);
   const traceId = currentTraceId();
-  const protectedAttrs = protectedAttributes(req.body.parameters, rows);
-  const records = streamRecords(req.body.parameters, rows);
+  const protectedAttrs = protectedAttributes(scoring, rows);
+  const records = streamRecords(scoring, rows);
   const event = {
     id, model: handle.name, version: handle.version, input_hash: hash, rows, route: route.reason,
     ...(handle.metadata.threshold !== undefined ? { threshold: handle.metadata.threshold } : {}),
@@ -159,7 +160,7 @@ export async function predict(deps: PredictDeps, request: { model: string; versi
     ...(records ? { records } : {}),
   };
   // A caller that needs every row to reach the monitor gets its answer only once the event is published.
-  if (req.body.parameters?.prediction_log === 'required') {
+  if (scoring.prediction_log === 'required') {
     try {
       await deps.log.recordRequired(event, policy.prediction_log);
     } catch (err) {

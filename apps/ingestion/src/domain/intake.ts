@@ -1,4 +1,4 @@
-import { deadLetterTopic, DeadLetterEvent, IngestedRecordEvent, type IngestResult } from '@meridian/contracts';
+import { deadLetterTopic, DeadLetterEvent, IngestedRecordEvent, MAX_LISTED_REJECTIONS, type IngestCounts, type IngestRejection, type IngestResult } from '@meridian/contracts';
 import { AppError, requestLogger } from '@meridian/service-kit';
 import { streamMasker } from './mask.ts';
 import type { Publisher, SeenKeys, StatsStore } from './ports.ts';
@@ -13,12 +13,12 @@ export interface IntakeDeps {
   maxRecords: number;
 }
 
-export interface IntakeOutcome extends IngestResult {
+export interface IntakeOutcome extends IngestCounts {
   dead_lettered: number;
   /** Records that could not be published (broker down); the caller answers 503. */
   unpublished: number;
-  /** Index and reason of each rejected record, for the log (never the values). */
-  rejections: { index: number; reason: string }[];
+  /** Why the first rejected records were rejected: index, field and reason (never the values), for the answer and the log. */
+  rejections: IngestRejection[];
   /** Where the time went, for the log. */
   phases_ms: { seen: number; publish: number; mark: number };
 }
@@ -26,6 +26,25 @@ export interface IntakeOutcome extends IngestResult {
 const since = (t: number) => Math.round(performance.now() - t);
 
 type Fresh = Exclude<Entry, { kind: 'repeat' }>;
+type Invalid = Extract<Entry, { kind: 'invalid' }>;
+
+/** One line per failing field of the first rejected records, masked like their dead letters. */
+function rejectionsOf(o: { spec: StreamSpec; rejected: Invalid[] }): IngestRejection[] {
+  const masker = streamMasker(o.spec.pii);
+  const listed: IngestRejection[] = [];
+  for (const e of o.rejected) {
+    for (const err of e.errors) {
+      if (listed.length === MAX_LISTED_REJECTIONS) return listed;
+      listed.push({ index: e.index, field: masker.maskText(err.path), reason: masker.maskText(err.message) });
+    }
+  }
+  return listed;
+}
+
+/** What a batch's caller is answered: the counts and why records were rejected. */
+export function ingestAnswer(outcome: IntakeOutcome): IngestResult {
+  return { accepted: outcome.accepted, rejected: outcome.rejected, duplicates: outcome.duplicates, rejections: outcome.rejections };
+}
 
 function outgoing(o: { spec: StreamSpec; entry: Fresh; receivedAt: string }) {
   const { spec, entry, receivedAt } = o;
@@ -88,7 +107,7 @@ export async function intake(deps: IntakeDeps, o: { spec: StreamSpec; body: unkn
   const duplicates = entries.length - fresh.length + (published.length - counted.length);
   const outcome: IntakeOutcome = {
     accepted, rejected, duplicates, dead_lettered: rejected, unpublished: fresh.length - published.length,
-    rejections: counted.flatMap((e) => (e.kind === 'invalid' ? [{ index: e.index, reason: e.reason }] : [])),
+    rejections: rejectionsOf({ spec, rejected: counted.filter((e): e is Invalid => e.kind === 'invalid') }),
     phases_ms: phases,
   };
   // Also on the way to a 503: what was published is marked, and a retry will count it as a duplicate, not again.

@@ -1,4 +1,4 @@
-import type { IngestResult, StreamStats } from '@meridian/contracts';
+import type { IngestCounts, StreamStats } from '@meridian/contracts';
 
 export interface OutgoingEvent {
   /** Unique within one publish call; reported back when that event failed. */
@@ -20,7 +20,7 @@ export interface SeenKeys {
   mark(o: { stream: string; keys: string[] }): Promise<Set<string>>;
 }
 
-export interface StatsDelta extends IngestResult {
+export interface StatsDelta extends IngestCounts {
   dead_lettered: number;
 }
 

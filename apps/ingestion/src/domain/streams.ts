@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Topics } from '@meridian/contracts';
 
 /** A timestamp as ISO 8601 with an offset, or epoch milliseconds. */
 const Timestamp = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]);
@@ -42,8 +43,8 @@ export const UserEvent = z.object({
 export type UserEvent = z.infer<typeof UserEvent>;
 
 export const STREAMS: Readonly<Record<string, StreamSpec>> = {
-  'sensor-readings': { name: 'sensor-readings', schema: SensorReading, topic: 'sensor-readings', pii: [] },
-  events: { name: 'events', schema: UserEvent, topic: 'events', pii: ['user_email'] },
+  'sensor-readings': { name: 'sensor-readings', schema: SensorReading, topic: Topics.sensorReadings, pii: [] },
+  events: { name: 'events', schema: UserEvent, topic: Topics.userEvents, pii: ['user_email'] },
 };
 
 /**

@@ -1,6 +1,6 @@
 import type { Express, NextFunction, Request, Response } from 'express';
 import { AppError, callerSubject, requestLogger } from '@meridian/service-kit';
-import { brokerUnavailable, intake, type IntakeDeps, type IntakeOutcome } from '../domain/intake.ts';
+import { brokerUnavailable, ingestAnswer, intake, type IntakeDeps, type IntakeOutcome } from '../domain/intake.ts';
 import type { StreamSpec } from '../domain/streams.ts';
 
 export interface IngestRouteDeps extends IntakeDeps {
@@ -18,8 +18,8 @@ function streamOf(deps: IngestRouteDeps, name: string): StreamSpec {
 
 function logOutcome(o: { stream: string; source: string; outcome: IntakeOutcome; subject?: string }): void {
   const { rejections, ...counts } = o.outcome;
-  // Indexes and reasons only: reasons name fields and rules, never values.
-  requestLogger().info({ stream: o.stream, source: o.source, subject: o.subject, ...counts, rejections: rejections.slice(0, 20) }, 'batch taken in');
+  // Indexes, fields and reasons only: they name fields and rules, never values.
+  requestLogger().info({ stream: o.stream, source: o.source, subject: o.subject, ...counts, rejections }, 'batch taken in');
 }
 
 export function ingestRoutes(app: Express, deps: IngestRouteDeps): void {
@@ -36,7 +36,7 @@ export function ingestRoutes(app: Express, deps: IngestRouteDeps): void {
     const outcome = await intake(deps, { spec, body: req.body, nonObjects: 'refuse-batch' });
     logOutcome({ stream: spec.name, source: 'http', outcome, subject: callerSubject(req) });
     if (outcome.unpublished) throw brokerUnavailable({ stream: spec.name, outcome });
-    res.status(202).json({ accepted: outcome.accepted, rejected: outcome.rejected, duplicates: outcome.duplicates });
+    res.status(202).json(ingestAnswer(outcome));
   });
 
   for (const [stream, route] of Object.entries(BINDING_ROUTES)) {
@@ -48,7 +48,7 @@ export function ingestRoutes(app: Express, deps: IngestRouteDeps): void {
       logOutcome({ stream: spec.name, source: route.slice(1), outcome });
       // A non-2xx makes the binding retry; that is what a broker outage needs, and nothing else does.
       if (outcome.unpublished) throw brokerUnavailable({ stream: spec.name, outcome });
-      res.status(200).json({ accepted: outcome.accepted, rejected: outcome.rejected, duplicates: outcome.duplicates });
+      res.status(200).json(ingestAnswer(outcome));
     });
     // A message that is not JSON can never succeed: dead-letter it as a rejected record instead of answering 400 forever.
     app.use(route, async (err: unknown, req: Request, res: Response, next: NextFunction) => {
@@ -59,7 +59,7 @@ export function ingestRoutes(app: Express, deps: IngestRouteDeps): void {
         const outcome = await intake(deps, { spec, body: [raw], nonObjects: 'reject-record' });
         logOutcome({ stream: spec.name, source: route.slice(1), outcome });
         if (outcome.unpublished) throw brokerUnavailable({ stream: spec.name, outcome });
-        res.status(200).json({ accepted: 0, rejected: outcome.rejected, duplicates: outcome.duplicates });
+        res.status(200).json({ ...ingestAnswer(outcome), accepted: 0 });
       } catch (inner) {
         next(inner);
       }

@@ -1,4 +1,4 @@
-import { Alert, DegradedEvidence, DriftDetectedEvent, ModelDegradedEvent, TRAINING_TOPICS } from '@meridian/contracts';
+import { Alert, DegradedEvidence, DriftDetectedEvent, ModelDegradedEvent, Topics } from '@meridian/contracts';
 import { rootLogger, type DaprClient } from '@meridian/service-kit';
 
 const INDEX_KEY = 'alerts-index';
@@ -10,12 +10,12 @@ const INDEX_KEY = 'alerts-index';
  */
 const KINDS: Record<Alert['kind'], { topic: string; runId: (id: string) => string; message: (a: Alert) => unknown }> = {
   drift: {
-    topic: TRAINING_TOPICS.driftDetected,
+    topic: Topics.driftDetected,
     runId: (id) => `drift-${id}`,
     message: (a) => DriftDetectedEvent.parse({ id: a.id, model: a.model, version: a.version, window: `${a.window}`, evidence: { kind: a.kind, ...a.evidence } }),
   },
   degraded: {
-    topic: TRAINING_TOPICS.modelDegraded,
+    topic: Topics.modelDegraded,
     runId: (id) => `degraded-${id}`,
     message: (a) => ModelDegradedEvent.parse({ id: a.id, model: a.model, version: a.version, window: a.window, evidence: DegradedEvidence.parse(a.evidence), ts: a.created_at }),
   },

@@ -1,5 +1,5 @@
-import { ModelLifecycleEvent, RegistryTopics } from '@meridian/contracts';
-import { requestLogger, type DaprClient } from '@meridian/service-kit';
+import { ModelLifecycleEvent, Topics } from '@meridian/contracts';
+import { requestLogger, retryUntilReady, type DaprClient } from '@meridian/service-kit';
 
 const ATTEMPTS = 3;
 
@@ -17,17 +17,13 @@ export class LifecyclePublisher {
     for (const event of events) {
       // An event that fails its own schema is our bug, not a passing failure.
       const data = ModelLifecycleEvent.parse(event);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.opts.dapr.publish({ pubsub: this.opts.pubsub, topic: RegistryTopics.modelLifecycle, data });
-          break;
-        } catch (err) {
-          if (attempt >= ATTEMPTS) {
-            requestLogger().error({ err, event: data }, 'model-lifecycle event lost: publishing failed after the change was committed');
-            break;
-          }
-          await new Promise((r) => setTimeout(r, 100 * attempt));
-        }
+      try {
+        await retryUntilReady({
+          what: 'publishing a model-lifecycle event', maxAttempts: ATTEMPTS, intervalMs: (n) => 100 * n, warnEvery: 0,
+          attempt: () => this.opts.dapr.publish({ pubsub: this.opts.pubsub, topic: Topics.modelLifecycle, data }),
+        });
+      } catch (err) {
+        requestLogger().error({ err, event: data }, 'model-lifecycle event lost: publishing failed after the change was committed');
       }
     }
   }

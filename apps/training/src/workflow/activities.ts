@@ -1,16 +1,15 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkflowActivityContext } from '@dapr/dapr';
-import type { OfflineFeatureRow } from '@meridian/contracts';
-import { rootLogger, type DaprClient } from '@meridian/service-kit';
-import type { RegistryClient } from '../adapters/registry-client.ts';
+import type { ModelVersionSummary, OfflineFeatureRow, RegisterVersionRequest, Stage } from '@meridian/contracts';
+import { AppError, retryUntilReady, rootLogger, unlessRefused, type DaprClient, type InferenceClient, type RegistryClient } from '@meridian/service-kit';
 import { TRAINERS, type Progress, type Trainer } from '../domain/trainers.ts';
 
 export interface ActivityDeps {
   dapr: DaprClient;
   registry: RegistryClient;
+  inference: InferenceClient;
   stateStore: string;
-  inferenceAppId: string;
   workDir: string;
   gateMargin: number;
   codeVersion: string;
@@ -42,10 +41,25 @@ async function writeAtomically(path: string, data: Uint8Array | string): Promise
   await rename(`${path}.tmp`, path);
 }
 
+/** The versions the registry has of a model: none while it does not know the model. */
+export async function registeredVersions(registry: RegistryClient, model: string): Promise<ModelVersionSummary[]> {
+  return (await unlessRefused(registry.versions(model))) ?? [];
+}
+
 /** The workflow's steps. Each may run more than once (at-least-once), so each is safe to repeat. */
 export function createActivities(deps: ActivityDeps) {
   const runDir = (runId: string) => join(deps.workDir, runId);
   const log = () => rootLogger();
+
+  /** A step may run again after a crash, so a version already in the wanted stage counts as moved. */
+  async function moveTo(o: { model: string; version: string; stage: Stage; reason: string }): Promise<void> {
+    try {
+      await deps.registry.stage(o);
+    } catch (err) {
+      const current = (await registeredVersions(deps.registry, o.model)).find((v) => v.version === o.version)?.stage;
+      if (current !== o.stage) throw err;
+    }
+  }
 
   /**
    * The data a run trains on, fixed before training: the dataset's identity, and for trainers
@@ -93,44 +107,53 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   async function gate(_: WorkflowActivityContext, i: { model: string; metrics: Record<string, number>; gateMetric: string }) {
-    const production = await deps.registry.production(i.model);
+    const production = (await registeredVersions(deps.registry, i.model)).find((v) => v.stage === 'production');
     const candidate = i.metrics[i.gateMetric]!;
     if (!production) return { passed: true, candidate, reason: `no production version yet; ${i.gateMetric} ${candidate.toFixed(4)}` };
     const current = production.metrics?.[i.gateMetric];
-    if (current === undefined) return { passed: true, candidate, production: production.version, reason: `production v${production.version} has no ${i.gateMetric}` };
+    if (typeof current !== 'number') return { passed: true, candidate, production: production.version, reason: `production v${production.version} has no ${i.gateMetric}` };
     const passed = candidate >= current - deps.gateMargin;
     const reason = `${i.gateMetric} ${candidate.toFixed(4)} vs production v${production.version} ${current.toFixed(4)} (margin ${deps.gateMargin})`;
     return { passed, candidate, production: production.version, reason: passed ? reason : `candidate is worse: ${reason}` };
   }
 
   async function register(_: WorkflowActivityContext, i: { runId: string; model: string }) {
-    const already = (await deps.registry.versions(i.model)).find((v) => (v as { metadata?: { params?: { training_run?: string } } }).metadata?.params?.training_run === i.runId);
+    const already = (await registeredVersions(deps.registry, i.model)).find((v) => v.metadata.params?.training_run === i.runId);
     if (already) return already.version;
     const trained = await readTrained(i.runId);
     const artifact = await readFile(join(runDir(i.runId), trained.artifactFile));
-    return deps.registry.register({ model: i.model, artifact, artifactFile: trained.artifactFile, metadata: trained.metadata, codeVersion: deps.codeVersion });
+    const registered = await deps.registry.register(i.model, {
+      artifact: artifact.toString('base64'), artifact_file: trained.artifactFile,
+      metadata: trained.metadata as RegisterVersionRequest['metadata'], code_version: deps.codeVersion,
+    });
+    return registered.version;
   }
 
   async function canary(_: WorkflowActivityContext, i: { model: string; version: string; percent: number }) {
-    await deps.registry.stage({ model: i.model, version: i.version, stage: 'staging', reason: `canary at ${i.percent}%` });
+    await moveTo({ model: i.model, version: i.version, stage: 'staging', reason: `canary at ${i.percent}%` });
   }
 
   // Inference loads a staging version when the registry's event reaches it: give that up to a minute.
   async function checkCanary(_: WorkflowActivityContext, i: { model: string; version: string }) {
     let status = 0;
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
-      status = (await deps.dapr.invoke({ appId: deps.inferenceAppId, method: `v2/models/${i.model}/versions/${i.version}/ready`, timeoutMs: 5000 }).catch(() => ({ ok: false, status: 0 }))).status;
-      if (status === 200) return { healthy: true, reason: `version ${i.version} loaded and ready in inference` };
+    const ready = () => deps.inference.ready({ model: i.model, version: i.version }).catch((err: unknown) => {
+      status = err instanceof AppError ? err.status : 0;
+      throw err;
+    });
+    try {
+      await retryUntilReady({ what: `${i.model} v${i.version} in inference`, attempt: ready, intervalMs: 500, warnEvery: 0, signal: AbortSignal.timeout(60_000) });
+      return { healthy: true, reason: `version ${i.version} loaded and ready in inference` };
+    } catch {
+      return { healthy: false, reason: `inference answers ${status} for version ${i.version} after a minute` };
     }
-    return { healthy: false, reason: `inference answers ${status} for version ${i.version} after a minute` };
   }
 
   async function promote(_: WorkflowActivityContext, i: { model: string; version: string; reason: string }) {
-    await deps.registry.stage({ model: i.model, version: i.version, stage: 'production', reason: i.reason });
+    await moveTo({ model: i.model, version: i.version, stage: 'production', reason: i.reason });
   }
 
   async function rollback(_: WorkflowActivityContext, i: { model: string; version: string; reason: string }) {
-    await deps.registry.stage({ model: i.model, version: i.version, stage: 'archived', reason: i.reason });
+    await moveTo({ model: i.model, version: i.version, stage: 'archived', reason: i.reason });
   }
 
   return { snapshot, train, evaluate, gate, register, canary, checkCanary, promote, rollback };

@@ -1,0 +1,69 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ModelPolicy } from '@meridian/contracts';
+import { sha256Hex } from '@meridian/ml';
+import { createLogger, RegistryClient } from '@meridian/service-kit';
+import { fakeSidecar, problemAnswer, registryRecord, sidecarAnswer } from '@meridian/testkit';
+import type { ModelStore } from '../domain/model-store.ts';
+import { RegistrySync } from './registry-sync.ts';
+
+createLogger({ name: 'test', level: 'silent' });
+const bytes = Buffer.from('artifact of v2');
+const dirs: string[] = [];
+afterEach(async () => Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true }))));
+
+/** A model store that "loads" any version whose files are in the repository. */
+function memoryStore() {
+  const versions = new Map<string, unknown>();
+  let policy = ModelPolicy.parse({});
+  const store = {
+    entry: (name: string) => (name === 'm' && versions.size ? { name, versions, policy } : undefined),
+    load: async (_name: string, version: string) => void versions.set(version, {}),
+    setPolicy: async (_name: string, next: ModelPolicy) => void (policy = next),
+  };
+  return { store: store as unknown as ModelStore, policy: () => policy };
+}
+
+async function setup(o: { sha256?: string } = {}) {
+  const repository = await mkdtemp(join(tmpdir(), 'registry-sync-'));
+  dirs.push(repository);
+  const record = registryRecord({ name: 'm', version: '2', stage: 'production', sha256: o.sha256 ?? sha256Hex(bytes), metadata: { threshold: 0.5 } });
+  const { history: _history, ...summary } = record;
+  const sidecar = fakeSidecar({
+    invoke(call) {
+      if (call.method === 'v1/registry/models') return sidecarAnswer({ body: [{ name: 'm', production_version: '2', versions: 1 }] });
+      if (call.method === 'v1/registry/models/m/versions') return sidecarAnswer({ body: [summary] });
+      if (call.method === 'v1/registry/models/m/versions/2') return sidecarAnswer({ body: record });
+      if (call.method === 'v1/registry/models/m/versions/2/artifact') return sidecarAnswer({ body: bytes });
+      return problemAnswer({ status: 404, detail: 'unknown' });
+    },
+  });
+  const { store, policy } = memoryStore();
+  const sync = new RegistrySync({ registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }), store, repository, canaryPercent: 10 });
+  return { sync, sidecar, repository, policy };
+}
+
+describe('RegistrySync', () => {
+  it('when the registry has a production version, then its artifact is copied into the repository and it becomes the champion', async () => {
+    const { sync, repository, policy } = await setup();
+    await sync.syncAll();
+    expect(await readFile(join(repository, 'm', '2', 'model.onnx'))).toEqual(bytes);
+    expect(JSON.parse(await readFile(join(repository, 'm', '2', 'model.json'), 'utf8'))).toMatchObject({ version: '2', threshold: 0.5, sha256: sha256Hex(bytes) });
+    expect(policy().default_version).toBe('2');
+  });
+
+  it('when the artifact does not match the registry\'s checksum, then it is refused and nothing is written', async () => {
+    const { sync, repository, policy } = await setup({ sha256: 'a'.repeat(64) });
+    await sync.syncModel('m');
+    await expect(readFile(join(repository, 'm', '2', 'model.onnx'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(policy().default_version).toBeUndefined();
+  });
+
+  it('when the registry is not reachable, then the sync fails (and is retried by its caller)', async () => {
+    const sidecar = fakeSidecar({ invoke: () => sidecarAnswer({ status: 500, body: { errorCode: 'ERR_DIRECT_INVOKE', message: 'no registry' } }) });
+    const sync = new RegistrySync({ registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }), store: memoryStore().store, repository: '/nonexistent', canaryPercent: 10 });
+    await expect(sync.syncAll()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '@meridian/testkit';
-import { updateMany, updateOne } from './state-update.ts';
+import { updateMany, updateOne, updateOrThrow } from './state-update.ts';
 
 const store = 'statestore';
 const add = (n: number) => (current: number | undefined) => (current ?? 0) + n;
@@ -38,5 +38,15 @@ describe('updateMany', () => {
     const r = await updateMany<number>({ state, store, keys: ['a'], change: add(1), metadata: () => ({ ttlInSeconds: '60' }) });
     expect(r.written.get('a')).toEqual({ before: 1, after: 2 });
     expect(state.data.get('statestore/a')!.expiresAt).toBeGreaterThan(Date.now());
+  });
+});
+
+describe('updateOrThrow', () => {
+  it('when the key stays contended, then a 503 names the key; otherwise the value written comes back', async () => {
+    const state = new MemoryStateStore();
+    state.conflicts = 1_000;
+    await expect(updateOrThrow<number>({ state, store, key: 'hot', change: add(1), attempts: 2, backoffMs: 0 })).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('hot') });
+    state.conflicts = 0;
+    expect(await updateOrThrow<number>({ state, store, key: 'hot', change: add(1) })).toEqual({ before: undefined, after: 1 });
   });
 });

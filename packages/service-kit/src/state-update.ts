@@ -1,4 +1,7 @@
 import type { DaprClient } from './dapr-client.ts';
+import { AppError } from './errors.ts';
+
+const DEFAULT_ATTEMPTS = 30;
 
 /** What read-modify-write needs of the sidecar's state API (DaprClient, or an in-memory fake in tests). */
 export type StatePort = Pick<DaprClient, 'getBulkState' | 'saveManyIfUnchanged'>;
@@ -33,7 +36,7 @@ export async function updateMany<T>(o: {
 }): Promise<UpdateResult<T>> {
   const result: UpdateResult<T> = { written: new Map(), unchanged: new Set(), failed: new Set() };
   let pending = [...new Set(o.keys)];
-  const attempts = o.attempts ?? 30;
+  const attempts = o.attempts ?? DEFAULT_ATTEMPTS;
   for (let attempt = 0; pending.length && attempt < attempts; attempt++) {
     if (attempt > 0) await sleep(Math.random() * (o.backoffMs ?? 5) * Math.min(attempt, 10));
     const current = await o.state.getBulkState<T>({ store: o.store, keys: pending });
@@ -59,4 +62,15 @@ export async function updateOne<T>(o: Omit<Parameters<typeof updateMany<T>>[0], 
   const r = await updateMany<T>({ ...o, keys: [o.key] });
   const written = r.written.get(o.key);
   return { ...(written ? { written } : {}), failed: r.failed.has(o.key) };
+}
+
+/**
+ * updateOne for callers that cannot go on without the write: the value
+ * written (undefined when the change left the key as it was), or an error
+ * that says the key stayed contended (503, retry later) when the attempts ran out.
+ */
+export async function updateOrThrow<T>(o: Omit<Parameters<typeof updateMany<T>>[0], 'keys'> & { key: string }): Promise<{ before: T | undefined; after: T } | undefined> {
+  const r = await updateOne<T>(o);
+  if (r.failed) throw new AppError({ code: 'UNAVAILABLE', message: `state key ${o.key} stayed contended after ${o.attempts ?? DEFAULT_ATTEMPTS} attempts; retry`, headers: { 'retry-after': '1' } });
+  return r.written;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDevSecrets, repoPath } from '@meridian/testkit';
+import { ensureDevSecrets, repoPath } from '@meridian/platform';
 
 // Prepares .meridian/ for `dapr run -f .`: the local secret store's file, and the tokens every
 // daprd and app of that run require (the CLI hands its own environment to every daprd, so one

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { repoPath } from '@meridian/testkit';
+import { repoPath } from '@meridian/platform';
 
 let home = '';
 function token(args: string[], env: Record<string, string> = {}) {

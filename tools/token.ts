@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_TOKEN_MAX_TTL_SECONDS, Role } from '@meridian/contracts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTROL_PLANE_TRUST_DOMAIN, identityToken, repoPath, rotateDevSigningKey, signDevToken } from '@meridian/testkit';
+import { CONTROL_PLANE_TRUST_DOMAIN, identityToken, repoPath, rotateDevSigningKey, signDevToken } from '@meridian/platform';
 
 /**
  * Prints a dev JWT the gateway accepts, signed with the current key in the local secret store.

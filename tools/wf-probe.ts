@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DaprWorkflowClient, WorkflowRuntime, type WorkflowActivityContext, type WorkflowContext } from '@dapr/dapr';
-import { allocatePorts, daprBinDir, httpOk, repoPath, sidecarPorts, SIDECAR_PORT_COUNT, startControlPlane, startSidecar, waitFor } from '@meridian/testkit';
+import { allocatePorts, daprBinDir, httpOk, repoPath, sidecarPorts, SIDECAR_PORT_COUNT, startControlPlane, startSidecar, waitFor } from '@meridian/platform';
 
 const home = mkdtempSync(join(tmpdir(), 'wf-'));
 const cp = await startControlPlane({ binDir: daprBinDir(), home });

@@ -9,7 +9,7 @@ import type { ModelMetadata } from '@meridian/ml';
 import {
   allocatePorts, daprBinDir, ensureDevModels, httpOk, loadApps, repoPath, resolveStack, sidecarPorts, signDevToken,
   SIDECAR_PORT_COUNT, startControlPlane, startPlatform, startSidecar, waitFor,
-} from '@meridian/testkit';
+} from '@meridian/platform';
 import { httpCaller, measure, type LoadResult } from './load.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { daprBinDir, repoPath, startControlPlane } from '@meridian/testkit';
+import { daprBinDir, repoPath, startControlPlane } from '@meridian/platform';
 import { parseLoadFlags } from './load-flags.ts';
 import { logSummary, stepsTable, summaryTable, verdicts } from './load-report.ts';
 import { runStack, skippedStack, type StackResult } from './load-stack.ts';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDevModels, resolveStack, signDevToken, startPlatform, type ControlPlane } from '@meridian/testkit';
+import { ensureDevModels, resolveStack, signDevToken, startPlatform, type ControlPlane } from '@meridian/platform';
 import type { LoadFlags } from './load-flags.ts';
 import { digestLogs, logOffsets, type LogDigest } from './log-digest.ts';
 import { MonitorProbe } from './monitor-probe.ts';

@@ -1,5 +1,5 @@
 import { PredictionCounts } from '@meridian/contracts';
-import type { RunningApp } from '@meridian/testkit';
+import type { RunningApp } from '@meridian/platform';
 
 export interface LagSample {
   /** performance.now() when the count was asked for. */

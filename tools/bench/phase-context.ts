@@ -1,4 +1,4 @@
-import type { Platform } from '@meridian/testkit';
+import type { Platform } from '@meridian/platform';
 import type { Drain, MonitorProbe } from './monitor-probe.ts';
 import type { PredictionClient } from './prediction-client.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IngestResult, PipelineReport } from '@meridian/contracts';
 import { loadSensorReadings } from '@meridian/ml';
-import { daprBinDir, ensureDevModels, ensureWindowedModel, loadApps, repoPath, resolveStack, startControlPlane, startPlatform, type Platform, type RunningApp } from '@meridian/testkit';
+import { daprBinDir, ensureDevModels, ensureWindowedModel, loadApps, repoPath, resolveStack, startControlPlane, startPlatform, type Platform, type RunningApp } from '@meridian/platform';
 
 /**
  * npm run bench:pipeline — sensor readings through ingestion → pub/sub →

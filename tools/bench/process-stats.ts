@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Platform } from '@meridian/testkit';
+import type { Platform } from '@meridian/platform';
 
 /** Resident set size in MB, from /proc/<pid>/status (VmRSS); undefined once the process is gone. */
 export function rssMb(pid: number | undefined): number | undefined {

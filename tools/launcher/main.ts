@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import {
   daprBinDir, isPortFree, repoPath, resolveStack, startControlPlane, startPlatform,
   type ControlPlane, type Platform, type SupervisorEvent,
-} from '@meridian/testkit';
+} from '@meridian/platform';
 import { describeSupervision, printer } from './printer.ts';
 
 const home = process.env.MERIDIAN_HOME ?? repoPath('.meridian');

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { ExitInfo, SupervisorEvent } from '@meridian/testkit';
+import type { ExitInfo, SupervisorEvent } from '@meridian/platform';
 
 const COLORS = [36, 35, 33, 32, 34, 31, 96, 95, 93, 92];
 const CONTROL_PLANE = ['sentry', 'placement', 'scheduler'];

@@ -1,27 +1,5 @@
-export { allocatePorts, isPortFree } from './ports.ts';
-export { ManagedProcess, type ProcessOptions } from './managed-process.ts';
-export { waitFor, httpOk } from './wait.ts';
+// Helpers for tests only; running the platform (sidecars, control plane, brokers) is @meridian/platform.
 export { serveInProcess } from './serve-in-process.ts';
 export { FakeClock, MemoryStateStore, SidecarDown } from './memory-state.ts';
-export { repoRoot, repoPath } from './paths.ts';
-export { daprBinDir } from './dapr-bin.ts';
-export { CONTROL_PLANE_TRUST_DOMAIN, startControlPlane, type ControlPlane, type ControlPlaneInfo } from './control-plane.ts';
-export { identityToken, appSpiffeId } from './sidecar-identity.ts';
-export { startSidecar, sidecarPorts, SIDECAR_PORT_COUNT, type SidecarPorts } from './sidecar.ts';
 export { componentsFor } from './scoped-copy.ts';
-export { loadApps, callersOf, AppSpec } from './apps.ts';
-export { compileAcl, daprAclAllows, daprPattern, parseOperation, type AclOperation, type Operation } from './dapr-acl.ts';
-export { resolveStack, resourcePaths, usesEmbeddedBroker, PROFILES, KINDS, type Stack, type Kind } from './stack.ts';
-export { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
-export { ensureDevSecrets, rotateDevSigningKey } from './dev-secrets.ts';
-export { ensureDevModels, ensureWindowedModel } from './dev-models.ts';
-export { startPlatform, type Platform, type RunningApp, type PlatformOptions } from './platform.ts';
-export { createSupervisor, unitName, DEFAULT_RESTART_POLICY, type Supervisor, type SupervisorEvent, type SupervisorOptions, type SupervisedProcess, type SupervisorClock, type RestartPolicy, type ProcessStatus, type ExitInfo, type UnitKey } from './supervisor.ts';
-export { generatedFiles } from './generate.ts';
-export { signDevToken } from './dev-token.ts';
-export { startKafkaBroker, kafkaBrokerBin, type KafkaBroker } from './kafka-broker.ts';
-export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
-export { pubsubProxy, type PubsubProxy } from './broker-proxy.ts';
-export { appTopics, ensureJetStreamStreams, jetStreamUrl, streamName } from './jetstream-streams.ts';
-export { connectNats, type NatsRequester } from './nats-requester.ts';
 export { fakeSidecar, problemAnswer, registryRecord, sidecarAnswer, type FakeAnswer, type FakeBindingCall, type FakeInvocation } from './fake-sidecar.ts';

@@ -124,6 +124,11 @@ export class MemoryStateStore {
     this.answered();
   }
 
+  async deleteState(o: { store: string; key: string }): Promise<void> {
+    await this.enter('delete state');
+    this.data.delete(`${o.store}/${o.key}`);
+  }
+
   /** The stored values whose key starts with a prefix (the store name is left out). */
   values(prefix: string, store = 'statestore'): unknown[] {
     return [...this.data].filter(([k]) => k.startsWith(`${store}/${prefix}`)).map(([, v]) => JSON.parse(v.json) as unknown);

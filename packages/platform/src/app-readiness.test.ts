@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { readiness, waitAllReady } from './app-readiness.ts';
+import { startApps, APP_PORT_COUNT } from './running-app.ts';
+import { appSpec, fakeLauncher, type FakeProcess } from './testing/fake-process.ts';
+
+function twoApps() {
+  return startApps({ specs: [appSpec('a'), appSpec('b')], ports: Array.from({ length: 2 * APP_PORT_COUNT }, (_, i) => 1 + i), launch: fakeLauncher() });
+}
+
+describe('waitAllReady', () => {
+  it('when a process dies by itself before it is ready, then everything is stopped and the error names it with its last lines', async () => {
+    const apps = twoApps();
+    const died = apps.b!.sidecar as unknown as FakeProcess;
+    Object.assign(died, { running: false, exitCode: 1, lines: ['level=fatal msg="no such component"'] });
+    let stopped = false;
+    const stop = async () => {
+      stopped = true;
+      // Stopping takes the others down too: they must not be named.
+      await Promise.all(Object.values(apps).flatMap((a) => [a.app.stop(), a.sidecar.stop()]));
+    };
+    const waiting = waitAllReady({ apps, waitReady: readiness({ timeoutMs: 60_000 }), timeoutMs: 60_000, stop });
+    await expect(waiting).rejects.toThrow(/^b:dapr exited with code 1; its last lines:\nlevel=fatal msg="no such component"$/);
+    expect(stopped).toBe(true);
+  });
+});
+
+describe('readiness', () => {
+  it('when a watched process is dead, then waiting fails at once with the reason and both processes\' last lines', async () => {
+    const [a] = Object.values(twoApps());
+    Object.assign(a!.app as unknown as FakeProcess, { running: false, exitCode: 2, lines: ['boom'] });
+    await expect(readiness({ timeoutMs: 60_000 })(a!)).rejects.toThrow(/a readiness: a exited with code 2; its last lines:\nboom\n--- a \(last lines\)\nboom\n--- a:dapr \(last lines\)/);
+  });
+
+  it('when only the restarted process is watched, then its partner being down does not fail the wait at once', async () => {
+    const [a] = Object.values(twoApps());
+    Object.assign(a!.sidecar as unknown as FakeProcess, { running: false, exitCode: 1 });
+    // Nothing listens on port 1: the wait runs out rather than stopping on the dead sidecar.
+    await expect(readiness({ timeoutMs: 1 })(a!, [a!.app])).rejects.toThrow(/a readiness: not ready after 1 ms/);
+  });
+});

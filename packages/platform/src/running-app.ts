@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { AppSpec } from './apps.ts';
+import type { ControlPlaneInfo } from './control-plane.ts';
+import { ManagedProcess } from './managed-process.ts';
+import { repoPath, repoRoot } from './paths.ts';
+import { SIDECAR_PORT_COUNT, sidecarPorts, startSidecar, type SidecarPorts } from './sidecar.ts';
+
+export interface RunningApp {
+  spec: AppSpec;
+  appPort: number;
+  sidecarPorts: SidecarPorts;
+  app: ManagedProcess;
+  sidecar: ManagedProcess;
+  appUrl: string;
+  daprUrl: string;
+  /** The token this app's sidecar requires on its API (DAPR_API_TOKEN). */
+  daprToken: string;
+  /** The token the app requires of its sidecar (APP_API_TOKEN). */
+  appToken: string;
+  /** fetch on the sidecar's HTTP API, with its token (`path` starts with /v1.0...). */
+  fetchDapr(path: string, init?: RequestInit): Promise<Response>;
+  /** fetch on the app's own port as its sidecar would, with the app token. */
+  fetchApp(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** What starting an app's process or its sidecar needs of it: the same on a first start and on every restart. */
+export type AppSlot = Pick<RunningApp, 'spec' | 'appPort' | 'sidecarPorts' | 'daprToken' | 'appToken'>;
+
+/** Starts the processes of one platform: every app and sidecar gets the same environment and components. */
+export interface AppLauncher {
+  app(slot: AppSlot): ManagedProcess;
+  sidecar(slot: AppSlot): ManagedProcess;
+}
+
+export interface AppLauncherOptions {
+  cp: ControlPlaneInfo;
+  dataDir: string;
+  /** The environment every app and sidecar shares (brokers, model repository, the caller's env). */
+  env: Record<string, string>;
+  /** Component folders every sidecar loads. */
+  resources: string[];
+  logLevel?: string;
+  daprLogLevel?: string;
+  onLine?: (name: string, line: string) => void;
+}
+
+/** Ports one app takes: its own, then its sidecar's. */
+export const APP_PORT_COUNT = SIDECAR_PORT_COUNT + 1;
+
+/** A fresh random token per app and platform start: nothing to configure, nothing reusable after a stop. */
+const newToken = () => randomBytes(24).toString('base64url');
+
+function withToken(url: string, token: string) {
+  return (path: string, init: RequestInit = {}) => fetch(`${url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), 'dapr-api-token': token } });
+}
+
+const tokensOf = (slot: AppSlot) => ({ DAPR_API_TOKEN: slot.daprToken, APP_API_TOKEN: slot.appToken });
+
+export function appLauncher(o: AppLauncherOptions): AppLauncher {
+  const onLine = o.onLine ? { onLine: o.onLine } : {};
+  return {
+    app: (slot) => new ManagedProcess({
+      name: slot.spec.id,
+      command: process.execPath,
+      args: ['--enable-source-maps', '--import', 'tsx', repoPath(slot.spec.entry)],
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        ...o.env,
+        APP_ID: slot.spec.id,
+        APP_PORT: `${slot.appPort}`,
+        DAPR_HTTP_PORT: `${slot.sidecarPorts.http}`,
+        DAPR_GRPC_PORT: `${slot.sidecarPorts.grpc}`,
+        ...tokensOf(slot),
+        LOG_LEVEL: o.logLevel ?? 'info',
+      },
+      logFile: join(o.dataDir, 'logs', `${slot.spec.id}.log`),
+      ...onLine,
+    }),
+    sidecar: (slot) => startSidecar({
+      appId: slot.spec.id, appPort: slot.appPort, ports: slot.sidecarPorts, cp: o.cp, dataDir: o.dataDir,
+      config: repoPath('configuration', 'apps', `${slot.spec.id}.yaml`),
+      resources: o.resources, env: { ...o.env, ...tokensOf(slot) },
+      ...(o.daprLogLevel ? { logLevel: o.daprLogLevel } : {}),
+      ...onLine,
+    }),
+  };
+}
+
+/**
+ * Starts every app with its own sidecar, all at once, each on APP_PORT_COUNT of `ports` (the
+ * gateway on `gatewayPort` when given). Each app has its own SQLite file (components/state/sqlite),
+ * so no two sidecars create one together. Returns without waiting for any to be ready.
+ */
+export function startApps(o: { specs: AppSpec[]; ports: number[]; gatewayPort?: number; launch: AppLauncher }): Record<string, RunningApp> {
+  const ports = [...o.ports];
+  const apps: Record<string, RunningApp> = {};
+  for (const spec of o.specs) {
+    const [own, ...dapr] = ports.splice(0, APP_PORT_COUNT) as [number, ...number[]];
+    const slot: AppSlot = {
+      spec,
+      appPort: spec.id === 'gateway' && o.gatewayPort ? o.gatewayPort : own,
+      sidecarPorts: sidecarPorts(dapr),
+      daprToken: newToken(),
+      appToken: newToken(),
+    };
+    const sidecar = o.launch.sidecar(slot);
+    const app = o.launch.app(slot);
+    const appUrl = `http://127.0.0.1:${slot.appPort}`;
+    const daprUrl = `http://127.0.0.1:${slot.sidecarPorts.http}`;
+    apps[spec.id] = {
+      ...slot, app, sidecar, appUrl, daprUrl,
+      fetchDapr: withToken(daprUrl, slot.daprToken), fetchApp: withToken(appUrl, slot.appToken),
+    };
+  }
+  return apps;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildModelCard } from './model-card.ts';
+import { batchTensors, buildModelCard } from './model-card.ts';
 import type { ModelMetadata } from './model-metadata.ts';
 
 const card = {
@@ -35,5 +35,12 @@ describe('buildModelCard', () => {
     const built = buildModelCard<ModelMetadata>(card, { off: 'a rules engine: its inputs are checked upstream' });
     expect(built.drift_monitoring).toEqual({ enabled: false, reason: 'a rules engine: its inputs are checked upstream' });
     expect(built).not.toHaveProperty('reference');
+  });
+});
+
+describe('batchTensors', () => {
+  it('when names are given, then each becomes a batch vector of the datatype, FP32 unless told', () => {
+    expect(batchTensors(['x', 'p'])).toEqual([{ name: 'x', datatype: 'FP32', shape: [-1] }, { name: 'p', datatype: 'FP32', shape: [-1] }]);
+    expect(batchTensors(['text'], 'BYTES')).toEqual([{ name: 'text', datatype: 'BYTES', shape: [-1] }]);
   });
 });

@@ -1,4 +1,4 @@
-import type { ModelMetadata } from './model-metadata.ts';
+import type { ModelMetadata, ModelTensorMetadata } from './model-metadata.ts';
 import { referenceSummary } from './monitoring/reference-summary.ts';
 import type { ReferencePopulation, ReferenceSummaryOptions } from './monitoring/reference-summary.ts';
 
@@ -13,6 +13,11 @@ export type TrainingColumn = readonly number[] | { values: readonly number[]; po
 export type CardDrift =
   | { columns: Readonly<Record<string, TrainingColumn>>; unmonitored?: Readonly<Record<string, string>>; summary?: Omit<ReferenceSummaryOptions, 'population'> }
   | { off: string };
+
+/** A card's inputs or outputs: one vector per name, one value per row of the batch. */
+export function batchTensors(names: readonly string[], datatype: ModelTensorMetadata['datatype'] = 'FP32'): ModelTensorMetadata[] {
+  return names.map((name) => ({ name, datatype, shape: [-1] }));
+}
 
 type CardFields<T extends ModelMetadata> = Omit<T, 'reference' | 'drift_monitoring'>;
 

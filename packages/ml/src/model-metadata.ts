@@ -62,6 +62,6 @@ export interface ModelMetadata {
    * The inputs are a sensor window over an entity's readings: a caller may send entity ids
    * instead of inputs, and serving fetches the vectors from the online feature store.
    */
-  online_features?: import('./sensor-windows.ts').SensorWindowSpec;
+  online_features?: import('./sensor/sensor-windows.ts').SensorWindowSpec;
   created_at: string;
 }

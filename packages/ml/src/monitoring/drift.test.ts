@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadSensorReadings } from '../sensor-data.ts';
+import { loadSensorReadings } from '../sensor/sensor-data.ts';
 import { stratifiedSplit } from '../split.ts';
 import { KS_DRIFT_P_VALUE, PSI_DRIFT_THRESHOLD, PSI_EPSILON, chiSquare, ksStatistic, psi } from './drift.ts';
 import { kolmogorovSurvival } from './special-functions.ts';

@@ -1,11 +1,11 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SENSOR_ANOMALY_OUTPUT, SENSOR_ANOMALY_TRAINING_PARAMS } from '../sensor-anomaly.ts';
-import { predictSensorAnomalyMlp, trainSensorAnomalyMlp } from '../sensor-anomaly-mlp.ts';
-import type { SensorAnomalyMlp } from '../sensor-anomaly-mlp.ts';
-import { loadSensorReadings } from '../sensor-data.ts';
-import type { SensorReading } from '../sensor-data.ts';
+import { SENSOR_ANOMALY_OUTPUT, SENSOR_ANOMALY_TRAINING_PARAMS } from '../sensor/sensor-anomaly.ts';
+import { predictSensorAnomalyMlp, trainSensorAnomalyMlp } from '../sensor/sensor-anomaly-mlp.ts';
+import type { SensorAnomalyMlp } from '../sensor/sensor-anomaly-mlp.ts';
+import { loadSensorReadings } from '../sensor/sensor-data.ts';
+import type { SensorReading } from '../sensor/sensor-data.ts';
 import { stratifiedSplit } from '../split.ts';
 import { loadTf } from '../tf-backend.ts';
 import type { Tf } from '../tf-backend.ts';

@@ -1,6 +1,6 @@
 import { bestThreshold, binaryMetrics } from '../metrics.ts';
 import type { BinaryMetrics } from '../metrics.ts';
-import { buildModelCard } from '../model-card.ts';
+import { batchTensors, buildModelCard } from '../model-card.ts';
 import type { ModelMetadata } from '../model-metadata.ts';
 import { stratifiedSplit } from '../split.ts';
 import { calibration } from '../calibration.ts';
@@ -121,8 +121,8 @@ export function trainSpam(options: TrainSpamOptions = {}): SpamTraining {
     name: SPAM_MODEL_NAME,
     version,
     platform: 'onnx',
-    inputs: [{ name: SPAM_INPUT, datatype: 'BYTES', shape: [-1] }],
-    outputs: [{ name: SPAM_OUTPUT, datatype: 'FP32', shape: [-1] }],
+    inputs: batchTensors([SPAM_INPUT], 'BYTES'),
+    outputs: batchTensors([SPAM_OUTPUT]),
     threshold,
     metrics: metrics.test,
     calibration: calibration({ yTrue: test.map((m) => m.label), scores: testScores }),

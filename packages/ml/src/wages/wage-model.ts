@@ -6,7 +6,7 @@ import type { BinaryMetrics } from '../metrics.ts';
 import type { ModelMetadata } from '../model-metadata.ts';
 import { fairnessReport } from '../monitoring/fairness.ts';
 import type { FairnessReport } from '../monitoring/fairness.ts';
-import { buildModelCard } from '../model-card.ts';
+import { batchTensors, buildModelCard } from '../model-card.ts';
 import type { NumericReferenceSummary } from '../monitoring/reference-summary.ts';
 import { exportLogisticRegressionOnnx } from '../onnx/export-logistic.ts';
 import { stratifiedSplit } from '../split.ts';
@@ -109,8 +109,8 @@ export function trainWageModel(options: TrainWageModelOptions = {}): WageModel {
     name: WAGE_MODEL_NAME,
     version,
     platform: 'onnx',
-    inputs: WAGE_FEATURES.map((name) => ({ name, datatype: 'FP32', shape: [-1] })),
-    outputs: [{ name: WAGE_MODEL_OUTPUT, datatype: 'FP32', shape: [-1] }],
+    inputs: batchTensors(WAGE_FEATURES),
+    outputs: batchTensors([WAGE_MODEL_OUTPUT]),
     threshold,
     metrics: metrics.test,
     calibration: calibration({ yTrue: test.map(label), scores: scores(test) }),

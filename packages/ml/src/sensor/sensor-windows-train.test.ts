@@ -1,7 +1,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { predictProba } from './logistic-regression.ts';
-import { KS_DRIFT_P_VALUE, PSI_DRIFT_THRESHOLD, ksStatistic, psi } from './monitoring/drift.ts';
+import { predictProba } from '../logistic-regression.ts';
+import { KS_DRIFT_P_VALUE, PSI_DRIFT_THRESHOLD, ksStatistic, psi } from '../monitoring/drift.ts';
 import { SENSOR_ANOMALY_OUTPUT, SENSOR_ANOMALY_TRAINING_PARAMS } from './sensor-anomaly.ts';
 import { datasetHash, loadSensorReadings } from './sensor-data.ts';
 import { SENSOR_ANOMALY_WINDOWED_PARAMS, trainSensorAnomalyWindowed } from './sensor-windows-train.ts';
@@ -9,7 +9,7 @@ import type { SensorAnomalyWindowed } from './sensor-windows-train.ts';
 import { windowFeatureNames, windowFeatures, windowedRows } from './sensor-windows.ts';
 import { heldOutWindows } from './sensor-held-out.ts';
 import type { WindowedRow } from './sensor-windows.ts';
-import { stratifiedSplit } from './split.ts';
+import { stratifiedSplit } from '../split.ts';
 
 const now = (): Date => new Date('2025-01-02T03:04:05.000Z');
 let trained: SensorAnomalyWindowed;

@@ -1,4 +1,4 @@
-import type { BinaryMetrics } from './metrics.ts';
+import type { BinaryMetrics } from '../metrics.ts';
 import { SENSOR_ANOMALY_FEATURES, SENSOR_ANOMALY_TRAINING_PARAMS, sensorAnomalyFeatures } from './sensor-anomaly.ts';
 import type { SensorReading } from './sensor-data.ts';
 import { evaluateWindowed, fitWindowedLogistic } from './sensor-windows-train.ts';
@@ -7,7 +7,7 @@ import type { SensorWindowSpec, WindowedRow } from './sensor-windows.ts';
 
 /** What a study fits and scores: a reading (its label, mote and order) and its feature values. */
 type StudyRow = Pick<WindowedRow, 'reading' | 'features'>;
-import { stratifiedSplit } from './split.ts';
+import { stratifiedSplit } from '../split.ts';
 
 /**
  * How a window is scored. The data has two anomaly episodes, one on mote 1 and one on mote 4,

@@ -1,14 +1,14 @@
-import { fitLogisticRegression, predictProba } from './logistic-regression.ts';
-import type { LogisticModel } from './logistic-regression.ts';
-import { bestThreshold, binaryMetrics } from './metrics.ts';
-import type { BinaryMetrics } from './metrics.ts';
-import { buildModelCard } from './model-card.ts';
-import type { TrainingColumn } from './model-card.ts';
-import type { ModelMetadata } from './model-metadata.ts';
-import { exportLogisticRegressionOnnx } from './onnx/export-logistic.ts';
+import { fitLogisticRegression, predictProba } from '../logistic-regression.ts';
+import type { LogisticModel } from '../logistic-regression.ts';
+import { bestThreshold, binaryMetrics } from '../metrics.ts';
+import type { BinaryMetrics } from '../metrics.ts';
+import { batchTensors, buildModelCard } from '../model-card.ts';
+import type { TrainingColumn } from '../model-card.ts';
+import type { ModelMetadata } from '../model-metadata.ts';
+import { exportLogisticRegressionOnnx } from '../onnx/export-logistic.ts';
 import { SENSOR_ANOMALY_OUTPUT, SENSOR_ANOMALY_TRAINING_PARAMS } from './sensor-anomaly.ts';
 import { SENSOR_DATASET_NAME, datasetHash, loadSensorReadings } from './sensor-data.ts';
-import { stratifiedSplit } from './split.ts';
+import { stratifiedSplit } from '../split.ts';
 import { SENSOR_WINDOW_CHANNELS, sensorWindowSpec, windowFeatureNames, windowedRows } from './sensor-windows.ts';
 import type { SensorWindowSpec, SensorWindowStat, WindowedRow } from './sensor-windows.ts';
 
@@ -97,8 +97,8 @@ export function trainSensorAnomalyWindowed(options: TrainSensorAnomalyWindowedOp
     name: SENSOR_ANOMALY_WINDOWED_MODEL_NAME,
     version,
     platform: 'onnx',
-    inputs: featureNames.map((name) => ({ name, datatype: 'FP32', shape: [-1] })),
-    outputs: [{ name: SENSOR_ANOMALY_OUTPUT, datatype: 'FP32', shape: [-1] }],
+    inputs: batchTensors(featureNames),
+    outputs: batchTensors([SENSOR_ANOMALY_OUTPUT]),
     threshold,
     metrics: metrics.test,
     dataset: { name: SENSOR_DATASET_NAME, hash: datasetHash(readings), rows: readings.length + logged.length, test_rows: test.length },

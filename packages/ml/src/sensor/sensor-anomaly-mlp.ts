@@ -1,8 +1,8 @@
 import type { LayersModel, SymbolicTensor, Tensor, Tensor2D } from '@tensorflow/tfjs';
-import { bestThreshold, binaryMetrics } from './metrics.ts';
-import type { BinaryMetrics } from './metrics.ts';
-import { buildModelCard } from './model-card.ts';
-import type { ModelMetadata } from './model-metadata.ts';
+import { bestThreshold, binaryMetrics } from '../metrics.ts';
+import type { BinaryMetrics } from '../metrics.ts';
+import { batchTensors, buildModelCard } from '../model-card.ts';
+import type { ModelMetadata } from '../model-metadata.ts';
 import {
   SENSOR_ANOMALY_FEATURES,
   SENSOR_ANOMALY_INPUTS,
@@ -14,11 +14,11 @@ import {
 } from './sensor-anomaly.ts';
 import { SENSOR_DATASET_NAME, datasetHash, loadSensorReadings } from './sensor-data.ts';
 import type { SensorReading } from './sensor-data.ts';
-import { mulberry32, stratifiedSplit, shuffleInPlace } from './split.ts';
-import { featureMoments } from './standardize.ts';
-import { loadTf } from './tf-backend.ts';
-import type { Tf } from './tf-backend.ts';
-import { serializeTfjsModel } from './tfjs-artifact.ts';
+import { mulberry32, stratifiedSplit, shuffleInPlace } from '../split.ts';
+import { featureMoments } from '../standardize.ts';
+import { loadTf } from '../tf-backend.ts';
+import type { Tf } from '../tf-backend.ts';
+import { serializeTfjsModel } from '../tfjs-artifact.ts';
 
 type SensorInputs = Pick<SensorReading, 'humidity' | 'temperature'>;
 
@@ -99,8 +99,8 @@ export async function trainSensorAnomalyMlp(options: TrainSensorAnomalyMlpOption
     name: SENSOR_ANOMALY_MODEL_NAME,
     version,
     platform: 'tfjs',
-    inputs: SENSOR_ANOMALY_INPUTS.map((name) => ({ name, datatype: 'FP32', shape: [-1] })),
-    outputs: [{ name: SENSOR_ANOMALY_OUTPUT, datatype: 'FP32', shape: [-1] }],
+    inputs: batchTensors(SENSOR_ANOMALY_INPUTS),
+    outputs: batchTensors([SENSOR_ANOMALY_OUTPUT]),
     threshold,
     metrics: metrics.test,
     dataset: { name: SENSOR_DATASET_NAME, hash: datasetHash(rows), rows: rows.length, test_rows: test.length },

@@ -1,14 +1,14 @@
-import { fitLogisticRegression, predictProba } from './logistic-regression.ts';
-import type { LogisticModel } from './logistic-regression.ts';
-import { bestThreshold, binaryMetrics } from './metrics.ts';
-import type { BinaryMetrics } from './metrics.ts';
-import { exportLogisticRegressionOnnx } from './onnx/export-logistic.ts';
+import { fitLogisticRegression, predictProba } from '../logistic-regression.ts';
+import type { LogisticModel } from '../logistic-regression.ts';
+import { bestThreshold, binaryMetrics } from '../metrics.ts';
+import type { BinaryMetrics } from '../metrics.ts';
+import { exportLogisticRegressionOnnx } from '../onnx/export-logistic.ts';
 import { SENSOR_DATASET_NAME, datasetHash, loadSensorReadings } from './sensor-data.ts';
 import type { SensorReading } from './sensor-data.ts';
-import { stratifiedSplit } from './split.ts';
-import { calibration } from './calibration.ts';
-import { buildModelCard } from './model-card.ts';
-import type { ModelMetadata } from './model-metadata.ts';
+import { stratifiedSplit } from '../split.ts';
+import { calibration } from '../calibration.ts';
+import { batchTensors, buildModelCard } from '../model-card.ts';
+import type { ModelMetadata } from '../model-metadata.ts';
 
 export const SENSOR_ANOMALY_MODEL_NAME = 'sensor-anomaly';
 export const SENSOR_ANOMALY_OUTPUT = 'anomaly_probability';
@@ -114,8 +114,8 @@ export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = 
     name: SENSOR_ANOMALY_MODEL_NAME,
     version,
     platform: 'onnx',
-    inputs: SENSOR_ANOMALY_INPUTS.map((name) => ({ name, datatype: 'FP32', shape: [-1] })),
-    outputs: [{ name: SENSOR_ANOMALY_OUTPUT, datatype: 'FP32', shape: [-1] }],
+    inputs: batchTensors(SENSOR_ANOMALY_INPUTS),
+    outputs: batchTensors([SENSOR_ANOMALY_OUTPUT]),
     threshold,
     metrics: metrics.test,
     calibration: testCalibration,

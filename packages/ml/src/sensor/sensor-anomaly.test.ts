@@ -1,7 +1,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { predictProba } from './logistic-regression.ts';
-import { binaryMetrics } from './metrics.ts';
+import { predictProba } from '../logistic-regression.ts';
+import { binaryMetrics } from '../metrics.ts';
 import {
   SENSOR_ANOMALY_OUTPUT,
   SENSOR_ANOMALY_TRAINING_PARAMS,
@@ -11,7 +11,7 @@ import {
 import type { SensorAnomalyBaseline } from './sensor-anomaly.ts';
 import { datasetHash, loadSensorReadings } from './sensor-data.ts';
 import type { SensorReading } from './sensor-data.ts';
-import { stratifiedSplit } from './split.ts';
+import { stratifiedSplit } from '../split.ts';
 
 let baseline: SensorAnomalyBaseline;
 let heldOut: SensorReading[];

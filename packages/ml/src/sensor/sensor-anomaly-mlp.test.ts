@@ -4,11 +4,11 @@ import { SENSOR_ANOMALY_MLP_PARAMS, predictSensorAnomalyMlp, trainSensorAnomalyM
 import type { SensorAnomalyMlp } from './sensor-anomaly-mlp.ts';
 import { datasetHash, loadSensorReadings } from './sensor-data.ts';
 import type { SensorReading } from './sensor-data.ts';
-import { stratifiedSplit } from './split.ts';
-import { featureMoments } from './standardize.ts';
-import { loadTf } from './tf-backend.ts';
-import type { Tf } from './tf-backend.ts';
-import { loadTfjsModel } from './tfjs-artifact.ts';
+import { stratifiedSplit } from '../split.ts';
+import { featureMoments } from '../standardize.ts';
+import { loadTf } from '../tf-backend.ts';
+import type { Tf } from '../tf-backend.ts';
+import { loadTfjsModel } from '../tfjs-artifact.ts';
 
 let tf: Tf;
 let mlp: SensorAnomalyMlp;

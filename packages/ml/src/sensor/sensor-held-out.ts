@@ -3,7 +3,7 @@ import { loadSensorReadings } from './sensor-data.ts';
 import type { SensorReading } from './sensor-data.ts';
 import { windowedRows } from './sensor-windows.ts';
 import type { SensorWindowSpec } from './sensor-windows.ts';
-import { stratifiedSplit } from './split.ts';
+import { stratifiedSplit } from '../split.ts';
 
 export interface HeldOutWindow {
   /** A reading of the held-out split (seed 42, 25 %, stratified: the one every sensor model is scored on). */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { PipelineReport } from './features.ts';
 import { RegistryVersion } from './registry.ts';
+import { Entities } from './scoring-parameters.ts';
 
 export const PredictionCounts = z.object({
   total: z.number().int().nonnegative(),
@@ -112,3 +114,26 @@ export const SloReport = z.object({
   met: z.object({ latency_p99: z.boolean().nullable(), error_rate: z.boolean(), all: z.boolean() }),
 });
 export type SloReport = z.infer<typeof SloReport>;
+
+/** `GET /v1/monitor/pipeline?entities=3,7`: the entities to account for; without it, every entity seen. */
+export const PipelineQuery = z.object({ entities: Entities.optional() });
+export type PipelineQuery = z.output<typeof PipelineQuery>;
+
+/**
+ * The lag of prediction events, from their `ts` to the monitor taking them in, over the
+ * latest `window_seconds`, as the answering monitor replica saw them (kept in its memory).
+ */
+export const PredictionLag = z.object({
+  /** Events taken in during the window (a redelivery is not measured again). */
+  events: z.number().int().nonnegative(),
+  /** Deliveries of events already taken in, during the window: each was recognised and not counted again. */
+  duplicates: z.number().int().nonnegative(),
+  /** p50 and p99 from a histogram (about 10 % resolution); max and the latest exact; null with no events. */
+  lag_ms: z.object({ p50: z.number().nullable(), p99: z.number().nullable(), max: z.number().nullable(), last: z.number().nullable() }),
+  window_seconds: z.number().int().positive(),
+});
+export type PredictionLag = z.infer<typeof PredictionLag>;
+
+/** What `GET /v1/monitor/pipeline` answers: the stream-row account and the lag of prediction events. */
+export const MonitorPipelineReport = PipelineReport.extend({ predictions: PredictionLag });
+export type MonitorPipelineReport = z.infer<typeof MonitorPipelineReport>;

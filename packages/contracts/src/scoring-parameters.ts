@@ -24,7 +24,7 @@ const RecordKeys = list(Item);
 /** When each row's record reached ingestion (epoch ms). An empty value is not a number. */
 const RecordTimes = list(z.number(), (raw) => (raw.trim() === '' ? Number.NaN : Number(raw)));
 /** Entity ids, spaces around them ignored, empty ones dropped. */
-const Entities = z.codec(Scalar, z.array(Item), {
+export const Entities = z.codec(Scalar, z.array(Item), {
   decode: (wire) => String(wire).split(',').map((e) => e.trim()).filter(Boolean),
   encode: (values) => values.join(','),
 });

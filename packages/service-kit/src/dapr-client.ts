@@ -47,8 +47,12 @@ export class DaprClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 });
   private readonly host: string;
 
-  /** The sidecar requires its API token (`dapr-api-token`) on every call but its health checks. */
-  constructor(readonly opts: { httpPort: number; apiToken: string; host?: string }) {
+  /**
+   * The sidecar requires its API token (`dapr-api-token`) on every call but its health checks.
+   * `timeoutMs` is a deadline for every call that sets none (none by default): an app that must
+   * answer 503 rather than wait on a stalled broker or store sets it.
+   */
+  constructor(readonly opts: { httpPort: number; apiToken: string; host?: string; timeoutMs?: number }) {
     this.host = opts.host ?? '127.0.0.1';
   }
 
@@ -71,7 +75,8 @@ export class DaprClient {
         });
         res.on('error', reject);
       });
-      if (o.timeoutMs) req.setTimeout(o.timeoutMs, () => req.destroy(new Error(`timed out after ${o.timeoutMs} ms`)));
+      const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs;
+      if (timeoutMs) req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
       req.on('error', (cause) => reject(new AppError({ code: 'UNAVAILABLE', message: `Dapr sidecar unreachable during ${o.what}`, cause })));
       req.end(o.body);
     });
@@ -121,6 +126,11 @@ export class DaprClient {
     if (!res.ok) throw DaprClient.failure(res, 'save state');
   }
 
+  async deleteState(o: { store: string; key: string }): Promise<void> {
+    const res = await this.send({ what: 'delete state', method: 'DELETE', path: `/v1.0/state/${o.store}/${encodeURIComponent(o.key)}` });
+    if (!res.ok) throw DaprClient.failure(res, `delete state ${o.key}`);
+  }
+
   /**
    * Writes one key only if it is unchanged since it was read (its etag), or
    * absent when no etag is given; answers false when another writer got
@@ -157,6 +167,57 @@ export class DaprClient {
     const res = await this.send({ what: 'get bulk state', method: 'POST', path: `/v1.0/state/${o.store}/bulk`, ...DaprClient.json({ keys: o.keys }) });
     if (!res.ok) throw DaprClient.failure(res, 'get bulk state');
     return res.json<{ key: string; data?: T; etag?: string }[]>().map((r) => ({ key: r.key, value: r.data, etag: r.etag }));
+  }
+
+  /**
+   * getBulkState for readers that must not take a key the store failed to
+   * read for an absent one (an idempotency check would publish again): an
+   * item's error fails the call. `parallelism` bounds daprd's reads on
+   * stores without a native bulk get.
+   */
+  async getBulkStateStrict<T>(o: { store: string; keys: string[]; parallelism?: number }): Promise<{ key: string; value: T | undefined; etag: string | undefined }[]> {
+    const body = { keys: o.keys, ...(o.parallelism ? { parallelism: o.parallelism } : {}) };
+    const res = await this.send({ what: 'get bulk state', method: 'POST', path: `/v1.0/state/${encodeURIComponent(o.store)}/bulk`, ...DaprClient.json(body) });
+    if (!res.ok) throw DaprClient.failure(res, 'get bulk state');
+    const items = res.json<{ key: string; data?: T | null; etag?: string; error?: string }[]>();
+    const failed = items.find((i) => i.error);
+    if (failed) throw new AppError({ code: 'BAD_GATEWAY', message: `get bulk state failed for ${failed.key}: ${failed.error}` });
+    return items.map((r) => ({ key: r.key, value: r.data ?? undefined, etag: r.etag }));
+  }
+
+  /**
+   * Publishes many events in one call (Dapr's alpha bulk publish API);
+   * answers the entry ids that were not published. A refusal that does not
+   * list its failed entries throws: then none is known to be published.
+   */
+  async publishBulk(o: { pubsub: string; topic: string; entries: { entryId: string; event: unknown; contentType?: string }[] }): Promise<Set<string>> {
+    const body = o.entries.map((e) => ({ entryId: e.entryId, event: e.event, contentType: e.contentType ?? 'application/json' }));
+    const res = await this.send({
+      what: `bulk publish ${o.topic}`, method: 'POST',
+      path: `/v1.0-alpha1/publish/bulk/${encodeURIComponent(o.pubsub)}/${encodeURIComponent(o.topic)}`, ...DaprClient.json(body),
+    });
+    if (res.ok) return new Set();
+    const failed = DaprClient.failedEntries(res);
+    if (!failed) throw DaprClient.failure(res, `bulk publish to ${o.pubsub}/${o.topic}`);
+    return failed;
+  }
+
+  /** The entry ids a bulk publish answer lists as failed, or undefined when it does not say. */
+  private static failedEntries(res: SidecarResponse): Set<string> | undefined {
+    try {
+      const body = res.json<{ failedEntries?: { entryId?: unknown }[] }>();
+      if (!Array.isArray(body.failedEntries) || !body.failedEntries.length) return undefined;
+      return new Set(body.failedEntries.flatMap((f) => (typeof f.entryId === 'string' ? [f.entryId] : [])));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The components the sidecar loaded (name and type, e.g. `state.redis`), from its metadata API. */
+  async components(): Promise<{ name: string; type: string }[]> {
+    const res = await this.send({ what: 'read metadata', method: 'GET', path: '/v1.0/metadata' });
+    if (!res.ok) throw DaprClient.failure(res, 'read metadata');
+    return res.json<{ components?: { name: string; type: string }[] }>().components ?? [];
   }
 
   /** Runs operations atomically; answers false when an etag no longer matches. */

@@ -13,6 +13,7 @@ export { requireAppToken } from './app-token.ts';
 export { callerSubject, CALLER_APP_HEADER, EDGE_APP_ID } from './caller.ts';
 export { assertJsonDepth } from './json-depth.ts';
 export { updateMany, updateOne, updateOrThrow, type StatePort, type UpdateResult } from './state-update.ts';
+export { oneKeyAtATime, type OneKeyStateApi } from './state-one-key.ts';
 export { limitBoundsFrom, parseLimitBounds } from './limit-bounds.ts';
 export { ConcurrencyLimit, outcomeOf, releaseWhenAnswered, systemClock, type ConcurrencyLimitOptions, type LimitBounds, type LimitClock, type LimitSnapshot, type Outcome, type Permit } from './concurrency-limit.ts';
 export { CALLEE_DETAIL_CAP, callApp, callAppBytes, calleeFailure, unlessRefused, type AppCall, type InvokePort } from './app-client.ts';

@@ -44,3 +44,5 @@ export const monitorEnv = {
   BULK_MAX_MESSAGES: z.coerce.number().int().min(1).max(1000).default(500),
   BULK_MAX_AWAIT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
 };
+
+export type MonitorEnv = z.infer<z.ZodObject<typeof monitorEnv>>;

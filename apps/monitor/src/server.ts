@@ -1,106 +1,85 @@
 import type { Express } from 'express';
-import { DriftQuery, DriftReport, Label, LabelBatch, PredictionErrorEvent, PredictionEvent, Topics } from '@meridian/contracts';
-import { AppError, DaprClient, RegistryClient, bootEnv, bulkSubscription, parseOrThrow, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { DaprClient, RegistryClient, bootEnv, runService, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { References } from './adapters/references.ts';
+import { SidecarPublisher } from './adapters/sidecar-publisher.ts';
 import { Alerts } from './domain/alerts.ts';
 import { BiasMonitor } from './domain/bias-monitor.ts';
 import { DriftMonitor } from './domain/drift-monitor.ts';
+import { EventLag } from './domain/event-lag.ts';
 import { LabelQuality } from './domain/label-quality.ts';
 import { PipelineLedger } from './domain/pipeline-ledger.ts';
+import type { EventPublisher, ModelCards, StateStore } from './domain/ports.ts';
 import { PredictionCounter } from './domain/prediction-counter.ts';
 import { QualityGate } from './domain/quality-gate.ts';
 import { PredictionLogConsumer } from './domain/record-predictions.ts';
 import { SloTracker } from './domain/slo-tracker.ts';
-import { monitorEnv } from './env.ts';
+import { monitorEnv, type MonitorEnv } from './env.ts';
+import { alertRoutes, type AlertRouteDeps } from './routes/alert-routes.ts';
+import { eventRoutes, type EventRouteDeps } from './routes/event-routes.ts';
+import { labelRoutes, type LabelRouteDeps } from './routes/label-routes.ts';
+import { modelRoutes, type ModelRouteDeps } from './routes/model-routes.ts';
+import { pipelineRoutes, type PipelineRouteDeps } from './routes/pipeline-routes.ts';
+import { predictionRoutes, type PredictionRouteDeps } from './routes/prediction-routes.ts';
 
-export interface MonitorDeps {
-  env: DaprEnv & { PUBSUB_NAME: string; BULK_MAX_MESSAGES: number; BULK_MAX_AWAIT_MS: number };
+/** The span GET /v1/monitor/pipeline reports the lag of prediction events over. */
+const LAG_WINDOW_SECONDS = 300;
+
+export type MonitorDeps = EventRouteDeps & PredictionRouteDeps & PipelineRouteDeps & LabelRouteDeps & ModelRouteDeps & AlertRouteDeps & {
+  env: DaprEnv & EventRouteDeps['env'];
+  /** For readiness: the sidecar's health. */
   dapr: DaprClient;
-  counter: PredictionCounter;
-  quality: LabelQuality;
-  drift: DriftMonitor;
-  alerts: Alerts;
-  bias: BiasMonitor;
-  slo: SloTracker;
-  pipeline: PipelineLedger;
-  log: PredictionLogConsumer;
-}
+};
 
 export function createApp(deps: MonitorDeps): ServiceDefinition {
-  const bulk = { maxMessagesCount: deps.env.BULK_MAX_MESSAGES, maxAwaitDurationMs: deps.env.BULK_MAX_AWAIT_MS };
   return {
     name: 'monitor',
     env: deps.env,
     dapr: deps.dapr,
-    subscriptions: [
-      // The prediction log in batches: each batch writes each key it touches once (see PredictionLogConsumer).
-      bulkSubscription({
-        pubsub: deps.env.PUBSUB_NAME, topic: Topics.predictions, route: '/events/predictions', schema: PredictionEvent,
-        bulk,
-        handleBatch: (items) => deps.log.predictions(items),
-      }),
-      subscription({
-        pubsub: deps.env.PUBSUB_NAME,
-        topic: Topics.labels,
-        route: '/events/labels',
-        schema: Label,
-        // An unmatched label is retried: its prediction may still be on its way.
-        handle: async (label) => ((await deps.quality.recordLabels([label])).unmatched.length ? 'RETRY' : 'SUCCESS'),
-      }),
-      bulkSubscription({
-        pubsub: deps.env.PUBSUB_NAME, topic: Topics.predictionErrors, route: '/events/prediction-errors', schema: PredictionErrorEvent,
-        bulk,
-        handleBatch: (items) => deps.log.errors(items),
-      }),
-    ],
+    subscriptions: eventRoutes(deps),
     routes(app: Express) {
-      app.get('/v1/monitor/predictions', async (_req, res) => void res.json(await deps.counter.counts()));
-      app.get('/v1/monitor/pipeline', async (req, res) => {
-        const entities = typeof req.query.entities === 'string' ? req.query.entities.split(',').filter(Boolean) : undefined;
-        res.json(await deps.pipeline.report(entities));
-      });
-      app.get('/v1/monitor/predictions/:id', async (req, res) => void res.json({ id: req.params.id, counted: await deps.counter.seen(req.params.id) }));
-      app.post('/v1/labels', async (req, res) => void res.status(202).json(await deps.quality.recordLabels(parseOrThrow(LabelBatch, req.body, 'labels'))));
-      app.get('/v1/monitor/models/:name/drift', async (req, res) => {
-        const { version } = parseOrThrow(DriftQuery, req.query, 'query');
-        const report = await deps.drift.report(req.params.name, version);
-        if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no drift report for ${req.params.name}${version ? ` v${version}` : ''}: the registry does not know it` });
-        res.json(DriftReport.parse(report));
-      });
-      app.get('/v1/monitor/models/:name/bias', async (req, res) => {
-        const report = await deps.bias.report(req.params.name);
-        if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no fairness report for ${req.params.name}: its registry card has none` });
-        res.json(report);
-      });
-      app.get('/v1/monitor/models/:name/slo', async (req, res) => {
-        const report = await deps.slo.report(req.params.name);
-        if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no requests of ${req.params.name} in the prediction log yet` });
-        res.json(report);
-      });
-      app.get('/v1/monitor/alerts', async (_req, res) => void res.json(await deps.alerts.list()));
-      app.get('/v1/monitor/models/:name/quality', async (req, res) => {
-        const report = await deps.quality.report(req.params.name);
-        if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no labelled predictions for ${req.params.name} yet` });
-        res.json(report);
-      });
+      predictionRoutes(app, deps);
+      pipelineRoutes(app, deps);
+      labelRoutes(app, deps);
+      modelRoutes(app, deps);
+      alertRoutes(app, deps);
     },
   };
 }
 
-export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> {
-  const dapr = DaprClient.fromEnv(env);
-  const counter = new PredictionCounter({ dapr, store: env.STATE_STORE });
-  const alerts = new Alerts({ dapr, store: env.STATE_STORE, pubsub: env.PUBSUB_NAME });
+export interface MonitorPorts {
+  state: StateStore;
+  publisher: EventPublisher;
+  cards: ModelCards;
+  clock?: () => number;
+}
+
+/** The monitor's domain over its ports: what `start` wires to the sidecar, and tests to fakes. */
+export function monitorDomain(o: { env: MonitorEnv; ports: MonitorPorts }) {
+  const { env, ports: { state, publisher, cards, clock } } = o;
+  const store = env.STATE_STORE;
+  const counter = new PredictionCounter({ state, store });
+  const alerts = new Alerts({ state, store, publisher });
   const gate = new QualityGate({ thresholds: env.QUALITY_THRESHOLDS, alerts });
-  const quality = new LabelQuality({ dapr, store: env.STATE_STORE, window: env.QUALITY_WINDOW, gate });
-  const references = new References({ registry: env.REGISTRY_APP_ID ? new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID, timeoutMs: 10_000 }) : undefined });
-  const bias = new BiasMonitor({ references, labels: quality });
-  const slo = new SloTracker({ dapr, store: env.STATE_STORE, window: env.SLO_WINDOW, objectives: { latency_p99_ms: env.SLO_LATENCY_P99_MS, error_rate: env.SLO_ERROR_RATE } });
+  const quality = new LabelQuality({ state, store, window: env.QUALITY_WINDOW, gate });
+  const bias = new BiasMonitor({ cards, labels: quality });
+  const slo = new SloTracker({ state, store, window: env.SLO_WINDOW, objectives: { latency_p99_ms: env.SLO_LATENCY_P99_MS, error_rate: env.SLO_ERROR_RATE } });
   const drift = new DriftMonitor({
-    dapr, store: env.STATE_STORE, cards: references, alerts,
+    state, store, cards, alerts,
     windowSize: env.DRIFT_WINDOW, thresholds: { psi: env.DRIFT_PSI, ks_p_value: env.DRIFT_KS_P_VALUE },
   });
-  const pipeline = new PipelineLedger({ dapr, store: env.STATE_STORE });
-  const log = new PredictionLogConsumer({ quality, pipeline, slo, drift, counter, bias });
-  return runService(() => createApp({ env, dapr, counter, quality, drift, alerts, bias, slo, pipeline, log }), { name: 'monitor', env });
+  const pipeline = new PipelineLedger({ state, store, ...(clock ? { clock } : {}) });
+  const lag = new EventLag({ windowSeconds: LAG_WINDOW_SECONDS, ...(clock ? { clock } : {}) });
+  const log = new PredictionLogConsumer({ quality, pipeline, slo, drift, counter, bias, lag });
+  return { counter, alerts, quality, bias, slo, drift, pipeline, lag, log };
+}
+
+export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> {
+  const dapr = DaprClient.fromEnv(env);
+  const ports: MonitorPorts = {
+    // DaprClient is the state port as it is.
+    state: dapr,
+    publisher: new SidecarPublisher({ dapr, pubsub: env.PUBSUB_NAME }),
+    cards: new References({ registry: env.REGISTRY_APP_ID ? new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID, timeoutMs: 10_000 }) : undefined }),
+  };
+  return runService(() => createApp({ env, dapr, ...monitorDomain({ env, ports }) }), { name: 'monitor', env });
 }

@@ -1,6 +1,6 @@
 import type { ModelVersionSummary } from '@meridian/contracts';
 import { AppError, unlessRefused, type RegistryClient } from '@meridian/service-kit';
-import type { ModelCards } from '../domain/drift-spec.ts';
+import type { ModelCards } from '../domain/ports.ts';
 
 /** How long "the registry does not know this version" is believed: a model served before it was registered may be registered later. */
 const UNKNOWN_FOR_MS = 30_000;

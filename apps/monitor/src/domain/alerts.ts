@@ -1,5 +1,6 @@
 import { Alert, DegradedEvidence, DriftDetectedEvent, ModelDegradedEvent, Topics } from '@meridian/contracts';
-import { rootLogger, type DaprClient } from '@meridian/service-kit';
+import { rootLogger, updateOne } from '@meridian/service-kit';
+import type { EventPublisher, StateStore } from './ports.ts';
 
 const INDEX_KEY = 'alerts-index';
 
@@ -29,31 +30,30 @@ const KINDS: Record<Alert['kind'], { topic: string; runId: (id: string) => strin
  * `model.degraded`), which starts one retraining run per alert.
  */
 export class Alerts {
-  constructor(private readonly opts: { dapr: DaprClient; store: string; pubsub: string }) {}
+  constructor(private readonly opts: { state: StateStore; store: string; publisher: EventPublisher }) {}
 
   async raise(o: Omit<Alert, 'id' | 'run_id' | 'created_at'>): Promise<Alert | undefined> {
-    const { dapr, store } = this.opts;
+    const { state, store } = this.opts;
     const id = `${o.model}-${o.kind}-v${o.version}-w${o.window}`;
     const kind = KINDS[o.kind];
     const alert = Alert.parse({ ...o, id, run_id: kind.runId(id), created_at: new Date().toISOString() });
     // Built (and validated) before anything is written: a bad message is our bug and must not leave a half-raised alert.
     const message = kind.message(alert);
-    const fresh = await dapr.saveIfUnchanged({ store, key: `alert:${id}`, value: alert });
+    const fresh = await state.saveIfUnchanged({ store, key: `alert:${id}`, value: alert });
     if (!fresh) return undefined;
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const current = await dapr.getState<string[]>({ store, key: INDEX_KEY });
-      const ok = await dapr.saveIfUnchanged({ store, key: INDEX_KEY, value: [...(current.value ?? []), id], etag: current.etag });
-      if (ok) break;
-    }
+    const listed = await updateOne<string[]>({ state, store, key: INDEX_KEY, change: (ids = []) => (ids.includes(id) ? undefined : [...ids, id]) });
+    // The alert is raised (its key is taken, so no later look raises it again) and must still reach the
+    // training app: a contended index costs only the alert's place in the list, and says so.
+    if (listed.failed) rootLogger().error({ alert: id, model: o.model }, `alert raised but not listed: ${INDEX_KEY} stayed contended`);
     rootLogger().warn({ alert: id, model: o.model, kind: o.kind, evidence: o.evidence, run_id: alert.run_id }, 'alert raised; retraining requested');
-    await dapr.publish({ pubsub: this.opts.pubsub, topic: kind.topic, data: message });
+    await this.opts.publisher.publish({ topic: kind.topic, data: message });
     return alert;
   }
 
   async list(): Promise<Alert[]> {
-    const { dapr, store } = this.opts;
-    const ids = (await dapr.getState<string[]>({ store, key: INDEX_KEY })).value ?? [];
-    const alerts = await Promise.all(ids.map(async (id) => (await dapr.getState<Alert>({ store, key: `alert:${id}` })).value));
+    const { state, store } = this.opts;
+    const ids = (await state.getState<string[]>({ store, key: INDEX_KEY })).value ?? [];
+    const alerts = await Promise.all(ids.map(async (id) => (await state.getState<Alert>({ store, key: `alert:${id}` })).value));
     return alerts.filter((a): a is Alert => a !== undefined);
   }
 }

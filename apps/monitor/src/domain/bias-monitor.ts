@@ -1,7 +1,7 @@
 import type { PredictionEvent } from '@meridian/contracts';
 import { fairnessFromCounts, type ConfusionCounts, type FairnessReport } from '@meridian/ml';
-import type { References } from '../adapters/references.ts';
 import type { LabelQuality } from './label-quality.ts';
+import type { ModelCards } from './ports.ts';
 
 interface GroupCounts {
   count: number;
@@ -57,7 +57,7 @@ export function liveFairness(groups: Record<string, GroupCounts>, privileged: st
 export class BiasMonitor {
   private readonly live = new Map<string, { version: string; threshold: number; byAttribute: Record<string, Record<string, GroupCounts>> }>();
 
-  constructor(private readonly opts: { references: References; labels: LabelQuality }) {}
+  constructor(private readonly opts: { cards: Pick<ModelCards, 'card' | 'production'>; labels: Pick<LabelQuality, 'groups'> }) {}
 
   observe(event: PredictionEvent): void {
     if (!event.protected) return;
@@ -79,9 +79,9 @@ export class BiasMonitor {
   }
 
   async report(model: string): Promise<Record<string, unknown> | undefined> {
-    const version = this.live.get(model)?.version ?? (await this.opts.references.production(model));
+    const version = this.live.get(model)?.version ?? (await this.opts.cards.production(model));
     if (!version) return undefined;
-    const card = await this.opts.references.card(model, version);
+    const card = await this.opts.cards.card(model, version);
     const heldOut = card?.fairness as Record<string, unknown> | undefined;
     if (!heldOut) return undefined;
     const privileged = ((card?.params as { protected_attributes?: Record<string, { privileged: string }> })?.protected_attributes) ?? {};

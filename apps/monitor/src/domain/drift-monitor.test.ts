@@ -4,11 +4,10 @@ import {
   SENSOR_ANOMALY_OUTPUT, heldOutWindows, loadSensorReadings, mulberry32, predictProba, shuffleInPlace, streamRowKey, trainSensorAnomalyWindowed,
   windowFeatureNames, windowFeatures, type SensorAnomalyWindowed, type SensorReading,
 } from '@meridian/ml';
-import type { DaprClient } from '@meridian/service-kit';
-import { MemoryStateStore } from '@meridian/testkit';
 import type { Alerts } from './alerts.ts';
 import { DriftMonitor } from './drift-monitor.ts';
-import type { ModelCards } from './drift-spec.ts';
+import type { ModelCards } from './ports.ts';
+import { MemoryStateStore } from '../testing/fakes.ts';
 
 const MODEL = 'sensor-anomaly-windowed';
 const SIZE = 300;
@@ -26,7 +25,7 @@ beforeAll(() => {
 
 function monitor(card: Record<string, unknown> | undefined = trained.metadata as unknown as Record<string, unknown>) {
   const raised: Omit<Alert, 'id' | 'run_id' | 'created_at'>[] = [];
-  const cards: ModelCards & { down: boolean } = {
+  const cards: Pick<ModelCards, 'card' | 'currentVersion'> & { down: boolean } = {
     down: false,
     async card(model, version) {
       if (this.down) throw new Error('registry answered 503');
@@ -37,7 +36,7 @@ function monitor(card: Record<string, unknown> | undefined = trained.metadata as
     },
   };
   const alerts = { raise: async (a: (typeof raised)[number]) => void raised.push(a) } as unknown as Alerts;
-  const drift = new DriftMonitor({ dapr: new MemoryStateStore() as unknown as DaprClient, store: 's', cards, alerts, windowSize: SIZE, thresholds: { psi: 0.2, ks_p_value: 0.01 } });
+  const drift = new DriftMonitor({ state: new MemoryStateStore(), store: 's', cards, alerts, windowSize: SIZE, thresholds: { psi: 0.2, ks_p_value: 0.01 } });
   return { drift, raised, cards };
 }
 

@@ -1,8 +1,9 @@
 import type { DriftReport, PredictionEvent } from '@meridian/contracts';
 import { ksStatistic, psi } from '@meridian/ml';
-import { rootLogger, updateMany, type DaprClient } from '@meridian/service-kit';
+import { rootLogger, updateMany } from '@meridian/service-kit';
 import type { Alerts } from './alerts.ts';
-import { driftSpecOf, rowsForColumns, type DriftSpec, type ModelCards } from './drift-spec.ts';
+import { driftSpecOf, rowsForColumns, type DriftSpec } from './drift-spec.ts';
+import type { ModelCards, StateStore } from './ports.ts';
 import { addToWindow, filledWindow, type DriftWindow } from './drift-window.ts';
 
 /** One window per model version: a canary's rows and the champion's are compared with their own references. */
@@ -31,7 +32,7 @@ export interface DriftThresholds {
  * it is reported as provisional and raises no alert.
  */
 export class DriftMonitor {
-  constructor(private readonly opts: { dapr: DaprClient; store: string; cards: ModelCards; alerts: Alerts; windowSize: number; thresholds: DriftThresholds }) {}
+  constructor(private readonly opts: { state: StateStore; store: string; cards: Pick<ModelCards, 'card' | 'currentVersion'>; alerts: Pick<Alerts, 'raise'>; windowSize: number; thresholds: DriftThresholds }) {}
 
   /**
    * Adds a batch of events to their models' windows, one write per model
@@ -49,7 +50,7 @@ export class DriftMonitor {
     const monitored = (e: PredictionEvent) => !unreadable.has(specKey(e)) && specs.get(specKey(e)) !== undefined;
     for (const e of events) if (monitored(e)) byKey.set(windowKey(e), [...(byKey.get(windowKey(e)) ?? []), e]);
     const result = await updateMany<DriftWindow>({
-      state: this.opts.dapr, store: this.opts.store, keys: [...byKey.keys()],
+      state: this.opts.state, store: this.opts.store, keys: [...byKey.keys()],
       change: (current, key) => {
         let w = current;
         let changed = false;
@@ -63,8 +64,9 @@ export class DriftMonitor {
     for (const [key, { before, after }] of result.written) {
       const model = byKey.get(key)![0]!.model;
       const index = filledWindow(before?.version === after.version ? before.rows : 0, after.rows, windowSize);
-      // Off the delivery path; a failure only costs this evaluation.
-      if (index !== undefined) void this.evaluate(model, after, index).catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, model }, 'drift evaluation failed'));
+      // Awaited, so that an event counted means its window was judged (once per filled window, so cheap);
+      // a failure only costs this evaluation, not the delivery.
+      if (index !== undefined) await this.evaluate(model, after, index).catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, model }, 'drift evaluation failed'));
     }
     return new Set(events.filter((e) => result.failed.has(windowKey(e))).map((e) => e.id));
   }
@@ -76,7 +78,7 @@ export class DriftMonitor {
   async report(model: string, version?: string): Promise<DriftReport | undefined> {
     const v = version ?? (await this.opts.cards.currentVersion(model));
     if (v === undefined) return undefined;
-    const w = (await this.opts.dapr.getState<DriftWindow>({ store: this.opts.store, key: windowKey({ model, version: v }) })).value;
+    const w = (await this.opts.state.getState<DriftWindow>({ store: this.opts.store, key: windowKey({ model, version: v }) })).value;
     return this.reportOf(model, w ?? { version: v, rows: 0, columns: {}, ids: [] });
   }
 

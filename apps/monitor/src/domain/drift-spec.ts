@@ -2,14 +2,6 @@ import { ModelCard, type PredictionEvent } from '@meridian/contracts';
 import { warmUpRow, type NumericReferenceSummary } from '@meridian/ml';
 import type { ColumnRows } from './drift-window.ts';
 
-/** The registry as drift monitoring needs it (References in production, a Map in tests). */
-export interface ModelCards {
-  /** The card a version was registered with; undefined when the registry does not know the version. */
-  card(model: string, version: string): Promise<Record<string, unknown> | undefined>;
-  /** The version to report on before any row arrived (production, else the latest); undefined when the registry does not know the model. */
-  currentVersion(model: string): Promise<string | undefined>;
-}
-
 /** What one model version's drift is measured against, read from its card. */
 export interface DriftSpec {
   reference: Record<string, NumericReferenceSummary>;

@@ -1,6 +1,7 @@
 import { type Label, type PredictionEvent, type QualityReport } from '@meridian/contracts';
 import { addToConfusion, emptyConfusion, type ConfusionCounts } from '@meridian/ml';
-import { rootLogger, type DaprClient } from '@meridian/service-kit';
+import { rootLogger, updateOrThrow } from '@meridian/service-kit';
+import type { StateStore } from './ports.ts';
 import type { QualityGate } from './quality-gate.ts';
 import { scores } from './scores.ts';
 
@@ -80,7 +81,7 @@ export function addLabel(v: VersionLabels | undefined, o: { pair: [number, numbe
  * quality gate looks at the window that label may have completed.
  */
 export class LabelQuality {
-  constructor(private readonly opts: { dapr: DaprClient; store: string; window: number; gate?: QualityGate; ttlSeconds?: number }) {}
+  constructor(private readonly opts: { state: StateStore; store: string; window: number; gate?: QualityGate; ttlSeconds?: number }) {}
 
   /** Keeps each event's decisions under its id for joining labels later: one write for the batch. */
   async recordPredictions(events: readonly PredictionEvent[]): Promise<void> {
@@ -94,11 +95,11 @@ export class LabelQuality {
       };
       return [{ key: predictionKey(event.id), value, metadata: { ttlInSeconds: `${this.opts.ttlSeconds ?? 7 * DAY}` } }];
     });
-    if (items.length) await this.opts.dapr.saveState({ store: this.opts.store, items });
+    if (items.length) await this.opts.state.saveState({ store: this.opts.store, items });
   }
 
   async recordLabels(labels: Label[]): Promise<{ accepted: number; duplicates: number; unmatched: string[] }> {
-    const { dapr, store } = this.opts;
+    const { state, store } = this.opts;
     let accepted = 0;
     let duplicates = 0;
     const unmatched: string[] = [];
@@ -106,7 +107,7 @@ export class LabelQuality {
     const predictionOf = async (rowId: string): Promise<StoredPrediction | undefined> => {
       const id = splitRowId(rowId);
       if (!id) return undefined;
-      if (!events.has(id.eventId)) events.set(id.eventId, (await dapr.getState<StoredEvent>({ store, key: predictionKey(id.eventId) })).value);
+      if (!events.has(id.eventId)) events.set(id.eventId, (await state.getState<StoredEvent>({ store, key: predictionKey(id.eventId) })).value);
       const event = events.get(id.eventId);
       return event ? rowOf(event, id.row) : undefined;
     };
@@ -116,12 +117,16 @@ export class LabelQuality {
         unmatched.push(l.prediction_id);
         continue;
       }
-      const fresh = await dapr.saveIfUnchanged({ store, key: labelKey(l.prediction_id), value: l.label, metadata: { ttlInSeconds: `${30 * DAY}` } });
+      const fresh = await state.saveIfUnchanged({ store, key: labelKey(l.prediction_id), value: l.label, metadata: { ttlInSeconds: `${30 * DAY}` } });
       if (!fresh) {
         duplicates += 1;
         continue;
       }
-      const written = await this.append(prediction, [prediction.decision, l.label]);
+      const written = await this.append(prediction, [prediction.decision, l.label]).catch(async (err: unknown) => {
+        // Un-mark it, so that the retried label is joined rather than taken for a duplicate.
+        await state.deleteState({ store, key: labelKey(l.prediction_id) }).catch(() => undefined);
+        throw err;
+      });
       accepted += 1;
       // The label is recorded either way; a failed check is logged rather than failing its delivery (a retry would find a duplicate).
       await this.opts.gate?.check({ model: prediction.model, version: prediction.version, total: written.total, latest: written.pairs })
@@ -130,23 +135,23 @@ export class LabelQuality {
     return { accepted, duplicates, unmatched };
   }
 
-  /** Adds the pair by compare-and-swap and answers the version's labels as written (the gate judges exactly that state). */
+  /**
+   * Adds the pair by compare-and-swap and answers the version's labels as written (the gate judges
+   * exactly that state). A window that stays contended throws UNAVAILABLE: POST /v1/labels answers
+   * 503 and a label delivery is retried.
+   */
   private async append(p: StoredPrediction, pair: [number, number]): Promise<VersionLabels> {
-    const { dapr, store } = this.opts;
     const keep = Math.max(this.opts.window, this.opts.gate?.keep(p.model) ?? 0);
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const current = await dapr.getState<QualityState>({ store, key: windowKey(p.model) });
-      const versions = current.value ?? {};
-      const next = addLabel(normalise(versions[p.version]), { pair, groups: p.protected, keep });
-      const ok = await dapr.saveIfUnchanged({ store, key: windowKey(p.model), value: { ...versions, [p.version]: next }, etag: current.etag });
-      if (ok) return next;
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
-    }
-    throw new Error(`quality window of ${p.model} stayed contended`);
+    const written = await updateOrThrow<QualityState>({
+      state: this.opts.state, store: this.opts.store, key: windowKey(p.model),
+      change: (versions = {}) => ({ ...versions, [p.version]: addLabel(normalise(versions[p.version]), { pair, groups: p.protected, keep }) }),
+    });
+    // The change always writes, so `written` is there once updateOrThrow returns.
+    return normalise(written!.after[p.version])!;
   }
 
   async report(model: string): Promise<QualityReport | undefined> {
-    const state = (await this.opts.dapr.getState<QualityState>({ store: this.opts.store, key: windowKey(model) })).value;
+    const state = (await this.opts.state.getState<QualityState>({ store: this.opts.store, key: windowKey(model) })).value;
     if (!state) return undefined;
     const versions = Object.entries(state)
       .map(([version, v]) => ({ version, ...scores(normalise(v)!.pairs.slice(-this.opts.window)) }))
@@ -157,7 +162,7 @@ export class LabelQuality {
 
   /** Decisions against labels per protected attribute and group, for one version. */
   async groups(model: string, version: string): Promise<GroupConfusion> {
-    const state = (await this.opts.dapr.getState<QualityState>({ store: this.opts.store, key: windowKey(model) })).value;
+    const state = (await this.opts.state.getState<QualityState>({ store: this.opts.store, key: windowKey(model) })).value;
     return normalise(state?.[version])?.groups ?? {};
   }
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { addRows, summarise } from './pipeline-ledger.ts';
+import type { PredictionEvent } from '@meridian/contracts';
+import { createLogger } from '@meridian/service-kit';
+import { MemoryStateStore } from '../testing/fakes.ts';
+import { PipelineLedger, addRows, summarise } from './pipeline-ledger.ts';
 
 describe('pipeline ledger: stream rows counted once per row key', () => {
   it('when rows arrive out of order and again, then each counts once and repeats are told apart', () => {
@@ -22,4 +25,24 @@ describe('pipeline ledger: stream rows counted once per row key', () => {
     expect(report.lag_ms.max).toBe(100);
     expect(summarise([]).lag_ms.p50).toBeNull();
   });
+});
+
+describe('PipelineLedger', () => {
+  createLogger({ name: 'test', level: 'silent' });
+  const event = (id: string, keys: string[]): PredictionEvent => ({
+    id, model: 'm', version: '1', input_hash: id, rows: keys.length, inputs: { x: keys.map(() => 1) }, outputs: { p: keys.map(() => 0.1) },
+    latency_ms: 1, ts: new Date(0).toISOString(), records: { keys, received_at: keys.map(() => 0) },
+  });
+
+  it('when an entity\'s ledger stays contended, then the events with its rows are answered for a retry, and retried they count once', async () => {
+    const state = new MemoryStateStore();
+    const ledger = new PipelineLedger({ state, store: 'statestore', clock: () => 10 });
+    const save = state.saveManyIfUnchanged.bind(state);
+    state.saveManyIfUnchanged = async (o) => new Set([...o.items.filter((i) => i.key === 'pipeline:7').map((i) => i.key), ...(await save({ ...o, items: o.items.filter((i) => i.key !== 'pipeline:7') }))]);
+    const events = [event('a', ['3@1#1']), event('b', ['7@1#1', '3@1#2'])];
+    expect(await ledger.record(events)).toEqual(new Set(['b']));
+    state.saveManyIfUnchanged = save;
+    expect(await ledger.record([events[1]!])).toEqual(new Set());
+    expect(await ledger.report()).toMatchObject({ entities: 2, rows: 3, repeats: 1, lag_ms: { max: 10 } });
+  }, 30_000);
 });

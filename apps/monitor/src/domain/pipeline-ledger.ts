@@ -1,14 +1,11 @@
 import type { PipelineReport, PredictionEvent } from '@meridian/contracts';
 import { parseStreamRowKey } from '@meridian/ml';
-import { KeyedLock, type DaprClient } from '@meridian/service-kit';
+import { KeyedLock, rootLogger, updateMany, updateOne } from '@meridian/service-kit';
+import { bucketOf, lagSummary, mergeBuckets } from './lag-histogram.ts';
+import type { StateStore } from './ports.ts';
 
 const ledgerKey = (entity: string) => `pipeline:${entity}`;
 const INDEX_KEY = 'pipeline-entities';
-const MAX_ROUNDS = 30;
-
-/** Lag histogram buckets: bucket i holds lags below 1.1^i ms (about 10 % resolution up to hours). */
-const bucketOf = (ms: number) => Math.max(0, Math.ceil(Math.log(Math.max(ms, 1)) / Math.log(1.1)));
-const bucketUpper = (i: number) => 1.1 ** i;
 
 /** One entity's rows: per state epoch, every seq up to `upto` plus the ones in `above` were counted. */
 export interface EntityLedger {
@@ -20,8 +17,10 @@ export interface EntityLedger {
   max_lag_ms: number;
 }
 
+type Row = { epoch: string; seq: number; lagMs: number };
+
 /** Adds rows to a ledger; a row already counted is a repeat. Pure, so the same input always gives the same ledger. */
-export function addRows(ledger: EntityLedger | undefined, entity: string, rows: { epoch: string; seq: number; lagMs: number }[]): EntityLedger {
+export function addRows(ledger: EntityLedger | undefined, entity: string, rows: Row[]): EntityLedger {
   const next: EntityLedger = ledger
     ? { ...ledger, partitions: Object.fromEntries(Object.entries(ledger.partitions).map(([k, p]) => [k, { upto: p.upto, above: [...p.above] }])), lag: { ...ledger.lag } }
     : { entity, partitions: {}, rows: 0, repeats: 0, lag: {}, max_lag_ms: 0 };
@@ -46,7 +45,7 @@ export function addRows(ledger: EntityLedger | undefined, entity: string, rows: 
 }
 
 export function summarise(ledgers: readonly EntityLedger[]): PipelineReport {
-  const lag = new Map<number, number>();
+  const buckets = new Map<number, number>();
   let rows = 0;
   let repeats = 0;
   let max = 0;
@@ -54,19 +53,9 @@ export function summarise(ledgers: readonly EntityLedger[]): PipelineReport {
     rows += l.rows;
     repeats += l.repeats;
     max = Math.max(max, l.max_lag_ms);
-    for (const [b, n] of Object.entries(l.lag)) lag.set(Number(b), (lag.get(Number(b)) ?? 0) + n);
+    mergeBuckets(buckets, l.lag);
   }
-  const quantile = (q: number): number | null => {
-    if (!rows) return null;
-    const target = q * rows;
-    let seen = 0;
-    for (const [b, n] of [...lag].sort(([a], [c]) => a - c)) {
-      seen += n;
-      if (seen >= target) return Math.min(Math.round(bucketUpper(b) * 10) / 10, max);
-    }
-    return max;
-  };
-  return { entities: ledgers.length, rows, repeats, lag_ms: { p50: quantile(0.5), p99: quantile(0.99), max: rows ? max : null } };
+  return { entities: ledgers.length, rows, repeats, lag_ms: lagSummary({ buckets, count: rows, max }) };
 }
 
 /**
@@ -80,63 +69,63 @@ export class PipelineLedger {
   private readonly lock = new KeyedLock();
   private readonly known = new Set<string>();
 
-  constructor(private readonly opts: { dapr: DaprClient; store: string; clock?: () => number }) {}
+  constructor(private readonly opts: { state: StateStore; store: string; clock?: () => number }) {}
 
-  /** Counts the stream rows of a batch of events, one write per entity. */
-  async record(events: readonly PredictionEvent[]): Promise<void> {
+  /**
+   * Counts the stream rows of a batch of events, one write per entity; answers
+   * the ids of events to retry (their entity's ledger or the entity index
+   * stayed contended). A retried row is recognised and counted once.
+   */
+  async record(events: readonly PredictionEvent[]): Promise<Set<string>> {
     const now = (this.opts.clock ?? Date.now)();
-    const byEntity = new Map<string, { epoch: string; seq: number; lagMs: number }[]>();
+    const byEntity = new Map<string, { rows: Row[]; ids: Set<string> }>();
     for (const event of events) {
       event.records?.keys.forEach((key, i) => {
         const parsed = parseStreamRowKey(key);
         if (!parsed) return;
-        const list = byEntity.get(parsed.entity) ?? [];
-        list.push({ epoch: parsed.epoch, seq: parsed.seq, lagMs: Math.max(0, now - (event.records!.received_at[i] ?? now)) });
-        byEntity.set(parsed.entity, list);
+        const entry = byEntity.get(parsed.entity) ?? { rows: [], ids: new Set<string>() };
+        entry.rows.push({ epoch: parsed.epoch, seq: parsed.seq, lagMs: Math.max(0, now - (event.records!.received_at[i] ?? now)) });
+        entry.ids.add(event.id);
+        byEntity.set(parsed.entity, entry);
       });
     }
     const entities = [...byEntity.keys()];
-    if (!entities.length) return;
-    await this.lock.withKeys(entities, async () => {
-      const { dapr, store } = this.opts;
-      let todo = entities;
-      for (let round = 0; todo.length; round++) {
-        if (round >= MAX_ROUNDS) throw new Error(`pipeline ledgers stayed contended: ${todo.slice(0, 5).join(', ')}`);
-        const current = await dapr.getBulkState<EntityLedger>({ store, keys: todo.map(ledgerKey) });
-        const byKey = new Map(current.map((c) => [c.key, c]));
-        const items = todo.map((entity) => {
-          const c = byKey.get(ledgerKey(entity));
-          return { key: ledgerKey(entity), value: addRows(c?.value, entity, byEntity.get(entity)!), etag: c?.value === undefined ? undefined : c.etag };
-        });
-        const failed = await dapr.saveManyIfUnchanged({ store, items });
-        todo = todo.filter((e) => failed.has(ledgerKey(e)));
-      }
-      await this.index(entities);
+    if (!entities.length) return new Set();
+    return this.lock.withKeys(entities, async () => {
+      const { state, store } = this.opts;
+      const entityOf = new Map(entities.map((e) => [ledgerKey(e), e]));
+      const counted = await updateMany<EntityLedger>({
+        state, store, keys: [...entityOf.keys()],
+        change: (current, key) => addRows(current, entityOf.get(key)!, byEntity.get(entityOf.get(key)!)!.rows),
+      });
+      const behind = new Set([...entities.filter((e) => counted.failed.has(ledgerKey(e))), ...(await this.index(entities))]);
+      if (!behind.size) return new Set<string>();
+      rootLogger().warn({ entities: [...behind].slice(0, 5), of: behind.size }, 'pipeline ledgers stayed contended; their events are retried');
+      return new Set([...behind].flatMap((e) => [...byEntity.get(e)!.ids]));
     });
   }
 
-  /** The entity list the report reads; kept in one key, extended compare-and-swap. */
-  private async index(entities: string[]): Promise<void> {
+  /** Adds new entities to the list the report reads (one key, compare-and-swap); answers those it could not add. */
+  private async index(entities: string[]): Promise<string[]> {
     const missing = entities.filter((e) => !this.known.has(e));
-    if (!missing.length) return;
-    const { dapr, store } = this.opts;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const current = await dapr.getState<string[]>({ store, key: INDEX_KEY });
-      const list = current.value ?? [];
-      const add = missing.filter((e) => !list.includes(e));
-      if (!add.length || await dapr.saveIfUnchanged({ store, key: INDEX_KEY, value: [...list, ...add], etag: current.etag })) {
-        for (const e of missing) this.known.add(e);
-        return;
-      }
-    }
-    throw new Error('pipeline entity index stayed contended');
+    if (!missing.length) return [];
+    const { failed } = await updateOne<string[]>({
+      state: this.opts.state, store: this.opts.store, key: INDEX_KEY,
+      change: (list = []) => {
+        const add = missing.filter((e) => !list.includes(e));
+        return add.length ? [...list, ...add] : undefined;
+      },
+    });
+    if (failed) return missing;
+    for (const e of missing) this.known.add(e);
+    return [];
   }
 
   async report(entities?: string[]): Promise<PipelineReport> {
-    const { dapr, store } = this.opts;
-    const list = entities ?? (await dapr.getState<string[]>({ store, key: INDEX_KEY })).value ?? [];
+    const { state, store } = this.opts;
+    const list = entities ?? (await state.getState<string[]>({ store, key: INDEX_KEY })).value ?? [];
     if (!list.length) return summarise([]);
-    const got = await dapr.getBulkState<EntityLedger>({ store, keys: list.map(ledgerKey) });
+    const got = await state.getBulkState<EntityLedger>({ store, keys: list.map(ledgerKey) });
     return summarise(got.flatMap((g) => (g.value ? [g.value] : [])));
   }
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PredictionEvent } from '@meridian/contracts';
-import type { DaprClient } from '@meridian/service-kit';
-import { MemoryStateStore } from '@meridian/testkit';
+import { MemoryStateStore } from '../testing/fakes.ts';
 import { addPrediction, emptyCounts, PredictionCounter } from './prediction-counter.ts';
 
 describe('addPrediction', () => {
@@ -24,7 +23,7 @@ const event = (id: string, model = 'm'): PredictionEvent => ({
 describe('PredictionCounter', () => {
   const make = () => {
     const state = new MemoryStateStore();
-    return { state, counter: new PredictionCounter({ dapr: state as unknown as DaprClient, store: 'statestore' }) };
+    return { state, counter: new PredictionCounter({ state, store: 'statestore' }) };
   };
 
   it('when thousands of events are counted, then the shards hold counts only: what is kept does not grow with the events', async () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PredictionEvent } from '@meridian/contracts';
-import { MemoryStateStore } from '@meridian/testkit';
-import type { BulkItem, DaprClient } from '@meridian/service-kit';
+import type { BulkItem } from '@meridian/service-kit';
+import { MemoryStateStore } from '../testing/fakes.ts';
 import { DriftMonitor } from './drift-monitor.ts';
+import { EventLag } from './event-lag.ts';
 import { LabelQuality } from './label-quality.ts';
 import { PipelineLedger } from './pipeline-ledger.ts';
 import { PredictionCounter } from './prediction-counter.ts';
@@ -12,14 +13,13 @@ import { SloTracker } from './slo-tracker.ts';
 const store = 'statestore';
 
 function consumer(state: MemoryStateStore) {
-  const dapr = state as unknown as DaprClient;
-  const counter = new PredictionCounter({ dapr, store });
-  const slo = new SloTracker({ dapr, store, window: 1000, objectives: { latency_p99_ms: 500, error_rate: 0.01 } });
-  const drift = new DriftMonitor({ dapr, store, windowSize: 500, thresholds: { psi: 0.2, ks_p_value: 0.01 }, cards: { card: async () => undefined, currentVersion: async () => undefined }, alerts: {} as never });
+  const counter = new PredictionCounter({ state, store });
+  const slo = new SloTracker({ state, store, window: 1000, objectives: { latency_p99_ms: 500, error_rate: 0.01 } });
+  const drift = new DriftMonitor({ state, store, windowSize: 500, thresholds: { psi: 0.2, ks_p_value: 0.01 }, cards: { card: async () => undefined, currentVersion: async () => undefined }, alerts: {} as never });
   const observed: string[] = [];
   const log = new PredictionLogConsumer({
-    quality: new LabelQuality({ dapr, store, window: 100 }), pipeline: new PipelineLedger({ dapr, store }),
-    slo, drift, counter, bias: { observe: (e: PredictionEvent) => void observed.push(e.id) },
+    quality: new LabelQuality({ state, store, window: 100 }), pipeline: new PipelineLedger({ state, store }),
+    slo, drift, counter, bias: { observe: (e: PredictionEvent) => void observed.push(e.id) }, lag: new EventLag({ windowSeconds: 60 }),
   });
   return { log, counter, slo, observed };
 }

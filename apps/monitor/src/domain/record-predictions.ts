@@ -2,6 +2,7 @@ import type { PredictionErrorEvent, PredictionEvent } from '@meridian/contracts'
 import { KeyedLock, type BulkItem, type DeliveryResult } from '@meridian/service-kit';
 import type { BiasMonitor } from './bias-monitor.ts';
 import type { DriftMonitor } from './drift-monitor.ts';
+import type { EventLag } from './event-lag.ts';
 import type { LabelQuality } from './label-quality.ts';
 import type { PipelineLedger } from './pipeline-ledger.ts';
 import type { PredictionCounter } from './prediction-counter.ts';
@@ -14,6 +15,7 @@ export interface PredictionLogDeps {
   drift: Pick<DriftMonitor, 'observeMany'>;
   counter: Pick<PredictionCounter, 'recordMany'>;
   bias: Pick<BiasMonitor, 'observe'>;
+  lag: Pick<EventLag, 'observe' | 'duplicates'>;
 }
 
 const firstOfEach = <T extends { id: string }>(items: BulkItem<T>[]) => [...new Map(items.map((i) => [i.data.id, i.data])).values()];
@@ -41,12 +43,17 @@ export class PredictionLogConsumer {
       const events = firstOfEach(items);
       await deps.quality.recordPredictions(events);
       // Stream rows are counted per row key, whatever the event id (a re-scored row comes in a new event).
-      await deps.pipeline.record(events);
-      const behind = new Set([...(await deps.slo.recordPredictions(events)), ...(await deps.drift.observeMany(events))]);
+      const uncounted = await deps.pipeline.record(events);
+      const behind = new Set([...uncounted, ...(await deps.slo.recordPredictions(events)), ...(await deps.drift.observeMany(events))]);
       const countable = events.filter((e) => !behind.has(e.id));
       const { fresh, failed } = await deps.counter.recordMany(countable);
-      // Kept in memory (live selection rates): only on an event's first counting.
-      for (const e of countable) if (fresh.has(e.id)) deps.bias.observe(e);
+      // Kept in memory (live selection rates, lag): only on an event's first counting, so a redelivery is not measured twice.
+      for (const e of countable.filter((c) => fresh.has(c.id))) {
+        deps.bias.observe(e);
+        deps.lag.observe(e.ts);
+      }
+      // Copies within this batch, and events counted by an earlier delivery.
+      deps.lag.duplicates(items.length - events.length + countable.filter((c) => !fresh.has(c.id) && !failed.has(c.id)).length);
       return answer(items, new Set([...behind, ...failed]));
     });
   }

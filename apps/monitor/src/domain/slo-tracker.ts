@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PredictionErrorEvent, PredictionEvent, SloReport } from '@meridian/contracts';
-import { updateMany, type DaprClient } from '@meridian/service-kit';
+import { updateMany } from '@meridian/service-kit';
+import type { StateStore } from './ports.ts';
 import { addEntry, sloReport, type SloEntry, type SloObjectives } from './slo.ts';
 
 const SHARDS = 8;
@@ -17,7 +18,7 @@ const shardOf = (key: string) => createHash('sha256').update(key).digest().readU
  * `window` requests": each shard keeps its latest ⌈window / shards⌉.
  */
 export class SloTracker {
-  constructor(private readonly opts: { dapr: DaprClient; store: string; window: number; objectives: SloObjectives }) {}
+  constructor(private readonly opts: { state: StateStore; store: string; window: number; objectives: SloObjectives }) {}
 
   /** Answered requests (from the model, the fallback or the cache); answers the ids not recorded (contended, to retry). */
   recordPredictions(events: readonly PredictionEvent[]): Promise<Set<string>> {
@@ -38,7 +39,7 @@ export class SloTracker {
     }
     const keep = Math.ceil(this.opts.window / SHARDS);
     const result = await updateMany<SloEntry[]>({
-      state: this.opts.dapr, store: this.opts.store, keys: [...byShard.keys()],
+      state: this.opts.state, store: this.opts.store, keys: [...byShard.keys()],
       change: (current, key) => {
         let entries = current ?? [];
         let changed = false;
@@ -54,7 +55,7 @@ export class SloTracker {
 
   /** Undefined when nothing of the model has been logged. */
   async report(model: string): Promise<SloReport | undefined> {
-    const shards = await this.opts.dapr.getBulkState<SloEntry[]>({ store: this.opts.store, keys: Array.from({ length: SHARDS }, (_, i) => shardKey(model, i)) });
+    const shards = await this.opts.state.getBulkState<SloEntry[]>({ store: this.opts.store, keys: Array.from({ length: SHARDS }, (_, i) => shardKey(model, i)) });
     const entries = shards.flatMap((s) => s.value ?? []);
     if (!entries.length) return undefined;
     return sloReport({ model, entries, size: this.opts.window, objectives: this.opts.objectives });

@@ -2,29 +2,28 @@ import type { Express } from 'express';
 import { ModelLifecycleEvent, Topics } from '@meridian/contracts';
 import { DaprClient, FeaturesClient, RegistryClient, bootEnv, retryUntilReady, rootLogger, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { OnlineFeatureClient } from './adapters/online-features.ts';
-import { PredictionLog } from './adapters/prediction-log.ts';
 import { RegistrySync } from './adapters/registry-sync.ts';
-import { ResponseCache } from './adapters/response-cache.ts';
+import { StateResponseCache } from './adapters/response-cache.ts';
+import { runtimeFor } from './adapters/runtimes/index.ts';
+import { SidecarPublisher } from './adapters/sidecar-publisher.ts';
 import { InferenceMetrics } from './domain/metrics.ts';
 import { ModelLimits } from './domain/model-limits.ts';
 import { ModelStore } from './domain/model-store.ts';
+import type { PredictDeps } from './domain/predict.ts';
+import { PredictionLog } from './domain/prediction-log.ts';
 import { ShadowStats } from './domain/shadow-stats.ts';
 import { inferenceEnv } from './env.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { explainRoutes } from './routes/explain.ts';
 import { oipRoutes } from './routes/oip.ts';
 
-export interface InferenceDeps {
+export interface InferenceDeps extends PredictDeps {
   env: DaprEnv & { MAX_BODY: string };
   dapr: DaprClient;
-  store: ModelStore;
-  cache: ResponseCache;
-  log: PredictionLog;
-  metrics: InferenceMetrics;
-  shadow: ShadowStats;
   /** Concurrency limit per model (load shedding on infer and explain). */
   limits: ModelLimits;
-  registry?: RegistrySync;
+  /** Follows the registry's lifecycle events; without it only the local repository is served. */
+  registry?: Pick<RegistrySync, 'syncModel'>;
   pubsub: string;
 }
 
@@ -59,22 +58,25 @@ export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService
   const store = new ModelStore({
     repository: env.MODEL_REPOSITORY,
     threads: env.ORT_INTRA_OP_THREADS,
+    runtimes: runtimeFor,
     onBatch: (model, version, rows) => metrics?.batchSize.observe({ model, version }, rows),
   });
   metrics = new InferenceMetrics(() => store.list().flatMap((e) => [...e.versions.values()].map((v) => ({ model: e.name, version: v.version, rows: v.batcher.depth }))));
+  const registry = env.REGISTRY_APP_ID
+    ? new RegistrySync({ registry: new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID, timeoutMs: 30_000 }), store, repository: env.MODEL_REPOSITORY, canaryPercent: env.CANARY_PERCENT })
+    : undefined;
   const deps: InferenceDeps = {
     env, dapr, store, metrics,
-    cache: new ResponseCache({ dapr, store: env.STATE_STORE }),
-    log: new PredictionLog({ dapr, pubsub: env.PUBSUB_NAME }),
+    cache: new StateResponseCache({ dapr, store: env.STATE_STORE }),
+    log: new PredictionLog({ publisher: new SidecarPublisher({ dapr, pubsub: env.PUBSUB_NAME }) }),
     shadow: new ShadowStats(),
     limits: new ModelLimits({ env, log: (s) => rootLogger().info({ model: s.name, limit: s.limit, inflight: s.inflight, queued: s.queued, shed: s.shed }, 'concurrency limit') }),
     pubsub: env.PUBSUB_NAME,
     ...(env.FEATURES_APP_ID ? { features: new OnlineFeatureClient({ features: new FeaturesClient({ dapr, appId: env.FEATURES_APP_ID }) }) } : {}),
-    ...(env.REGISTRY_APP_ID ? { registry: new RegistrySync({ registry: new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID, timeoutMs: 30_000 }), store, repository: env.MODEL_REPOSITORY, canaryPercent: env.CANARY_PERCENT }) } : {}),
+    ...(registry ? { registry } : {}),
   };
   await store.loadAll();
   // The registry may start after us: keep trying until the first sync succeeds.
-  const registry = deps.registry;
   if (registry) void retryUntilReady({ what: 'following the registry', attempt: () => registry.syncAll() });
   return runService(() => createApp(deps), { name: 'inference', env, onStop: () => store.close() });
 }

@@ -1,6 +1,7 @@
 import type { InferInputTensor } from '@meridian/contracts';
 import type { SensorWindowSpec } from '@meridian/ml';
 import { AppError, badRequest, type FeaturesClient } from '@meridian/service-kit';
+import type { OnlineFeatures } from '../domain/ports.ts';
 
 /**
  * Inputs from the online feature store: for a model whose card says its
@@ -8,7 +9,7 @@ import { AppError, badRequest, type FeaturesClient } from '@meridian/service-kit
  * features app computes each one's vector from its latest readings, with
  * the spec of the model being served (so the names always match its inputs).
  */
-export class OnlineFeatureClient {
+export class OnlineFeatureClient implements OnlineFeatures {
   constructor(private readonly opts: { features: FeaturesClient }) {}
 
   async inputs(o: { model: string; spec: SensorWindowSpec; entities: string[]; inputNames: string[] }): Promise<InferInputTensor[]> {

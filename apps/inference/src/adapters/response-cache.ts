@@ -1,12 +1,13 @@
 import type { InferOutputTensor } from '@meridian/contracts';
 import { rootLogger, type DaprClient } from '@meridian/service-kit';
+import type { ResponseCache } from '../domain/ports.ts';
 
 /**
  * Answers kept in the Dapr state store, keyed by model, version and input
  * hash, expiring by TTL. The cache is an optimisation: a failing store
  * means a miss, never a failed request.
  */
-export class ResponseCache {
+export class StateResponseCache implements ResponseCache {
   constructor(private readonly opts: { dapr: DaprClient; store: string }) {}
 
   private key(model: string, version: string, hash: string): string {

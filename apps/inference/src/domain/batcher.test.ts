@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BatchingPolicy } from '@meridian/contracts';
 import { AppError } from '@meridian/service-kit';
-import type { TensorMap } from '../runtimes/index.ts';
+import type { TensorMap } from './ports.ts';
 import { Batcher } from './batcher.ts';
 
 const fp32 = (values: number[]): TensorMap => ({ x: { datatype: 'FP32', dims: [values.length], data: Float32Array.from(values) } });

@@ -1,6 +1,6 @@
 import type { BatchingPolicy } from '@meridian/contracts';
 import { AppError } from '@meridian/service-kit';
-import type { TensorMap } from '../runtimes/index.ts';
+import type { TensorMap } from './ports.ts';
 import { concatBatch, sliceBatch } from './tensors.ts';
 
 interface Pending {

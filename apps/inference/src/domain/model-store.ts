@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { ModelPolicy, type RepositoryIndexEntry } from '@meridian/contracts';
 import { listModelVersions, readModelVersion, type ModelMetadata } from '@meridian/ml';
 import { AppError, rootLogger } from '@meridian/service-kit';
-import { runtimeFor } from '../runtimes/index.ts';
-import { withTransform } from '../runtimes/with-transform.ts';
 import { ModelVersion } from './model-version.ts';
+import type { RuntimeCatalog } from './ports.ts';
+import { withTransform } from './with-transform.ts';
 
 export interface ModelEntry {
   name: string;
@@ -27,7 +27,7 @@ export class ModelStore {
   private readonly models = new Map<string, ModelEntry>();
   private readonly failures = new Map<string, string>();
 
-  constructor(private readonly opts: { repository: string; threads: number; onBatch?: (model: string, version: string, rows: number) => void }) {}
+  constructor(private readonly opts: { repository: string; threads: number; runtimes: RuntimeCatalog; onBatch?: (model: string, version: string, rows: number) => void }) {}
 
   entry(name: string): ModelEntry | undefined {
     return this.models.get(name);
@@ -99,7 +99,7 @@ export class ModelStore {
   private async loadVersion(entry: ModelEntry, version: string): Promise<ModelVersion> {
     const { metadata, artifactPath } = await readModelVersion({ repository: this.opts.repository, name: entry.name, version });
     const card = metadata as unknown as ModelMetadata;
-    const runtime = runtimeFor(card.platform);
+    const runtime = this.opts.runtimes(card.platform);
     const handle = new ModelVersion({
       name: entry.name, version, metadata: card, oipPlatform: runtime.oipPlatform,
       runtime: withTransform(await runtime.load({ artifactPath, metadata: card, threads: this.opts.threads }), card),

@@ -1,6 +1,6 @@
 import type { ModelPolicy, TensorMetadata } from '@meridian/contracts';
 import type { ModelMetadata } from '@meridian/ml';
-import type { ModelRuntime, TensorMap } from '../runtimes/index.ts';
+import type { ModelRuntime, TensorMap } from './ports.ts';
 import { Batcher } from './batcher.ts';
 
 /**

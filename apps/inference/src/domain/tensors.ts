@@ -1,6 +1,6 @@
 import type { InferInputTensor, InferOutputTensor, TensorMetadata } from '@meridian/contracts';
 import { badRequest, type FieldError } from '@meridian/service-kit';
-import type { Tensor, TensorMap } from '../runtimes/index.ts';
+import type { Tensor, TensorMap } from './ports.ts';
 
 const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 const SUPPORTED = ['FP32', 'INT64', 'BYTES'] as const;

@@ -13,7 +13,7 @@ import {
 } from '@meridian/ml';
 import type { ModelMetadata, SensorAnomalyMlp, Tf } from '@meridian/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelRuntime, TensorMap } from './runtime.ts';
+import type { ModelRuntime, TensorMap } from '../../domain/ports.ts';
 import { tfjsRuntime } from './tfjs.ts';
 
 let tf: Tf;

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { ModelRuntime, RuntimeFactory, Tensor, TensorMap } from './runtime.ts';
+import type { ModelRuntime, RuntimeFactory, Tensor, TensorMap } from '../../domain/ports.ts';
 
 const ORT_TYPE = { FP32: 'float32', INT64: 'int64', BYTES: 'string' } as const;
 const OIP_TYPE: Record<string, Tensor['datatype']> = { float32: 'FP32', int64: 'INT64', string: 'BYTES' };

@@ -1,5 +1,6 @@
 import { PredictionErrorEvent, PredictionEvent, Topics } from '@meridian/contracts';
-import { createPiiMasker, PII_MASK, rootLogger, type DaprClient } from '@meridian/service-kit';
+import { createPiiMasker, PII_MASK, rootLogger } from '@meridian/service-kit';
+import type { EventPublisher } from './ports.ts';
 
 export const MASKED = PII_MASK;
 
@@ -38,7 +39,7 @@ export function maskPredictionEvent(event: PredictionEvent, pii: readonly string
  * published is logged, never allowed to fail the prediction.
  */
 export class PredictionLog {
-  constructor(private readonly opts: { dapr: DaprClient; pubsub: string; random?: () => number }) {}
+  constructor(private readonly opts: { publisher: EventPublisher; random?: () => number }) {}
 
   /**
    * Publishes now, whatever the sample rate, and fails when the broker does
@@ -47,22 +48,22 @@ export class PredictionLog {
    */
   async recordRequired(event: PredictionEvent, policy: { pii_inputs: string[] }): Promise<void> {
     const data = PredictionEvent.parse(maskPredictionEvent(event, policy.pii_inputs));
-    await this.opts.dapr.publish({ pubsub: this.opts.pubsub, topic: Topics.predictions, data });
+    await this.opts.publisher.publish({ topic: Topics.predictions, data });
   }
 
   record(event: PredictionEvent, policy: { sample_rate: number; pii_inputs: string[] }): void {
     if ((this.opts.random ?? Math.random)() >= policy.sample_rate) return;
     const data = PredictionEvent.parse(maskPredictionEvent(event, policy.pii_inputs));
-    this.opts.dapr
-      .publish({ pubsub: this.opts.pubsub, topic: Topics.predictions, data })
+    this.opts.publisher
+      .publish({ topic: Topics.predictions, data })
       .catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction event not published'));
   }
 
   /** A request that failed without an answer; sampled like predictions, so the monitor's error rate stays unbiased. */
   recordError(event: PredictionErrorEvent, policy: { sample_rate: number }): void {
     if ((this.opts.random ?? Math.random)() >= policy.sample_rate) return;
-    this.opts.dapr
-      .publish({ pubsub: this.opts.pubsub, topic: Topics.predictionErrors, data: PredictionErrorEvent.parse(event) })
+    this.opts.publisher
+      .publish({ topic: Topics.predictionErrors, data: PredictionErrorEvent.parse(event) })
       .catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction error event not published'));
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Topics } from '@meridian/contracts';
-import type { DaprClient } from '@meridian/service-kit';
+import { MemoryPublisher } from '../testing/fakes.ts';
 import { MASKED, PredictionLog, maskInputs, maskPredictionEvent } from './prediction-log.ts';
 
 describe('maskInputs', () => {
@@ -41,25 +41,24 @@ describe('maskPredictionEvent', () => {
   });
 
   it('when a sampled event is published, then it leaves masked', () => {
-    const published: { data: unknown }[] = [];
-    const dapr = { publish: async (o: { data: unknown }) => void published.push(o) } as unknown as DaprClient;
-    new PredictionLog({ dapr, pubsub: 'pubsub', random: () => 0 }).record(event, { sample_rate: 1, pii_inputs: ['email'] });
-    expect(JSON.stringify(published)).not.toMatch(/example\.com|4111|7946|a@b\.co/);
+    const publisher = new MemoryPublisher();
+    new PredictionLog({ publisher, random: () => 0 }).record(event, { sample_rate: 1, pii_inputs: ['email'] });
+    expect(publisher.sent).toHaveLength(1);
+    expect(JSON.stringify(publisher.sent)).not.toMatch(/example\.com|4111|7946|a@b\.co/);
   });
 });
 
 describe('PredictionLog.recordError', () => {
   const failure = { id: 'r1', model: 'm', version: '1', rows: 3, latency_ms: 4, error: 'INTERNAL', ts: new Date(0).toISOString() };
   const capture = (random: number) => {
-    const published: { topic: string; data: unknown }[] = [];
-    const dapr = { publish: async (o: { topic: string; data: unknown }) => void published.push(o) } as unknown as DaprClient;
-    return { published, log: new PredictionLog({ dapr, pubsub: 'pubsub', random: () => random }) };
+    const publisher = new MemoryPublisher();
+    return { published: publisher.sent, log: new PredictionLog({ publisher, random: () => random }) };
   };
 
   it('when a request fails, then its error event goes to the prediction-errors topic, not predictions', () => {
     const { published, log } = capture(0);
     log.recordError(failure, { sample_rate: 1 });
-    expect(published).toEqual([{ pubsub: 'pubsub', topic: Topics.predictionErrors, data: failure }]);
+    expect(published).toEqual([{ topic: Topics.predictionErrors, data: failure }]);
   });
 
   it('when the model is sampled, then failures are sampled alike (the error rate stays unbiased)', () => {

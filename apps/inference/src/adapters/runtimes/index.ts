@@ -1,7 +1,7 @@
 import type { ModelMetadata } from '@meridian/ml';
 import { onnxRuntime } from './onnx.ts';
 import { tfjsRuntime } from './tfjs.ts';
-import type { RuntimeFactory } from './runtime.ts';
+import type { RuntimeFactory } from '../../domain/ports.ts';
 
 /** Every runtime the inference app can serve with; adding one is one file and one line here. */
 const RUNTIMES: RuntimeFactory[] = [onnxRuntime, tfjsRuntime];
@@ -12,4 +12,4 @@ export function runtimeFor(platform: ModelMetadata['platform']): RuntimeFactory 
   return runtime;
 }
 
-export type { ModelRuntime, RuntimeFactory, Tensor, TensorMap } from './runtime.ts';
+export type { ModelRuntime, RuntimeFactory, Tensor, TensorMap } from '../../domain/ports.ts';

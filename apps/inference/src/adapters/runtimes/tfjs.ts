@@ -3,7 +3,7 @@ import { loadTf, loadTfjsModel } from '@meridian/ml';
 import type { ModelMetadata, Tf } from '@meridian/ml';
 import { rootLogger } from '@meridian/service-kit';
 import type { LayersModel, SymbolicTensor, Tensor as TfTensor } from '@tensorflow/tfjs';
-import type { ModelRuntime, RuntimeFactory, Tensor, TensorMap } from './runtime.ts';
+import type { ModelRuntime, RuntimeFactory, Tensor, TensorMap } from '../../domain/ports.ts';
 
 /**
  * How request tensors become model inputs, decided once at load so a mismatch between the

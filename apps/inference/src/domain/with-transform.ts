@@ -1,5 +1,5 @@
 import { vectorizeTextBatch, type ModelMetadata, type TextHashingTransform } from '@meridian/ml';
-import type { ModelRuntime } from './runtime.ts';
+import type { ModelRuntime } from './ports.ts';
 
 function textTransform(metadata: ModelMetadata): TextHashingTransform | undefined {
   const t = (metadata as { transform?: { kind?: string } }).transform;

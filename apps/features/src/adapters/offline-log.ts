@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { OfflineFeatureRow } from '@meridian/contracts';
 import { unlessRefused, type ArtifactsBinding } from '@meridian/service-kit';
+import type { FeatureLog } from '../domain/ports.ts';
 
 const ROOT = 'feature-log/sensor-readings';
 
@@ -11,7 +12,7 @@ const ROOT = 'feature-log/sensor-readings';
  * twice (a redelivery after a crash) repeats rows under the same row key,
  * and readers keep one of each: the log is at least once, reads are exact.
  */
-export class OfflineLog {
+export class OfflineLog implements FeatureLog {
   constructor(private readonly opts: { artifacts: ArtifactsBinding; names: string[] }) {}
 
   async append(rows: Omit<OfflineFeatureRow, 'names'>[]): Promise<void> {

@@ -1,6 +1,7 @@
 import { ScoringParameters } from '@meridian/contracts';
 import type { InferenceClient } from '@meridian/service-kit';
 import type { PendingRow } from '../domain/mote-state.ts';
+import type { RowScorer } from '../domain/ports.ts';
 
 /**
  * Scores rows on a model served by the inference app. The rows' sequenced
@@ -9,7 +10,7 @@ import type { PendingRow } from '../domain/mote-state.ts';
  * published, so a scored row always reaches the monitor. A refusal of the
  * inputs is a BAD_REQUEST AppError.
  */
-export class Scorer {
+export class Scorer implements RowScorer {
   constructor(private readonly opts: { inference: InferenceClient; model: string; names: string[] }) {}
 
   get model(): string {

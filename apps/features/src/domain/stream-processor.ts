@@ -2,30 +2,13 @@ import { createHash } from 'node:crypto';
 import type { IngestedRecordEvent } from '@meridian/contracts';
 import type { SensorWindowSpec } from '@meridian/ml';
 import { AppError, rootLogger, type DeliveryResult, type KeyedLock } from '@meridian/service-kit';
-import type { EntityStore, Loaded } from '../adapters/entity-store.ts';
-import type { OfflineLog } from '../adapters/offline-log.ts';
-import type { Scorer } from '../adapters/scorer.ts';
-import { applyReadings, type EntityState, type PendingRow, type Reading } from './mote-state.ts';
+import { applyReadings, type ApplyResult, type PendingRow, type Reading } from './mote-state.ts';
+import type { EntityStates, FeatureLog, RowScorer } from './ports.ts';
+import { toReading } from './to-reading.ts';
 
 export interface StreamItem {
   entryId: string;
   event: IngestedRecordEvent;
-}
-
-const MAX_CAS_ROUNDS = 20;
-
-/** A sensor record as ingestion publishes it, or why it is not one (then it is dropped: it can never succeed). */
-export function toReading(event: IngestedRecordEvent): { entity: string; reading: Reading } | { error: string } {
-  const r = event.record as Record<string, unknown>;
-  const ts = typeof r.ts === 'number' ? r.ts : typeof r.ts === 'string' ? Date.parse(r.ts) : Number.NaN;
-  if (typeof r.mote_id !== 'number' || typeof r.humidity !== 'number' || typeof r.temperature !== 'number' || !Number.isFinite(ts)) {
-    return { error: 'not a sensor reading: needs numeric mote_id, humidity, temperature and a timestamp ts' };
-  }
-  const label = r.label === 0 || r.label === 1 ? r.label : undefined;
-  return {
-    entity: String(r.mote_id),
-    reading: { key: event.key, ts, humidity: r.humidity, temperature: r.temperature, received_at: Date.parse(event.received_at), ...(label !== undefined ? { label } : {}) },
-  };
 }
 
 export interface ProcessorStats {
@@ -39,6 +22,8 @@ export interface ProcessorStats {
   /** Rows the scoring model refused (400), e.g. its inputs are not these features. */
   score_refused: number;
 }
+
+type Readings = Map<string, { entryId: string; reading: Reading }[]>;
 
 /**
  * Sensor readings in, online features and scores out. For one delivery:
@@ -57,19 +42,19 @@ export class StreamProcessor {
   readonly stats: ProcessorStats = { batches: 0, applied: 0, duplicates: 0, scored: 0, rescored: 0, dropped: 0, cas_retries: 0, score_refused: 0 };
 
   constructor(private readonly deps: {
-    store: EntityStore;
+    store: EntityStates;
     lock: KeyedLock;
     spec: SensorWindowSpec;
     historySize: number;
     keysSize: number;
-    scorer: Scorer | undefined;
-    offlineLog: OfflineLog | undefined;
+    scorer: RowScorer | undefined;
+    offlineLog: FeatureLog | undefined;
     clock: () => Date;
   }) {}
 
   async process(items: StreamItem[]): Promise<Map<string, DeliveryResult>> {
     const answers = new Map<string, DeliveryResult>();
-    const byEntity = new Map<string, { entryId: string; reading: Reading }[]>();
+    const byEntity: Readings = new Map();
     for (const item of items) {
       const parsed = toReading(item.event);
       if ('error' in parsed) {
@@ -81,47 +66,51 @@ export class StreamProcessor {
       byEntity.set(parsed.entity, [...(byEntity.get(parsed.entity) ?? []), { entryId: item.entryId, reading: parsed.reading }]);
     }
     if (!byEntity.size) return answers;
-    const entities = [...byEntity.keys()];
-    await this.deps.lock.withKeys(entities, async () => {
-      const { pending, fresh } = await this.apply(byEntity);
-      if (pending.length) await this.score(pending, fresh);
+    let contended = new Set<string>();
+    await this.deps.lock.withKeys([...byEntity.keys()], async () => {
+      const applied = await this.apply(byEntity);
+      contended = applied.contended;
+      if (applied.pending.length) await this.score(applied.pending, applied.fresh);
     });
+    if (contended.size) rootLogger().warn({ entities: [...contended].slice(0, 5), count: contended.size }, 'entity states stayed contended; their readings are retried');
     this.stats.batches += 1;
-    for (const list of byEntity.values()) for (const { entryId } of list) answers.set(entryId, 'SUCCESS');
+    // A contended entity's readings were not applied: Dapr redelivers them, and the other entities' go through now.
+    for (const [entity, list] of byEntity) for (const { entryId } of list) answers.set(entryId, contended.has(entity) ? 'RETRY' : 'SUCCESS');
     return answers;
   }
 
-  /** Applies the readings, compare-and-swap per entity; answers every pending row of the entities. */
-  private async apply(byEntity: Map<string, { reading: Reading }[]>): Promise<{ pending: PendingRow[]; fresh: number }> {
-    const results = new Map<string, EntityState>();
-    let fresh = 0;
-    let todo = [...byEntity.keys()];
-    for (let round = 0; todo.length; round++) {
-      if (round >= MAX_CAS_ROUNDS) throw new Error(`entity states stayed contended: ${todo.slice(0, 5).join(', ')}`);
-      if (round > 0) this.stats.cas_retries += todo.length;
-      const loaded: Loaded[] = await this.deps.store.load(todo);
-      const writes = loaded.map((l) => {
+  /** Applies the readings, compare-and-swap per entity; answers every pending row of the entities written. */
+  private async apply(byEntity: Readings): Promise<{ pending: PendingRow[]; fresh: number; contended: Set<string> }> {
+    const results = new Map<string, ApplyResult>();
+    let changes = 0;
+    const { written, contended } = await this.deps.store.update({
+      entities: [...byEntity.keys()],
+      change: (current, entity) => {
+        changes += 1;
         // Within a delivery, a mote's readings are applied in time order (a stable sort keeps equal times in arrival order).
-        const readings = byEntity.get(l.entity)!.map((x) => x.reading).sort((a, b) => a.ts - b.ts);
+        const readings = byEntity.get(entity)!.map((x) => x.reading).sort((a, b) => a.ts - b.ts);
         const result = applyReadings({
-          entity: l.entity, state: l.state, readings, spec: this.deps.spec,
+          entity, state: current, readings, spec: this.deps.spec,
           historySize: this.deps.historySize, keysSize: this.deps.keysSize, confirmed: this.confirmed, now: this.deps.clock(),
         });
-        return { state: result.state, etag: l.etag, fresh: result.fresh.length, duplicates: result.duplicates, before: l.state };
-      });
-      const failed = await this.deps.store.save(writes);
-      for (const w of writes) {
-        if (failed.has(w.state.entity)) continue;
-        results.set(w.state.entity, w.state);
-        this.stats.applied += w.fresh;
-        fresh += w.fresh;
-        this.stats.duplicates += w.duplicates;
-        // Confirmed rows that left the stored pending list need not be remembered any more.
-        for (const p of w.before?.pending ?? []) if (!w.state.pending.some((q) => q.row_key === p.row_key)) this.confirmed.delete(p.row_key);
-      }
-      todo = todo.filter((e) => failed.has(e));
+        // The last result of an entity is the one that landed, if any did.
+        results.set(entity, result);
+        return result.state;
+      },
+    });
+    // Every change after an entity's first is a retry after another writer got there first.
+    this.stats.cas_retries += changes - byEntity.size;
+    let fresh = 0;
+    for (const [entity, { before, after }] of written) {
+      const result = results.get(entity)!;
+      this.stats.applied += result.fresh.length;
+      fresh += result.fresh.length;
+      this.stats.duplicates += result.duplicates;
+      // Confirmed rows that left the stored pending list need not be remembered any more.
+      for (const p of before?.pending ?? []) if (!after.pending.some((q) => q.row_key === p.row_key)) this.confirmed.delete(p.row_key);
     }
-    return { pending: [...results.values()].flatMap((s) => s.pending.filter((p) => !this.confirmed.has(p.row_key))), fresh };
+    const pending = [...written.values()].flatMap(({ after }) => after.pending.filter((p) => !this.confirmed.has(p.row_key)));
+    return { pending, fresh, contended };
   }
 
   private async score(rows: PendingRow[], fresh: number): Promise<void> {

@@ -1,12 +1,24 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError } from '@meridian/service-kit';
+import { AppError, type DaprClient, type StateItem } from '@meridian/service-kit';
 import type { SeenKeys } from '../domain/ports.ts';
 import { mapLimit } from './map-limit.ts';
-import type { SidecarHttp } from './sidecar-http.ts';
 
 /** Keys per write call: one round trip each, and small enough for any store's statement limits. */
 const CHUNK = 250;
 const MARK_CHUNKS_IN_FLIGHT = 4;
+
+export type SeenKeysSidecar = Pick<DaprClient, 'getBulkStateStrict' | 'getState' | 'saveState' | 'transact' | 'components'>;
+
+/** Whether the sidecar answered and refused (not 2xx), as opposed to being unreachable or too slow. */
+const refused = (err: unknown) => err instanceof AppError && err.code !== 'UNAVAILABLE';
+
+/** Failing to read marks must fail the batch with 503, as a store outage does. */
+function unavailable(what: string) {
+  return (err: unknown): never => {
+    if (!refused(err)) throw err;
+    throw new AppError({ code: 'UNAVAILABLE', message: `${what} failed: ${(err as Error).message}`, cause: err });
+  };
+}
 
 /**
  * Idempotency marks in the `statestore` component, one key per record key.
@@ -14,7 +26,7 @@ const MARK_CHUNKS_IN_FLIGHT = 4;
  * which Dapr refuses in keys, and an id should not be readable from the store.
  */
 export class StateSeenKeys implements SeenKeys {
-  constructor(private readonly opts: { http: SidecarHttp; store: string; ttlSeconds: number; concurrency: number }) {}
+  constructor(private readonly opts: { dapr: SeenKeysSidecar; store: string; ttlSeconds: number; concurrency: number }) {}
 
   private stateKey(stream: string, key: string): string {
     return `seen:${stream}:${createHash('sha256').update(key).digest('hex')}`;
@@ -22,15 +34,9 @@ export class StateSeenKeys implements SeenKeys {
 
   async seen(o: { stream: string; keys: string[] }): Promise<Set<string>> {
     const byStateKey = new Map(o.keys.map((k) => [this.stateKey(o.stream, k), k]));
-    const answer = await this.opts.http.call({
-      method: 'POST', what: 'reading idempotency marks', path: `/v1.0/state/${encodeURIComponent(this.opts.store)}/bulk`,
-      body: { keys: [...byStateKey.keys()], parallelism: 16 },
-    });
-    if (answer.status !== 200) throw new AppError({ code: 'UNAVAILABLE', message: `reading idempotency marks failed (${answer.status}): ${answer.text.slice(0, 300)}` });
-    const items = JSON.parse(answer.text) as { key: string; data?: unknown; error?: string }[];
-    const failed = items.find((i) => i.error);
-    if (failed) throw new AppError({ code: 'UNAVAILABLE', message: `reading idempotency marks failed: ${failed.error}` });
-    return new Set(items.filter((i) => i.data !== undefined && i.data !== null).flatMap((i) => byStateKey.get(i.key) ?? []));
+    const items = await this.opts.dapr.getBulkStateStrict<unknown>({ store: this.opts.store, keys: [...byStateKey.keys()], parallelism: 16 })
+      .catch(unavailable('reading idempotency marks'));
+    return new Set(items.filter((i) => i.value !== undefined).flatMap((i) => byStateKey.get(i.key) ?? []));
   }
 
   /**
@@ -50,10 +56,10 @@ export class StateSeenKeys implements SeenKeys {
     // Chunks go in parallel: the sidecar and the store overlap them (a batch of 1,000 marks on Redis took 4 × 110 ms one after another).
     await mapLimit(chunks, MARK_CHUNKS_IN_FLIGHT, async (chunk) => {
       const items = chunk.map((key) => this.item({ stream: o.stream, key, token }));
-      const answer = transactions
-        ? await this.opts.http.call({ method: 'POST', what: 'writing idempotency marks', path: `/v1.0/state/${encodeURIComponent(this.opts.store)}/transaction`, body: { operations: items.map((request) => ({ operation: 'upsert', request })) } })
+      const landed = transactions
+        ? await this.opts.dapr.transact({ store: this.opts.store, operations: items.map((request) => ({ operation: 'upsert', request })) }).catch(refusedAsFalse)
         : await this.save(items);
-      if (answer.status >= 200 && answer.status < 300) {
+      if (landed) {
         for (const k of chunk) won.add(k);
         return;
       }
@@ -66,31 +72,38 @@ export class StateSeenKeys implements SeenKeys {
   private storeType: Promise<string> | undefined;
 
   private async transactionsHonourFirstWrite(): Promise<boolean> {
-    this.storeType ??= this.opts.http.call({ method: 'GET', path: '/v1.0/metadata', what: 'reading sidecar metadata' })
-      .then((a) => ((JSON.parse(a.text) as { components?: { name: string; type: string }[] }).components ?? []).find((c) => c.name === this.opts.store)?.type ?? 'unknown')
+    this.storeType ??= this.opts.dapr.components()
+      .then((components) => components.find((c) => c.name === this.opts.store)?.type ?? 'unknown')
       .catch(() => 'unknown');
     const type = await this.storeType;
     if (type === 'unknown') this.storeType = undefined;
     return type !== 'unknown' && type !== 'state.redis';
   }
 
-  private item(o: { stream: string; key: string; token: string }) {
+  private item(o: { stream: string; key: string; token: string }): StateItem {
     return {
       key: this.stateKey(o.stream, o.key), value: { at: new Date().toISOString(), token: o.token },
       metadata: { ttlInSeconds: `${this.opts.ttlSeconds}` }, options: { concurrency: 'first-write' },
     };
   }
 
-  private save(items: unknown[]) {
-    return this.opts.http.call({ method: 'POST', what: 'writing idempotency marks', path: `/v1.0/state/${encodeURIComponent(this.opts.store)}`, body: items });
+  /** True when every item landed; false when the store refused the call (some key already marked, or another failure). */
+  private save(items: StateItem[]): Promise<boolean> {
+    return this.opts.dapr.saveState({ store: this.opts.store, items }).then(() => true, refusedAsFalse);
   }
 
   /** Stores word a refused insert differently, so the mark itself says who won. */
   private async markOne(o: { stream: string; key: string; token: string }): Promise<boolean> {
-    const answer = await this.save([this.item(o)]);
-    if (answer.status >= 200 && answer.status < 300) return true;
-    const current = await this.opts.http.call({ method: 'GET', what: 'reading an idempotency mark', path: `/v1.0/state/${encodeURIComponent(this.opts.store)}/${encodeURIComponent(this.stateKey(o.stream, o.key))}` });
-    if (current.status === 200) return (JSON.parse(current.text) as { token?: string }).token === o.token;
-    throw new AppError({ code: 'UNAVAILABLE', message: `writing an idempotency mark failed (${answer.status}): ${answer.text.slice(0, 300)}` });
+    if (await this.save([this.item(o)])) return true;
+    const current = await this.opts.dapr.getState<{ token?: string }>({ store: this.opts.store, key: this.stateKey(o.stream, o.key) })
+      .catch(unavailable('reading an idempotency mark'));
+    if (current.value !== undefined) return current.value.token === o.token;
+    throw new AppError({ code: 'UNAVAILABLE', message: 'writing an idempotency mark failed: the store refused it, and holds no mark for the key' });
   }
+}
+
+/** A refused write (not 2xx) is redone key by key; an unreachable sidecar fails the batch. */
+function refusedAsFalse(err: unknown): false {
+  if (refused(err)) return false;
+  throw err;
 }

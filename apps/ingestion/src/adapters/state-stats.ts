@@ -1,8 +1,6 @@
 import type { StreamStats } from '@meridian/contracts';
-import { AppError, type DaprClient } from '@meridian/service-kit';
+import { updateOrThrow, type DaprClient } from '@meridian/service-kit';
 import type { StatsDelta, StatsStore } from '../domain/ports.ts';
-
-const MAX_ATTEMPTS = 30;
 
 export function emptyStats(stream: string): StreamStats {
   return { stream, accepted: 0, rejected: 0, duplicates: 0, dead_lettered: 0, batches: 0 };
@@ -16,9 +14,11 @@ export function addStats(o: { stats: StreamStats; delta: StatsDelta; at: string 
   };
 }
 
-/** Per-stream totals in one state key, updated with ETag compare-and-set so concurrent batches all count. */
+export type StatsSidecar = Pick<DaprClient, 'getState' | 'getBulkState' | 'saveManyIfUnchanged'>;
+
+/** Per-stream totals in one state key, updated compare-and-swap so concurrent batches all count. */
 export class StateStats implements StatsStore {
-  constructor(private readonly opts: { dapr: Pick<DaprClient, 'getState' | 'transact'>; store: string }) {}
+  constructor(private readonly opts: { dapr: StatsSidecar; store: string; backoffMs?: number }) {}
 
   private key(stream: string): string {
     return `stats:${stream}`;
@@ -29,21 +29,12 @@ export class StateStats implements StatsStore {
     return value ?? emptyStats(stream);
   }
 
+  /** Still contended after the attempts: a 503 error, which intake logs (the batch itself is published and marked). */
   async add(o: { stream: string; delta: StatsDelta; at: string }): Promise<void> {
-    const { dapr, store } = this.opts;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await dapr.getState<StreamStats>({ store, key: this.key(o.stream) });
-      const next = addStats({ stats: current.value ?? emptyStats(o.stream), delta: o.delta, at: o.at });
-      const committed = await dapr.transact({
-        store,
-        operations: [{ operation: 'upsert', request: { key: this.key(o.stream), value: next, ...(current.etag ? { etag: current.etag } : {}), options: { concurrency: 'first-write' } } }],
-      }).catch((err: unknown) => {
-        if (err instanceof AppError && /no item was updated/i.test(err.message)) return false;
-        throw err;
-      });
-      if (committed) return;
-      await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * Math.min(attempt + 1, 10)));
-    }
-    throw new AppError({ code: 'UNAVAILABLE', message: `stream stats for ${o.stream}: too many concurrent updates`, headers: { 'retry-after': '1' } });
+    await updateOrThrow<StreamStats>({
+      state: this.opts.dapr, store: this.opts.store, key: this.key(o.stream),
+      change: (current) => addStats({ stats: current ?? emptyStats(o.stream), delta: o.delta, at: o.at }),
+      ...(this.opts.backoffMs !== undefined ? { backoffMs: this.opts.backoffMs } : {}),
+    });
   }
 }

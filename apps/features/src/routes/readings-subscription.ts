@@ -1,0 +1,20 @@
+import { IngestedRecordEvent } from '@meridian/contracts';
+import { bulkSubscription, type BulkSubscription } from '@meridian/service-kit';
+import type { StreamProcessor } from '../domain/stream-processor.ts';
+
+export const READINGS_ROUTE = '/events/sensor-readings';
+
+/** Sensor readings in bulk deliveries: schema failures are dropped by service-kit, the rest answered per entry by the processor. */
+export function readingsSubscription(o: {
+  env: { PUBSUB_NAME: string; READINGS_TOPIC: string; BULK_MAX_MESSAGES: number; BULK_MAX_AWAIT_MS: number };
+  processor: Pick<StreamProcessor, 'process'>;
+}): BulkSubscription<unknown> {
+  return bulkSubscription({
+    pubsub: o.env.PUBSUB_NAME,
+    topic: o.env.READINGS_TOPIC,
+    route: READINGS_ROUTE,
+    schema: IngestedRecordEvent,
+    bulk: { maxMessagesCount: o.env.BULK_MAX_MESSAGES, maxAwaitDurationMs: o.env.BULK_MAX_AWAIT_MS },
+    handleBatch: (items) => o.processor.process(items.map((i) => ({ entryId: i.entryId, event: i.data }))),
+  });
+}

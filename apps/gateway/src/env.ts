@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Components } from '@meridian/contracts';
 import { daprPreset } from '@meridian/service-kit';
 import { authEnv } from './domain/auth-env.ts';
 import { rateLimitEnv } from './domain/rate-limits.ts';
@@ -11,7 +12,7 @@ export const gatewayEnv = {
   ...sheddingEnv,
   APP_ID: daprPreset.APP_ID.default('gateway'),
   APP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  SECRET_STORE: z.string().default('secretstore'),
+  SECRET_STORE: z.string().default(Components.secrets),
   MAX_BODY: z.string().default('1mb'),
   /** Body limit for ingestion batches and registry uploads. */
   MAX_UPLOAD: z.string().default('16mb'),

@@ -1,5 +1,5 @@
 import type { Express, RequestHandler } from 'express';
-import { DaprClient, bootEnv, maskAuditRecord, rootLogger, runService, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { DaprClient, EDGE_APP_ID, bootEnv, maskAuditRecord, rootLogger, runService, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
 import { secretStoreKeys } from './adapters/secret-store-keys.ts';
 import { StateAuditStore } from './adapters/state-audit-store.ts';
 import { StateCounterStore } from './adapters/state-counter-store.ts';
@@ -32,7 +32,7 @@ export interface GatewayDeps {
 function routeChain(deps: GatewayDeps): (route: EdgeRoute) => RequestHandler[] {
   const own: Record<string, RequestHandler> = { 'gateway.audit': auditList({ audit: deps.audit }) };
   return (route) => {
-    const last = route.app === 'gateway' ? own[route.id] : forwardTo({ dapr: deps.dapr, appId: route.app });
+    const last = route.app === EDGE_APP_ID ? own[route.id] : forwardTo({ dapr: deps.dapr, appId: route.app });
     if (!last) throw new Error(`route ${route.id} is served by the gateway but has no handler`);
     return [
       requireRole({ auth: deps.auth, roles: route.roles }),

@@ -1,13 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import type { Express } from 'express';
 import { DaprWorkflowClient, LogLevel, WorkflowRuntime } from '@dapr/dapr';
-import { DriftDetectedEvent, ModelDegradedEvent, Topics } from '@meridian/contracts';
-import { AppError, DaprClient, FeaturesClient, InferenceClient, RegistryClient, bootEnv, retryUntilReady, rootLogger, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { DaprClient, FeaturesClient, InferenceClient, RegistryClient, bootEnv, retryUntilReady, rootLogger, runService, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import { DaprWorkflows } from './adapters/dapr-workflows.ts';
+import { readOfflineLog } from './adapters/offline-log.ts';
+import { StateRunRecords } from './adapters/state-run-records.ts';
+import { bootstrapModels, scheduleRetraining } from './domain/bootstrap.ts';
 import { Runs } from './domain/runs.ts';
 import { trainingEnv } from './env.ts';
+import { runSubscriptions } from './routes/run-events.ts';
 import { runRoutes } from './routes/runs.ts';
-import { readOfflineLog } from './adapters/offline-log.ts';
-import { createActivities, registeredVersions } from './workflow/activities.ts';
+import { createActivities } from './workflow/activities.ts';
 import { retrainWorkflow } from './workflow/retrain.ts';
 
 type TrainingEnv = ReturnType<typeof bootEnv<typeof trainingEnv>>;
@@ -25,36 +28,7 @@ export function createApp(deps: TrainingDeps): ServiceDefinition {
     env: deps.env,
     dapr: deps.dapr,
     ready: async () => deps.ready(),
-    subscriptions: [
-      subscription({
-        pubsub: deps.env.PUBSUB_NAME,
-        topic: Topics.driftDetected,
-        route: '/events/drift-detected',
-        schema: DriftDetectedEvent,
-        // One run per drift event: redelivery finds the run already there.
-        handle: async (event) => {
-          await deps.runs.startOnce({ model: event.model, trigger: 'drift' }, `drift-${event.id}`);
-          return 'SUCCESS';
-        },
-      }),
-      subscription({
-        pubsub: deps.env.PUBSUB_NAME,
-        topic: Topics.modelDegraded,
-        route: '/events/model-degraded',
-        schema: ModelDegradedEvent,
-        // One run per quality alert, named after it (the alert's run_id); a model with no trainer can never succeed.
-        handle: async (event) => {
-          try {
-            await deps.runs.startOnce({ model: event.model, trigger: 'degraded' }, `degraded-${event.id}`);
-            return 'SUCCESS';
-          } catch (err) {
-            if (!(err instanceof AppError && (err.code === 'NOT_FOUND' || err.code === 'BAD_REQUEST'))) throw err;
-            rootLogger().warn({ alert: event.id, model: event.model, err: err.message }, 'degraded alert names a model that cannot be retrained; dropped');
-            return 'DROP';
-          }
-        },
-      }),
-    ],
+    subscriptions: runSubscriptions({ pubsub: deps.env.PUBSUB_NAME, runs: deps.runs }),
     routes(app: Express) {
       runRoutes(app, { runs: deps.runs });
     },
@@ -69,17 +43,15 @@ function codeVersion(): string {
   }
 }
 
-/** Keeps trying until the sidecar answers (it starts beside us). */
-const untilDone = (what: string, attempt: () => Promise<unknown>) => retryUntilReady({ what, attempt, intervalMs: 500 });
-
 export async function start(env: TrainingEnv = bootEnv(trainingEnv)): Promise<RunningService> {
   const dapr = DaprClient.fromEnv(env);
   const registry = new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID });
+  const records = new StateRunRecords({ dapr, store: env.STATE_STORE });
   const grpc = { daprHost: '127.0.0.1', daprPort: `${env.DAPR_GRPC_PORT}`, daprApiToken: env.DAPR_API_TOKEN, logger: { level: LogLevel.Warn } };
   const features = new FeaturesClient({ dapr, appId: env.FEATURES_APP_ID });
   const activities = createActivities({
-    dapr, registry, inference: new InferenceClient({ dapr, appId: env.INFERENCE_APP_ID }),
-    stateStore: env.STATE_STORE, workDir: env.TRAINING_WORK_DIR, gateMargin: env.GATE_MARGIN, codeVersion: codeVersion(),
+    registry, inference: new InferenceClient({ dapr, appId: env.INFERENCE_APP_ID }), records,
+    workDir: env.TRAINING_WORK_DIR, gateMargin: env.GATE_MARGIN, codeVersion: codeVersion(),
     featuresAppId: env.FEATURES_APP_ID,
     offlineFeatures: () => readOfflineLog({ features, days: env.OFFLINE_FEATURE_DAYS }),
   });
@@ -87,7 +59,7 @@ export async function start(env: TrainingEnv = bootEnv(trainingEnv)): Promise<Ru
   const runtime = new WorkflowRuntime(grpc).registerWorkflowWithName('retrain', workflow);
   for (const [name, fn] of Object.entries(activities)) runtime.registerActivityWithName(name, fn);
   const client = new DaprWorkflowClient(grpc);
-  const runs = new Runs({ client, workflowName: 'retrain', dapr, stateStore: env.STATE_STORE });
+  const runs = new Runs({ workflows: new DaprWorkflows({ client, workflowName: 'retrain' }), records });
   let workerReady = false;
 
   const running = await runService(() => createApp({ env, dapr, runs, ready: () => workerReady }), {
@@ -98,20 +70,12 @@ export async function start(env: TrainingEnv = bootEnv(trainingEnv)): Promise<Ru
     },
   });
   void (async () => {
-    await untilDone('workflow worker', () => runtime.start());
+    // The worker connects to the sidecar, which starts beside us.
+    await retryUntilReady({ what: 'workflow worker', attempt: () => runtime.start(), intervalMs: 500 });
     workerReady = true;
     rootLogger().info('workflow worker connected to the sidecar');
-    for (const entry of env.RETRAIN_SCHEDULE.split(';').map((s) => s.trim()).filter(Boolean)) {
-      const [model, schedule] = entry.split('=') as [string, string];
-      await untilDone(`schedule ${model}`, () => dapr.scheduleJob({ name: `retrain-${model}`, schedule, data: { model } }));
-      rootLogger().info({ model, schedule }, 'retraining scheduled (Dapr Jobs)');
-    }
-    for (const model of env.BOOTSTRAP_MODELS.split(',').map((s) => s.trim()).filter(Boolean)) {
-      await untilDone(`bootstrap ${model}`, async () => {
-        if ((await registeredVersions(registry, model)).length) return;
-        if (await runs.startOnce({ model, trigger: 'bootstrap' }, `bootstrap-${model}`)) rootLogger().info({ model }, 'no version registered yet: bootstrap run started');
-      });
-    }
+    await scheduleRetraining({ jobs: dapr, schedule: env.RETRAIN_SCHEDULE });
+    await bootstrapModels({ registry, runs, models: env.BOOTSTRAP_MODELS });
   })();
   return running;
 }

@@ -1,5 +1,5 @@
 import { AuditEntry, AuditOutcome, type AuditListedEntry } from '@meridian/contracts';
-import { AppError, rootLogger, type DaprClient } from '@meridian/service-kit';
+import { AppError, oneKeyAtATime, rootLogger, updateOne, type DaprClient, type StatePort } from '@meridian/service-kit';
 import type { AuditStore } from '../domain/ports.ts';
 
 export type AuditStateApi = Pick<DaprClient, 'getState' | 'getBulkState' | 'saveIfUnchanged'>;
@@ -20,7 +20,12 @@ const BULK = 500;
  * appended to with compare-and-swap.
  */
 export class StateAuditStore implements AuditStore {
-  constructor(private readonly opts: { dapr: AuditStateApi; store: string; maxAttempts?: number; sleep?: (ms: number) => Promise<void> }) {}
+  // One key per save: two calls indexing the same id write the same index, and only the refusal tells which landed.
+  private readonly cas: StatePort;
+
+  constructor(private readonly opts: { dapr: AuditStateApi; store: string; maxAttempts?: number; backoffMs?: number }) {
+    this.cas = oneKeyAtATime(opts.dapr);
+  }
 
   async appendEntry(entry: AuditEntry): Promise<'written' | 'exists'> {
     const { dapr, store } = this.opts;
@@ -69,17 +74,15 @@ export class StateAuditStore implements AuditStore {
 
   /** Appends an id to its day's index unless it is there already. */
   private async index(o: { day: string; id: string }): Promise<void> {
-    const { dapr, store } = this.opts;
     const attempts = this.opts.maxAttempts ?? 10;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const current = await dapr.getState<DayIndex>({ store, key: indexKey(o.day) });
-      const ids = Array.isArray(current.value?.ids) ? current.value.ids : [];
-      if (ids.includes(o.id)) return;
-      if (await dapr.saveIfUnchanged({ store, key: indexKey(o.day), value: { ids: [...ids, o.id] }, etag: current.etag })) return;
-      await (this.opts.sleep ?? sleep)(Math.random() * 10 * attempt);
-    }
-    throw new AppError({ code: 'UNAVAILABLE', message: `audit index ${o.day}: still contended after ${attempts} attempts` });
+    const result = await updateOne<DayIndex>({
+      state: this.cas, store: this.opts.store, key: indexKey(o.day), attempts, backoffMs: this.opts.backoffMs ?? 10,
+      change: (current) => {
+        const ids = Array.isArray(current?.ids) ? current.ids : [];
+        return ids.includes(o.id) ? undefined : { ids: [...ids, o.id] };
+      },
+    });
+    // The caller retries the whole append: the entry is first-write, so a retry only completes the index.
+    if (result.failed) throw new AppError({ code: 'UNAVAILABLE', message: `audit index ${o.day}: still contended after ${attempts} attempts` });
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,36 +1,40 @@
-import { AppError, type DaprClient } from '@meridian/service-kit';
+import { AppError, oneKeyAtATime, updateOne, type DaprClient, type StatePort } from '@meridian/service-kit';
 import type { CounterStore } from '../domain/ports.ts';
 
-export type StateApi = Pick<DaprClient, 'getState' | 'saveIfUnchanged'>;
+export type StateApi = Pick<DaprClient, 'getState' | 'getBulkState' | 'saveIfUnchanged'>;
 
 interface StoredCount {
   count: number;
 }
 
+const countOf = (stored: StoredCount | undefined) => (typeof stored?.count === 'number' ? stored.count : 0);
+
 /**
  * Shared counters in the gateway sidecar's state store: one key per counter,
  * added to with compare-and-swap on its ETag (first write when it is new),
  * with a TTL so a window's key goes away after the window. Dapr prefixes the
- * keys with the app id, so only gateway replicas share them.
+ * keys with the app id, so only gateway replicas share them. One key per
+ * save: two replicas adding to the same count write the same value, and only
+ * the refusal tells which of them landed.
  */
 export class StateCounterStore implements CounterStore {
-  constructor(private readonly opts: { dapr: StateApi; store: string; maxAttempts?: number; sleep?: (ms: number) => Promise<void> }) {}
+  private readonly cas: StatePort;
+
+  constructor(private readonly opts: { dapr: StateApi; store: string; maxAttempts?: number; backoffMs?: number }) {
+    this.cas = oneKeyAtATime(opts.dapr);
+  }
 
   async add(o: { key: string; delta: number; ttlSeconds: number }): Promise<number> {
     const { dapr, store } = this.opts;
+    if (o.delta === 0) return countOf((await dapr.getState<StoredCount>({ store, key: o.key })).value);
     const attempts = this.opts.maxAttempts ?? 8;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const current = await dapr.getState<StoredCount>({ store, key: o.key });
-      const count = typeof current.value?.count === 'number' ? current.value.count : 0;
-      if (o.delta === 0) return count;
-      const next = count + o.delta;
-      const saved = await dapr.saveIfUnchanged({ store, key: o.key, value: { count: next }, etag: current.etag, metadata: { ttlInSeconds: String(o.ttlSeconds) } });
-      if (saved) return next;
-      // Another replica wrote between our read and write: back off a little, with jitter so we do not collide again.
-      await (this.opts.sleep ?? sleep)(Math.random() * 5 * attempt);
-    }
-    throw new AppError({ code: 'UNAVAILABLE', message: `rate limit counter ${o.key}: still contended after ${attempts} attempts` });
+    const result = await updateOne<StoredCount>({
+      state: this.cas, store, key: o.key, attempts, backoffMs: this.opts.backoffMs ?? 5,
+      change: (current) => ({ count: countOf(current) + o.delta }),
+      metadata: () => ({ ttlInSeconds: String(o.ttlSeconds) }),
+    });
+    // The limiter keeps its local counts and adds them again on its next sync.
+    if (!result.written) throw new AppError({ code: 'UNAVAILABLE', message: `rate limit counter ${o.key}: still contended after ${attempts} attempts` });
+    return result.written.after.count;
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

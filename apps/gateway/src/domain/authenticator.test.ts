@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JWT_VERIFICATION_KEYS_SECRET } from '@meridian/contracts';
 import { AppError, parseEnv } from '@meridian/service-kit';
-import { ensureDevSecrets, signDevToken } from '@meridian/testkit';
+import { ensureDevSecrets, signDevToken } from '@meridian/platform';
 import { authEnv } from './auth-env.ts';
 import { createAuthenticator, type AuthLog, type SecretsPort } from './authenticator.ts';
 import { createTestIssuer, jwksOf } from './test-issuer.ts';

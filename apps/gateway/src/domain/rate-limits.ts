@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Role } from '@meridian/contracts';
+import { Components, Role } from '@meridian/contracts';
 
 /** What a route costs is counted per class: predictions, reads, ingestion and admin operations are limited apart. */
 export const RouteClass = z.enum(['infer', 'read', 'ingest', 'admin']);
@@ -88,7 +88,7 @@ export const rateLimitEnv = {
   /** How often each replica adds its counts to the shared counters and reads them back. */
   RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(50).max(10_000).default(250),
   /** The gateway sidecar's state store, for the shared counters and the audit log. */
-  STATE_STORE: z.string().min(1).default('statestore'),
+  STATE_STORE: z.string().min(1).default(Components.state),
 };
 
 /** The policy for one role: class:role, then class:*, then *:role, then *:*. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadApps, parseOperation } from '@meridian/testkit';
+import { loadApps, parseOperation } from '@meridian/platform';
 import { EDGE_ROUTES, PARAMS } from './route-table.ts';
 
 const apps = loadApps();

@@ -1,28 +1,8 @@
-import { AppError, type DaprClient } from '@meridian/service-kit';
+import { oneKeyAtATime, updateOrThrow, type DaprClient, type StatePort } from '@meridian/service-kit';
 import type { ModelIndex, StoredVersion } from '../domain/model-index.ts';
+import type { Catalogue, Change, RegistryRecords } from '../domain/ports.ts';
 
-/** What was read, with the ETag to write it back with. */
-export interface Snapshot<T> {
-  value: T | undefined;
-  etag: string | undefined;
-}
-
-/** The names of every model, for listing (Postgres v2 has no state query API). */
-export interface Catalogue {
-  names: string[];
-}
-
-/**
- * One guarded write: with the ETag it was read with, or, for a record read
- * as absent (no ETag), insert-only. It never overwrites what another
- * request committed in between; it fails instead.
- */
-export type Write =
-  | { kind: 'index'; value: ModelIndex; etag: string | undefined }
-  | { kind: 'version'; value: StoredVersion; etag: undefined }
-  | { kind: 'catalogue'; value: Catalogue; etag: string | undefined };
-
-export type StateBackend = Pick<DaprClient, 'getState' | 'transact'>;
+export type StateBackend = Pick<DaprClient, 'getState' | 'getBulkState' | 'saveIfUnchanged'>;
 
 const keys = {
   index: (name: string) => `model:${name}`,
@@ -30,45 +10,53 @@ const keys = {
   catalogue: 'models',
 };
 
-function keyOf(w: Write): string {
-  if (w.kind === 'index') return keys.index(w.value.name);
-  if (w.kind === 'version') return keys.version(w.value.name, w.value.version);
-  return keys.catalogue;
-}
+/** About the registry's own backoff before it moved to updateOrThrow (2–100 ms, growing). */
+const BACKOFF_MS = 10;
 
 /**
- * The registry's records in the `statestore` component. Each write touches
- * one key: Redis runs a multi-key Dapr transaction without rollback, so a
- * losing ETag would still leave its other writes behind.
+ * The registry's records in the `statestore` component. Every write is one
+ * key through the save API (the transaction API's Redis store ignores
+ * first-write): with the ETag it was read with, or insert-only when it was
+ * absent. One key at a time: two registrations reading the same index in
+ * the same millisecond write identical ones, and only a refusal per key
+ * tells which of them landed.
  */
-export class RegistryStore {
-  constructor(private readonly opts: { state: StateBackend; store: string }) {}
+export class RegistryStore implements RegistryRecords {
+  private readonly cas: StatePort;
 
-  private get<T>(key: string): Promise<Snapshot<T>> {
-    return this.opts.state.getState<T>({ store: this.opts.store, key });
+  constructor(private readonly opts: { state: StateBackend; store: string }) {
+    this.cas = oneKeyAtATime(opts.state);
   }
 
-  index(name: string): Promise<Snapshot<ModelIndex>> {
+  private async get<T>(key: string): Promise<T | undefined> {
+    return (await this.opts.state.getState<T>({ store: this.opts.store, key })).value;
+  }
+
+  private update<T>(o: { key: string; change: Change<T> }): Promise<{ after: T } | undefined> {
+    return updateOrThrow<T>({ state: this.cas, store: this.opts.store, key: o.key, change: (current) => o.change(current), backoffMs: BACKOFF_MS });
+  }
+
+  index(name: string): Promise<ModelIndex | undefined> {
     return this.get(keys.index(name));
   }
 
-  version(name: string, version: string): Promise<Snapshot<StoredVersion>> {
-    return this.get(keys.version(name, version));
+  version(o: { name: string; version: string }): Promise<StoredVersion | undefined> {
+    return this.get(keys.version(o.name, o.version));
   }
 
-  catalogue(): Promise<Snapshot<Catalogue>> {
+  catalogue(): Promise<Catalogue | undefined> {
     return this.get(keys.catalogue);
   }
 
-  /** False when the ETag no longer matches, or an insert-only key exists. */
-  async write(w: Write): Promise<boolean> {
-    const request = { key: keyOf(w), value: w.value, ...(w.etag ? { etag: w.etag } : {}), options: { concurrency: 'first-write' as const } };
-    try {
-      return await this.opts.state.transact({ store: this.opts.store, operations: [{ operation: 'upsert', request }] });
-    } catch (err) {
-      // PostgreSQL words a failed insert-only write (the key exists) as "no item was updated", not as an ETag error.
-      if (err instanceof AppError && /no item was updated/i.test(err.message)) return false;
-      throw err;
-    }
+  insertVersion(value: StoredVersion): Promise<boolean> {
+    return this.opts.state.saveIfUnchanged({ store: this.opts.store, key: keys.version(value.name, value.version), value });
+  }
+
+  async updateIndex(o: { name: string; change: Change<ModelIndex> }): Promise<ModelIndex | undefined> {
+    return (await this.update({ key: keys.index(o.name), change: o.change }))?.after;
+  }
+
+  async updateCatalogue(change: Change<Catalogue>): Promise<void> {
+    await this.update({ key: keys.catalogue, change });
   }
 }

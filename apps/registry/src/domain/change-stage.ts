@@ -3,7 +3,7 @@ import type { ModelLifecycleEvent, ModelVersionRecord, RollbackResponse, Stage }
 import { AppError } from '@meridian/service-kit';
 import { assembleRecord, type ModelIndex } from './model-index.ts';
 import { planMove, planRollback, type StagePlan } from './stages.ts';
-import { backoff, contended, MAX_ATTEMPTS, notFound, type RegistryDeps } from './deps.ts';
+import { notFound, type RegistryDeps } from './deps.ts';
 
 interface Who {
   reason: string;
@@ -31,7 +31,7 @@ function lifecycleEvents(name: string, plan: StagePlan): ModelLifecycleEvent[] {
 }
 
 async function record(deps: RegistryDeps, o: { index: ModelIndex; version: string }): Promise<ModelVersionRecord> {
-  const { value } = await deps.store.version(o.index.name, o.version);
+  const value = await deps.store.version({ name: o.index.name, version: o.version });
   if (!value) throw new Error(`index of ${o.index.name} lists version ${o.version}, which has no record`);
   return assembleRecord(value, o.index.versions[o.version]!);
 }
@@ -44,22 +44,24 @@ async function record(deps: RegistryDeps, o: { index: ModelIndex; version: strin
  */
 async function applyPlan(deps: RegistryDeps, o: { name: string; what: string; basis(index: ModelIndex): string; plan(index: ModelIndex, at: string): StagePlan }): Promise<StagePlan> {
   let decidedOn: string | undefined;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const index = await deps.store.index(o.name);
-    if (!index.value) throw notFound(`unknown model ${o.name}`);
-    const basis = o.basis(index.value);
-    if (decidedOn !== undefined && decidedOn !== basis) {
-      throw new AppError({ code: 'CONFLICT', message: `${o.what}: the model changed while this request was being applied (another stage change won); nothing was changed, read it again and decide again` });
-    }
-    decidedOn = basis;
-    const plan = o.plan(index.value, deps.clock().toISOString());
-    if (await deps.store.write({ kind: 'index', value: plan.index, etag: index.etag })) {
-      await deps.events.publish(lifecycleEvents(o.name, plan));
-      return plan;
-    }
-    await backoff(attempt);
-  }
-  throw contended(o.what);
+  let plan: StagePlan | undefined;
+  const written = await deps.store.updateIndex({
+    name: o.name,
+    change: (index) => {
+      if (!index) throw notFound(`unknown model ${o.name}`);
+      const basis = o.basis(index);
+      if (decidedOn !== undefined && decidedOn !== basis) {
+        throw new AppError({ code: 'CONFLICT', message: `${o.what}: the model changed while this request was being applied (another stage change won); nothing was changed, read it again and decide again` });
+      }
+      decidedOn = basis;
+      plan = o.plan(index, deps.clock().toISOString());
+      return plan.index;
+    },
+  });
+  // The plan of the last read is the one written: each retry plans again.
+  if (!written || !plan) throw new Error(`${o.what}: the plan left the index as it was`);
+  await deps.events.publish(lifecycleEvents(o.name, plan));
+  return plan;
 }
 
 /** Moves a version to another stage; promoting to production archives the current production version at the same time. */

@@ -5,9 +5,9 @@ import { assembleRecord, registeredVersions } from './model-index.ts';
 import { notFound, type RegistryDeps } from './deps.ts';
 
 export async function listModels(deps: RegistryDeps): Promise<ModelSummary[]> {
-  const names = (await deps.store.catalogue()).value?.names ?? [];
+  const names = (await deps.store.catalogue())?.names ?? [];
   const indexes = await Promise.all(names.map((name) => deps.store.index(name)));
-  return indexes.flatMap(({ value }) => {
+  return indexes.flatMap((value) => {
     if (!value) return [];
     const versions = registeredVersions(value);
     const latest = versions.at(-1);
@@ -17,11 +17,11 @@ export async function listModels(deps: RegistryDeps): Promise<ModelSummary[]> {
 
 /** Every registered version, oldest first, without its audit trail. */
 export async function listVersions(deps: RegistryDeps, name: string): Promise<ModelVersionSummary[]> {
-  const index = (await deps.store.index(name)).value;
+  const index = await deps.store.index(name);
   if (!index) throw notFound(`unknown model ${name}`);
   const versions = registeredVersions(index);
-  const stored = await Promise.all(versions.map((v) => deps.store.version(name, v)));
-  return stored.flatMap(({ value }, i) => {
+  const stored = await Promise.all(versions.map((v) => deps.store.version({ name, version: v })));
+  return stored.flatMap((value, i) => {
     if (!value) return [];
     const { history: _history, ...summary } = assembleRecord(value, index.versions[versions[i]!]!);
     return [summary];
@@ -30,10 +30,10 @@ export async function listVersions(deps: RegistryDeps, name: string): Promise<Mo
 
 /** A version counts once its registration completed, i.e. once the index lists it. */
 export async function getVersion(deps: RegistryDeps, o: { name: string; version: string }): Promise<ModelVersionRecord> {
-  const index = (await deps.store.index(o.name)).value;
+  const index = await deps.store.index(o.name);
   if (!index) throw notFound(`unknown model ${o.name}`);
   const state = index.versions[o.version];
-  const stored = state ? (await deps.store.version(o.name, o.version)).value : undefined;
+  const stored = state ? await deps.store.version(o) : undefined;
   if (!state || !stored) throw notFound(`model ${o.name} has no version ${o.version}`);
   return assembleRecord(stored, state);
 }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { ModelCard, ModelVersionRecord, StageChange } from '@meridian/contracts';
 import { AppError, badRequest, requestLogger } from '@meridian/service-kit';
 import { assembleRecord, reserveVersion, withRegisteredVersion, type ModelIndex, type StoredVersion } from './model-index.ts';
-import { artifactPath, backoff, contended, MAX_ATTEMPTS, type RegistryDeps } from './deps.ts';
+import { artifactPath, type RegistryDeps } from './deps.ts';
 
 export interface Registration {
   name: string;
@@ -17,37 +17,37 @@ export interface Registration {
 
 /** Adds a new model's name to the catalogue (before its index exists, so listing can only miss a model still being created). */
 async function ensureListed(deps: RegistryDeps, name: string): Promise<void> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const catalogue = await deps.store.catalogue();
-    const names = catalogue.value?.names ?? [];
-    if (names.includes(name)) return;
-    if (await deps.store.write({ kind: 'catalogue', value: { names: [...names, name].sort() }, etag: catalogue.etag })) return;
-    await backoff(attempt);
-  }
-  throw contended(`listing model ${name}`);
+  await deps.store.updateCatalogue((catalogue) => {
+    const names = catalogue?.names ?? [];
+    return names.includes(name) ? undefined : { names: [...names, name].sort() };
+  });
 }
 
 /** Hands out the next number under the index's ETag: concurrent registrations each get their own. */
 async function reserve(deps: RegistryDeps, name: string): Promise<string> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const index = await deps.store.index(name);
-    if (!index.value) await ensureListed(deps, name);
-    const { index: next, version } = reserveVersion(index.value, { name, at: deps.clock().toISOString() });
-    if (await deps.store.write({ kind: 'index', value: next, etag: index.etag })) return version;
-    await backoff(attempt);
-  }
-  throw contended(`registering a version of ${name}`);
+  if (!(await deps.store.index(name))) await ensureListed(deps, name);
+  let version = '';
+  await deps.store.updateIndex({
+    name,
+    change: (index) => {
+      const reserved = reserveVersion(index, { name, at: deps.clock().toISOString() });
+      version = reserved.version;
+      return reserved.index;
+    },
+  });
+  return version;
 }
 
 async function listAsCandidate(deps: RegistryDeps, o: { name: string; version: string; change: StageChange }): Promise<ModelIndex> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const index = await deps.store.index(o.name);
-    if (!index.value) throw new Error(`index of ${o.name} vanished after version ${o.version} was reserved`);
-    const next = withRegisteredVersion(index.value, o);
-    if (await deps.store.write({ kind: 'index', value: next, etag: index.etag })) return next;
-    await backoff(attempt);
-  }
-  throw contended(`registering version ${o.version} of ${o.name}`);
+  const index = await deps.store.updateIndex({
+    name: o.name,
+    change: (current) => {
+      if (!current) throw new Error(`index of ${o.name} vanished after version ${o.version} was reserved`);
+      return withRegisteredVersion(current, o);
+    },
+  });
+  if (!index) throw new Error(`listing version ${o.version} of ${o.name} left its index as it was`);
+  return index;
 }
 
 function checkRegistration(deps: RegistryDeps, r: Registration): void {
@@ -88,7 +88,7 @@ export async function registerVersion(deps: RegistryDeps, r: Registration): Prom
   const change: StageChange = { at, by: r.by, from: null, to: 'candidate', reason: 'registered', action: 'registered' };
   let index: ModelIndex;
   try {
-    if (!(await deps.store.write({ kind: 'version', value: stored, etag: undefined }))) throw new Error(`version ${version} of ${r.name} is already stored`);
+    if (!(await deps.store.insertVersion(stored))) throw new Error(`version ${version} of ${r.name} is already stored`);
     index = await listAsCandidate(deps, { name: r.name, version, change });
   } catch (err) {
     await deps.artifacts.remove(path).catch((cause: unknown) => requestLogger().warn({ err: cause, path }, 'could not remove the artifact of a failed registration'));

@@ -1,9 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ModelLifecycleEvent } from '@meridian/contracts';
 import { AppError } from '@meridian/service-kit';
-import { RegistryStore } from '../adapters/registry-store.ts';
-import { MemoryArtifacts } from '../testing/memory-artifacts.ts';
-import { MemoryState } from '../testing/memory-state.ts';
+import { MemoryArtifacts, MemoryEvents, RacingState, memoryRecords } from '../testing/fakes.ts';
 import { changeStage, rollback } from './change-stage.ts';
 import type { RegistryDeps } from './deps.ts';
 import { listModels, listVersions, readArtifact } from './queries.ts';
@@ -11,15 +9,16 @@ import { registerVersion } from './register-version.ts';
 
 const card = { platform: 'onnx' as const, inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [-1] }], outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [-1] }], created_at: '2025-01-01T00:00:00Z' };
 
-let state: MemoryState;
+let state: RacingState;
 let artifacts: MemoryArtifacts;
 let events: ModelLifecycleEvent[];
 let deps: RegistryDeps;
 beforeEach(() => {
-  state = new MemoryState();
+  state = new RacingState();
   artifacts = new MemoryArtifacts();
-  events = [];
-  deps = { store: new RegistryStore({ state, store: 'statestore' }), artifacts, events: { publish: async (e) => void events.push(...e) }, clock: () => new Date(), maxArtifactBytes: 1024 };
+  const broker = new MemoryEvents();
+  events = broker.published;
+  deps = { store: memoryRecords(state), artifacts, events: broker, clock: () => new Date(), maxArtifactBytes: 1024 };
 });
 
 const register = (name = 'm', bytes = Buffer.from([1, 2, 3])) => registerVersion(deps, { name, artifact: bytes, artifactFile: 'model.onnx', card, registeredBy: 'training', by: 'training' });
@@ -30,7 +29,7 @@ describe('registering versions', () => {
   it('when twenty registrations of one model run at once, then each gets its own number, 1 to 20', async () => {
     const records = await Promise.all(Array.from({ length: 20 }, () => register()));
     expect(records.map((r) => Number(r.version)).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    expect(state.conflicts).toBeGreaterThan(0);
+    expect(state.lost).toBeGreaterThan(0);
     expect((await listVersions(deps, 'm')).map((v) => v.version)).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
   });
 
@@ -65,9 +64,11 @@ describe('stage changes', () => {
 
   it('when a version is registered while another is promoted, then both succeed (an unrelated write is retried, not refused)', async () => {
     await register();
+    // Both read the index at the same moment: one of the two writes is refused.
+    state.holdReads(2);
     const [promoted, registered] = await Promise.all([status(move('1', 'production')), status(register())]);
     expect([promoted, registered]).toEqual([200, 200]);
-    expect(state.conflicts).toBeGreaterThan(0);
+    expect(state.lost).toBeGreaterThan(0);
   });
 
   it('when promoting, rolling back and rolling back again, then production follows the audit trail and the last rollback is 409', async () => {
@@ -125,5 +126,16 @@ describe('compare-and-set on the production version', () => {
     await move('2', 'production');
     await expect(status(rollback(deps, { name: 'm', reason: 'r', by: 'x', expectedProduction: '1' }))).resolves.toBe(409);
     expect((await listModels(deps))[0]!.production_version).toBe('2');
+  });
+});
+
+describe('a model whose index stays contended', () => {
+  it('when every write of a stage change loses to another writer, then 503 names the key and asks to retry later', async () => {
+    await register();
+    state.conflicts = 30;
+    const err = await move('1', 'staging').then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ status: 503, message: expect.stringContaining('model:m') });
+    expect((await listVersions(deps, 'm'))[0]!.stage).toBe('candidate');
   });
 });

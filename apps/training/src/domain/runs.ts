@@ -1,20 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { DaprWorkflowClient, WorkflowRuntimeStatus, type WorkflowRuntime } from '@dapr/dapr';
 import { RunStatus, type StartRunRequest } from '@meridian/contracts';
-import { AppError, fieldErrors, type DaprClient } from '@meridian/service-kit';
-import { progressKey } from '../workflow/activities.ts';
-import type { RetrainCustomStatus, RetrainInput, RetrainOutput } from '../workflow/retrain.ts';
-import { TRAINERS, type Progress } from './trainers.ts';
+import { AppError, fieldErrors } from '@meridian/service-kit';
+import type { RetrainInput } from '../workflow/retrain.ts';
+import type { RunInstance, RunRecords, RunRequest, Workflows } from './ports.ts';
+import { TRAINERS } from './trainers.ts';
 
-/** What a run was asked for, kept beside the workflow: its input is not readable until the workflow has started. */
-const requestKey = (id: string) => `run-request:${id}`;
-type RunRequest = Pick<RetrainInput, 'model' | 'trigger'>;
+function statusOf(instance: RunInstance): RunStatus['status'] {
+  if (instance.phase !== 'ended') return instance.phase;
+  return instance.output?.status === 'completed' ? 'completed' : 'failed';
+}
 
-const RUNNING = new Set([WorkflowRuntimeStatus.PENDING, WorkflowRuntimeStatus.RUNNING, WorkflowRuntimeStatus.SUSPENDED]);
-
-/** Starting retraining runs and reading their status, on top of the Dapr workflow client. */
+/** Starting retraining runs and reading their status, on top of the workflow engine. */
 export class Runs {
-  constructor(private readonly opts: { client: DaprWorkflowClient; workflowName: string; dapr: DaprClient; stateStore: string }) {}
+  constructor(private readonly opts: { workflows: Workflows; records: RunRecords }) {}
 
   /** Checks the request (404 unknown model, 400 naming bad parameters) and schedules the workflow. */
   async start(req: StartRunRequest, instanceId = `run-${randomUUID()}`): Promise<string> {
@@ -27,34 +25,31 @@ export class Runs {
     }
     const input: RetrainInput = { runId: instanceId, model: req.model, params: params.data, trigger: req.trigger ?? 'api' };
     const request: RunRequest = { model: input.model, trigger: input.trigger };
-    await this.opts.dapr.saveState({ store: this.opts.stateStore, items: [{ key: requestKey(instanceId), value: request }] });
-    return this.opts.client.scheduleNewWorkflow(this.opts.workflowName, input, instanceId);
+    await this.opts.records.saveRequest({ id: instanceId, request });
+    return this.opts.workflows.schedule({ instanceId, input });
   }
 
   /** Starts a run under a fixed id unless one with that id exists (idempotent triggers). */
   async startOnce(req: StartRunRequest, instanceId: string): Promise<boolean> {
-    if (await this.opts.client.getWorkflowState(instanceId, false)) return false;
+    if (await this.opts.workflows.exists(instanceId)) return false;
     await this.start(req, instanceId);
     return true;
   }
 
   async status(id: string): Promise<RunStatus> {
-    const state = await this.opts.client.getWorkflowState(id, true);
-    if (!state) throw new AppError({ code: 'NOT_FOUND', message: `no training run ${id}` });
-    const input = JSON.parse(state.serializedInput ?? '{}') as Partial<RetrainInput>;
-    const custom = state.customStatus ? (JSON.parse(state.customStatus) as RetrainCustomStatus) : undefined;
-    const output = state.serializedOutput ? (JSON.parse(state.serializedOutput) as RetrainOutput) : undefined;
-    const read = async <T>(key: string) => (await this.opts.dapr.getState<T>({ store: this.opts.stateStore, key }).catch(() => ({ value: undefined }))).value;
-    const progress = await read<Progress>(progressKey(id));
-    const request = input.model ? undefined : await read<RunRequest>(requestKey(id));
-    const running = RUNNING.has(state.runtimeStatus);
-    const status = running ? (state.runtimeStatus === WorkflowRuntimeStatus.PENDING ? 'pending' : 'running') : output?.status === 'completed' ? 'completed' : 'failed';
-    const reason = output?.reason ?? custom?.reason ?? state.workflowFailureDetails?.getErrorMessage();
+    const instance = await this.opts.workflows.read(id);
+    if (!instance) throw new AppError({ code: 'NOT_FOUND', message: `no training run ${id}` });
+    const { input = {}, custom, output } = instance;
+    // Progress and the request are extras: a store that is down must not hide the run.
+    const progress = await this.opts.records.progress(id).catch(() => undefined);
+    const request = input.model ? undefined : await this.opts.records.request(id).catch(() => undefined);
+    const status = statusOf(instance);
+    const reason = output?.reason ?? custom?.reason ?? instance.failure;
     const version = output?.version ?? custom?.version;
     return RunStatus.parse({
       id, model: input.model ?? request?.model ?? custom?.model ?? 'unknown', trigger: input.trigger ?? request?.trigger, status,
       steps: custom?.steps ?? [],
-      created_at: state.createdAt.toISOString(),
+      created_at: instance.createdAt.toISOString(),
       ...(version ? { version } : {}),
       ...(reason && status === 'failed' ? { reason } : {}),
       ...(custom?.metrics ? { metrics: custom.metrics } : {}),
@@ -62,5 +57,3 @@ export class Runs {
     });
   }
 }
-
-export type { WorkflowRuntime };

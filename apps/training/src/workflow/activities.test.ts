@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkflowActivityContext } from '@dapr/dapr';
-import { InferenceClient, RegistryClient, createLogger, type DaprClient } from '@meridian/service-kit';
+import { InferenceClient, RegistryClient, createLogger } from '@meridian/service-kit';
 import { fakeSidecar, problemAnswer, registryRecord, sidecarAnswer, type FakeInvocation } from '@meridian/testkit';
+import { MemoryRunRecords } from '../testing/fakes.ts';
 import { createActivities } from './activities.ts';
 
 createLogger({ name: 'test', level: 'silent' });
@@ -18,8 +19,8 @@ function setup(o: { versions: ReturnType<typeof registryRecord>[]; stage?: (call
     },
   });
   const activities = createActivities({
-    dapr: sidecar as unknown as DaprClient, registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }), inference: new InferenceClient({ dapr: sidecar, appId: 'inference' }),
-    stateStore: 'statestore', workDir: '/nonexistent', gateMargin: 0.01, codeVersion: 'test', featuresAppId: '', offlineFeatures: async () => [],
+    registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }), inference: new InferenceClient({ dapr: sidecar, appId: 'inference' }),
+    records: new MemoryRunRecords(), workDir: '/nonexistent', gateMargin: 0.01, codeVersion: 'test', featuresAppId: '', offlineFeatures: async () => [],
   });
   return { activities, sidecar };
 }

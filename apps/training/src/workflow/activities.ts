@@ -1,15 +1,18 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkflowActivityContext } from '@dapr/dapr';
-import type { ModelVersionSummary, OfflineFeatureRow, RegisterVersionRequest, Stage } from '@meridian/contracts';
-import { AppError, retryUntilReady, rootLogger, unlessRefused, type DaprClient, type InferenceClient, type RegistryClient } from '@meridian/service-kit';
+import type { OfflineFeatureRow, RegisterVersionRequest, Stage } from '@meridian/contracts';
+import { AppError, retryUntilReady, rootLogger } from '@meridian/service-kit';
+import type { Inference, Registry, RunRecords } from '../domain/ports.ts';
+import { promotionGate } from '../domain/promotion-gate.ts';
+import { registeredVersions } from '../domain/registered-versions.ts';
 import { TRAINERS, type Progress, type Trainer } from '../domain/trainers.ts';
 
 export interface ActivityDeps {
-  dapr: DaprClient;
-  registry: RegistryClient;
-  inference: InferenceClient;
-  stateStore: string;
+  registry: Registry;
+  inference: Inference;
+  /** Where training progress is kept for the status API. */
+  records: Pick<RunRecords, 'saveProgress'>;
   workDir: string;
   gateMargin: number;
   codeVersion: string;
@@ -18,7 +21,6 @@ export interface ActivityDeps {
   offlineFeatures(): Promise<OfflineFeatureRow[]>;
 }
 
-export const progressKey = (runId: string) => `training-progress:${runId}`;
 const OFFLINE_ROWS_FILE = 'offline-rows.json';
 
 async function readOfflineRows(dir: string): Promise<OfflineFeatureRow[]> {
@@ -39,11 +41,6 @@ function trainerFor(model: string): Trainer {
 async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
   await writeFile(`${path}.tmp`, data);
   await rename(`${path}.tmp`, path);
-}
-
-/** The versions the registry has of a model: none while it does not know the model. */
-export async function registeredVersions(registry: RegistryClient, model: string): Promise<ModelVersionSummary[]> {
-  return (await unlessRefused(registry.versions(model))) ?? [];
 }
 
 /** The workflow's steps. Each may run more than once (at-least-once), so each is safe to repeat. */
@@ -82,7 +79,8 @@ export function createActivities(deps: ActivityDeps) {
     log().info({ run: i.runId, model: i.model, params: i.params }, 'training started');
     const onProgress = (p: Progress) => {
       log().info({ run: i.runId, model: i.model, ...p }, 'training progress');
-      void deps.dapr.saveState({ store: deps.stateStore, items: [{ key: progressKey(i.runId), value: p }] }).catch(() => undefined);
+      // Progress is informative: a lost write must not fail the training.
+      void deps.records.saveProgress({ id: i.runId, progress: p }).catch(() => undefined);
     };
     const offlineRows = trainer.offlineFeatures ? await readOfflineRows(runDir(i.runId)) : [];
     const trained = await trainer.train(i.params, onProgress, { offlineRows });
@@ -107,14 +105,7 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   async function gate(_: WorkflowActivityContext, i: { model: string; metrics: Record<string, number>; gateMetric: string }) {
-    const production = (await registeredVersions(deps.registry, i.model)).find((v) => v.stage === 'production');
-    const candidate = i.metrics[i.gateMetric]!;
-    if (!production) return { passed: true, candidate, reason: `no production version yet; ${i.gateMetric} ${candidate.toFixed(4)}` };
-    const current = production.metrics?.[i.gateMetric];
-    if (typeof current !== 'number') return { passed: true, candidate, production: production.version, reason: `production v${production.version} has no ${i.gateMetric}` };
-    const passed = candidate >= current - deps.gateMargin;
-    const reason = `${i.gateMetric} ${candidate.toFixed(4)} vs production v${production.version} ${current.toFixed(4)} (margin ${deps.gateMargin})`;
-    return { passed, candidate, production: production.version, reason: passed ? reason : `candidate is worse: ${reason}` };
+    return promotionGate({ versions: await registeredVersions(deps.registry, i.model), metrics: i.metrics, gateMetric: i.gateMetric, margin: deps.gateMargin });
   }
 
   async function register(_: WorkflowActivityContext, i: { runId: string; model: string }) {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { allocatePorts, httpOk, repoPath, sidecarPorts, SIDECAR_PORT_COUNT, startSidecar, waitFor, type ManagedProcess } from '@meridian/testkit';
+import { allocatePorts, httpOk, repoPath, sidecarPorts, SIDECAR_PORT_COUNT, startSidecar, waitFor, type ManagedProcess } from '@meridian/platform';
 import { InferResponse } from '@meridian/contracts';
 import { usePlatform } from './helpers/platform.ts';
 

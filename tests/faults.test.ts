@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { InferResponse, PredictionCounts, PredictionEvent, ProblemDetails, PROBLEM_CONTENT_TYPE, StreamStats, Topics } from '@meridian/contracts';
 import { trainSensorAnomalyBaseline, writeModelVersion } from '@meridian/ml';
-import { ensureDevModels, resolveStack, startPlatform, type Platform } from '@meridian/testkit';
+import { ensureDevModels, resolveStack, startPlatform, type Platform } from '@meridian/platform';
 import { eventually } from './helpers/platform.ts';
 
 // Faults of the data pipeline on real brokers (issue 6). Every check is by

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InferResponse, OnlineFeatures, PipelineReport, RunStatus } from '@meridian/contracts';
 import { SENSOR_ANOMALY_WINDOWED_MODEL_NAME, SENSOR_ANOMALY_WINDOWED_PARAMS, loadSensorReadings, sensorWindowSpec, windowFeatureNames, windowFeatures } from '@meridian/ml';
-import { ensureWindowedModel } from '@meridian/testkit';
+import { ensureWindowedModel } from '@meridian/platform';
 import { eventually, usePlatform } from './helpers/platform.ts';
 
 const MODEL = SENSOR_ANOMALY_WINDOWED_MODEL_NAME;

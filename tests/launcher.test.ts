@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import {
   allocatePorts, ensureDevModels, httpOk, loadApps, repoPath, resolveStack, signDevToken, startPlatform, waitFor,
   type Platform, type SupervisorEvent,
-} from '@meridian/testkit';
+} from '@meridian/platform';
 
 // `npm start` as a user runs it (node tools/bootstrap.mjs start is what the
 // npm script runs), with its own control plane, data dir and gateway port.

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ModelLifecycleEvent, ModelSummary, ModelVersionRecord, ModelVersionSummary, ProblemDetails, RollbackResponse, Topics } from '@meridian/contracts';
 import { exportLogisticRegressionOnnx, trainSensorAnomalyBaseline } from '@meridian/ml';
-import { allocatePorts, componentsFor, httpOk, repoPath, resolveStack, resourcePaths, sidecarPorts, SIDECAR_PORT_COUNT, startSidecar, waitFor, type ManagedProcess } from '@meridian/testkit';
+import { allocatePorts, httpOk, repoPath, resolveStack, resourcePaths, sidecarPorts, SIDECAR_PORT_COUNT, startSidecar, waitFor, type ManagedProcess } from '@meridian/platform';
+import { componentsFor } from '@meridian/testkit';
 import { eventually, usePlatform, type PlatformHandle } from './helpers/platform.ts';
 
 // The registry on real sidecars: SQLite state + local-storage artifacts

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
-  allocatePorts, componentsFor, httpOk, identityToken, repoPath, sidecarPorts, SIDECAR_PORT_COUNT, startSidecar, waitFor, type ManagedProcess,
-} from '@meridian/testkit';
+  allocatePorts, httpOk, identityToken, repoPath, sidecarPorts, SIDECAR_PORT_COUNT, startSidecar, waitFor, type ManagedProcess,
+} from '@meridian/platform';
+import { componentsFor } from '@meridian/testkit';
 import { foreignClientCertificate } from './helpers/forged-tokens.ts';
 import { usePlatform } from './helpers/platform.ts';
 import { grpcStatus, internalGrpcAttempt } from './helpers/raw-http.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExplainResponse, InferResponse, ProblemDetails, type Role } from '@meridian/contracts';
 import { writeCorruptVersion, writeFaultyModel, writeSensorMlp, writeSensorV2, writeTensorTypesModel } from './helpers/models.ts';
-import { usePlatform } from './helpers/platform.ts';
+import { eventually, usePlatform } from './helpers/platform.ts';
 
 const reading = (h: number[], t: number[]) => ({
   inputs: [
@@ -137,11 +137,11 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
 
   it('when a shadow is set, then the champion answers and both outputs are compared', async () => {
     await setPolicy('sensor-anomaly', { default_version: '1', traffic: { shadow: { version: '2' } } });
+    const before = (await call('/v2/models/sensor-anomaly/shadow')).json.rows ?? 0;
     for (let i = 0; i < 5; i++) expect((await infer('/v2/models/sensor-anomaly/infer', reading([45 + i], [27]))).model_version).toBe('1');
-    await new Promise((r) => setTimeout(r, 300));
-    const shadow = await call('/v2/models/sensor-anomaly/shadow');
-    expect(shadow.json).toMatchObject({ champion: '1', candidate: '2' });
-    expect(shadow.json.rows).toBeGreaterThanOrEqual(5);
+    // The shadow runs after the answer: wait for its comparisons to land.
+    const shadow = await eventually(() => call('/v2/models/sensor-anomaly/shadow'), (r) => (r.json.rows ?? 0) >= before + 5);
+    expect(shadow.json).toMatchObject({ champion: '1', candidate: '2', rows: before + 5 });
     await setPolicy('sensor-anomaly', {});
   });
 
@@ -158,9 +158,9 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
   it('when the cache is on, then a repeated request is answered from the state store', async () => {
     await setPolicy('sensor-anomaly', { cache: { enabled: true, ttl_seconds: 60 } });
     const first = await infer('/v2/models/sensor-anomaly/infer', reading([41.5], [23.25]));
-    await new Promise((r) => setTimeout(r, 200));
-    const second = await infer('/v2/models/sensor-anomaly/infer', reading([41.5], [23.25]));
     expect(first.parameters?.cache_hit).toBeUndefined();
+    // The cache is written after the answer: a repeat is answered from it once the write landed.
+    const second = await eventually(() => infer('/v2/models/sensor-anomaly/infer', reading([41.5], [23.25])), (r) => r.parameters?.cache_hit === true);
     expect(second.parameters?.cache_hit).toBe(true);
     expect(second.outputs).toEqual(first.outputs);
     await setPolicy('sensor-anomaly', {});

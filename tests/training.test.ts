@@ -81,7 +81,6 @@ describe('training, registry and the durable retraining workflow', () => {
     const waiting = await eventually(() => run(id), (r) => r.steps.find((s) => s.name === 'canary')?.status === 'running');
     const trainedAt = waiting.steps.find((s) => s.name === 'train')!;
     await h.platform.crash('training');
-    await new Promise((r) => setTimeout(r, 1000));
     await h.platform.revive('training');
     const done = await finished(id);
     expect(done.status, done.reason).toBe('completed');

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
-import type { Role } from '@meridian/contracts';
-import { ensureDevModels, loadApps, resolveStack, signDevToken, startPlatform, type Platform } from '@meridian/testkit';
+import { MonitorPipelineReport, type Role } from '@meridian/contracts';
+import { ensureDevModels, loadApps, resolveStack, signDevToken, startPlatform, type Platform } from '@meridian/platform';
 
 export interface PlatformHandle {
   readonly platform: Platform;
@@ -70,4 +70,11 @@ export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boole
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Deliveries the monitor recognised as already taken in, over its recent window (pub/sub delivers at least once). */
+export async function duplicatesSeen(h: PlatformHandle): Promise<number> {
+  const res = await h.gateway('/v1/monitor/pipeline', { roles: ['predict'] });
+  if (res.status !== 200) throw new Error(`monitor pipeline: ${res.status}`);
+  return MonitorPipelineReport.parse(await res.json()).predictions.duplicates;
 }

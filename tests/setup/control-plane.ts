@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { daprBinDir, startControlPlane, type ControlPlaneInfo } from '@meridian/testkit';
+import { daprBinDir, startControlPlane, type ControlPlaneInfo } from '@meridian/platform';
 
 declare module 'vitest' {
   export interface ProvidedContext {

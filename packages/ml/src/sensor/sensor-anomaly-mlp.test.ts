@@ -28,9 +28,9 @@ describe('trainSensorAnomalyMlp', () => {
   it('when trained on the baseline split, then it ranks and catches held-out anomalies', () => {
     const { test } = mlp.metrics;
     expect(test.support).toEqual({ positive: 37, negative: 4691 });
-    expect(test.f1).toBeGreaterThan(0);
-    // A loose floor, not a tuned target: it catches a broken pipeline (e.g. shuffled labels), not small drifts.
-    expect(test.rocAuc).toBeGreaterThan(0.9);
+    // Floors just under today's held-out figures (seeded training, identical across runs), so a regression fails here.
+    expect(test.f1).toBeGreaterThan(0.74); // measured 0.758
+    expect(test.rocAuc).toBeGreaterThan(0.97); // measured 0.988
     expect(mlp.metadata.threshold).toBeGreaterThan(0);
     expect(mlp.metadata.threshold).toBeLessThan(1);
   });

@@ -66,12 +66,12 @@ describe('trainSensorAnomalyBaseline', () => {
     expect(baseline.datasetHash).toBe(metadata.dataset.hash);
   });
 
-  it('when the threshold is chosen on training data, then it is a probability and the model beats chance on held-out rows', () => {
+  it('when the threshold is chosen on training data, then it is a probability and the model keeps its held-out ROC-AUC and recall', () => {
     expect(baseline.threshold).toBeGreaterThan(0);
     expect(baseline.threshold).toBeLessThan(1);
-    // A loose floor, not a tuned target: it catches a broken pipeline (e.g. shuffled labels), not small drifts.
-    expect(baseline.metrics.test.rocAuc).toBeGreaterThan(0.8);
-    expect(baseline.metrics.test.recall).toBeGreaterThan(0);
+    // Floors just under today's held-out figures (training is deterministic), so a regression fails here.
+    expect(baseline.metrics.test.rocAuc).toBeGreaterThan(0.95); // measured 0.962
+    expect(baseline.metrics.test.recall).toBeGreaterThan(0.58); // measured 0.595
   });
 
   it('when trained twice, then the model and artifact are byte-identical', () => {

@@ -15,7 +15,8 @@ import { sensorWindowSpec } from './sensor-windows.ts';
 /**
  * The offline study behind the windowed model ("sensor-anomaly F1 ≥ 0.90"). It pins the findings
  * the report states, so a change to the data, the features or the protocol that moves them fails
- * here instead of leaving the report stale. Run it to print the table.
+ * here instead of leaving the report stale. Run it to print the table. Metrics get floors and
+ * comparisons between feature sets or schemes, never caps: a better model must not fail here.
  */
 let readings: SensorReading[];
 let baseline: SensorStudyResult;
@@ -52,30 +53,28 @@ describe('windowed sensor features study', () => {
     expect(stratified!.test).toEqual(trainSensorAnomalyBaseline().metrics.test);
   });
 
-  it('when scored on the baseline stratified split, then a 5-reading window reaches F1 ≥ 0.90 (baseline 0.746)', () => {
+  it('when scored on the baseline stratified split, then a 5-reading window reaches F1 ≥ 0.90 and beats the per-reading baseline', () => {
     const [w5] = windowed;
-    expect(f1(w5!, 'stratified')[0]).toBeGreaterThanOrEqual(0.9);
-    expect(f1(baseline, 'stratified')[0]).toBeLessThan(0.75);
+    // The report's target, and today's figure rounded down; the study is deterministic.
+    expect(f1(w5!, 'stratified')[0]).toBeGreaterThanOrEqual(0.9); // measured 0.907
+    expect(f1(w5!, 'stratified')[0]).toBeGreaterThan(f1(baseline, 'stratified')[0]!); // baseline measured 0.746
   });
 
-  it('when the tested episode was never seen in training, then no feature set reaches F1 0.90 on both episodes', () => {
-    for (const result of [baseline, ...windowed]) {
-      expect(Math.min(...f1(result, 'leave-mote-out'))).toBeLessThan(0.9);
-    }
+  it('when the tested episode was never seen in training, then the 5-reading window that wins the stratified split loses F1 on it', () => {
     // The short windows that win the stratified split lose most on an unseen episode.
     const [w5] = windowed;
-    expect(Math.max(...f1(w5!, 'leave-mote-out'))).toBeLessThan(f1(w5!, 'stratified')[0]! - 0.15);
+    expect(Math.max(...f1(w5!, 'leave-mote-out'))).toBeLessThan(f1(w5!, 'stratified')[0]! - 0.15); // measured 0.722 vs 0.907
   });
 
-  it('when a window is 300 readings of z-score, then it transfers best across episodes, yet mote 1 stays near recall 0.6', () => {
+  it('when a window is 300 readings of z-score, then it transfers best across episodes and flags mote 1 with precision ≥ 0.99', () => {
     const z = windowed.at(-1)!;
     const [mote1, mote4] = folds(z, 'leave-mote-out');
     for (const other of [baseline, ...windowed.slice(0, -1)]) {
       const otherMean = f1(other, 'leave-mote-out').reduce((a, b) => a + b, 0) / 2;
       expect((mote1!.test.f1 + mote4!.test.f1) / 2).toBeGreaterThan(otherMean);
     }
-    expect(mote1!.test.precision).toBeGreaterThan(0.95);
-    expect(mote1!.test.recall).toBeLessThan(0.7);
+    expect(mote1!.test.precision).toBeGreaterThanOrEqual(0.99); // measured 1.000
+    expect(mote1!.test.recall).toBeGreaterThan(0.59); // measured 0.607
   });
 
   it('when the end of mote 1’s label is looked at, then it falls inside a smooth decay: the readings cannot show it', () => {
@@ -87,13 +86,14 @@ describe('windowed sensor features study', () => {
     expect(boundaryStep).toBeLessThan(medianStep);
   });
 
-  it('when split in time, then later normal readings look like the earlier anomalies and every feature set scores F1 < 0.2', () => {
+  it('when split in time, then later normal readings look like the earlier anomalies and every feature set scores far below its stratified F1', () => {
     const cut = medianAnomalyReading(readings);
     const earlyMax = Math.max(...readings.filter((r) => r.label === 0 && r.reading < cut).map((r) => r.humidity));
     const lateAbove = readings.filter((r) => r.label === 0 && r.reading >= cut && r.humidity > earlyMax);
     // Drift: after the cut, motes 3 and 4 reach humidities that no normal reading before it had.
     expect(lateAbove.length).toBeGreaterThan(1000);
     expect(new Set(lateAbove.map((r) => r.moteId))).toEqual(new Set([3, 4]));
-    for (const result of [baseline, ...windowed]) expect(f1(result, 'time')[0]).toBeLessThan(0.2);
+    // Measured 0.06–0.09 in time against 0.75–0.91 stratified.
+    for (const result of [baseline, ...windowed]) expect(f1(result, 'time')[0]).toBeLessThan(f1(result, 'stratified')[0]! / 2);
   });
 });

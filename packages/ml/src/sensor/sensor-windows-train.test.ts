@@ -49,11 +49,11 @@ describe('trainSensorAnomalyWindowed', () => {
     expect(decisionsDiffer).toEqual([]);
   });
 
-  it('when evaluated on the baseline split, then it is scored on the same held-out rows and beats chance', () => {
+  it('when evaluated on the baseline split, then it is scored on the same held-out rows and keeps its ROC-AUC', () => {
     const { test } = trained.metrics;
     expect(test.support).toEqual({ positive: 37, negative: 4691 });
-    // A loose floor, not the study's figure: it catches a broken pipeline, not small drifts.
-    expect(test.rocAuc).toBeGreaterThan(0.9);
+    // A floor just under today's held-out figure (training is deterministic), so a regression fails here.
+    expect(test.rocAuc).toBeGreaterThan(0.98); // measured 0.9996
     expect(trained.threshold).toBeGreaterThan(0);
     expect(trained.threshold).toBeLessThan(1);
   });

@@ -57,9 +57,9 @@ describe('trainSpam', () => {
     expect(disagreements).toEqual([]);
   });
 
-  it('when the served model is scored on the held-out split, then spam F1 clears the 0.9 sanity floor and equals the card', () => {
+  it('when the served model is scored on the held-out split, then spam F1 holds its measured level and equals the card', () => {
     const served = binaryMetrics({ yTrue: heldOut.map((m) => m.label), scores: ortScores, threshold: training.metadata.threshold });
-    expect(served.f1).toBeGreaterThan(0.9);
+    expect(served.f1).toBeGreaterThan(0.96); // measured 0.979 (training is deterministic)
     expect(served.confusion).toEqual(training.metadata.metrics.confusion);
   });
 

@@ -66,12 +66,12 @@ describe('trainWageModel', () => {
     expect(JSON.parse(JSON.stringify(metadata))).toEqual(metadata);
   });
 
-  it('when the threshold is chosen on training data, then the model beats chance on held-out rows', () => {
+  it('when the threshold is chosen on training data, then the model keeps its held-out ROC-AUC and accuracy', () => {
     expect(trained.threshold).toBeGreaterThan(0);
     expect(trained.threshold).toBeLessThan(1);
-    // Loose floors that catch a broken pipeline (e.g. shuffled labels), not small changes.
-    expect(trained.metrics.test.rocAuc).toBeGreaterThan(0.65);
-    expect(trained.metrics.test.accuracy).toBeGreaterThan(0.6);
+    // Floors just under today's held-out figures (training is deterministic), so a regression fails here.
+    expect(trained.metrics.test.rocAuc).toBeGreaterThan(0.7); // measured 0.716
+    expect(trained.metrics.test.accuracy).toBeGreaterThan(0.64); // measured 0.657
   });
 
   it('when the card reports fairness, then it is the held-out report by sex (male privileged) and race (white privileged)', () => {

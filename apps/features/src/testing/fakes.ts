@@ -5,9 +5,12 @@ import { EntityStore, type EntityStateApi } from '../adapters/entity-store.ts';
 import type { PendingRow } from '../domain/mote-state.ts';
 import type { FeatureLog, RowScorer } from '../domain/ports.ts';
 
-/** The entity-state port over the real adapter and a memory state store (share one store between processors for replicas). */
-export function memoryEntityStore(state: EntityStateApi = new MemoryStateStore()): EntityStore {
-  return new EntityStore({ dapr: state, store: 'statestore', ttlSeconds: 3600, backoffMs: 0 });
+/**
+ * The entity-state port over the real adapter and a memory state store (share one store between
+ * processors for replicas); `ttlSeconds` as FEATURE_TTL_SECONDS would set it.
+ */
+export function memoryEntityStore(state: EntityStateApi = new MemoryStateStore(), o: { ttlSeconds?: number } = {}): EntityStore {
+  return new EntityStore({ dapr: state, store: 'statestore', ttlSeconds: o.ttlSeconds ?? 3600, backoffMs: 0 });
 }
 
 /** A store where another writer always changes one entity's state first. */

@@ -7,6 +7,7 @@ import { sha256Hex } from '@meridian/ml';
 import { createLogger, RegistryClient } from '@meridian/service-kit';
 import { fakeSidecar, problemAnswer, registryRecord, sidecarAnswer } from '@meridian/testkit';
 import type { ModelStore } from '../domain/model-store.ts';
+import { chooseVersion } from '../domain/traffic.ts';
 import { RegistrySync } from './registry-sync.ts';
 
 createLogger({ name: 'test', level: 'silent' });
@@ -65,5 +66,39 @@ describe('RegistrySync', () => {
     const sidecar = fakeSidecar({ invoke: () => sidecarAnswer({ status: 500, body: { errorCode: 'ERR_DIRECT_INVOKE', message: 'no registry' } }) });
     const sync = new RegistrySync({ registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }), store: memoryStore().store, repository: '/nonexistent', canaryPercent: 10 });
     await expect(sync.syncAll()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});
+
+describe('RegistrySync with a staging version', () => {
+  /** The registry: v2 in production, v3 in staging, both with their artifacts. */
+  async function withCanary(canaryPercent: number) {
+    const repository = await mkdtemp(join(tmpdir(), 'registry-sync-'));
+    dirs.push(repository);
+    const records = ['2', '3'].map((version) => registryRecord({ name: 'm', version, stage: version === '2' ? 'production' : 'staging', sha256: sha256Hex(bytes) }));
+    const sidecar = fakeSidecar({
+      invoke(call) {
+        if (call.method === 'v1/registry/models/m/versions') return sidecarAnswer({ body: records.map(({ history: _history, ...summary }) => summary) });
+        const record = records.find((r) => call.method.startsWith(`v1/registry/models/m/versions/${r.version}`));
+        if (record) return sidecarAnswer({ body: call.method.endsWith('/artifact') ? bytes : record });
+        return problemAnswer({ status: 404, detail: 'unknown' });
+      },
+    });
+    const { store, policy } = memoryStore();
+    await new RegistrySync({ registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }), store, repository, canaryPercent }).syncModel('m');
+    return policy();
+  }
+
+  it('when CANARY_PERCENT is 25, then the staging version is the canary at 25% beside the production champion', async () => {
+    const policy = await withCanary(25);
+    expect(policy.default_version).toBe('2');
+    expect(policy.traffic.canary).toEqual({ version: '3', percent: 25 });
+  });
+
+  it('when the canary policy routes 1000 requests (draws spread evenly over [0, 1)), then exactly its percent go to the canary', async () => {
+    const { traffic } = await withCanary(25);
+    const draws = Array.from({ length: 1000 }, (_, i) => i / 1000);
+    const routed = draws.map((d) => chooseVersion({ traffic, champion: '2', loaded: new Set(['2', '3']), random: () => d }));
+    expect(routed.filter((r) => r.version === '3' && r.reason === 'canary')).toHaveLength(250);
+    expect(routed.filter((r) => r.version === '2' && r.reason === 'default')).toHaveLength(750);
   });
 });

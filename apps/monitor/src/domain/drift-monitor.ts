@@ -49,6 +49,7 @@ export class DriftMonitor {
     // to compare with, and a window kept under its number would be mistaken for a version registered later.
     const monitored = (e: PredictionEvent) => !unreadable.has(specKey(e)) && specs.get(specKey(e)) !== undefined;
     for (const e of events) if (monitored(e)) byKey.set(windowKey(e), [...(byKey.get(windowKey(e)) ?? []), e]);
+    const redelivered = new Map<string, DriftWindow>();
     const result = await updateMany<DriftWindow>({
       state: this.opts.state, store: this.opts.store, keys: [...byKey.keys()],
       change: (current, key) => {
@@ -58,15 +59,23 @@ export class DriftMonitor {
           const next = addToWindow(w, e, { size: windowSize, take: rowsForColumns(specs.get(specKey(e)), e) });
           if (next) [w, changed] = [next, true];
         }
+        if (!changed && current) redelivered.set(key, current);
         return changed ? w : undefined;
       },
     });
-    for (const [key, { before, after }] of result.written) {
+    const judge = async (key: string, w: DriftWindow, index: number | undefined) => {
       const model = byKey.get(key)![0]!.model;
-      const index = filledWindow(before?.version === after.version ? before.rows : 0, after.rows, windowSize);
       // Awaited, so that an event counted means its window was judged (once per filled window, so cheap);
       // a failure only costs this evaluation, not the delivery.
-      if (index !== undefined) await this.evaluate(model, after, index).catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, model }, 'drift evaluation failed'));
+      if (index !== undefined) await this.evaluate(model, w, index).catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, model }, 'drift evaluation failed'));
+    };
+    for (const [key, { before, after }] of result.written) {
+      await judge(key, after, filledWindow(before?.version === after.version ? before.rows : 0, after.rows, windowSize));
+    }
+    // Events already in their window: the write that took them may have landed with its answer lost, so the
+    // window it filled may never have been judged. Judge the latest filled one again (alerts are once per window).
+    for (const [key, w] of redelivered) {
+      if (!result.written.has(key)) await judge(key, w, w.rows >= windowSize ? Math.floor(w.rows / windowSize) - 1 : undefined);
     }
     return new Set(events.filter((e) => result.failed.has(windowKey(e))).map((e) => e.id));
   }

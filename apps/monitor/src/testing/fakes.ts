@@ -43,12 +43,15 @@ export class MemoryCards implements ModelCards {
 /** A sidecar that is only ever asked whether it is healthy (createApp's readiness). */
 export const healthySidecar = { healthy: async () => true } as unknown as DaprClient;
 
-/** The whole monitor over fakes, ready for createApp: its deps and the fakes, to look into. */
-export function fakeMonitor(o: { env: MonitorEnv; cards?: MemoryCards; clock?: () => number }) {
-  const state = new MemoryStateStore(o.clock ? { now: o.clock } : undefined);
+/**
+ * The whole monitor over fakes, ready for createApp: its deps and the fakes, to look into.
+ * Pass the `state` of an earlier one to start the monitor again over what it stored.
+ */
+export function fakeMonitor(o: { env: MonitorEnv; cards?: MemoryCards; clock?: () => number; state?: MemoryStateStore }) {
+  const state = o.state ?? new MemoryStateStore(o.clock ? { now: o.clock } : undefined);
   const publisher = new MemoryPublisher();
   const cards = o.cards ?? new MemoryCards();
   const domain = monitorDomain({ env: o.env, ports: { state, publisher, cards, ...(o.clock ? { clock: o.clock } : {}) } });
   const deps: MonitorDeps = { env: o.env, dapr: healthySidecar, ...domain };
-  return { deps, state, publisher, cards };
+  return { deps, domain, state, publisher, cards };
 }

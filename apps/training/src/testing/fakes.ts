@@ -58,6 +58,8 @@ export class MemoryRunRecords implements RunRecords {
 export class MemoryRegistry implements Registry {
   readonly records: ModelVersionRecord[] = [];
   readonly registered: { model: string; request: RegisterVersionRequest }[] = [];
+  /** Every stage change asked for, in order, with its reason (what a run says it did). */
+  readonly moves: ({ model: string; version: string } & StageChangeRequest)[] = [];
 
   add(o: Parameters<typeof registryRecord>[0]): this {
     this.records.push(registryRecord(o));
@@ -77,6 +79,7 @@ export class MemoryRegistry implements Registry {
   }
 
   async stage(o: { model: string; version: string } & StageChangeRequest): Promise<ModelVersionRecord> {
+    this.moves.push({ ...o });
     const record = this.records.find((r) => r.name === o.model && r.version === o.version);
     if (!record) throw new AppError({ code: 'NOT_FOUND', message: `model ${o.model} has no version ${o.version}` });
     if (record.stage === o.stage) throw new AppError({ code: 'CONFLICT', message: `cannot move from ${record.stage} to ${o.stage}` });

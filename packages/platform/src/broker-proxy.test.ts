@@ -15,9 +15,10 @@ describe('pubsubProxy', () => {
     ['rabbitmq', 'connectionString', { host: '127.0.0.1', port: 5672 }, (p: number) => `amqp://guest:guest@127.0.0.1:${p}`],
     ['jetstream', 'natsURL', { host: '127.0.0.1', port: 4222 }, (p: number) => `nats://127.0.0.1:${p}`],
     ['mqtt', 'url', { host: '127.0.0.1', port: 1883 }, (p: number) => `tcp://127.0.0.1:${p}`],
+    ['kafka', 'brokers', { host: '127.0.0.1', port: 9092 }, (p: number) => `127.0.0.1:${p}`],
   ])('when pubsub=%s is proxied, then the copy of its component gives %s as the proxy and the proxy targets the broker', async (choice, key, target, expected) => {
     const { proxy, folder } = await pubsubProxy(resolveStack(`pubsub=${choice}`)).start({
-      env: { MERIDIAN_MQTT_URL: 'tcp://127.0.0.1:1883' }, dir: join(dir, choice),
+      env: { MERIDIAN_MQTT_URL: 'tcp://127.0.0.1:1883', MERIDIAN_KAFKA_BROKERS: '127.0.0.1:9092' }, dir: join(dir, choice),
     });
     try {
       expect(proxy.target).toEqual(target);
@@ -29,8 +30,19 @@ describe('pubsubProxy', () => {
     }
   });
 
-  it('when the broker tells clients its own address (kafka) or lives in the process (embedded), then it refuses at once', () => {
-    expect(() => pubsubProxy(resolveStack('pubsub=kafka'))).toThrow(/no proxy for pubsub=kafka/);
+  it('when a port is given (the one a Kafka broker was told to advertise), then the proxy listens on it', async () => {
+    const { proxy: taken } = await pubsubProxy(resolveStack('pubsub=kafka')).start({ env: { MERIDIAN_KAFKA_BROKERS: '127.0.0.1:9092' }, dir: join(dir, 'probe') });
+    const port = taken.port;
+    await taken.close();
+    const { proxy } = await pubsubProxy(resolveStack('pubsub=kafka')).start({ env: { MERIDIAN_KAFKA_BROKERS: '127.0.0.1:9092' }, dir: join(dir, 'kafka-port'), port });
+    try {
+      expect(proxy.port).toBe(port);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('when the broker lives in the process (embedded), then it refuses at once', () => {
     expect(() => pubsubProxy(resolveStack('local'))).toThrow(/no proxy for pubsub=embedded/);
   });
 });

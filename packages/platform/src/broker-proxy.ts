@@ -11,6 +11,9 @@ const ADDRESS_KEY: Record<string, string> = {
   rabbitmq: 'connectionString', // amqp://user:password@host:port
   jetstream: 'natsURL', // nats://host:port
   mqtt: 'url', // tcp://host:port, from MERIDIAN_MQTT_URL (the input binding reading it too keeps the broker)
+  // host:port, from MERIDIAN_KAFKA_BROKERS. Only for the platform's own kfake-broker: a Kafka broker
+  // sends clients to the address it advertises, so it must be started advertising the proxy's port.
+  kafka: 'brokers',
 };
 
 export interface PubsubProxy {
@@ -45,10 +48,11 @@ function addressOf(value: string): Address {
  * throws at once for a choice it cannot proxy. `start` reads the broker's
  * address from the stack's component (`env` resolves an envRef as daprd
  * would), starts the proxy, and writes a copy of the component with the
- * proxy's address. The component folders stay as they are. Kafka is left
- * out: a broker tells clients its own address, so they would bypass a proxy.
+ * proxy's address (on `port` when given). The component folders stay as they
+ * are. A Kafka broker tells clients its own address: it must advertise the
+ * proxy's port (see platform-infra), or they would bypass the proxy.
  */
-export function pubsubProxy(stack: Stack): { start(o: { env: Record<string, string | undefined>; dir: string }): Promise<PubsubProxy> } {
+export function pubsubProxy(stack: Stack): { start(o: { env: Record<string, string | undefined>; dir: string; port?: number }): Promise<PubsubProxy> } {
   const choice = stack.choices.pubsub;
   const key = ADDRESS_KEY[choice];
   if (!key) throw new Error(`brokerProxy: no proxy for pubsub=${choice} (there is one for ${Object.keys(ADDRESS_KEY).join(', ')})`);
@@ -56,7 +60,7 @@ export function pubsubProxy(stack: Stack): { start(o: { env: Record<string, stri
   const file = readdirSync(folder).find((f) => f.endsWith('.yaml'))!;
   const text = readFileSync(join(folder, file), 'utf8');
   return {
-    async start({ env, dir }) {
+    async start({ env, dir, port }) {
       const doc = parseDocument(text);
       const metadata = doc.getIn(['spec', 'metadata']) as YAMLSeq<YAMLMap<string, unknown>>;
       const item = metadata.items.find((m) => m.get('name') === key);
@@ -64,7 +68,7 @@ export function pubsubProxy(stack: Stack): { start(o: { env: Record<string, stri
       const value = (item?.get('value') as string | undefined) ?? (envRef ? env[envRef] : undefined);
       if (!item || !value) throw new Error(`brokerProxy: components/pubsub/${choice}/${file} gives no ${key}`);
       const address = addressOf(value);
-      const proxy = await startTcpProxy({ target: { host: address.host, port: address.port } });
+      const proxy = await startTcpProxy({ target: { host: address.host, port: address.port }, ...(port ? { port } : {}) });
       item.delete('envRef');
       item.set('value', address.rewrite(proxy.port));
       mkdirSync(dir, { recursive: true });

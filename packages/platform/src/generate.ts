@@ -46,7 +46,7 @@ function tyeFile(apps: AppSpec[]) {
   };
 }
 
-function k8sApp(app: AppSpec, apps: AppSpec[]) {
+function k8sApp(app: AppSpec) {
   const labels = { 'app.kubernetes.io/name': app.id, 'app.kubernetes.io/part-of': 'meridian' };
   const deployment = {
     apiVersion: 'apps/v1',
@@ -99,7 +99,7 @@ export function generatedFiles(apps: AppSpec[]): Map<string, string> {
     const widened = widenedOperations(app);
     const note = widened.length ? `# Dapr's ACL applies an operation to every path below it, so:\n${widened.map((w) => `#   ${w}\n`).join('')}` : '';
     files.set(`configuration/apps/${app.id}.yaml`, HEADER + note + stringify(appConfiguration(app, { selfHosted: true }), { lineWidth: 0 }));
-    files.set(`deploy/base/${app.id}.yaml`, k8sApp(app, apps));
+    files.set(`deploy/base/${app.id}.yaml`, k8sApp(app));
   }
   files.set('deploy/base/kustomization.yaml', yaml({
     apiVersion: 'kustomize.config.k8s.io/v1beta1',

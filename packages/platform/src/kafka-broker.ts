@@ -43,12 +43,15 @@ function accepts(port: number): Promise<boolean> {
  * Starts a single-node Kafka-protocol broker (kfake: topics auto-created,
  * consumer groups, plaintext, no auth) on 127.0.0.1:<port> and waits until it
  * accepts connections. Its log goes to <dataDir>/logs/kafka.log; with
- * `persist` its data lives in <dataDir>/kafka, else in memory.
+ * `persist` its data lives in <dataDir>/kafka, else in memory. With
+ * `advertisedPort` its metadata sends clients to 127.0.0.1:<advertisedPort>
+ * (a proxy in front of it) instead of its own port.
  */
 export async function startKafkaBroker(opts: {
   port: number;
   dataDir: string;
   persist?: boolean;
+  advertisedPort?: number;
   logLevel?: string;
   onLine?: (name: string, line: string) => void;
   timeoutMs?: number;
@@ -57,6 +60,7 @@ export async function startKafkaBroker(opts: {
   mkdirSync(logs, { recursive: true });
   const args = ['--port', `${opts.port}`, '--cluster-id', 'meridian', '--log-level', opts.logLevel ?? 'warn'];
   if (opts.persist) args.push('--data-dir', join(opts.dataDir, 'kafka'));
+  if (opts.advertisedPort) args.push('--advertised-addr', `127.0.0.1:${opts.advertisedPort}`);
   const proc = new ManagedProcess({
     name: 'kafka',
     command: kafkaBrokerBin(),

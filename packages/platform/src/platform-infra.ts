@@ -7,6 +7,7 @@ import { appTopics, ensureJetStreamStreams } from './jetstream-streams.ts';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.ts';
 import { repoPath } from './paths.ts';
 import type { PlatformOptions } from './platform.ts';
+import { allocatePorts } from './ports.ts';
 import { prepareRunConsumers, removeRunConsumers, runConsumerFolders } from './run-consumers.ts';
 import { resourcePaths, usesEmbeddedBroker, usesKafkaBroker } from './stack.ts';
 import type { TcpProxy } from './tcp-proxy.ts';
@@ -45,6 +46,9 @@ export async function prepareRun(o: InfraOptions): Promise<PreparedRun> {
   mkdirSync(modelRepository, { recursive: true });
   // Before any broker starts: a stack that cannot be proxied fails here.
   const proxiable = o.brokerProxy ? pubsubProxy(o.stack) : undefined;
+  if (proxiable && o.stack.choices.pubsub === 'kafka' && !usesKafkaBroker(o.stack)) {
+    throw new Error('brokerProxy: pubsub=kafka can be proxied only on the platform\'s own broker (unset MERIDIAN_KAFKA_BROKERS): another broker tells clients its own address');
+  }
   if (o.stack.choices.pubsub === 'jetstream') {
     const created = await ensureJetStreamStreams({ topics: appTopics() });
     if (created.length) o.onLine?.('jetstream', `created streams for ${created.join(', ')}`);
@@ -52,10 +56,15 @@ export async function prepareRun(o: InfraOptions): Promise<PreparedRun> {
   return { modelRepository, proxiable };
 }
 
-/** The in-process MQTT broker of the local profile, or the Kafka broker of the kafka profile, on `port`. */
-async function startBrokers(o: InfraOptions & { port: number }): Promise<{ broker?: EmbeddedBroker; kafka?: KafkaBroker }> {
+/**
+ * The in-process MQTT broker of the local profile, or the Kafka broker of the kafka profile, on
+ * `port`; the Kafka broker advertises `kafkaProxyPort` when it is behind the broker proxy.
+ */
+async function startBrokers(o: InfraOptions & { port: number; kafkaProxyPort?: number }): Promise<{ broker?: EmbeddedBroker; kafka?: KafkaBroker }> {
   const broker = usesEmbeddedBroker(o.stack) ? await startEmbeddedBroker({ port: o.port }) : undefined;
-  const kafka = usesKafkaBroker(o.stack) ? await startKafkaBroker({ port: o.port, dataDir: o.dataDir, ...(o.onLine ? { onLine: o.onLine } : {}) }) : undefined;
+  const kafka = usesKafkaBroker(o.stack)
+    ? await startKafkaBroker({ port: o.port, dataDir: o.dataDir, ...(o.kafkaProxyPort ? { advertisedPort: o.kafkaProxyPort } : {}), ...(o.onLine ? { onLine: o.onLine } : {}) })
+    : undefined;
   return { ...(broker ? { broker } : {}), ...(kafka ? { kafka } : {}) };
 }
 
@@ -73,8 +82,8 @@ function sharedEnv(o: InfraOptions & { modelRepository: string; broker?: Embedde
 }
 
 /** Swaps the stack's pub/sub folder for one pointing at a started proxy. */
-async function withBrokerProxy(o: InfraOptions & { proxiable: ProxyStarter; env: Record<string, string>; resources: string[] }): Promise<{ resources: string[]; proxy: TcpProxy }> {
-  const proxied: PubsubProxy = await o.proxiable.start({ env: o.env, dir: join(o.dataDir, 'proxied-pubsub') });
+async function withBrokerProxy(o: InfraOptions & { proxiable: ProxyStarter; env: Record<string, string>; resources: string[]; port?: number }): Promise<{ resources: string[]; proxy: TcpProxy }> {
+  const proxied: PubsubProxy = await o.proxiable.start({ env: o.env, dir: join(o.dataDir, 'proxied-pubsub'), ...(o.port ? { port: o.port } : {}) });
   const original = repoPath('components', 'pubsub', o.stack.choices.pubsub);
   return { resources: o.resources.map((p) => (p === original ? proxied.folder : p)), proxy: proxied.proxy };
 }
@@ -84,12 +93,14 @@ async function withBrokerProxy(o: InfraOptions & { proxiable: ProxyStarter; env:
  * run's own consumers when it has a `runId`; returns what the apps and sidecars share.
  */
 export async function startInfrastructure(o: InfraOptions & PreparedRun & { brokerPort: number; appIds: string[] }): Promise<PlatformInfra> {
-  const { broker, kafka } = await startBrokers({ ...o, port: o.brokerPort });
+  // A Kafka broker sends clients to the address it advertises: behind the proxy, the proxy's port, chosen before it starts.
+  const kafkaProxyPort = o.proxiable && usesKafkaBroker(o.stack) ? (await allocatePorts(1))[0] : undefined;
+  const { broker, kafka } = await startBrokers({ ...o, port: o.brokerPort, ...(kafkaProxyPort ? { kafkaProxyPort } : {}) });
   const env = sharedEnv({ ...o, ...(broker ? { broker } : {}), ...(kafka ? { kafka } : {}) });
   let resources = resourcePaths(o.stack);
   let brokerProxy: TcpProxy | undefined;
   if (o.proxiable) {
-    const proxied = await withBrokerProxy({ ...o, proxiable: o.proxiable, env, resources });
+    const proxied = await withBrokerProxy({ ...o, proxiable: o.proxiable, env, resources, ...(kafkaProxyPort ? { port: kafkaProxyPort } : {}) });
     resources = proxied.resources;
     brokerProxy = proxied.proxy;
   }

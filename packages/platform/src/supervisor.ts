@@ -155,7 +155,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
 
   /** Restarts an up partner of `cause`; one recovering already starts against the new `cause` anyway. */
   async function restartWith(p: UnitState | undefined, cause: string): Promise<void> {
-    if (!p || p.state !== 'up' || stopped()) return;
+    if (p?.state !== 'up' || stopped()) return;
     p.state = 'starting';
     p.restarts++;
     await p.process.stop();

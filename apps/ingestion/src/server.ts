@@ -26,13 +26,14 @@ export function createApp(deps: IngestionDeps): ServiceDefinition {
 }
 
 export async function start(env = bootEnv(ingestionEnv)): Promise<RunningService> {
-  // Every sidecar call has a deadline: a publish to a broker that is down can stall, and the caller must get a 503.
-  const dapr = new DaprClient({ httpPort: env.DAPR_HTTP_PORT, apiToken: env.DAPR_API_TOKEN, timeoutMs: env.PUBLISH_TIMEOUT_MS });
+  const dapr = DaprClient.fromEnv(env);
+  // The calls a batch waits on have a deadline: a publish to a broker that is down can stall, and the caller must get a 503.
+  const bounded = new DaprClient({ httpPort: env.DAPR_HTTP_PORT, apiToken: env.DAPR_API_TOKEN, timeoutMs: env.PUBLISH_TIMEOUT_MS });
   const deps: IngestionDeps = {
     env, dapr,
     streams: configureStreams({ ...(env.INGEST_PII_FIELDS ? { pii: env.INGEST_PII_FIELDS } : {}) }),
-    publisher: new SidecarPublisher({ dapr, pubsub: env.PUBSUB_NAME, mode: env.PUBLISH_MODE, concurrency: env.SIDECAR_CONCURRENCY }),
-    seenKeys: new StateSeenKeys({ dapr, store: env.STATE_STORE, ttlSeconds: env.IDEMPOTENCY_TTL_SECONDS, concurrency: env.SIDECAR_CONCURRENCY }),
+    publisher: new SidecarPublisher({ dapr: bounded, pubsub: env.PUBSUB_NAME, mode: env.PUBLISH_MODE, concurrency: env.SIDECAR_CONCURRENCY }),
+    seenKeys: new StateSeenKeys({ dapr: bounded, store: env.STATE_STORE, ttlSeconds: env.IDEMPOTENCY_TTL_SECONDS, concurrency: env.SIDECAR_CONCURRENCY }),
     stats: new StateStats({ dapr, store: env.STATE_STORE }),
     clock: () => new Date(),
     maxRecords: env.MAX_BATCH_RECORDS,

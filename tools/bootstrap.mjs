@@ -60,6 +60,8 @@ switch (command) {
     break;
   case 'test':
     ensureDapr();
+    // Format and lint first (Biome: seconds), then types, then the tests.
+    runBin('biome', ['ci', '--reporter=summary', '.']);
     runBin('tsc', ['-p', 'tsconfig.json', '--noEmit']);
     runBin('vitest', ['run', ...args]);
     break;

@@ -58,7 +58,9 @@ export class PredictionClient {
     try {
       const status = await post(this.agent, { url: this.url, headers: { authorization: `Bearer ${this.o.token}` }, body }, {
         timeoutMs: this.o.timeoutMs,
-        onFailure: (code, text) => void (this.failureSamples[code] ??= text.slice(0, 400)),
+        onFailure: (code, text) => {
+          this.failureSamples[code] ??= text.slice(0, 400);
+        },
       });
       if (status === 200) this.answeredIds.push(id);
       return status;

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { serveInProcess } from '@meridian/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '@meridian/contracts';
 import { AppError, createLogger, createServiceApp, parseEnv, type DaprClient, type InvokeOptions, type SidecarResponse } from '@meridian/service-kit';
 import { AuditLog } from './domain/audit-log.ts';

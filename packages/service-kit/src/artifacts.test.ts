@@ -10,9 +10,15 @@ function storage() {
   const sidecar = fakeSidecar({
     invokeBinding(call: FakeBindingCall) {
       const name = call.metadata?.fileName ?? '';
-      if (call.operation === 'create') return (files.set(name, Buffer.from(String(call.data), 'base64')), sidecarAnswer({ status: 200 }));
+      if (call.operation === 'create') {
+        files.set(name, Buffer.from(String(call.data), 'base64'));
+        return sidecarAnswer({ status: 200 });
+      }
       if (call.operation === 'get') return files.has(name) ? sidecarAnswer({ body: files.get(name)! }) : missing();
-      if (call.operation === 'delete') return (files.delete(name), sidecarAnswer({ status: 204 }));
+      if (call.operation === 'delete') {
+        files.delete(name);
+        return sidecarAnswer({ status: 204 });
+      }
       const listed = [...files.keys()].filter((f) => f.startsWith(name)).map((f) => `/data/artifacts/${f}`);
       return listed.length ? sidecarAnswer({ body: listed }) : missing();
     },

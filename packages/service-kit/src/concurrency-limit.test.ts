@@ -12,7 +12,9 @@ class ManualClock implements LimitClock {
   after(ms: number, fn: () => void): () => void {
     const timer = { at: this.ms + ms, fn };
     this.timers.push(timer);
-    return () => void (this.timers = this.timers.filter((t) => t !== timer));
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
   }
   advance(ms: number): void {
     this.ms += ms;

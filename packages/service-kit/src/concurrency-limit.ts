@@ -70,7 +70,10 @@ export function outcomeOf(status: number, overload: readonly number[] = [503, 50
 /** Holds the permit for the life of the response; one closed before it got the slot lets it go at once. */
 export function releaseWhenAnswered(o: { res: ServerResponse; permit: Permit; overload?: readonly number[] }): void {
   const { res, permit } = o;
-  if (res.closed) return permit.release('ignored');
+  if (res.closed) {
+    permit.release('ignored');
+    return;
+  }
   res.once('finish', () => permit.release(outcomeOf(res.statusCode, o.overload)));
   res.once('close', () => permit.release('ignored'));
 }

@@ -36,7 +36,10 @@ describe('retryUntilReady', () => {
   it('when maxAttempts runs out, then the last failure is thrown after pauses that follow the attempt number', async () => {
     const pauses: number[] = [];
     const started = Date.now();
-    await expect(retryUntilReady({ what: 'x', attempt: flaky(10), maxAttempts: 3, warnEvery: 0, intervalMs: (n) => (pauses.push(n), 5 * n) })).rejects.toThrow('not yet (3)');
+    await expect(retryUntilReady({ what: 'x', attempt: flaky(10), maxAttempts: 3, warnEvery: 0, intervalMs: (n) => {
+      pauses.push(n);
+      return 5 * n;
+    } })).rejects.toThrow('not yet (3)');
     expect(pauses).toEqual([1, 2]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(14);
   });

@@ -1,5 +1,5 @@
 import { serveInProcess } from '@meridian/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DaprClient } from './dapr-client.ts';
 import { parseEnv, daprPreset } from './env.ts';

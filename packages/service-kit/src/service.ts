@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { requireAppToken } from './app-token.ts';
-import { DaprClient } from './dapr-client.ts';
+import type { DaprClient } from './dapr-client.ts';
 import type { DaprEnv } from './env.ts';
 import { AppError, errorHandler } from './errors.ts';
 import { assertJsonDepth } from './json-depth.ts';

@@ -11,7 +11,10 @@ function localStorage(o: { failGets?: boolean } = {}) {
   const sidecar = fakeSidecar({
     invokeBinding(call: FakeBindingCall) {
       const name = call.metadata?.fileName ?? '';
-      if (call.operation === 'create') return (files.set(name, Buffer.from(String(call.data), 'base64')), sidecarAnswer({ status: 200 }));
+      if (call.operation === 'create') {
+        files.set(name, Buffer.from(String(call.data), 'base64'));
+        return sidecarAnswer({ status: 200 });
+      }
       if (call.operation === 'get') return o.failGets ? sidecarAnswer({ status: 500, body: { errorCode: 'ERR_INVOKE_OUTPUT_BINDING', message: 'permission denied' } }) : files.has(name) ? sidecarAnswer({ body: files.get(name)! }) : notFound();
       const listed = [...files.keys()].filter((f) => f.startsWith(name)).map((f) => `/var/artifacts/${f}`);
       return listed.length ? sidecarAnswer({ body: listed }) : notFound();

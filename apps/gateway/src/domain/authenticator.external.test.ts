@@ -38,7 +38,12 @@ describe('createAuthenticator with an external issuer (AUTH_JWKS_URL)', () => {
       AUTH_AUDIENCE: AUDIENCE,
       AUTH_ROLES_CLAIM: 'realm_access.roles',
     });
-    const secrets = { get: async () => void (secretReads += 1) as undefined };
+    const secrets = {
+      get: async () => {
+        secretReads += 1;
+        return undefined;
+      },
+    };
     auth = createAuthenticator({ env, secrets, now: () => now, log: { info: () => undefined, warn: () => undefined } });
     auth.start();
     await vi.waitFor(() => expect(auth.ready).toBe(true));

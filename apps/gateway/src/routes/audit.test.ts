@@ -1,6 +1,6 @@
 import express from 'express';
 import { serveInProcess } from '@meridian/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, errorHandler } from '@meridian/service-kit';
 import { AuditLog } from '../domain/audit-log.ts';
 import { MemoryStateStore, memoryAuditStore } from '../testing/fakes.ts';

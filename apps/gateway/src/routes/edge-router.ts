@@ -17,9 +17,11 @@ function sequence(handlers: RequestHandler[]): RequestHandler {
   return function runRoute(req: Request, res: Response, next: NextFunction) {
     let i = 0;
     const step = (err?: unknown): void => {
-      if (err) return next(err);
       const handler = handlers[i++];
-      if (!handler) return next();
+      if (err || !handler) {
+        next(err);
+        return;
+      }
       try {
         const result: unknown = handler(req, res, step);
         if (result instanceof Promise) result.catch(next);

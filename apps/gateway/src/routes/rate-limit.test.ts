@@ -1,6 +1,6 @@
 import express from 'express';
 import { serveInProcess } from '@meridian/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger, errorHandler } from '@meridian/service-kit';
 import { RateLimiter } from '../domain/rate-limiter.ts';
 import { parsePolicies } from '../domain/rate-limits.ts';

@@ -1,4 +1,4 @@
-import { MemoryStateStore } from '@meridian/testkit';
+import type { MemoryStateStore } from '@meridian/testkit';
 import { StateAuditStore } from '../adapters/state-audit-store.ts';
 import { StateCounterStore } from '../adapters/state-counter-store.ts';
 import type { AuditStore, CounterStore } from '../domain/ports.ts';

@@ -22,7 +22,9 @@ function memoryStore() {
   const store = {
     entry: (name: string) => (name === 'm' && versions.size ? { name, versions, policy } : undefined),
     load: async (_name: string, version: string) => void versions.set(version, {}),
-    setPolicy: async (_name: string, next: ModelPolicy) => void (policy = next),
+    setPolicy: async (_name: string, next: ModelPolicy) => {
+      policy = next;
+    },
   };
   return { store: store as unknown as ModelStore, policy: () => policy };
 }

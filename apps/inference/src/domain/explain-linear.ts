@@ -30,7 +30,7 @@ export function explainLogistic(options: ExplainLogisticOptions): Explanation<Lo
   const needed = [...new Set(featureNames.flatMap((name) => spec.products[name] ?? [name]))];
   const rows = countRows({ inputs, names: needed, caller: 'explainLogistic' });
   const column = (name: string): readonly number[] => inputs[name]!;
-  const valueOf = featureNames.map((name) => {
+  const featureValue = featureNames.map((name) => {
     const product = spec.products[name];
     if (product === undefined) return (r: number) => column(name)[r]!;
     const [a, b] = product;
@@ -40,7 +40,7 @@ export function explainLogistic(options: ExplainLogisticOptions): Explanation<Lo
   const explained = Array.from({ length: rows }, (_, r) => {
     let z = 0;
     const features = featureNames.map((name, j) => {
-      const value = valueOf[j]!(r);
+      const value = featureValue[j]!(r);
       // Same expression and summation order as predictProba (and the ONNX export), so `output`
       // matches the served score bit for bit in float64.
       const attribution = ((value - means[j]!) / stds[j]!) * weights[j]!;

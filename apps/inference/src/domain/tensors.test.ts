@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InferInputTensor, TensorMetadata } from '@meridian/contracts';
-import { AppError } from '@meridian/service-kit';
+import type { AppError } from '@meridian/service-kit';
 import { concatBatch, sliceBatch, toInputs, toOutput } from './tensors.ts';
 
 const specs: TensorMetadata[] = [

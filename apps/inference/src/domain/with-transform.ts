@@ -18,7 +18,7 @@ export function withTransform(runtime: ModelRuntime, metadata: ModelMetadata): M
   return {
     async run(inputs, outputNames) {
       const text = inputs[spec.input];
-      if (!text || text.datatype !== 'BYTES') throw new Error(`input ${spec.input} must be BYTES text`);
+      if (text?.datatype !== 'BYTES') throw new Error(`input ${spec.input} must be BYTES text`);
       const batch = vectorizeTextBatch(spec, text.data as string[]);
       return runtime.run({
         [spec.graph_inputs.indices]: { datatype: 'INT64', dims: [batch.rows, batch.k], data: batch.indices },

@@ -51,7 +51,7 @@ export function ingestRoutes(app: Express, deps: IngestRouteDeps): void {
       res.status(200).json(ingestAnswer(outcome));
     });
     // A message that is not JSON can never succeed: dead-letter it as a rejected record instead of answering 400 forever.
-    app.use(route, async (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    app.use(route, async (err: unknown, _req: Request, res: Response, next: NextFunction) => {
       const e = err as { type?: string; body?: unknown };
       if (e?.type !== 'entity.parse.failed') return next(err);
       try {

@@ -32,7 +32,7 @@ function labelledFairness(counts: Record<string, ConfusionCounts> | undefined, p
  * group on traffic, and the equal-opportunity gap on the labelled part of it.
  */
 export function liveFairness(groups: Record<string, GroupCounts>, privileged: string, labelled?: Record<string, ConfusionCounts>): LiveFairness {
-  const rate = (g?: GroupCounts) => (g && g.count ? g.positives / g.count : null);
+  const rate = (g?: GroupCounts) => (g?.count ? g.positives / g.count : null);
   const pooled = Object.entries(groups).filter(([name]) => name !== privileged).reduce((a, [, g]) => ({ count: a.count + g.count, positives: a.positives + g.positives }), { count: 0, positives: 0 });
   const priv = rate(groups[privileged]);
   const unpriv = rate(pooled);
@@ -69,9 +69,11 @@ export class BiasMonitor {
       this.live.set(event.model, m);
     }
     for (const [attribute, values] of Object.entries(event.protected)) {
-      const groups = (m.byAttribute[attribute] ??= {});
+      m.byAttribute[attribute] ??= {};
+      const groups = m.byAttribute[attribute]!;
       values.forEach((group, i) => {
-        const g = (groups[group] ??= { count: 0, positives: 0 });
+        groups[group] ??= { count: 0, positives: 0 };
+        const g = groups[group]!;
         g.count += 1;
         if ((scores[i] ?? 0) >= threshold) g.positives += 1;
       });

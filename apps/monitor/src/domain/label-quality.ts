@@ -1,4 +1,4 @@
-import { type Label, type PredictionEvent, type QualityReport } from '@meridian/contracts';
+import type { Label, PredictionEvent, QualityReport } from '@meridian/contracts';
 import { addToConfusion, emptyConfusion, type ConfusionCounts } from '@meridian/ml';
 import { rootLogger, updateOrThrow } from '@meridian/service-kit';
 import type { StateStore } from './ports.ts';

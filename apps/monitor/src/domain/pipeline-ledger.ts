@@ -25,7 +25,8 @@ export function addRows(ledger: EntityLedger | undefined, entity: string, rows: 
     ? { ...ledger, partitions: Object.fromEntries(Object.entries(ledger.partitions).map(([k, p]) => [k, { upto: p.upto, above: [...p.above] }])), lag: { ...ledger.lag } }
     : { entity, partitions: {}, rows: 0, repeats: 0, lag: {}, max_lag_ms: 0 };
   for (const r of rows) {
-    const p = (next.partitions[r.epoch] ??= { upto: 0, above: [] });
+    next.partitions[r.epoch] ??= { upto: 0, above: [] };
+    const p = next.partitions[r.epoch]!;
     if (r.seq <= p.upto || p.above.includes(r.seq)) {
       next.repeats += 1;
       continue;

@@ -67,7 +67,8 @@ export function exportMlpOnnx(model: LayersModel, options: ExportMlpOptions): Ui
   const axesOne = (): string => {
     if (axisOne === undefined) {
       initializers.push(int64TensorProto({ name: 'axes_1', dims: [1], int64Data: [1] }));
-      names.push((axisOne = 'axes_1'));
+      axisOne = 'axes_1';
+      names.push(axisOne);
     }
     return axisOne;
   };

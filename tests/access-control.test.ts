@@ -1,6 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { allocatePorts, httpOk, repoPath, sidecarPorts, SIDECAR_PORT_COUNT, startSidecar, waitFor, type ManagedProcess } from '@meridian/platform';
+import {
+  allocatePorts,
+  httpOk,
+  repoPath,
+  sidecarPorts,
+  SIDECAR_PORT_COUNT,
+  startSidecar,
+  waitFor,
+  type ManagedProcess,
+} from '@meridian/platform';
 import { InferResponse } from '@meridian/contracts';
 import { usePlatform } from './helpers/platform.ts';
 
@@ -8,7 +17,14 @@ import { usePlatform } from './helpers/platform.ts';
 async function clientSidecar(appId: string, dataDir: string): Promise<{ url: string; process: ManagedProcess }> {
   mkdirSync(`${dataDir}/logs`, { recursive: true });
   const ports = sidecarPorts(await allocatePorts(SIDECAR_PORT_COUNT));
-  const process = startSidecar({ appId, ports, cp: inject('controlPlane'), config: repoPath('configuration/client.yaml'), resources: [], dataDir });
+  const process = startSidecar({
+    appId,
+    ports,
+    cp: inject('controlPlane'),
+    config: repoPath('configuration/client.yaml'),
+    resources: [],
+    dataDir,
+  });
   const url = `http://127.0.0.1:${ports.http}`;
   await waitFor({ what: `${appId} sidecar`, timeoutMs: 30_000, check: () => httpOk(`${url}/v1.0/healthz`) });
   return { url, process };
@@ -27,10 +43,12 @@ describe('access control between sidecars (mTLS identities)', () => {
     const res = await fetch(`${client.url}/v1.0/invoke/inference/method/v2/models/sensor-anomaly/infer`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ inputs: [
-        { name: 'humidity', shape: [1], datatype: 'FP32', data: [45] },
-        { name: 'temperature', shape: [1], datatype: 'FP32', data: [27] },
-      ] }),
+      body: JSON.stringify({
+        inputs: [
+          { name: 'humidity', shape: [1], datatype: 'FP32', data: [45] },
+          { name: 'temperature', shape: [1], datatype: 'FP32', data: [27] },
+        ],
+      }),
     });
     expect(res.status).toBe(200);
     expect(InferResponse.parse(await res.json()).outputs[0]!.name).toBe('anomaly_probability');
@@ -42,7 +60,9 @@ describe('access control between sidecars (mTLS identities)', () => {
     for (const target of ['inference/method/v2/models/sensor-anomaly', 'monitor/method/v1/monitor/predictions']) {
       const res = await fetch(`${intruder.url}/v1.0/invoke/${target}`);
       expect(res.status).toBe(403);
-      expect(await res.text()).toContain('access control policy has denied access to id: spiffe://public/ns/default/intruder');
+      expect(await res.text()).toContain(
+        'access control policy has denied access to id: spiffe://public/ns/default/intruder',
+      );
     }
   });
 

@@ -34,12 +34,42 @@ describe.each(STACKS)('pub/sub on MERIDIAN_STACK=%s', (stack) => {
   it('when readings are ingested, then every valid one goes through features and inference to the monitor once, and the invalid one is dead-lettered', async () => {
     const run = Date.now() % 1_000_000_000;
     const motes = [run * 100 + 1, run * 100 + 2];
-    const readings = motes.flatMap((m) => Array.from({ length: 10 }, (_, i) => ({ id: `${m}-${i}`, mote_id: m, humidity: 40 + i, temperature: 22 + i / 10, ts: 1_700_000_000_000 + i * 30_000 })));
-    const res = await h.gateway('/v1/ingest/sensor-readings', { method: 'POST', roles: ['ingest'], body: JSON.stringify([...readings, { ...readings[0], id: `${run}-bad`, humidity: 140 }]) });
-    expect(await res.json()).toEqual({ accepted: 20, rejected: 1, duplicates: 0, rejections: [{ index: 20, field: 'humidity', reason: expect.any(String) }] });
-    const report = await eventually(async () => PipelineReport.parse(await (await h.gateway(`/v1/monitor/pipeline?entities=${motes.join(',')}`, { roles: ['predict'] })).json()), (r) => r.rows >= 20, 60_000);
+    const readings = motes.flatMap((m) =>
+      Array.from({ length: 10 }, (_, i) => ({
+        id: `${m}-${i}`,
+        mote_id: m,
+        humidity: 40 + i,
+        temperature: 22 + i / 10,
+        ts: 1_700_000_000_000 + i * 30_000,
+      })),
+    );
+    const res = await h.gateway('/v1/ingest/sensor-readings', {
+      method: 'POST',
+      roles: ['ingest'],
+      body: JSON.stringify([...readings, { ...readings[0], id: `${run}-bad`, humidity: 140 }]),
+    });
+    expect(await res.json()).toEqual({
+      accepted: 20,
+      rejected: 1,
+      duplicates: 0,
+      rejections: [{ index: 20, field: 'humidity', reason: expect.any(String) }],
+    });
+    const report = await eventually(
+      async () =>
+        PipelineReport.parse(
+          await (await h.gateway(`/v1/monitor/pipeline?entities=${motes.join(',')}`, { roles: ['predict'] })).json(),
+        ),
+      (r) => r.rows >= 20,
+      60_000,
+    );
     expect(report.rows).toBe(20);
-    const applied = await Promise.all(motes.map(async (m) => OnlineFeatures.parse(await (await h.gateway(`/v1/features/sensor/${m}`, { roles: ['predict'] })).json()).readings_applied));
+    const applied = await Promise.all(
+      motes.map(
+        async (m) =>
+          OnlineFeatures.parse(await (await h.gateway(`/v1/features/sensor/${m}`, { roles: ['predict'] })).json())
+            .readings_applied,
+      ),
+    );
     expect(applied).toEqual([10, 10]);
   });
 
@@ -48,22 +78,40 @@ describe.each(STACKS)('pub/sub on MERIDIAN_STACK=%s', (stack) => {
     // A model name of this run only: brokers that keep messages (Redis, RabbitMQ, JetStream,
     // Mosquitto sessions) may still deliver older runs' events, which count under their own names.
     const model = `brokers-${stack.replace(/\W+/g, '-')}-${Date.now()}`;
-    const events = Array.from({ length: N }, (_, i) => PredictionEvent.parse({
-      id: `${model}-${i}`, model, version: '1', input_hash: `h${i}`, rows: 1,
-      inputs: { humidity: [40 + i], temperature: [25] }, outputs: { anomaly_probability: [0.1] },
-      latency_ms: 1, ts: new Date().toISOString(),
-    }));
+    const events = Array.from({ length: N }, (_, i) =>
+      PredictionEvent.parse({
+        id: `${model}-${i}`,
+        model,
+        version: '1',
+        input_hash: `h${i}`,
+        rows: 1,
+        inputs: { humidity: [40 + i], temperature: [25] },
+        outputs: { anomaly_probability: [0.1] },
+        latency_ms: 1,
+        ts: new Date().toISOString(),
+      }),
+    );
     const before = await duplicatesSeen(h);
     const sequence = [...events.slice(0, 3), events[1]!, ...events.slice(3)];
     for (const event of sequence) {
       const res = await inference.fetchDapr(`/v1.0/publish/pubsub/${Topics.predictions}`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(event),
       });
       expect(res.status, await res.text()).toBe(204);
     }
     // Every event counted, and the monitor says it recognised the duplicate (brokers need not keep order): the count is final.
-    await eventually(() => modelCount(h, model), (n) => n >= N, 30_000);
-    await eventually(() => duplicatesSeen(h), (n) => n >= before + 1, 30_000);
+    await eventually(
+      () => modelCount(h, model),
+      (n) => n >= N,
+      30_000,
+    );
+    await eventually(
+      () => duplicatesSeen(h),
+      (n) => n >= before + 1,
+      30_000,
+    );
     expect(await modelCount(h, model)).toBe(N);
   });
 });

@@ -4,8 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  allocatePorts, ensureDevModels, httpOk, loadApps, repoPath, resolveStack, signDevToken, startPlatform, waitFor,
-  type Platform, type SupervisorEvent,
+  allocatePorts,
+  ensureDevModels,
+  httpOk,
+  loadApps,
+  repoPath,
+  resolveStack,
+  signDevToken,
+  startPlatform,
+  waitFor,
+  type Platform,
+  type SupervisorEvent,
 } from '@meridian/platform';
 
 // `npm start` as a user runs it (node tools/bootstrap.mjs start is what the
@@ -60,7 +69,8 @@ const alive = (pid: number) => {
 
 async function ready(l: Launch, port: number): Promise<void> {
   await waitFor({
-    what: 'npm start', timeoutMs: 120_000,
+    what: 'npm start',
+    timeoutMs: 120_000,
     abort: () => (l.child.exitCode !== null ? `exited early:\n${l.output()}` : undefined),
     check: () => httpOk(`http://127.0.0.1:${port}/readyz`),
   });
@@ -90,7 +100,11 @@ describe('npm start (the local launcher)', () => {
     const names = kids.map((k) => k.comm);
     for (const name of ['sentry', 'placement', 'scheduler']) expect(names).toContain(name);
     const sidecars = kids.filter((k) => k.comm === 'daprd');
-    expect(sidecars.map((k) => k.cmdline.match(/--app-id (\S+)/)?.[1]).sort()).toEqual(loadApps().map((a) => a.id).sort());
+    expect(sidecars.map((k) => k.cmdline.match(/--app-id (\S+)/)?.[1]).sort()).toEqual(
+      loadApps()
+        .map((a) => a.id)
+        .sort(),
+    );
     for (const s of sidecars) expect(s.cmdline).toContain('--enable-mtls');
 
     const second = launch({ home, port: port! });
@@ -119,7 +133,7 @@ describe('npm start (the local launcher)', () => {
     expect(await again.exited).toBe(0);
   });
 
-  it('when an app fails to start, then npm start exits non-zero and shows that app\'s last log lines', async () => {
+  it("when an app fails to start, then npm start exits non-zero and shows that app's last log lines", async () => {
     const [port] = await allocatePorts(1);
     const l = launch({ home, port: port!, env: { ORT_INTRA_OP_THREADS: 'many' } });
     running.push(l);
@@ -149,17 +163,33 @@ describe('npm start supervision (a process that dies is restarted)', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  const predict = async () => fetch(`http://127.0.0.1:${port}/v2/models/sensor-anomaly/infer`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${await signDevToken({ dataDir: home, roles: ['predict'] })}` },
-    body: JSON.stringify({ inputs: [{ name: 'humidity', shape: [1], datatype: 'FP32', data: [45] }, { name: 'temperature', shape: [1], datatype: 'FP32', data: [27] }] }),
-  });
-  const predictsAgain = () => waitFor({ what: 'a prediction through the gateway', timeoutMs: 30_000, check: async () => (await predict()).status === 200 });
-  const printed = (text: string, timeoutMs = 60_000) => waitFor({
-    what: `"${text}" from the launcher`, timeoutMs,
-    abort: () => (l.child.exitCode !== null ? `launcher exited:\n${l.output()}` : undefined),
-    check: async () => l.output().includes(text),
-  });
+  const predict = async () =>
+    fetch(`http://127.0.0.1:${port}/v2/models/sensor-anomaly/infer`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await signDevToken({ dataDir: home, roles: ['predict'] })}`,
+      },
+      body: JSON.stringify({
+        inputs: [
+          { name: 'humidity', shape: [1], datatype: 'FP32', data: [45] },
+          { name: 'temperature', shape: [1], datatype: 'FP32', data: [27] },
+        ],
+      }),
+    });
+  const predictsAgain = () =>
+    waitFor({
+      what: 'a prediction through the gateway',
+      timeoutMs: 30_000,
+      check: async () => (await predict()).status === 200,
+    });
+  const printed = (text: string, timeoutMs = 60_000) =>
+    waitFor({
+      what: `"${text}" from the launcher`,
+      timeoutMs,
+      abort: () => (l.child.exitCode !== null ? `launcher exited:\n${l.output()}` : undefined),
+      check: async () => l.output().includes(text),
+    });
   const processOf = (match: (k: { comm: string; cmdline: string }) => boolean) => {
     const found = childrenOf(l.child.pid!).find(match);
     if (!found) throw new Error(`no such child of the launcher:\n${l.output()}`);
@@ -173,7 +203,9 @@ describe('npm start supervision (a process that dies is restarted)', () => {
     const killed = inferenceApp();
     process.kill(killed.pid, 'SIGKILL');
     await printed('[meridian] inference restarted (1 restart, exit 137, killed by SIGKILL)');
-    expect(l.output()).toContain('[meridian] inference exited (exit 137, killed by SIGKILL); restarting it in 0.5s. Its last lines:\n  inference | ');
+    expect(l.output()).toContain(
+      '[meridian] inference exited (exit 137, killed by SIGKILL); restarting it in 0.5s. Its last lines:\n  inference | ',
+    );
     expect(inferenceApp().pid).not.toBe(killed.pid);
     await predictsAgain();
   });
@@ -195,15 +227,27 @@ describe('npm start supervision (a process that dies is restarted)', () => {
     process.kill(sidecarOf('training').pid, 'SIGKILL');
     await printed('[meridian] training restarted with training:dapr (1 restart)');
     expect(processOf((k) => k.cmdline.includes('apps/training/src/main.ts')).pid).not.toBe(app.pid);
-    const admin = { 'content-type': 'application/json', authorization: `Bearer ${await signDevToken({ dataDir: home, roles: ['admin'] })}` };
-    const started = await fetch(`http://127.0.0.1:${port}/v1/training/runs`, { method: 'POST', headers: admin, body: JSON.stringify({ model: 'sensor-anomaly' }) });
+    const admin = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${await signDevToken({ dataDir: home, roles: ['admin'] })}`,
+    };
+    const started = await fetch(`http://127.0.0.1:${port}/v1/training/runs`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ model: 'sensor-anomaly' }),
+    });
     expect(started.status).toBe(202);
     const { id } = (await started.json()) as { id: string };
     let status = '';
     await waitFor({
-      what: `training run ${id} to end`, timeoutMs: 60_000,
+      what: `training run ${id} to end`,
+      timeoutMs: 60_000,
       check: async () => {
-        status = ((await (await fetch(`http://127.0.0.1:${port}/v1/training/runs/${id}`, { headers: admin })).json()) as { status: string }).status;
+        status = (
+          (await (await fetch(`http://127.0.0.1:${port}/v1/training/runs/${id}`, { headers: admin })).json()) as {
+            status: string;
+          }
+        ).status;
         return status === 'completed' || status === 'failed';
       },
     });
@@ -218,7 +262,9 @@ describe('npm start supervision (a process that dies is restarted)', () => {
     expect(await l.exited).toBe(1);
     const out = l.output();
     expect(out).toContain('[meridian] registry:dapr did not come back (4 failed starts in a row; trying again in 8s)');
-    expect(out).toContain('[meridian] registry:dapr keeps failing at start (5 restarts in a row never became ready); stopping. Its last lines:');
+    expect(out).toContain(
+      '[meridian] registry:dapr keeps failing at start (5 restarts in a row never became ready); stopping. Its last lines:',
+    );
     expect(out).toMatch(/ {2}registry:dapr \| .*artifacts/);
     expect(out).not.toContain('[meridian] registry:dapr restarted');
   });
@@ -231,7 +277,14 @@ describe('a supervised platform (startPlatform with supervise)', () => {
   let stopped = false;
   beforeAll(async () => {
     const apps = loadApps().filter((a) => a.id === 'ingestion');
-    platform = await startPlatform({ cp: inject('controlPlane'), stack: resolveStack('local'), dataDir, apps, supervise: true, onSupervision: (e) => events.push(e) });
+    platform = await startPlatform({
+      cp: inject('controlPlane'),
+      stack: resolveStack('local'),
+      dataDir,
+      apps,
+      supervise: true,
+      onSupervision: (e) => events.push(e),
+    });
   });
   afterAll(async () => {
     if (!stopped) await platform?.stop();
@@ -243,7 +296,8 @@ describe('a supervised platform (startPlatform with supervise)', () => {
     expect(platform.status()).toEqual({ ingestion: { app: up, sidecar: up } });
     await platform.crash('ingestion');
     await waitFor({
-      what: 'ingestion and its sidecar restarted', timeoutMs: 60_000,
+      what: 'ingestion and its sidecar restarted',
+      timeoutMs: 60_000,
       check: async () => Object.values(platform.status().ingestion!).every((p) => p.state === 'up' && p.restarts === 1),
     });
     const back = { running: true, state: 'up', restarts: 1, lastExit: { code: null, signal: 'SIGKILL' } };
@@ -259,7 +313,9 @@ describe('a supervised platform (startPlatform with supervise)', () => {
     // The supervisor hears of each exit first, so it has let them pass by the time these resolve.
     await Promise.all([app.closed, sidecar.closed]);
     expect(events.slice(before)).toEqual([]);
-    expect(platform.status().ingestion).toMatchObject({ app: { running: false, state: 'down', restarts: 1 }, sidecar: { running: false, state: 'down', restarts: 1 } });
+    expect(platform.status().ingestion).toMatchObject({
+      app: { running: false, state: 'down', restarts: 1 },
+      sidecar: { running: false, state: 'down', restarts: 1 },
+    });
   });
 });
-

@@ -9,13 +9,20 @@ import { eventually, usePlatform } from './helpers/platform.ts';
  * ready and serving, and when the monitor runs again every prediction is
  * counted exactly once.
  */
-const h = usePlatform('local', { env: { RATE_LIMITS: 'infer:*=100000000/60s,read:*=100000000/60s,ingest:*=100000/60s,admin:*=10000/60s' } });
+const h = usePlatform('local', {
+  env: { RATE_LIMITS: 'infer:*=100000000/60s,read:*=100000000/60s,ingest:*=100000/60s,admin:*=10000/60s' },
+});
 
 describe('overload and recovery', () => {
-  it('when the monitor cannot keep up with a burst, then the gateway stays ready and serving, and every prediction is counted once after the backlog drains', { timeout: 300_000 }, async () => {
+  it('when the monitor cannot keep up with a burst, then the gateway stays ready and serving, and every prediction is counted once after the backlog drains', {
+    timeout: 300_000,
+  }, async () => {
     const monitor = h.platform.apps.monitor!;
     const run = randomUUID().slice(0, 8);
-    const count = async () => PredictionCounts.parse(await (await h.gateway('/v1/monitor/predictions', { roles: ['predict'] })).json()).models['sensor-anomaly'] ?? 0;
+    const count = async () =>
+      PredictionCounts.parse(await (await h.gateway('/v1/monitor/predictions', { roles: ['predict'] })).json()).models[
+        'sensor-anomaly'
+      ] ?? 0;
     const before = await count();
     const burst = 600;
     process.kill(monitor.app.pid!, 'SIGSTOP');
@@ -26,8 +33,15 @@ describe('overload and recovery', () => {
         while (next < burst) {
           const i = next++;
           const res = await h.gateway('/v2/models/sensor-anomaly/infer', {
-            method: 'POST', roles: ['predict'],
-            body: JSON.stringify({ id: `burst-${run}-${i}`, inputs: [{ name: 'humidity', shape: [1], datatype: 'FP32', data: [40 + (i % 20)] }, { name: 'temperature', shape: [1], datatype: 'FP32', data: [25] }] }),
+            method: 'POST',
+            roles: ['predict'],
+            body: JSON.stringify({
+              id: `burst-${run}-${i}`,
+              inputs: [
+                { name: 'humidity', shape: [1], datatype: 'FP32', data: [40 + (i % 20)] },
+                { name: 'temperature', shape: [1], datatype: 'FP32', data: [25] },
+              ],
+            }),
           });
           statuses.push(res.status);
         }
@@ -46,7 +60,9 @@ describe('overload and recovery', () => {
     const after = await eventually(count, (n) => n >= before + answered, 240_000);
     expect(after).toBe(before + answered);
     for (const i of [0, burst / 2, burst - 1]) {
-      expect(await (await h.gateway(`/v1/monitor/predictions/burst-${run}-${i}`, { roles: ['predict'] })).json()).toMatchObject({ counted: true });
+      expect(
+        await (await h.gateway(`/v1/monitor/predictions/burst-${run}-${i}`, { roles: ['predict'] })).json(),
+      ).toMatchObject({ counted: true });
     }
     expect((await fetch(`${h.platform.gatewayUrl}/readyz`)).status).toBe(200);
   });

@@ -8,17 +8,23 @@ import { duplicatesSeen, eventually, usePlatform, type PlatformHandle } from './
 const STACKS = ['local', 'redis', 'postgres'];
 
 const baseline = trainSensorAnomalyBaseline();
-const score = (r: { humidity: number; temperature: number }) => predictProba(baseline.model, [sensorAnomalyFeatures(r)])[0]!;
+const score = (r: { humidity: number; temperature: number }) =>
+  predictProba(baseline.model, [sensorAnomalyFeatures(r)])[0]!;
 // Anomalies the model catches (it misses the tail of one episode) and ordinary readings.
-const anomalies = loadSensorReadings().filter((r) => r.label === 1 && score(r) >= baseline.threshold).slice(0, 3);
-const normals = loadSensorReadings().filter((r) => r.label === 0).slice(0, 5);
+const anomalies = loadSensorReadings()
+  .filter((r) => r.label === 1 && score(r) >= baseline.threshold)
+  .slice(0, 3);
+const normals = loadSensorReadings()
+  .filter((r) => r.label === 0)
+  .slice(0, 5);
 const sample = [...normals, ...anomalies];
-const inferBody = (rows = sample) => JSON.stringify({
-  inputs: [
-    { name: 'humidity', shape: [rows.length], datatype: 'FP32', data: rows.map((r) => r.humidity) },
-    { name: 'temperature', shape: [rows.length], datatype: 'FP32', data: rows.map((r) => r.temperature) },
-  ],
-});
+const inferBody = (rows = sample) =>
+  JSON.stringify({
+    inputs: [
+      { name: 'humidity', shape: [rows.length], datatype: 'FP32', data: rows.map((r) => r.humidity) },
+      { name: 'temperature', shape: [rows.length], datatype: 'FP32', data: rows.map((r) => r.temperature) },
+    ],
+  });
 
 async function counts(h: PlatformHandle): Promise<PredictionCounts> {
   const res = await h.gateway('/v1/monitor/predictions', { roles: ['predict'] });
@@ -44,7 +50,9 @@ describe.each(STACKS)('walking skeleton on MERIDIAN_STACK=%s', (stack) => {
   it('when a request has no token or a forged one, then it gets 401 problem+json', async () => {
     const none = await expectProblem(await h.gateway('/v2/models/sensor-anomaly'), 401);
     expect(none.code).toBe('UNAUTHENTICATED');
-    const forged = await h.gateway('/v2/models/sensor-anomaly', { headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJyb2xlcyI6WyJwcmVkaWN0Il19.x' } });
+    const forged = await h.gateway('/v2/models/sensor-anomaly', {
+      headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJyb2xlcyI6WyJwcmVkaWN0Il19.x' },
+    });
     await expectProblem(forged, 401);
   });
 
@@ -57,14 +65,23 @@ describe.each(STACKS)('walking skeleton on MERIDIAN_STACK=%s', (stack) => {
     const res = await h.gateway('/v2/models/sensor-anomaly', { roles: ['predict'] });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
-      name: 'sensor-anomaly', versions: ['1'], platform: 'onnxruntime_onnx',
-      inputs: [{ name: 'humidity', datatype: 'FP32', shape: [-1] }, { name: 'temperature', datatype: 'FP32', shape: [-1] }],
+      name: 'sensor-anomaly',
+      versions: ['1'],
+      platform: 'onnxruntime_onnx',
+      inputs: [
+        { name: 'humidity', datatype: 'FP32', shape: [-1] },
+        { name: 'temperature', datatype: 'FP32', shape: [-1] },
+      ],
       outputs: [{ name: 'anomaly_probability', datatype: 'FP32', shape: [-1] }],
     });
   });
 
   it('when sensor readings are sent, then ONNX Runtime behind two mTLS sidecars answers what the trained model computes', async () => {
-    const res = await h.gateway('/v2/models/sensor-anomaly/infer', { method: 'POST', roles: ['predict'], body: inferBody() });
+    const res = await h.gateway('/v2/models/sensor-anomaly/infer', {
+      method: 'POST',
+      roles: ['predict'],
+      body: inferBody(),
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as InferResponse;
     expect(body.model_name).toBe('sensor-anomaly');
@@ -80,17 +97,24 @@ describe.each(STACKS)('walking skeleton on MERIDIAN_STACK=%s', (stack) => {
 
   it('when a tensor is missing or malformed, then 400 problem+json names it', async () => {
     const missing = await h.gateway('/v2/models/sensor-anomaly/infer', {
-      method: 'POST', roles: ['predict'],
+      method: 'POST',
+      roles: ['predict'],
       body: JSON.stringify({ inputs: [{ name: 'humidity', shape: [1], datatype: 'FP32', data: [40] }] }),
     });
     const p1 = await expectProblem(missing, 400);
     expect(p1.errors?.map((e) => e.path)).toContain('inputs.temperature');
     const noData = await h.gateway('/v2/models/sensor-anomaly/infer', {
-      method: 'POST', roles: ['predict'], body: JSON.stringify({ inputs: [{ name: 'humidity', shape: [1], datatype: 'FP32' }] }),
+      method: 'POST',
+      roles: ['predict'],
+      body: JSON.stringify({ inputs: [{ name: 'humidity', shape: [1], datatype: 'FP32' }] }),
     });
     const p2 = await expectProblem(noData, 400);
     expect(p2.errors?.map((e) => e.path)).toContain('inputs.0.data');
-    const notJson = await h.gateway('/v2/models/sensor-anomaly/infer', { method: 'POST', roles: ['predict'], body: '{"inputs": [' });
+    const notJson = await h.gateway('/v2/models/sensor-anomaly/infer', {
+      method: 'POST',
+      roles: ['predict'],
+      body: '{"inputs": [',
+    });
     await expectProblem(notJson, 400);
   });
 
@@ -98,11 +122,25 @@ describe.each(STACKS)('walking skeleton on MERIDIAN_STACK=%s', (stack) => {
     // Checked per prediction id: a shared Redis or Postgres may hold other runs' events, which must not matter here.
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await h.gateway('/v2/models/sensor-anomaly/infer', { method: 'POST', roles: ['predict'], body: inferBody(sample.slice(i, i + 1)) });
+      const res = await h.gateway('/v2/models/sensor-anomaly/infer', {
+        method: 'POST',
+        roles: ['predict'],
+        body: inferBody(sample.slice(i, i + 1)),
+      });
       expect(res.status).toBe(200);
       ids.push(((await res.json()) as InferResponse).id);
     }
-    const counted = async () => Promise.all(ids.map(async (id) => ((await (await h.gateway(`/v1/monitor/predictions/${id}`, { roles: ['predict'] })).json()) as { counted: boolean }).counted));
+    const counted = async () =>
+      Promise.all(
+        ids.map(
+          async (id) =>
+            (
+              (await (await h.gateway(`/v1/monitor/predictions/${id}`, { roles: ['predict'] })).json()) as {
+                counted: boolean;
+              }
+            ).counted,
+        ),
+      );
     expect(await eventually(counted, (c) => c.every(Boolean))).toEqual([true, true, true, true, true]);
   });
 
@@ -112,19 +150,31 @@ describe.each(STACKS)('walking skeleton on MERIDIAN_STACK=%s', (stack) => {
     const model = `dup-test-${stack}-${Date.now()}`;
     const modelCount = async () => (await counts(h)).models[model] ?? 0;
     const event = {
-      id: `dup-${stack}-${Date.now()}`, model, version: '1', input_hash: 'x', rows: 1,
-      inputs: { humidity: [40] }, outputs: { anomaly_probability: [0.1] }, latency_ms: 1, ts: new Date().toISOString(),
+      id: `dup-${stack}-${Date.now()}`,
+      model,
+      version: '1',
+      input_hash: 'x',
+      rows: 1,
+      inputs: { humidity: [40] },
+      outputs: { anomaly_probability: [0.1] },
+      latency_ms: 1,
+      ts: new Date().toISOString(),
     };
     const before = await duplicatesSeen(h);
     for (let i = 0; i < 2; i++) {
       const res = await inference.fetchDapr(`/v1.0/publish/pubsub/${Topics.predictions}`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(event),
       });
       expect(res.status).toBe(204);
     }
     // Counted once, and the monitor says it recognised the second delivery: only then is the count final.
     await eventually(modelCount, (n) => n >= 1);
-    await eventually(() => duplicatesSeen(h), (n) => n >= before + 1);
+    await eventually(
+      () => duplicatesSeen(h),
+      (n) => n >= before + 1,
+    );
     expect(await modelCount()).toBe(1);
   });
 });

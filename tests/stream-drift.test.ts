@@ -1,7 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Alert, DriftReport, RunStatus, type Role } from '@meridian/contracts';
 import {
-  SENSOR_ANOMALY_WINDOWED_MODEL_NAME, SENSOR_ANOMALY_WINDOWED_PARAMS, heldOutWindows, loadSensorReadings, mulberry32, sensorWindowSpec, shuffleInPlace,
+  SENSOR_ANOMALY_WINDOWED_MODEL_NAME,
+  SENSOR_ANOMALY_WINDOWED_PARAMS,
+  heldOutWindows,
+  loadSensorReadings,
+  mulberry32,
+  sensorWindowSpec,
+  shuffleInPlace,
   type SensorReading,
 } from '@meridian/ml';
 import { eventually, usePlatform } from './helpers/platform.ts';
@@ -23,7 +29,9 @@ function heldOutRuns(): { reading: SensorReading; past: SensorReading[] }[] {
 
 /** A real seasonal change: motes 3 and 4 late in the record, when their temperature had fallen to about 23 °C. */
 function coldReadings(): SensorReading[] {
-  const cold = loadSensorReadings().filter((r) => (r.moteId === 3 || r.moteId === 4) && r.reading > 4000 && r.label === 0);
+  const cold = loadSensorReadings().filter(
+    (r) => (r.moteId === 3 || r.moteId === 4) && r.reading > 4000 && r.label === 0,
+  );
   return Array.from({ length: WINDOW }, (_, k) => cold[Math.floor((k * cold.length) / WINDOW)]!);
 }
 
@@ -40,7 +48,11 @@ function streamDriftSuite(stack: string) {
     const h = usePlatform(stack, { env: { BOOTSTRAP_MODELS: '', DRIFT_WINDOW: `${WINDOW}`, CANARY_SECONDS: '5' } });
     const run = Date.now() % 1_000_000_000;
     const call = async (path: string, init: { body?: unknown; roles: Role[] }) => {
-      const res = await h.gateway(path, { method: init.body === undefined ? 'GET' : 'POST', roles: init.roles, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
+      const res = await h.gateway(path, {
+        method: init.body === undefined ? 'GET' : 'POST',
+        roles: init.roles,
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
       return { status: res.status, json: (await res.json()) as unknown };
     };
     const drift = async () => {
@@ -50,11 +62,20 @@ function streamDriftSuite(stack: string) {
     };
     const rowsSeen = (n: number) => eventually(drift, (r) => r.version === version && r.rows_seen >= n, 90_000);
     const ingest = async (records: { mote: number; reading: SensorReading }[]) => {
-      const body = records.map(({ mote, reading }) => ({ id: `${mote}-${reading.reading}`, mote_id: mote, humidity: reading.humidity, temperature: reading.temperature, ts: 1_700_000_000_000 + reading.reading * 30_000 }));
+      const body = records.map(({ mote, reading }) => ({
+        id: `${mote}-${reading.reading}`,
+        mote_id: mote,
+        humidity: reading.humidity,
+        temperature: reading.temperature,
+        ts: 1_700_000_000_000 + reading.reading * 30_000,
+      }));
       const res = await call('/v1/ingest/sensor-readings', { roles: ['ingest'], body });
       expect(res.json).toEqual({ accepted: records.length, rejected: 0, duplicates: 0, rejections: [] });
     };
-    const alertsOf = async (v: string) => (((await call('/v1/monitor/alerts', { roles: ['predict'] })).json as unknown[]).map((a) => Alert.parse(a))).filter((a) => a.model === MODEL && a.version === v);
+    const alertsOf = async (v: string) =>
+      ((await call('/v1/monitor/alerts', { roles: ['predict'] })).json as unknown[])
+        .map((a) => Alert.parse(a))
+        .filter((a) => a.model === MODEL && a.version === v);
     let version = '';
 
     beforeAll(async () => {
@@ -62,14 +83,29 @@ function streamDriftSuite(stack: string) {
       const started = await call('/v1/training/runs', { roles: ['admin'], body: { model: MODEL } });
       expect(started.status).toBe(202);
       const { id } = started.json as { id: string };
-      const trained = await eventually(async () => RunStatus.parse((await call(`/v1/training/runs/${id}`, { roles: ['admin'] })).json), (r) => r.status === 'completed' || r.status === 'failed', 120_000);
+      const trained = await eventually(
+        async () => RunStatus.parse((await call(`/v1/training/runs/${id}`, { roles: ['admin'] })).json),
+        (r) => r.status === 'completed' || r.status === 'failed',
+        120_000,
+      );
       expect(trained).toMatchObject({ status: 'completed' });
       version = trained.version!;
-      await eventually(() => call(`/v2/models/${MODEL}/versions/${version}/ready`, { roles: ['predict'] }), (r) => r.status === 200, 60_000);
+      await eventually(
+        () => call(`/v2/models/${MODEL}/versions/${version}/ready`, { roles: ['predict'] }),
+        (r) => r.status === 200,
+        60_000,
+      );
     }, 240_000);
 
     it('when nothing has been scored yet, then the known model has an empty report, and a model the registry does not know has none', async () => {
-      expect(await drift()).toMatchObject({ version, rows_seen: 0, window_filled: false, provisional: true, features: [], drifted: false });
+      expect(await drift()).toMatchObject({
+        version,
+        rows_seen: 0,
+        window_filled: false,
+        provisional: true,
+        features: [],
+        drifted: false,
+      });
       expect((await call('/v1/monitor/models/no-such-model/drift', { roles: ['predict'] })).status).toBe(404);
     });
 
@@ -80,7 +116,10 @@ function streamDriftSuite(stack: string) {
       await ingest(round(0).slice(0, WINDOW / 2));
       const early = await rowsSeen(WINDOW / 2);
       expect(early).toMatchObject({ rows_seen: WINDOW / 2, window_filled: false, provisional: true });
-      expect(early.features.map((f) => [f.name, f.rows, f.provisional]).sort()).toEqual([['humidity', WINDOW / 2, true], ['temperature', WINDOW / 2, true]]);
+      expect(early.features.map((f) => [f.name, f.rows, f.provisional]).sort()).toEqual([
+        ['humidity', WINDOW / 2, true],
+        ['temperature', WINDOW / 2, true],
+      ]);
       await ingest(round(0).slice(WINDOW / 2));
       await rowsSeen(WINDOW);
       // One reading of every mote per request, each once the one before is in; the fourth and fifth past readings swapped.
@@ -89,7 +128,13 @@ function streamDriftSuite(stack: string) {
         await rowsSeen(WINDOW * (n + 2));
       }
       const report = await drift();
-      expect(report).toMatchObject({ version, rows_seen: 6 * WINDOW, window_filled: true, provisional: false, drifted: false });
+      expect(report).toMatchObject({
+        version,
+        rows_seen: 6 * WINDOW,
+        window_filled: true,
+        provisional: false,
+        drifted: false,
+      });
       const features = Object.fromEntries(report.features.map((f) => [f.name, f]));
       expect(features.humidity).toMatchObject({ drifted: false, rows: WINDOW });
       expect(features.temperature).toMatchObject({ drifted: false, rows: WINDOW });
@@ -101,15 +146,26 @@ function streamDriftSuite(stack: string) {
 
     it('when the next window is cold readings of real motes, then temperature drifts, one alert is raised, and the retraining run it started completes', async () => {
       await ingest(coldReadings().map((reading, k) => ({ mote: run * 1000 + 500 + k, reading })));
-      const alerts = await eventually(() => alertsOf(version), (a) => a.length > 0, 60_000);
+      const alerts = await eventually(
+        () => alertsOf(version),
+        (a) => a.length > 0,
+        60_000,
+      );
       expect(alerts).toHaveLength(1);
       expect(alerts[0]).toMatchObject({ model: MODEL, version, kind: 'drift', window: 6 });
       expect(JSON.stringify(alerts[0]!.evidence)).toContain('"temperature"');
       const report = await drift();
       expect(report).toMatchObject({ version, rows_seen: 7 * WINDOW });
-      expect(report.features.find((f) => f.name === 'temperature')).toMatchObject({ drifted: true, provisional: false });
+      expect(report.features.find((f) => f.name === 'temperature')).toMatchObject({
+        drifted: true,
+        provisional: false,
+      });
       expect(report.drifted).toBe(true);
-      const retrained = await eventually(async () => RunStatus.parse((await call(`/v1/training/runs/${alerts[0]!.run_id}`, { roles: ['admin'] })).json), (r) => r.status === 'completed' || r.status === 'failed', 180_000);
+      const retrained = await eventually(
+        async () => RunStatus.parse((await call(`/v1/training/runs/${alerts[0]!.run_id}`, { roles: ['admin'] })).json),
+        (r) => r.status === 'completed' || r.status === 'failed',
+        180_000,
+      );
       expect(retrained).toMatchObject({ model: MODEL, trigger: 'drift', status: 'completed' });
     }, 300_000);
   });

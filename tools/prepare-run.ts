@@ -14,4 +14,6 @@ ensureDevSecrets(home);
 const token = () => randomBytes(24).toString('base64url');
 const envFile = join(home, 'run.env');
 writeFileSync(envFile, `DAPR_API_TOKEN=${token()}\nAPP_API_TOKEN=${token()}\n`, { mode: 0o600 });
-process.stdout.write(`prepared ${home} for 'dapr run -f .': load ${envFile} into the shell first (set -a; . ${envFile}; set +a)\n`);
+process.stdout.write(
+  `prepared ${home} for 'dapr run -f .': load ${envFile} into the shell first (set -a; . ${envFile}; set +a)\n`,
+);

@@ -2,7 +2,13 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_TOKEN_MAX_TTL_SECONDS, Role } from '@meridian/contracts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTROL_PLANE_TRUST_DOMAIN, identityToken, repoPath, rotateDevSigningKey, signDevToken } from '@meridian/platform';
+import {
+  CONTROL_PLANE_TRUST_DOMAIN,
+  identityToken,
+  repoPath,
+  rotateDevSigningKey,
+  signDevToken,
+} from '@meridian/platform';
 
 /**
  * Prints a dev JWT the gateway accepts, signed with the current key in the local secret store.
@@ -26,20 +32,25 @@ function fail(message: string): never {
 }
 
 const maxTtlText = process.env.TOKEN_MAX_TTL_SECONDS;
-const maxTtlSeconds = maxTtlText === undefined || maxTtlText === '' ? DEFAULT_TOKEN_MAX_TTL_SECONDS : Number(maxTtlText);
-if (!Number.isSafeInteger(maxTtlSeconds) || maxTtlSeconds <= 0) fail(`TOKEN_MAX_TTL_SECONDS must be a whole number of seconds above 0, not "${maxTtlText}"`);
+const maxTtlSeconds =
+  maxTtlText === undefined || maxTtlText === '' ? DEFAULT_TOKEN_MAX_TTL_SECONDS : Number(maxTtlText);
+if (!Number.isSafeInteger(maxTtlSeconds) || maxTtlSeconds <= 0)
+  fail(`TOKEN_MAX_TTL_SECONDS must be a whole number of seconds above 0, not "${maxTtlText}"`);
 const dataDir = process.env.MERIDIAN_HOME ?? repoPath('.meridian');
 
 if (values.sidecar !== undefined) {
   // The identity token a daprd outside the launcher (another team's app) shows sentry to be certified as this app id.
-  if (!/^[a-z][a-z0-9-]{0,63}$/.test(values.sidecar)) fail(`--sidecar takes an app id (lowercase letters, digits, "-"), not "${values.sidecar}"`);
+  if (!/^[a-z][a-z0-9-]{0,63}$/.test(values.sidecar))
+    fail(`--sidecar takes an app id (lowercase letters, digits, "-"), not "${values.sidecar}"`);
   let key: string;
   try {
     key = readFileSync(join(dataDir, 'ca', 'identity-key.pem'), 'utf8');
   } catch {
     fail(`no identity key in ${join(dataDir, 'ca')}: start the platform once (npm start) to create it`);
   }
-  process.stdout.write(`${identityToken({ key, appId: values.sidecar, controlPlaneTrustDomain: CONTROL_PLANE_TRUST_DOMAIN })}\n`);
+  process.stdout.write(
+    `${identityToken({ key, appId: values.sidecar, controlPlaneTrustDomain: CONTROL_PLANE_TRUST_DOMAIN })}\n`,
+  );
   process.exit(0);
 }
 if (values['rotate-key']) {
@@ -55,10 +66,17 @@ if (values['rotate-key']) {
 }
 if (values.overlap !== undefined) fail('--overlap goes with --rotate-key');
 
-const roles = Role.array().safeParse(values.role.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean));
+const roles = Role.array().safeParse(
+  values.role
+    .flatMap((r) => r.split(','))
+    .map((r) => r.trim())
+    .filter(Boolean),
+);
 if (!roles.success) fail(`unknown role in "${values.role.join(',')}"; roles are ${Role.options.join(', ')}`);
 try {
-  process.stdout.write(`${await signDevToken({ dataDir, roles: roles.data, sub: values.sub, maxTtlSeconds, ...(values.ttl !== undefined ? { ttl: values.ttl } : {}) })}\n`);
+  process.stdout.write(
+    `${await signDevToken({ dataDir, roles: roles.data, sub: values.sub, maxTtlSeconds, ...(values.ttl !== undefined ? { ttl: values.ttl } : {}) })}\n`,
+  );
 } catch (err) {
   fail((err as Error).message);
 }

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { MonitorPipelineReport, type Role } from '@meridian/contracts';
-import { ensureDevModels, loadApps, resolveStack, signDevToken, startPlatform, type Platform } from '@meridian/platform';
+import {
+  ensureDevModels,
+  loadApps,
+  resolveStack,
+  signDevToken,
+  startPlatform,
+  type Platform,
+} from '@meridian/platform';
 
 export interface PlatformHandle {
   readonly platform: Platform;
@@ -18,7 +25,15 @@ export interface PlatformHandle {
  * Starts the whole platform on a stack for one test file, on the run's shared
  * control plane. `prepare` may add models to the repository (<dataDir>/models) first.
  */
-export function usePlatform(stackSpec: string, opts: { prepare?: (repository: string) => Promise<void>; env?: Record<string, string>; seedModels?: boolean; apps?: string[] } = {}): PlatformHandle {
+export function usePlatform(
+  stackSpec: string,
+  opts: {
+    prepare?: (repository: string) => Promise<void>;
+    env?: Record<string, string>;
+    seedModels?: boolean;
+    apps?: string[];
+  } = {},
+): PlatformHandle {
   let platform: Platform | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), `meridian-${stackSpec.replace(/\W+/g, '_')}-`));
   beforeAll(async () => {
@@ -30,7 +45,14 @@ export function usePlatform(stackSpec: string, opts: { prepare?: (repository: st
     const env = { BOOTSTRAP_MODELS: '', ...opts.env };
     const apps = opts.apps ? loadApps().filter((a) => opts.apps!.includes(a.id)) : undefined;
     // Its own consumers on shared brokers: nothing another run left unacknowledged reaches this one.
-    platform = await startPlatform({ cp: inject('controlPlane'), stack: resolveStack(stackSpec), dataDir, env, runId: randomUUID().slice(0, 8), ...(apps ? { apps } : {}) });
+    platform = await startPlatform({
+      cp: inject('controlPlane'),
+      stack: resolveStack(stackSpec),
+      dataDir,
+      env,
+      runId: randomUUID().slice(0, 8),
+      ...(apps ? { apps } : {}),
+    });
   });
   afterAll(async () => {
     await platform?.stop();
@@ -48,7 +70,10 @@ export function usePlatform(stackSpec: string, opts: { prepare?: (repository: st
     async gateway(path, init = {}) {
       const { roles, headers, ...rest } = init;
       const auth: Record<string, string> = roles ? { authorization: `Bearer ${await handle.token(roles)}` } : {};
-      return fetch(`${handle.platform.gatewayUrl}${path}`, { ...rest, headers: { 'content-type': 'application/json', ...auth, ...(headers as Record<string, string>) } });
+      return fetch(`${handle.platform.gatewayUrl}${path}`, {
+        ...rest,
+        headers: { 'content-type': 'application/json', ...auth, ...(headers as Record<string, string>) },
+      });
     },
   };
   return handle;

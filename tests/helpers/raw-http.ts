@@ -13,13 +13,26 @@ export interface RawAnswer {
  * `curl --path-as-is` sends it (fetch and URL resolve dot segments and
  * re-encode the path first, which would hide what an attacker can send).
  */
-export function rawRequest(o: { port: number; method: string; target: string; headers?: Record<string, string>; body?: string }): Promise<RawAnswer> {
+export function rawRequest(o: {
+  port: number;
+  method: string;
+  target: string;
+  headers?: Record<string, string>;
+  body?: string;
+}): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const headers = { ...o.headers, ...(o.body !== undefined ? { 'content-type': 'application/json', 'content-length': `${Buffer.byteLength(o.body)}` } : {}) };
+    const headers = {
+      ...o.headers,
+      ...(o.body !== undefined
+        ? { 'content-type': 'application/json', 'content-length': `${Buffer.byteLength(o.body)}` }
+        : {}),
+    };
     const req = request({ host: '127.0.0.1', port: o.port, method: o.method, path: o.target, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     req.on('error', reject);
     req.end(o.body);
@@ -35,7 +48,10 @@ export function grpcStatus(o: { port: number; method: string; token?: string }):
     const session = h2connect(`http://127.0.0.1:${o.port}`);
     session.on('error', (err) => resolve(`transport: ${err.message}`));
     const stream = session.request({
-      [h2.HTTP2_HEADER_METHOD]: 'POST', [h2.HTTP2_HEADER_PATH]: o.method, 'content-type': 'application/grpc', te: 'trailers',
+      [h2.HTTP2_HEADER_METHOD]: 'POST',
+      [h2.HTTP2_HEADER_PATH]: o.method,
+      'content-type': 'application/grpc',
+      te: 'trailers',
       ...(o.token ? { 'dapr-api-token': o.token } : {}),
     });
     let status: number | undefined;
@@ -46,7 +62,9 @@ export function grpcStatus(o: { port: number; method: string; token?: string }):
     stream.on('response', (headers) => {
       if (headers['grpc-status'] !== undefined) status = Number(headers['grpc-status']);
     });
-    stream.on('trailers', (trailers) => { status = Number(trailers['grpc-status']); });
+    stream.on('trailers', (trailers) => {
+      status = Number(trailers['grpc-status']);
+    });
     stream.on('data', () => undefined);
     stream.on('end', () => done(status ?? 'no grpc-status'));
     stream.on('error', (err) => done(`transport: ${err.message}`));
@@ -59,12 +77,20 @@ export function grpcStatus(o: { port: number; method: string; token?: string }):
  * that does not hold a certificate from the platform's CA: plain text, or TLS
  * with a certificate from another CA. Resolves with how the attempt ended.
  */
-export function internalGrpcAttempt(o: { port: number; tls?: { cert: string; key: string } }): Promise<'answered' | string> {
+export function internalGrpcAttempt(o: {
+  port: number;
+  tls?: { cert: string; key: string };
+}): Promise<'answered' | string> {
   return new Promise((resolve) => {
     const finish = (v: string) => resolve(v);
     const request = (session: ReturnType<typeof h2connect>) => {
       session.on('error', (err) => finish(`refused: ${err.message}`));
-      const stream = session.request({ [h2.HTTP2_HEADER_METHOD]: 'POST', [h2.HTTP2_HEADER_PATH]: '/dapr.proto.internals.v1.ServiceInvocation/CallLocal', 'content-type': 'application/grpc', te: 'trailers' });
+      const stream = session.request({
+        [h2.HTTP2_HEADER_METHOD]: 'POST',
+        [h2.HTTP2_HEADER_PATH]: '/dapr.proto.internals.v1.ServiceInvocation/CallLocal',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
       stream.on('response', () => finish('answered'));
       stream.on('error', (err) => finish(`refused: ${err.message}`));
       stream.on('close', () => finish('refused: stream closed without an answer'));
@@ -76,8 +102,11 @@ export function internalGrpcAttempt(o: { port: number; tls?: { cert: string; key
       return;
     }
     const { cert, key } = o.tls;
-    request(h2connect(`https://127.0.0.1:${o.port}`, {
-      createConnection: () => tlsConnect({ host: '127.0.0.1', port: o.port, cert, key, ALPNProtocols: ['h2'], rejectUnauthorized: false }),
-    }));
+    request(
+      h2connect(`https://127.0.0.1:${o.port}`, {
+        createConnection: () =>
+          tlsConnect({ host: '127.0.0.1', port: o.port, cert, key, ALPNProtocols: ['h2'], rejectUnauthorized: false }),
+      }),
+    );
   });
 }

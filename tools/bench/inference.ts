@@ -7,8 +7,20 @@ import { Batcher } from '@meridian/inference/batcher';
 import { runtimeFor, type TensorMap } from '@meridian/inference/runtimes';
 import type { ModelMetadata } from '@meridian/ml';
 import {
-  allocatePorts, daprBinDir, ensureDevModels, httpOk, loadApps, repoPath, resolveStack, sidecarPorts, signDevToken,
-  SIDECAR_PORT_COUNT, startControlPlane, startPlatform, startSidecar, waitFor,
+  allocatePorts,
+  daprBinDir,
+  ensureDevModels,
+  httpOk,
+  loadApps,
+  repoPath,
+  resolveStack,
+  sidecarPorts,
+  signDevToken,
+  SIDECAR_PORT_COUNT,
+  startControlPlane,
+  startPlatform,
+  startSidecar,
+  waitFor,
 } from '@meridian/platform';
 import { httpCaller, measure, type LoadResult } from './load.ts';
 
@@ -21,7 +33,9 @@ import { httpCaller, measure, type LoadResult } from './load.ts';
  *   gateway  JWT check, then the gateway's daprd → inference's daprd → the app
  * Everything runs on this machine, load generator included.
  */
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, warmup: { type: 'string', default: '0.5' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '3' }, warmup: { type: 'string', default: '0.5' } },
+});
 const seconds = Number(values.seconds);
 const warmupSeconds = Number(values.warmup);
 const CONCURRENCY = [1, 8, 64];
@@ -31,18 +45,40 @@ const home = mkdtempSync(join(tmpdir(), 'meridian-bench-'));
 const cp = await startControlPlane({ binDir: daprBinDir(), home });
 await ensureDevModels(home);
 const apps = loadApps().filter((a) => a.id === 'gateway' || a.id === 'inference');
-const platform = await startPlatform({ cp, stack: resolveStack('local'), dataDir: home, apps, logLevel: 'warn', daprLogLevel: 'warn', env: { REGISTRY_APP_ID: '' } });
+const platform = await startPlatform({
+  cp,
+  stack: resolveStack('local'),
+  dataDir: home,
+  apps,
+  logLevel: 'warn',
+  daprLogLevel: 'warn',
+  env: { REGISTRY_APP_ID: '' },
+});
 const clientPorts = sidecarPorts(await allocatePorts(SIDECAR_PORT_COUNT));
-const client = startSidecar({ appId: 'example-client', ports: clientPorts, cp, config: repoPath('configuration/client.yaml'), resources: [], dataDir: home, logLevel: 'warn' });
-await waitFor({ what: 'client sidecar', timeoutMs: 30_000, check: () => httpOk(`http://127.0.0.1:${clientPorts.http}/v1.0/healthz`) });
+const client = startSidecar({
+  appId: 'example-client',
+  ports: clientPorts,
+  cp,
+  config: repoPath('configuration/client.yaml'),
+  resources: [],
+  dataDir: home,
+  logLevel: 'warn',
+});
+await waitFor({
+  what: 'client sidecar',
+  timeoutMs: 30_000,
+  check: () => httpOk(`http://127.0.0.1:${clientPorts.http}/v1.0/healthz`),
+});
 const inference = platform.apps.inference!;
 const token = await signDevToken({ dataDir: home, roles: ['predict'] });
 
 const row = { h: 45.9, t: 27.97 };
-const body = JSON.stringify({ inputs: [
-  { name: 'humidity', shape: [1], datatype: 'FP32', data: [row.h] },
-  { name: 'temperature', shape: [1], datatype: 'FP32', data: [row.t] },
-] });
+const body = JSON.stringify({
+  inputs: [
+    { name: 'humidity', shape: [1], datatype: 'FP32', data: [row.h] },
+    { name: 'temperature', shape: [1], datatype: 'FP32', data: [row.t] },
+  ],
+});
 const infer = 'v2/models/sensor-anomaly/infer';
 const targets = {
   direct: { url: `${inference.appUrl}/${infer}`, headers: { 'dapr-api-token': inference.appToken }, body },
@@ -61,7 +97,11 @@ const feeds = (): TensorMap => ({
 async function setBatching(enabled: boolean): Promise<void> {
   // The prediction log is off here: this measures serving; the log's cost belongs to bench:pipeline.
   const policy = ModelPolicy.parse({ batching: { enabled }, prediction_log: { sample_rate: 0 } });
-  const res = await inference.fetchApp('/v2/models/sensor-anomaly/policy', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(policy) });
+  const res = await inference.fetchApp('/v2/models/sensor-anomaly/policy', {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(policy),
+  });
   if (!res.ok) throw new Error(`policy update failed: ${res.status} ${await res.text()}`);
 }
 
@@ -69,9 +109,17 @@ const rows: ({ path: string; batching: boolean; concurrency: number } & Omit<Loa
 try {
   for (const batching of [false, true]) {
     await setBatching(batching);
-    const batcher = new Batcher({ run: (inputs) => runtime.run(inputs, ['anomaly_probability']), policy: () => BatchingPolicy.parse({ enabled: batching }) });
+    const batcher = new Batcher({
+      run: (inputs) => runtime.run(inputs, ['anomaly_probability']),
+      policy: () => BatchingPolicy.parse({ enabled: batching }),
+    });
     const raw = async () => Boolean(await batcher.submit(feeds(), 1, Date.now() + 10_000));
-    const callers: [string, (c: number) => () => Promise<boolean>][] = [['raw-ort', () => raw], ...Object.entries(targets).map(([p, t]) => [p, (c: number) => httpCaller(t, c)] as [string, (c: number) => () => Promise<boolean>])];
+    const callers: [string, (c: number) => () => Promise<boolean>][] = [
+      ['raw-ort', () => raw],
+      ...Object.entries(targets).map(
+        ([p, t]) => [p, (c: number) => httpCaller(t, c)] as [string, (c: number) => () => Promise<boolean>],
+      ),
+    ];
     for (const [path, makeCaller] of callers) {
       for (const concurrency of CONCURRENCY) {
         const caller = makeCaller(concurrency);
@@ -79,7 +127,9 @@ try {
         if (result.errors) say(`${path} batching=${batching} c=${concurrency}: ${result.errors} failed requests`);
         const { errors: _e, ...figures } = result;
         rows.push({ path, batching, concurrency, ...figures });
-        say(`${path.padEnd(8)} batching=${String(batching).padEnd(5)} c=${String(concurrency).padStart(2)}  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  ${figures.rps} rps`);
+        say(
+          `${path.padEnd(8)} batching=${String(batching).padEnd(5)} c=${String(concurrency).padStart(2)}  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  ${figures.rps} rps`,
+        );
       }
     }
   }
@@ -91,8 +141,13 @@ try {
   rmSync(home, { recursive: true, force: true });
 }
 
-const table = ['| path | batching | concurrency | p50 ms | p99 ms | rps |', '| --- | --- | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.path} | ${r.batching ? 'on' : 'off'} | ${r.concurrency} | ${r.p50_ms} | ${r.p99_ms} | ${r.rps} |`)].join('\n');
+const table = [
+  '| path | batching | concurrency | p50 ms | p99 ms | rps |',
+  '| --- | --- | ---: | ---: | ---: | ---: |',
+  ...rows.map(
+    (r) => `| ${r.path} | ${r.batching ? 'on' : 'off'} | ${r.concurrency} | ${r.p50_ms} | ${r.p99_ms} | ${r.rps} |`,
+  ),
+].join('\n');
 process.stdout.write(`${table}\n`);
 mkdirSync(repoPath('bench/results'), { recursive: true });
 const file = repoPath('bench/results', `inference-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

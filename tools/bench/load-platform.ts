@@ -43,12 +43,14 @@ try {
   rmSync(home, { recursive: true, force: true });
 }
 
-process.stdout.write([
-  `Steps of the rate search:\n\n${stepsTable(results)}`,
-  summaryTable(results),
-  verdicts(results),
-  `Warnings and errors logged under load, and one answer of each failing status:\n${logSummary(results)}`,
-].join('\n\n') + '\n');
+process.stdout.write(
+  [
+    `Steps of the rate search:\n\n${stepsTable(results)}`,
+    summaryTable(results),
+    verdicts(results),
+    `Warnings and errors logged under load, and one answer of each failing status:\n${logSummary(results)}`,
+  ].join('\n\n') + '\n',
+);
 mkdirSync(repoPath('bench/results'), { recursive: true });
 const file = repoPath('bench/results', `load-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
 const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version, platform: process.platform };

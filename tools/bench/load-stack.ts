@@ -30,8 +30,15 @@ export interface StackResult {
 /** A result with every phase skipped for `why`; the phases that run replace theirs. */
 export function skippedStack(stack: string, why: string): StackResult {
   return {
-    stack, choices: {}, search: { skipped: why }, sustainable_rps: null, soak: { skipped: why }, overload: { skipped: why },
-    monitor_probe_failures: 0, failure_samples: {}, logs: {},
+    stack,
+    choices: {},
+    search: { skipped: why },
+    sustainable_rps: null,
+    soak: { skipped: why },
+    overload: { skipped: why },
+    monitor_probe_failures: 0,
+    failure_samples: {},
+    logs: {},
   };
 }
 
@@ -41,14 +48,26 @@ async function runPhases(ctx: PhaseContext, flags: LoadFlags, result: StackResul
   ctx.probe.start();
   if (flags.warmupSeconds > 0) {
     ctx.say(`warm-up: ${flags.warmupSeconds} s at ${flags.startRps} rps`);
-    await openLoop({ rps: flags.startRps, seconds: flags.warmupSeconds, maxInFlight: flags.maxInFlight, call: ctx.client.call });
+    await openLoop({
+      rps: flags.startRps,
+      seconds: flags.warmupSeconds,
+      maxInFlight: flags.maxInFlight,
+      call: ctx.client.call,
+    });
     await drainMonitor(ctx);
   }
   if (flags.assumeRps !== undefined) {
     result.search = { skipped: `--assume-rps ${flags.assumeRps}` };
     result.sustainable_rps = flags.assumeRps;
   } else {
-    const search = await findSustainableRate(ctx, { startRps: flags.startRps, growth: flags.growth, maxRps: flags.maxRps, bisections: flags.bisections, stepSeconds: flags.stepSeconds, maxSteps: flags.maxSteps });
+    const search = await findSustainableRate(ctx, {
+      startRps: flags.startRps,
+      growth: flags.growth,
+      maxRps: flags.maxRps,
+      bisections: flags.bisections,
+      stepSeconds: flags.stepSeconds,
+      maxSteps: flags.maxSteps,
+    });
     result.search = search;
     result.sustainable_rps = search.sustainable_rps;
   }
@@ -61,10 +80,20 @@ async function runPhases(ctx: PhaseContext, flags: LoadFlags, result: StackResul
   }
   const soakRps = Math.max(1, Math.round(base * flags.soakFraction));
   ctx.say(`soak: ${flags.soakSeconds} s at ${soakRps} rps`);
-  result.soak = await soak(ctx, { rps: soakRps, seconds: flags.soakSeconds, idCheckLimit: flags.idCheckLimit, rssGrowthMb: flags.rssGrowthMb });
+  result.soak = await soak(ctx, {
+    rps: soakRps,
+    seconds: flags.soakSeconds,
+    idCheckLimit: flags.idCheckLimit,
+    rssGrowthMb: flags.rssGrowthMb,
+  });
   const overloadRps = Math.round(base * flags.overloadFactor);
   ctx.say(`overload: ${flags.overloadSeconds} s at ${overloadRps} rps`);
-  result.overload = await overload(ctx, { rps: overloadRps, seconds: flags.overloadSeconds, shedTargetMs: flags.shedTargetMs, recoveryTargetS: flags.recoveryTargetSeconds });
+  result.overload = await overload(ctx, {
+    rps: overloadRps,
+    seconds: flags.overloadSeconds,
+    shedTargetMs: flags.shedTargetMs,
+    recoveryTargetS: flags.recoveryTargetSeconds,
+  });
 }
 
 /**
@@ -73,16 +102,27 @@ async function runPhases(ctx: PhaseContext, flags: LoadFlags, result: StackResul
  * and quotas lifted so that the platform, not one token's quota, is what
  * runs out; then the phases; then the warnings and errors logged meanwhile.
  */
-export async function runStack(o: { stack: string; cp: ControlPlane; flags: LoadFlags; say: (m: string) => void }): Promise<StackResult> {
+export async function runStack(o: {
+  stack: string;
+  cp: ControlPlane;
+  flags: LoadFlags;
+  say: (m: string) => void;
+}): Promise<StackResult> {
   const { flags } = o;
   const say = (m: string) => o.say(`${o.stack}: ${m}`);
   const stack = resolveStack(o.stack);
   const dataDir = mkdtempSync(join(tmpdir(), `meridian-bench-load-${o.stack.replace(/\W+/g, '_')}-`));
-  const removeData = () => (flags.keep ? say(`data and logs kept in ${dataDir}`) : rmSync(dataDir, { recursive: true, force: true }));
+  const removeData = () =>
+    flags.keep ? say(`data and logs kept in ${dataDir}`) : rmSync(dataDir, { recursive: true, force: true });
   await ensureDevModels(dataDir);
   say('starting every app with its sidecar');
   const platform = await startPlatform({
-    cp: o.cp, stack, dataDir, logLevel: flags.logLevel, daprLogLevel: 'warn', runId: `bench-${Date.now().toString(36)}`,
+    cp: o.cp,
+    stack,
+    dataDir,
+    logLevel: flags.logLevel,
+    daprLogLevel: 'warn',
+    runId: `bench-${Date.now().toString(36)}`,
     env: {
       BOOTSTRAP_MODELS: '',
       RATE_LIMITS: 'infer:*=100000000/60s',
@@ -95,13 +135,24 @@ export async function runStack(o: { stack: string; cp: ControlPlane; flags: Load
   });
   const result: StackResult = { ...skippedStack(o.stack, 'not run'), choices: stack.choices };
   const client = new PredictionClient({
-    gatewayUrl: platform.gatewayUrl, token: await signDevToken({ dataDir, roles: ['predict'], sub: 'bench-load' }),
-    runId: `load-${o.stack.replace(/\W+/g, '_')}-${Date.now().toString(36)}`, maxSockets: flags.maxInFlight, timeoutMs: flags.requestTimeoutMs,
+    gatewayUrl: platform.gatewayUrl,
+    token: await signDevToken({ dataDir, roles: ['predict'], sub: 'bench-load' }),
+    runId: `load-${o.stack.replace(/\W+/g, '_')}-${Date.now().toString(36)}`,
+    maxSockets: flags.maxInFlight,
+    timeoutMs: flags.requestTimeoutMs,
   });
-  const probe = new MonitorProbe({ monitor: platform.apps.monitor!, answered: () => client.answered, intervalMs: flags.probeMs });
+  const probe = new MonitorProbe({
+    monitor: platform.apps.monitor!,
+    answered: () => client.answered,
+    intervalMs: flags.probeMs,
+  });
   const limits = {
-    sloP99Ms: flags.sloP99Ms, maxErrorRate: flags.maxErrorRate, lagSlackSeconds: flags.lagSlackSeconds, maxInFlight: flags.maxInFlight,
-    drainTimeoutMs: flags.drainTimeoutSeconds * 1000, stallMs: flags.stallSeconds * 1000,
+    sloP99Ms: flags.sloP99Ms,
+    maxErrorRate: flags.maxErrorRate,
+    lagSlackSeconds: flags.lagSlackSeconds,
+    maxInFlight: flags.maxInFlight,
+    drainTimeoutMs: flags.drainTimeoutSeconds * 1000,
+    stallMs: flags.stallSeconds * 1000,
   };
   const logsFrom = logOffsets(dataDir);
   try {

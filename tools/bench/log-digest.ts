@@ -22,14 +22,21 @@ function classify(line: string): { level: 'warn' | 'error'; message: string } | 
   }
   const level = /\blevel=(warning|error|fatal)\b/.exec(line)?.[1];
   if (!level) return undefined;
-  return { level: level === 'warning' ? 'warn' : 'error', message: /\bmsg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line };
+  return {
+    level: level === 'warning' ? 'warn' : 'error',
+    message: /\bmsg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line,
+  };
 }
 
 /** How far each log file of <dataDir>/logs has been written, to digest only what was logged after. */
 export function logOffsets(dataDir: string): Record<string, number> {
   const dir = join(dataDir, 'logs');
   if (!existsSync(dir)) return {};
-  return Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => [f, statSync(join(dir, f)).size]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.log'))
+      .map((f) => [f, statSync(join(dir, f)).size]),
+  );
 }
 
 /**
@@ -37,13 +44,18 @@ export function logOffsets(dataDir: string): Record<string, number> {
  * sidecar) between two sets of offsets: the load phases, without the noise
  * of start and stop.
  */
-export function digestLogs(dataDir: string, range: { from: Record<string, number>; to: Record<string, number> }): Record<string, LogDigest> {
+export function digestLogs(
+  dataDir: string,
+  range: { from: Record<string, number>; to: Record<string, number> },
+): Record<string, LogDigest> {
   const dir = join(dataDir, 'logs');
   const out: Record<string, LogDigest> = {};
   for (const [file, end] of Object.entries(range.to).sort()) {
     const counts = new Map<string, number>();
     const digest: LogDigest = { warnings: 0, errors: 0, top: [] };
-    const text = readFileSync(join(dir, file)).subarray(range.from[file] ?? 0, end).toString('utf8');
+    const text = readFileSync(join(dir, file))
+      .subarray(range.from[file] ?? 0, end)
+      .toString('utf8');
     for (const line of text.split('\n')) {
       const c = classify(line);
       if (!c) continue;
@@ -52,7 +64,10 @@ export function digestLogs(dataDir: string, range: { from: Record<string, number
       const key = `${c.level}: ${c.message.replace(/\d+/g, 'N').slice(0, 200)}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
-    digest.top = [...counts].sort(([, a], [, b]) => b - a).slice(0, 5).map(([message, count]) => ({ message, count }));
+    digest.top = [...counts]
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, 5)
+      .map(([message, count]) => ({ message, count }));
     if (digest.warnings || digest.errors) out[file.replace(/\.log$/, '')] = digest;
   }
   return out;

@@ -33,11 +33,15 @@ export class MonitorProbe {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
 
-  constructor(private readonly o: { monitor: RunningApp; answered: () => number; intervalMs: number; timeoutMs?: number }) {}
+  constructor(
+    private readonly o: { monitor: RunningApp; answered: () => number; intervalMs: number; timeoutMs?: number },
+  ) {}
 
   /** Predictions the monitor counted since `settle`. */
   async counted(): Promise<number> {
-    const res = await this.o.monitor.fetchApp('/v1/monitor/predictions', { signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000) });
+    const res = await this.o.monitor.fetchApp('/v1/monitor/predictions', {
+      signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
+    });
     if (!res.ok) throw new Error(`GET /v1/monitor/predictions: ${res.status} ${(await res.text()).slice(0, 200)}`);
     return PredictionCounts.parse(await res.json()).total - this.baseline;
   }
@@ -125,13 +129,17 @@ export class MonitorProbe {
         if (s.counted !== last) [last, movedAt] = [s.counted, now];
         if (o.settled() && s.lag <= 0) return { drained: true, seconds: (now - started) / 1000, lag: 0 };
       }
-      if (now - started > o.timeoutMs || (o.settled() && now - movedAt > o.stallMs)) return { drained: false, seconds: (now - started) / 1000, lag };
+      if (now - started > o.timeoutMs || (o.settled() && now - movedAt > o.stallMs))
+        return { drained: false, seconds: (now - started) / 1000, lag };
       await sleep(200);
     }
   }
 
   /** Of these ids, the ones the monitor says it has not counted (`GET /v1/monitor/predictions/{id}`). */
-  async uncounted(ids: readonly string[], o: { concurrency: number }): Promise<{ missing: string[]; unanswered: number }> {
+  async uncounted(
+    ids: readonly string[],
+    o: { concurrency: number },
+  ): Promise<{ missing: string[]; unanswered: number }> {
     const missing: string[] = [];
     let unanswered = 0;
     let next = 0;
@@ -139,7 +147,9 @@ export class MonitorProbe {
       while (next < ids.length) {
         const id = ids[next++]!;
         try {
-          const res = await this.o.monitor.fetchApp(`/v1/monitor/predictions/${encodeURIComponent(id)}`, { signal: AbortSignal.timeout(10_000) });
+          const res = await this.o.monitor.fetchApp(`/v1/monitor/predictions/${encodeURIComponent(id)}`, {
+            signal: AbortSignal.timeout(10_000),
+          });
           const body = (await res.json()) as { counted?: unknown };
           if (!res.ok) unanswered += 1;
           else if (body.counted !== true) missing.push(id);

@@ -34,7 +34,17 @@ describe('openLoop', () => {
 
   it('when the schedule ends, then onScheduleEnd runs before the last answers are in', async () => {
     const events: string[] = [];
-    await openLoop({ rps: 50, seconds: 0.1, maxInFlight: 10, call: async () => { await after(200, 200)(); events.push('answer'); return 200; }, onScheduleEnd: () => events.push('end') });
+    await openLoop({
+      rps: 50,
+      seconds: 0.1,
+      maxInFlight: 10,
+      call: async () => {
+        await after(200, 200)();
+        events.push('answer');
+        return 200;
+      },
+      onScheduleEnd: () => events.push('end'),
+    });
     expect(events[0]).toBe('end');
   });
 });

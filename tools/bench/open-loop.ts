@@ -69,13 +69,16 @@ export async function openLoop(o: {
   const fire = (due: number) => {
     const sentAt = performance.now();
     sendDelay.push(sentAt - due);
-    const done = o.call().catch((): Outcome => 'error').then((outcome) => {
-      const ms = performance.now() - sentAt;
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      if (outcome === 200) admitted.push(ms);
-      else if (REFUSALS.includes(outcome)) refused.push(ms);
-      pending.delete(done);
-    });
+    const done = o
+      .call()
+      .catch((): Outcome => 'error')
+      .then((outcome) => {
+        const ms = performance.now() - sentAt;
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        if (outcome === 200) admitted.push(ms);
+        else if (REFUSALS.includes(outcome)) refused.push(ms);
+        pending.delete(done);
+      });
     pending.add(done);
     peak = Math.max(peak, pending.size);
   };
@@ -97,8 +100,16 @@ export async function openLoop(o: {
   while (pending.size) await Promise.all(pending);
 
   return {
-    target_rps: o.rps, seconds: o.seconds, scheduled, sent: scheduled - shed, shed_by_client: shed, outcomes,
-    admitted: spread(admitted), refused: spread(refused), send_delay: spread(sendDelay), peak_in_flight: peak,
+    target_rps: o.rps,
+    seconds: o.seconds,
+    scheduled,
+    sent: scheduled - shed,
+    shed_by_client: shed,
+    outcomes,
+    admitted: spread(admitted),
+    refused: spread(refused),
+    send_delay: spread(sendDelay),
+    peak_in_flight: peak,
   };
 }
 

@@ -44,7 +44,10 @@ async function secondsUntilReady(url: string, timeoutMs: number): Promise<number
  * then how long after the overload the gateway is ready again and the
  * monitor has caught up with every answered prediction.
  */
-export async function overload(ctx: PhaseContext, o: { rps: number; seconds: number; shedTargetMs: number; recoveryTargetS: number }): Promise<Overload> {
+export async function overload(
+  ctx: PhaseContext,
+  o: { rps: number; seconds: number; shedTargetMs: number; recoveryTargetS: number },
+): Promise<Overload> {
   const gateway = ctx.platform.gatewayUrl;
   let running = true;
   let notOk = 0;
@@ -56,7 +59,10 @@ export async function overload(ctx: PhaseContext, o: { rps: number; seconds: num
   })();
   let recovery: Promise<[number | null, Drain]> | undefined;
   const load = await openLoop({
-    rps: o.rps, seconds: o.seconds, maxInFlight: ctx.limits.maxInFlight, call: ctx.client.call,
+    rps: o.rps,
+    seconds: o.seconds,
+    maxInFlight: ctx.limits.maxInFlight,
+    call: ctx.client.call,
     onScheduleEnd: () => {
       running = false;
       recovery = Promise.all([secondsUntilReady(gateway, ctx.limits.drainTimeoutMs), drainMonitor(ctx)]);
@@ -67,10 +73,16 @@ export async function overload(ctx: PhaseContext, o: { rps: number; seconds: num
   const refused = refusedCount(load);
   const shedP99 = load.refused.p99_ms;
   return {
-    target_rps: o.rps, load, refused, readyz_not_ok_during: notOk, readyz_s: readyzS, drain,
+    target_rps: o.rps,
+    load,
+    refused,
+    readyz_not_ok_during: notOk,
+    readyz_s: readyzS,
+    drain,
     verdict: {
       sheds_within_target: shedP99 === null ? null : shedP99 <= o.shedTargetMs,
-      recovers_within_target: readyzS !== null && readyzS <= o.recoveryTargetS && drain.drained && drain.seconds <= o.recoveryTargetS,
+      recovers_within_target:
+        readyzS !== null && readyzS <= o.recoveryTargetS && drain.drained && drain.seconds <= o.recoveryTargetS,
     },
   };
 }

@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IngestResult, PipelineReport } from '@meridian/contracts';
 import { loadSensorReadings } from '@meridian/ml';
-import { daprBinDir, ensureDevModels, ensureWindowedModel, loadApps, repoPath, resolveStack, startControlPlane, startPlatform, type Platform, type RunningApp } from '@meridian/platform';
+import {
+  daprBinDir,
+  ensureDevModels,
+  ensureWindowedModel,
+  loadApps,
+  repoPath,
+  resolveStack,
+  startControlPlane,
+  startPlatform,
+  type Platform,
+  type RunningApp,
+} from '@meridian/platform';
 
 /**
  * npm run bench:pipeline — sensor readings through ingestion → pub/sub →
@@ -36,7 +47,10 @@ const BATCH = Number(values.batch);
 const CONCURRENCY = Number(values.concurrency);
 const INVALID_EVERY = Number(values['invalid-every']);
 const DRAIN_TIMEOUT_MS = Number(values['drain-timeout']) * 1000;
-const brokers = values.brokers!.split(',').map((b) => b.trim()).filter(Boolean);
+const brokers = values
+  .brokers!.split(',')
+  .map((b) => b.trim())
+  .filter(Boolean);
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 interface Row {
@@ -67,7 +81,14 @@ function workload(runBase: number): { records: Record<string, unknown>[]; motes:
       const mote = runBase + fleet * 10 + r.moteId;
       const i = records.length;
       const invalid = INVALID_EVERY > 0 && i % INVALID_EVERY === INVALID_EVERY - 1;
-      records.push({ id: `${mote}-${r.reading}`, mote_id: mote, humidity: invalid ? 140 : r.humidity, temperature: r.temperature, ts: 1_700_000_000_000 + r.reading * 30_000, label: r.label });
+      records.push({
+        id: `${mote}-${r.reading}`,
+        mote_id: mote,
+        humidity: invalid ? 140 : r.humidity,
+        temperature: r.temperature,
+        ts: 1_700_000_000_000 + r.reading * 30_000,
+        label: r.label,
+      });
       if (!invalid) motes.add(mote);
     }
   }
@@ -107,8 +128,14 @@ async function runBroker(broker: string, cp: Awaited<ReturnType<typeof startCont
   const apps = loadApps().filter((a) => ['ingestion', 'features', 'inference', 'monitor'].includes(a.id));
   say(`${broker}: starting ingestion, features, inference and monitor with their sidecars`);
   const platform = await startPlatform({
-    cp, stack: resolveStack(`pubsub=${broker},state=${values.state}`), dataDir, apps, logLevel: values['log-level'], daprLogLevel: 'warn',
-    env: { REGISTRY_APP_ID: '', BOOTSTRAP_MODELS: '' }, runId: `bench-${Date.now().toString(36)}`,
+    cp,
+    stack: resolveStack(`pubsub=${broker},state=${values.state}`),
+    dataDir,
+    apps,
+    logLevel: values['log-level'],
+    daprLogLevel: 'warn',
+    env: { REGISTRY_APP_ID: '', BOOTSTRAP_MODELS: '' },
+    runId: `bench-${Date.now().toString(36)}`,
   });
   try {
     const runBase = (Date.now() % 1_000_000) * 1000;
@@ -129,7 +156,11 @@ async function runBroker(broker: string, cp: Awaited<ReturnType<typeof startCont
         if (at >= records.length) return;
         const body = JSON.stringify(records.slice(at, at + BATCH));
         for (let attempt = 0; ; attempt++) {
-          const res = await ingestion.fetchApp('/v1/ingest/sensor-readings', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          const res = await ingestion.fetchApp('/v1/ingest/sensor-readings', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
           if (res.status === 202) {
             const r = IngestResult.parse(await res.json());
             accepted += r.accepted;
@@ -137,20 +168,30 @@ async function runBroker(broker: string, cp: Awaited<ReturnType<typeof startCont
             break;
           }
           // 503: the broker did not take part of it; the retry publishes exactly the rest.
-          if (res.status !== 503 || attempt > 20) throw new Error(`ingestion answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+          if (res.status !== 503 || attempt > 20)
+            throw new Error(`ingestion answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
           await new Promise((r) => setTimeout(r, 500));
         }
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, sender));
     const ingestS = (performance.now() - started) / 1000;
-    say(`${broker}: ${records.length} records posted in ${ingestS.toFixed(1)} s (accepted ${accepted}, rejected ${rejected}); waiting for the monitor`);
+    say(
+      `${broker}: ${records.length} records posted in ${ingestS.toFixed(1)} s (accepted ${accepted}, rejected ${rejected}); waiting for the monitor`,
+    );
 
-    let report = PipelineReport.parse({ entities: 0, rows: 0, repeats: 0, lag_ms: { p50: null, p99: null, max: null } });
+    let report = PipelineReport.parse({
+      entities: 0,
+      rows: 0,
+      repeats: 0,
+      lag_ms: { p50: null, p99: null, max: null },
+    });
     let lastChange = performance.now();
     let doneAt = performance.now();
     for (;;) {
-      const r = await json<unknown>(monitor, `/v1/monitor/pipeline?entities=${motes.join(',')}`).then((x) => PipelineReport.parse(x));
+      const r = await json<unknown>(monitor, `/v1/monitor/pipeline?entities=${motes.join(',')}`).then((x) =>
+        PipelineReport.parse(x),
+      );
       if (r.rows !== report.rows) {
         lastChange = performance.now();
         doneAt = lastChange;
@@ -165,19 +206,35 @@ async function runBroker(broker: string, cp: Awaited<ReturnType<typeof startCont
     }
     const totalS = (doneAt - started) / 1000;
     const cpuAfter = cpuByProcess(platform);
-    const applied = (await Promise.all(motes.map((m) => json<{ readings_applied: number }>(features, `/v1/features/sensor/${m}`).catch(() => ({ readings_applied: 0 })))))
-      .reduce((sum, f) => sum + f.readings_applied, 0);
+    const applied = (
+      await Promise.all(
+        motes.map((m) =>
+          json<{ readings_applied: number }>(features, `/v1/features/sensor/${m}`).catch(() => ({
+            readings_applied: 0,
+          })),
+        ),
+      )
+    ).reduce((sum, f) => sum + f.readings_applied, 0);
     const processed = Math.min(report.rows, applied);
     const row: Row = {
-      broker, records: records.length,
+      broker,
+      records: records.length,
       records_per_s: Math.round(records.length / totalS),
-      lag_p50_ms: report.lag_ms.p50, lag_p99_ms: report.lag_ms.p99,
+      lag_p50_ms: report.lag_ms.p50,
+      lag_p99_ms: report.lag_ms.p99,
       lost: Math.max(0, accepted - processed) + Math.max(0, records.length - accepted - rejected),
       double_counted: Math.max(0, applied - accepted) + Math.max(0, report.rows - accepted),
-      accepted, dead_lettered: rejected, processed,
+      accepted,
+      dead_lettered: rejected,
+      processed,
       redeliveries_recognised: report.repeats,
-      ingest_s: Math.round(ingestS * 10) / 10, drain_s: Math.round((totalS - ingestS) * 10) / 10,
-      cpu_s: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, Math.round((v - (cpuBefore[k] ?? 0)) * 10) / 10]).filter(([, v]) => (v as number) > 0)),
+      ingest_s: Math.round(ingestS * 10) / 10,
+      drain_s: Math.round((totalS - ingestS) * 10) / 10,
+      cpu_s: Object.fromEntries(
+        Object.entries(cpuAfter)
+          .map(([k, v]) => [k, Math.round((v - (cpuBefore[k] ?? 0)) * 10) / 10])
+          .filter(([, v]) => (v as number) > 0),
+      ),
     };
     say(`${broker}: ${JSON.stringify(row)}`);
     return row;
@@ -201,10 +258,19 @@ try {
 const table = [
   '| broker | records | records/s | lag p50 ms | lag p99 ms | lost | double counted | dead-lettered | redeliveries recognised |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.broker} | ${r.records} | ${r.records_per_s} | ${r.lag_p50_ms ?? '-'} | ${r.lag_p99_ms ?? '-'} | ${r.lost} | ${r.double_counted} | ${r.dead_lettered} | ${r.redeliveries_recognised} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.broker} | ${r.records} | ${r.records_per_s} | ${r.lag_p50_ms ?? '-'} | ${r.lag_p99_ms ?? '-'} | ${r.lost} | ${r.double_counted} | ${r.dead_lettered} | ${r.redeliveries_recognised} |`,
+  ),
 ].join('\n');
 process.stdout.write(`${table}\n\nCPU seconds per process while the records went through:\n`);
-for (const r of rows) process.stdout.write(`${r.broker}: ${Object.entries(r.cpu_s).sort(([, a], [, b]) => b - a).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+for (const r of rows)
+  process.stdout.write(
+    `${r.broker}: ${Object.entries(r.cpu_s)
+      .sort(([, a], [, b]) => b - a)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}\n`,
+  );
 mkdirSync(repoPath('bench/results'), { recursive: true });
 const file = repoPath('bench/results', `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);

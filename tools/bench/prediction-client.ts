@@ -33,7 +33,16 @@ export class PredictionClient {
   private readonly readings = shuffled(loadSensorReadings());
   private readonly url: string;
 
-  constructor(private readonly o: { gatewayUrl: string; token: string; runId: string; maxSockets: number; timeoutMs: number; model?: string }) {
+  constructor(
+    private readonly o: {
+      gatewayUrl: string;
+      token: string;
+      runId: string;
+      maxSockets: number;
+      timeoutMs: number;
+      model?: string;
+    },
+  ) {
     this.agent = new Agent({ keepAlive: true, maxSockets: o.maxSockets });
     this.url = `${o.gatewayUrl}/v2/models/${o.model ?? 'sensor-anomaly'}/infer`;
   }
@@ -56,12 +65,16 @@ export class PredictionClient {
     this.inFlight += 1;
     const sentAt = performance.now();
     try {
-      const status = await post(this.agent, { url: this.url, headers: { authorization: `Bearer ${this.o.token}` }, body }, {
-        timeoutMs: this.o.timeoutMs,
-        onFailure: (code, text) => {
-          this.failureSamples[code] ??= text.slice(0, 400);
+      const status = await post(
+        this.agent,
+        { url: this.url, headers: { authorization: `Bearer ${this.o.token}` }, body },
+        {
+          timeoutMs: this.o.timeoutMs,
+          onFailure: (code, text) => {
+            this.failureSamples[code] ??= text.slice(0, 400);
+          },
         },
-      });
+      );
       if (status === 200) this.answeredIds.push(id);
       return status;
     } catch (err) {

@@ -43,9 +43,11 @@ export function cpuByProcess(platform: Platform): Record<string, number> {
 
 /** CPU seconds each process used between two readings, largest first, rounded to 0.1 s. */
 export function cpuSpent(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(after)
-    .map(([name, v]): [string, number] => [name, Math.round((v - (before[name] ?? 0)) * 10) / 10])
-    .sort(([, a], [, b]) => b - a));
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([name, v]): [string, number] => [name, Math.round((v - (before[name] ?? 0)) * 10) / 10])
+      .sort(([, a], [, b]) => b - a),
+  );
 }
 
 export interface MemoryTrend {
@@ -89,11 +91,16 @@ export class MemorySampler {
     };
     const names = new Set(this.samples.flatMap((s) => Object.keys(s.rss)));
     const r1 = (x: number) => Math.round(x * 10) / 10;
-    return Object.fromEntries([...names].map((name) => {
-      const first = mean(this.samples.slice(0, quarter), name);
-      const last = mean(this.samples.slice(-quarter), name);
-      const max = Math.max(...this.samples.map((s) => s.rss[name] ?? 0));
-      return [name, { first_quarter_mb: r1(first), last_quarter_mb: r1(last), growth_mb: r1(last - first), max_mb: r1(max) }];
-    }));
+    return Object.fromEntries(
+      [...names].map((name) => {
+        const first = mean(this.samples.slice(0, quarter), name);
+        const last = mean(this.samples.slice(-quarter), name);
+        const max = Math.max(...this.samples.map((s) => s.rss[name] ?? 0));
+        return [
+          name,
+          { first_quarter_mb: r1(first), last_quarter_mb: r1(last), growth_mb: r1(last - first), max_mb: r1(max) },
+        ];
+      }),
+    );
   }
 }

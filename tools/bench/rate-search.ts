@@ -21,7 +21,13 @@ export async function runStep(ctx: PhaseContext, o: { rps: number; seconds: numb
   const { limits } = ctx;
   const start = performance.now();
   let end = start + o.seconds * 1000;
-  const load = await openLoop({ rps: o.rps, seconds: o.seconds, maxInFlight: limits.maxInFlight, call: ctx.client.call, onScheduleEnd: () => (end = performance.now()) });
+  const load = await openLoop({
+    rps: o.rps,
+    seconds: o.seconds,
+    maxInFlight: limits.maxInFlight,
+    call: ctx.client.call,
+    onScheduleEnd: () => (end = performance.now()),
+  });
   const span = end - start;
   const lagMid = ctx.probe.meanLag(start + 0.4 * span, start + 0.6 * span);
   const lagEnd = ctx.probe.meanLag(start + 0.9 * span, end);
@@ -32,9 +38,19 @@ export async function runStep(ctx: PhaseContext, o: { rps: number; seconds: numb
   const lag = lagMid !== null && lagEnd !== null && lagEnd - lagMid <= allowed;
   const drain = await drainMonitor(ctx);
   return {
-    target_rps: o.rps, answered_rps: round1((load.outcomes['200'] ?? 0) / o.seconds), load,
-    lag_mid: lagMid, lag_end: lagEnd, lag_growth_allowed: allowed, failed_share: Math.round(failed * 10_000) / 10_000,
-    verdict: { p99_within_slo: p99, failures_within_limit: failures, lag_bounded: lag, sustainable: p99 && failures && lag },
+    target_rps: o.rps,
+    answered_rps: round1((load.outcomes['200'] ?? 0) / o.seconds),
+    load,
+    lag_mid: lagMid,
+    lag_end: lagEnd,
+    lag_growth_allowed: allowed,
+    failed_share: Math.round(failed * 10_000) / 10_000,
+    verdict: {
+      p99_within_slo: p99,
+      failures_within_limit: failures,
+      lag_bounded: lag,
+      sustainable: p99 && failures && lag,
+    },
     drain,
   };
 }
@@ -59,12 +75,21 @@ export interface SearchState {
  * `maxRps`), then halfway between the highest good and the lowest bad rate,
  * `bisections` times; a failing first rate bisects between 0 and it.
  */
-export function nextRate(s: SearchState, sustainable: boolean, o: { growth: number; maxRps: number; bisections: number }): SearchState | undefined {
+export function nextRate(
+  s: SearchState,
+  sustainable: boolean,
+  o: { growth: number; maxRps: number; bisections: number },
+): SearchState | undefined {
   const good = sustainable ? Math.max(s.good, s.rps) : s.good;
   const bad = sustainable ? s.bad : Math.min(s.bad, s.rps);
   if (bad === Number.POSITIVE_INFINITY) {
     if (s.rps >= o.maxRps) return undefined;
-    return { good, bad, bisected: s.bisected, rps: Math.min(o.maxRps, Math.max(s.rps + 1, Math.round(s.rps * o.growth))) };
+    return {
+      good,
+      bad,
+      bisected: s.bisected,
+      rps: Math.min(o.maxRps, Math.max(s.rps + 1, Math.round(s.rps * o.growth))),
+    };
   }
   const middle = Math.round((good + bad) / 2);
   if (s.bisected >= o.bisections || middle <= good || middle >= bad) return undefined;
@@ -73,14 +98,26 @@ export function nextRate(s: SearchState, sustainable: boolean, o: { growth: numb
 
 function describe(step: Step): string {
   const v = step.verdict;
-  const verdict = v.sustainable ? 'sustainable' : `not sustainable (${Object.entries(v).filter(([k, ok]) => !ok && k !== 'sustainable').map(([k]) => k).join(', ')})`;
-  const monitor = step.drain.drained ? `drained in ${step.drain.seconds.toFixed(1)} s` : `still ${step.drain.lag} behind after ${step.drain.seconds.toFixed(0)} s`;
-  return `step ${step.target_rps} rps: answered ${step.answered_rps}/s, admitted p99 ${step.load.admitted.p99_ms} ms, failed ${(step.failed_share * 100).toFixed(2)} %, `
-    + `lag ${step.lag_mid} → ${step.lag_end} (allowed +${step.lag_growth_allowed}) → ${verdict}; monitor ${monitor}`;
+  const verdict = v.sustainable
+    ? 'sustainable'
+    : `not sustainable (${Object.entries(v)
+        .filter(([k, ok]) => !ok && k !== 'sustainable')
+        .map(([k]) => k)
+        .join(', ')})`;
+  const monitor = step.drain.drained
+    ? `drained in ${step.drain.seconds.toFixed(1)} s`
+    : `still ${step.drain.lag} behind after ${step.drain.seconds.toFixed(0)} s`;
+  return (
+    `step ${step.target_rps} rps: answered ${step.answered_rps}/s, admitted p99 ${step.load.admitted.p99_ms} ms, failed ${(step.failed_share * 100).toFixed(2)} %, ` +
+    `lag ${step.lag_mid} → ${step.lag_end} (allowed +${step.lag_growth_allowed}) → ${verdict}; monitor ${monitor}`
+  );
 }
 
 /** Steps through the rates `nextRate` picks, at most `maxSteps` of them; the sustainable rate is the highest that passed. */
-export async function findSustainableRate(ctx: PhaseContext, o: { startRps: number; growth: number; maxRps: number; bisections: number; stepSeconds: number; maxSteps: number }): Promise<Search> {
+export async function findSustainableRate(
+  ctx: PhaseContext,
+  o: { startRps: number; growth: number; maxRps: number; bisections: number; stepSeconds: number; maxSteps: number },
+): Promise<Search> {
   const steps: Step[] = [];
   let state: SearchState | undefined = { good: 0, bad: Number.POSITIVE_INFINITY, rps: o.startRps, bisected: 0 };
   while (state && steps.length < o.maxSteps) {

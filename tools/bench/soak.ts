@@ -16,7 +16,13 @@ export interface Soak {
   missing_ids: string[];
   /** Counted beyond the answered ones that were counted: the monitor counts by id, so this must be 0. */
   double_counted: number;
-  lag: { first_quarter: number | null; last_quarter: number | null; growth_allowed: number; flat: boolean; series: [number, number][] };
+  lag: {
+    first_quarter: number | null;
+    last_quarter: number | null;
+    growth_allowed: number;
+    flat: boolean;
+    series: [number, number][];
+  };
   memory: Record<string, MemoryTrend>;
   memory_flat: boolean;
   cpu_s: Record<string, number>;
@@ -42,7 +48,10 @@ function sample<T>(items: readonly T[], n: number): T[] {
  * twice). Memory of every process and the lag must be as high in the last
  * quarter as in the first, give or take the slack.
  */
-export async function soak(ctx: PhaseContext, o: { rps: number; seconds: number; idCheckLimit: number; rssGrowthMb: number }): Promise<Soak> {
+export async function soak(
+  ctx: PhaseContext,
+  o: { rps: number; seconds: number; idCheckLimit: number; rssGrowthMb: number },
+): Promise<Soak> {
   const before = await drainMonitor(ctx);
   if (!before.drained) ctx.say(`soak: the monitor is still ${before.lag} behind from the steps; counting from here`);
   const countedBefore = await ctx.probe.countedEventually();
@@ -52,7 +61,13 @@ export async function soak(ctx: PhaseContext, o: { rps: number; seconds: number;
   const cpuBefore = cpuByProcess(ctx.platform);
   const start = performance.now();
   let end = start + o.seconds * 1000;
-  const load = await openLoop({ rps: o.rps, seconds: o.seconds, maxInFlight: ctx.limits.maxInFlight, call: ctx.client.call, onScheduleEnd: () => (end = performance.now()) });
+  const load = await openLoop({
+    rps: o.rps,
+    seconds: o.seconds,
+    maxInFlight: ctx.limits.maxInFlight,
+    call: ctx.client.call,
+    onScheduleEnd: () => (end = performance.now()),
+  });
   memory.stop();
   const cpu = cpuSpent(cpuBefore, cpuByProcess(ctx.platform));
   ctx.say(`soak: ${load.outcomes['200'] ?? 0} answered at ${o.rps} rps; waiting for the monitor`);
@@ -69,16 +84,33 @@ export async function soak(ctx: PhaseContext, o: { rps: number; seconds: number;
   const last = ctx.probe.meanLag(end - quarter, end);
   const allowed = Math.max(1, Math.round(o.rps * ctx.limits.lagSlackSeconds));
   const memoryTrend = memory.trend();
-  const slo = await ctx.platform.apps.monitor!.fetchApp('/v1/monitor/models/sensor-anomaly/slo').then((r) => r.json()).catch((err: Error) => ({ error: err.message }));
+  const slo = await ctx.platform.apps
+    .monitor!.fetchApp('/v1/monitor/models/sensor-anomaly/slo')
+    .then((r) => r.json())
+    .catch((err: Error) => ({ error: err.message }));
   return {
-    target_rps: o.rps, load, answered: ids.length, counted, lost, ids_checked: checked.length, id_checks_failed: unanswered,
-    missing_ids: missing.slice(0, 20), double_counted: Math.max(0, counted - (ids.length - lost)),
+    target_rps: o.rps,
+    load,
+    answered: ids.length,
+    counted,
+    lost,
+    ids_checked: checked.length,
+    id_checks_failed: unanswered,
+    missing_ids: missing.slice(0, 20),
+    double_counted: Math.max(0, counted - (ids.length - lost)),
     lag: {
-      first_quarter: first, last_quarter: last, growth_allowed: allowed, flat: first !== null && last !== null && last - first <= allowed,
-      series: ctx.probe.samples.filter((s) => s.at >= start && s.at <= end).map((s) => [Math.round((s.at - start) / 100) / 10, s.lag]),
+      first_quarter: first,
+      last_quarter: last,
+      growth_allowed: allowed,
+      flat: first !== null && last !== null && last - first <= allowed,
+      series: ctx.probe.samples
+        .filter((s) => s.at >= start && s.at <= end)
+        .map((s) => [Math.round((s.at - start) / 100) / 10, s.lag]),
     },
     memory: memoryTrend,
     memory_flat: Object.values(memoryTrend).every((m) => m.growth_mb <= o.rssGrowthMb),
-    cpu_s: cpu, drain, monitor_slo: slo,
+    cpu_s: cpu,
+    drain,
+    monitor_slo: slo,
   };
 }

@@ -1,8 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  daprBinDir, isPortFree, repoPath, resolveStack, startControlPlane, startPlatform,
-  type ControlPlane, type Platform, type SupervisorEvent,
+  daprBinDir,
+  isPortFree,
+  repoPath,
+  resolveStack,
+  startControlPlane,
+  startPlatform,
+  type ControlPlane,
+  type Platform,
+  type SupervisorEvent,
 } from '@meridian/platform';
 import { describeSupervision, printer } from './printer.ts';
 
@@ -74,21 +81,41 @@ async function main(): Promise<void> {
   setInterval(() => process.ppid !== parent && void stop(0), 1000).unref();
 
   const started = Date.now();
-  say(`stack: ${Object.entries(stack.choices).map(([k, v]) => `${k}=${v}`).join(' ')} (MERIDIAN_STACK=${stack.name})`);
+  say(
+    `stack: ${Object.entries(stack.choices)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')} (MERIDIAN_STACK=${stack.name})`,
+  );
   try {
     cp = await startControlPlane({ binDir: daprBinDir(), home, onLine: print });
-    say(`control plane up: sentry ${cp.sentryAddress}, placement ${cp.placementAddress}, scheduler ${cp.schedulerAddress}`);
-    platform = await startPlatform({ cp, stack, dataDir: home, gatewayPort, onLine: print, supervise: true, onSupervision: report });
+    say(
+      `control plane up: sentry ${cp.sentryAddress}, placement ${cp.placementAddress}, scheduler ${cp.schedulerAddress}`,
+    );
+    platform = await startPlatform({
+      cp,
+      stack,
+      dataDir: home,
+      gatewayPort,
+      onLine: print,
+      supervise: true,
+      onSupervision: report,
+    });
   } catch (err) {
     say(`failed to start: ${(err as Error).message}`);
     await stop(1);
     return;
   }
   for (const a of Object.values(platform.apps)) {
-    say(`${a.spec.id.padEnd(10)} app ${a.appUrl}  dapr http :${a.sidecarPorts.http} grpc :${a.sidecarPorts.grpc} metrics :${a.sidecarPorts.metrics}`);
+    say(
+      `${a.spec.id.padEnd(10)} app ${a.appUrl}  dapr http :${a.sidecarPorts.http} grpc :${a.sidecarPorts.grpc} metrics :${a.sidecarPorts.metrics}`,
+    );
   }
-  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s: gateway ${platform.gatewayUrl} (logs in ${join(home, 'logs')}; Ctrl-C stops)`);
-  say(`try: curl -H "Authorization: Bearer $(npm run --silent token -- --role predict)" ${platform.gatewayUrl}/v2/models/sensor-anomaly`);
+  say(
+    `ready in ${((Date.now() - started) / 1000).toFixed(1)}s: gateway ${platform.gatewayUrl} (logs in ${join(home, 'logs')}; Ctrl-C stops)`,
+  );
+  say(
+    `try: curl -H "Authorization: Bearer $(npm run --silent token -- --role predict)" ${platform.gatewayUrl}/v2/models/sensor-anomaly`,
+  );
 }
 
 await main();

@@ -4,7 +4,14 @@ import type { ExitInfo, SupervisorEvent } from '@meridian/platform';
 const COLORS = [36, 35, 33, 32, 34, 31, 96, 95, 93, 92];
 const CONTROL_PLANE = ['sentry', 'placement', 'scheduler'];
 const DAPR_SERIOUS = /level=(error|fatal)|"level":"(error|fatal|panic)"|^panic:/;
-const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const PINO_LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 const PINO_NOISE = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'span_id', 'req_id']);
 
 /** One pino JSON line as "level msg key=value ...". */
@@ -56,7 +63,10 @@ export function describeSupervision(event: SupervisorEvent): { line: string; tai
   const { name } = event;
   switch (event.type) {
     case 'exited':
-      return { line: `${name} exited (${describeExit(event.exit)}); restarting it in ${seconds(event.restartInMs)}. Its last lines:`, tail: tailOf(name, event.lastLines, 10) };
+      return {
+        line: `${name} exited (${describeExit(event.exit)}); restarting it in ${seconds(event.restartInMs)}. Its last lines:`,
+        tail: tailOf(name, event.lastLines, 10),
+      };
     case 'restarted':
       return {
         line: event.with
@@ -70,6 +80,9 @@ export function describeSupervision(event: SupervisorEvent): { line: string; tai
         tail: tailOf(name, event.lastLines, 5),
       };
     case 'gave-up':
-      return { line: `${name} keeps failing at start (${event.failedStarts} restarts in a row never became ready); stopping. Its last lines:`, tail: tailOf(name, event.lastLines, 25) };
+      return {
+        line: `${name} keeps failing at start (${event.failedStarts} restarts in a row never became ready); stopping. Its last lines:`,
+        tail: tailOf(name, event.lastLines, 25),
+      };
   }
 }

@@ -3,7 +3,15 @@ import { Components, Topics } from '@meridian/contracts';
 import { SENSOR_ANOMALY_WINDOWED_MODEL_NAME, SENSOR_ANOMALY_WINDOWED_PARAMS, SENSOR_WINDOW_STATS } from '@meridian/ml';
 import { daprPreset } from '@meridian/service-kit';
 
-const Stats = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(z.enum(SENSOR_WINDOW_STATS)));
+const Stats = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.enum(SENSOR_WINDOW_STATS)));
 
 export const featuresEnv = {
   ...daprPreset,
@@ -21,7 +29,11 @@ export const featuresEnv = {
   /** Idempotency keys remembered per mote: a redelivery older than this many readings would be applied again. */
   KEYS_PER_ENTITY: z.coerce.number().int().min(10).max(100_000).default(2000),
   /** A mote's state expires this long after its last reading. */
-  FEATURE_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 3600),
+  FEATURE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(24 * 3600),
   /** Score every new reading on this model (empty: features only). */
   SCORING_MODEL: z.string().default(SENSOR_ANOMALY_WINDOWED_MODEL_NAME),
   INFERENCE_APP_ID: z.string().default('inference'),

@@ -10,33 +10,69 @@ import { MemoryFeatureLog, RecordingScorer, memoryEntityStore } from './testing/
 
 createLogger({ name: 'test', level: 'silent' });
 const APP_TOKEN = 'app-token-of-features';
-const env = parseEnv(featuresEnv, { DAPR_API_TOKEN: 'dapr-token-of-features', APP_API_TOKEN: APP_TOKEN, LOG_LEVEL: 'silent' });
+const env = parseEnv(featuresEnv, {
+  DAPR_API_TOKEN: 'dapr-token-of-features',
+  APP_API_TOKEN: APP_TOKEN,
+  LOG_LEVEL: 'silent',
+});
 const spec = sensorWindowSpec(3, ['mean', 'std']);
 const store = memoryEntityStore();
 const scorer = new RecordingScorer();
 const offlineLog = new MemoryFeatureLog();
-const processor = new StreamProcessor({ store, lock: new KeyedLock(), spec, historySize: 10, keysSize: 100, scorer, offlineLog, clock: () => new Date(0) });
-const app = createServiceApp(createApp({ env, dapr: { healthy: async () => true } as unknown as DaprClient, store, processor, offlineLog, spec }));
+const processor = new StreamProcessor({
+  store,
+  lock: new KeyedLock(),
+  spec,
+  historySize: 10,
+  keysSize: 100,
+  scorer,
+  offlineLog,
+  clock: () => new Date(0),
+});
+const app = createServiceApp(
+  createApp({ env, dapr: { healthy: async () => true } as unknown as DaprClient, store, processor, offlineLog, spec }),
+);
 const served = await serveInProcess(app);
 afterAll(() => served.close());
 
-async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; type: string | null; json: any }> {
+async function call(
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; type: string | null; json: any }> {
   const res = await fetch(`${served.base}${path}`, {
-    method, headers: { 'dapr-api-token': APP_TOKEN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    method,
+    headers: { 'dapr-api-token': APP_TOKEN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: res.status, type: res.headers.get('content-type'), json: await res.json() };
 }
 
 const reading = (mote: number, i: number): IngestedRecordEvent => ({
-  stream: 'sensor-readings', key: `k-${mote}-${i}`, received_at: new Date(1_000 + i).toISOString(),
+  stream: 'sensor-readings',
+  key: `k-${mote}-${i}`,
+  received_at: new Date(1_000 + i).toISOString(),
   record: { mote_id: mote, humidity: 40 + i, temperature: 20 + i, ts: 1_000 * i },
 });
 
 /** A bulk delivery as daprd posts it: CloudEvents whose ids stay the same on a redelivery. */
 const bulk = (events: IngestedRecordEvent[]) => ({
-  id: 'bulk-1', topic: env.READINGS_TOPIC, pubsubname: env.PUBSUB_NAME, type: 'com.dapr.event.sent',
-  entries: events.map((data, i) => ({ entryId: `e${i}`, contentType: 'application/cloudevents+json', event: { specversion: '1.0', id: `ce-${data.key}`, type: 'com.dapr.event.sent', source: 'ingestion', datacontenttype: 'application/json', data } })),
+  id: 'bulk-1',
+  topic: env.READINGS_TOPIC,
+  pubsubname: env.PUBSUB_NAME,
+  type: 'com.dapr.event.sent',
+  entries: events.map((data, i) => ({
+    entryId: `e${i}`,
+    contentType: 'application/cloudevents+json',
+    event: {
+      specversion: '1.0',
+      id: `ce-${data.key}`,
+      type: 'com.dapr.event.sent',
+      source: 'ingestion',
+      datacontenttype: 'application/json',
+      data,
+    },
+  })),
 });
 
 describe('features app in process', () => {
@@ -46,11 +82,19 @@ describe('features app in process', () => {
     const afterFirst = (await store.load(['7']))[0]!.state!;
     const again = await call('POST', '/events/sensor-readings', bulk(events));
     const afterAgain = (await store.load(['7']))[0]!.state!;
-    expect(first.json.statuses).toEqual([{ entryId: 'e0', status: 'SUCCESS' }, { entryId: 'e1', status: 'SUCCESS' }, { entryId: 'e2', status: 'SUCCESS' }]);
+    expect(first.json.statuses).toEqual([
+      { entryId: 'e0', status: 'SUCCESS' },
+      { entryId: 'e1', status: 'SUCCESS' },
+      { entryId: 'e2', status: 'SUCCESS' },
+    ]);
     expect(again.json.statuses).toEqual(first.json.statuses);
     expect(scorer.calls.map((c) => c.rows)).toEqual([['7@0#1', '7@0#2', '7@0#3']]);
     expect(afterFirst.seq).toBe(3);
-    expect({ seq: afterAgain.seq, history: afterAgain.history, keys: afterAgain.keys }).toEqual({ seq: afterFirst.seq, history: afterFirst.history, keys: afterFirst.keys });
+    expect({ seq: afterAgain.seq, history: afterAgain.history, keys: afterAgain.keys }).toEqual({
+      seq: afterFirst.seq,
+      history: afterFirst.history,
+      keys: afterFirst.keys,
+    });
     expect(processor.stats).toMatchObject({ applied: 3, duplicates: 3, scored: 3 });
   });
 
@@ -58,7 +102,13 @@ describe('features app in process', () => {
     await call('POST', '/events/sensor-readings', bulk([reading(8, 1), reading(8, 2)]));
     const { status, json } = await call('GET', '/v1/features/sensor/8');
     expect(status).toBe(200);
-    expect(json).toMatchObject({ entity: '8', spec: { window: 3, features: ['mean', 'std'] }, readings_applied: 2, readings_kept: 2, as_of: 2_000 });
+    expect(json).toMatchObject({
+      entity: '8',
+      spec: { window: 3, features: ['mean', 'std'] },
+      readings_applied: 2,
+      readings_kept: 2,
+      as_of: 2_000,
+    });
     expect(json.names).toHaveLength(json.values.length);
   });
 
@@ -78,7 +128,11 @@ describe('features app in process', () => {
   it('when the window spec query is malformed, then 400 problem+json names each bad field', async () => {
     const { status, type, json } = await call('GET', '/v1/features/sensor/8?window=0&stats=mean,median&seconds=-1');
     expect([status, type]).toEqual([400, 'application/problem+json; charset=utf-8']);
-    expect(json.errors.map((e: { path: string }) => e.path).sort()).toEqual(['query.seconds', 'query.stats.1', 'query.window']);
+    expect(json.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'query.seconds',
+      'query.stats.1',
+      'query.window',
+    ]);
   });
 
   it('when a statistic is listed twice, then 400 names the stats field', async () => {

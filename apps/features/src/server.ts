@@ -1,6 +1,16 @@
 import type { Express } from 'express';
 import { sensorWindowSpec, windowFeatureNames, type SensorWindowSpec } from '@meridian/ml';
-import { ArtifactsBinding, DaprClient, InferenceClient, KeyedLock, bootEnv, runService, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import {
+  ArtifactsBinding,
+  DaprClient,
+  InferenceClient,
+  KeyedLock,
+  bootEnv,
+  runService,
+  type DaprEnv,
+  type RunningService,
+  type ServiceDefinition,
+} from '@meridian/service-kit';
 import { EntityStore } from './adapters/entity-store.ts';
 import { OfflineLog } from './adapters/offline-log.ts';
 import { Scorer } from './adapters/scorer.ts';
@@ -37,10 +47,23 @@ export async function start(env = bootEnv(featuresEnv)): Promise<RunningService>
   const spec = sensorWindowSpec(env.FEATURE_WINDOW, env.FEATURE_STATS);
   const names = windowFeatureNames(spec);
   const store = new EntityStore({ dapr, store: env.STATE_STORE, ttlSeconds: env.FEATURE_TTL_SECONDS });
-  const offlineLog = new OfflineLog({ artifacts: new ArtifactsBinding({ dapr, binding: env.ARTIFACTS_BINDING }), names });
+  const offlineLog = new OfflineLog({
+    artifacts: new ArtifactsBinding({ dapr, binding: env.ARTIFACTS_BINDING }),
+    names,
+  });
   const processor = new StreamProcessor({
-    store, lock: new KeyedLock(), spec, historySize: Math.max(env.HISTORY_SIZE, spec.window + 1), keysSize: env.KEYS_PER_ENTITY,
-    scorer: env.SCORING_MODEL ? new Scorer({ inference: new InferenceClient({ dapr, appId: env.INFERENCE_APP_ID }), model: env.SCORING_MODEL, names }) : undefined,
+    store,
+    lock: new KeyedLock(),
+    spec,
+    historySize: Math.max(env.HISTORY_SIZE, spec.window + 1),
+    keysSize: env.KEYS_PER_ENTITY,
+    scorer: env.SCORING_MODEL
+      ? new Scorer({
+          inference: new InferenceClient({ dapr, appId: env.INFERENCE_APP_ID }),
+          model: env.SCORING_MODEL,
+          names,
+        })
+      : undefined,
     offlineLog: env.OFFLINE_LOG === 'on' ? offlineLog : undefined,
     clock: () => new Date(),
   });

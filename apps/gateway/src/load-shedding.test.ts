@@ -1,7 +1,15 @@
 import { serveInProcess } from '@meridian/testkit';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '@meridian/contracts';
-import { AppError, createLogger, createServiceApp, parseEnv, type DaprClient, type InvokeOptions, type SidecarResponse } from '@meridian/service-kit';
+import {
+  AppError,
+  createLogger,
+  createServiceApp,
+  parseEnv,
+  type DaprClient,
+  type InvokeOptions,
+  type SidecarResponse,
+} from '@meridian/service-kit';
 import { AuditLog } from './domain/audit-log.ts';
 import type { Authenticator } from './domain/authenticator.ts';
 import { RateLimiter } from './domain/rate-limiter.ts';
@@ -13,7 +21,9 @@ import { MemoryStateStore, memoryAuditStore, memoryCounterStore } from './testin
 createLogger({ name: 'test', level: 'silent' });
 // Fixed limits (min = max), so the counts below do not move with latency samples.
 const env = parseEnv(gatewayEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-the-gateway', APP_API_TOKEN: 'app-token-of-the-gateway', LOG_LEVEL: 'silent',
+  DAPR_API_TOKEN: 'dapr-token-of-the-gateway',
+  APP_API_TOKEN: 'app-token-of-the-gateway',
+  LOG_LEVEL: 'silent',
   SHED_LIMITS: 'infer=2,read=4,ingest=4,admin=4',
 });
 
@@ -33,18 +43,28 @@ const auth: Authenticator = {
 let holdInfer = true;
 const held: (() => void)[] = [];
 const arrivals: { count: number; reached(): void }[] = [];
-const heldReach = (count: number) => new Promise<void>((reached) => (held.length >= count ? reached() : arrivals.push({ count, reached })));
+const heldReach = (count: number) =>
+  new Promise<void>((reached) => (held.length >= count ? reached() : arrivals.push({ count, reached })));
 const ok = (): SidecarResponse => {
   const body = Buffer.from('{"ok":true}');
-  return { status: 200, headers: { 'content-type': 'application/json' }, body, ok: true, text: () => body.toString(), json: () => JSON.parse(body.toString()) };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body,
+    ok: true,
+    text: () => body.toString(),
+    json: () => JSON.parse(body.toString()),
+  };
 };
 const sidecar = {
-  async healthy() { return true; },
+  async healthy() {
+    return true;
+  },
   invoke(o: InvokeOptions): Promise<SidecarResponse> {
     if (!holdInfer || !o.method.endsWith('/infer')) return Promise.resolve(ok());
     return new Promise((resolve) => {
       held.push(() => resolve(ok()));
-      for (const a of arrivals.splice(0)) (held.length >= a.count ? a.reached() : arrivals.push(a));
+      for (const a of arrivals.splice(0)) held.length >= a.count ? a.reached() : arrivals.push(a);
     });
   },
 } as unknown as DaprClient;
@@ -52,8 +72,13 @@ const releaseHeld = () => held.splice(0).forEach((release) => release());
 
 const state = new MemoryStateStore();
 const shedding = new Shedding({ env });
-const limiter = new RateLimiter({ config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS }, store: memoryCounterStore(state) });
-const app = createServiceApp(createApp({ env, dapr: sidecar, auth, limiter, audit: new AuditLog({ store: memoryAuditStore(state) }), shedding }));
+const limiter = new RateLimiter({
+  config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS },
+  store: memoryCounterStore(state),
+});
+const app = createServiceApp(
+  createApp({ env, dapr: sidecar, auth, limiter, audit: new AuditLog({ store: memoryAuditStore(state) }), shedding }),
+);
 const served = await serveInProcess(app);
 afterAll(() => served.close());
 beforeEach(() => {
@@ -61,7 +86,12 @@ beforeEach(() => {
 });
 
 const body = JSON.stringify({ inputs: [{ name: 'humidity', shape: [1], datatype: 'FP32', data: [45] }] });
-const infer = (token = 'alice:predict') => fetch(`${served.base}/v2/models/m/infer`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+const infer = (token = 'alice:predict') =>
+  fetch(`${served.base}/v2/models/m/infer`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body,
+  });
 const read = () => fetch(`${served.base}/v2/models/m`, { headers: { authorization: 'Bearer alice:predict' } });
 const classOf = (name: string) => shedding.snapshot().find((s) => s.name === name)!;
 
@@ -73,7 +103,10 @@ describe('load shedding at the edge', () => {
     expect(shed.status).toBe(429);
     expect(shed.headers.get('retry-after')).toBe('1');
     expect(shed.headers.get('content-type')).toContain('application/problem+json');
-    expect(await shed.json()).toMatchObject({ code: 'TOO_MANY_REQUESTS', detail: expect.stringContaining('concurrent infer requests') });
+    expect(await shed.json()).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      detail: expect.stringContaining('concurrent infer requests'),
+    });
     expect((await read()).status).toBe(200);
     expect((await fetch(`${served.base}/healthz`)).status).toBe(200);
     expect(classOf('infer')).toMatchObject({ limit: 2, inflight: 2, shed: 1 });

@@ -2,7 +2,15 @@ import { request as httpRequest } from 'node:http';
 import { serveInProcess } from '@meridian/testkit';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '@meridian/contracts';
-import { AppError, createLogger, createServiceApp, parseEnv, type DaprClient, type InvokeOptions, type SidecarResponse } from '@meridian/service-kit';
+import {
+  AppError,
+  createLogger,
+  createServiceApp,
+  parseEnv,
+  type DaprClient,
+  type InvokeOptions,
+  type SidecarResponse,
+} from '@meridian/service-kit';
 import { AuditLog } from './domain/audit-log.ts';
 import type { Authenticator } from './domain/authenticator.ts';
 import { RateLimiter } from './domain/rate-limiter.ts';
@@ -13,7 +21,12 @@ import { createApp } from './server.ts';
 import { MemoryStateStore, memoryAuditStore, memoryCounterStore } from './testing/fakes.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const env = parseEnv(gatewayEnv, { DAPR_API_TOKEN: 'dapr-token-of-the-gateway', APP_API_TOKEN: 'app-token-of-the-gateway', LOG_LEVEL: 'silent', RATE_LIMITS: 'infer:*=5/60s,read:*=1000/60s,ingest:*=1000/60s,admin:*=1000/60s' });
+const env = parseEnv(gatewayEnv, {
+  DAPR_API_TOKEN: 'dapr-token-of-the-gateway',
+  APP_API_TOKEN: 'app-token-of-the-gateway',
+  LOG_LEVEL: 'silent',
+  RATE_LIMITS: 'infer:*=5/60s,read:*=1000/60s,ingest:*=1000/60s,admin:*=1000/60s',
+});
 
 /** Tokens are "<subject>:<role>,<role>"; anything else is refused as a real verifier would. */
 const auth: Authenticator = {
@@ -31,17 +44,29 @@ const auth: Authenticator = {
 const calls: InvokeOptions[] = [];
 let answer: { status: number; body: unknown; type?: string } = { status: 200, body: { ok: true } };
 const sidecar = {
-  async healthy() { return true; },
+  async healthy() {
+    return true;
+  },
   async invoke(o: InvokeOptions): Promise<SidecarResponse> {
     calls.push(o);
     const body = Buffer.from(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
-    return { status: answer.status, headers: { 'content-type': answer.type ?? 'application/json' }, body, ok: answer.status < 300, text: () => body.toString(), json: () => JSON.parse(body.toString()) };
+    return {
+      status: answer.status,
+      headers: { 'content-type': answer.type ?? 'application/json' },
+      body,
+      ok: answer.status < 300,
+      text: () => body.toString(),
+      json: () => JSON.parse(body.toString()),
+    };
   },
 } as unknown as DaprClient;
 
 const state = new MemoryStateStore();
 const audit = new AuditLog({ store: memoryAuditStore(state) });
-const limiter = new RateLimiter({ config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS }, store: memoryCounterStore(state) });
+const limiter = new RateLimiter({
+  config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS },
+  store: memoryCounterStore(state),
+});
 const app = createServiceApp(createApp({ env, dapr: sidecar, auth, limiter, audit, shedding: new Shedding({ env }) }));
 const served = await serveInProcess(app);
 const port = served.port;
@@ -52,17 +77,33 @@ beforeEach(() => {
 });
 
 /** A raw request: the path goes on the wire exactly as written (fetch would resolve dot segments first). */
-function raw(method: string, path: string, o: { token?: string; body?: unknown } = {}): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
+function raw(
+  method: string,
+  path: string,
+  o: { token?: string; body?: unknown } = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
   return new Promise((resolve, reject) => {
     const payload = o.body === undefined ? undefined : JSON.stringify(o.body);
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-      });
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: {
+          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -90,7 +131,12 @@ describe('the gateway edge', () => {
   });
 
   it('when an admin route is spelled with another case or a trailing slash, then 400 before authentication', async () => {
-    for (const [method, path] of [['POST', '/v2/REPOSITORY/index'], ['PUT', '/v2/models/m/policy/'], ['GET', '/v1/features/Offline'], ['POST', '/V2/repository/models/m/unload']]) {
+    for (const [method, path] of [
+      ['POST', '/v2/REPOSITORY/index'],
+      ['PUT', '/v2/models/m/policy/'],
+      ['GET', '/v1/features/Offline'],
+      ['POST', '/V2/repository/models/m/unload'],
+    ]) {
       const res = await raw(method!, path!, { token: 'mallory:predict' });
       expect(res.status, path).toBe(400);
     }
@@ -109,11 +155,19 @@ describe('the gateway edge', () => {
     }
     expect(calls).toEqual([]);
     expect((await raw('POST', '/v2/repository/models/m/unload', { token: 'ada:admin' })).status).toBe(200);
-    expect(calls.map((c) => [c.appId, c.httpMethod, c.method])).toEqual([['inference', 'POST', 'v2/repository/models/m/unload']]);
+    expect(calls.map((c) => [c.appId, c.httpMethod, c.method])).toEqual([
+      ['inference', 'POST', 'v2/repository/models/m/unload'],
+    ]);
   });
 
   it('when a route is not in the table, or nothing under /v1.0, then 404; a known path with another method is 405', async () => {
-    for (const path of ['/v1.0/metadata', '/v1.0/secrets/secretstore/jwt-verification-keys', '/v2/models/m/infer/extra', '/dapr/subscribe', '/metrics']) {
+    for (const path of [
+      '/v1.0/metadata',
+      '/v1.0/secrets/secretstore/jwt-verification-keys',
+      '/v2/models/m/infer/extra',
+      '/dapr/subscribe',
+      '/metrics',
+    ]) {
       expect((await raw('GET', path, { token: 'ada:admin' })).status, path).toBe(404);
     }
     const wrong = await raw('DELETE', '/v2/models/m/policy', { token: 'ada:admin' });
@@ -147,11 +201,20 @@ describe('the gateway edge', () => {
   });
 
   it('when the upstream fails with its own details, then the caller gets a generic problem with the status class, never the text', async () => {
-    answer = { status: 500, body: { detail: 'get state failed (500): sqlite /root/.meridian/state.db: database is locked' } };
+    answer = {
+      status: 500,
+      body: { detail: 'get state failed (500): sqlite /root/.meridian/state.db: database is locked' },
+    };
     const res = await raw('GET', '/v1/monitor/predictions', { token: 'ann:predict' });
     expect(res.status).toBe(500);
     expect(JSON.stringify(res.body)).not.toMatch(/sqlite|state\.db|locked/);
-    answer = { status: 403, body: { errorCode: 'ERR_DIRECT_INVOKE', message: 'access control policy has denied access to id: spiffe://public/ns/default/gateway' } };
+    answer = {
+      status: 403,
+      body: {
+        errorCode: 'ERR_DIRECT_INVOKE',
+        message: 'access control policy has denied access to id: spiffe://public/ns/default/gateway',
+      },
+    };
     const denied = await raw('GET', '/v1/monitor/predictions', { token: 'ann:predict' });
     expect(denied.status).toBe(502);
     expect(JSON.stringify(denied.body)).not.toMatch(/spiffe|access control/);
@@ -167,11 +230,19 @@ describe('the gateway edge', () => {
     expect((await send('calm:predict')).status).toBe(200);
   });
 
-  it('when an admin acts, then the audit log has the action under the token\'s subject, not a subject in the body', async () => {
-    await raw('POST', '/v1/registry/models/m/versions/2/stage', { token: 'ada:admin', body: { stage: 'production', reason: 'better F1', subject: 'someone-else' } });
+  it("when an admin acts, then the audit log has the action under the token's subject, not a subject in the body", async () => {
+    await raw('POST', '/v1/registry/models/m/versions/2/stage', {
+      token: 'ada:admin',
+      body: { stage: 'production', reason: 'better F1', subject: 'someone-else' },
+    });
     const listed = await raw('GET', '/v1/audit?action=registry.stage', { token: 'ada:admin' });
     expect(listed.status).toBe(200);
-    expect(listed.body.entries[0]).toMatchObject({ subject: 'ada', action: 'registry.stage', path: '/v1/registry/models/m/versions/2/stage', target: 'registry' });
+    expect(listed.body.entries[0]).toMatchObject({
+      subject: 'ada',
+      action: 'registry.stage',
+      path: '/v1/registry/models/m/versions/2/stage',
+      target: 'registry',
+    });
     expect((await raw('GET', '/v1/audit', { token: 'ann:predict' })).status).toBe(403);
   });
 });

@@ -1,5 +1,14 @@
 import type { Express, RequestHandler } from 'express';
-import { DaprClient, EDGE_APP_ID, bootEnv, maskAuditRecord, rootLogger, runService, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import {
+  DaprClient,
+  EDGE_APP_ID,
+  bootEnv,
+  maskAuditRecord,
+  rootLogger,
+  runService,
+  type RunningService,
+  type ServiceDefinition,
+} from '@meridian/service-kit';
 import { secretStoreKeys } from './adapters/secret-store-keys.ts';
 import { StateAuditStore } from './adapters/state-audit-store.ts';
 import { StateCounterStore } from './adapters/state-counter-store.ts';
@@ -72,17 +81,32 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
 export async function start(env = bootEnv(gatewayEnv)): Promise<RunningService> {
   const dapr = DaprClient.fromEnv(env);
   const auth = createAuthenticator({ env, secrets: secretStoreKeys({ dapr, store: env.SECRET_STORE }) });
-  const limiter = new RateLimiter({ config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS }, store: new StateCounterStore({ dapr, store: env.STATE_STORE }), syncMs: env.RATE_LIMIT_SYNC_MS });
+  const limiter = new RateLimiter({
+    config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS },
+    store: new StateCounterStore({ dapr, store: env.STATE_STORE }),
+    syncMs: env.RATE_LIMIT_SYNC_MS,
+  });
   const audit = new AuditLog({ store: new StateAuditStore({ dapr, store: env.STATE_STORE }), mask: maskAuditRecord });
-  const shedding = new Shedding({ env, log: (s) => rootLogger().info({ route_class: s.name, limit: s.limit, inflight: s.inflight, queued: s.queued, shed: s.shed }, 'concurrency limit') });
+  const shedding = new Shedding({
+    env,
+    log: (s) =>
+      rootLogger().info(
+        { route_class: s.name, limit: s.limit, inflight: s.inflight, queued: s.queued, shed: s.shed },
+        'concurrency limit',
+      ),
+  });
   const running = await runService(() => createApp({ env, dapr, auth, limiter, audit, shedding }), {
-    name: 'gateway', env,
+    name: 'gateway',
+    env,
     onStop: async () => {
       auth.stop();
       await limiter.stop();
     },
   });
-  rootLogger().info({ rates: describePolicies(env.RATE_LIMITS), quotas: describePolicies(env.RATE_QUOTAS) }, 'rate limits');
+  rootLogger().info(
+    { rates: describePolicies(env.RATE_LIMITS), quotas: describePolicies(env.RATE_QUOTAS) },
+    'rate limits',
+  );
   auth.start();
   limiter.start();
   return running;

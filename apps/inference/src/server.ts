@@ -1,6 +1,18 @@
 import type { Express } from 'express';
 import { ModelLifecycleEvent, Topics } from '@meridian/contracts';
-import { DaprClient, FeaturesClient, RegistryClient, bootEnv, retryUntilReady, rootLogger, runService, subscription, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import {
+  DaprClient,
+  FeaturesClient,
+  RegistryClient,
+  bootEnv,
+  retryUntilReady,
+  rootLogger,
+  runService,
+  subscription,
+  type DaprEnv,
+  type RunningService,
+  type ServiceDefinition,
+} from '@meridian/service-kit';
 import { OnlineFeatureClient } from './adapters/online-features.ts';
 import { RegistrySync } from './adapters/registry-sync.ts';
 import { StateResponseCache } from './adapters/response-cache.ts';
@@ -36,13 +48,18 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
     ready: async () => deps.store.list().length > 0,
     status: () => ({ shedding: deps.limits.snapshot() }),
     subscriptions: deps.registry
-      ? [subscription({
-        pubsub: deps.pubsub, topic: Topics.modelLifecycle, route: '/events/model-lifecycle', schema: ModelLifecycleEvent,
-        handle: async (event) => {
-          await deps.registry!.syncModel(event.model);
-          return 'SUCCESS';
-        },
-      })]
+      ? [
+          subscription({
+            pubsub: deps.pubsub,
+            topic: Topics.modelLifecycle,
+            route: '/events/model-lifecycle',
+            schema: ModelLifecycleEvent,
+            handle: async (event) => {
+              await deps.registry!.syncModel(event.model);
+              return 'SUCCESS';
+            },
+          }),
+        ]
       : [],
     routes(app: Express) {
       oipRoutes(app, { ...deps, serverVersion: '0.2.0' });
@@ -61,18 +78,41 @@ export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService
     runtimes: runtimeFor,
     onBatch: (model, version, rows) => metrics?.batchSize.observe({ model, version }, rows),
   });
-  metrics = new InferenceMetrics(() => store.list().flatMap((e) => [...e.versions.values()].map((v) => ({ model: e.name, version: v.version, rows: v.batcher.depth }))));
+  metrics = new InferenceMetrics(() =>
+    store
+      .list()
+      .flatMap((e) =>
+        [...e.versions.values()].map((v) => ({ model: e.name, version: v.version, rows: v.batcher.depth })),
+      ),
+  );
   const registry = env.REGISTRY_APP_ID
-    ? new RegistrySync({ registry: new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID, timeoutMs: 30_000 }), store, repository: env.MODEL_REPOSITORY, canaryPercent: env.CANARY_PERCENT })
+    ? new RegistrySync({
+        registry: new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID, timeoutMs: 30_000 }),
+        store,
+        repository: env.MODEL_REPOSITORY,
+        canaryPercent: env.CANARY_PERCENT,
+      })
     : undefined;
   const deps: InferenceDeps = {
-    env, dapr, store, metrics,
+    env,
+    dapr,
+    store,
+    metrics,
     cache: new StateResponseCache({ dapr, store: env.STATE_STORE }),
     log: new PredictionLog({ publisher: new SidecarPublisher({ dapr, pubsub: env.PUBSUB_NAME }) }),
     shadow: new ShadowStats(),
-    limits: new ModelLimits({ env, log: (s) => rootLogger().info({ model: s.name, limit: s.limit, inflight: s.inflight, queued: s.queued, shed: s.shed }, 'concurrency limit') }),
+    limits: new ModelLimits({
+      env,
+      log: (s) =>
+        rootLogger().info(
+          { model: s.name, limit: s.limit, inflight: s.inflight, queued: s.queued, shed: s.shed },
+          'concurrency limit',
+        ),
+    }),
     pubsub: env.PUBSUB_NAME,
-    ...(env.FEATURES_APP_ID ? { features: new OnlineFeatureClient({ features: new FeaturesClient({ dapr, appId: env.FEATURES_APP_ID }) }) } : {}),
+    ...(env.FEATURES_APP_ID
+      ? { features: new OnlineFeatureClient({ features: new FeaturesClient({ dapr, appId: env.FEATURES_APP_ID }) }) }
+      : {}),
     ...(registry ? { registry } : {}),
   };
   await store.loadAll();

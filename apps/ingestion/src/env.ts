@@ -3,14 +3,17 @@ import { Components } from '@meridian/contracts';
 import { daprPreset } from '@meridian/service-kit';
 
 /** `{"events":["user_email","ip"]}`: PII fields per stream, replacing the defaults in domain/streams.ts. */
-const PiiFields = z.string().transform((text, ctx) => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"events":["user_email"]}' });
-    return z.NEVER;
-  }
-}).pipe(z.record(z.string(), z.array(z.string().min(1))));
+const PiiFields = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"events":["user_email"]}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), z.array(z.string().min(1))));
 
 export const ingestionEnv = {
   ...daprPreset,
@@ -18,7 +21,11 @@ export const ingestionEnv = {
   PUBSUB_NAME: z.string().default(Components.pubsub),
   STATE_STORE: z.string().default(Components.state),
   /** How long an idempotency key is remembered: a batch retried later than this is taken in again. */
-  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
+  IDEMPOTENCY_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 3600),
   /** bulk: one sidecar call per topic and batch; single: one call per record (measured slower, kept for brokers without bulk). */
   PUBLISH_MODE: z.enum(['bulk', 'single']).default('bulk'),
   /** Sidecar calls in flight for per-record publishes and idempotency marks. */

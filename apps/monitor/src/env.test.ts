@@ -12,15 +12,26 @@ describe('monitorEnv', () => {
   });
 
   it('when thresholds are given per model, then min_labels defaults and the values are kept', () => {
-    const env = parseEnv(monitorEnv, { ...TOKENS, QUALITY_THRESHOLDS: '{"spam":{"min_precision":0.9},"*":{"min_recall":0.3,"min_labels":10}}' });
-    expect(env.QUALITY_THRESHOLDS).toEqual({ spam: { min_precision: 0.9, min_labels: 50 }, '*': { min_recall: 0.3, min_labels: 10 } });
+    const env = parseEnv(monitorEnv, {
+      ...TOKENS,
+      QUALITY_THRESHOLDS: '{"spam":{"min_precision":0.9},"*":{"min_recall":0.3,"min_labels":10}}',
+    });
+    expect(env.QUALITY_THRESHOLDS).toEqual({
+      spam: { min_precision: 0.9, min_labels: 50 },
+      '*': { min_recall: 0.3, min_labels: 10 },
+    });
   });
 
   it('when the thresholds are not JSON, out of range or misspelt, then boot fails naming each problem', () => {
-    expect(() => parseEnv(monitorEnv, { QUALITY_THRESHOLDS: '{"spam":' })).toThrow(/QUALITY_THRESHOLDS: not valid JSON/);
+    expect(() => parseEnv(monitorEnv, { QUALITY_THRESHOLDS: '{"spam":' })).toThrow(
+      /QUALITY_THRESHOLDS: not valid JSON/,
+    );
     let message = '';
     try {
-      parseEnv(monitorEnv, { QUALITY_THRESHOLDS: '{"spam":{"min_f1":1.5,"min_labels":0},"*":{"minf1":0.5}}', SLO_ERROR_RATE: '2' });
+      parseEnv(monitorEnv, {
+        QUALITY_THRESHOLDS: '{"spam":{"min_f1":1.5,"min_labels":0},"*":{"minf1":0.5}}',
+        SLO_ERROR_RATE: '2',
+      });
     } catch (err) {
       message = (err as Error).message;
     }

@@ -4,14 +4,18 @@ import { daprPreset } from '@meridian/service-kit';
 
 /** A JSON-valued variable, checked against its schema (a problem names the variable and the key). */
 const json = <T>(schema: z.ZodType<T>, fallback: string) =>
-  z.string().default(fallback).transform((text, ctx): unknown => {
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `not valid JSON (${(err as Error).message})` });
-      return z.NEVER;
-    }
-  }).pipe(schema);
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx): unknown => {
+      try {
+        return JSON.parse(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `not valid JSON (${(err as Error).message})` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 
 export const monitorEnv = {
   ...daprPreset,

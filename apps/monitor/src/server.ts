@@ -1,5 +1,13 @@
 import type { Express } from 'express';
-import { DaprClient, RegistryClient, bootEnv, runService, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import {
+  DaprClient,
+  RegistryClient,
+  bootEnv,
+  runService,
+  type DaprEnv,
+  type RunningService,
+  type ServiceDefinition,
+} from '@meridian/service-kit';
 import { References } from './adapters/references.ts';
 import { SidecarPublisher } from './adapters/sidecar-publisher.ts';
 import { Alerts } from './domain/alerts.ts';
@@ -24,11 +32,16 @@ import { predictionRoutes, type PredictionRouteDeps } from './routes/prediction-
 /** The span GET /v1/monitor/pipeline reports the lag of prediction events over. */
 const LAG_WINDOW_SECONDS = 300;
 
-export type MonitorDeps = EventRouteDeps & PredictionRouteDeps & PipelineRouteDeps & LabelRouteDeps & ModelRouteDeps & AlertRouteDeps & {
-  env: DaprEnv & EventRouteDeps['env'];
-  /** For readiness: the sidecar's health. */
-  dapr: DaprClient;
-};
+export type MonitorDeps = EventRouteDeps &
+  PredictionRouteDeps &
+  PipelineRouteDeps &
+  LabelRouteDeps &
+  ModelRouteDeps &
+  AlertRouteDeps & {
+    env: DaprEnv & EventRouteDeps['env'];
+    /** For readiness: the sidecar's health. */
+    dapr: DaprClient;
+  };
 
 export function createApp(deps: MonitorDeps): ServiceDefinition {
   return {
@@ -55,17 +68,29 @@ export interface MonitorPorts {
 
 /** The monitor's domain over its ports: what `start` wires to the sidecar, and tests to fakes. */
 export function monitorDomain(o: { env: MonitorEnv; ports: MonitorPorts }) {
-  const { env, ports: { state, publisher, cards, clock } } = o;
+  const {
+    env,
+    ports: { state, publisher, cards, clock },
+  } = o;
   const store = env.STATE_STORE;
   const counter = new PredictionCounter({ state, store });
   const alerts = new Alerts({ state, store, publisher });
   const gate = new QualityGate({ thresholds: env.QUALITY_THRESHOLDS, alerts });
   const quality = new LabelQuality({ state, store, window: env.QUALITY_WINDOW, gate });
   const bias = new BiasMonitor({ cards, labels: quality });
-  const slo = new SloTracker({ state, store, window: env.SLO_WINDOW, objectives: { latency_p99_ms: env.SLO_LATENCY_P99_MS, error_rate: env.SLO_ERROR_RATE } });
+  const slo = new SloTracker({
+    state,
+    store,
+    window: env.SLO_WINDOW,
+    objectives: { latency_p99_ms: env.SLO_LATENCY_P99_MS, error_rate: env.SLO_ERROR_RATE },
+  });
   const drift = new DriftMonitor({
-    state, store, cards, alerts,
-    windowSize: env.DRIFT_WINDOW, thresholds: { psi: env.DRIFT_PSI, ks_p_value: env.DRIFT_KS_P_VALUE },
+    state,
+    store,
+    cards,
+    alerts,
+    windowSize: env.DRIFT_WINDOW,
+    thresholds: { psi: env.DRIFT_PSI, ks_p_value: env.DRIFT_KS_P_VALUE },
   });
   const pipeline = new PipelineLedger({ state, store, ...(clock ? { clock } : {}) });
   const lag = new EventLag({ windowSeconds: LAG_WINDOW_SECONDS, ...(clock ? { clock } : {}) });
@@ -79,7 +104,11 @@ export async function start(env = bootEnv(monitorEnv)): Promise<RunningService> 
     // DaprClient is the state port as it is.
     state: dapr,
     publisher: new SidecarPublisher({ dapr, pubsub: env.PUBSUB_NAME }),
-    cards: new References({ registry: env.REGISTRY_APP_ID ? new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID, timeoutMs: 10_000 }) : undefined }),
+    cards: new References({
+      registry: env.REGISTRY_APP_ID
+        ? new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID, timeoutMs: 10_000 })
+        : undefined,
+    }),
   };
   return runService(() => createApp({ env, dapr, ...monitorDomain({ env, ports }) }), { name: 'monitor', env });
 }

@@ -9,5 +9,9 @@ export const registryEnv = {
   STATE_STORE: z.string().default(Components.state),
   ARTIFACT_BINDING: z.string().default(Components.artifacts),
   /** Largest artifact accepted (bytes); larger ones get 413. */
-  MAX_ARTIFACT_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  MAX_ARTIFACT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
 };

@@ -1,5 +1,13 @@
 import type { Express } from 'express';
-import { ArtifactsBinding, DaprClient, bootEnv, runService, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import {
+  ArtifactsBinding,
+  DaprClient,
+  bootEnv,
+  runService,
+  type DaprEnv,
+  type RunningService,
+  type ServiceDefinition,
+} from '@meridian/service-kit';
 import { LifecyclePublisher } from './adapters/lifecycle-publisher.ts';
 import { RegistryStore } from './adapters/registry-store.ts';
 import type { RegistryDeps } from './domain/deps.ts';
@@ -31,7 +39,8 @@ export function createApp(deps: RegistryAppDeps): ServiceDefinition {
 export async function start(env = bootEnv(registryEnv)): Promise<RunningService> {
   const dapr = DaprClient.fromEnv(env);
   const deps: RegistryAppDeps = {
-    env, dapr,
+    env,
+    dapr,
     store: new RegistryStore({ state: dapr, store: env.STATE_STORE }),
     artifacts: new ArtifactsBinding({ dapr, binding: env.ARTIFACT_BINDING }),
     events: new LifecyclePublisher({ dapr, pubsub: env.PUBSUB_NAME }),

@@ -12,15 +12,26 @@ describe('the training environment', () => {
   });
 
   it('when lists are set with blanks and spaces, then they are parsed once into names and schedules', () => {
-    const env = parseEnv(trainingEnv, { ...base, BOOTSTRAP_MODELS: ' spam, ,sensor-anomaly ', RETRAIN_SCHEDULE: 'sensor-anomaly=@every 24h; spam=@daily;' });
+    const env = parseEnv(trainingEnv, {
+      ...base,
+      BOOTSTRAP_MODELS: ' spam, ,sensor-anomaly ',
+      RETRAIN_SCHEDULE: 'sensor-anomaly=@every 24h; spam=@daily;',
+    });
     expect(env.BOOTSTRAP_MODELS).toEqual(['spam', 'sensor-anomaly']);
-    expect(env.RETRAIN_SCHEDULE).toEqual([{ model: 'sensor-anomaly', schedule: '@every 24h' }, { model: 'spam', schedule: '@daily' }]);
+    expect(env.RETRAIN_SCHEDULE).toEqual([
+      { model: 'sensor-anomaly', schedule: '@every 24h' },
+      { model: 'spam', schedule: '@daily' },
+    ]);
     expect(parseEnv(trainingEnv, { ...base, BOOTSTRAP_MODELS: '' }).BOOTSTRAP_MODELS).toEqual([]);
   });
 
   it('when a schedule entry has no model or no schedule, then the environment is refused, naming it', () => {
     expect(() => parseEnv(trainingEnv, { ...base, RETRAIN_SCHEDULE: 'spam@daily' })).toThrow(EnvError);
-    expect(() => parseEnv(trainingEnv, { ...base, RETRAIN_SCHEDULE: 'spam@daily' })).toThrow(/RETRAIN_SCHEDULE: "spam@daily" is not <model>=<schedule>/);
-    expect(() => parseEnv(trainingEnv, { ...base, RETRAIN_SCHEDULE: 'ok=@daily;spam=' })).toThrow(/RETRAIN_SCHEDULE: "spam=" is not/);
+    expect(() => parseEnv(trainingEnv, { ...base, RETRAIN_SCHEDULE: 'spam@daily' })).toThrow(
+      /RETRAIN_SCHEDULE: "spam@daily" is not <model>=<schedule>/,
+    );
+    expect(() => parseEnv(trainingEnv, { ...base, RETRAIN_SCHEDULE: 'ok=@daily;spam=' })).toThrow(
+      /RETRAIN_SCHEDULE: "spam=" is not/,
+    );
   });
 });

@@ -3,16 +3,28 @@ import { Components } from '@meridian/contracts';
 import { daprPreset } from '@meridian/service-kit';
 
 /** "a,b, c": names, blanks left out. */
-const NameList = z.string().transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean));
+const NameList = z.string().transform((text) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 /** "sensor-anomaly=@every 24h;spam=@daily": a schedule per model. */
-const Schedules = z.string().transform((text, ctx) => text.split(';').map((s) => s.trim()).filter(Boolean).map((entry) => {
-  const at = entry.indexOf('=');
-  const model = entry.slice(0, at).trim();
-  const schedule = entry.slice(at + 1).trim();
-  if (at < 0 || !model || !schedule) ctx.addIssue({ code: 'custom', message: `"${entry}" is not <model>=<schedule>, e.g. spam=@daily` });
-  return { model, schedule };
-}));
+const Schedules = z.string().transform((text, ctx) =>
+  text
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.indexOf('=');
+      const model = entry.slice(0, at).trim();
+      const schedule = entry.slice(at + 1).trim();
+      if (at < 0 || !model || !schedule)
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not <model>=<schedule>, e.g. spam=@daily` });
+      return { model, schedule };
+    }),
+);
 
 export const trainingEnv = {
   ...daprPreset,

@@ -1,7 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import type { Express } from 'express';
 import { DaprWorkflowClient, LogLevel, WorkflowRuntime } from '@dapr/dapr';
-import { DaprClient, FeaturesClient, InferenceClient, RegistryClient, bootEnv, retryUntilReady, rootLogger, runService, type DaprEnv, type RunningService, type ServiceDefinition } from '@meridian/service-kit';
+import {
+  DaprClient,
+  FeaturesClient,
+  InferenceClient,
+  RegistryClient,
+  bootEnv,
+  retryUntilReady,
+  rootLogger,
+  runService,
+  type DaprEnv,
+  type RunningService,
+  type ServiceDefinition,
+} from '@meridian/service-kit';
 import { DaprWorkflows } from './adapters/dapr-workflows.ts';
 import { readOfflineLog } from './adapters/offline-log.ts';
 import { StateRunRecords } from './adapters/state-run-records.ts';
@@ -37,7 +49,10 @@ export function createApp(deps: TrainingDeps): ServiceDefinition {
 
 function codeVersion(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return 'unknown';
   }
@@ -47,15 +62,27 @@ export async function start(env: TrainingEnv = bootEnv(trainingEnv)): Promise<Ru
   const dapr = DaprClient.fromEnv(env);
   const registry = new RegistryClient({ dapr, appId: env.REGISTRY_APP_ID });
   const records = new StateRunRecords({ dapr, store: env.STATE_STORE });
-  const grpc = { daprHost: '127.0.0.1', daprPort: `${env.DAPR_GRPC_PORT}`, daprApiToken: env.DAPR_API_TOKEN, logger: { level: LogLevel.Warn } };
+  const grpc = {
+    daprHost: '127.0.0.1',
+    daprPort: `${env.DAPR_GRPC_PORT}`,
+    daprApiToken: env.DAPR_API_TOKEN,
+    logger: { level: LogLevel.Warn },
+  };
   const features = new FeaturesClient({ dapr, appId: env.FEATURES_APP_ID });
   const activities = createActivities({
-    registry, inference: new InferenceClient({ dapr, appId: env.INFERENCE_APP_ID }), records,
-    workDir: env.TRAINING_WORK_DIR, gateMargin: env.GATE_MARGIN, codeVersion: codeVersion(),
+    registry,
+    inference: new InferenceClient({ dapr, appId: env.INFERENCE_APP_ID }),
+    records,
+    workDir: env.TRAINING_WORK_DIR,
+    gateMargin: env.GATE_MARGIN,
+    codeVersion: codeVersion(),
     featuresAppId: env.FEATURES_APP_ID,
     offlineFeatures: () => readOfflineLog({ features, days: env.OFFLINE_FEATURE_DAYS }),
   });
-  const workflow = retrainWorkflow(activities, { canaryPercent: env.CANARY_PERCENT, canarySeconds: env.CANARY_SECONDS });
+  const workflow = retrainWorkflow(activities, {
+    canaryPercent: env.CANARY_PERCENT,
+    canarySeconds: env.CANARY_SECONDS,
+  });
   const runtime = new WorkflowRuntime(grpc).registerWorkflowWithName('retrain', workflow);
   for (const [name, fn] of Object.entries(activities)) runtime.registerActivityWithName(name, fn);
   const client = new DaprWorkflowClient(grpc);
@@ -63,7 +90,8 @@ export async function start(env: TrainingEnv = bootEnv(trainingEnv)): Promise<Ru
   let workerReady = false;
 
   const running = await runService(() => createApp({ env, dapr, runs, ready: () => workerReady }), {
-    name: 'training', env,
+    name: 'training',
+    env,
     onStop: async () => {
       await runtime.stop().catch(() => undefined);
       await client.stop().catch(() => undefined);

@@ -3,10 +3,15 @@ import { z } from 'zod';
 /** The gateway's append-only log of admin actions: who did what, through which route, and how it ended. */
 
 /** A request id: the caller's x-request-id when it looks like one, else one the gateway made. */
-export const AuditId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, ".", "_", ":" and "-", at most 128');
+export const AuditId = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, ".", "_", ":" and "-", at most 128');
 
 /** Names like `registry.stage` or `inference.unload`: an app, then what was done there. */
-export const AuditAction = z.string().max(128).regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'dotted lowercase words, e.g. registry.stage');
+export const AuditAction = z
+  .string()
+  .max(128)
+  .regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'dotted lowercase words, e.g. registry.stage');
 
 /** Written before the action is forwarded; subject and roles come from the verified token, never from the body. */
 export const AuditEntry = z.object({
@@ -54,7 +59,10 @@ export const AuditQuery = z
     subject: z.string().min(1).max(256).optional(),
     action: AuditAction.optional(),
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { message: 'from must not be after to', path: ['from'] });
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), {
+    message: 'from must not be after to',
+    path: ['from'],
+  });
 export type AuditQuery = z.infer<typeof AuditQuery>;
 
 /** Newest first, each entry joined with its outcome (null while pending). */

@@ -23,7 +23,12 @@ export const PredictionEvent = z.object({
   fallback: z.string().optional(),
   cached: z.boolean().optional(),
   /** Shadow traffic: the candidate's outputs on the same inputs, for comparison. */
-  shadow: z.object({ version: z.string(), outputs: z.record(z.string(), z.array(z.union([z.number(), z.string(), z.boolean()]))) }).optional(),
+  shadow: z
+    .object({
+      version: z.string(),
+      outputs: z.record(z.string(), z.array(z.union([z.number(), z.string(), z.boolean()]))),
+    })
+    .optional(),
   trace_id: z.string().optional(),
   /**
    * Rows scored for a stream (the features app): each row's sequenced key
@@ -72,6 +77,14 @@ export const QualityReport = z.object({
   recall: z.number(),
   f1: z.number(),
   window: z.number().int().positive(),
-  versions: z.array(z.object({ version: z.string(), count: z.number().int(), precision: z.number(), recall: z.number(), f1: z.number() })),
+  versions: z.array(
+    z.object({
+      version: z.string(),
+      count: z.number().int(),
+      precision: z.number(),
+      recall: z.number(),
+      f1: z.number(),
+    }),
+  ),
 });
 export type QualityReport = z.infer<typeof QualityReport>;

@@ -7,7 +7,10 @@ export const SensorWindowSpecBody = z.strictObject({
   kind: z.literal('sensor-window'),
   version: z.literal(1),
   window: z.number().int().min(1).max(500),
-  features: z.array(z.enum(['mean', 'std', 'delta', 'min', 'max', 'zscore'])).min(0).max(6),
+  features: z
+    .array(z.enum(['mean', 'std', 'delta', 'min', 'max', 'zscore']))
+    .min(0)
+    .max(6),
 });
 export type SensorWindowSpecBody = z.infer<typeof SensorWindowSpecBody>;
 

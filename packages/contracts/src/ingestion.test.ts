@@ -4,7 +4,9 @@ import { DeadLetterEvent, IngestResult, MAX_LISTED_REJECTIONS } from './ingestio
 describe('IngestResult', () => {
   it('when records were rejected, then the answer lists why, one entry per failing field with its record index', () => {
     const answer = {
-      accepted: 1, rejected: 2, duplicates: 0,
+      accepted: 1,
+      rejected: 2,
+      duplicates: 0,
       rejections: [
         { index: 1, field: 'humidity', reason: 'Too big: expected number to be <=100' },
         { index: 1, field: 'mote_id', reason: 'Required' },
@@ -15,23 +17,40 @@ describe('IngestResult', () => {
   });
 
   it('when nothing was rejected and no list was sent, then the rejections are an empty list', () => {
-    expect(IngestResult.parse({ accepted: 3, rejected: 0, duplicates: 1 })).toEqual({ accepted: 3, rejected: 0, duplicates: 1, rejections: [] });
+    expect(IngestResult.parse({ accepted: 3, rejected: 0, duplicates: 1 })).toEqual({
+      accepted: 3,
+      rejected: 0,
+      duplicates: 1,
+      rejections: [],
+    });
   });
 
   it('when more rejections are listed than an answer may hold, or a count is negative, then the answer is refused', () => {
     const rejection = { index: 0, field: 'x', reason: 'r' };
-    const tooMany = { accepted: 0, rejected: 50, duplicates: 0, rejections: Array.from({ length: MAX_LISTED_REJECTIONS + 1 }, (_, index) => ({ ...rejection, index })) };
+    const tooMany = {
+      accepted: 0,
+      rejected: 50,
+      duplicates: 0,
+      rejections: Array.from({ length: MAX_LISTED_REJECTIONS + 1 }, (_, index) => ({ ...rejection, index })),
+    };
     expect(IngestResult.safeParse(tooMany).error?.issues[0]?.path).toEqual(['rejections']);
     expect(IngestResult.safeParse({ ...tooMany, rejections: tooMany.rejections.slice(1) }).success).toBe(true);
-    expect(IngestResult.safeParse({ accepted: -1, rejected: 0, duplicates: 0 }).error?.issues[0]?.path).toEqual(['accepted']);
+    expect(IngestResult.safeParse({ accepted: -1, rejected: 0, duplicates: 0 }).error?.issues[0]?.path).toEqual([
+      'accepted',
+    ]);
   });
 });
 
 describe('DeadLetterEvent', () => {
   it('when a record is dead-lettered, then the event needs its key, a reason and when it was received', () => {
     const event = {
-      stream: 'sensor-readings', index: 0, key: 'k', reason: 'humidity: Too big', errors: [{ path: 'humidity', message: 'Too big' }],
-      record: { humidity: 140 }, received_at: '2026-11-29T06:00:00Z',
+      stream: 'sensor-readings',
+      index: 0,
+      key: 'k',
+      reason: 'humidity: Too big',
+      errors: [{ path: 'humidity', message: 'Too big' }],
+      record: { humidity: 140 },
+      received_at: '2026-11-29T06:00:00Z',
     };
     expect(DeadLetterEvent.parse(event)).toEqual(event);
     expect(DeadLetterEvent.safeParse({ ...event, reason: '' }).success).toBe(false);

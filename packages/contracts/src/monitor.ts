@@ -34,7 +34,12 @@ export const DriftReport = z.object({
   model: z.string(),
   version: z.string(),
   /** The latest `rows` (at most `size`) of the version; `seen` counts all its rows so far, window `index` ends with them. */
-  window: z.object({ rows: z.number().int(), size: z.number().int(), index: z.number().int(), seen: z.number().int().optional() }),
+  window: z.object({
+    rows: z.number().int(),
+    size: z.number().int(),
+    index: z.number().int(),
+    seen: z.number().int().optional(),
+  }),
   /** Rows of this version the monitor has taken in (the same as window.seen). */
   rows_seen: z.number().int().nonnegative(),
   /** The first window is full; until then every feature is provisional. */
@@ -102,7 +107,12 @@ export type DegradedEvidence = z.infer<typeof DegradedEvidence>;
 export const SloReport = z.object({
   model: z.string(),
   /** The latest requests logged for the model (failed ones included), up to `size`. */
-  window: z.object({ size: z.number().int().positive(), requests: z.number().int().nonnegative(), from: z.string().optional(), to: z.string().optional() }),
+  window: z.object({
+    size: z.number().int().positive(),
+    requests: z.number().int().nonnegative(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+  }),
   /** Over answered requests (failures are counted by the error rate, not here); null with none. */
   latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
   /** Failed requests (no answer) over all requests. */
@@ -129,7 +139,12 @@ export const PredictionLag = z.object({
   /** Deliveries of events already taken in, during the window: each was recognised and not counted again. */
   duplicates: z.number().int().nonnegative(),
   /** p50 and p99 from a histogram (about 10 % resolution); max and the latest exact; null with no events. */
-  lag_ms: z.object({ p50: z.number().nullable(), p99: z.number().nullable(), max: z.number().nullable(), last: z.number().nullable() }),
+  lag_ms: z.object({
+    p50: z.number().nullable(),
+    p99: z.number().nullable(),
+    max: z.number().nullable(),
+    last: z.number().nullable(),
+  }),
   window_seconds: z.number().int().positive(),
 });
 export type PredictionLag = z.infer<typeof PredictionLag>;

@@ -2,8 +2,19 @@ import { z } from 'zod';
 
 /** Open Inference Protocol v2 (KServe/Triton) REST shapes. */
 export const Datatype = z.enum([
-  'BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64',
-  'FP16', 'FP32', 'FP64', 'BYTES',
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+  'BYTES',
 ]);
 export type Datatype = z.infer<typeof Datatype>;
 
@@ -26,15 +37,18 @@ export const InferRequestedOutput = z.object({
   parameters: Parameters.optional(),
 });
 
-export const InferRequest = z.object({
-  id: z.string().optional(),
-  parameters: Parameters.optional(),
-  /** Empty only when `parameters.entities` names entities whose inputs come from the online feature store. */
-  inputs: z.array(InferInputTensor),
-  outputs: z.array(InferRequestedOutput).optional(),
-}).refine((r) => r.inputs.length > 0 || typeof r.parameters?.entities === 'string', {
-  path: ['inputs'], message: 'at least one input tensor, or parameters.entities for a model with online features',
-});
+export const InferRequest = z
+  .object({
+    id: z.string().optional(),
+    parameters: Parameters.optional(),
+    /** Empty only when `parameters.entities` names entities whose inputs come from the online feature store. */
+    inputs: z.array(InferInputTensor),
+    outputs: z.array(InferRequestedOutput).optional(),
+  })
+  .refine((r) => r.inputs.length > 0 || typeof r.parameters?.entities === 'string', {
+    path: ['inputs'],
+    message: 'at least one input tensor, or parameters.entities for a model with online features',
+  });
 export type InferRequest = z.infer<typeof InferRequest>;
 
 export const InferOutputTensor = z.object({

@@ -9,7 +9,11 @@ export const SUBJECT_HEADER = 'x-meridian-subject';
 export const ARTIFACT_SHA256_HEADER = 'x-artifact-sha256';
 
 /** Names become state keys and storage paths, so no separators or dot-segments. */
-export const RegistryName = z.string().max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-", starting with a letter or digit').refine((s) => !s.includes('..'), 'must not contain ".."');
+export const RegistryName = z
+  .string()
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-", starting with a letter or digit')
+  .refine((s) => !s.includes('..'), 'must not contain ".."');
 /** Versions are assigned by the registry: 1, 2, 3, ... */
 export const RegistryVersion = z.string().regex(/^[1-9][0-9]*$/, 'a version is a positive integer');
 
@@ -26,20 +30,31 @@ export const ModelTensorSpec = z.object({
  * The training distribution of one input or output (NumericReferenceSummary in @meridian/ml):
  * quantile bins for PSI and a sorted sample for Kolmogorov–Smirnov.
  */
-export const NumericReference = z.looseObject({
-  kind: z.literal('numeric'),
-  count: z.number().int().positive(),
-  edges: z.array(z.number()),
-  proportions: z.array(z.number().min(0).max(1)),
-  sample: z.array(z.number()).min(1),
-  /** 'full-window': describes only rows whose sensor window was full; absent: every row. */
-  population: z.enum(['full-window']).optional(),
-}).refine((r) => r.proportions.length === r.edges.length + 1, { path: ['proportions'], message: 'needs one share per bin (edges + 1)' });
+export const NumericReference = z
+  .looseObject({
+    kind: z.literal('numeric'),
+    count: z.number().int().positive(),
+    edges: z.array(z.number()),
+    proportions: z.array(z.number().min(0).max(1)),
+    sample: z.array(z.number()).min(1),
+    /** 'full-window': describes only rows whose sensor window was full; absent: every row. */
+    population: z.enum(['full-window']).optional(),
+  })
+  .refine((r) => r.proportions.length === r.edges.length + 1, {
+    path: ['proportions'],
+    message: 'needs one share per bin (edges + 1)',
+  });
 
 /** What drift monitoring leaves out of a version, and why (DriftMonitoring in @meridian/ml). */
 export const DriftMonitoring = z.discriminatedUnion('enabled', [
-  z.strictObject({ enabled: z.literal(false), reason: z.string().trim().min(1, 'say why this version is not monitored for drift') }),
-  z.strictObject({ enabled: z.literal(true), unmonitored: z.record(z.string(), z.string().trim().min(1, 'say why this tensor is not monitored')) }),
+  z.strictObject({
+    enabled: z.literal(false),
+    reason: z.string().trim().min(1, 'say why this version is not monitored for drift'),
+  }),
+  z.strictObject({
+    enabled: z.literal(true),
+    unmonitored: z.record(z.string(), z.string().trim().min(1, 'say why this tensor is not monitored')),
+  }),
 ]);
 export type DriftMonitoring = z.infer<typeof DriftMonitoring>;
 
@@ -59,7 +74,14 @@ export const ModelCard = z.looseObject({
   threshold: z.number().optional(),
   /** Held-out metrics; NaN arrives as null in JSON. */
   metrics: z.record(z.string(), z.unknown()).optional(),
-  dataset: z.looseObject({ name: z.string().min(1), hash: z.string().min(1), rows: z.number().int().nonnegative().optional(), test_rows: z.number().int().nonnegative().optional() }).optional(),
+  dataset: z
+    .looseObject({
+      name: z.string().min(1),
+      hash: z.string().min(1),
+      rows: z.number().int().nonnegative().optional(),
+      test_rows: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
   params: z.record(z.string(), z.unknown()).optional(),
   /** How raw inputs become model features, for serving to reproduce. */
   transform: z.record(z.string(), z.unknown()).optional(),
@@ -84,16 +106,38 @@ export function driftReferenceIssues(card: ModelCard): { path: (string | number)
   if (monitoring?.enabled === false) return [];
   const reference = card.reference;
   if (!reference) {
-    return [{ path: ['reference'], message: 'required: the training distribution of every input and output (or drift_monitoring {"enabled": false, "reason"})' }];
+    return [
+      {
+        path: ['reference'],
+        message:
+          'required: the training distribution of every input and output (or drift_monitoring {"enabled": false, "reason"})',
+      },
+    ];
   }
   const unmonitored = monitoring?.unmonitored ?? {};
   const tensors = [...card.inputs, ...card.outputs].map((t) => t.name);
   return [
-    ...tensors.filter((n) => !reference[n] && !unmonitored[n]).map((n) => ({ path: ['reference', n], message: `${n} needs its training distribution, or a reason in drift_monitoring.unmonitored` })),
-    ...Object.keys(reference).filter((n) => !tensors.includes(n)).map((n) => ({ path: ['reference', n], message: `${n} is not an input or output of the model` })),
-    ...Object.keys(unmonitored).filter((n) => !tensors.includes(n)).map((n) => ({ path: ['drift_monitoring', 'unmonitored', n], message: `${n} is not an input or output of the model` })),
-    ...Object.entries(reference).filter(([, r]) => r.population === 'full-window' && !card.online_features)
-      .map(([n]) => ({ path: ['reference', n, 'population'], message: 'full-window needs online_features: the window it is counted over' })),
+    ...tensors
+      .filter((n) => !reference[n] && !unmonitored[n])
+      .map((n) => ({
+        path: ['reference', n],
+        message: `${n} needs its training distribution, or a reason in drift_monitoring.unmonitored`,
+      })),
+    ...Object.keys(reference)
+      .filter((n) => !tensors.includes(n))
+      .map((n) => ({ path: ['reference', n], message: `${n} is not an input or output of the model` })),
+    ...Object.keys(unmonitored)
+      .filter((n) => !tensors.includes(n))
+      .map((n) => ({
+        path: ['drift_monitoring', 'unmonitored', n],
+        message: `${n} is not an input or output of the model`,
+      })),
+    ...Object.entries(reference)
+      .filter(([, r]) => r.population === 'full-window' && !card.online_features)
+      .map(([n]) => ({
+        path: ['reference', n, 'population'],
+        message: 'full-window needs online_features: the window it is counted over',
+      })),
   ];
 }
 
@@ -173,7 +217,11 @@ const Reason = z.string().trim().min(1, 'a reason is required').max(1000);
  */
 const ExpectedProduction = RegistryVersion.nullable();
 
-export const StageChangeRequest = z.object({ stage: Stage, reason: Reason, expected_production_version: ExpectedProduction.optional() });
+export const StageChangeRequest = z.object({
+  stage: Stage,
+  reason: Reason,
+  expected_production_version: ExpectedProduction.optional(),
+});
 export type StageChangeRequest = z.infer<typeof StageChangeRequest>;
 
 export const RollbackRequest = z.object({ reason: Reason, expected_production_version: RegistryVersion.optional() });

@@ -4,18 +4,42 @@ import { PredictionIds, ScoringParameters } from './scoring-parameters.ts';
 
 describe('ScoringParameters', () => {
   it('when the features app writes its parameters, then the wire form is the comma-joined strings inference has always read', () => {
-    const wire = ScoringParameters.encode({ record_keys: ['3@1#1', '3@1#2'], record_times: [1709287200000, 1709287200001], prediction_log: 'required' });
-    expect(wire).toEqual({ record_keys: '3@1#1,3@1#2', record_times: '1709287200000,1709287200001', prediction_log: 'required' });
+    const wire = ScoringParameters.encode({
+      record_keys: ['3@1#1', '3@1#2'],
+      record_times: [1709287200000, 1709287200001],
+      prediction_log: 'required',
+    });
+    expect(wire).toEqual({
+      record_keys: '3@1#1,3@1#2',
+      record_times: '1709287200000,1709287200001',
+      prediction_log: 'required',
+    });
   });
 
   it('when protected attributes and entities are written, then they travel as protected.<attr> and one joined entities value', () => {
-    expect(ScoringParameters.encode({ entities: ['3', '7'], protected: { sex: ['f', 'm'] } })).toEqual({ entities: '3,7', 'protected.sex': 'f,m' });
+    expect(ScoringParameters.encode({ entities: ['3', '7'], protected: { sex: ['f', 'm'] } })).toEqual({
+      entities: '3,7',
+      'protected.sex': 'f,m',
+    });
   });
 
-  it('when a request\'s parameters are read, then the lists come out typed and other parameters are ignored', () => {
-    const wire = { record_keys: '3@1#1,3@1#2', record_times: '10,20', 'protected.sex': ' f, m', 'protected.race': 'a,b', entities: ' 3, ,7', prediction_log: 'required', deadline_ms: 50, sticky_key: 'u' };
+  it("when a request's parameters are read, then the lists come out typed and other parameters are ignored", () => {
+    const wire = {
+      record_keys: '3@1#1,3@1#2',
+      record_times: '10,20',
+      'protected.sex': ' f, m',
+      'protected.race': 'a,b',
+      entities: ' 3, ,7',
+      prediction_log: 'required',
+      deadline_ms: 50,
+      sticky_key: 'u',
+    };
     expect(ScoringParameters.decode(wire)).toEqual({
-      record_keys: ['3@1#1', '3@1#2'], record_times: [10, 20], entities: ['3', '7'], protected: { sex: ['f', 'm'], race: ['a', 'b'] }, prediction_log: 'required',
+      record_keys: ['3@1#1', '3@1#2'],
+      record_times: [10, 20],
+      entities: ['3', '7'],
+      protected: { sex: ['f', 'm'], race: ['a', 'b'] },
+      prediction_log: 'required',
     });
     expect(ScoringParameters.decode({})).toEqual({});
   });
@@ -36,10 +60,16 @@ describe('ScoringParameters', () => {
 
   it('when lists without commas are written and read back, then they are unchanged', () => {
     const item = fc.string({ minLength: 1 }).filter((s) => !s.includes(',') && s.trim() === s && s.length > 0);
-    fc.assert(fc.property(fc.array(item, { minLength: 1 }), fc.array(fc.integer({ min: 0 }), { minLength: 1 }), (keys, times) => {
-      const fields = { record_keys: keys, record_times: times, entities: keys, protected: { sex: keys } };
-      expect(ScoringParameters.decode(ScoringParameters.encode(fields))).toEqual(fields);
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(item, { minLength: 1 }),
+        fc.array(fc.integer({ min: 0 }), { minLength: 1 }),
+        (keys, times) => {
+          const fields = { record_keys: keys, record_times: times, entities: keys, protected: { sex: keys } };
+          expect(ScoringParameters.decode(ScoringParameters.encode(fields))).toEqual(fields);
+        },
+      ),
+    );
   });
 });
 

@@ -25,7 +25,11 @@ const RecordKeys = list(Item);
 const RecordTimes = list(z.number(), (raw) => (raw.trim() === '' ? Number.NaN : Number(raw)));
 /** Entity ids, spaces around them ignored, empty ones dropped. */
 export const Entities = z.codec(Scalar, z.array(Item), {
-  decode: (wire) => String(wire).split(',').map((e) => e.trim()).filter(Boolean),
+  decode: (wire) =>
+    String(wire)
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean),
   encode: (values) => values.join(','),
 });
 /** One protected attribute's value per row, spaces around them ignored. */
@@ -59,8 +63,12 @@ export const ScoringParameters = z.codec(Parameters, ScoringFields, {
     const own = Object.fromEntries(OWN_KEYS.filter((k) => wire[k] !== undefined).map((k) => [k, wire[k]]));
     // Any other prediction_log value has always meant "not required".
     if (own.prediction_log !== 'required') delete own.prediction_log;
-    const attributes = Object.entries(wire).filter(([k]) => k.startsWith(PROTECTED_PREFIX)).map(([k, v]) => [k.slice(PROTECTED_PREFIX.length), v]);
-    return { ...own, ...(attributes.length ? { protected: Object.fromEntries(attributes) } : {}) } as z.input<typeof ScoringFields>;
+    const attributes = Object.entries(wire)
+      .filter(([k]) => k.startsWith(PROTECTED_PREFIX))
+      .map(([k, v]) => [k.slice(PROTECTED_PREFIX.length), v]);
+    return { ...own, ...(attributes.length ? { protected: Object.fromEntries(attributes) } : {}) } as z.input<
+      typeof ScoringFields
+    >;
   },
   encode: (fields) => {
     const { protected: attributes, ...own } = fields;

@@ -18,7 +18,9 @@ export const TrafficPolicy = z.object({
   /** A share of unpinned traffic goes to a candidate version. */
   canary: z.object({ version: Version, percent: z.number().min(0).max(100) }).optional(),
   /** A/B split by weight, sticky per key (a request header, or the `sticky_key` request parameter). */
-  ab: z.object({ versions: z.record(Version, z.number().positive()), sticky_header: z.string().default('x-sticky-key') }).optional(),
+  ab: z
+    .object({ versions: z.record(Version, z.number().positive()), sticky_header: z.string().default('x-sticky-key') })
+    .optional(),
   /** Mirror every request to a candidate; answer from the champion; record both. */
   shadow: z.object({ version: Version }).optional(),
 });
@@ -31,17 +33,24 @@ export const ModelPolicy = z.object({
   traffic: TrafficPolicy.prefault({}),
   /** Per-request time budget; past it the fallback answers (or 504). */
   deadline_ms: z.number().int().positive().max(600_000).default(2000),
-  cache: z.object({ enabled: z.boolean().default(false), ttl_seconds: z.number().int().positive().default(300) }).prefault({}),
+  cache: z
+    .object({ enabled: z.boolean().default(false), ttl_seconds: z.number().int().positive().default(300) })
+    .prefault({}),
   /** Used when the primary throws or misses its deadline: another version, or a fixed answer. */
-  fallback: z.object({
-    version: Version.optional(),
-    rule: z.object({ outputs: z.record(z.string(), z.number()) }).optional(),
-  }).refine((f) => f.version !== undefined || f.rule !== undefined, 'fallback needs a version or a rule').optional(),
-  prediction_log: z.object({
-    sample_rate: z.number().min(0).max(1).default(1),
-    /** Inputs whose values never leave the service (masked in the prediction log). */
-    pii_inputs: z.array(z.string()).default([]),
-  }).prefault({}),
+  fallback: z
+    .object({
+      version: Version.optional(),
+      rule: z.object({ outputs: z.record(z.string(), z.number()) }).optional(),
+    })
+    .refine((f) => f.version !== undefined || f.rule !== undefined, 'fallback needs a version or a rule')
+    .optional(),
+  prediction_log: z
+    .object({
+      sample_rate: z.number().min(0).max(1).default(1),
+      /** Inputs whose values never leave the service (masked in the prediction log). */
+      pii_inputs: z.array(z.string()).default([]),
+    })
+    .prefault({}),
 });
 export type ModelPolicy = z.infer<typeof ModelPolicy>;
 
@@ -49,10 +58,12 @@ export const ExplainResponse = z.object({
   model_name: z.string(),
   model_version: z.string(),
   baseline: z.record(z.string(), z.unknown()),
-  attributions: z.array(z.object({
-    output: z.number(),
-    features: z.array(z.object({ name: z.string(), value: z.number(), attribution: z.number() })),
-  })),
+  attributions: z.array(
+    z.object({
+      output: z.number(),
+      features: z.array(z.object({ name: z.string(), value: z.number(), attribution: z.number() })),
+    }),
+  ),
 });
 export type ExplainResponse = z.infer<typeof ExplainResponse>;
 

@@ -29,7 +29,9 @@ export const RunStatus = z.object({
   version: z.string().optional(),
   reason: z.string().optional(),
   /** loss is null for fits without epochs (closed-form or IRLS). */
-  progress: z.object({ epoch: z.number(), epochs: z.number(), loss: z.number().nullable(), elapsed_ms: z.number() }).optional(),
+  progress: z
+    .object({ epoch: z.number(), epochs: z.number(), loss: z.number().nullable(), elapsed_ms: z.number() })
+    .optional(),
   metrics: z.record(z.string(), z.unknown()).optional(),
   created_at: z.string().optional(),
 });

@@ -20,10 +20,15 @@ export interface Calibration {
  * A model trained with class weights ranks well but is over-confident, and
  * this is where it shows.
  */
-export function calibration(options: { yTrue: readonly number[]; scores: readonly number[]; bins?: number }): Calibration {
+export function calibration(options: {
+  yTrue: readonly number[];
+  scores: readonly number[];
+  bins?: number;
+}): Calibration {
   const { yTrue, scores } = options;
   const binCount = options.bins ?? 10;
-  if (yTrue.length !== scores.length) throw new Error(`calibration: ${yTrue.length} labels but ${scores.length} scores`);
+  if (yTrue.length !== scores.length)
+    throw new Error(`calibration: ${yTrue.length} labels but ${scores.length} scores`);
   if (!yTrue.length) throw new Error('calibration: no rows');
   const sums = Array.from({ length: binCount }, () => ({ count: 0, score: 0, positives: 0 }));
   let brier = 0;

@@ -36,7 +36,7 @@ describe('fitLogisticRegression', () => {
     expect(meanWhere(1) - meanWhere(0)).toBeGreaterThan(0.5);
   });
 
-  it('when the only feature is binary and unpenalised, then predictions equal each group\'s positive rate', () => {
+  it("when the only feature is binary and unpenalised, then predictions equal each group's positive rate", () => {
     // x = 0: 1 of 4 positive; x = 1: 3 of 4 positive. The MLE reproduces those rates exactly.
     const x = [[0], [0], [0], [0], [1], [1], [1], [1]];
     const y = [1, 0, 0, 0, 1, 1, 1, 0];

@@ -11,11 +11,18 @@ export type TrainingColumn = readonly number[] | { values: readonly number[]; po
  * not monitored for drift at all.
  */
 export type CardDrift =
-  | { columns: Readonly<Record<string, TrainingColumn>>; unmonitored?: Readonly<Record<string, string>>; summary?: Omit<ReferenceSummaryOptions, 'population'> }
+  | {
+      columns: Readonly<Record<string, TrainingColumn>>;
+      unmonitored?: Readonly<Record<string, string>>;
+      summary?: Omit<ReferenceSummaryOptions, 'population'>;
+    }
   | { off: string };
 
 /** A card's inputs or outputs: one vector per name, one value per row of the batch. */
-export function batchTensors(names: readonly string[], datatype: ModelTensorMetadata['datatype'] = 'FP32'): ModelTensorMetadata[] {
+export function batchTensors(
+  names: readonly string[],
+  datatype: ModelTensorMetadata['datatype'] = 'FP32',
+): ModelTensorMetadata[] {
   return names.map((name) => ({ name, datatype, shape: [-1] }));
 }
 
@@ -34,16 +41,26 @@ export function buildModelCard<T extends ModelMetadata>(card: CardFields<T>, dri
   const tensors = [...card.inputs, ...card.outputs].map((t) => t.name);
   const unmonitored = drift.unmonitored ?? {};
   const problems = [
-    ...tensors.filter((n) => !(n in drift.columns) && !unmonitored[n]?.trim()).map((n) => `${n} has no training values and no reason to go unmonitored`),
-    ...Object.keys(drift.columns).filter((n) => !tensors.includes(n)).map((n) => `${n} is not an input or output`),
-    ...Object.keys(unmonitored).filter((n) => !tensors.includes(n) || n in drift.columns).map((n) => `${n} is listed as unmonitored but is not an input or output without values`),
+    ...tensors
+      .filter((n) => !(n in drift.columns) && !unmonitored[n]?.trim())
+      .map((n) => `${n} has no training values and no reason to go unmonitored`),
+    ...Object.keys(drift.columns)
+      .filter((n) => !tensors.includes(n))
+      .map((n) => `${n} is not an input or output`),
+    ...Object.keys(unmonitored)
+      .filter((n) => !tensors.includes(n) || n in drift.columns)
+      .map((n) => `${n} is listed as unmonitored but is not an input or output without values`),
   ];
   if (problems.length) throw new Error(`model card of ${card.name}: ${problems.join('; ')}`);
-  const reference = Object.fromEntries(Object.entries(drift.columns).map(([name, column]) => {
-    const { values, population } = isPlain(column) ? { values: column, population: undefined } : column;
-    return [name, referenceSummary(values, { ...drift.summary, ...(population ? { population } : {}) })];
-  }));
-  const monitoring = Object.keys(unmonitored).length ? { drift_monitoring: { enabled: true as const, unmonitored: { ...unmonitored } } } : {};
+  const reference = Object.fromEntries(
+    Object.entries(drift.columns).map(([name, column]) => {
+      const { values, population } = isPlain(column) ? { values: column, population: undefined } : column;
+      return [name, referenceSummary(values, { ...drift.summary, ...(population ? { population } : {}) })];
+    }),
+  );
+  const monitoring = Object.keys(unmonitored).length
+    ? { drift_monitoring: { enabled: true as const, unmonitored: { ...unmonitored } } }
+    : {};
   return { ...card, reference, ...monitoring } as T;
 }
 

@@ -25,7 +25,9 @@ export interface LogisticExplainerSpec {
  * Otherwise `unmonitored` names inputs or outputs without a reference, each with why (raw text,
  * say, has no numeric distribution).
  */
-export type DriftMonitoring = { enabled: false; reason: string } | { enabled: true; unmonitored: Record<string, string> };
+export type DriftMonitoring =
+  | { enabled: false; reason: string }
+  | { enabled: true; unmonitored: Record<string, string> };
 
 /** The card stored beside every model artifact (model.json in the repository). */
 export interface ModelMetadata {

@@ -32,7 +32,9 @@ export interface ModelVersion {
  * Writes model.onnx then model.json, each to a temp file renamed into place, so a reader
  * never sees a half-written file, and a version only counts as present once model.json is there.
  */
-export async function writeModelVersion(options: WriteModelVersionOptions): Promise<{ directory: string; sha256: string }> {
+export async function writeModelVersion(
+  options: WriteModelVersionOptions,
+): Promise<{ directory: string; sha256: string }> {
   const directory = versionDirectory(options);
   const metadataPath = join(directory, MODEL_METADATA_FILE);
   if (!options.overwrite && (await exists(metadataPath))) {
@@ -54,7 +56,10 @@ export async function readModelVersion(ref: ModelVersionRef): Promise<ModelVersi
   if (typeof metadata.sha256 !== 'string') {
     throw new Error(`model ${ref.name} version ${ref.version}: ${MODEL_METADATA_FILE} has no sha256 checksum`);
   }
-  const artifactPath = join(directory, checkSegment('artifact', typeof metadata.artifact === 'string' ? metadata.artifact : MODEL_ARTIFACT_FILE));
+  const artifactPath = join(
+    directory,
+    checkSegment('artifact', typeof metadata.artifact === 'string' ? metadata.artifact : MODEL_ARTIFACT_FILE),
+  );
   const actual = sha256Hex(await readFile(artifactPath));
   if (actual !== metadata.sha256) {
     throw new Error(

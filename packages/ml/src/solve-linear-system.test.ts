@@ -17,6 +17,14 @@ describe('solveLinearSystem', () => {
   });
 
   it('when the matrix is singular, then it throws', () => {
-    expect(() => solveLinearSystem([[1, 2], [2, 4]], [1, 2])).toThrow(/singular/);
+    expect(() =>
+      solveLinearSystem(
+        [
+          [1, 2],
+          [2, 4],
+        ],
+        [1, 2],
+      ),
+    ).toThrow(/singular/);
   });
 });

@@ -20,7 +20,9 @@ describe('importFirstAvailable', () => {
   });
 
   it('when an installed package fails to load, then the error surfaces instead of a silent fallback', async () => {
-    const broken = Object.assign(new Error('libtensorflow.so.2: cannot open shared object file'), { code: 'ERR_DLOPEN_FAILED' });
+    const broken = Object.assign(new Error('libtensorflow.so.2: cannot open shared object file'), {
+      code: 'ERR_DLOPEN_FAILED',
+    });
     await expect(
       importFirstAvailable(['node', 'js'], async (specifier) => {
         if (specifier === 'node') throw broken;

@@ -12,8 +12,18 @@ beforeAll(async () => {
 
 function smallModel(): LayersModel {
   const model = tf.sequential({ name: 'small' });
-  model.add(tf.layers.dense({ inputShape: [3], units: 4, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), biasInitializer: 'ones' }));
-  model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
+  model.add(
+    tf.layers.dense({
+      inputShape: [3],
+      units: 4,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      biasInitializer: 'ones',
+    }),
+  );
+  model.add(
+    tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+  );
   return model;
 }
 
@@ -22,7 +32,11 @@ function predict(model: LayersModel, rows: number[][]): number[] {
 }
 
 describe('serializeTfjsModel / loadTfjsModel', () => {
-  const rows = [[0.5, -1, 2], [3, 0.25, -0.75], [-2, -2, -2]];
+  const rows = [
+    [0.5, -1, 2],
+    [3, 0.25, -0.75],
+    [-2, -2, -2],
+  ];
 
   it('when a model is written to one file and read back, then it predicts exactly the same', async () => {
     const model = smallModel();

@@ -4,7 +4,11 @@ import { startApps, APP_PORT_COUNT } from './running-app.ts';
 import { appSpec, fakeLauncher, type FakeProcess } from './testing/fake-process.ts';
 
 function twoApps() {
-  return startApps({ specs: [appSpec('a'), appSpec('b')], ports: Array.from({ length: 2 * APP_PORT_COUNT }, (_, i) => 1 + i), launch: fakeLauncher() });
+  return startApps({
+    specs: [appSpec('a'), appSpec('b')],
+    ports: Array.from({ length: 2 * APP_PORT_COUNT }, (_, i) => 1 + i),
+    launch: fakeLauncher(),
+  });
 }
 
 describe('waitAllReady', () => {
@@ -19,16 +23,20 @@ describe('waitAllReady', () => {
       await Promise.all(Object.values(apps).flatMap((a) => [a.app.stop(), a.sidecar.stop()]));
     };
     const waiting = waitAllReady({ apps, waitReady: readiness({ timeoutMs: 60_000 }), timeoutMs: 60_000, stop });
-    await expect(waiting).rejects.toThrow(/^b:dapr exited with code 1; its last lines:\nlevel=fatal msg="no such component"$/);
+    await expect(waiting).rejects.toThrow(
+      /^b:dapr exited with code 1; its last lines:\nlevel=fatal msg="no such component"$/,
+    );
     expect(stopped).toBe(true);
   });
 });
 
 describe('readiness', () => {
-  it('when a watched process is dead, then waiting fails at once with the reason and both processes\' last lines', async () => {
+  it("when a watched process is dead, then waiting fails at once with the reason and both processes' last lines", async () => {
     const [a] = Object.values(twoApps());
     Object.assign(a!.app as unknown as FakeProcess, { running: false, exitCode: 2, lines: ['boom'] });
-    await expect(readiness({ timeoutMs: 60_000 })(a!)).rejects.toThrow(/a readiness: a exited with code 2; its last lines:\nboom\n--- a \(last lines\)\nboom\n--- a:dapr \(last lines\)/);
+    await expect(readiness({ timeoutMs: 60_000 })(a!)).rejects.toThrow(
+      /a readiness: a exited with code 2; its last lines:\nboom\n--- a \(last lines\)\nboom\n--- a:dapr \(last lines\)/,
+    );
   });
 
   it('when only the restarted process is watched, then its partner being down does not fail the wait at once', async () => {

@@ -9,13 +9,19 @@ export function readiness(o: { timeoutMs: number }): WaitReady {
   return (a, watched = [a.app, a.sidecar]) => {
     const died = () => {
       const dead = watched.find((p) => !p.running);
-      return dead ? `${dead.opts.name} exited with code ${dead.exitCode}; its last lines:\n${dead.lastLines().join('\n')}` : undefined;
+      return dead
+        ? `${dead.opts.name} exited with code ${dead.exitCode}; its last lines:\n${dead.lastLines().join('\n')}`
+        : undefined;
     };
     return waitFor({
-      what: `${a.spec.id} readiness`, timeoutMs: o.timeoutMs, abort: died,
+      what: `${a.spec.id} readiness`,
+      timeoutMs: o.timeoutMs,
+      abort: died,
       check: async () => (await httpOk(`${a.daprUrl}/v1.0/healthz`)) && (await httpOk(`${a.appUrl}/readyz`)),
     }).catch((err: Error) => {
-      const tails = [a.app, a.sidecar].map((p) => `--- ${p.opts.name} (last lines)\n${p.lastLines().join('\n')}`).join('\n');
+      const tails = [a.app, a.sidecar]
+        .map((p) => `--- ${p.opts.name} (last lines)\n${p.lastLines().join('\n')}`)
+        .join('\n');
       throw new Error(`${err.message}\n${tails}`);
     });
   };
@@ -26,16 +32,32 @@ export function readiness(o: { timeoutMs: number }): WaitReady {
  * not, stops everything (`stop`) and throws, naming the process that failed by itself rather
  * than one that only went down with the rest.
  */
-export async function waitAllReady(o: { apps: Record<string, RunningApp>; waitReady: WaitReady; timeoutMs: number; stop: () => Promise<void> }): Promise<void> {
+export async function waitAllReady(o: {
+  apps: Record<string, RunningApp>;
+  waitReady: WaitReady;
+  timeoutMs: number;
+  stop: () => Promise<void>;
+}): Promise<void> {
   const all = Object.values(o.apps);
   const gateway = o.apps.gateway;
   try {
     await Promise.all(all.map((a) => o.waitReady(a)));
-    if (gateway) await waitFor({ what: 'gateway /readyz', timeoutMs: o.timeoutMs, check: () => httpOk(`${gateway.appUrl}/readyz`) });
+    if (gateway)
+      await waitFor({
+        what: 'gateway /readyz',
+        timeoutMs: o.timeoutMs,
+        check: () => httpOk(`${gateway.appUrl}/readyz`),
+      });
   } catch (err) {
-    const failed = all.flatMap((a) => [a.app, a.sidecar]).find((p) => !p.running && !p.stopRequested && p.exitCode !== 0);
+    const failed = all
+      .flatMap((a) => [a.app, a.sidecar])
+      .find((p) => !p.running && !p.stopRequested && p.exitCode !== 0);
     await o.stop();
-    if (failed) throw new Error(`${failed.opts.name} exited with code ${failed.exitCode ?? failed.exitSignal}; its last lines:\n${failed.lastLines().join('\n')}`, { cause: err });
+    if (failed)
+      throw new Error(
+        `${failed.opts.name} exited with code ${failed.exitCode ?? failed.exitSignal}; its last lines:\n${failed.lastLines().join('\n')}`,
+        { cause: err },
+      );
     throw err;
   }
 }

@@ -6,7 +6,17 @@ import { repoPath } from './paths.ts';
 const AppId = z.string().regex(/^[a-z][a-z0-9-]*$/);
 
 /** Dapr building blocks an app may call on its sidecar (the Configuration's API allowlist). */
-export const DaprApi = z.enum(['invoke', 'state', 'publish', 'bindings', 'secrets', 'workflows', 'jobs', 'actors', 'conversation']);
+export const DaprApi = z.enum([
+  'invoke',
+  'state',
+  'publish',
+  'bindings',
+  'secrets',
+  'workflows',
+  'jobs',
+  'actors',
+  'conversation',
+]);
 export type DaprApi = z.infer<typeof DaprApi>;
 
 export const AppSpec = z.object({
@@ -25,10 +35,19 @@ export const AppSpec = z.object({
     secrets: z.array(z.string()),
   }),
   /** Every operation the app serves to other apps through Dapr, and who may call it (its access-control list). */
-  operations: z.array(z.object({
-    op: z.string().refine((s) => { try { parseOperation(s); return true; } catch { return false; } }, 'an operation is "<VERB> /path" with {param} segments'),
-    callers: z.array(AppId).min(1),
-  })),
+  operations: z.array(
+    z.object({
+      op: z.string().refine((s) => {
+        try {
+          parseOperation(s);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'an operation is "<VERB> /path" with {param} segments'),
+      callers: z.array(AppId).min(1),
+    }),
+  ),
 });
 export type AppSpec = z.infer<typeof AppSpec>;
 

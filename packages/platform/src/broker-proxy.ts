@@ -29,7 +29,8 @@ function parseAddress(value: string): Address {
   if (value.includes('://')) {
     const url = new URL(value);
     return {
-      host: local(url.hostname), port: Number(url.port),
+      host: local(url.hostname),
+      port: Number(url.port),
       rewrite: (port) => value.replace(`${url.hostname}:${url.port}`, `127.0.0.1:${port}`),
     };
   }
@@ -52,10 +53,15 @@ function addressOf(value: string): Address {
  * are. A Kafka broker tells clients its own address: it must advertise the
  * proxy's port (see platform-infra), or they would bypass the proxy.
  */
-export function pubsubProxy(stack: Stack): { start(o: { env: Record<string, string | undefined>; dir: string; port?: number }): Promise<PubsubProxy> } {
+export function pubsubProxy(stack: Stack): {
+  start(o: { env: Record<string, string | undefined>; dir: string; port?: number }): Promise<PubsubProxy>;
+} {
   const choice = stack.choices.pubsub;
   const key = ADDRESS_KEY[choice];
-  if (!key) throw new Error(`brokerProxy: no proxy for pubsub=${choice} (there is one for ${Object.keys(ADDRESS_KEY).join(', ')})`);
+  if (!key)
+    throw new Error(
+      `brokerProxy: no proxy for pubsub=${choice} (there is one for ${Object.keys(ADDRESS_KEY).join(', ')})`,
+    );
   const folder = repoPath('components', 'pubsub', choice);
   const file = readdirSync(folder).find((f) => f.endsWith('.yaml'))!;
   const text = readFileSync(join(folder, file), 'utf8');
@@ -68,7 +74,10 @@ export function pubsubProxy(stack: Stack): { start(o: { env: Record<string, stri
       const value = (item?.get('value') as string | undefined) ?? (envRef ? env[envRef] : undefined);
       if (!item || !value) throw new Error(`brokerProxy: components/pubsub/${choice}/${file} gives no ${key}`);
       const address = addressOf(value);
-      const proxy = await startTcpProxy({ target: { host: address.host, port: address.port }, ...(port ? { port } : {}) });
+      const proxy = await startTcpProxy({
+        target: { host: address.host, port: address.port },
+        ...(port ? { port } : {}),
+      });
       item.delete('envRef');
       item.set('value', address.rewrite(proxy.port));
       mkdirSync(dir, { recursive: true });

@@ -25,16 +25,25 @@ function componentFiles(dir = repoPath('components')): string[] {
 export function scopedComponents(apps: AppSpec[]): Map<string, string> {
   const docs = componentFiles().map((path) => ({ path, doc: parseDocument(readFileSync(path, 'utf8')) as Document }));
   const nameOf = (doc: Document) => String(doc.getIn(['metadata', 'name']));
-  const usesSecrets = new Set(docs.filter(({ doc }) => doc.getIn(['auth', 'secretStore']) === SECRET_STORE).map(({ doc }) => nameOf(doc)));
-  const scopes = (component: string) => apps
-    .filter((a) => a.dapr.components.includes(component) || (component === SECRET_STORE && a.dapr.components.some((c) => usesSecrets.has(c))))
-    .map((a) => a.id);
+  const usesSecrets = new Set(
+    docs.filter(({ doc }) => doc.getIn(['auth', 'secretStore']) === SECRET_STORE).map(({ doc }) => nameOf(doc)),
+  );
+  const scopes = (component: string) =>
+    apps
+      .filter(
+        (a) =>
+          a.dapr.components.includes(component) ||
+          (component === SECRET_STORE && a.dapr.components.some((c) => usesSecrets.has(c))),
+      )
+      .map((a) => a.id);
   const files = new Map<string, string>();
   for (const { path, doc } of docs) {
     if (doc.get('kind') !== 'Component') continue;
     doc.delete('scopes');
     const pair = doc.createPair('scopes', scopes(nameOf(doc)));
-    if (isScalar(pair.key)) pair.key.commentBefore = ' The apps whose sidecars load this component: generated from apps/apps.json (npm run gen).';
+    if (isScalar(pair.key))
+      pair.key.commentBefore =
+        ' The apps whose sidecars load this component: generated from apps/apps.json (npm run gen).';
     if (isMap(doc.contents)) doc.contents.items.push(pair);
     files.set(relative(repoPath(), path), doc.toString({ lineWidth: 0 }));
   }

@@ -6,7 +6,10 @@ import { repoPath } from './paths.ts';
 import { KINDS } from './stack.ts';
 
 const NAME: Record<(typeof KINDS)[number], string> = {
-  pubsub: Components.pubsub, state: Components.state, secrets: Components.secrets, artifacts: Components.artifacts,
+  pubsub: Components.pubsub,
+  state: Components.state,
+  secrets: Components.secrets,
+  artifacts: Components.artifacts,
 };
 
 describe('components/<kind>/<choice>', () => {
@@ -18,7 +21,11 @@ describe('components/<kind>/<choice>', () => {
         const files = readdirSync(repoPath('components', kind, choice)).filter((f) => f.endsWith('.yaml'));
         expect(files, `${kind}/${choice}`).toHaveLength(1);
         const doc = parse(readFileSync(repoPath('components', kind, choice, files[0]!), 'utf8'));
-        expect(doc, `${kind}/${choice}`).toMatchObject({ apiVersion: 'dapr.io/v1alpha1', kind: 'Component', metadata: { name: NAME[kind] } });
+        expect(doc, `${kind}/${choice}`).toMatchObject({
+          apiVersion: 'dapr.io/v1alpha1',
+          kind: 'Component',
+          metadata: { name: NAME[kind] },
+        });
         expect(typeof doc.spec.type, `${kind}/${choice}`).toBe('string');
         expect(Array.isArray(doc.spec.metadata ?? []), `${kind}/${choice}`).toBe(true);
       }

@@ -44,9 +44,33 @@ export async function startControlPlane(opts: {
   for (const dir of [ca, logs, join(opts.home, 'scheduler')]) mkdirSync(dir, { recursive: true, mode: 0o700 });
   // configuration/sentry.yaml names this file (relative to sentry's working directory, the home).
   const identityKey = ensureIdentityKey({ caDir: ca, jwksFile: join(opts.home, 'identity-jwks.json') });
-  const [sentry, sentryHealth, sentryMetrics, placement, placementHealth, placementMetrics, raft,
-    scheduler, schedulerHealth, schedulerMetrics, etcdPeer, etcdClient] = await allocatePorts(12) as [
-    number, number, number, number, number, number, number, number, number, number, number, number];
+  const [
+    sentry,
+    sentryHealth,
+    sentryMetrics,
+    placement,
+    placementHealth,
+    placementMetrics,
+    raft,
+    scheduler,
+    schedulerHealth,
+    schedulerMetrics,
+    etcdPeer,
+    etcdClient,
+  ] = (await allocatePorts(12)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const level = opts.logLevel ?? 'info';
   const local = ['--log-level', level];
   const bin = (name: string) => join(opts.binDir, name);
@@ -56,8 +80,25 @@ export async function startControlPlane(opts: {
     // Placement and scheduler prove their identity to sentry like every sidecar does.
     const service = name === 'placement' || name === 'scheduler' ? name : undefined;
     const tokenFile = join(ca, `${name}.jwt`);
-    if (service) writeFileSync(tokenFile, identityToken({ key: identityKey, spiffeId: controlPlaneSpiffeId(service, TRUST_DOMAIN), controlPlaneTrustDomain: TRUST_DOMAIN }), { mode: 0o600 });
-    const p = new ManagedProcess({ name, command: bin(name), args, cwd: opts.home, env: { ...env, ...(service ? { DAPR_SENTRY_TOKEN_FILE: tokenFile } : {}) }, logFile: join(logs, `${name}.log`), ...(opts.onLine ? { onLine: opts.onLine } : {}) });
+    if (service)
+      writeFileSync(
+        tokenFile,
+        identityToken({
+          key: identityKey,
+          spiffeId: controlPlaneSpiffeId(service, TRUST_DOMAIN),
+          controlPlaneTrustDomain: TRUST_DOMAIN,
+        }),
+        { mode: 0o600 },
+      );
+    const p = new ManagedProcess({
+      name,
+      command: bin(name),
+      args,
+      cwd: opts.home,
+      env: { ...env, ...(service ? { DAPR_SENTRY_TOKEN_FILE: tokenFile } : {}) },
+      logFile: join(logs, `${name}.log`),
+      ...(opts.onLine ? { onLine: opts.onLine } : {}),
+    });
     processes.push(p);
     return p;
   };
@@ -72,28 +113,97 @@ export async function startControlPlane(opts: {
 
   try {
     start('sentry', [
-      '--issuer-credentials', ca, '--trust-domain', TRUST_DOMAIN, '--config', repoPath('configuration/sentry.yaml'),
-      '--listen-address', '127.0.0.1', '--port', `${sentry}`, '--healthz-listen-address', '127.0.0.1', '--healthz-port', `${sentryHealth}`,
-      '--metrics-listen-address', '127.0.0.1', '--metrics-port', `${sentryMetrics}`, ...local,
+      '--issuer-credentials',
+      ca,
+      '--trust-domain',
+      TRUST_DOMAIN,
+      '--config',
+      repoPath('configuration/sentry.yaml'),
+      '--listen-address',
+      '127.0.0.1',
+      '--port',
+      `${sentry}`,
+      '--healthz-listen-address',
+      '127.0.0.1',
+      '--healthz-port',
+      `${sentryHealth}`,
+      '--metrics-listen-address',
+      '127.0.0.1',
+      '--metrics-port',
+      `${sentryMetrics}`,
+      ...local,
     ]);
-    await waitFor({ what: 'sentry', timeoutMs, abort: died, check: () => httpOk(`http://127.0.0.1:${sentryHealth}/healthz`) });
+    await waitFor({
+      what: 'sentry',
+      timeoutMs,
+      abort: died,
+      check: () => httpOk(`http://127.0.0.1:${sentryHealth}/healthz`),
+    });
     const anchorsFile = join(ca, 'ca.crt');
-    const tls = ['--tls-enabled', '--trust-anchors-file', anchorsFile, '--sentry-address', `127.0.0.1:${sentry}`, '--trust-domain', TRUST_DOMAIN];
+    const tls = [
+      '--tls-enabled',
+      '--trust-anchors-file',
+      anchorsFile,
+      '--sentry-address',
+      `127.0.0.1:${sentry}`,
+      '--trust-domain',
+      TRUST_DOMAIN,
+    ];
     start('placement', [
-      '--listen-address', '127.0.0.1', '--port', `${placement}`, '--healthz-listen-address', '127.0.0.1', '--healthz-port', `${placementHealth}`,
-      '--metrics-listen-address', '127.0.0.1', '--metrics-port', `${placementMetrics}`, '--initial-cluster', `dapr-placement-0=127.0.0.1:${raft}`,
-      ...tls, ...local,
+      '--listen-address',
+      '127.0.0.1',
+      '--port',
+      `${placement}`,
+      '--healthz-listen-address',
+      '127.0.0.1',
+      '--healthz-port',
+      `${placementHealth}`,
+      '--metrics-listen-address',
+      '127.0.0.1',
+      '--metrics-port',
+      `${placementMetrics}`,
+      '--initial-cluster',
+      `dapr-placement-0=127.0.0.1:${raft}`,
+      ...tls,
+      ...local,
     ]);
     start('scheduler', [
-      '--listen-address', '127.0.0.1', '--port', `${scheduler}`, '--healthz-listen-address', '127.0.0.1', '--healthz-port', `${schedulerHealth}`,
-      '--metrics-listen-address', '127.0.0.1', '--metrics-port', `${schedulerMetrics}`,
-      '--etcd-data-dir', join(opts.home, 'scheduler'), '--etcd-client-port', `${etcdClient}`,
-      '--etcd-initial-cluster', `dapr-scheduler-server-0=http://127.0.0.1:${etcdPeer}`,
-      '--identity-directory-write', join(opts.home, 'scheduler-identity'), ...tls, ...local,
+      '--listen-address',
+      '127.0.0.1',
+      '--port',
+      `${scheduler}`,
+      '--healthz-listen-address',
+      '127.0.0.1',
+      '--healthz-port',
+      `${schedulerHealth}`,
+      '--metrics-listen-address',
+      '127.0.0.1',
+      '--metrics-port',
+      `${schedulerMetrics}`,
+      '--etcd-data-dir',
+      join(opts.home, 'scheduler'),
+      '--etcd-client-port',
+      `${etcdClient}`,
+      '--etcd-initial-cluster',
+      `dapr-scheduler-server-0=http://127.0.0.1:${etcdPeer}`,
+      '--identity-directory-write',
+      join(opts.home, 'scheduler-identity'),
+      ...tls,
+      ...local,
     ]);
     await Promise.all([
-      waitFor({ what: 'placement', timeoutMs, abort: died, check: () => httpOk(`http://127.0.0.1:${placementHealth}/healthz`) }),
-      waitFor({ what: 'scheduler', timeoutMs, abort: died, check: () => httpOk(`http://127.0.0.1:${schedulerHealth}/healthz`) }),
+      waitFor({
+        what: 'placement',
+        timeoutMs,
+        abort: died,
+        check: () => httpOk(`http://127.0.0.1:${placementHealth}/healthz`),
+      }),
+      waitFor({
+        what: 'scheduler',
+        timeoutMs,
+        abort: died,
+        check: () => httpOk(`http://127.0.0.1:${schedulerHealth}/healthz`),
+      }),
     ]);
     return {
       binDir: opts.binDir,

@@ -5,16 +5,26 @@ describe('daprAclSearch, a port of daprd 1.18 pkg/config/acl_trie.go', () => {
   // Expected answers were produced by daprd's own Trie (Go) for the same inputs.
   it('when an operation is a prefix of a path, then it governs that path', () => {
     const patterns = ['/v2', '/v2/models/*', '/v2/models/**/infer'];
-    for (const path of ['/v2', '/v2/models/m', '/v2/models/m/infer', '/v2/x/y']) expect(daprAclSearch(patterns, path)).toBe('/v2');
+    for (const path of ['/v2', '/v2/models/m', '/v2/models/m/infer', '/v2/x/y'])
+      expect(daprAclSearch(patterns, path)).toBe('/v2');
   });
 
   it('when a wildcard sibling is listed before a literal one, then it shadows it; listed after, it does not', () => {
-    expect(daprAclSearch(['/v1/features/sensor/*', '/v1/features/sensor/vectors'], '/v1/features/sensor/vectors')).toBe('/v1/features/sensor/*');
-    expect(daprAclSearch(['/v1/features/sensor/vectors', '/v1/features/sensor/*'], '/v1/features/sensor/vectors')).toBe('/v1/features/sensor/vectors');
+    expect(daprAclSearch(['/v1/features/sensor/*', '/v1/features/sensor/vectors'], '/v1/features/sensor/vectors')).toBe(
+      '/v1/features/sensor/*',
+    );
+    expect(daprAclSearch(['/v1/features/sensor/vectors', '/v1/features/sensor/*'], '/v1/features/sensor/vectors')).toBe(
+      '/v1/features/sensor/vectors',
+    );
   });
 
   it('when /* is in the middle, then it matches nothing; /** matches exactly one segment there, and a last /* one segment', () => {
-    const patterns = ['/v2/models/*', '/v2/models/**/infer', '/v2/models/**/versions/*', '/v2/models/**/versions/**/infer'];
+    const patterns = [
+      '/v2/models/*',
+      '/v2/models/**/infer',
+      '/v2/models/**/versions/*',
+      '/v2/models/**/versions/**/infer',
+    ];
     expect(daprAclSearch(patterns, '/v2/models/m')).toBe('/v2/models/*');
     expect(daprAclSearch(patterns, '/v2/models/m/infer')).toBe('/v2/models/**/infer');
     expect(daprAclSearch(patterns, '/v2/models/m/policy')).toBeUndefined();
@@ -35,7 +45,9 @@ describe('compileAcl', () => {
   });
 
   it('when a caller is listed for some operations, then exactly those verbs and paths are allowed', () => {
-    const { operations, widened } = compileAcl(ops('POST /v2/models/{model}/infer', 'GET /v2/models/{model}', 'GET /v2/models/{model}/versions/{version}/ready'));
+    const { operations, widened } = compileAcl(
+      ops('POST /v2/models/{model}/infer', 'GET /v2/models/{model}', 'GET /v2/models/{model}/versions/{version}/ready'),
+    );
     expect(widened).toEqual([]);
     expect(daprAclAllows(operations, 'POST', '/v2/models/m/infer')).toBe(true);
     expect(daprAclAllows(operations, 'GET', '/v2/models/m')).toBe(true);
@@ -45,8 +57,10 @@ describe('compileAcl', () => {
     expect(daprAclAllows(operations, 'POST', '/v2/repository/models/m/load')).toBe(false);
   });
 
-  it('when one operation is a prefix of another, then it takes the other\'s verbs and the widening is reported', () => {
-    const { operations, widened } = compileAcl(ops('GET /v1/registry/models', 'POST /v1/registry/models/{model}/versions'));
+  it("when one operation is a prefix of another, then it takes the other's verbs and the widening is reported", () => {
+    const { operations, widened } = compileAcl(
+      ops('GET /v1/registry/models', 'POST /v1/registry/models/{model}/versions'),
+    );
     expect(daprAclAllows(operations, 'POST', '/v1/registry/models/m/versions')).toBe(true);
     expect(widened).toEqual([{ operation: 'POST /v1/registry/models/**/versions', governedBy: '/v1/registry/models' }]);
   });

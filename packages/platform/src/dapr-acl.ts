@@ -49,7 +49,10 @@ export function daprPattern(path: string): string {
 
 /** A concrete path the operation serves, to test patterns against. */
 export function samplePath(path: string): string {
-  return path.split('/').map((s) => (isParam(s) ? 'x' : s.toLowerCase())).join('/');
+  return path
+    .split('/')
+    .map((s) => (isParam(s) ? 'x' : s.toLowerCase()))
+    .join('/');
 }
 
 const rank = (segment: string) => (segment === '**' ? 2 : segment === '*' ? 1 : 0);
@@ -73,7 +76,12 @@ interface Node {
 }
 
 function wildcardMatch(target: string, pattern: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(target);
 }
 
@@ -126,7 +134,10 @@ export function daprAclSearch(patterns: string[], path: string): string | undefi
 
 /** Whether daprd would let a caller with these operations call `verb path`. */
 export function daprAclAllows(acl: AclOperation[], verb: string, path: string): boolean {
-  const hit = daprAclSearch(acl.map((o) => o.name), path);
+  const hit = daprAclSearch(
+    acl.map((o) => o.name),
+    path,
+  );
   return hit !== undefined && (acl.find((o) => o.name === hit)?.httpVerb ?? []).some((v) => v === verb || v === '*');
 }
 
@@ -144,7 +155,7 @@ export function compileAcl(ops: Operation[]): CompiledAcl {
     return hit;
   };
   // A governing operation takes the verbs of what it governs; repeat until nothing changes.
-  for (let changed = true; changed;) {
+  for (let changed = true; changed; ) {
     changed = false;
     for (const op of ops) {
       const hit = verbs.get(governing(op))!;

@@ -20,12 +20,22 @@ const API_VERSIONS: Record<DaprApi, { http: string[]; grpc: string[] }> = {
  * always be present: with HTTP rules alone daprd leaves every gRPC API open.
  */
 function apiAllowlist(app: AppSpec) {
-  return app.dapr.apis.flatMap((name) => (['http', 'grpc'] as const).flatMap((protocol) => API_VERSIONS[name][protocol].map((version) => ({ name, version, protocol }))));
+  return app.dapr.apis.flatMap((name) =>
+    (['http', 'grpc'] as const).flatMap((protocol) =>
+      API_VERSIONS[name][protocol].map((version) => ({ name, version, protocol })),
+    ),
+  );
 }
 
 /** Secrets the app may read through the API; components still resolve their own secretKeyRefs. */
 function secretScopes(app: AppSpec) {
-  return [{ storeName: 'secretstore', defaultAccess: 'deny', ...(app.dapr.secrets.length ? { allowedSecrets: app.dapr.secrets } : {}) }];
+  return [
+    {
+      storeName: 'secretstore',
+      defaultAccess: 'deny',
+      ...(app.dapr.secrets.length ? { allowedSecrets: app.dapr.secrets } : {}),
+    },
+  ];
 }
 
 /**
@@ -48,7 +58,9 @@ function accessControl(app: AppSpec) {
 
 /** Operations a caller's ACL allows beyond those listed (a shorter operation governs the longer one's path). */
 export function widenedOperations(app: AppSpec): string[] {
-  return [...callersOf(app)].flatMap(([caller, ops]) => compileAcl(ops).widened.map((w) => `${caller}: ${w.operation} is governed by ${w.governedBy}`));
+  return [...callersOf(app)].flatMap(([caller, ops]) =>
+    compileAcl(ops).widened.map((w) => `${caller}: ${w.operation} is governed by ${w.governedBy}`),
+  );
 }
 
 export function appConfiguration(app: AppSpec, opts: { selfHosted: boolean }) {

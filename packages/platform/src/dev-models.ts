@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { SENSOR_ANOMALY_WINDOWED_MODEL_NAME, listModelVersions, trainSensorAnomalyBaseline, trainSensorAnomalyWindowed, writeModelVersion } from '@meridian/ml';
+import {
+  SENSOR_ANOMALY_WINDOWED_MODEL_NAME,
+  listModelVersions,
+  trainSensorAnomalyBaseline,
+  trainSensorAnomalyWindowed,
+  writeModelVersion,
+} from '@meridian/ml';
 
 /**
  * Seeds the model repository with the skeleton's sensor-anomaly model when
@@ -10,7 +16,13 @@ export async function ensureDevModels(dataDir: string): Promise<string> {
   const repository = join(dataDir, 'models');
   if ((await listModelVersions({ repository, name: 'sensor-anomaly' })).length > 0) return repository;
   const trained = trainSensorAnomalyBaseline();
-  await writeModelVersion({ repository, name: 'sensor-anomaly', version: '1', artifact: trained.onnx, metadata: { ...trained.metadata, version: '1' } });
+  await writeModelVersion({
+    repository,
+    name: 'sensor-anomaly',
+    version: '1',
+    artifact: trained.onnx,
+    metadata: { ...trained.metadata, version: '1' },
+  });
   return repository;
 }
 
@@ -19,5 +31,11 @@ export async function ensureWindowedModel(repository: string): Promise<void> {
   const name = SENSOR_ANOMALY_WINDOWED_MODEL_NAME;
   if ((await listModelVersions({ repository, name })).length > 0) return;
   const trained = trainSensorAnomalyWindowed();
-  await writeModelVersion({ repository, name, version: '1', artifact: trained.onnx, metadata: { ...trained.metadata, version: '1' } });
+  await writeModelVersion({
+    repository,
+    name,
+    version: '1',
+    artifact: trained.onnx,
+    metadata: { ...trained.metadata, version: '1' },
+  });
 }

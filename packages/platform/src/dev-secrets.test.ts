@@ -10,7 +10,8 @@ const HOUR = 3_600_000;
 let dataDir = '';
 const file = () => join(dataDir, 'secrets.json');
 const onDisk = () => JSON.parse(readFileSync(file(), 'utf8')) as Record<string, string>;
-const kidsOf = (secrets: Record<string, string>, name: string) => (JSON.parse(secrets[name]!) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+const kidsOf = (secrets: Record<string, string>, name: string) =>
+  (JSON.parse(secrets[name]!) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
 
 describe('ensureDevSecrets', () => {
   beforeEach(() => {
@@ -26,7 +27,9 @@ describe('ensureDevSecrets', () => {
     expect(current).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', created_at: new Date(T0).toISOString() });
     expect(current.retire_at).toBeUndefined();
     const publicSet = VerificationKeySet.parse(JSON.parse(secrets[JWT_VERIFICATION_KEYS_SECRET]!));
-    expect(publicSet.keys).toEqual([{ kid: current.kid, kty: 'EC', crv: 'P-256', x: current.x, y: current.y, alg: 'ES256', use: 'sig' }]);
+    expect(publicSet.keys).toEqual([
+      { kid: current.kid, kty: 'EC', crv: 'P-256', x: current.x, y: current.y, alg: 'ES256', use: 'sig' },
+    ]);
   });
 
   it('when it runs again, then the file and its key stay as they are', () => {
@@ -35,7 +38,11 @@ describe('ensureDevSecrets', () => {
   });
 
   it('when secrets.json holds the old HS256 secret, then it is replaced by a key pair and the other secrets stay untouched', () => {
-    writeFileSync(file(), JSON.stringify({ 'jwt-signing-key': 'old-hs-secret', 's3-bucket': 'models', 'cosmos-url': 'https://c' }), { mode: 0o600 });
+    writeFileSync(
+      file(),
+      JSON.stringify({ 'jwt-signing-key': 'old-hs-secret', 's3-bucket': 'models', 'cosmos-url': 'https://c' }),
+      { mode: 0o600 },
+    );
     const secrets = ensureDevSecrets(dataDir);
     expect(onDisk()).toEqual(secrets);
     expect(secrets['jwt-signing-key']).toBeUndefined();
@@ -100,7 +107,13 @@ describe('rotateDevSigningKey', () => {
 
 describe('durationSeconds', () => {
   it('when given seconds or text with a unit, then it answers seconds, and refuses anything else', () => {
-    expect([durationSeconds(90, { what: 'ttl' }), durationSeconds('30m', { what: 'ttl' }), durationSeconds('12h', { what: 'ttl' }), durationSeconds('1d', { what: 'ttl' })]).toEqual([90, 1800, 43_200, 86_400]);
-    for (const bad of ['', '1w', '-5m', '1.5h', 'soon', 0]) expect(() => durationSeconds(bad, { what: 'ttl' })).toThrow(/not a duration/);
+    expect([
+      durationSeconds(90, { what: 'ttl' }),
+      durationSeconds('30m', { what: 'ttl' }),
+      durationSeconds('12h', { what: 'ttl' }),
+      durationSeconds('1d', { what: 'ttl' }),
+    ]).toEqual([90, 1800, 43_200, 86_400]);
+    for (const bad of ['', '1w', '-5m', '1.5h', 'soon', 0])
+      expect(() => durationSeconds(bad, { what: 'ttl' })).toThrow(/not a duration/);
   });
 });

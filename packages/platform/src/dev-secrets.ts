@@ -3,7 +3,11 @@ import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writ
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
-  DEFAULT_TOKEN_MAX_TTL_SECONDS, JWT_SIGNING_KEYS_SECRET, JWT_VERIFICATION_KEYS_SECRET, TOKEN_ALGORITHM, VerificationKeySet,
+  DEFAULT_TOKEN_MAX_TTL_SECONDS,
+  JWT_SIGNING_KEYS_SECRET,
+  JWT_VERIFICATION_KEYS_SECRET,
+  TOKEN_ALGORITHM,
+  VerificationKeySet,
 } from '@meridian/contracts';
 
 /** The HS256 secret of earlier versions; ensureDevSecrets replaces it with a key pair. */
@@ -55,9 +59,15 @@ export function ensureDevSecrets(dataDir: string, opts: { now?: Clock } = {}): S
  * (default: the longest token lifetime, so every token they signed expires first);
  * keys already past their retire_at are removed from both secrets.
  */
-export function rotateDevSigningKey(o: { dataDir: string; overlap?: string | number; now?: Clock }): { kid: string; retiring: { kid: string; retire_at: string }[] } {
+export function rotateDevSigningKey(o: { dataDir: string; overlap?: string | number; now?: Clock }): {
+  kid: string;
+  retiring: { kid: string; retire_at: string }[];
+} {
   const now = o.now ?? Date.now;
-  const overlapMs = (o.overlap === undefined ? DEFAULT_TOKEN_MAX_TTL_SECONDS : durationSeconds(o.overlap, { what: 'overlap', zero: true })) * 1000;
+  const overlapMs =
+    (o.overlap === undefined
+      ? DEFAULT_TOKEN_MAX_TTL_SECONDS
+      : durationSeconds(o.overlap, { what: 'overlap', zero: true })) * 1000;
   const secrets = ensureDevSecrets(o.dataDir, { now });
   const retireAt = new Date(now() + overlapMs).toISOString();
   const previous = signingKeysOf(secrets)
@@ -70,7 +80,9 @@ export function rotateDevSigningKey(o: { dataDir: string; overlap?: string | num
 
 /** The key new tokens are signed with: the newest one not being retired. */
 export function currentSigningKey(secrets: Secrets): DevSigningKey {
-  const current = signingKeysOf(secrets).filter((k) => !k.retire_at).sort((a, b) => b.created_at.localeCompare(a.created_at))[0];
+  const current = signingKeysOf(secrets)
+    .filter((k) => !k.retire_at)
+    .sort((a, b) => b.created_at.localeCompare(a.created_at))[0];
   if (!current) throw new Error(`${JWT_SIGNING_KEYS_SECRET} holds no current key`);
   return current;
 }
@@ -78,8 +90,11 @@ export function currentSigningKey(secrets: Secrets): DevSigningKey {
 /** Seconds in a duration given as seconds or as text like 90s, 30m, 12h or 1d. */
 export function durationSeconds(value: string | number, o: { what: string; zero?: boolean }): number {
   const match = /^(\d+)\s*([smhd]?)$/.exec(String(value).trim());
-  const seconds = match ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'] : Number.NaN;
-  if (!Number.isSafeInteger(seconds) || seconds < (o.zero ? 0 : 1)) throw new Error(`${o.what} "${value}" is not a duration like 90s, 30m, 12h or 1d`);
+  const seconds = match
+    ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as '' | 's' | 'm' | 'h' | 'd']
+    : Number.NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < (o.zero ? 0 : 1))
+    throw new Error(`${o.what} "${value}" is not a duration like 90s, 30m, 12h or 1d`);
   return seconds;
 }
 
@@ -97,7 +112,10 @@ function signingKeysOf(secrets: Secrets): DevSigningKey[] {
   const value = secrets[JWT_SIGNING_KEYS_SECRET];
   if (value === undefined) return [];
   const parsed = DevSigningKeys.safeParse(JSON.parse(value));
-  if (!parsed.success) throw new Error(`secret ${JWT_SIGNING_KEYS_SECRET} is malformed (${parsed.error.issues[0]?.message}); delete it to start over with a new key`);
+  if (!parsed.success)
+    throw new Error(
+      `secret ${JWT_SIGNING_KEYS_SECRET} is malformed (${parsed.error.issues[0]?.message}); delete it to start over with a new key`,
+    );
   return parsed.data.keys;
 }
 
@@ -108,14 +126,20 @@ function withKeys(secrets: Secrets, keys: DevSigningKey[]): Secrets {
   const publicKeys = VerificationKeySet.parse({
     keys: sorted.map(({ kid, kty, crv, x, y }) => ({ kid, kty, crv, x, y, alg: TOKEN_ALGORITHM, use: 'sig' })),
   });
-  return { ...rest, [JWT_SIGNING_KEYS_SECRET]: JSON.stringify({ keys: sorted }), [JWT_VERIFICATION_KEYS_SECRET]: JSON.stringify(publicKeys) };
+  return {
+    ...rest,
+    [JWT_SIGNING_KEYS_SECRET]: JSON.stringify({ keys: sorted }),
+    [JWT_VERIFICATION_KEYS_SECRET]: JSON.stringify(publicKeys),
+  };
 }
 
 function newSigningKey(nowMs: number): DevSigningKey {
   const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   const { crv, x, y, d } = jwk as { crv: 'P-256'; x: string; y: string; d: string };
   // RFC 7638 thumbprint: the same key always gets the same id.
-  const kid = createHash('sha256').update(JSON.stringify({ crv, kty: 'EC', x, y })).digest('base64url');
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ crv, kty: 'EC', x, y }))
+    .digest('base64url');
   return { kid, kty: 'EC', crv, x, y, d, alg: TOKEN_ALGORITHM, created_at: new Date(nowMs).toISOString() };
 }
 

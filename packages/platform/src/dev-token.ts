@@ -1,5 +1,12 @@
 import { SignJWT, importJWK } from 'jose';
-import { DEFAULT_TOKEN_MAX_TTL_SECONDS, TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, TokenClaims, type Role } from '@meridian/contracts';
+import {
+  DEFAULT_TOKEN_MAX_TTL_SECONDS,
+  TOKEN_ALGORITHM,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  TokenClaims,
+  type Role,
+} from '@meridian/contracts';
 import { currentSigningKey, durationSeconds, ensureDevSecrets } from './dev-secrets.ts';
 
 const DEFAULT_TTL_SECONDS = 12 * 3600;
@@ -21,8 +28,12 @@ export async function signDevToken(opts: {
 }): Promise<string> {
   const now = opts.now ?? Date.now;
   const maxTtl = opts.maxTtlSeconds ?? DEFAULT_TOKEN_MAX_TTL_SECONDS;
-  const ttl = opts.ttl === undefined ? Math.min(DEFAULT_TTL_SECONDS, maxTtl) : durationSeconds(opts.ttl, { what: 'ttl' });
-  if (ttl > maxTtl) throw new Error(`ttl "${opts.ttl}" (${ttl} s) is longer than the maximum token lifetime of ${maxTtl} s (TOKEN_MAX_TTL_SECONDS)`);
+  const ttl =
+    opts.ttl === undefined ? Math.min(DEFAULT_TTL_SECONDS, maxTtl) : durationSeconds(opts.ttl, { what: 'ttl' });
+  if (ttl > maxTtl)
+    throw new Error(
+      `ttl "${opts.ttl}" (${ttl} s) is longer than the maximum token lifetime of ${maxTtl} s (TOKEN_MAX_TTL_SECONDS)`,
+    );
   const claims = TokenClaims.parse({ sub: opts.sub ?? 'dev', roles: opts.roles });
   const { kid, kty, crv, x, y, d } = currentSigningKey(ensureDevSecrets(opts.dataDir, { now }));
   const iat = Math.floor(now() / 1000);

@@ -17,7 +17,11 @@ function daprRunFile(apps: AppSpec[]) {
   return {
     version: 1,
     common: {
-      resourcesPaths: [...KINDS.map((k) => `./components/${k}/${choices[k]}`), ...BINDING_FOLDERS.map((b) => `./components/${b}`), './configuration/resiliency'],
+      resourcesPaths: [
+        ...KINDS.map((k) => `./components/${k}/${choices[k]}`),
+        ...BINDING_FOLDERS.map((b) => `./components/${b}`),
+        './configuration/resiliency',
+      ],
       env: { MODEL_REPOSITORY: 'models' },
     },
     apps: apps.map((a) => ({
@@ -41,7 +45,10 @@ function tyeFile(apps: AppSpec[]) {
       args: `--import tsx ${a.entry}`,
       'working-directory': '.',
       bindings: [{ port: a.port, protocol: 'http' }],
-      env: [{ name: 'APP_ID', value: a.id }, { name: 'APP_PORT', value: `${a.port}` }],
+      env: [
+        { name: 'APP_ID', value: a.id },
+        { name: 'APP_PORT', value: `${a.port}` },
+      ],
     })),
   };
 }
@@ -70,26 +77,44 @@ function k8sApp(app: AppSpec) {
           },
         },
         spec: {
-          containers: [{
-            name: app.id,
-            image: `meridian/${app.id}:latest`,
-            ports: [{ containerPort: app.port }],
-            env: [
-              { name: 'APP_ID', value: app.id },
-              { name: 'APP_PORT', value: `${app.port}` },
-              { name: 'APP_HOST', value: '0.0.0.0' },
-              { name: 'DAPR_API_TOKEN', valueFrom: { secretKeyRef: { name: `${app.id}-dapr-api-token`, key: 'token' } } },
-              { name: 'APP_API_TOKEN', valueFrom: { secretKeyRef: { name: `${app.id}-app-api-token`, key: 'token' } } },
-            ],
-            readinessProbe: { httpGet: { path: '/readyz', port: app.port } },
-            livenessProbe: { httpGet: { path: '/healthz', port: app.port } },
-          }],
+          containers: [
+            {
+              name: app.id,
+              image: `meridian/${app.id}:latest`,
+              ports: [{ containerPort: app.port }],
+              env: [
+                { name: 'APP_ID', value: app.id },
+                { name: 'APP_PORT', value: `${app.port}` },
+                { name: 'APP_HOST', value: '0.0.0.0' },
+                {
+                  name: 'DAPR_API_TOKEN',
+                  valueFrom: { secretKeyRef: { name: `${app.id}-dapr-api-token`, key: 'token' } },
+                },
+                {
+                  name: 'APP_API_TOKEN',
+                  valueFrom: { secretKeyRef: { name: `${app.id}-app-api-token`, key: 'token' } },
+                },
+              ],
+              readinessProbe: { httpGet: { path: '/readyz', port: app.port } },
+              livenessProbe: { httpGet: { path: '/healthz', port: app.port } },
+            },
+          ],
         },
       },
     },
   };
-  const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: app.id, labels }, spec: { selector: labels, ports: [{ port: 80, targetPort: app.port }] } };
-  return HEADER + [deployment, service, appConfiguration(app, { selfHosted: false })].map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
+  const service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: app.id, labels },
+    spec: { selector: labels, ports: [{ port: 80, targetPort: app.port }] },
+  };
+  return (
+    HEADER +
+    [deployment, service, appConfiguration(app, { selfHosted: false })]
+      .map((d) => stringify(d, { lineWidth: 0 }))
+      .join('---\n')
+  );
 }
 
 /** Every file derived from the app list, keyed by path relative to the repository root. */
@@ -97,16 +122,24 @@ export function generatedFiles(apps: AppSpec[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const app of apps) {
     const widened = widenedOperations(app);
-    const note = widened.length ? `# Dapr's ACL applies an operation to every path below it, so:\n${widened.map((w) => `#   ${w}\n`).join('')}` : '';
-    files.set(`configuration/apps/${app.id}.yaml`, HEADER + note + stringify(appConfiguration(app, { selfHosted: true }), { lineWidth: 0 }));
+    const note = widened.length
+      ? `# Dapr's ACL applies an operation to every path below it, so:\n${widened.map((w) => `#   ${w}\n`).join('')}`
+      : '';
+    files.set(
+      `configuration/apps/${app.id}.yaml`,
+      HEADER + note + stringify(appConfiguration(app, { selfHosted: true }), { lineWidth: 0 }),
+    );
     files.set(`deploy/base/${app.id}.yaml`, k8sApp(app));
   }
-  files.set('deploy/base/kustomization.yaml', yaml({
-    apiVersion: 'kustomize.config.k8s.io/v1beta1',
-    kind: 'Kustomization',
-    namespace: 'default',
-    resources: apps.map((a) => `${a.id}.yaml`),
-  }));
+  files.set(
+    'deploy/base/kustomization.yaml',
+    yaml({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      namespace: 'default',
+      resources: apps.map((a) => `${a.id}.yaml`),
+    }),
+  );
   for (const [path, content] of scopedComponents(apps)) files.set(path, content);
   files.set('dapr.yaml', yaml(daprRunFile(apps)));
   files.set('tye.yaml', yaml(tyeFile(apps)));

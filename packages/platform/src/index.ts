@@ -5,11 +5,23 @@ export { ManagedProcess, type ProcessOptions } from './managed-process.ts';
 export { waitFor, httpOk } from './wait.ts';
 export { repoRoot, repoPath } from './paths.ts';
 export { daprBinDir } from './dapr-bin.ts';
-export { CONTROL_PLANE_TRUST_DOMAIN, startControlPlane, type ControlPlane, type ControlPlaneInfo } from './control-plane.ts';
+export {
+  CONTROL_PLANE_TRUST_DOMAIN,
+  startControlPlane,
+  type ControlPlane,
+  type ControlPlaneInfo,
+} from './control-plane.ts';
 export { identityToken, appSpiffeId } from './sidecar-identity.ts';
 export { startSidecar, sidecarPorts, SIDECAR_PORT_COUNT, type SidecarPorts } from './sidecar.ts';
 export { loadApps, callersOf, AppSpec } from './apps.ts';
-export { compileAcl, daprAclAllows, daprPattern, parseOperation, type AclOperation, type Operation } from './dapr-acl.ts';
+export {
+  compileAcl,
+  daprAclAllows,
+  daprPattern,
+  parseOperation,
+  type AclOperation,
+  type Operation,
+} from './dapr-acl.ts';
 export { resolveStack, resourcePaths, usesEmbeddedBroker, PROFILES, KINDS, type Stack, type Kind } from './stack.ts';
 export { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
 export { ensureDevSecrets, rotateDevSigningKey } from './dev-secrets.ts';
@@ -17,7 +29,20 @@ export { ensureDevModels, ensureWindowedModel } from './dev-models.ts';
 export { startPlatform, type PlatformOptions } from './platform.ts';
 export type { Platform } from './platform-handle.ts';
 export type { RunningApp } from './running-app.ts';
-export { createSupervisor, unitName, DEFAULT_RESTART_POLICY, type Supervisor, type SupervisorEvent, type SupervisorOptions, type SupervisedProcess, type SupervisorClock, type RestartPolicy, type ProcessStatus, type ExitInfo, type UnitKey } from './supervisor.ts';
+export {
+  createSupervisor,
+  unitName,
+  DEFAULT_RESTART_POLICY,
+  type Supervisor,
+  type SupervisorEvent,
+  type SupervisorOptions,
+  type SupervisedProcess,
+  type SupervisorClock,
+  type RestartPolicy,
+  type ProcessStatus,
+  type ExitInfo,
+  type UnitKey,
+} from './supervisor.ts';
 export { generatedFiles } from './generate.ts';
 export { signDevToken } from './dev-token.ts';
 export { startKafkaBroker, kafkaBrokerBin, type KafkaBroker } from './kafka-broker.ts';

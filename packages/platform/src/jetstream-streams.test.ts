@@ -22,10 +22,19 @@ describe('ensureJetStreamStreams', () => {
   });
 
   it('when the platform asks, then every contract topic and each ingestion stream with its dead letters is listed', () => {
-    expect(appTopics()).toEqual(expect.arrayContaining([Topics.predictions, Topics.labels, 'sensor-readings', deadLetterTopic('sensor-readings')]));
+    expect(appTopics()).toEqual(
+      expect.arrayContaining([
+        Topics.predictions,
+        Topics.labels,
+        'sensor-readings',
+        deadLetterTopic('sensor-readings'),
+      ]),
+    );
   });
 
   it('when NATS cannot be reached, then the error names the address', async () => {
-    await expect(ensureJetStreamStreams({ topics: [topic], url: 'nats://127.0.0.1:1' })).rejects.toThrow(/nats:\/\/127\.0\.0\.1:1/);
+    await expect(ensureJetStreamStreams({ topics: [topic], url: 'nats://127.0.0.1:1' })).rejects.toThrow(
+      /nats:\/\/127\.0\.0\.1:1/,
+    );
   });
 });

@@ -11,7 +11,9 @@ export function appTopics(): string[] {
 
 /** The NATS server the jetstream component points daprd at (its natsURL), so the two cannot differ. */
 export function jetStreamUrl(): string {
-  const doc = parse(readFileSync(repoPath('components', 'pubsub', 'jetstream', 'pubsub.yaml'), 'utf8')) as { spec: { metadata: { name: string; value?: string }[] } };
+  const doc = parse(readFileSync(repoPath('components', 'pubsub', 'jetstream', 'pubsub.yaml'), 'utf8')) as {
+    spec: { metadata: { name: string; value?: string }[] };
+  };
   const url = doc.spec.metadata.find((m) => m.name === 'natsURL')?.value;
   if (!url) throw new Error('components/pubsub/jetstream/pubsub.yaml has no natsURL value');
   return url;
@@ -45,10 +47,16 @@ export async function ensureJetStreamStreams(o: { topics: string[]; url?: string
       const info = (await nats.request(`$JS.API.STREAM.INFO.${name}`, {})) as ApiAnswer;
       if (!info.error) continue;
       const answer = (await nats.request(`$JS.API.STREAM.CREATE.${name}`, {
-        name, subjects: [topic], storage: 'file', retention: 'limits', max_age: 24 * 3600 * 1e9, num_replicas: 1,
+        name,
+        subjects: [topic],
+        storage: 'file',
+        retention: 'limits',
+        max_age: 24 * 3600 * 1e9,
+        num_replicas: 1,
       })) as ApiAnswer;
       if (!answer.error) created.push(topic);
-      else if (!ALREADY_COVERED.has(answer.error.err_code ?? 0)) throw new Error(`jetstream ${url}: creating stream ${name} for ${topic}: ${answer.error.description}`);
+      else if (!ALREADY_COVERED.has(answer.error.err_code ?? 0))
+        throw new Error(`jetstream ${url}: creating stream ${name} for ${topic}: ${answer.error.description}`);
     }
   } finally {
     nats.close();

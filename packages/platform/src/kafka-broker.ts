@@ -32,7 +32,10 @@ export function kafkaBrokerBin(): string {
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.setTimeout(1000, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
@@ -73,7 +76,8 @@ export async function startKafkaBroker(opts: {
     await waitFor({
       what: `kafka broker on 127.0.0.1:${opts.port}`,
       timeoutMs: opts.timeoutMs ?? 15_000,
-      abort: () => (proc.running ? undefined : `kfake-broker exited with code ${proc.exitCode}:\n${proc.lastLines().join('\n')}`),
+      abort: () =>
+        proc.running ? undefined : `kfake-broker exited with code ${proc.exitCode}:\n${proc.lastLines().join('\n')}`,
       check: () => accepts(opts.port),
     });
   } catch (err) {

@@ -48,7 +48,8 @@ export async function connectNats(o: { url: string; name: string; timeoutMs?: nu
         const waiter = pending.get(words[1]!);
         pending.delete(words[1]!);
         // A status header instead of a reply: 503 means nobody serves the subject (JetStream off).
-        if (/^NATS\/1\.0 503/.test(headers)) waiter?.reject(new Error(`nats ${o.url}: no responders (is JetStream enabled?)`));
+        if (/^NATS\/1\.0 503/.test(headers))
+          waiter?.reject(new Error(`nats ${o.url}: no responders (is JetStream enabled?)`));
         else waiter?.resolve(Buffer.from(payload));
         continue;
       }
@@ -80,8 +81,14 @@ export async function connectNats(o: { url: string; name: string; timeoutMs?: nu
         }, timeoutMs);
         timer.unref();
         pending.set(reply, {
-          resolve: (p) => { clearTimeout(timer); resolve(p); },
-          reject: (e) => { clearTimeout(timer); reject(e); },
+          resolve: (p) => {
+            clearTimeout(timer);
+            resolve(p);
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
         });
       });
       socket.write(`PUB ${subject} ${reply} ${Buffer.byteLength(json)}\r\n${json}\r\n`);

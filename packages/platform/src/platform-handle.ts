@@ -1,7 +1,14 @@
 import type { WaitReady } from './app-readiness.ts';
 import type { PlatformInfra } from './platform-infra.ts';
 import type { AppLauncher, RunningApp } from './running-app.ts';
-import { createSupervisor, type ProcessStatus, type RestartPolicy, type Supervisor, type SupervisorEvent, type UnitKey } from './supervisor.ts';
+import {
+  createSupervisor,
+  type ProcessStatus,
+  type RestartPolicy,
+  type Supervisor,
+  type SupervisorEvent,
+  type UnitKey,
+} from './supervisor.ts';
 import type { TcpProxy } from './tcp-proxy.ts';
 
 export interface Platform {
@@ -37,10 +44,13 @@ interface Running {
  * for good when the first one drops (@dapr/dapr 3.x, task-hub-grpc-worker), so that app is
  * restarted after its sidecar is back.
  */
-export function superviseApps(o: Running & { policy?: Partial<RestartPolicy>; onEvent?: (event: SupervisorEvent) => void }): Supervisor {
+export function superviseApps(
+  o: Running & { policy?: Partial<RestartPolicy>; onEvent?: (event: SupervisorEvent) => void },
+): Supervisor {
   const { apps, launch, waitReady } = o;
   const supervisor = createSupervisor({
-    restartWith: ({ app, kind }) => (kind === 'sidecar' && apps[app]?.spec.dapr.apis.includes('workflows') ? { app, kind: 'app' } : undefined),
+    restartWith: ({ app, kind }) =>
+      kind === 'sidecar' && apps[app]?.spec.dapr.apis.includes('workflows') ? { app, kind: 'app' } : undefined,
     start: ({ app, kind }) => {
       const a = apps[app]!;
       if (kind === 'sidecar') a.sidecar = launch.sidecar(a);
@@ -60,7 +70,9 @@ export function superviseApps(o: Running & { policy?: Partial<RestartPolicy>; on
 }
 
 /** The handle a caller drives the running platform with; with a `supervisor`, restarted processes are watched again. */
-export function platformHandle(o: Running & { dataDir: string; infra: PlatformInfra; supervisor: Supervisor | undefined; stop: () => Promise<void> }): Platform {
+export function platformHandle(
+  o: Running & { dataDir: string; infra: PlatformInfra; supervisor: Supervisor | undefined; stop: () => Promise<void> },
+): Platform {
   const { apps, launch, waitReady, supervisor } = o;
   const appOf = (id: string) => {
     const a = apps[id];
@@ -70,7 +82,14 @@ export function platformHandle(o: Running & { dataDir: string; infra: PlatformIn
   const statusOf = (a: RunningApp, kind: UnitKey['kind']): ProcessStatus => {
     const p = kind === 'app' ? a.app : a.sidecar;
     const lastExit = p.running ? null : { code: p.exitCode ?? null, signal: p.exitSignal ?? null };
-    return supervisor?.status({ app: a.spec.id, kind }) ?? { running: p.running, state: p.running ? 'up' : 'down', restarts: 0, lastExit };
+    return (
+      supervisor?.status({ app: a.spec.id, kind }) ?? {
+        running: p.running,
+        state: p.running ? 'up' : 'down',
+        restarts: 0,
+        lastExit,
+      }
+    );
   };
   return {
     gatewayUrl: apps.gateway?.appUrl ?? '',
@@ -92,11 +111,15 @@ export function platformHandle(o: Running & { dataDir: string; infra: PlatformIn
     },
     async revive(id) {
       const a = appOf(id);
-      if (supervisor) throw new Error('revive is for an unsupervised platform: a supervised one restarts what crashed by itself');
+      if (supervisor)
+        throw new Error('revive is for an unsupervised platform: a supervised one restarts what crashed by itself');
       a.sidecar = launch.sidecar(a);
       a.app = launch.app(a);
       await waitReady(a);
     },
-    status: () => Object.fromEntries(Object.values(apps).map((a) => [a.spec.id, { app: statusOf(a, 'app'), sidecar: statusOf(a, 'sidecar') }])),
+    status: () =>
+      Object.fromEntries(
+        Object.values(apps).map((a) => [a.spec.id, { app: statusOf(a, 'app'), sidecar: statusOf(a, 'sidecar') }]),
+      ),
   };
 }

@@ -47,7 +47,9 @@ export async function prepareRun(o: InfraOptions): Promise<PreparedRun> {
   // Before any broker starts: a stack that cannot be proxied fails here.
   const proxiable = o.brokerProxy ? pubsubProxy(o.stack) : undefined;
   if (proxiable && o.stack.choices.pubsub === 'kafka' && !usesKafkaBroker(o.stack)) {
-    throw new Error('brokerProxy: pubsub=kafka can be proxied only on the platform\'s own broker (unset MERIDIAN_KAFKA_BROKERS): another broker tells clients its own address');
+    throw new Error(
+      "brokerProxy: pubsub=kafka can be proxied only on the platform's own broker (unset MERIDIAN_KAFKA_BROKERS): another broker tells clients its own address",
+    );
   }
   if (o.stack.choices.pubsub === 'jetstream') {
     const created = await ensureJetStreamStreams({ topics: appTopics() });
@@ -60,15 +62,24 @@ export async function prepareRun(o: InfraOptions): Promise<PreparedRun> {
  * The in-process MQTT broker of the local profile, or the Kafka broker of the kafka profile, on
  * `port`; the Kafka broker advertises `kafkaProxyPort` when it is behind the broker proxy.
  */
-async function startBrokers(o: InfraOptions & { port: number; kafkaProxyPort?: number }): Promise<{ broker?: EmbeddedBroker; kafka?: KafkaBroker }> {
+async function startBrokers(
+  o: InfraOptions & { port: number; kafkaProxyPort?: number },
+): Promise<{ broker?: EmbeddedBroker; kafka?: KafkaBroker }> {
   const broker = usesEmbeddedBroker(o.stack) ? await startEmbeddedBroker({ port: o.port }) : undefined;
   const kafka = usesKafkaBroker(o.stack)
-    ? await startKafkaBroker({ port: o.port, dataDir: o.dataDir, ...(o.kafkaProxyPort ? { advertisedPort: o.kafkaProxyPort } : {}), ...(o.onLine ? { onLine: o.onLine } : {}) })
+    ? await startKafkaBroker({
+        port: o.port,
+        dataDir: o.dataDir,
+        ...(o.kafkaProxyPort ? { advertisedPort: o.kafkaProxyPort } : {}),
+        ...(o.onLine ? { onLine: o.onLine } : {}),
+      })
     : undefined;
   return { ...(broker ? { broker } : {}), ...(kafka ? { kafka } : {}) };
 }
 
-function sharedEnv(o: InfraOptions & { modelRepository: string; broker?: EmbeddedBroker; kafka?: KafkaBroker }): Record<string, string> {
+function sharedEnv(
+  o: InfraOptions & { modelRepository: string; broker?: EmbeddedBroker; kafka?: KafkaBroker },
+): Record<string, string> {
   return {
     ...o.env,
     MODEL_REPOSITORY: o.modelRepository,
@@ -82,8 +93,14 @@ function sharedEnv(o: InfraOptions & { modelRepository: string; broker?: Embedde
 }
 
 /** Swaps the stack's pub/sub folder for one pointing at a started proxy. */
-async function withBrokerProxy(o: InfraOptions & { proxiable: ProxyStarter; env: Record<string, string>; resources: string[]; port?: number }): Promise<{ resources: string[]; proxy: TcpProxy }> {
-  const proxied: PubsubProxy = await o.proxiable.start({ env: o.env, dir: join(o.dataDir, 'proxied-pubsub'), ...(o.port ? { port: o.port } : {}) });
+async function withBrokerProxy(
+  o: InfraOptions & { proxiable: ProxyStarter; env: Record<string, string>; resources: string[]; port?: number },
+): Promise<{ resources: string[]; proxy: TcpProxy }> {
+  const proxied: PubsubProxy = await o.proxiable.start({
+    env: o.env,
+    dir: join(o.dataDir, 'proxied-pubsub'),
+    ...(o.port ? { port: o.port } : {}),
+  });
   const original = repoPath('components', 'pubsub', o.stack.choices.pubsub);
   return { resources: o.resources.map((p) => (p === original ? proxied.folder : p)), proxy: proxied.proxy };
 }
@@ -92,32 +109,59 @@ async function withBrokerProxy(o: InfraOptions & { proxiable: ProxyStarter; env:
  * Starts the brokers the stack needs on `brokerPort`, the broker proxy when asked, and this
  * run's own consumers when it has a `runId`; returns what the apps and sidecars share.
  */
-export async function startInfrastructure(o: InfraOptions & PreparedRun & { brokerPort: number; appIds: string[] }): Promise<PlatformInfra> {
+export async function startInfrastructure(
+  o: InfraOptions & PreparedRun & { brokerPort: number; appIds: string[] },
+): Promise<PlatformInfra> {
   // A Kafka broker sends clients to the address it advertises: behind the proxy, the proxy's port, chosen before it starts.
   const kafkaProxyPort = o.proxiable && usesKafkaBroker(o.stack) ? (await allocatePorts(1))[0] : undefined;
-  const { broker, kafka } = await startBrokers({ ...o, port: o.brokerPort, ...(kafkaProxyPort ? { kafkaProxyPort } : {}) });
+  const { broker, kafka } = await startBrokers({
+    ...o,
+    port: o.brokerPort,
+    ...(kafkaProxyPort ? { kafkaProxyPort } : {}),
+  });
   const env = sharedEnv({ ...o, ...(broker ? { broker } : {}), ...(kafka ? { kafka } : {}) });
   let resources = resourcePaths(o.stack);
   let brokerProxy: TcpProxy | undefined;
   if (o.proxiable) {
-    const proxied = await withBrokerProxy({ ...o, proxiable: o.proxiable, env, resources, ...(kafkaProxyPort ? { port: kafkaProxyPort } : {}) });
+    const proxied = await withBrokerProxy({
+      ...o,
+      proxiable: o.proxiable,
+      env,
+      resources,
+      ...(kafkaProxyPort ? { port: kafkaProxyPort } : {}),
+    });
     resources = proxied.resources;
     brokerProxy = proxied.proxy;
   }
   const consumers = o.runId
-    ? { pubsub: o.stack.choices.pubsub, apps: o.appIds, suffix: o.runId, ...(usesEmbeddedBroker(o.stack) ? {} : { mqttUrl: env.MERIDIAN_MQTT_URL }) }
+    ? {
+        pubsub: o.stack.choices.pubsub,
+        apps: o.appIds,
+        suffix: o.runId,
+        ...(usesEmbeddedBroker(o.stack) ? {} : { mqttUrl: env.MERIDIAN_MQTT_URL }),
+      }
     : undefined;
   if (consumers) {
     await prepareRunConsumers(consumers);
-    resources = runConsumerFolders({ folders: resources, suffix: consumers.suffix, dir: join(o.dataDir, 'run-consumers') });
+    resources = runConsumerFolders({
+      folders: resources,
+      suffix: consumers.suffix,
+      dir: join(o.dataDir, 'run-consumers'),
+    });
   }
   return {
-    env, resources, mqttUrl: env.MERIDIAN_MQTT_URL!, brokerProxy,
+    env,
+    resources,
+    mqttUrl: env.MERIDIAN_MQTT_URL!,
+    brokerProxy,
     async close() {
       await broker?.close();
       await kafka?.stop();
       await brokerProxy?.close();
-      if (consumers) await removeRunConsumers(consumers).catch((err: unknown) => o.onLine?.('platform', `could not remove this run's consumers: ${(err as Error).message}`));
+      if (consumers)
+        await removeRunConsumers(consumers).catch((err: unknown) =>
+          o.onLine?.('platform', `could not remove this run's consumers: ${(err as Error).message}`),
+        );
     },
   };
 }

@@ -44,7 +44,11 @@ export interface PlatformOptions {
 }
 
 /** Stops the supervisor first, so that nothing is restarted while everything stops; then apps, sidecars, brokers. */
-function stopper(o: { apps: Record<string, RunningApp>; supervisor: () => Supervisor | undefined; closeInfra: () => Promise<void> }) {
+function stopper(o: {
+  apps: Record<string, RunningApp>;
+  supervisor: () => Supervisor | undefined;
+  closeInfra: () => Promise<void>;
+}) {
   return async () => {
     o.supervisor()?.stop();
     await Promise.all(Object.values(o.apps).map((a) => a.app.stop()));
@@ -63,9 +67,19 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const specs = opts.apps ?? loadApps();
   const prepared = await prepareRun(opts);
   const [brokerPort, ...appPorts] = await allocatePorts(1 + specs.length * APP_PORT_COUNT);
-  const infra = await startInfrastructure({ ...opts, ...prepared, brokerPort: brokerPort!, appIds: specs.map((s) => s.id) });
+  const infra = await startInfrastructure({
+    ...opts,
+    ...prepared,
+    brokerPort: brokerPort!,
+    appIds: specs.map((s) => s.id),
+  });
   const launch = appLauncher({ ...opts, env: infra.env, resources: infra.resources });
-  const apps = startApps({ specs, ports: appPorts, launch, ...(opts.gatewayPort ? { gatewayPort: opts.gatewayPort } : {}) });
+  const apps = startApps({
+    specs,
+    ports: appPorts,
+    launch,
+    ...(opts.gatewayPort ? { gatewayPort: opts.gatewayPort } : {}),
+  });
 
   let supervisor: Supervisor | undefined;
   const stop = stopper({ apps, supervisor: () => supervisor, closeInfra: () => infra.close() });
@@ -74,7 +88,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   await waitAllReady({ apps, waitReady, timeoutMs, stop });
   if (opts.supervise) {
     supervisor = superviseApps({
-      apps, launch, waitReady,
+      apps,
+      launch,
+      waitReady,
       ...(opts.restartPolicy ? { policy: opts.restartPolicy } : {}),
       ...(opts.onSupervision ? { onEvent: opts.onSupervision } : {}),
     });

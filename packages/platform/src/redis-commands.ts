@@ -8,9 +8,12 @@ function parse(buf: Buffer, at: number): { value: Reply; next: number } | undefi
   if (eol === -1) return undefined;
   const line = buf.toString('utf8', at + 1, eol);
   switch (String.fromCharCode(buf[at]!)) {
-    case '+': return { value: line, next: eol + 2 };
-    case '-': return { value: new Error(line), next: eol + 2 };
-    case ':': return { value: Number(line), next: eol + 2 };
+    case '+':
+      return { value: line, next: eol + 2 };
+    case '-':
+      return { value: new Error(line), next: eol + 2 };
+    case ':':
+      return { value: Number(line), next: eol + 2 };
     case '$': {
       const n = Number(line);
       if (n < 0) return { value: null, next: eol + 2 };
@@ -29,7 +32,8 @@ function parse(buf: Buffer, at: number): { value: Reply; next: number } | undefi
       }
       return { value: n < 0 ? null : items, next };
     }
-    default: throw new Error(`unexpected RESP reply: ${line}`);
+    default:
+      throw new Error(`unexpected RESP reply: ${line}`);
   }
 }
 
@@ -39,12 +43,17 @@ function parse(buf: Buffer, at: number): { value: Reply; next: number } | undefi
  * Enough RESP for the test platform's housekeeping; no client library is in
  * the lockfile.
  */
-export function redisCommands(o: { host: string; port: number; timeoutMs?: number }, commands: string[][]): Promise<Reply[]> {
+export function redisCommands(
+  o: { host: string; port: number; timeoutMs?: number },
+  commands: string[][],
+): Promise<Reply[]> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: o.host, port: o.port });
     const replies: Reply[] = [];
     let buffer = Buffer.alloc(0);
-    socket.setTimeout(o.timeoutMs ?? 5000, () => socket.destroy(new Error(`redis at ${o.host}:${o.port} did not answer`)));
+    socket.setTimeout(o.timeoutMs ?? 5000, () =>
+      socket.destroy(new Error(`redis at ${o.host}:${o.port} did not answer`)),
+    );
     socket.on('error', reject);
     socket.on('data', (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);
@@ -57,7 +66,9 @@ export function redisCommands(o: { host: string; port: number; timeoutMs?: numbe
         resolve(replies);
       }
     });
-    const wire = commands.map((args) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`).join('');
+    const wire = commands
+      .map((args) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`)
+      .join('');
     if (!commands.length) resolve([]);
     else socket.write(wire);
   });

@@ -57,35 +57,57 @@ export function runConsumerFolders(o: { folders: string[]; suffix: string; dir: 
   });
 }
 
-const groupsOf = (o: { apps: string[]; suffix: string }) => appTopics().flatMap((topic) => o.apps.map((app) => ({ topic, group: `${app}-${o.suffix}` })));
+const groupsOf = (o: { apps: string[]; suffix: string }) =>
+  appTopics().flatMap((topic) => o.apps.map((app) => ({ topic, group: `${app}-${o.suffix}` })));
 
 /**
  * What must exist before the sidecars subscribe: on Redis, each consumer
  * group is created at the stream's end (Dapr creates a missing group at its
  * start, and would hand a new run the whole history).
  */
-export async function prepareRunConsumers(o: { pubsub: string; apps: string[]; suffix: string; redis?: { host: string; port: number } }): Promise<void> {
+export async function prepareRunConsumers(o: {
+  pubsub: string;
+  apps: string[];
+  suffix: string;
+  redis?: { host: string; port: number };
+}): Promise<void> {
   if (o.pubsub !== 'redis') return;
   const { redisCommands } = await import('./redis-commands.ts');
-  await redisCommands(o.redis ?? { host: '127.0.0.1', port: 6379 }, groupsOf(o).map(({ topic, group }) => ['XGROUP', 'CREATE', topic, group, '$', 'MKSTREAM']));
+  await redisCommands(
+    o.redis ?? { host: '127.0.0.1', port: 6379 },
+    groupsOf(o).map(({ topic, group }) => ['XGROUP', 'CREATE', topic, group, '$', 'MKSTREAM']),
+  );
 }
 
 /** Removes the run's consumers from the broker when it stops, so a shared broker does not keep them (and their backlog). */
-export async function removeRunConsumers(o: { pubsub: string; apps: string[]; suffix: string; mqttUrl?: string; redis?: { host: string; port: number } }): Promise<void> {
+export async function removeRunConsumers(o: {
+  pubsub: string;
+  apps: string[];
+  suffix: string;
+  mqttUrl?: string;
+  redis?: { host: string; port: number };
+}): Promise<void> {
   const groups = groupsOf(o);
   if (o.pubsub === 'redis') {
     const { redisCommands } = await import('./redis-commands.ts');
-    await redisCommands(o.redis ?? { host: '127.0.0.1', port: 6379 }, groups.map(({ topic, group }) => ['XGROUP', 'DESTROY', topic, group]));
+    await redisCommands(
+      o.redis ?? { host: '127.0.0.1', port: 6379 },
+      groups.map(({ topic, group }) => ['XGROUP', 'DESTROY', topic, group]),
+    );
   }
   if (o.pubsub === 'rabbitmq') {
     const { stdout } = await run('rabbitmqctl', ['list_queues', '-q', '--no-table-headers', 'name']);
-    const mine = stdout.split('\n').map((s) => s.trim()).filter((q) => q.includes(`-${o.suffix}-`));
+    const mine = stdout
+      .split('\n')
+      .map((s) => s.trim())
+      .filter((q) => q.includes(`-${o.suffix}-`));
     await Promise.all(mine.map((q) => run('rabbitmqctl', ['delete_queue', q]).catch(() => undefined)));
   }
   if (o.pubsub === 'jetstream') {
     const nats = await connectNats({ url: jetStreamUrl(), name: 'meridian-cleanup' });
     try {
-      for (const { topic, group } of groups) await nats.request(`$JS.API.CONSUMER.DELETE.${streamName(topic)}.${group}`, {}).catch(() => undefined);
+      for (const { topic, group } of groups)
+        await nats.request(`$JS.API.CONSUMER.DELETE.${streamName(topic)}.${group}`, {}).catch(() => undefined);
     } finally {
       nats.close();
     }
@@ -93,7 +115,17 @@ export async function removeRunConsumers(o: { pubsub: string; apps: string[]; su
   // Persistent MQTT sessions (pub/sub on Mosquitto, and the sensor input binding): a clean connection under the same id ends each.
   if (o.mqttUrl && !o.mqttUrl.includes('127.0.0.1:0')) {
     const { hostname, port } = new URL(o.mqttUrl);
-    const ids = o.apps.flatMap((app) => [`${app}-${o.suffix}`, `${app}-${o.suffix}-consumer`, `${app}-${o.suffix}-producer`]);
-    await Promise.all(ids.map((id) => run('mosquitto_sub', ['-h', hostname, '-p', port || '1883', '-i', id, '-t', 'meridian/cleanup', '-E']).catch(() => undefined)));
+    const ids = o.apps.flatMap((app) => [
+      `${app}-${o.suffix}`,
+      `${app}-${o.suffix}-consumer`,
+      `${app}-${o.suffix}-producer`,
+    ]);
+    await Promise.all(
+      ids.map((id) =>
+        run('mosquitto_sub', ['-h', hostname, '-p', port || '1883', '-i', id, '-t', 'meridian/cleanup', '-E']).catch(
+          () => undefined,
+        ),
+      ),
+    );
   }
 }

@@ -52,7 +52,11 @@ export const APP_PORT_COUNT = SIDECAR_PORT_COUNT + 1;
 const newToken = () => randomBytes(24).toString('base64url');
 
 function withToken(url: string, token: string) {
-  return (path: string, init: RequestInit = {}) => fetch(`${url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), 'dapr-api-token': token } });
+  return (path: string, init: RequestInit = {}) =>
+    fetch(`${url}${path}`, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string> | undefined), 'dapr-api-token': token },
+    });
 }
 
 const tokensOf = (slot: AppSlot) => ({ DAPR_API_TOKEN: slot.daprToken, APP_API_TOKEN: slot.appToken });
@@ -60,31 +64,38 @@ const tokensOf = (slot: AppSlot) => ({ DAPR_API_TOKEN: slot.daprToken, APP_API_T
 export function appLauncher(o: AppLauncherOptions): AppLauncher {
   const onLine = o.onLine ? { onLine: o.onLine } : {};
   return {
-    app: (slot) => new ManagedProcess({
-      name: slot.spec.id,
-      command: process.execPath,
-      args: ['--enable-source-maps', '--import', 'tsx', repoPath(slot.spec.entry)],
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        ...o.env,
-        APP_ID: slot.spec.id,
-        APP_PORT: `${slot.appPort}`,
-        DAPR_HTTP_PORT: `${slot.sidecarPorts.http}`,
-        DAPR_GRPC_PORT: `${slot.sidecarPorts.grpc}`,
-        ...tokensOf(slot),
-        LOG_LEVEL: o.logLevel ?? 'info',
-      },
-      logFile: join(o.dataDir, 'logs', `${slot.spec.id}.log`),
-      ...onLine,
-    }),
-    sidecar: (slot) => startSidecar({
-      appId: slot.spec.id, appPort: slot.appPort, ports: slot.sidecarPorts, cp: o.cp, dataDir: o.dataDir,
-      config: repoPath('configuration', 'apps', `${slot.spec.id}.yaml`),
-      resources: o.resources, env: { ...o.env, ...tokensOf(slot) },
-      ...(o.daprLogLevel ? { logLevel: o.daprLogLevel } : {}),
-      ...onLine,
-    }),
+    app: (slot) =>
+      new ManagedProcess({
+        name: slot.spec.id,
+        command: process.execPath,
+        args: ['--enable-source-maps', '--import', 'tsx', repoPath(slot.spec.entry)],
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          ...o.env,
+          APP_ID: slot.spec.id,
+          APP_PORT: `${slot.appPort}`,
+          DAPR_HTTP_PORT: `${slot.sidecarPorts.http}`,
+          DAPR_GRPC_PORT: `${slot.sidecarPorts.grpc}`,
+          ...tokensOf(slot),
+          LOG_LEVEL: o.logLevel ?? 'info',
+        },
+        logFile: join(o.dataDir, 'logs', `${slot.spec.id}.log`),
+        ...onLine,
+      }),
+    sidecar: (slot) =>
+      startSidecar({
+        appId: slot.spec.id,
+        appPort: slot.appPort,
+        ports: slot.sidecarPorts,
+        cp: o.cp,
+        dataDir: o.dataDir,
+        config: repoPath('configuration', 'apps', `${slot.spec.id}.yaml`),
+        resources: o.resources,
+        env: { ...o.env, ...tokensOf(slot) },
+        ...(o.daprLogLevel ? { logLevel: o.daprLogLevel } : {}),
+        ...onLine,
+      }),
   };
 }
 
@@ -93,7 +104,12 @@ export function appLauncher(o: AppLauncherOptions): AppLauncher {
  * gateway on `gatewayPort` when given). Each app has its own SQLite file (components/state/sqlite),
  * so no two sidecars create one together. Returns without waiting for any to be ready.
  */
-export function startApps(o: { specs: AppSpec[]; ports: number[]; gatewayPort?: number; launch: AppLauncher }): Record<string, RunningApp> {
+export function startApps(o: {
+  specs: AppSpec[];
+  ports: number[];
+  gatewayPort?: number;
+  launch: AppLauncher;
+}): Record<string, RunningApp> {
   const ports = [...o.ports];
   const apps: Record<string, RunningApp> = {};
   for (const spec of o.specs) {
@@ -110,8 +126,13 @@ export function startApps(o: { specs: AppSpec[]; ports: number[]; gatewayPort?: 
     const appUrl = `http://127.0.0.1:${slot.appPort}`;
     const daprUrl = `http://127.0.0.1:${slot.sidecarPorts.http}`;
     apps[spec.id] = {
-      ...slot, app, sidecar, appUrl, daprUrl,
-      fetchDapr: withToken(daprUrl, slot.daprToken), fetchApp: withToken(appUrl, slot.appToken),
+      ...slot,
+      app,
+      sidecar,
+      appUrl,
+      daprUrl,
+      fetchDapr: withToken(daprUrl, slot.daprToken),
+      fetchApp: withToken(appUrl, slot.appToken),
     };
   }
   return apps;

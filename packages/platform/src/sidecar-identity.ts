@@ -3,7 +3,8 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Sentry's own SPIFFE id (its trust domain, namespace `default`): the audience of every identity token. */
-export const sentryAudience = (controlPlaneTrustDomain: string) => `spiffe://${controlPlaneTrustDomain}/ns/default/dapr-sentry`;
+export const sentryAudience = (controlPlaneTrustDomain: string) =>
+  `spiffe://${controlPlaneTrustDomain}/ns/default/dapr-sentry`;
 /** The identity a sidecar asks sentry to certify (apps live in trust domain `public`, as their Configurations say). */
 export const appSpiffeId = (appId: string) => `spiffe://public/ns/default/${appId}`;
 
@@ -31,14 +32,31 @@ export function ensureIdentityKey(o: { caDir: string; jwksFile: string }): strin
 }
 
 /** Placement and scheduler ask sentry for certificates too, under their own ids in the control plane's trust domain. */
-export const controlPlaneSpiffeId = (service: 'placement' | 'scheduler', controlPlaneTrustDomain: string) => `spiffe://${controlPlaneTrustDomain}/ns/default/dapr-${service}`;
+export const controlPlaneSpiffeId = (service: 'placement' | 'scheduler', controlPlaneTrustDomain: string) =>
+  `spiffe://${controlPlaneTrustDomain}/ns/default/dapr-${service}`;
 
 /** A token that lets one process be certified as `spiffeId` (default: app `appId`); ES256, signed with the platform's identity key. */
-export function identityToken(o: { key: string; appId?: string; spiffeId?: string; controlPlaneTrustDomain: string; ttlSeconds?: number; now?: number }): string {
+export function identityToken(o: {
+  key: string;
+  appId?: string;
+  spiffeId?: string;
+  controlPlaneTrustDomain: string;
+  ttlSeconds?: number;
+  now?: number;
+}): string {
   const iat = Math.floor((o.now ?? Date.now()) / 1000);
   const sub = o.spiffeId ?? appSpiffeId(o.appId ?? '');
   const header = b64({ alg: 'ES256', typ: 'JWT', kid: KID });
-  const payload = b64({ sub, aud: sentryAudience(o.controlPlaneTrustDomain), iat, nbf: iat - 60, exp: iat + (o.ttlSeconds ?? 7 * 86400) });
-  const signature = sign('sha256', Buffer.from(`${header}.${payload}`), { key: createPrivateKey(o.key), dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  const payload = b64({
+    sub,
+    aud: sentryAudience(o.controlPlaneTrustDomain),
+    iat,
+    nbf: iat - 60,
+    exp: iat + (o.ttlSeconds ?? 7 * 86400),
+  });
+  const signature = sign('sha256', Buffer.from(`${header}.${payload}`), {
+    key: createPrivateKey(o.key),
+    dsaEncoding: 'ieee-p1363',
+  }).toString('base64url');
   return `${header}.${payload}.${signature}`;
 }

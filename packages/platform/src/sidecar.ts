@@ -39,38 +39,63 @@ export function startSidecar(opts: {
   identityToken?: string | null;
 }): ManagedProcess {
   const { ports, cp } = opts;
-  const token = opts.identityToken === undefined ? identityToken({ key: cp.identityKey, appId: opts.appId, controlPlaneTrustDomain: cp.trustDomain }) : opts.identityToken;
+  const token =
+    opts.identityToken === undefined
+      ? identityToken({ key: cp.identityKey, appId: opts.appId, controlPlaneTrustDomain: cp.trustDomain })
+      : opts.identityToken;
   const identityDir = join(opts.dataDir, 'identity');
   mkdirSync(identityDir, { recursive: true, mode: 0o700 });
   const tokenFile = join(identityDir, `${opts.appId}-${ports.http}.jwt`);
   if (token !== null) writeFileSync(tokenFile, token, { mode: 0o600 });
   const args = [
-    '--app-id', opts.appId,
+    '--app-id',
+    opts.appId,
     ...(opts.appPort ? ['--app-port', `${opts.appPort}`, '--app-channel-address', '127.0.0.1'] : []),
-    '--dapr-listen-addresses', '127.0.0.1',
-    '--dapr-http-port', `${ports.http}`,
-    '--dapr-grpc-port', `${ports.grpc}`,
-    '--dapr-internal-grpc-port', `${ports.internalGrpc}`,
-    '--dapr-internal-grpc-listen-address', '127.0.0.1',
-    '--metrics-port', `${ports.metrics}`,
-    '--metrics-listen-address', '127.0.0.1',
-    '--profile-port', `${ports.profile}`,
+    '--dapr-listen-addresses',
+    '127.0.0.1',
+    '--dapr-http-port',
+    `${ports.http}`,
+    '--dapr-grpc-port',
+    `${ports.grpc}`,
+    '--dapr-internal-grpc-port',
+    `${ports.internalGrpc}`,
+    '--dapr-internal-grpc-listen-address',
+    '127.0.0.1',
+    '--metrics-port',
+    `${ports.metrics}`,
+    '--metrics-listen-address',
+    '127.0.0.1',
+    '--profile-port',
+    `${ports.profile}`,
     '--enable-mtls',
-    '--sentry-address', cp.sentryAddress,
-    '--control-plane-trust-domain', cp.trustDomain,
-    '--placement-host-address', cp.placementAddress,
-    '--scheduler-host-address', cp.schedulerAddress,
-    '--config', opts.config,
+    '--sentry-address',
+    cp.sentryAddress,
+    '--control-plane-trust-domain',
+    cp.trustDomain,
+    '--placement-host-address',
+    cp.placementAddress,
+    '--scheduler-host-address',
+    cp.schedulerAddress,
+    '--config',
+    opts.config,
     ...opts.resources.flatMap((r) => ['--resources-path', r]),
-    '--dapr-graceful-shutdown-seconds', '3',
-    '--log-level', opts.logLevel ?? 'info',
+    '--dapr-graceful-shutdown-seconds',
+    '3',
+    '--log-level',
+    opts.logLevel ?? 'info',
   ];
   return new ManagedProcess({
     name: `${opts.appId}:dapr`,
     command: join(cp.binDir, 'daprd'),
     args,
     cwd: opts.dataDir,
-    env: { ...process.env, ...opts.env, NAMESPACE: 'default', DAPR_TRUST_ANCHORS: cp.trustAnchors, ...(token !== null ? { DAPR_SENTRY_TOKEN_FILE: tokenFile } : {}) },
+    env: {
+      ...process.env,
+      ...opts.env,
+      NAMESPACE: 'default',
+      DAPR_TRUST_ANCHORS: cp.trustAnchors,
+      ...(token !== null ? { DAPR_SENTRY_TOKEN_FILE: tokenFile } : {}),
+    },
     logFile: join(opts.dataDir, 'logs', `${opts.appId}-dapr.log`),
     ...(opts.onLine ? { onLine: opts.onLine } : {}),
   });

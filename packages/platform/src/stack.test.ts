@@ -4,12 +4,21 @@ import { resolveStack, resourcePaths, usesEmbeddedBroker } from './stack.ts';
 describe('resolveStack (MERIDIAN_STACK)', () => {
   it('when unset, then the embedded default needs no server', () => {
     const stack = resolveStack();
-    expect(stack.choices).toEqual({ pubsub: 'embedded', state: 'sqlite', secrets: 'local-file', artifacts: 'local-storage' });
+    expect(stack.choices).toEqual({
+      pubsub: 'embedded',
+      state: 'sqlite',
+      secrets: 'local-file',
+      artifacts: 'local-storage',
+    });
     expect(usesEmbeddedBroker(stack)).toBe(true);
   });
 
   it('when a profile is named, then only what it names changes', () => {
-    expect(resolveStack('postgres').choices).toMatchObject({ state: 'postgres', pubsub: 'rabbitmq', secrets: 'local-file' });
+    expect(resolveStack('postgres').choices).toMatchObject({
+      state: 'postgres',
+      pubsub: 'rabbitmq',
+      secrets: 'local-file',
+    });
     expect(resolveStack('redis').choices).toMatchObject({ state: 'redis', pubsub: 'redis' });
   });
 
@@ -19,13 +28,20 @@ describe('resolveStack (MERIDIAN_STACK)', () => {
   });
 
   it('when a profile, kind or folder is unknown, then every problem is named', () => {
-    expect(() => resolveStack('nosuch,color=red,state=oracle')).toThrow(/unknown profile "nosuch".*unknown kind "color".*components\/state\/oracle/);
+    expect(() => resolveStack('nosuch,color=red,state=oracle')).toThrow(
+      /unknown profile "nosuch".*unknown kind "color".*components\/state\/oracle/,
+    );
   });
 
   it('when resolved, then daprd gets one folder per kind, the input bindings and the resiliency policies', () => {
     const paths = resourcePaths(resolveStack('redis'));
     expect(paths.map((p) => p.split('/').slice(-2).join('/'))).toEqual([
-      'pubsub/redis', 'state/redis', 'secrets/local-file', 'artifacts/local-storage', 'bindings/mqtt', 'configuration/resiliency',
+      'pubsub/redis',
+      'state/redis',
+      'secrets/local-file',
+      'artifacts/local-storage',
+      'bindings/mqtt',
+      'configuration/resiliency',
     ]);
   });
 });

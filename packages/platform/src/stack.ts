@@ -29,7 +29,10 @@ export const PROFILES: Record<string, Partial<Record<Kind, string>>> = {
 export function resolveStack(spec = 'local'): Stack {
   const choices = { ...PROFILES.local } as Record<Kind, string>;
   const problems: string[] = [];
-  for (const token of spec.split(',').map((t) => t.trim()).filter(Boolean)) {
+  for (const token of spec
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)) {
     const [key, value] = token.split('=').map((s) => s.trim());
     if (value === undefined) {
       const profile = PROFILES[key!];

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createSupervisor, type ExitInfo, type RestartPolicy, type SupervisedProcess, type SupervisorClock, type SupervisorEvent, type UnitKey } from './supervisor.ts';
+import {
+  createSupervisor,
+  type ExitInfo,
+  type RestartPolicy,
+  type SupervisedProcess,
+  type SupervisorClock,
+  type SupervisorEvent,
+  type UnitKey,
+} from './supervisor.ts';
 
 class FakeProcess implements SupervisedProcess {
   running = true;
@@ -54,7 +62,13 @@ class ManualClock implements SupervisorClock {
 type Outcome = 'ready' | 'exits' | 'hangs';
 
 /** A supervisor over one unit whose restarts end as `outcomes` say (then ready). */
-function setup(opts: { outcomes?: Outcome[]; policy?: Partial<RestartPolicy>; restartWith?: (unit: UnitKey) => UnitKey | undefined } = {}) {
+function setup(
+  opts: {
+    outcomes?: Outcome[];
+    policy?: Partial<RestartPolicy>;
+    restartWith?: (unit: UnitKey) => UnitKey | undefined;
+  } = {},
+) {
   const unit: UnitKey = { app: 'monitor', kind: 'app' };
   const clock = new ManualClock();
   const outcomes = [...(opts.outcomes ?? [])];
@@ -62,7 +76,9 @@ function setup(opts: { outcomes?: Outcome[]; policy?: Partial<RestartPolicy>; re
   const events: SupervisorEvent[] = [];
   const waiters: (() => void)[] = [];
   const supervisor = createSupervisor({
-    clock, ...(opts.policy ? { policy: opts.policy } : {}), ...(opts.restartWith ? { restartWith: opts.restartWith } : {}),
+    clock,
+    ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(opts.restartWith ? { restartWith: opts.restartWith } : {}),
     onEvent: (e) => {
       events.push(e);
       for (const w of waiters.splice(0)) w();
@@ -72,7 +88,14 @@ function setup(opts: { outcomes?: Outcome[]; policy?: Partial<RestartPolicy>; re
       started.push(proc);
       const outcome = outcomes.shift() ?? 'ready';
       if (outcome === 'exits') proc.exit({ code: 1, signal: null });
-      const ready = outcome === 'ready' ? Promise.resolve() : Promise.reject(new Error(outcome === 'exits' ? 'monitor exited with code 1' : 'monitor readiness: not ready after 90000 ms'));
+      const ready =
+        outcome === 'ready'
+          ? Promise.resolve()
+          : Promise.reject(
+              new Error(
+                outcome === 'exits' ? 'monitor exited with code 1' : 'monitor readiness: not ready after 90000 ms',
+              ),
+            );
       return { process: proc, ready };
     },
   });
@@ -82,7 +105,8 @@ function setup(opts: { outcomes?: Outcome[]; policy?: Partial<RestartPolicy>; re
   /** Resolves once `n` events of `type` happened: the states the supervisor reports, no timing. */
   const until = async (type: SupervisorEvent['type'], n = 1) => {
     while (count(type) < n) {
-      if (type !== 'gave-up' && count('gave-up') > 0) throw new Error(`gave up waiting for ${type}: ${JSON.stringify(events)}`);
+      if (type !== 'gave-up' && count('gave-up') > 0)
+        throw new Error(`gave up waiting for ${type}: ${JSON.stringify(events)}`);
       await new Promise<void>((r) => waiters.push(r));
     }
   };
@@ -96,10 +120,22 @@ describe('supervisor', () => {
     expect(t.supervisor.status(t.unit)).toEqual({ running: true, state: 'up', restarts: 0, lastExit: null });
     t.first.exit({ code: null, signal: 'SIGKILL' });
     await t.until('restarted');
-    expect(t.events[0]).toEqual({ type: 'exited', unit: t.unit, name: 'monitor', exit: { code: null, signal: 'SIGKILL' }, lastLines: ['listening', 'about to die'], restartInMs: 500 });
+    expect(t.events[0]).toEqual({
+      type: 'exited',
+      unit: t.unit,
+      name: 'monitor',
+      exit: { code: null, signal: 'SIGKILL' },
+      lastLines: ['listening', 'about to die'],
+      restartInMs: 500,
+    });
     expect(t.events[1]).toMatchObject({ type: 'restarted', name: 'monitor', restarts: 1, exit: { signal: 'SIGKILL' } });
     expect(t.clock.sleeps).toEqual([500]);
-    expect(t.supervisor.status(t.unit)).toEqual({ running: true, state: 'up', restarts: 1, lastExit: { code: null, signal: 'SIGKILL' } });
+    expect(t.supervisor.status(t.unit)).toEqual({
+      running: true,
+      state: 'up',
+      restarts: 1,
+      lastExit: { code: null, signal: 'SIGKILL' },
+    });
   });
 
   it('when restarts keep failing, then the wait doubles from 0.5 s and after 5 failed starts in a row it gives up with the last lines', async () => {
@@ -108,8 +144,20 @@ describe('supervisor', () => {
     await t.until('gave-up');
     expect(t.clock.sleeps).toEqual([500, 1000, 2000, 4000, 8000]);
     expect(t.count('restart-failed')).toBe(4);
-    expect(t.events.at(-1)).toEqual({ type: 'gave-up', unit: t.unit, name: 'monitor', reason: 'monitor exited with code 1', lastLines: ['start 5 of app says hi'], failedStarts: 5 });
-    expect(t.supervisor.status(t.unit)).toEqual({ running: false, state: 'failed', restarts: 5, lastExit: { code: 1, signal: null } });
+    expect(t.events.at(-1)).toEqual({
+      type: 'gave-up',
+      unit: t.unit,
+      name: 'monitor',
+      reason: 'monitor exited with code 1',
+      lastLines: ['start 5 of app says hi'],
+      failedStarts: 5,
+    });
+    expect(t.supervisor.status(t.unit)).toEqual({
+      running: false,
+      state: 'failed',
+      restarts: 5,
+      lastExit: { code: 1, signal: null },
+    });
   });
 
   it('when the wait keeps doubling, then it stops at 30 s', async () => {
@@ -120,7 +168,9 @@ describe('supervisor', () => {
   });
 
   it('when a restart becomes ready, then failed starts count from zero again and it is never given up', async () => {
-    const t = setup({ outcomes: ['exits', 'exits', 'exits', 'exits', 'ready', 'exits', 'exits', 'exits', 'exits', 'ready'] });
+    const t = setup({
+      outcomes: ['exits', 'exits', 'exits', 'exits', 'ready', 'exits', 'exits', 'exits', 'exits', 'ready'],
+    });
     t.first.exit({ code: 1, signal: null });
     await t.until('restarted');
     t.current().exit({ code: 1, signal: null });
@@ -146,7 +196,11 @@ describe('supervisor', () => {
     t.first.exit({ code: 1, signal: null });
     await t.until('restarted');
     expect(t.started[0]!.killed).toBe(true);
-    expect(t.events.find((e) => e.type === 'restart-failed')).toMatchObject({ reason: 'monitor readiness: not ready after 90000 ms', failedStarts: 1, restartInMs: 1000 });
+    expect(t.events.find((e) => e.type === 'restart-failed')).toMatchObject({
+      reason: 'monitor readiness: not ready after 90000 ms',
+      failedStarts: 1,
+      restartInMs: 1000,
+    });
     expect(t.started).toHaveLength(2);
   });
 
@@ -182,7 +236,11 @@ describe('supervisor', () => {
     t.supervisor.watch(sidecar, daprd);
     daprd.exit({ code: null, signal: 'SIGKILL' });
     await t.until('restarted', 2);
-    expect(t.events.map((e) => [e.type, e.name])).toEqual([['exited', 'monitor:dapr'], ['restarted', 'monitor:dapr'], ['restarted', 'monitor']]);
+    expect(t.events.map((e) => [e.type, e.name])).toEqual([
+      ['exited', 'monitor:dapr'],
+      ['restarted', 'monitor:dapr'],
+      ['restarted', 'monitor'],
+    ]);
     expect(t.events[2]).toMatchObject({ with: 'monitor:dapr', restarts: 1 });
     expect(t.first.stopped).toBe(true);
     expect(t.started.map((p) => p.lastLines()[0])).toEqual(['start 1 of sidecar says hi', 'start 2 of app says hi']);

@@ -35,7 +35,12 @@ export interface RestartPolicy {
   maxFailedStarts: number;
 }
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { initialDelayMs: 500, maxDelayMs: 30_000, stableAfterMs: 30_000, maxFailedStarts: 5 };
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  initialDelayMs: 500,
+  maxDelayMs: 30_000,
+  stableAfterMs: 30_000,
+  maxFailedStarts: 5,
+};
 
 export interface ProcessStatus {
   running: boolean;
@@ -50,12 +55,13 @@ interface Named {
   /** The process's log name: "monitor" or "monitor:dapr". */
   name: string;
 }
-export type SupervisorEvent = Named & (
-  | { type: 'exited'; exit: ExitInfo; lastLines: string[]; restartInMs: number }
-  | { type: 'restarted'; restarts: number; exit: ExitInfo | null; with?: string }
-  | { type: 'restart-failed'; reason: string; lastLines: string[]; failedStarts: number; restartInMs: number }
-  | { type: 'gave-up'; reason: string; lastLines: string[]; failedStarts: number }
-);
+export type SupervisorEvent = Named &
+  (
+    | { type: 'exited'; exit: ExitInfo; lastLines: string[]; restartInMs: number }
+    | { type: 'restarted'; restarts: number; exit: ExitInfo | null; with?: string }
+    | { type: 'restart-failed'; reason: string; lastLines: string[]; failedStarts: number; restartInMs: number }
+    | { type: 'gave-up'; reason: string; lastLines: string[]; failedStarts: number }
+  );
 
 export interface SupervisorClock {
   now(): number;
@@ -149,7 +155,15 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         return;
       }
       restartInMs = nextDelay(s);
-      emit({ type: 'restart-failed', unit: s.unit, name: s.name, reason: failure, lastLines, failedStarts: s.failedStarts, restartInMs });
+      emit({
+        type: 'restart-failed',
+        unit: s.unit,
+        name: s.name,
+        reason: failure,
+        lastLines,
+        failedStarts: s.failedStarts,
+        restartInMs,
+      });
     }
   }
 
@@ -190,14 +204,31 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   return {
     watch(unit, proc) {
       const name = unitName(unit);
-      const s = units.get(name) ?? { unit, name, process: proc, state: 'up', restarts: 0, failedStarts: 0, backoffStep: 0, upSince: 0, lastExit: null };
+      const s = units.get(name) ?? {
+        unit,
+        name,
+        process: proc,
+        state: 'up',
+        restarts: 0,
+        failedStarts: 0,
+        backoffStep: 0,
+        upSince: 0,
+        lastExit: null,
+      };
       units.set(name, s);
       follow(s, proc);
     },
     status(unit) {
       const s = units.get(unitName(unit));
       // An asked-for end (a stop) leaves a unit 'up' for the supervisor, and down for anyone asking.
-      return s && { running: s.process.running, state: s.state === 'up' && !s.process.running ? 'down' : s.state, restarts: s.restarts, lastExit: s.lastExit };
+      return (
+        s && {
+          running: s.process.running,
+          state: s.state === 'up' && !s.process.running ? 'down' : s.state,
+          restarts: s.restarts,
+          lastExit: s.lastExit,
+        }
+      );
     },
     stop() {
       stopping.abort();

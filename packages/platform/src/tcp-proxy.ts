@@ -29,7 +29,10 @@ function listen(server: Server, port: number): Promise<void> {
  * open ones, `up()` listens again on the same port. Clients reconnect as
  * they would to a restarted server.
  */
-export async function startTcpProxy(opts: { target: { host: string; port: number }; port?: number }): Promise<TcpProxy> {
+export async function startTcpProxy(opts: {
+  target: { host: string; port: number };
+  port?: number;
+}): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const track = (s: Socket) => {
     sockets.add(s);

@@ -16,7 +16,10 @@ export async function waitFor(opts: {
   }
 }
 
-export async function httpOk(url: string, accept: (status: number) => boolean = (s) => s >= 200 && s < 300): Promise<boolean> {
+export async function httpOk(
+  url: string,
+  accept: (status: number) => boolean = (s) => s >= 200 && s < 300,
+): Promise<boolean> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   await res.arrayBuffer();
   return accept(res.status);

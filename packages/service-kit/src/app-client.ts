@@ -30,7 +30,10 @@ export const CALLEE_DETAIL_CAP = 300;
  * a 502 naming the app and the field. A failure is an AppError whose code
  * follows the callee's status (see calleeFailure).
  */
-export async function callApp<S extends z.ZodType = z.ZodUnknown>(dapr: InvokePort, call: AppCall & { schema?: S }): Promise<z.output<S>> {
+export async function callApp<S extends z.ZodType = z.ZodUnknown>(
+  dapr: InvokePort,
+  call: AppCall & { schema?: S },
+): Promise<z.output<S>> {
   const res = await send(dapr, call);
   const body = res.body.length ? parseJson(res, call) : undefined;
   if (!call.schema) return body as z.output<S>;
@@ -39,19 +42,28 @@ export async function callApp<S extends z.ZodType = z.ZodUnknown>(dapr: InvokePo
   const errors = fieldErrors(parsed.error.issues).slice(0, 20);
   throw new AppError({
     code: 'BAD_GATEWAY',
-    message: `${callName(call)}: ${call.appId} answered with an unexpected body (${errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join('; ')})`,
+    message: `${callName(call)}: ${call.appId} answered with an unexpected body (${errors
+      .slice(0, 3)
+      .map((e) => `${e.path}: ${e.message}`)
+      .join('; ')})`,
     errors,
   });
 }
 
 /** callApp for an answer of raw bytes (an artifact download): the body and the headers that describe it. */
-export async function callAppBytes(dapr: InvokePort, call: AppCall): Promise<{ body: Buffer; headers: IncomingHttpHeaders }> {
+export async function callAppBytes(
+  dapr: InvokePort,
+  call: AppCall,
+): Promise<{ body: Buffer; headers: IncomingHttpHeaders }> {
   const res = await send(dapr, call);
   return { body: res.body, headers: res.headers };
 }
 
 /** The answer, or undefined when the callee refused with one of `codes` (by default: it does not know the thing). */
-export async function unlessRefused<T>(call: Promise<T>, codes: readonly ErrorCode[] = ['NOT_FOUND']): Promise<T | undefined> {
+export async function unlessRefused<T>(
+  call: Promise<T>,
+  codes: readonly ErrorCode[] = ['NOT_FOUND'],
+): Promise<T | undefined> {
   try {
     return await call;
   } catch (err) {
@@ -60,22 +72,34 @@ export async function unlessRefused<T>(call: Promise<T>, codes: readonly ErrorCo
   }
 }
 
-const callName = (call: AppCall) => call.what ?? `${call.httpMethod ?? (call.body === undefined ? 'GET' : 'POST')} ${call.appId}/${call.method.replace(/^\//, '')}`;
+const callName = (call: AppCall) =>
+  call.what ??
+  `${call.httpMethod ?? (call.body === undefined ? 'GET' : 'POST')} ${call.appId}/${call.method.replace(/^\//, '')}`;
 
 async function send(dapr: InvokePort, call: AppCall): Promise<SidecarResponse> {
-  const query = Object.entries(call.query ?? {}).filter((e): e is [string, string | number | boolean] => e[1] !== undefined);
-  const method = query.length ? `${call.method}?${new URLSearchParams(query.map(([k, v]): [string, string] => [k, String(v)]))}` : call.method;
+  const query = Object.entries(call.query ?? {}).filter(
+    (e): e is [string, string | number | boolean] => e[1] !== undefined,
+  );
+  const method = query.length
+    ? `${call.method}?${new URLSearchParams(query.map(([k, v]): [string, string] => [k, String(v)]))}`
+    : call.method;
   let res: SidecarResponse;
   try {
     res = await dapr.invoke({
-      appId: call.appId, method,
+      appId: call.appId,
+      method,
       ...(call.httpMethod ? { httpMethod: call.httpMethod } : {}),
       ...(call.body !== undefined ? { body: call.body } : {}),
       ...(call.timeoutMs ? { timeoutMs: call.timeoutMs } : {}),
     });
   } catch (err) {
-    if (err instanceof AppError) throw new AppError({ code: err.code, message: `${callName(call)}: ${err.message}`, cause: err.cause ?? err });
-    throw new AppError({ code: 'UNAVAILABLE', message: `${callName(call)}: the sidecar did not answer (${(err as Error).message})`, cause: err });
+    if (err instanceof AppError)
+      throw new AppError({ code: err.code, message: `${callName(call)}: ${err.message}`, cause: err.cause ?? err });
+    throw new AppError({
+      code: 'UNAVAILABLE',
+      message: `${callName(call)}: the sidecar did not answer (${(err as Error).message})`,
+      cause: err,
+    });
   }
   if (!res.ok) throw calleeFailure({ res, what: callName(call), appId: call.appId });
   return res;
@@ -85,7 +109,11 @@ function parseJson(res: SidecarResponse, call: AppCall): unknown {
   try {
     return res.json();
   } catch (cause) {
-    throw new AppError({ code: 'BAD_GATEWAY', message: `${callName(call)}: ${call.appId} answered ${res.status} with a body that is not JSON`, cause });
+    throw new AppError({
+      code: 'BAD_GATEWAY',
+      message: `${callName(call)}: ${call.appId} answered ${res.status} with a body that is not JSON`,
+      cause,
+    });
   }
 }
 
@@ -101,13 +129,28 @@ function calleeDetail(res: SidecarResponse): { detail?: string; errors?: FieldEr
     return { fromDapr: false };
   }
   const problem = ProblemDetails.safeParse(body);
-  if (problem.success) return { fromDapr: false, detail: cap(problem.data.detail ?? problem.data.title), ...(problem.data.errors ? { errors: problem.data.errors.slice(0, 50) } : {}) };
+  if (problem.success)
+    return {
+      fromDapr: false,
+      detail: cap(problem.data.detail ?? problem.data.title),
+      ...(problem.data.errors ? { errors: problem.data.errors.slice(0, 50) } : {}),
+    };
   const dapr = body as { errorCode?: unknown; message?: unknown };
-  if (typeof dapr?.errorCode === 'string') return { fromDapr: true, detail: cap(`${dapr.errorCode}${typeof dapr.message === 'string' ? `: ${dapr.message}` : ''}`) };
+  if (typeof dapr?.errorCode === 'string')
+    return {
+      fromDapr: true,
+      detail: cap(`${dapr.errorCode}${typeof dapr.message === 'string' ? `: ${dapr.message}` : ''}`),
+    };
   return { fromDapr: false };
 }
 
-const STATUS_CODES: Partial<Record<number, ErrorCode>> = { 400: 'BAD_REQUEST', 404: 'NOT_FOUND', 409: 'CONFLICT', 429: 'TOO_MANY_REQUESTS', 503: 'UNAVAILABLE' };
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: 'BAD_REQUEST',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'UNAVAILABLE',
+};
 
 /**
  * The one mapping from a callee's failed answer to our AppError: 400, 404,

@@ -22,6 +22,11 @@ export function requireAppToken(opts: { token: string }): RequestHandler {
     if ((req.method === 'GET' || req.method === 'HEAD') && OPEN_PATHS.has(req.path)) return next();
     const given = req.header(API_TOKEN_HEADER);
     if (given !== undefined && sameToken(given, expected)) return next();
-    next(new AppError({ code: 'UNAUTHENTICATED', message: 'this port only takes calls from the app\'s Dapr sidecar (missing or wrong app token)' }));
+    next(
+      new AppError({
+        code: 'UNAUTHENTICATED',
+        message: "this port only takes calls from the app's Dapr sidecar (missing or wrong app token)",
+      }),
+    );
   };
 }

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { fakeSidecar, sidecarAnswer, type FakeBindingCall } from '@meridian/testkit';
 import { ArtifactsBinding } from './artifacts.ts';
 
-const missing = () => sidecarAnswer({ status: 500, body: { errorCode: 'ERR_INVOKE_OUTPUT_BINDING', message: 'open /data/artifacts/m/1/model.onnx: no such file or directory' } });
+const missing = () =>
+  sidecarAnswer({
+    status: 500,
+    body: {
+      errorCode: 'ERR_INVOKE_OUTPUT_BINDING',
+      message: 'open /data/artifacts/m/1/model.onnx: no such file or directory',
+    },
+  });
 
 /** A local-storage binding in memory: base64 in, raw bytes out, as daprd and bindings.localstorage do. */
 function storage() {
@@ -27,12 +34,14 @@ function storage() {
 }
 
 describe('ArtifactsBinding', () => {
-  it('when bytes are put, then they go as base64 under every binding\'s name for the object, and read back exactly', async () => {
+  it("when bytes are put, then they go as base64 under every binding's name for the object, and read back exactly", async () => {
     const { sidecar, artifacts } = storage();
     const bytes = Buffer.from([0, 255, 10, 13, 128]);
     await artifacts.put({ path: 'm/1/model.onnx', bytes });
     expect(sidecar.bindingCalls[0]).toEqual({
-      name: 'artifacts', operation: 'create', data: bytes.toString('base64'),
+      name: 'artifacts',
+      operation: 'create',
+      data: bytes.toString('base64'),
       metadata: { fileName: 'm/1/model.onnx', key: 'm/1/model.onnx', blobName: 'm/1/model.onnx', decodeBase64: 'true' },
     });
     expect((await artifacts.get('m/1/model.onnx'))?.equals(bytes)).toBe(true);
@@ -44,12 +53,15 @@ describe('ArtifactsBinding', () => {
     expect(await artifacts.list('feature-log/sensor-readings')).toEqual([]);
   });
 
-  it('when objects are listed, then their names come back as the binding spells them, in any of the bindings\' shapes', async () => {
+  it("when objects are listed, then their names come back as the binding spells them, in any of the bindings' shapes", async () => {
     const { artifacts } = storage();
     await artifacts.put({ path: 'log/2024-01-01/a.jsonl', bytes: 'x\n' });
     expect(await artifacts.list('log')).toEqual(['/data/artifacts/log/2024-01-01/a.jsonl']);
     for (const body of [{ Contents: [{ Key: 'log/a' }] }, [{ name: 'log/a' }], ['log/a']]) {
-      const s3 = new ArtifactsBinding({ dapr: fakeSidecar({ invokeBinding: () => sidecarAnswer({ body }) }), binding: 'artifacts' });
+      const s3 = new ArtifactsBinding({
+        dapr: fakeSidecar({ invokeBinding: () => sidecarAnswer({ body }) }),
+        binding: 'artifacts',
+      });
       expect(await s3.list('log')).toEqual(['log/a']);
     }
   });
@@ -62,10 +74,22 @@ describe('ArtifactsBinding', () => {
   });
 
   it('when the binding fails, then BAD_GATEWAY with its message; when the sidecar refuses the size, then PAYLOAD_TOO_LARGE', async () => {
-    const failing = (message: string) => new ArtifactsBinding({ dapr: fakeSidecar({ invokeBinding: () => sidecarAnswer({ status: 500, body: { errorCode: 'ERR_INVOKE_OUTPUT_BINDING', message } }) }), binding: 'artifacts' });
-    await expect(failing('access denied').put({ path: 'p', bytes: 'x' })).rejects.toMatchObject({ code: 'BAD_GATEWAY', message: 'storing p in artifacts failed (500): access denied' });
+    const failing = (message: string) =>
+      new ArtifactsBinding({
+        dapr: fakeSidecar({
+          invokeBinding: () =>
+            sidecarAnswer({ status: 500, body: { errorCode: 'ERR_INVOKE_OUTPUT_BINDING', message } }),
+        }),
+        binding: 'artifacts',
+      });
+    await expect(failing('access denied').put({ path: 'p', bytes: 'x' })).rejects.toMatchObject({
+      code: 'BAD_GATEWAY',
+      message: 'storing p in artifacts failed (500): access denied',
+    });
     await expect(failing('access denied').get('p')).rejects.toMatchObject({ code: 'BAD_GATEWAY' });
     await expect(failing('access denied').list('p')).rejects.toMatchObject({ code: 'BAD_GATEWAY' });
-    await expect(failing('stream too large').put({ path: 'p', bytes: 'x' })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    await expect(failing('stream too large').put({ path: 'p', bytes: 'x' })).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+    });
   });
 });

@@ -47,13 +47,21 @@ export class ArtifactsBinding {
   private invoke(o: { operation: 'create' | 'get' | 'delete'; path: string; data?: string }): Promise<SidecarResponse> {
     const metadata: Record<string, string> = { fileName: o.path, key: o.path, blobName: o.path };
     if (o.operation === 'create') metadata.decodeBase64 = 'true';
-    return this.opts.dapr.invokeBinding({ name: this.opts.binding, operation: o.operation, metadata, ...(o.data !== undefined ? { data: o.data } : {}) });
+    return this.opts.dapr.invokeBinding({
+      name: this.opts.binding,
+      operation: o.operation,
+      metadata,
+      ...(o.data !== undefined ? { data: o.data } : {}),
+    });
   }
 
   private failure(o: { res: SidecarResponse; what: string }): AppError {
     const detail = detailOf(o.res);
     if (/stream too large/i.test(detail)) {
-      return new AppError({ code: 'PAYLOAD_TOO_LARGE', message: `${o.what}: the object is larger than this app's Dapr sidecar accepts (raise its --max-body-size)` });
+      return new AppError({
+        code: 'PAYLOAD_TOO_LARGE',
+        message: `${o.what}: the object is larger than this app's Dapr sidecar accepts (raise its --max-body-size)`,
+      });
     }
     return new AppError({ code: 'BAD_GATEWAY', message: `${o.what} failed (${o.res.status}): ${detail}` });
   }
@@ -73,7 +81,11 @@ export class ArtifactsBinding {
 
   /** The names of the objects under a folder, as the binding spells them (often with its root); none when the folder does not exist. */
   async list(prefix: string): Promise<string[]> {
-    const res = await this.opts.dapr.invokeBinding({ name: this.opts.binding, operation: 'list', metadata: { fileName: prefix, prefix } });
+    const res = await this.opts.dapr.invokeBinding({
+      name: this.opts.binding,
+      operation: 'list',
+      metadata: { fileName: prefix, prefix },
+    });
     if (res.ok) return listedNames(res.json<unknown>());
     if (DaprClient.bindingObjectMissing(res)) return [];
     throw this.failure({ res, what: `listing ${prefix} in ${this.opts.binding}` });

@@ -28,8 +28,12 @@ function setup(o: { min?: number; max?: number; initial?: number; queueTimeoutMs
   const clock = new ManualClock();
   const changes: number[] = [];
   const limit = new ConcurrencyLimit({
-    name: 'infer', bounds: { min: o.min ?? 4, max: o.max ?? 40, initial: o.initial ?? 10 },
-    queueTimeoutMs: o.queueTimeoutMs ?? 20, queueMax: o.queueMax ?? 8, clock, onChange: (s) => changes.push(s.limit),
+    name: 'infer',
+    bounds: { min: o.min ?? 4, max: o.max ?? 40, initial: o.initial ?? 10 },
+    queueTimeoutMs: o.queueTimeoutMs ?? 20,
+    queueMax: o.queueMax ?? 8,
+    clock,
+    onChange: (s) => changes.push(s.limit),
   });
   return { clock, limit, changes };
 }
@@ -135,7 +139,9 @@ describe('what the limit reports', () => {
     expect(s.changes.length).toBeGreaterThan(3);
     expect(s.changes.length).toBeLessThan(steps.size / 2);
     expect(s.changes.at(-1)).toBe(100);
-    s.changes.slice(1, -1).forEach((limit, i) => expect(limit - s.changes[i]!).toBeGreaterThanOrEqual(s.changes[i]! / 10));
+    s.changes
+      .slice(1, -1)
+      .forEach((limit, i) => expect(limit - s.changes[i]!).toBeGreaterThanOrEqual(s.changes[i]! / 10));
   });
 
   it('when requests are shed, then it reports once when shedding starts, and again only after a report with no shedding since', async () => {
@@ -194,18 +200,29 @@ describe('limit settings and outcomes', () => {
     expect(parseLimitBounds('4..256')).toEqual({ min: 4, max: 256, initial: 4 });
     expect(parseLimitBounds(' 50 ')).toEqual({ min: 50, max: 50, initial: 50 });
     expect(parseLimitBounds('off')).toBe('off');
-    for (const bad of ['0', '8..4', '4..8@9', '4..8@2', 'many', '-1..4']) expect(parseLimitBounds(bad)).toHaveProperty('problem');
+    for (const bad of ['0', '8..4', '4..8@9', '4..8@2', 'many', '-1..4'])
+      expect(parseLimitBounds(bad)).toHaveProperty('problem');
     expect(limitBoundsFrom('1..2').safeParse('8..4').success).toBe(false);
   });
 
   it('when an answer is sent, then 2xx/3xx is a sample, overload statuses back off, and other refusals say nothing', () => {
-    expect([200, 302, 400, 401, 429, 500, 503, 504].map((s) => outcomeOf(s))).toEqual(['success', 'success', 'ignored', 'ignored', 'ignored', 'ignored', 'dropped', 'dropped']);
+    expect([200, 302, 400, 401, 429, 500, 503, 504].map((s) => outcomeOf(s))).toEqual([
+      'success',
+      'success',
+      'ignored',
+      'ignored',
+      'ignored',
+      'ignored',
+      'dropped',
+      'dropped',
+    ]);
     expect(outcomeOf(429, [429])).toBe('dropped');
   });
 
   it('when the response finishes, then its slot is freed once with the outcome of its status; closed before, then at once', async () => {
     const s = setup({ initial: 20 });
-    const fakeRes = (o: { closed: boolean; statusCode?: number }) => Object.assign(new EventEmitter(), o) as unknown as ServerResponse;
+    const fakeRes = (o: { closed: boolean; statusCode?: number }) =>
+      Object.assign(new EventEmitter(), o) as unknown as ServerResponse;
     const res = fakeRes({ closed: false, statusCode: 503 });
     releaseWhenAnswered({ res, permit: (await s.limit.acquire())! });
     expect(s.limit.snapshot()).toMatchObject({ inflight: 1 });

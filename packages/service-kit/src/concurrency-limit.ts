@@ -105,7 +105,10 @@ export class ConcurrencyLimit {
 
   constructor(private readonly opts: ConcurrencyLimitOptions) {
     const { min, max, initial } = opts.bounds;
-    if (!(Number.isInteger(min) && min >= 1 && min <= initial && initial <= max)) throw new Error(`concurrency limit ${opts.name}: need 1 <= min <= initial <= max (got ${min}, ${initial}, ${max})`);
+    if (!(Number.isInteger(min) && min >= 1 && min <= initial && initial <= max))
+      throw new Error(
+        `concurrency limit ${opts.name}: need 1 <= min <= initial <= max (got ${min}, ${initial}, ${max})`,
+      );
     this.estimate = initial;
     this.reported.limit = initial;
     this.clock = opts.clock ?? systemClock;
@@ -117,7 +120,13 @@ export class ConcurrencyLimit {
   }
 
   snapshot(): LimitSnapshot {
-    return { name: this.opts.name, limit: this.limit, inflight: this.inflight, queued: this.waiters.length, shed: this.shedCount };
+    return {
+      name: this.opts.name,
+      limit: this.limit,
+      inflight: this.inflight,
+      queued: this.waiters.length,
+      shed: this.shedCount,
+    };
   }
 
   /** A slot now, or within queueTimeoutMs; undefined when the request is shed. */
@@ -201,6 +210,10 @@ export class ConcurrencyLimit {
     const { min, max } = this.opts.bounds;
     this.estimate = Math.min(max, Math.max(min, value));
     const last = this.reported.limit;
-    if (this.limit !== last && (Math.abs(this.limit - last) >= Math.max(1, last / 10) || this.limit === min || this.limit === max)) this.report();
+    if (
+      this.limit !== last &&
+      (Math.abs(this.limit - last) >= Math.max(1, last / 10) || this.limit === min || this.limit === max)
+    )
+      this.report();
   }
 }

@@ -61,29 +61,55 @@ export class DaprClient {
     return new DaprClient({ httpPort: env.DAPR_HTTP_PORT, apiToken: env.DAPR_API_TOKEN });
   }
 
-  private send(o: { method: string; path: string; body?: string; headers?: Record<string, string>; what: string; timeoutMs?: number }): Promise<SidecarResponse> {
+  private send(o: {
+    method: string;
+    path: string;
+    body?: string;
+    headers?: Record<string, string>;
+    what: string;
+    timeoutMs?: number;
+  }): Promise<SidecarResponse> {
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { ...traceHeaders(), ...o.headers, [API_TOKEN_HEADER]: this.opts.apiToken };
+      const headers: Record<string, string | number> = {
+        ...traceHeaders(),
+        ...o.headers,
+        [API_TOKEN_HEADER]: this.opts.apiToken,
+      };
       if (o.body !== undefined) headers['content-length'] = Buffer.byteLength(o.body);
-      const req = request({ host: this.host, port: this.opts.httpPort, method: o.method, path: o.path, headers, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks);
-          const status = res.statusCode ?? 0;
-          resolve({ status, headers: res.headers, body, ok: status >= 200 && status < 300, text: () => body.toString('utf8'), json: <T>() => JSON.parse(body.toString('utf8')) as T });
-        });
-        res.on('error', reject);
-      });
+      const req = request(
+        { host: this.host, port: this.opts.httpPort, method: o.method, path: o.path, headers, agent: this.agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const body = Buffer.concat(chunks);
+            const status = res.statusCode ?? 0;
+            resolve({
+              status,
+              headers: res.headers,
+              body,
+              ok: status >= 200 && status < 300,
+              text: () => body.toString('utf8'),
+              json: <T>() => JSON.parse(body.toString('utf8')) as T,
+            });
+          });
+          res.on('error', reject);
+        },
+      );
       const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs;
       if (timeoutMs) req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
-      req.on('error', (cause) => reject(new AppError({ code: 'UNAVAILABLE', message: `Dapr sidecar unreachable during ${o.what}`, cause })));
+      req.on('error', (cause) =>
+        reject(new AppError({ code: 'UNAVAILABLE', message: `Dapr sidecar unreachable during ${o.what}`, cause })),
+      );
       req.end(o.body);
     });
   }
 
   private static failure(res: SidecarResponse, what: string): AppError {
-    return new AppError({ code: res.status === 404 ? 'NOT_FOUND' : 'BAD_GATEWAY', message: `${what} failed (${res.status}): ${res.text().slice(0, 300)}` });
+    return new AppError({
+      code: res.status === 404 ? 'NOT_FOUND' : 'BAD_GATEWAY',
+      message: `${what} failed (${res.status}): ${res.text().slice(0, 300)}`,
+    });
   }
 
   /** Stores word an ETag conflict differently (Redis: "failed to set key"; Postgres: "no item was updated"). */
@@ -92,7 +118,10 @@ export class DaprClient {
   }
 
   private static json(value: unknown): { body: string; headers: Record<string, string> } {
-    return { body: typeof value === 'string' ? value : JSON.stringify(value), headers: { 'content-type': 'application/json' } };
+    return {
+      body: typeof value === 'string' ? value : JSON.stringify(value),
+      headers: { 'content-type': 'application/json' },
+    };
   }
 
   /** Service invocation; the raw answer is returned so callers can relay status and body. */
@@ -109,12 +138,21 @@ export class DaprClient {
   }
 
   async publish(o: { pubsub: string; topic: string; data: unknown }): Promise<void> {
-    const res = await this.send({ what: `publish ${o.topic}`, method: 'POST', path: `/v1.0/publish/${o.pubsub}/${encodeURIComponent(o.topic)}`, ...DaprClient.json(o.data) });
+    const res = await this.send({
+      what: `publish ${o.topic}`,
+      method: 'POST',
+      path: `/v1.0/publish/${o.pubsub}/${encodeURIComponent(o.topic)}`,
+      ...DaprClient.json(o.data),
+    });
     if (!res.ok) throw DaprClient.failure(res, `publish to ${o.pubsub}/${o.topic}`);
   }
 
   async getState<T>(o: { store: string; key: string }): Promise<{ value: T | undefined; etag: string | undefined }> {
-    const res = await this.send({ what: 'get state', method: 'GET', path: `/v1.0/state/${o.store}/${encodeURIComponent(o.key)}` });
+    const res = await this.send({
+      what: 'get state',
+      method: 'GET',
+      path: `/v1.0/state/${o.store}/${encodeURIComponent(o.key)}`,
+    });
     if (res.status === 204) return { value: undefined, etag: undefined };
     if (!res.ok) throw DaprClient.failure(res, `get state ${o.key}`);
     const etag = res.headers.etag;
@@ -122,12 +160,21 @@ export class DaprClient {
   }
 
   async saveState(o: { store: string; items: StateItem[] }): Promise<void> {
-    const res = await this.send({ what: 'save state', method: 'POST', path: `/v1.0/state/${o.store}`, ...DaprClient.json(o.items) });
+    const res = await this.send({
+      what: 'save state',
+      method: 'POST',
+      path: `/v1.0/state/${o.store}`,
+      ...DaprClient.json(o.items),
+    });
     if (!res.ok) throw DaprClient.failure(res, 'save state');
   }
 
   async deleteState(o: { store: string; key: string }): Promise<void> {
-    const res = await this.send({ what: 'delete state', method: 'DELETE', path: `/v1.0/state/${o.store}/${encodeURIComponent(o.key)}` });
+    const res = await this.send({
+      what: 'delete state',
+      method: 'DELETE',
+      path: `/v1.0/state/${o.store}/${encodeURIComponent(o.key)}`,
+    });
     if (!res.ok) throw DaprClient.failure(res, `delete state ${o.key}`);
   }
 
@@ -138,9 +185,26 @@ export class DaprClient {
    * first-write is honoured by every store (Dapr's Redis store ignores it
    * inside transactions and does not roll them back).
    */
-  async saveIfUnchanged(o: { store: string; key: string; value: unknown; etag?: string | undefined; metadata?: Record<string, string> }): Promise<boolean> {
-    const item = { key: o.key, value: o.value, ...(o.etag ? { etag: o.etag } : {}), ...(o.metadata ? { metadata: o.metadata } : {}), options: { concurrency: 'first-write' } };
-    const res = await this.send({ what: 'save state', method: 'POST', path: `/v1.0/state/${o.store}`, ...DaprClient.json([item]) });
+  async saveIfUnchanged(o: {
+    store: string;
+    key: string;
+    value: unknown;
+    etag?: string | undefined;
+    metadata?: Record<string, string>;
+  }): Promise<boolean> {
+    const item = {
+      key: o.key,
+      value: o.value,
+      ...(o.etag ? { etag: o.etag } : {}),
+      ...(o.metadata ? { metadata: o.metadata } : {}),
+      options: { concurrency: 'first-write' },
+    };
+    const res = await this.send({
+      what: 'save state',
+      method: 'POST',
+      path: `/v1.0/state/${o.store}`,
+      ...DaprClient.json([item]),
+    });
     if (res.ok) return true;
     if (DaprClient.isConflict(res)) return false;
     throw DaprClient.failure(res, `save state ${o.key}`);
@@ -152,10 +216,24 @@ export class DaprClient {
    * so then each key is read back: it landed if the store holds exactly the
    * value written (values must not be ambiguous, e.g. carry a timestamp or counter).
    */
-  async saveManyIfUnchanged(o: { store: string; items: { key: string; value: unknown; etag?: string | undefined; metadata?: Record<string, string> }[] }): Promise<Set<string>> {
+  async saveManyIfUnchanged(o: {
+    store: string;
+    items: { key: string; value: unknown; etag?: string | undefined; metadata?: Record<string, string> }[];
+  }): Promise<Set<string>> {
     if (!o.items.length) return new Set();
-    const items = o.items.map((i) => ({ key: i.key, value: i.value, ...(i.etag ? { etag: i.etag } : {}), ...(i.metadata ? { metadata: i.metadata } : {}), options: { concurrency: 'first-write' } }));
-    const res = await this.send({ what: 'save state', method: 'POST', path: `/v1.0/state/${o.store}`, ...DaprClient.json(items) });
+    const items = o.items.map((i) => ({
+      key: i.key,
+      value: i.value,
+      ...(i.etag ? { etag: i.etag } : {}),
+      ...(i.metadata ? { metadata: i.metadata } : {}),
+      options: { concurrency: 'first-write' },
+    }));
+    const res = await this.send({
+      what: 'save state',
+      method: 'POST',
+      path: `/v1.0/state/${o.store}`,
+      ...DaprClient.json(items),
+    });
     if (res.ok) return new Set();
     if (!DaprClient.isConflict(res)) throw DaprClient.failure(res, `save state (${items.length} keys)`);
     const stored = await this.getBulkState<unknown>({ store: o.store, keys: o.items.map((i) => i.key) });
@@ -163,10 +241,20 @@ export class DaprClient {
     return new Set(o.items.filter((i) => now.get(i.key) !== canonicalJson(i.value)).map((i) => i.key));
   }
 
-  async getBulkState<T>(o: { store: string; keys: string[] }): Promise<{ key: string; value: T | undefined; etag: string | undefined }[]> {
-    const res = await this.send({ what: 'get bulk state', method: 'POST', path: `/v1.0/state/${o.store}/bulk`, ...DaprClient.json({ keys: o.keys }) });
+  async getBulkState<T>(o: {
+    store: string;
+    keys: string[];
+  }): Promise<{ key: string; value: T | undefined; etag: string | undefined }[]> {
+    const res = await this.send({
+      what: 'get bulk state',
+      method: 'POST',
+      path: `/v1.0/state/${o.store}/bulk`,
+      ...DaprClient.json({ keys: o.keys }),
+    });
     if (!res.ok) throw DaprClient.failure(res, 'get bulk state');
-    return res.json<{ key: string; data?: T; etag?: string }[]>().map((r) => ({ key: r.key, value: r.data, etag: r.etag }));
+    return res
+      .json<{ key: string; data?: T; etag?: string }[]>()
+      .map((r) => ({ key: r.key, value: r.data, etag: r.etag }));
   }
 
   /**
@@ -175,13 +263,23 @@ export class DaprClient {
    * item's error fails the call. `parallelism` bounds daprd's reads on
    * stores without a native bulk get.
    */
-  async getBulkStateStrict<T>(o: { store: string; keys: string[]; parallelism?: number }): Promise<{ key: string; value: T | undefined; etag: string | undefined }[]> {
+  async getBulkStateStrict<T>(o: {
+    store: string;
+    keys: string[];
+    parallelism?: number;
+  }): Promise<{ key: string; value: T | undefined; etag: string | undefined }[]> {
     const body = { keys: o.keys, ...(o.parallelism ? { parallelism: o.parallelism } : {}) };
-    const res = await this.send({ what: 'get bulk state', method: 'POST', path: `/v1.0/state/${encodeURIComponent(o.store)}/bulk`, ...DaprClient.json(body) });
+    const res = await this.send({
+      what: 'get bulk state',
+      method: 'POST',
+      path: `/v1.0/state/${encodeURIComponent(o.store)}/bulk`,
+      ...DaprClient.json(body),
+    });
     if (!res.ok) throw DaprClient.failure(res, 'get bulk state');
     const items = res.json<{ key: string; data?: T | null; etag?: string; error?: string }[]>();
     const failed = items.find((i) => i.error);
-    if (failed) throw new AppError({ code: 'BAD_GATEWAY', message: `get bulk state failed for ${failed.key}: ${failed.error}` });
+    if (failed)
+      throw new AppError({ code: 'BAD_GATEWAY', message: `get bulk state failed for ${failed.key}: ${failed.error}` });
     return items.map((r) => ({ key: r.key, value: r.data ?? undefined, etag: r.etag }));
   }
 
@@ -190,11 +288,21 @@ export class DaprClient {
    * answers the entry ids that were not published. A refusal that does not
    * list its failed entries throws: then none is known to be published.
    */
-  async publishBulk(o: { pubsub: string; topic: string; entries: { entryId: string; event: unknown; contentType?: string }[] }): Promise<Set<string>> {
-    const body = o.entries.map((e) => ({ entryId: e.entryId, event: e.event, contentType: e.contentType ?? 'application/json' }));
+  async publishBulk(o: {
+    pubsub: string;
+    topic: string;
+    entries: { entryId: string; event: unknown; contentType?: string }[];
+  }): Promise<Set<string>> {
+    const body = o.entries.map((e) => ({
+      entryId: e.entryId,
+      event: e.event,
+      contentType: e.contentType ?? 'application/json',
+    }));
     const res = await this.send({
-      what: `bulk publish ${o.topic}`, method: 'POST',
-      path: `/v1.0-alpha1/publish/bulk/${encodeURIComponent(o.pubsub)}/${encodeURIComponent(o.topic)}`, ...DaprClient.json(body),
+      what: `bulk publish ${o.topic}`,
+      method: 'POST',
+      path: `/v1.0-alpha1/publish/bulk/${encodeURIComponent(o.pubsub)}/${encodeURIComponent(o.topic)}`,
+      ...DaprClient.json(body),
     });
     if (res.ok) return new Set();
     const failed = DaprClient.failedEntries(res);
@@ -222,10 +330,18 @@ export class DaprClient {
 
   /** Runs operations atomically; answers false when an etag no longer matches. */
   async transact(o: { store: string; operations: StateOperation[] }): Promise<boolean> {
-    const res = await this.send({ what: 'state transaction', method: 'POST', path: `/v1.0/state/${o.store}/transaction`, ...DaprClient.json({ operations: o.operations }) });
+    const res = await this.send({
+      what: 'state transaction',
+      method: 'POST',
+      path: `/v1.0/state/${o.store}/transaction`,
+      ...DaprClient.json({ operations: o.operations }),
+    });
     if (res.ok) return true;
     if (DaprClient.isConflict(res)) return false;
-    throw new AppError({ code: 'BAD_GATEWAY', message: `state transaction failed (${res.status}): ${res.text().slice(0, 300)}` });
+    throw new AppError({
+      code: 'BAD_GATEWAY',
+      message: `state transaction failed (${res.status}): ${res.text().slice(0, 300)}`,
+    });
   }
 
   /** Whether a failed binding answer means "no such object or folder" (bindings word it differently). */
@@ -234,22 +350,42 @@ export class DaprClient {
   }
 
   /** An output binding operation; the raw answer is returned (see bindingObjectMissing). */
-  invokeBinding(o: { name: string; operation: string; data?: unknown; metadata?: Record<string, string> }): Promise<SidecarResponse> {
+  invokeBinding(o: {
+    name: string;
+    operation: string;
+    data?: unknown;
+    metadata?: Record<string, string>;
+  }): Promise<SidecarResponse> {
     return this.send({
-      what: `binding ${o.name} ${o.operation}`, method: 'POST', path: `/v1.0/bindings/${encodeURIComponent(o.name)}`,
-      ...DaprClient.json({ operation: o.operation, ...(o.data !== undefined ? { data: o.data } : {}), metadata: o.metadata ?? {} }),
+      what: `binding ${o.name} ${o.operation}`,
+      method: 'POST',
+      path: `/v1.0/bindings/${encodeURIComponent(o.name)}`,
+      ...DaprClient.json({
+        operation: o.operation,
+        ...(o.data !== undefined ? { data: o.data } : {}),
+        metadata: o.metadata ?? {},
+      }),
     });
   }
 
   async getSecret(o: { store: string; name: string }): Promise<Record<string, string>> {
-    const res = await this.send({ what: 'get secret', method: 'GET', path: `/v1.0/secrets/${o.store}/${encodeURIComponent(o.name)}` });
+    const res = await this.send({
+      what: 'get secret',
+      method: 'GET',
+      path: `/v1.0/secrets/${o.store}/${encodeURIComponent(o.name)}`,
+    });
     if (!res.ok) throw DaprClient.failure(res, `get secret ${o.name}`);
     return res.json<Record<string, string>>();
   }
 
   /** Creates or replaces a Dapr Jobs API job; the sidecar calls POST /job/<name> on the app when it is due. */
   async scheduleJob(o: { name: string; schedule: string; data?: unknown }): Promise<void> {
-    const res = await this.send({ what: 'schedule job', method: 'POST', path: `/v1.0-alpha1/jobs/${encodeURIComponent(o.name)}`, ...DaprClient.json({ schedule: o.schedule, data: o.data ?? {}, overwrite: true }) });
+    const res = await this.send({
+      what: 'schedule job',
+      method: 'POST',
+      path: `/v1.0-alpha1/jobs/${encodeURIComponent(o.name)}`,
+      ...DaprClient.json({ schedule: o.schedule, data: o.data ?? {}, overwrite: true }),
+    });
     if (!res.ok) throw DaprClient.failure(res, `schedule job ${o.name}`);
   }
 
@@ -263,4 +399,3 @@ export class DaprClient {
     }
   }
 }
-

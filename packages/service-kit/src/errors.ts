@@ -31,7 +31,13 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string> | undefined;
-  constructor(opts: { code: ErrorCode; message: string; errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown }) {
+  constructor(opts: {
+    code: ErrorCode;
+    message: string;
+    errors?: FieldError[];
+    headers?: Record<string, string>;
+    cause?: unknown;
+  }) {
     super(opts.message, { cause: opts.cause });
     this.name = 'AppError';
     this.code = opts.code;
@@ -81,7 +87,10 @@ export function problemBody(err: AppError, instance?: string): ProblemDetails {
 
 export function sendProblem(res: Response, err: AppError, instance?: string): void {
   for (const [k, v] of Object.entries(err.headers ?? {})) res.setHeader(k, v);
-  res.status(err.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(err, instance)));
+  res
+    .status(err.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemBody(err, instance)));
 }
 
 /** Normalises body-parser errors (bad JSON, too large) and bugs into problem+json. */
@@ -89,7 +98,8 @@ function normalise(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === 'entity.too.deep') return badRequest(e.message ?? 'request body is nested too deeply');
-  if (e?.type === 'entity.too.large') return new AppError({ code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than the limit' });
+  if (e?.type === 'entity.too.large')
+    return new AppError({ code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than the limit' });
   if (e?.type === 'entity.parse.failed') return badRequest(`request body is not valid JSON: ${e.message ?? ''}`.trim());
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new AppError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: e.message ?? 'unsupported encoding' });

@@ -1,10 +1,46 @@
 export { daprPreset, parseEnv, EnvError, type DaprEnv } from './env.ts';
-export { AppError, ErrorStatus, badRequest, fieldErrors, parseOrThrow, problemBody, sendProblem, errorHandler, type ErrorCode, type FieldError } from './errors.ts';
+export {
+  AppError,
+  ErrorStatus,
+  badRequest,
+  fieldErrors,
+  parseOrThrow,
+  problemBody,
+  sendProblem,
+  errorHandler,
+  type ErrorCode,
+  type FieldError,
+} from './errors.ts';
 export { createLogger, rootLogger, requestLogger } from './logger.ts';
-export { PII_MARKERS, PII_MASK, createPiiMasker, isBuiltInPiiName, maskAuditRecord, maskPii, maskPiiText, type PiiMasker, type PiiMaskerOptions } from './pii.ts';
+export {
+  PII_MARKERS,
+  PII_MASK,
+  createPiiMasker,
+  isBuiltInPiiName,
+  maskAuditRecord,
+  maskPii,
+  maskPiiText,
+  type PiiMasker,
+  type PiiMaskerOptions,
+} from './pii.ts';
 export { startTelemetry, currentTraceId, traceHeaders, traceRequests, type Telemetry } from './telemetry.ts';
-export { API_TOKEN_HEADER, DaprClient, type InvokeOptions, type SidecarResponse, type StateItem, type StateOperation } from './dapr-client.ts';
-export { bulkSubscription, subscription, subscriptionRouter, type BulkItem, type BulkSubscription, type Subscription, type DeliveryResult } from './subscriptions.ts';
+export {
+  API_TOKEN_HEADER,
+  DaprClient,
+  type InvokeOptions,
+  type SidecarResponse,
+  type StateItem,
+  type StateOperation,
+} from './dapr-client.ts';
+export {
+  bulkSubscription,
+  subscription,
+  subscriptionRouter,
+  type BulkItem,
+  type BulkSubscription,
+  type Subscription,
+  type DeliveryResult,
+} from './subscriptions.ts';
 export { createServiceApp, runService, type ServiceDefinition, type RunningService } from './service.ts';
 export { bootEnv } from './boot.ts';
 export { KeyedLock } from './keyed-lock.ts';
@@ -15,8 +51,27 @@ export { assertJsonDepth } from './json-depth.ts';
 export { updateMany, updateOne, updateOrThrow, type StatePort, type UpdateResult } from './state-update.ts';
 export { oneKeyAtATime, type OneKeyStateApi } from './state-one-key.ts';
 export { limitBoundsFrom, parseLimitBounds } from './limit-bounds.ts';
-export { ConcurrencyLimit, outcomeOf, releaseWhenAnswered, systemClock, type ConcurrencyLimitOptions, type LimitBounds, type LimitClock, type LimitSnapshot, type Outcome, type Permit } from './concurrency-limit.ts';
-export { CALLEE_DETAIL_CAP, callApp, callAppBytes, calleeFailure, unlessRefused, type AppCall, type InvokePort } from './app-client.ts';
+export {
+  ConcurrencyLimit,
+  outcomeOf,
+  releaseWhenAnswered,
+  systemClock,
+  type ConcurrencyLimitOptions,
+  type LimitBounds,
+  type LimitClock,
+  type LimitSnapshot,
+  type Outcome,
+  type Permit,
+} from './concurrency-limit.ts';
+export {
+  CALLEE_DETAIL_CAP,
+  callApp,
+  callAppBytes,
+  calleeFailure,
+  unlessRefused,
+  type AppCall,
+  type InvokePort,
+} from './app-client.ts';
 export { retryUntilReady, type RetryLog, type RetryUntilReadyOptions } from './retry-until-ready.ts';
 export { ArtifactsBinding, type BindingPort } from './artifacts.ts';
 export { RegistryClient } from './clients/registry-client.ts';

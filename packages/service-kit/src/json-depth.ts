@@ -22,7 +22,8 @@ export function assertJsonDepth(body: Buffer, max: number): void {
       inString = true;
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       // A plain error with a type, as the body parser expects of what its verify hook throws.
-      if (++depth > max) throw Object.assign(new Error(`request body is nested deeper than ${max} levels`), { type: 'entity.too.deep' });
+      if (++depth > max)
+        throw Object.assign(new Error(`request body is nested deeper than ${max} levels`), { type: 'entity.too.deep' });
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
       depth--;
     }

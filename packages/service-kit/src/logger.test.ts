@@ -4,7 +4,11 @@ import { PII_MASK } from './pii.ts';
 
 function capture() {
   const lines: string[] = [];
-  const log = createLogger({ name: 'test', level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+  const log = createLogger({
+    name: 'test',
+    level: 'info',
+    destination: { write: (line: string) => void lines.push(line) },
+  });
   const last = () => JSON.parse(lines.at(-1)!) as Record<string, unknown>;
   return { log, lines, last };
 }
@@ -15,7 +19,9 @@ describe('createLogger', () => {
     const logged = { user: { email: 'ada@example.com', note: 'call +44 20 7946 0958' }, stream: 'events', accepted: 3 };
     log.info(logged, 'signup from ada@example.com with card 4111 1111 1111 1111');
     expect(last()).toMatchObject({
-      user: { email: PII_MASK, note: 'call [phone]' }, stream: 'events', accepted: 3,
+      user: { email: PII_MASK, note: 'call [phone]' },
+      stream: 'events',
+      accepted: 3,
       msg: 'signup from [email] with card [card]',
     });
     expect(logged.user.email).toBe('ada@example.com');
@@ -23,13 +29,26 @@ describe('createLogger', () => {
 
   it('when headers carry credentials, then they are censored', () => {
     const { log, last } = capture();
-    log.info({ req: { headers: { authorization: 'Bearer abc', cookie: 'sid=1', accept: 'application/json' } }, token: 'abc', token_count: 12 }, 'request');
-    expect(last()).toMatchObject({ req: { headers: { authorization: PII_MASK, cookie: PII_MASK, accept: 'application/json' } }, token: PII_MASK, token_count: 12 });
+    log.info(
+      {
+        req: { headers: { authorization: 'Bearer abc', cookie: 'sid=1', accept: 'application/json' } },
+        token: 'abc',
+        token_count: 12,
+      },
+      'request',
+    );
+    expect(last()).toMatchObject({
+      req: { headers: { authorization: PII_MASK, cookie: PII_MASK, accept: 'application/json' } },
+      token: PII_MASK,
+      token_count: 12,
+    });
   });
 
   it('when a child replaces the masking formatter, then fixed credential paths are still censored by pino', () => {
     const { log, last } = capture();
-    log.child({}, { formatters: { log: (o: object) => o } }).info({ req: { headers: { authorization: 'Bearer abc' } }, password: 'p' }, 'x');
+    log
+      .child({}, { formatters: { log: (o: object) => o } })
+      .info({ req: { headers: { authorization: 'Bearer abc' } }, password: 'p' }, 'x');
     expect(last()).toMatchObject({ req: { headers: { authorization: PII_MASK } }, password: PII_MASK });
   });
 
@@ -40,14 +59,22 @@ describe('createLogger', () => {
     log.error({ err: new Error('grace@example.com not found'), model: 'm' });
     const text = lines.join('');
     expect(text).not.toMatch(/ada@|grace@/);
-    const [, byError, byField] = lines.map((l) => JSON.parse(l) as { msg: string; err?: { type: string; message: string } });
-    expect(byError).toMatchObject({ msg: 'lookup of [email] failed', err: { type: 'Error', message: 'lookup of [email] failed' } });
+    const [, byError, byField] = lines.map(
+      (l) => JSON.parse(l) as { msg: string; err?: { type: string; message: string } },
+    );
+    expect(byError).toMatchObject({
+      msg: 'lookup of [email] failed',
+      err: { type: 'Error', message: 'lookup of [email] failed' },
+    });
     expect(byField).toMatchObject({ msg: '[email] not found', model: 'm' });
   });
 
   it('when a child logger is bound to a request, then its bindings are masked as well', () => {
     const { log, last } = capture();
-    log.child({ req_id: 'r1', path: '/v1/users/ada@example.com' }).child({ step: 1 }).info({ status: 200 }, 'request completed');
+    log
+      .child({ req_id: 'r1', path: '/v1/users/ada@example.com' })
+      .child({ step: 1 })
+      .info({ status: 200 }, 'request completed');
     expect(last()).toMatchObject({ req_id: 'r1', path: '/v1/users/[email]', step: 1, status: 200 });
   });
 

@@ -12,23 +12,38 @@ const masker = createPiiMasker();
  * already finds these names at any depth.
  */
 const REDACT_PATHS = [
-  'authorization', 'password', 'token', 'cookie', 'api_key',
-  'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'headers.authorization', 'headers.cookie', 'headers["x-api-key"]',
-  'req.body.password', 'body.password',
+  'authorization',
+  'password',
+  'token',
+  'cookie',
+  'api_key',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-api-key"]',
+  'req.body.password',
+  'body.password',
 ];
 
 function maskLogObject(obj: Record<string, unknown>): Record<string, unknown> {
   const masked = masker.mask(obj);
-  return masked !== null && typeof masked === 'object' && !Array.isArray(masked) ? (masked as Record<string, unknown>) : { masked };
+  return masked !== null && typeof masked === 'object' && !Array.isArray(masked)
+    ? (masked as Record<string, unknown>)
+    : { masked };
 }
 
-const maskArg = (a: unknown) => (typeof a === 'string' ? masker.maskText(a) : a !== null && typeof a === 'object' ? masker.mask(a) : a);
+const maskArg = (a: unknown) =>
+  typeof a === 'string' ? masker.maskText(a) : a !== null && typeof a === 'object' ? masker.mask(a) : a;
 
 /** The message pino would take from an error when none is given (the log formatter never sees messages). */
 function errorMessage(obj: unknown): string | undefined {
   if (obj instanceof Error) return obj.message;
   const o = obj as { msg?: unknown; err?: { message?: unknown } } | null;
-  return o && typeof o === 'object' && o.msg === undefined && typeof o.err?.message === 'string' ? o.err.message : undefined;
+  return o && typeof o === 'object' && o.msg === undefined && typeof o.err?.message === 'string'
+    ? o.err.message
+    : undefined;
 }
 
 /** The message and its interpolation arguments through the detectors; the object is left to `formatters.log`. */
@@ -67,16 +82,19 @@ const requestScope = new AsyncLocalStorage<Logger>();
 
 /** Every line carries the active trace and span ids, so logs join traces; PII is masked (see pii.ts). */
 export function createLogger(opts: { name: string; level: string; destination?: DestinationStream }): Logger {
-  root = maskedPino({
-    name: opts.name,
-    level: opts.level,
-    mixin() {
-      const span = trace.getSpan(context.active());
-      if (!span) return {};
-      const { traceId, spanId } = span.spanContext();
-      return { trace_id: traceId, span_id: spanId };
+  root = maskedPino(
+    {
+      name: opts.name,
+      level: opts.level,
+      mixin() {
+        const span = trace.getSpan(context.active());
+        if (!span) return {};
+        const { traceId, spanId } = span.spanContext();
+        return { trace_id: traceId, span_id: spanId };
+      },
     },
-  }, opts.destination);
+    opts.destination,
+  );
   return root;
 }
 

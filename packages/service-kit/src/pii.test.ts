@@ -1,17 +1,97 @@
 import { describe, expect, it } from 'vitest';
-import { createPiiMasker, isBuiltInPiiName, maskAuditRecord, maskPii, maskPiiText, PII_MARKERS, PII_MASK } from './pii.ts';
+import {
+  createPiiMasker,
+  isBuiltInPiiName,
+  maskAuditRecord,
+  maskPii,
+  maskPiiText,
+  PII_MARKERS,
+  PII_MASK,
+} from './pii.ts';
 
 const MASKED_BY_NAME = [
-  'email', 'user_email', 'userEmail', 'E-Mail', 'mail', 'emails', 'phone', 'phoneNumber', 'mobile', 'tel', 'fax', 'ssn',
-  'socialSecurityNumber', 'card', 'credit_card', 'creditCardNumber', 'cc_number', 'pan', 'cvv2', 'iban', 'password', 'passwd',
-  'password1', 'client_secret', 'token', 'access_token', 'refreshToken', 'api_key', 'x-api-key', 'apiKey', 'Authorization',
-  'cookie', 'set-cookie', 'first_name', 'lastName', 'full_name', 'username', 'address', 'address_line1', 'street', 'postal_code',
-  'dob', 'date_of_birth', 'birthDate', 'ip', 'clientIP', 'ip_address', 'x-forwarded-for',
+  'email',
+  'user_email',
+  'userEmail',
+  'E-Mail',
+  'mail',
+  'emails',
+  'phone',
+  'phoneNumber',
+  'mobile',
+  'tel',
+  'fax',
+  'ssn',
+  'socialSecurityNumber',
+  'card',
+  'credit_card',
+  'creditCardNumber',
+  'cc_number',
+  'pan',
+  'cvv2',
+  'iban',
+  'password',
+  'passwd',
+  'password1',
+  'client_secret',
+  'token',
+  'access_token',
+  'refreshToken',
+  'api_key',
+  'x-api-key',
+  'apiKey',
+  'Authorization',
+  'cookie',
+  'set-cookie',
+  'first_name',
+  'lastName',
+  'full_name',
+  'username',
+  'address',
+  'address_line1',
+  'street',
+  'postal_code',
+  'dob',
+  'date_of_birth',
+  'birthDate',
+  'ip',
+  'clientIP',
+  'ip_address',
+  'x-forwarded-for',
 ];
 const KEPT_BY_NAME = [
-  'temperature', 'humidity', 'mote_id', 'model', 'name', 'model_name', 'datatype', 'shape', 'text', 'id', 'ts', 'label',
-  'version', 'input_hash', 'key', 'subject', 'path', 'token_count', 'max_tokens', 'tokens', 'token_type', 'email_count',
-  'emailVerified', 'secret_name', 'hotel', 'span', 'cardinality', 'zip', 'mac_address', 'model_card', 'parameters', 'outputs',
+  'temperature',
+  'humidity',
+  'mote_id',
+  'model',
+  'name',
+  'model_name',
+  'datatype',
+  'shape',
+  'text',
+  'id',
+  'ts',
+  'label',
+  'version',
+  'input_hash',
+  'key',
+  'subject',
+  'path',
+  'token_count',
+  'max_tokens',
+  'tokens',
+  'token_type',
+  'email_count',
+  'emailVerified',
+  'secret_name',
+  'hotel',
+  'span',
+  'cardinality',
+  'zip',
+  'mac_address',
+  'model_card',
+  'parameters',
+  'outputs',
 ];
 
 describe('isBuiltInPiiName', () => {
@@ -35,15 +115,38 @@ describe('maskText', () => {
   });
 
   it('when a phone is in an international or common national format, then it is detected', () => {
-    const phones = ['+44 (0)20 7946 0958', '+33612345678', '0044 20 7946 0958', '555-123-4567', '555.123.4567', '1-555-123-4567', '06 12 34 56 78', '0612345678', '020 7946 0958', '07700 900123'];
+    const phones = [
+      '+44 (0)20 7946 0958',
+      '+33612345678',
+      '0044 20 7946 0958',
+      '555-123-4567',
+      '555.123.4567',
+      '1-555-123-4567',
+      '06 12 34 56 78',
+      '0612345678',
+      '020 7946 0958',
+      '07700 900123',
+    ];
     expect(phones.map(found)).toEqual(phones.map(() => PII_MARKERS.phone));
   });
 
   it('when digits are a timestamp, a decimal, a UUID, a version, an IP or an id, then they are kept', () => {
     const kept = [
-      '2024-03-01T10:00:00.123456789Z', '2024-03-01 10:00:00', '02-03-2024 10:00', '1709287200000', '3.14159265358979', '0.123456789',
-      '550e8400-e29b-41d4-a716-446655440000', '12345678-1234-1234-1234-123456789012', '10.0.19041.1234', '192.168.100.200', '1 000 000 000',
-      'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 'mote-3@1709287200000#12', 'gw-1764000000000', 'user@localhost',
+      '2024-03-01T10:00:00.123456789Z',
+      '2024-03-01 10:00:00',
+      '02-03-2024 10:00',
+      '1709287200000',
+      '3.14159265358979',
+      '0.123456789',
+      '550e8400-e29b-41d4-a716-446655440000',
+      '12345678-1234-1234-1234-123456789012',
+      '10.0.19041.1234',
+      '192.168.100.200',
+      '1 000 000 000',
+      'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      'mote-3@1709287200000#12',
+      'gw-1764000000000',
+      'user@localhost',
     ];
     expect(kept.map(found)).toEqual(kept);
   });
@@ -51,12 +154,16 @@ describe('maskText', () => {
   it('when a number looks like a card but fails Luhn or has no issuer prefix, then it is kept', () => {
     expect(found('4111 1111 1111 1112')).toBe('4111 1111 1111 1112');
     expect(found('1234567812345670')).toBe('1234567812345670');
-    expect(['4111-1111-1111-1111', '378282246310005', '5555555555554444', '6011111111111117'].map(found)).toEqual(Array(4).fill(PII_MARKERS.card));
+    expect(['4111-1111-1111-1111', '378282246310005', '5555555555554444', '6011111111111117'].map(found)).toEqual(
+      Array(4).fill(PII_MARKERS.card),
+    );
   });
 
   it('when text holds a JWT or a secret query parameter, then they are replaced', () => {
     expect(found('Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2ln')).toBe('Bearer [jwt]');
-    expect(found('/v1/x?token=abc&model=m&email=ada%40x.com')).toBe(`/v1/x?token=${PII_MASK}&model=m&email=${PII_MASK}`);
+    expect(found('/v1/x?token=abc&model=m&email=ada%40x.com')).toBe(
+      `/v1/x?token=${PII_MASK}&model=m&email=${PII_MASK}`,
+    );
   });
 });
 
@@ -64,30 +171,59 @@ describe('createPiiMasker', () => {
   it('when PII sits in nested objects and arrays, then it is masked at every depth', () => {
     const record = {
       type: 'signup',
-      profile: { contacts: [{ user_email: 'ada@example.com', kind: 'work' }, { phone: 612345678 }], address: { street: 'x', city: 'Paris' } },
+      profile: {
+        contacts: [{ user_email: 'ada@example.com', kind: 'work' }, { phone: 612345678 }],
+        address: { street: 'x', city: 'Paris' },
+      },
       notes: ['reach me at ada@example.com', 'or +33 6 12 34 56 78'],
     };
     expect(createPiiMasker({ names: ['USER_EMAIL'] }).mask(record)).toEqual({
       type: 'signup',
-      profile: { contacts: [{ user_email: PII_MASK, kind: 'work' }, { phone: PII_MASK }], address: { street: PII_MASK, city: PII_MASK } },
+      profile: {
+        contacts: [{ user_email: PII_MASK, kind: 'work' }, { phone: PII_MASK }],
+        address: { street: PII_MASK, city: PII_MASK },
+      },
       notes: ['reach me at [email]', 'or [phone]'],
     });
   });
 
   it('when a field is declared, then it is masked at any depth and in any case; booleans and null are kept', () => {
     const masker = createPiiMasker({ names: ['mote_id'], builtInNames: false });
-    expect(masker.mask({ MOTE_ID: 3, nested: { mote_id: [1, 2] }, email: 'kept-by-name', ok: true, none: null })).toEqual({ MOTE_ID: PII_MASK, nested: { mote_id: [PII_MASK, PII_MASK] }, email: 'kept-by-name', ok: true, none: null });
+    expect(
+      masker.mask({ MOTE_ID: 3, nested: { mote_id: [1, 2] }, email: 'kept-by-name', ok: true, none: null }),
+    ).toEqual({
+      MOTE_ID: PII_MASK,
+      nested: { mote_id: [PII_MASK, PII_MASK] },
+      email: 'kept-by-name',
+      ok: true,
+      none: null,
+    });
   });
 
   it('when a sensor reading or an OIP tensor is masked, then it comes out equal', () => {
-    const reading = { id: 'gw-1764000000000', mote_id: 7, humidity: 44.5, temperature: 25.5, ts: '2024-03-01T10:00:00.000Z', label: 1 };
-    const tensor = { name: 'humidity', datatype: 'FP32', shape: [2], data: [44.5, 45], parameters: { content_type: 'np' } };
+    const reading = {
+      id: 'gw-1764000000000',
+      mote_id: 7,
+      humidity: 44.5,
+      temperature: 25.5,
+      ts: '2024-03-01T10:00:00.000Z',
+      label: 1,
+    };
+    const tensor = {
+      name: 'humidity',
+      datatype: 'FP32',
+      shape: [2],
+      data: [44.5, 45],
+      parameters: { content_type: 'np' },
+    };
     expect(maskPii(reading)).toEqual(reading);
     expect(maskPii(tensor)).toEqual(tensor);
   });
 
   it('when a key is itself an e-mail address, then the key is masked too', () => {
-    expect(maskPii({ properties: { 'ada@example.com': 'vip', 'grace@example.com': 'vip' } })).toEqual({ properties: { '[email]': 'vip', '[email]#1': 'vip' } });
+    expect(maskPii({ properties: { 'ada@example.com': 'vip', 'grace@example.com': 'vip' } })).toEqual({
+      properties: { '[email]': 'vip', '[email]#1': 'vip' },
+    });
   });
 
   it('when the input is masked, then it is not changed', () => {
@@ -113,10 +249,16 @@ describe('createPiiMasker', () => {
     expect(maskPii(cyclic)).toEqual({ a: 1, self: PII_MARKERS.circular });
     const shared = { x: 1 };
     expect(maskPii({ a: shared, b: shared })).toEqual({ a: { x: 1 }, b: { x: 1 } });
-    const big = createPiiMasker({ maxNodes: 10 }).mask({ xs: Array.from({ length: 100 }, (_, i) => i) }) as { xs: unknown[] };
+    const big = createPiiMasker({ maxNodes: 10 }).mask({ xs: Array.from({ length: 100 }, (_, i) => i) }) as {
+      xs: unknown[];
+    };
     expect(big.xs.at(-1)).toBe(PII_MARKERS.truncated);
     expect(big.xs.length).toBeLessThan(12);
-    const hostile = { get boom(): never { throw new Error('no'); } };
+    const hostile = {
+      get boom(): never {
+        throw new Error('no');
+      },
+    };
     expect(maskPii({ ok: 1, hostile })).toEqual({ ok: 1, hostile: PII_MARKERS.unreadable });
     expect(createPiiMasker({ maxStringLength: 10 }).maskText('a'.repeat(11))).toBe('[11 chars, unscanned]');
   });
@@ -125,7 +267,9 @@ describe('createPiiMasker', () => {
     class ThingError extends Error {
       code = 'E_THING';
     }
-    const err = new ThingError('no user ada@example.com', { cause: new Error('token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2ln') });
+    const err = new ThingError('no user ada@example.com', {
+      cause: new Error('token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2ln'),
+    });
     const out = maskPii(err) as ThingError & { cause: Error };
     expect(out).toBeInstanceOf(ThingError);
     expect([out.message, out.code, out.cause.message]).toEqual(['no user [email]', 'E_THING', 'token [jwt]']);
@@ -142,7 +286,18 @@ describe('createPiiMasker', () => {
 
 describe('maskAuditRecord', () => {
   it('when an audit summary holds secrets and contact data, then they are masked and the rest is kept', () => {
-    expect(maskAuditRecord({ model: 'fraud', stage: 'production', note: 'asked by ada@example.com', credentials: { password: 'x', user: 'ada' } }))
-      .toEqual({ model: 'fraud', stage: 'production', note: 'asked by [email]', credentials: { password: PII_MASK, user: PII_MASK } });
+    expect(
+      maskAuditRecord({
+        model: 'fraud',
+        stage: 'production',
+        note: 'asked by ada@example.com',
+        credentials: { password: 'x', user: 'ada' },
+      }),
+    ).toEqual({
+      model: 'fraud',
+      stage: 'production',
+      note: 'asked by [email]',
+      credentials: { password: PII_MASK, user: PII_MASK },
+    });
   });
 });

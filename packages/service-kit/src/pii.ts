@@ -11,8 +11,15 @@ import { isBuiltInPiiName } from './pii-names.ts';
 
 export const PII_MASK = '[masked]';
 export const PII_MARKERS = {
-  email: '[email]', phone: '[phone]', card: '[card]', jwt: '[jwt]',
-  depth: '[depth limit]', circular: '[circular]', truncated: '[truncated]', unreadable: '[unreadable]', binary: '[binary]',
+  email: '[email]',
+  phone: '[phone]',
+  card: '[card]',
+  jwt: '[jwt]',
+  depth: '[depth limit]',
+  circular: '[circular]',
+  truncated: '[truncated]',
+  unreadable: '[unreadable]',
+  binary: '[binary]',
 } as const;
 
 export interface PiiMaskerOptions {
@@ -63,7 +70,10 @@ export function createPiiMasker(opts: PiiMaskerOptions = {}): PiiMasker {
     if (text.length > maxString) return `[${text.length} chars, unscanned]`;
     let out = text;
     if (out.includes('eyJ')) out = out.replace(JWT, PII_MARKERS.jwt);
-    if (out.includes('=')) out = out.replace(QUERY_PARAM, (m, sep: string, name: string) => (isPiiName(name) ? `${sep}${name}=${PII_MASK}` : m));
+    if (out.includes('='))
+      out = out.replace(QUERY_PARAM, (m, sep: string, name: string) =>
+        isPiiName(name) ? `${sep}${name}=${PII_MASK}` : m,
+      );
     if (out.includes('@')) out = out.replace(EMAIL, PII_MARKERS.email);
     if (hasDigits(out, 9) && !ISO_DATE_TIME.test(out)) {
       out = out.replace(CARD, (m) => (isCard(m) ? PII_MARKERS.card : m));
@@ -86,10 +96,15 @@ export function createPiiMasker(opts: PiiMaskerOptions = {}): PiiMasker {
   function walk(value: unknown, depth: number, pii: boolean, w: Walk): unknown {
     w.nodes++;
     switch (typeof value) {
-      case 'string': return pii ? PII_MASK : maskText(value);
-      case 'number': case 'bigint': return pii ? PII_MASK : value;
-      case 'object': break;
-      default: return value; // booleans, undefined, functions and symbols hold no PII (and JSON drops the last three)
+      case 'string':
+        return pii ? PII_MASK : maskText(value);
+      case 'number':
+      case 'bigint':
+        return pii ? PII_MASK : value;
+      case 'object':
+        break;
+      default:
+        return value; // booleans, undefined, functions and symbols hold no PII (and JSON drops the last three)
     }
     if (value === null) return null;
     if (depth >= maxDepth) return PII_MARKERS.depth;
@@ -133,7 +148,8 @@ export function createPiiMasker(opts: PiiMaskerOptions = {}): PiiMasker {
       const name = info.out === key || !Object.hasOwn(out, info.out) ? info.out : `${info.out}#${i}`;
       const masked = walk((obj as Record<string, unknown>)[key], depth + 1, pii || info.pii, w);
       // A JSON `__proto__` key is an own field; assigning it would change the copy's prototype instead.
-      if (name === '__proto__') Object.defineProperty(out, name, { value: masked, enumerable: true, writable: true, configurable: true });
+      if (name === '__proto__')
+        Object.defineProperty(out, name, { value: masked, enumerable: true, writable: true, configurable: true });
       else out[name] = masked;
     }
     return out;
@@ -141,8 +157,12 @@ export function createPiiMasker(opts: PiiMaskerOptions = {}): PiiMasker {
 
   /** Still an Error of the same class (loggers serialize it as one), with message, stack and cause masked. */
   function copyError(err: Error, depth: number, pii: boolean, w: Walk): Error {
-    const copy = Object.assign(Object.create(Object.getPrototypeOf(err) as object | null) as Error, walkFields(err, depth, pii, w));
-    const hidden = (key: string, value: unknown) => Object.defineProperty(copy, key, { value, enumerable: false, writable: true, configurable: true });
+    const copy = Object.assign(
+      Object.create(Object.getPrototypeOf(err) as object | null) as Error,
+      walkFields(err, depth, pii, w),
+    );
+    const hidden = (key: string, value: unknown) =>
+      Object.defineProperty(copy, key, { value, enumerable: false, writable: true, configurable: true });
     hidden('message', typeof err.message === 'string' ? (pii ? PII_MASK : maskText(err.message)) : err.message);
     if (typeof err.stack === 'string') hidden('stack', pii ? PII_MASK : maskText(err.stack));
     if ('cause' in err) hidden('cause', walk(err.cause, depth + 1, pii, w));

@@ -13,7 +13,12 @@ function flaky(failures: number) {
 
 function recordingLog() {
   const warnings: { attempt: number; msg: string }[] = [];
-  return { warnings, log: { warn: (obj: object, msg: string) => void warnings.push({ attempt: (obj as { attempt: number }).attempt, msg }) } };
+  return {
+    warnings,
+    log: {
+      warn: (obj: object, msg: string) => void warnings.push({ attempt: (obj as { attempt: number }).attempt, msg }),
+    },
+  };
 }
 
 describe('retryUntilReady', () => {
@@ -36,18 +41,35 @@ describe('retryUntilReady', () => {
   it('when maxAttempts runs out, then the last failure is thrown after pauses that follow the attempt number', async () => {
     const pauses: number[] = [];
     const started = Date.now();
-    await expect(retryUntilReady({ what: 'x', attempt: flaky(10), maxAttempts: 3, warnEvery: 0, intervalMs: (n) => {
-      pauses.push(n);
-      return 5 * n;
-    } })).rejects.toThrow('not yet (3)');
+    await expect(
+      retryUntilReady({
+        what: 'x',
+        attempt: flaky(10),
+        maxAttempts: 3,
+        warnEvery: 0,
+        intervalMs: (n) => {
+          pauses.push(n);
+          return 5 * n;
+        },
+      }),
+    ).rejects.toThrow('not yet (3)');
     expect(pauses).toEqual([1, 2]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(14);
   });
 
-  it('when the signal aborts while waiting, then it stops with the signal\'s reason', async () => {
+  it("when the signal aborts while waiting, then it stops with the signal's reason", async () => {
     const controller = new AbortController();
     let tries = 0;
-    const waiting = retryUntilReady({ what: 'x', attempt: async () => { tries += 1; throw new Error('down'); }, intervalMs: 60_000, warnEvery: 0, signal: controller.signal });
+    const waiting = retryUntilReady({
+      what: 'x',
+      attempt: async () => {
+        tries += 1;
+        throw new Error('down');
+      },
+      intervalMs: 60_000,
+      warnEvery: 0,
+      signal: controller.signal,
+    });
     await new Promise((r) => setTimeout(r, 10));
     controller.abort(new Error('shutting down'));
     await expect(waiting).rejects.toThrow('shutting down');
@@ -56,7 +78,13 @@ describe('retryUntilReady', () => {
 
   it('when the signal is already aborted, then nothing is tried', async () => {
     let tries = 0;
-    await expect(retryUntilReady({ what: 'x', attempt: async () => (tries += 1), signal: AbortSignal.abort(new Error('stopped')) })).rejects.toThrow('stopped');
+    await expect(
+      retryUntilReady({
+        what: 'x',
+        attempt: async () => (tries += 1),
+        signal: AbortSignal.abort(new Error('stopped')),
+      }),
+    ).rejects.toThrow('stopped');
     expect(tries).toBe(0);
   });
 });

@@ -50,7 +50,8 @@ export async function retryUntilReady<T>(o: RetryUntilReadyOptions<T>): Promise<
       return await o.attempt(n);
     } catch (err) {
       if (o.maxAttempts !== undefined && n >= o.maxAttempts) throw err;
-      if (warnEvery > 0 && (n - 1) % warnEvery === 0) (o.log ?? rootLogger()).warn({ err: (err as Error).message, attempt: n }, `${o.what}: not ready yet; retrying`);
+      if (warnEvery > 0 && (n - 1) % warnEvery === 0)
+        (o.log ?? rootLogger()).warn({ err: (err as Error).message, attempt: n }, `${o.what}: not ready yet; retrying`);
       await pause(typeof interval === 'function' ? interval(n) : interval, o.signal);
     }
   }

@@ -11,7 +11,13 @@ import { subscription } from './subscriptions.ts';
 // The app runs in-process on a random port; its sidecar address points at a
 // closed port, which is what a service sees while its sidecar is down.
 const APP_TOKEN = 'app-token-of-the-test-sidecar';
-const env = parseEnv(daprPreset, { APP_ID: 'test', DAPR_HTTP_PORT: '1', LOG_LEVEL: 'silent', DAPR_API_TOKEN: 'dapr-token-of-the-test-app', APP_API_TOKEN: APP_TOKEN });
+const env = parseEnv(daprPreset, {
+  APP_ID: 'test',
+  DAPR_HTTP_PORT: '1',
+  LOG_LEVEL: 'silent',
+  DAPR_API_TOKEN: 'dapr-token-of-the-test-app',
+  APP_API_TOKEN: APP_TOKEN,
+});
 createLogger({ name: 'test', level: env.LOG_LEVEL });
 const seen: string[] = [];
 const app = createServiceApp({
@@ -21,7 +27,10 @@ const app = createServiceApp({
   bodyLimit: '1kb',
   subscriptions: [
     subscription({
-      pubsub: 'pubsub', topic: 'things', route: '/events/things', schema: z.object({ n: z.number() }),
+      pubsub: 'pubsub',
+      topic: 'things',
+      route: '/events/things',
+      schema: z.object({ n: z.number() }),
       handle: async ({ n }) => {
         if (n < 0) throw new Error('transient');
         seen.push(`n=${n}`);
@@ -30,7 +39,10 @@ const app = createServiceApp({
     }),
   ],
   routes(a) {
-    a.post('/echo', (req, res) => void res.json(parseOrThrow(z.object({ name: z.string().min(1) }), req.body, 'echo body')));
+    a.post(
+      '/echo',
+      (req, res) => void res.json(parseOrThrow(z.object({ name: z.string().min(1) }), req.body, 'echo body')),
+    );
     a.get('/boom', () => {
       throw new Error('bug');
     });
@@ -47,7 +59,8 @@ type Json = Record<string, any>; // test-only: bodies are checked field by field
 const json = async (res: Response) => (await res.json()) as Json;
 const sidecar = { 'dapr-api-token': APP_TOKEN };
 const get = (path: string, headers: Record<string, string> = sidecar) => fetch(`${base}${path}`, { headers });
-const post = (path: string, body: string, type = 'application/json') => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type, ...sidecar }, body });
+const post = (path: string, body: string, type = 'application/json') =>
+  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type, ...sidecar }, body });
 
 describe('a service built with createServiceApp', () => {
   it('when the sidecar is down, then /healthz is 200 but /readyz is 503', async () => {
@@ -89,11 +102,15 @@ describe('a service built with createServiceApp', () => {
   });
 
   it('when Dapr asks for subscriptions, then the table is listed', async () => {
-    expect(await (await get('/dapr/subscribe')).json()).toEqual([{ pubsubname: 'pubsub', topic: 'things', route: '/events/things' }]);
+    expect(await (await get('/dapr/subscribe')).json()).toEqual([
+      { pubsubname: 'pubsub', topic: 'things', route: '/events/things' },
+    ]);
   });
 
   it('when a message is delivered, then it is SUCCESS, DROP when it fails its schema, RETRY when handling throws', async () => {
-    const deliver = async (data: unknown) => (await json(await post('/events/things', JSON.stringify({ id: '1', data }), 'application/cloudevents+json'))).status;
+    const deliver = async (data: unknown) =>
+      (await json(await post('/events/things', JSON.stringify({ id: '1', data }), 'application/cloudevents+json')))
+        .status;
     expect(await deliver({ n: 1 })).toBe('SUCCESS');
     expect(await deliver({ n: 'one' })).toBe('DROP');
     expect(await deliver({ n: -1 })).toBe('RETRY');
@@ -101,14 +118,21 @@ describe('a service built with createServiceApp', () => {
   });
 
   it('when a call lacks the app token or carries another, then 401 and no route runs; probes need none', async () => {
-    for (const headers of [{}, { 'dapr-api-token': 'not-the-token' }, { 'dapr-api-token': `${APP_TOKEN}x` }] as Record<string, string>[]) {
+    for (const headers of [{}, { 'dapr-api-token': 'not-the-token' }, { 'dapr-api-token': `${APP_TOKEN}x` }] as Record<
+      string,
+      string
+    >[]) {
       for (const path of ['/nope', '/dapr/subscribe', '/busy']) {
         const res = await get(path, headers);
         expect(res.status).toBe(401);
         expect((await json(res)).code).toBe('UNAUTHENTICATED');
       }
     }
-    const unsigned = await fetch(`${base}/events/things`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify({ id: '2', data: { n: 2 } }) });
+    const unsigned = await fetch(`${base}/events/things`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({ id: '2', data: { n: 2 } }),
+    });
     expect(unsigned.status).toBe(401);
     expect(seen).not.toContain('n=2');
     expect((await get('/healthz', {})).status).toBe(200);
@@ -119,7 +143,10 @@ describe('a service built with createServiceApp', () => {
     const res = await post('/echo', JSON.stringify({ name: 'x', deep: JSON.parse(deep) }));
     expect(res.status).toBe(400);
     expect((await json(res)).detail).toMatch(/nested deeper than 32 levels/);
-    const brackets = await post('/echo', JSON.stringify({ name: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["\\' }));
+    const brackets = await post(
+      '/echo',
+      JSON.stringify({ name: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["\\' }),
+    );
     expect(brackets.status).toBe(200);
   });
 });

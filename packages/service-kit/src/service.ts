@@ -52,7 +52,11 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
   if (telemetry) app.use(traceRequests(telemetry.tracer));
   app.use(function logRequest(req, res, next) {
     const start = process.hrtime.bigint();
-    const log = rootLogger().child({ req_id: req.header('x-request-id') ?? randomUUID(), method: req.method, path: req.path });
+    const log = rootLogger().child({
+      req_id: req.header('x-request-id') ?? randomUUID(),
+      method: req.method,
+      path: req.path,
+    });
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (req.path === '/healthz' || req.path === '/readyz') return;
@@ -64,7 +68,8 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
   if (!def.publicEdge) app.use(requireAppToken({ token: def.env.APP_API_TOKEN }));
   const jsonTypes = ['application/json', 'application/*+json'];
   const maxDepth = def.maxJsonDepth ?? 32;
-  const json = (limit: string) => express.json({ limit, type: jsonTypes, verify: (_req, _res, buf) => assertJsonDepth(buf, maxDepth) });
+  const json = (limit: string) =>
+    express.json({ limit, type: jsonTypes, verify: (_req, _res, buf) => assertJsonDepth(buf, maxDepth) });
   for (const { path, limit } of def.bodyLimits ?? []) app.use(path, json(limit));
   // A body already parsed above is skipped by this parser.
   app.use(json(def.bodyLimit ?? '1mb'));
@@ -80,7 +85,9 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
   });
   if (def.subscriptions?.length) app.use(subscriptionRouter(def.subscriptions));
   def.routes(app);
-  app.use((req, _res, next) => next(new AppError({ code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` })));
+  app.use((req, _res, next) =>
+    next(new AppError({ code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` })),
+  );
   app.use(errorHandler);
   return app;
 }

@@ -28,7 +28,13 @@ function counterStore(o: { refuse: number }) {
 describe('oneKeyAtATime', () => {
   it('when a save is refused though the store now holds the same value, then the key counts as lost and the change is redone on the new value', async () => {
     const store = counterStore({ refuse: 1 });
-    const r = await updateOne<{ count: number }>({ state: oneKeyAtATime(store), store: 's', key: 'k', backoffMs: 0, change: (c) => ({ count: (c?.count ?? 0) + 1 }) });
+    const r = await updateOne<{ count: number }>({
+      state: oneKeyAtATime(store),
+      store: 's',
+      key: 'k',
+      backoffMs: 0,
+      change: (c) => ({ count: (c?.count ?? 0) + 1 }),
+    });
     expect(r).toEqual({ written: { before: { count: 6 }, after: { count: 7 } }, failed: false });
     expect(store.saves).toBe(2);
   });

@@ -40,7 +40,13 @@ export async function updateMany<T>(o: {
   for (let attempt = 0; pending.length && attempt < attempts; attempt++) {
     if (attempt > 0) await sleep(Math.random() * (o.backoffMs ?? 5) * Math.min(attempt, 10));
     const current = await o.state.getBulkState<T>({ store: o.store, keys: pending });
-    const writes: { key: string; value: T; etag: string | undefined; before: T | undefined; metadata?: Record<string, string> }[] = [];
+    const writes: {
+      key: string;
+      value: T;
+      etag: string | undefined;
+      before: T | undefined;
+      metadata?: Record<string, string>;
+    }[] = [];
     for (const { key, value, etag } of current) {
       const next = o.change(value, key);
       if (next === undefined) result.unchanged.add(key);
@@ -58,7 +64,9 @@ export async function updateMany<T>(o: {
 }
 
 /** updateMany for one key: the new value (or undefined when unchanged), or `failed`. */
-export async function updateOne<T>(o: Omit<Parameters<typeof updateMany<T>>[0], 'keys'> & { key: string }): Promise<{ written?: { before: T | undefined; after: T }; failed: boolean }> {
+export async function updateOne<T>(
+  o: Omit<Parameters<typeof updateMany<T>>[0], 'keys'> & { key: string },
+): Promise<{ written?: { before: T | undefined; after: T }; failed: boolean }> {
   const r = await updateMany<T>({ ...o, keys: [o.key] });
   const written = r.written.get(o.key);
   return { ...(written ? { written } : {}), failed: r.failed.has(o.key) };
@@ -69,8 +77,15 @@ export async function updateOne<T>(o: Omit<Parameters<typeof updateMany<T>>[0], 
  * written (undefined when the change left the key as it was), or an error
  * that says the key stayed contended (503, retry later) when the attempts ran out.
  */
-export async function updateOrThrow<T>(o: Omit<Parameters<typeof updateMany<T>>[0], 'keys'> & { key: string }): Promise<{ before: T | undefined; after: T } | undefined> {
+export async function updateOrThrow<T>(
+  o: Omit<Parameters<typeof updateMany<T>>[0], 'keys'> & { key: string },
+): Promise<{ before: T | undefined; after: T } | undefined> {
   const r = await updateOne<T>(o);
-  if (r.failed) throw new AppError({ code: 'UNAVAILABLE', message: `state key ${o.key} stayed contended after ${o.attempts ?? DEFAULT_ATTEMPTS} attempts; retry`, headers: { 'retry-after': '1' } });
+  if (r.failed)
+    throw new AppError({
+      code: 'UNAVAILABLE',
+      message: `state key ${o.key} stayed contended after ${o.attempts ?? DEFAULT_ATTEMPTS} attempts; retry`,
+      headers: { 'retry-after': '1' },
+    });
   return r.written;
 }

@@ -59,8 +59,16 @@ interface BulkEntry {
 function entryData(event: unknown): { id: string | undefined; data: unknown } {
   if (event && typeof event === 'object' && 'specversion' in event) {
     const ce = event as { id?: unknown; data?: unknown; data_base64?: unknown };
-    const data = ce.data !== undefined ? ce.data : typeof ce.data_base64 === 'string' ? JSON.parse(Buffer.from(ce.data_base64, 'base64').toString('utf8')) : undefined;
-    return { id: typeof ce.id === 'string' ? ce.id : undefined, data: typeof data === 'string' ? safeJson(data) : data };
+    const data =
+      ce.data !== undefined
+        ? ce.data
+        : typeof ce.data_base64 === 'string'
+          ? JSON.parse(Buffer.from(ce.data_base64, 'base64').toString('utf8'))
+          : undefined;
+    return {
+      id: typeof ce.id === 'string' ? ce.id : undefined,
+      data: typeof data === 'string' ? safeJson(data) : data,
+    };
   }
   return { id: undefined, data: event };
 }
@@ -82,10 +90,14 @@ export function subscriptionRouter(subs: (Subscription<unknown> | BulkSubscripti
   const router = Router();
   const table = subs;
   router.get('/dapr/subscribe', function listSubscriptions(_req, res) {
-    res.json(table.map((s) => ({
-      pubsubname: s.pubsub, topic: s.topic, route: s.route,
-      ...(isBulk(s) ? { bulkSubscribe: { enabled: true, ...s.bulk } } : {}),
-    })));
+    res.json(
+      table.map((s) => ({
+        pubsubname: s.pubsub,
+        topic: s.topic,
+        route: s.route,
+        ...(isBulk(s) ? { bulkSubscribe: { enabled: true, ...s.bulk } } : {}),
+      })),
+    );
   });
   for (const s of table) {
     if (isBulk(s)) {
@@ -97,7 +109,10 @@ export function subscriptionRouter(subs: (Subscription<unknown> | BulkSubscripti
       const envelope = (req.body ?? {}) as { id?: string; data?: unknown };
       const parsed = s.schema.safeParse(envelope.data);
       if (!parsed.success) {
-        log.warn({ topic: s.topic, id: envelope.id, issues: parsed.error.issues }, 'dropping message that fails its schema');
+        log.warn(
+          { topic: s.topic, id: envelope.id, issues: parsed.error.issues },
+          'dropping message that fails its schema',
+        );
         res.json({ status: 'DROP' });
         return;
       }
@@ -134,7 +149,10 @@ function bulkHandler(s: BulkSubscription<unknown>) {
       }
       const parsed = s.schema.safeParse(payload.data);
       if (!parsed.success) {
-        log.warn({ topic: s.topic, id: payload.id, issues: parsed.error.issues }, 'dropping message that fails its schema');
+        log.warn(
+          { topic: s.topic, id: payload.id, issues: parsed.error.issues },
+          'dropping message that fails its schema',
+        );
         statuses.push({ entryId: entry.entryId, status: 'DROP' });
         continue;
       }

@@ -65,7 +65,11 @@ export class MemoryStateStore {
     const current = this.live(`${store}/${item.key}`);
     if (item.etag ? current?.etag !== item.etag : current !== undefined) return false;
     const ttl = Number(item.metadata?.ttlInSeconds);
-    this.data.set(`${store}/${item.key}`, { json: JSON.stringify(item.value), etag: String(++this.version), expiresAt: ttl > 0 ? this.clock.now() + ttl * 1000 : undefined });
+    this.data.set(`${store}/${item.key}`, {
+      json: JSON.stringify(item.value),
+      etag: String(++this.version),
+      expiresAt: ttl > 0 ? this.clock.now() + ttl * 1000 : undefined,
+    });
     return true;
   }
 
@@ -82,7 +86,10 @@ export class MemoryStateStore {
     return item ? { value: JSON.parse(item.json) as T, etag: item.etag } : { value: undefined, etag: undefined };
   }
 
-  async getBulkState<T>(o: { store: string; keys: string[] }): Promise<{ key: string; value: T | undefined; etag: string | undefined }[]> {
+  async getBulkState<T>(o: {
+    store: string;
+    keys: string[];
+  }): Promise<{ key: string; value: T | undefined; etag: string | undefined }[]> {
     await this.enter('get bulk state');
     return o.keys.map((key) => {
       const item = this.live(`${o.store}/${key}`);
@@ -131,6 +138,8 @@ export class MemoryStateStore {
 
   /** The stored values whose key starts with a prefix (the store name is left out). */
   values(prefix: string, store = 'statestore'): unknown[] {
-    return [...this.data].filter(([k]) => k.startsWith(`${store}/${prefix}`)).map(([, v]) => JSON.parse(v.json) as unknown);
+    return [...this.data]
+      .filter(([k]) => k.startsWith(`${store}/${prefix}`))
+      .map(([, v]) => JSON.parse(v.json) as unknown);
   }
 }

@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 
 /** Serves an in-process app (Express) on a free loopback port, for tests that talk HTTP to it without a sidecar. */
-export async function serveInProcess(app: { listen(port: number, host: string, cb: () => void): Server }): Promise<{ base: string; port: number; close(): Promise<void> }> {
+export async function serveInProcess(app: {
+  listen(port: number, host: string, cb: () => void): Server;
+}): Promise<{ base: string; port: number; close(): Promise<void> }> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

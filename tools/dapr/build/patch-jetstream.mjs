@@ -12,11 +12,14 @@ import { join } from 'node:path';
 const file = join(process.argv[2], 'pubsub', 'jetstream', 'jetstream.go');
 let source = readFileSync(file, 'utf8');
 const bind = 'nats.Bind(streamName, consumerInfo.Name))';
-const patched = 'nats.Bind(streamName, consumerInfo.Name), nats.ManualAck()) // meridian: acknowledge only after the app answered';
+const patched =
+  'nats.Bind(streamName, consumerInfo.Name), nats.ManualAck()) // meridian: acknowledge only after the app answered';
 if (source.includes(patched)) process.exit(0);
 const count = source.split(bind).length - 1;
 if (count !== 2) {
-  process.stderr.write(`patch-jetstream: expected 2 subscriptions binding "${bind}" in ${file}, found ${count}; the component changed, review the patch\n`);
+  process.stderr.write(
+    `patch-jetstream: expected 2 subscriptions binding "${bind}" in ${file}, found ${count}; the component changed, review the patch\n`,
+  );
   process.exit(1);
 }
 source = source.replaceAll(bind, patched);

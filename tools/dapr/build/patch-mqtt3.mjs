@@ -18,10 +18,15 @@ if (source.includes(marker)) process.exit(0);
 
 const anchor = '\topts.OnConnectionLost = func(';
 if (!source.includes(anchor)) {
-  process.stderr.write(`patch-mqtt3: "${anchor.trim()}" not found in ${file}; the component changed, review the patch\n`);
+  process.stderr.write(
+    `patch-mqtt3: "${anchor.trim()}" not found in ${file}; the component changed, review the patch\n`,
+  );
   process.exit(1);
 }
-source = source.replace(anchor, `\t// ${marker}: hold them until Subscribe has registered the topic's handler.\n\topts.SetDefaultPublishHandler(m.onQueuedMessage)\n\n${anchor}`);
+source = source.replace(
+  anchor,
+  `\t// ${marker}: hold them until Subscribe has registered the topic's handler.\n\topts.SetDefaultPublishHandler(m.onQueuedMessage)\n\n${anchor}`,
+);
 source += `
 // ${marker} (see SetDefaultPublishHandler): messages the broker sends before
 // this component has subscribed wait for the topic's handler, up to a limit;

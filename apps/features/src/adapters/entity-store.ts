@@ -23,7 +23,9 @@ export class EntityStore implements EntityStates {
     this.state = {
       // A bulk read may carry an ETag for a key it found empty; writing with it would never land, so an empty key is written insert-only.
       getBulkState: async <T>(o: { store: string; keys: string[] }) =>
-        (await dapr.getBulkState<T>(o)).map((g) => (g.value == null ? { key: g.key, value: undefined, etag: undefined } : g)),
+        (await dapr.getBulkState<T>(o)).map((g) =>
+          g.value == null ? { key: g.key, value: undefined, etag: undefined } : g,
+        ),
       saveManyIfUnchanged: (o) => dapr.saveManyIfUnchanged(o),
     };
   }
@@ -34,14 +36,22 @@ export class EntityStore implements EntityStates {
       const one = await dapr.getState<EntityState>({ store, key: stateKey(entities[0]!) });
       return [{ entity: entities[0]!, state: one.value }];
     }
-    const got = new Map((await dapr.getBulkState<EntityState>({ store, keys: entities.map(stateKey) })).map((g) => [g.key, g.value]));
+    const got = new Map(
+      (await dapr.getBulkState<EntityState>({ store, keys: entities.map(stateKey) })).map((g) => [g.key, g.value]),
+    );
     return entities.map((entity) => ({ entity, state: got.get(stateKey(entity)) }));
   }
 
-  async update(o: { entities: string[]; change: (current: EntityState | undefined, entity: string) => EntityState }): Promise<EntityUpdate> {
+  async update(o: {
+    entities: string[];
+    change: (current: EntityState | undefined, entity: string) => EntityState;
+  }): Promise<EntityUpdate> {
     const entityOf = (key: string) => key.slice(PREFIX.length);
     const result = await updateMany<EntityState>({
-      state: this.state, store: this.opts.store, keys: o.entities.map(stateKey), attempts: ATTEMPTS,
+      state: this.state,
+      store: this.opts.store,
+      keys: o.entities.map(stateKey),
+      attempts: ATTEMPTS,
       change: (current, key) => o.change(current, entityOf(key)),
       metadata: () => ({ ttlInSeconds: `${this.opts.ttlSeconds}` }),
       ...(this.opts.backoffMs !== undefined ? { backoffMs: this.opts.backoffMs } : {}),

@@ -3,7 +3,11 @@ import { fakeSidecar, sidecarAnswer, type FakeBindingCall } from '@meridian/test
 import { ArtifactsBinding } from '@meridian/service-kit';
 import { OfflineLog } from './offline-log.ts';
 
-const notFound = () => sidecarAnswer({ status: 500, body: { errorCode: 'ERR_INVOKE_OUTPUT_BINDING', message: 'no such file or directory' } });
+const notFound = () =>
+  sidecarAnswer({
+    status: 500,
+    body: { errorCode: 'ERR_INVOKE_OUTPUT_BINDING', message: 'no such file or directory' },
+  });
 
 /** bindings.localstorage in memory: lists absolute paths under its root folder. */
 function localStorage(o: { failGets?: boolean } = {}) {
@@ -15,15 +19,37 @@ function localStorage(o: { failGets?: boolean } = {}) {
         files.set(name, Buffer.from(String(call.data), 'base64'));
         return sidecarAnswer({ status: 200 });
       }
-      if (call.operation === 'get') return o.failGets ? sidecarAnswer({ status: 500, body: { errorCode: 'ERR_INVOKE_OUTPUT_BINDING', message: 'permission denied' } }) : files.has(name) ? sidecarAnswer({ body: files.get(name)! }) : notFound();
+      if (call.operation === 'get')
+        return o.failGets
+          ? sidecarAnswer({
+              status: 500,
+              body: { errorCode: 'ERR_INVOKE_OUTPUT_BINDING', message: 'permission denied' },
+            })
+          : files.has(name)
+            ? sidecarAnswer({ body: files.get(name)! })
+            : notFound();
       const listed = [...files.keys()].filter((f) => f.startsWith(name)).map((f) => `/var/artifacts/${f}`);
       return listed.length ? sidecarAnswer({ body: listed }) : notFound();
     },
   });
-  return { files, sidecar, log: new OfflineLog({ artifacts: new ArtifactsBinding({ dapr: sidecar, binding: 'artifacts' }), names: ['humidity'] }) };
+  return {
+    files,
+    sidecar,
+    log: new OfflineLog({
+      artifacts: new ArtifactsBinding({ dapr: sidecar, binding: 'artifacts' }),
+      names: ['humidity'],
+    }),
+  };
 }
 
-const row = (entity: string, i: number, day = '2024-03-01') => ({ row_key: `${entity}@1#${i}`, entity, record_key: `k${i}`, ts: i, received_at: Date.parse(`${day}T10:00:00Z`) + i, values: [40 + i] });
+const row = (entity: string, i: number, day = '2024-03-01') => ({
+  row_key: `${entity}@1#${i}`,
+  entity,
+  record_key: `k${i}`,
+  ts: i,
+  received_at: Date.parse(`${day}T10:00:00Z`) + i,
+  values: [40 + i],
+});
 
 describe('OfflineLog', () => {
   it('when batches are appended, then reads of a day range return each row once, ordered by entity and time', async () => {
@@ -35,7 +61,9 @@ describe('OfflineLog', () => {
     const rows = await log.read({ from: '2024-03-01', to: '2024-03-02' });
     expect(rows.map((r) => r.row_key)).toEqual(['a@1#1', 'a@1#3', 'b@1#2']);
     expect(rows[0]!.names).toEqual(['humidity']);
-    expect((await log.read({ from: '2024-03-01', to: '2024-03-09', entity: 'b' })).map((r) => r.row_key)).toEqual(['b@1#2']);
+    expect((await log.read({ from: '2024-03-01', to: '2024-03-09', entity: 'b' })).map((r) => r.row_key)).toEqual([
+      'b@1#2',
+    ]);
   });
 
   it('when nothing was ever scored, then the log reads as empty, not as an error', async () => {

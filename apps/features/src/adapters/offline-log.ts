@@ -33,7 +33,10 @@ export class OfflineLog implements FeatureLog {
     const rows = new Map<string, OfflineFeatureRow>();
     for (const file of files) {
       // An object the binding fails to read is left out of this read, as a missing one is (an unreachable sidecar fails it).
-      const got = await unlessRefused(this.opts.artifacts.get(file.slice(file.indexOf(ROOT))), ['BAD_GATEWAY', 'PAYLOAD_TOO_LARGE']);
+      const got = await unlessRefused(this.opts.artifacts.get(file.slice(file.indexOf(ROOT))), [
+        'BAD_GATEWAY',
+        'PAYLOAD_TOO_LARGE',
+      ]);
       if (!got) continue;
       for (const line of got.toString('utf8').split('\n')) {
         if (!line.trim()) continue;
@@ -42,6 +45,8 @@ export class OfflineLog implements FeatureLog {
         rows.set(row.row_key, row);
       }
     }
-    return [...rows.values()].sort((a, b) => a.entity.localeCompare(b.entity) || a.ts - b.ts || a.row_key.localeCompare(b.row_key));
+    return [...rows.values()].sort(
+      (a, b) => a.entity.localeCompare(b.entity) || a.ts - b.ts || a.row_key.localeCompare(b.row_key),
+    );
   }
 }

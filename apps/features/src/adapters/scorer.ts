@@ -19,8 +19,17 @@ export class Scorer implements RowScorer {
 
   async score(rows: PendingRow[], id: string): Promise<number[]> {
     const { names } = this.opts;
-    const parameters = ScoringParameters.encode({ record_keys: rows.map((r) => r.row_key), record_times: rows.map((r) => r.received_at), prediction_log: 'required' });
-    const inputs = names.map((name, j) => ({ name, datatype: 'FP32' as const, shape: [rows.length], data: rows.map((r) => r.values[j]!) }));
+    const parameters = ScoringParameters.encode({
+      record_keys: rows.map((r) => r.row_key),
+      record_times: rows.map((r) => r.received_at),
+      prediction_log: 'required',
+    });
+    const inputs = names.map((name, j) => ({
+      name,
+      datatype: 'FP32' as const,
+      shape: [rows.length],
+      data: rows.map((r) => r.values[j]!),
+    }));
     const answer = await this.opts.inference.infer({ model: this.opts.model, request: { id, parameters, inputs } });
     return (answer.outputs[0]?.data ?? []).map(Number);
   }

@@ -4,9 +4,18 @@ import { applyReadings, onlineVector, rowKey, type Reading } from './mote-state.
 
 const spec = sensorWindowSpec(3, ['mean', 'std', 'delta']);
 const now = new Date('2026-11-25T12:00:00Z');
-const reading = (i: number, t = 20 + i): Reading => ({ key: `k${i}`, ts: 1000 * i, humidity: 40 + i, temperature: t, received_at: 5000 + i });
-const apply = (state: Parameters<typeof applyReadings>[0]['state'], readings: Reading[], confirmed: Set<string> = new Set()) =>
-  applyReadings({ entity: '7', state, readings, spec, historySize: 4, keysSize: 5, confirmed, now });
+const reading = (i: number, t = 20 + i): Reading => ({
+  key: `k${i}`,
+  ts: 1000 * i,
+  humidity: 40 + i,
+  temperature: t,
+  received_at: 5000 + i,
+});
+const apply = (
+  state: Parameters<typeof applyReadings>[0]['state'],
+  readings: Reading[],
+  confirmed: Set<string> = new Set(),
+) => applyReadings({ entity: '7', state, readings, spec, historySize: 4, keysSize: 5, confirmed, now });
 
 describe('entity state: readings applied once, features from packages/ml', () => {
   it('when readings arrive, then each is scored against the readings before it, exactly as training computes it', () => {
@@ -14,7 +23,9 @@ describe('entity state: readings applied once, features from packages/ml', () =>
     const { state, fresh, duplicates } = apply(undefined, readings);
     expect(duplicates).toBe(0);
     expect(fresh.map((f) => f.row_key)).toEqual([1, 2, 3, 4, 5].map((s) => rowKey('7', now.getTime(), s)));
-    readings.forEach((r, i) => expect(fresh[i]!.values).toEqual(windowFeatures(spec, readings.slice(Math.max(0, i - 3), i), r)));
+    readings.forEach((r, i) =>
+      expect(fresh[i]!.values).toEqual(windowFeatures(spec, readings.slice(Math.max(0, i - 3), i), r)),
+    );
     expect(state.seq).toBe(5);
     expect(state.history.map((h) => h.key)).toEqual(['k2', 'k3', 'k4', 'k5']);
     expect(state.pending).toHaveLength(5);
@@ -45,12 +56,15 @@ describe('entity state: readings applied once, features from packages/ml', () =>
   it('when the online vector is asked for, then it is the latest reading against its past, optionally limited in time', () => {
     const readings = [1, 2, 3, 4].map((i) => reading(i));
     const { state } = apply(undefined, readings);
-    expect(onlineVector(state, spec)).toEqual({ values: windowFeatures(spec, readings.slice(0, 3), readings[3]!), as_of: 4000 });
+    expect(onlineVector(state, spec)).toEqual({
+      values: windowFeatures(spec, readings.slice(0, 3), readings[3]!),
+      as_of: 4000,
+    });
     // Within 1.5 s of the latest reading (at 4 s) only the reading at 3 s is past.
     expect(onlineVector(state, spec, 1.5)!.values).toEqual(windowFeatures(spec, [readings[2]!], readings[3]!));
   });
 
-  it('when a new mote\'s first readings arrive, a little out of order, then exactly the rows with a short window carry a warm-up key (what the monitor leaves out of the window statistics)', () => {
+  it("when a new mote's first readings arrive, a little out of order, then exactly the rows with a short window carry a warm-up key (what the monitor leaves out of the window statistics)", () => {
     const r = [1, 2, 3, 4, 5, 6].map((i) => reading(i));
     const deliveries = [[r[1]!], [r[0]!], [r[2]!, r[4]!], [r[3]!, r[5]!]];
     const rows = [];
@@ -70,7 +84,7 @@ describe('entity state: readings applied once, features from packages/ml', () =>
     expect(rows.map((row) => warmUpRow(row.row_key, spec.window))).toEqual(past.map((n) => n < spec.window));
   });
 
-  it('when a mote\'s first reading arrives after `window` later ones (the known limit), then its short window is not marked as warm-up', () => {
+  it("when a mote's first reading arrives after `window` later ones (the known limit), then its short window is not marked as warm-up", () => {
     const r = [1, 2, 3, 4, 5].map((i) => reading(i));
     const early = apply(undefined, r.slice(1));
     const late = apply(early.state, [r[0]!]);

@@ -73,7 +73,15 @@ export function applyReadings(o: {
   confirmed: ReadonlySet<string>;
   now: Date;
 }): ApplyResult {
-  const base: EntityState = o.state ?? { entity: o.entity, epoch: o.now.getTime(), seq: 0, history: [], keys: [], pending: [], updated_at: o.now.toISOString() };
+  const base: EntityState = o.state ?? {
+    entity: o.entity,
+    epoch: o.now.getTime(),
+    seq: 0,
+    history: [],
+    keys: [],
+    pending: [],
+    updated_at: o.now.toISOString(),
+  };
   const known = new Set(base.keys);
   const history = [...base.history];
   const keys = [...base.keys];
@@ -93,13 +101,24 @@ export function applyReadings(o: {
     let at = history.length;
     while (at > 0 && history[at - 1]!.ts > r.ts) at -= 1;
     const values = windowFeatures(o.spec, history.slice(Math.max(0, at - o.spec.window), at), r);
-    fresh.push({ row_key: rowKey(o.entity, base.epoch, seq), record_key: r.key, ts: r.ts, received_at: r.received_at, values, ...(r.label !== undefined ? { label: r.label } : {}) });
+    fresh.push({
+      row_key: rowKey(o.entity, base.epoch, seq),
+      record_key: r.key,
+      ts: r.ts,
+      received_at: r.received_at,
+      values,
+      ...(r.label !== undefined ? { label: r.label } : {}),
+    });
     history.splice(at, 0, r);
   }
   const pending = [...base.pending.filter((p) => !o.confirmed.has(p.row_key)), ...fresh];
   const state: EntityState = {
-    entity: o.entity, epoch: base.epoch, seq,
-    history: history.slice(-o.historySize), keys: keys.slice(-o.keysSize), pending,
+    entity: o.entity,
+    epoch: base.epoch,
+    seq,
+    history: history.slice(-o.historySize),
+    keys: keys.slice(-o.keysSize),
+    pending,
     updated_at: fresh.length || pending.length !== base.pending.length ? o.now.toISOString() : base.updated_at,
   };
   return { state, fresh, duplicates };
@@ -109,7 +128,11 @@ export function applyReadings(o: {
  * The online vector of an entity: its latest reading against the readings
  * before it (the last `spec.window`, or those within `seconds` of it).
  */
-export function onlineVector(state: EntityState, spec: SensorWindowSpec, seconds?: number): { values: number[]; as_of: number } | undefined {
+export function onlineVector(
+  state: EntityState,
+  spec: SensorWindowSpec,
+  seconds?: number,
+): { values: number[]; as_of: number } | undefined {
   const latest = state.history[state.history.length - 1];
   if (!latest) return undefined;
   let past = state.history.slice(0, -1);

@@ -21,7 +21,10 @@ export interface EntityStates {
    * if the state is unchanged since read, retrying the entities another
    * writer got to first; `change` may run more than once for an entity.
    */
-  update(o: { entities: string[]; change: (current: EntityState | undefined, entity: string) => EntityState }): Promise<EntityUpdate>;
+  update(o: {
+    entities: string[];
+    change: (current: EntityState | undefined, entity: string) => EntityState;
+  }): Promise<EntityUpdate>;
 }
 
 /** Scores rows on the streaming model; a refusal of the inputs is a BAD_REQUEST AppError, anything else is passing. */

@@ -2,14 +2,22 @@ import { describe, expect, it } from 'vitest';
 import type { IngestedRecordEvent } from '@meridian/contracts';
 import { sensorWindowSpec } from '@meridian/ml';
 import { KeyedLock, createLogger } from '@meridian/service-kit';
-import { MemoryFeatureLog, MemoryStateStore, RecordingScorer, contendedOn, memoryEntityStore } from '../testing/fakes.ts';
+import {
+  MemoryFeatureLog,
+  MemoryStateStore,
+  RecordingScorer,
+  contendedOn,
+  memoryEntityStore,
+} from '../testing/fakes.ts';
 import { StreamProcessor } from './stream-processor.ts';
 import { toReading } from './to-reading.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 
 const event = (mote: number, i: number): IngestedRecordEvent => ({
-  stream: 'sensor-readings', key: `k-${mote}-${i}`, received_at: new Date(1_000 + i).toISOString(),
+  stream: 'sensor-readings',
+  key: `k-${mote}-${i}`,
+  received_at: new Date(1_000 + i).toISOString(),
   record: { mote_id: mote, humidity: 40 + i, temperature: 20 + i, ts: 1_000 * i },
 });
 
@@ -19,9 +27,17 @@ function setup(o: { contended?: string } = {}) {
   const scorer = new RecordingScorer();
   const offlineLog = new MemoryFeatureLog();
   const processor = new StreamProcessor({
-    store, lock: new KeyedLock(), spec: sensorWindowSpec(3), historySize: 10, keysSize: 100, scorer, offlineLog, clock: () => new Date(0),
+    store,
+    lock: new KeyedLock(),
+    spec: sensorWindowSpec(3),
+    historySize: 10,
+    keysSize: 100,
+    scorer,
+    offlineLog,
+    clock: () => new Date(0),
   });
-  const deliver = (events: IngestedRecordEvent[]) => processor.process(events.map((e, i) => ({ entryId: `${i}`, event: e })));
+  const deliver = (events: IngestedRecordEvent[]) =>
+    processor.process(events.map((e, i) => ({ entryId: `${i}`, event: e })));
   const stored = async (entity: string) => (await store.load([entity]))[0]!.state;
   return { state, scorer, offlineLog, processor, deliver, stored };
 }
@@ -79,6 +95,8 @@ describe('stream processor: applied once, scored at least once under stable row 
     const { deliver } = setup();
     const answers = await deliver([{ ...event(1, 1), record: { mote_id: 'x' } }]);
     expect([...answers.values()]).toEqual(['DROP']);
-    expect(toReading({ ...event(1, 1), record: { mote_id: 1, humidity: 1, temperature: 2, ts: 'not a time' } })).toHaveProperty('error');
+    expect(
+      toReading({ ...event(1, 1), record: { mote_id: 1, humidity: 1, temperature: 2, ts: 'not a time' } }),
+    ).toHaveProperty('error');
   });
 });

@@ -39,18 +39,29 @@ type Readings = Map<string, { entryId: string; reading: Reading }[]>;
 export class StreamProcessor {
   /** Rows scored by this process but possibly still pending in the store (dropped from it at the entity's next write). */
   private readonly confirmed = new Set<string>();
-  readonly stats: ProcessorStats = { batches: 0, applied: 0, duplicates: 0, scored: 0, rescored: 0, dropped: 0, cas_retries: 0, score_refused: 0 };
+  readonly stats: ProcessorStats = {
+    batches: 0,
+    applied: 0,
+    duplicates: 0,
+    scored: 0,
+    rescored: 0,
+    dropped: 0,
+    cas_retries: 0,
+    score_refused: 0,
+  };
 
-  constructor(private readonly deps: {
-    store: EntityStates;
-    lock: KeyedLock;
-    spec: SensorWindowSpec;
-    historySize: number;
-    keysSize: number;
-    scorer: RowScorer | undefined;
-    offlineLog: FeatureLog | undefined;
-    clock: () => Date;
-  }) {}
+  constructor(
+    private readonly deps: {
+      store: EntityStates;
+      lock: KeyedLock;
+      spec: SensorWindowSpec;
+      historySize: number;
+      keysSize: number;
+      scorer: RowScorer | undefined;
+      offlineLog: FeatureLog | undefined;
+      clock: () => Date;
+    },
+  ) {}
 
   async process(items: StreamItem[]): Promise<Map<string, DeliveryResult>> {
     const answers = new Map<string, DeliveryResult>();
@@ -63,7 +74,10 @@ export class StreamProcessor {
         this.stats.dropped += 1;
         continue;
       }
-      byEntity.set(parsed.entity, [...(byEntity.get(parsed.entity) ?? []), { entryId: item.entryId, reading: parsed.reading }]);
+      byEntity.set(parsed.entity, [
+        ...(byEntity.get(parsed.entity) ?? []),
+        { entryId: item.entryId, reading: parsed.reading },
+      ]);
     }
     if (!byEntity.size) return answers;
     let contended = new Set<string>();
@@ -72,10 +86,15 @@ export class StreamProcessor {
       contended = applied.contended;
       if (applied.pending.length) await this.score(applied.pending, applied.fresh);
     });
-    if (contended.size) rootLogger().warn({ entities: [...contended].slice(0, 5), count: contended.size }, 'entity states stayed contended; their readings are retried');
+    if (contended.size)
+      rootLogger().warn(
+        { entities: [...contended].slice(0, 5), count: contended.size },
+        'entity states stayed contended; their readings are retried',
+      );
     this.stats.batches += 1;
     // A contended entity's readings were not applied: Dapr redelivers them, and the other entities' go through now.
-    for (const [entity, list] of byEntity) for (const { entryId } of list) answers.set(entryId, contended.has(entity) ? 'RETRY' : 'SUCCESS');
+    for (const [entity, list] of byEntity)
+      for (const { entryId } of list) answers.set(entryId, contended.has(entity) ? 'RETRY' : 'SUCCESS');
     return answers;
   }
 
@@ -88,10 +107,19 @@ export class StreamProcessor {
       change: (current, entity) => {
         changes += 1;
         // Within a delivery, a mote's readings are applied in time order (a stable sort keeps equal times in arrival order).
-        const readings = byEntity.get(entity)!.map((x) => x.reading).sort((a, b) => a.ts - b.ts);
+        const readings = byEntity
+          .get(entity)!
+          .map((x) => x.reading)
+          .sort((a, b) => a.ts - b.ts);
         const result = applyReadings({
-          entity, state: current, readings, spec: this.deps.spec,
-          historySize: this.deps.historySize, keysSize: this.deps.keysSize, confirmed: this.confirmed, now: this.deps.clock(),
+          entity,
+          state: current,
+          readings,
+          spec: this.deps.spec,
+          historySize: this.deps.historySize,
+          keysSize: this.deps.keysSize,
+          confirmed: this.confirmed,
+          now: this.deps.clock(),
         });
         // The last result of an entity is the one that landed, if any did.
         results.set(entity, result);
@@ -107,16 +135,22 @@ export class StreamProcessor {
       fresh += result.fresh.length;
       this.stats.duplicates += result.duplicates;
       // Confirmed rows that left the stored pending list need not be remembered any more.
-      for (const p of before?.pending ?? []) if (!after.pending.some((q) => q.row_key === p.row_key)) this.confirmed.delete(p.row_key);
+      for (const p of before?.pending ?? [])
+        if (!after.pending.some((q) => q.row_key === p.row_key)) this.confirmed.delete(p.row_key);
     }
-    const pending = [...written.values()].flatMap(({ after }) => after.pending.filter((p) => !this.confirmed.has(p.row_key)));
+    const pending = [...written.values()].flatMap(({ after }) =>
+      after.pending.filter((p) => !this.confirmed.has(p.row_key)),
+    );
     return { pending, fresh, contended };
   }
 
   private async score(rows: PendingRow[], fresh: number): Promise<void> {
     const { scorer, offlineLog } = this.deps;
     // The same rows get the same request id, so a re-scored batch is also one prediction event id.
-    const id = `features-${createHash('sha256').update(rows.map((r) => r.row_key).join(',')).digest('hex').slice(0, 32)}`;
+    const id = `features-${createHash('sha256')
+      .update(rows.map((r) => r.row_key).join(','))
+      .digest('hex')
+      .slice(0, 32)}`;
     if (scorer) {
       try {
         await scorer.score(rows, id);
@@ -124,15 +158,25 @@ export class StreamProcessor {
         // A refusal (the model's inputs are not these features) will not change on a retry: the rows
         // keep their online features, are logged offline, and the stream goes on. Anything else is retried.
         if (!(err instanceof AppError && err.code === 'BAD_REQUEST')) throw err;
-        rootLogger().error({ err: err.message, rows: rows.length, model: scorer.model }, 'scoring refused; these rows stay unscored');
+        rootLogger().error(
+          { err: err.message, rows: rows.length, model: scorer.model },
+          'scoring refused; these rows stay unscored',
+        );
         this.stats.score_refused += rows.length;
       }
     }
     if (offlineLog) {
-      await offlineLog.append(rows.map((r) => ({
-        row_key: r.row_key, entity: r.row_key.slice(0, r.row_key.indexOf('@')), record_key: r.record_key, ts: r.ts, received_at: r.received_at, values: r.values,
-        ...(r.label !== undefined ? { label: r.label } : {}),
-      })));
+      await offlineLog.append(
+        rows.map((r) => ({
+          row_key: r.row_key,
+          entity: r.row_key.slice(0, r.row_key.indexOf('@')),
+          record_key: r.record_key,
+          ts: r.ts,
+          received_at: r.received_at,
+          values: r.values,
+          ...(r.label !== undefined ? { label: r.label } : {}),
+        })),
+      );
     }
     for (const r of rows) this.confirmed.add(r.row_key);
     this.stats.scored += rows.length;

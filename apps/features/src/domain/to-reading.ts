@@ -5,12 +5,24 @@ import type { Reading } from './mote-state.ts';
 export function toReading(event: IngestedRecordEvent): { entity: string; reading: Reading } | { error: string } {
   const r = event.record as Record<string, unknown>;
   const ts = typeof r.ts === 'number' ? r.ts : typeof r.ts === 'string' ? Date.parse(r.ts) : Number.NaN;
-  if (typeof r.mote_id !== 'number' || typeof r.humidity !== 'number' || typeof r.temperature !== 'number' || !Number.isFinite(ts)) {
+  if (
+    typeof r.mote_id !== 'number' ||
+    typeof r.humidity !== 'number' ||
+    typeof r.temperature !== 'number' ||
+    !Number.isFinite(ts)
+  ) {
     return { error: 'not a sensor reading: needs numeric mote_id, humidity, temperature and a timestamp ts' };
   }
   const label = r.label === 0 || r.label === 1 ? r.label : undefined;
   return {
     entity: String(r.mote_id),
-    reading: { key: event.key, ts, humidity: r.humidity, temperature: r.temperature, received_at: Date.parse(event.received_at), ...(label !== undefined ? { label } : {}) },
+    reading: {
+      key: event.key,
+      ts,
+      humidity: r.humidity,
+      temperature: r.temperature,
+      received_at: Date.parse(event.received_at),
+      ...(label !== undefined ? { label } : {}),
+    },
   };
 }

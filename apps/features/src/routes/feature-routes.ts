@@ -23,12 +23,23 @@ export function featureRoutes(app: Express, deps: FeatureRouteDeps): void {
     const [loaded] = await deps.store.load([req.params.entity]);
     const state = loaded?.state;
     const vector = state ? onlineVector(state, spec, seconds) : undefined;
-    if (!state || !vector) throw new AppError({ code: 'NOT_FOUND', message: `no readings of mote ${req.params.entity} (never seen, or older than the feature TTL)` });
+    if (!state || !vector)
+      throw new AppError({
+        code: 'NOT_FOUND',
+        message: `no readings of mote ${req.params.entity} (never seen, or older than the feature TTL)`,
+      });
     const names = windowFeatureNames(spec);
     const body: OnlineFeatures = {
-      entity: state.entity, spec: { ...spec, features: [...spec.features] }, ...(seconds !== undefined ? { seconds } : {}),
-      names, values: vector.values, features: Object.fromEntries(names.map((n, i) => [n, vector.values[i]!])),
-      readings_applied: state.seq, readings_kept: state.history.length, as_of: vector.as_of, updated_at: state.updated_at,
+      entity: state.entity,
+      spec: { ...spec, features: [...spec.features] },
+      ...(seconds !== undefined ? { seconds } : {}),
+      names,
+      values: vector.values,
+      features: Object.fromEntries(names.map((n, i) => [n, vector.values[i]!])),
+      readings_applied: state.seq,
+      readings_kept: state.history.length,
+      as_of: vector.as_of,
+      updated_at: state.updated_at,
     };
     res.json(body);
   });
@@ -38,7 +49,9 @@ export function featureRoutes(app: Express, deps: FeatureRouteDeps): void {
     const spec = body.spec as SensorWindowSpec;
     assertSensorWindowSpec(spec);
     const loaded = await deps.store.load([...new Set(body.entities)]);
-    const byEntity = new Map(loaded.map((l) => [l.entity, l.state ? onlineVector(l.state, spec, body.seconds) : undefined]));
+    const byEntity = new Map(
+      loaded.map((l) => [l.entity, l.state ? onlineVector(l.state, spec, body.seconds) : undefined]),
+    );
     const answer: FeatureVectorsResponse = { names: windowFeatureNames(spec), rows: [], missing: [] };
     for (const entity of body.entities) {
       const v = byEntity.get(entity);
@@ -52,10 +65,20 @@ export function featureRoutes(app: Express, deps: FeatureRouteDeps): void {
     const today = new Date().toISOString().slice(0, 10);
     const from = typeof req.query.from === 'string' ? req.query.from : today;
     const to = typeof req.query.to === 'string' ? req.query.to : today;
-    if (!DAY.test(from) || !DAY.test(to)) throw badRequest('from and to are days, YYYY-MM-DD', [{ path: 'query', message: 'from and to must be YYYY-MM-DD' }]);
-    const rows = await deps.offlineLog.read({ from, to, ...(typeof req.query.entity === 'string' ? { entity: req.query.entity } : {}) });
+    if (!DAY.test(from) || !DAY.test(to))
+      throw badRequest('from and to are days, YYYY-MM-DD', [
+        { path: 'query', message: 'from and to must be YYYY-MM-DD' },
+      ]);
+    const rows = await deps.offlineLog.read({
+      from,
+      to,
+      ...(typeof req.query.entity === 'string' ? { entity: req.query.entity } : {}),
+    });
     res.json({ from, to, rows });
   });
 
-  app.get('/v1/features/stats', (_req, res) => void res.json({ spec: deps.spec, names: windowFeatureNames(deps.spec), ...deps.processor.stats }));
+  app.get(
+    '/v1/features/stats',
+    (_req, res) => void res.json({ spec: deps.spec, names: windowFeatureNames(deps.spec), ...deps.processor.stats }),
+  );
 }

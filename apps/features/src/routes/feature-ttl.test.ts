@@ -10,30 +10,72 @@ import { MemoryFeatureLog, MemoryStateStore, RecordingScorer, memoryEntityStore 
 
 createLogger({ name: 'test', level: 'silent' });
 const APP_TOKEN = 'app-token-of-features';
-const env = parseEnv(featuresEnv, { DAPR_API_TOKEN: 'dapr-token-of-features', APP_API_TOKEN: APP_TOKEN, LOG_LEVEL: 'silent', FEATURE_TTL_SECONDS: '60' });
+const env = parseEnv(featuresEnv, {
+  DAPR_API_TOKEN: 'dapr-token-of-features',
+  APP_API_TOKEN: APP_TOKEN,
+  LOG_LEVEL: 'silent',
+  FEATURE_TTL_SECONDS: '60',
+});
 const spec = sensorWindowSpec(3, ['mean']);
 // The state store's clock decides expiry; the processor stamps states with the same clock.
 const clock = new FakeClock();
 const state = new MemoryStateStore({ now: clock.now });
 const store = memoryEntityStore(state, { ttlSeconds: env.FEATURE_TTL_SECONDS });
 const offlineLog = new MemoryFeatureLog();
-const processor = new StreamProcessor({ store, lock: new KeyedLock(), spec, historySize: 10, keysSize: 100, scorer: new RecordingScorer(), offlineLog, clock: () => new Date(clock.now()) });
-const served = await serveInProcess(createServiceApp(createApp({ env, dapr: { healthy: async () => true } as unknown as DaprClient, store, processor, offlineLog, spec })));
+const processor = new StreamProcessor({
+  store,
+  lock: new KeyedLock(),
+  spec,
+  historySize: 10,
+  keysSize: 100,
+  scorer: new RecordingScorer(),
+  offlineLog,
+  clock: () => new Date(clock.now()),
+});
+const served = await serveInProcess(
+  createServiceApp(
+    createApp({
+      env,
+      dapr: { healthy: async () => true } as unknown as DaprClient,
+      store,
+      processor,
+      offlineLog,
+      spec,
+    }),
+  ),
+);
 afterAll(() => served.close());
 
-const online = async (mote: number) => (await fetch(`${served.base}/v1/features/sensor/${mote}`, { headers: { 'dapr-api-token': APP_TOKEN } })).status;
+const online = async (mote: number) =>
+  (await fetch(`${served.base}/v1/features/sensor/${mote}`, { headers: { 'dapr-api-token': APP_TOKEN } })).status;
 let sent = 0;
 /** One reading of a mote, delivered as daprd posts a bulk delivery. */
 async function deliver(mote: number): Promise<void> {
   sent += 1;
-  const data: IngestedRecordEvent = { stream: 'sensor-readings', key: `k-${sent}`, received_at: new Date(clock.now()).toISOString(), record: { mote_id: mote, humidity: 40, temperature: 20, ts: clock.now() } };
-  const body = { id: `bulk-${sent}`, topic: env.READINGS_TOPIC, pubsubname: env.PUBSUB_NAME, entries: [{ entryId: 'e0', event: { specversion: '1.0', id: `ce-${sent}`, data } }] };
-  const res = await fetch(`${served.base}/events/sensor-readings`, { method: 'POST', headers: { 'dapr-api-token': APP_TOKEN, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  expect(((await res.json()) as { statuses: { status: string }[] }).statuses).toEqual([{ entryId: 'e0', status: 'SUCCESS' }]);
+  const data: IngestedRecordEvent = {
+    stream: 'sensor-readings',
+    key: `k-${sent}`,
+    received_at: new Date(clock.now()).toISOString(),
+    record: { mote_id: mote, humidity: 40, temperature: 20, ts: clock.now() },
+  };
+  const body = {
+    id: `bulk-${sent}`,
+    topic: env.READINGS_TOPIC,
+    pubsubname: env.PUBSUB_NAME,
+    entries: [{ entryId: 'e0', event: { specversion: '1.0', id: `ce-${sent}`, data } }],
+  };
+  const res = await fetch(`${served.base}/events/sensor-readings`, {
+    method: 'POST',
+    headers: { 'dapr-api-token': APP_TOKEN, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(((await res.json()) as { statuses: { status: string }[] }).statuses).toEqual([
+    { entryId: 'e0', status: 'SUCCESS' },
+  ]);
 }
 
 describe('FEATURE_TTL_SECONDS', () => {
-  it('when a mote\'s state is written, then it carries the TTL, and once that has passed without a reading its online features are 404', async () => {
+  it("when a mote's state is written, then it carries the TTL, and once that has passed without a reading its online features are 404", async () => {
     await deliver(5);
     expect(state.data.get('statestore/features:sensor:5')?.expiresAt).toBe(clock.now() + 60_000);
     clock.advance(59_999);

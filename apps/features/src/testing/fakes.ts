@@ -9,7 +9,10 @@ import type { FeatureLog, RowScorer } from '../domain/ports.ts';
  * The entity-state port over the real adapter and a memory state store (share one store between
  * processors for replicas); `ttlSeconds` as FEATURE_TTL_SECONDS would set it.
  */
-export function memoryEntityStore(state: EntityStateApi = new MemoryStateStore(), o: { ttlSeconds?: number } = {}): EntityStore {
+export function memoryEntityStore(
+  state: EntityStateApi = new MemoryStateStore(),
+  o: { ttlSeconds?: number } = {},
+): EntityStore {
   return new EntityStore({ dapr: state, store: 'statestore', ttlSeconds: o.ttlSeconds ?? 3600, backoffMs: 0 });
 }
 
@@ -54,9 +57,11 @@ export class MemoryFeatureLog implements FeatureLog {
 
   async read(o: { from: string; to: string; entity?: string }): Promise<OfflineFeatureRow[]> {
     const day = (r: { received_at: number }) => new Date(r.received_at).toISOString().slice(0, 10);
-    const rows = new Map(this.appended
-      .filter((r) => day(r) >= o.from && day(r) <= o.to && (o.entity === undefined || r.entity === o.entity))
-      .map((r) => [r.row_key, { ...r, names: this.names }]));
+    const rows = new Map(
+      this.appended
+        .filter((r) => day(r) >= o.from && day(r) <= o.to && (o.entity === undefined || r.entity === o.entity))
+        .map((r) => [r.row_key, { ...r, names: this.names }]),
+    );
     return [...rows.values()].sort((a, b) => a.entity.localeCompare(b.entity) || a.ts - b.ts);
   }
 }

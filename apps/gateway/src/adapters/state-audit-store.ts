@@ -31,13 +31,19 @@ export class StateAuditStore implements AuditStore {
     const { dapr, store } = this.opts;
     const written = await dapr.saveIfUnchanged({ store, key: entryKey(entry.id), value: entry });
     // A retried call re-indexes under the stored entry's day: the first try may have failed between the two writes.
-    const at = written ? entry.at : ((await dapr.getState<AuditEntry>({ store, key: entryKey(entry.id) })).value?.at ?? entry.at);
+    const at = written
+      ? entry.at
+      : ((await dapr.getState<AuditEntry>({ store, key: entryKey(entry.id) })).value?.at ?? entry.at);
     await this.index({ day: at.slice(0, 10), id: entry.id });
     return written ? 'written' : 'exists';
   }
 
   async appendOutcome(outcome: AuditOutcome): Promise<'written' | 'exists'> {
-    const written = await this.opts.dapr.saveIfUnchanged({ store: this.opts.store, key: outcomeKey(outcome.entry_id), value: outcome });
+    const written = await this.opts.dapr.saveIfUnchanged({
+      store: this.opts.store,
+      key: outcomeKey(outcome.entry_id),
+      value: outcome,
+    });
     return written ? 'written' : 'exists';
   }
 
@@ -48,7 +54,11 @@ export class StateAuditStore implements AuditStore {
     const byKey = new Map(items.map((item) => [item.key, item.value?.ids]));
     for (const day of days) {
       const ids = byKey.get(indexKey(day));
-      if (Array.isArray(ids)) found.set(day, ids.filter((id): id is string => typeof id === 'string'));
+      if (Array.isArray(ids))
+        found.set(
+          day,
+          ids.filter((id): id is string => typeof id === 'string'),
+        );
     }
     return found;
   }
@@ -57,12 +67,16 @@ export class StateAuditStore implements AuditStore {
     const out: AuditListedEntry[] = [];
     for (let i = 0; i < ids.length; i += BULK) {
       const chunk = ids.slice(i, i + BULK);
-      const items = await this.opts.dapr.getBulkState<unknown>({ store: this.opts.store, keys: chunk.flatMap((id) => [entryKey(id), outcomeKey(id)]) });
+      const items = await this.opts.dapr.getBulkState<unknown>({
+        store: this.opts.store,
+        keys: chunk.flatMap((id) => [entryKey(id), outcomeKey(id)]),
+      });
       const byKey = new Map(items.map((item) => [item.key, item.value]));
       for (const id of chunk) {
         const entry = AuditEntry.safeParse(byKey.get(entryKey(id)));
         if (!entry.success) {
-          if (byKey.get(entryKey(id)) !== undefined) rootLogger().warn({ audit_id: id }, 'audit log: stored entry does not match the schema; skipped');
+          if (byKey.get(entryKey(id)) !== undefined)
+            rootLogger().warn({ audit_id: id }, 'audit log: stored entry does not match the schema; skipped');
           continue;
         }
         const outcome = AuditOutcome.safeParse(byKey.get(outcomeKey(id)));
@@ -76,13 +90,21 @@ export class StateAuditStore implements AuditStore {
   private async index(o: { day: string; id: string }): Promise<void> {
     const attempts = this.opts.maxAttempts ?? 10;
     const result = await updateOne<DayIndex>({
-      state: this.cas, store: this.opts.store, key: indexKey(o.day), attempts, backoffMs: this.opts.backoffMs ?? 10,
+      state: this.cas,
+      store: this.opts.store,
+      key: indexKey(o.day),
+      attempts,
+      backoffMs: this.opts.backoffMs ?? 10,
       change: (current) => {
         const ids = Array.isArray(current?.ids) ? current.ids : [];
         return ids.includes(o.id) ? undefined : { ids: [...ids, o.id] };
       },
     });
     // The caller retries the whole append: the entry is first-write, so a retry only completes the index.
-    if (result.failed) throw new AppError({ code: 'UNAVAILABLE', message: `audit index ${o.day}: still contended after ${attempts} attempts` });
+    if (result.failed)
+      throw new AppError({
+        code: 'UNAVAILABLE',
+        message: `audit index ${o.day}: still contended after ${attempts} attempts`,
+      });
   }
 }

@@ -29,12 +29,20 @@ export class StateCounterStore implements CounterStore {
     if (o.delta === 0) return countOf((await dapr.getState<StoredCount>({ store, key: o.key })).value);
     const attempts = this.opts.maxAttempts ?? 8;
     const result = await updateOne<StoredCount>({
-      state: this.cas, store, key: o.key, attempts, backoffMs: this.opts.backoffMs ?? 5,
+      state: this.cas,
+      store,
+      key: o.key,
+      attempts,
+      backoffMs: this.opts.backoffMs ?? 5,
       change: (current) => ({ count: countOf(current) + o.delta }),
       metadata: () => ({ ttlInSeconds: String(o.ttlSeconds) }),
     });
     // The limiter keeps its local counts and adds them again on its next sync.
-    if (!result.written) throw new AppError({ code: 'UNAVAILABLE', message: `rate limit counter ${o.key}: still contended after ${attempts} attempts` });
+    if (!result.written)
+      throw new AppError({
+        code: 'UNAVAILABLE',
+        message: `rate limit counter ${o.key}: still contended after ${attempts} attempts`,
+      });
     return result.written.after.count;
   }
 }

@@ -13,12 +13,23 @@ function setup(o: { mask?: (v: unknown) => unknown } = {}) {
 }
 
 const request = (over: Partial<AuditRequest> = {}): AuditRequest => ({
-  id: 'req-1', subject: 'alice', roles: ['admin'], action: 'registry.stage', method: 'POST',
-  path: '/v1/registry/models/m/versions/3/stage', target: 'registry', summary: { stage: 'production', reason: 'better auc' }, ip: '10.0.0.7',
+  id: 'req-1',
+  subject: 'alice',
+  roles: ['admin'],
+  action: 'registry.stage',
+  method: 'POST',
+  path: '/v1/registry/models/m/versions/3/stage',
+  target: 'registry',
+  summary: { stage: 'production', reason: 'better auc' },
+  ip: '10.0.0.7',
   ...over,
 });
 
-const codeOf = async (p: Promise<unknown>) => p.then(() => 'resolved', (err: unknown) => (err instanceof AppError ? err.code : String(err)));
+const codeOf = async (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (err: unknown) => (err instanceof AppError ? err.code : String(err)),
+  );
 
 describe('the audit log', () => {
   it('when the answer to the first write is lost, then the retry finds it and the entry is written once', async () => {
@@ -60,7 +71,9 @@ describe('the audit log', () => {
     clock.advance(1234);
     await audit.finish({ entry, status: 502 });
     await audit.finish({ entry, status: 200 });
-    expect(state.values('audit:outcome:')).toEqual([{ entry_id: 'req-1', at: '2026-12-01T10:00:01.234Z', status: 502, ok: false, duration_ms: 1234 }]);
+    expect(state.values('audit:outcome:')).toEqual([
+      { entry_id: 'req-1', at: '2026-12-01T10:00:01.234Z', status: 502, ok: false, duration_ms: 1234 },
+    ]);
   });
 
   it('when the store is down at the end, then finish logs instead of throwing', async () => {
@@ -74,7 +87,13 @@ describe('the audit log', () => {
     const { audit, clock } = setup();
     const written = [];
     for (let i = 0; i < 6; i++) {
-      const entry = await audit.begin(request({ id: `req-${i}`, subject: i % 2 ? 'bob' : 'alice', action: i < 4 ? 'registry.stage' : 'inference.unload' }));
+      const entry = await audit.begin(
+        request({
+          id: `req-${i}`,
+          subject: i % 2 ? 'bob' : 'alice',
+          action: i < 4 ? 'registry.stage' : 'inference.unload',
+        }),
+      );
       written.push(entry);
       if (i !== 5) await audit.finish({ entry, status: 200 + i });
       clock.advance(8 * 3_600_000);
@@ -97,8 +116,15 @@ describe('the audit log', () => {
 
   it('when a mask is given, then it runs on the capped summary before it is stored', async () => {
     const seen: unknown[] = [];
-    const { state, audit } = setup({ mask: (v) => { seen.push(v); return { ...(v as object), reason: '***' }; } });
-    await audit.begin(request({ summary: { stage: 'production', reason: 'asked by alice@example.com', blob: 'x'.repeat(5000) } }));
+    const { state, audit } = setup({
+      mask: (v) => {
+        seen.push(v);
+        return { ...(v as object), reason: '***' };
+      },
+    });
+    await audit.begin(
+      request({ summary: { stage: 'production', reason: 'asked by alice@example.com', blob: 'x'.repeat(5000) } }),
+    );
     expect(seen).toEqual([{ stage: 'production', reason: 'asked by alice@example.com', blob: '[5000 chars omitted]' }]);
     expect(state.values('audit:entry:')[0]).toMatchObject({ summary: { stage: 'production', reason: '***' } });
   });

@@ -1,4 +1,11 @@
-import { AUDIT_LIST_DEFAULT_LIMIT, AUDIT_LIST_MAX_DAYS, AUDIT_LIST_MAX_LIMIT, AuditEntry, type AuditListedEntry, type AuditListResponse } from '@meridian/contracts';
+import {
+  AUDIT_LIST_DEFAULT_LIMIT,
+  AUDIT_LIST_MAX_DAYS,
+  AUDIT_LIST_MAX_LIMIT,
+  AuditEntry,
+  type AuditListedEntry,
+  type AuditListResponse,
+} from '@meridian/contracts';
 import { AppError, canonicalJson, rootLogger } from '@meridian/service-kit';
 import { identityMask, type AuditStore, type Mask } from './ports.ts';
 
@@ -27,7 +34,9 @@ export function capSummary(summary: Record<string, unknown>): Record<string, unk
 function cap(value: unknown, depth: number): unknown {
   if (typeof value === 'string') {
     if (value.length <= CAP.chars) return value;
-    return value.length > CAP.omitAbove ? `[${value.length} chars omitted]` : `${value.slice(0, CAP.chars)}… (${value.length} chars)`;
+    return value.length > CAP.omitAbove
+      ? `[${value.length} chars omitted]`
+      : `${value.slice(0, CAP.chars)}… (${value.length} chars)`;
   }
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value !== 'object') return undefined;
@@ -43,7 +52,8 @@ function cap(value: unknown, depth: number): unknown {
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** The fields that make two writes under one id the same request (a retry) rather than two actions. */
 const sameRequest = (a: AuditEntry, b: AuditEntry) =>
-  canonicalJson([a.subject, a.action, a.method, a.path, a.target, a.summary]) === canonicalJson([b.subject, b.action, b.method, b.path, b.target, b.summary]);
+  canonicalJson([a.subject, a.action, a.method, a.path, a.target, a.summary]) ===
+  canonicalJson([b.subject, b.action, b.method, b.path, b.target, b.summary]);
 
 /**
  * The audit log of admin actions: an entry written before the action is
@@ -66,23 +76,41 @@ export class AuditLog {
    */
   async begin(request: AuditRequest): Promise<AuditEntry> {
     const masked = this.mask(capSummary(request.summary));
-    const summary = masked && typeof masked === 'object' && !Array.isArray(masked) ? (masked as Record<string, unknown>) : { value: masked };
+    const summary =
+      masked && typeof masked === 'object' && !Array.isArray(masked)
+        ? (masked as Record<string, unknown>)
+        : { value: masked };
     // What we store is validated too: a bad entry is our bug (500), never silently written.
     const entry = AuditEntry.parse({ ...request, summary, at: new Date(this.now()).toISOString() });
-    const result = await this.retry(() => this.opts.store.appendEntry(entry), `audit log: entry ${entry.id} could not be written; admin action refused`);
+    const result = await this.retry(
+      () => this.opts.store.appendEntry(entry),
+      `audit log: entry ${entry.id} could not be written; admin action refused`,
+    );
     if (result === 'written') return entry;
-    const [existing] = await this.retry(() => this.opts.store.read([entry.id]), `audit log: entry ${entry.id} could not be read back; admin action refused`);
+    const [existing] = await this.retry(
+      () => this.opts.store.read([entry.id]),
+      `audit log: entry ${entry.id} could not be read back; admin action refused`,
+    );
     if (existing && !existing.outcome && sameRequest(existing, entry)) {
       const { outcome: _pending, ...stored } = existing;
       return stored;
     }
-    throw new AppError({ code: 'CONFLICT', message: `request id ${entry.id} was already used for an admin action; send a new x-request-id` });
+    throw new AppError({
+      code: 'CONFLICT',
+      message: `request id ${entry.id} was already used for an admin action; send a new x-request-id`,
+    });
   }
 
   /** Writes the outcome once the caller has its answer; failures are logged, never thrown (the answer is already sent). */
   async finish(o: { entry: AuditEntry; status: number }): Promise<void> {
     const at = this.now();
-    const outcome = { entry_id: o.entry.id, at: new Date(at).toISOString(), status: o.status, ok: o.status < 400, duration_ms: Math.max(0, at - Date.parse(o.entry.at)) };
+    const outcome = {
+      entry_id: o.entry.id,
+      at: new Date(at).toISOString(),
+      status: o.status,
+      ok: o.status < 400,
+      duration_ms: Math.max(0, at - Date.parse(o.entry.at)),
+    };
     try {
       await this.retry(() => this.opts.store.appendOutcome(outcome), 'audit outcome');
     } catch (err) {
@@ -97,7 +125,11 @@ export class AuditLog {
     const limit = Math.min(Math.max(1, o.limit ?? AUDIT_LIST_DEFAULT_LIMIT), AUDIT_LIST_MAX_LIMIT);
     const days: string[] = [];
     for (let d = Date.parse(dayOf(toMs)); d >= Date.parse(dayOf(fromMs)); d -= DAY_MS) days.push(dayOf(d));
-    if (days.length > AUDIT_LIST_MAX_DAYS) throw new AppError({ code: 'BAD_REQUEST', message: `an audit listing covers at most ${AUDIT_LIST_MAX_DAYS} days; narrow from and to` });
+    if (days.length > AUDIT_LIST_MAX_DAYS)
+      throw new AppError({
+        code: 'BAD_REQUEST',
+        message: `an audit listing covers at most ${AUDIT_LIST_MAX_DAYS} days; narrow from and to`,
+      });
     const indexes = await this.opts.store.indexes(days);
     const found: AuditListedEntry[] = [];
     // Days newest first; a day is read whole because its index is only roughly in time order.
@@ -105,10 +137,17 @@ export class AuditLog {
       const ids = [...new Set(indexes.get(day) ?? [])];
       if (!ids.length) continue;
       const entries = await this.opts.store.read(ids);
-      found.push(...entries.filter((e) => {
-        const at = Date.parse(e.at);
-        return at >= fromMs && at <= toMs && (!o.subject || e.subject === o.subject) && (!o.action || e.action === o.action);
-      }));
+      found.push(
+        ...entries.filter((e) => {
+          const at = Date.parse(e.at);
+          return (
+            at >= fromMs &&
+            at <= toMs &&
+            (!o.subject || e.subject === o.subject) &&
+            (!o.action || e.action === o.action)
+          );
+        }),
+      );
       if (found.length >= limit) break;
     }
     found.sort((a, b) => b.at.localeCompare(a.at) || b.id.localeCompare(a.id));
@@ -122,7 +161,8 @@ export class AuditLog {
       try {
         return await fn();
       } catch (cause) {
-        if (attempt >= attempts) throw new AppError({ code: 'UNAVAILABLE', message: refusal, headers: { 'retry-after': '1' }, cause });
+        if (attempt >= attempts)
+          throw new AppError({ code: 'UNAVAILABLE', message: refusal, headers: { 'retry-after': '1' }, cause });
       }
     }
   }

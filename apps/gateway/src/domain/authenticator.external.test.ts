@@ -20,7 +20,17 @@ describe('createAuthenticator with an external issuer (AUTH_JWKS_URL)', () => {
   let auth: Authenticator;
   let secretReads = 0;
   const keycloakToken = (issuer: TestIssuer, t: TestTokenOptions = {}) =>
-    issuer.sign({ now, iss: ISSUER, aud: AUDIENCE, ...t, claims: { roles: undefined, realm_access: { roles: ['offline_access', 'predict', 'model-download'] }, ...t.claims } });
+    issuer.sign({
+      now,
+      iss: ISSUER,
+      aud: AUDIENCE,
+      ...t,
+      claims: {
+        roles: undefined,
+        realm_access: { roles: ['offline_access', 'predict', 'model-download'] },
+        ...t.claims,
+      },
+    });
 
   beforeAll(async () => {
     idp = await createTestIssuer({ kid: 'idp-2026', alg: 'RS256' });
@@ -60,26 +70,39 @@ describe('createAuthenticator with an external issuer (AUTH_JWKS_URL)', () => {
   };
 
   it('when a token of the IdP key carries nested roles, then it is verified with the known roles only', async () => {
-    expect(await auth.verify(`Bearer ${await keycloakToken(idp)}`)).toMatchObject({ subject: 'alice', roles: ['predict', 'model-download'] });
+    expect(await auth.verify(`Bearer ${await keycloakToken(idp)}`)).toMatchObject({
+      subject: 'alice',
+      roles: ['predict', 'model-download'],
+    });
     expect(secretReads).toBe(0);
   });
 
   it('when a token is signed by another key, then it is refused, whether it names the IdP kid or its own', async () => {
     await refusedWith(await keycloakToken(await createTestIssuer({ kid: 'idp-2026', alg: 'RS256' })), 'invalid token');
     now += 10_000;
-    await refusedWith(await keycloakToken(await createTestIssuer({ kid: 'attacker', alg: 'RS256' })), 'token signed with an unknown key');
+    await refusedWith(
+      await keycloakToken(await createTestIssuer({ kid: 'attacker', alg: 'RS256' })),
+      'token signed with an unknown key',
+    );
   });
 
   it('when an HS256 token uses the IdP public key as the secret, then it is refused', async () => {
     const { n, e } = idp.publicJwk;
     const forged = await new SignJWT({ sub: 'eve', realm_access: { roles: ['admin'] } })
-      .setProtectedHeader({ alg: 'HS256', kid: 'idp-2026' }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('5m')
+      .setProtectedHeader({ alg: 'HS256', kid: 'idp-2026' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('5m')
       .sign(new TextEncoder().encode(JSON.stringify({ e, kty: 'RSA', n })));
     await refusedWith(forged, 'invalid token');
   });
 
   it('when a token has no known role, the Meridian issuer, or a lifetime over the cap, then it is refused', async () => {
-    await refusedWith(await keycloakToken(idp, { claims: { realm_access: { roles: ['offline_access'] } } }), 'token has no known role (claim realm_access.roles; roles are predict, ingest, admin, model-download)');
+    await refusedWith(
+      await keycloakToken(idp, { claims: { realm_access: { roles: ['offline_access'] } } }),
+      'token has no known role (claim realm_access.roles; roles are predict, ingest, admin, model-download)',
+    );
     await refusedWith(await keycloakToken(idp, { iss: 'meridian' }), 'token issuer not accepted');
     await refusedWith(await keycloakToken(idp, { ttl: 2 * 86_400 }), 'token lifetime exceeds the maximum of 86400 s');
   });

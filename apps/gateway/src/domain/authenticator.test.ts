@@ -10,7 +10,11 @@ import { createAuthenticator, type AuthLog, type SecretsPort } from './authentic
 import { createTestIssuer, jwksOf } from './test-issuer.ts';
 
 const T0 = Date.UTC(2026, 10, 29, 12);
-const [keyA, keyB, keyC] = await Promise.all([createTestIssuer({ kid: 'key-a' }), createTestIssuer({ kid: 'key-b' }), createTestIssuer({ kid: 'key-c' })]);
+const [keyA, keyB, keyC] = await Promise.all([
+  createTestIssuer({ kid: 'key-a' }),
+  createTestIssuer({ kid: 'key-b' }),
+  createTestIssuer({ kid: 'key-c' }),
+]);
 
 /** The secret store as the sidecar shows it: one value that tests change, and failures on demand. */
 function fakeSecrets(value?: string) {
@@ -74,7 +78,10 @@ describe('createAuthenticator with the secret store', () => {
     const auth = start(secrets, log);
     await vi.advanceTimersByTimeAsync(25 * 250);
     expect(auth.ready).toBe(true);
-    expect(log.warnings).toEqual(['waiting for the token verification keys', 'waiting for the token verification keys']);
+    expect(log.warnings).toEqual([
+      'waiting for the token verification keys',
+      'waiting for the token verification keys',
+    ]);
     expect((await auth.verify(await bearer(keyA))).subject).toBe('alice');
     auth.stop();
   });
@@ -126,7 +133,11 @@ describe('createAuthenticator with the secret store', () => {
     const auth = start(secrets, log);
     await vi.advanceTimersByTimeAsync(0);
     const { kty, crv, x, y } = keyA.publicJwk;
-    for (const bad of ['not json', JSON.stringify({ keys: [{ kid: 'hs', kty: 'oct', k: 'c2VjcmV0' }] }), JSON.stringify({ keys: [{ kid: 'key-a', kty, crv, x, y, d: 'private' }] })]) {
+    for (const bad of [
+      'not json',
+      JSON.stringify({ keys: [{ kid: 'hs', kty: 'oct', k: 'c2VjcmV0' }] }),
+      JSON.stringify({ keys: [{ kid: 'key-a', kty, crv, x, y, d: 'private' }] }),
+    ]) {
       secrets.state.value = bad;
       await vi.advanceTimersByTimeAsync(30_000);
     }
@@ -161,7 +172,10 @@ describe('createAuthenticator with the dev token tool', () => {
   it('when the dev tool signs a token, then the gateway verifies it with the public keys from secrets.json', async () => {
     ensureDevSecrets(dataDir);
     // What the local-file secret store serves: the top-level value of <dataDir>/secrets.json.
-    const secrets: SecretsPort = { get: async (name) => (JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as Record<string, string>)[name] };
+    const secrets: SecretsPort = {
+      get: async (name) =>
+        (JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as Record<string, string>)[name],
+    };
     const auth = createAuthenticator({ env: parseEnv(authEnv, {}), secrets, log: quietLog() });
     auth.start();
     await vi.waitFor(() => expect(auth.ready).toBe(true));

@@ -1,7 +1,13 @@
 import { errors, type FetchImplementation, type JWTVerifyGetKey } from 'jose';
 import { AppError, rootLogger } from '@meridian/service-kit';
 import { DEV_ALGORITHMS, EXTERNAL_ALGORITHMS, type AuthEnv } from './auth-env.ts';
-import { remoteKeySource, secretStoreKeySource, type KeyFingerprints, type KeySource, type SecretsPort } from './key-sources.ts';
+import {
+  remoteKeySource,
+  secretStoreKeySource,
+  type KeyFingerprints,
+  type KeySource,
+  type SecretsPort,
+} from './key-sources.ts';
 import { TokenCache } from './token-cache.ts';
 import { verifyToken, type Principal, type TokenPolicy } from './token-verifier.ts';
 
@@ -35,7 +41,13 @@ const WARN_EVERY = 20;
  * reloaded every AUTH_KEYS_REFRESH_SECONDS, so a rotation reaches a running
  * gateway; a key that leaves the set stops verifying its tokens, cached or not.
  */
-export function createAuthenticator(o: { env: AuthEnv; secrets?: SecretsPort; now?: () => number; fetchJwks?: FetchImplementation; log?: AuthLog }): Authenticator {
+export function createAuthenticator(o: {
+  env: AuthEnv;
+  secrets?: SecretsPort;
+  now?: () => number;
+  fetchJwks?: FetchImplementation;
+  log?: AuthLog;
+}): Authenticator {
   const { env } = o;
   const now = o.now ?? Date.now;
   const log = (): AuthLog => o.log ?? rootLogger();
@@ -64,7 +76,11 @@ export function createAuthenticator(o: { env: AuthEnv; secrets?: SecretsPort; no
       try {
         const next = await source.load();
         const change = keysChanged(keys, next);
-        if (change) log().info({ ...change, from: env.AUTH_JWKS_URL ?? 'secret store' }, keys ? 'token verification keys changed' : 'token verification keys loaded');
+        if (change)
+          log().info(
+            { ...change, from: env.AUTH_JWKS_URL ?? 'secret store' },
+            keys ? 'token verification keys changed' : 'token verification keys loaded',
+          );
         keys = next;
         cache.retain(next);
       } finally {
@@ -80,9 +96,16 @@ export function createAuthenticator(o: { env: AuthEnv; secrets?: SecretsPort; no
       failures = 0;
     } catch (err) {
       failures += 1;
-      if (failures % WARN_EVERY === 1) log().warn({ err: (err as Error).message, failures }, keys ? 'reloading the token verification keys failed; keeping the loaded ones' : 'waiting for the token verification keys');
+      if (failures % WARN_EVERY === 1)
+        log().warn(
+          { err: (err as Error).message, failures },
+          keys
+            ? 'reloading the token verification keys failed; keeping the loaded ones'
+            : 'waiting for the token verification keys',
+        );
     }
-    if (running && run === generation) timer = setTimeout(() => void tick(run), keys ? env.AUTH_KEYS_REFRESH_SECONDS * 1000 : STARTUP_RETRY_MS).unref();
+    if (running && run === generation)
+      timer = setTimeout(() => void tick(run), keys ? env.AUTH_KEYS_REFRESH_SECONDS * 1000 : STARTUP_RETRY_MS).unref();
   };
 
   /** An unknown kid may be a key rotated in since the last reload: reload (throttled) and look again. */
@@ -102,9 +125,19 @@ export function createAuthenticator(o: { env: AuthEnv; secrets?: SecretsPort; no
     },
     async verify(authorization) {
       const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-      if (!token) throw new AppError({ code: 'UNAUTHENTICATED', message: 'missing bearer token (Authorization: Bearer <jwt>)', headers: { 'www-authenticate': 'Bearer' } });
+      if (!token)
+        throw new AppError({
+          code: 'UNAUTHENTICATED',
+          message: 'missing bearer token (Authorization: Bearer <jwt>)',
+          headers: { 'www-authenticate': 'Bearer' },
+        });
       const known = keys;
-      if (!known) throw new AppError({ code: 'UNAVAILABLE', message: 'gateway is starting: token verification keys not loaded yet', headers: { 'retry-after': '1' } });
+      if (!known)
+        throw new AppError({
+          code: 'UNAVAILABLE',
+          message: 'gateway is starting: token verification keys not loaded yet',
+          headers: { 'retry-after': '1' },
+        });
       const hit = cache.get({ token, keys: known });
       if (hit) return hit;
       const { principal, kid } = await verifyToken({ token, getKey, policy, now: now() });
@@ -126,13 +159,20 @@ export function createAuthenticator(o: { env: AuthEnv; secrets?: SecretsPort; no
   };
 }
 
-function keySource(o: { env: AuthEnv; secrets?: SecretsPort | undefined; fetchJwks?: FetchImplementation | undefined }): KeySource {
+function keySource(o: {
+  env: AuthEnv;
+  secrets?: SecretsPort | undefined;
+  fetchJwks?: FetchImplementation | undefined;
+}): KeySource {
   if (o.env.AUTH_JWKS_URL) return remoteKeySource({ url: o.env.AUTH_JWKS_URL, fetchJwks: o.fetchJwks });
   if (!o.secrets) throw new Error('createAuthenticator needs a secrets port, or AUTH_JWKS_URL for an external issuer');
   return secretStoreKeySource({ secrets: o.secrets });
 }
 
-function keysChanged(before: KeyFingerprints | undefined, after: KeyFingerprints): { kids: string[]; added: string[]; removed: string[] } | undefined {
+function keysChanged(
+  before: KeyFingerprints | undefined,
+  after: KeyFingerprints,
+): { kids: string[]; added: string[]; removed: string[] } | undefined {
   const added = [...after.keys()].filter((kid) => before?.get(kid) !== after.get(kid));
   const removed = [...(before?.keys() ?? [])].filter((kid) => !after.has(kid));
   return before && added.length === 0 && removed.length === 0 ? undefined : { kids: [...after.keys()], added, removed };

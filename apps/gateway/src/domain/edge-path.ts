@@ -34,7 +34,10 @@ export interface PathPattern {
 
 export const compilePattern = (path: string): PathPattern => ({ segments: path.split('/').slice(1) });
 
-export type PathMatch = { kind: 'exact'; params: Record<string, string>; literals: number } | { kind: 'case-variant' } | { kind: 'none' };
+export type PathMatch =
+  | { kind: 'exact'; params: Record<string, string>; literals: number }
+  | { kind: 'case-variant' }
+  | { kind: 'none' };
 
 /**
  * Matches a canonical path against a pattern: literal segments must be
@@ -70,13 +73,20 @@ export function validateParams(params: Record<string, string>, patterns: Record<
     const re = patterns[name];
     if (!re) throw new Error(`no pattern for path parameter {${name}}`);
     if (!re.test(value)) {
-      throw new AppError({ code: 'BAD_REQUEST', message: `path parameter ${name} is not valid`, errors: [{ path: `path.${name}`, message: `must match ${re.source}` }] });
+      throw new AppError({
+        code: 'BAD_REQUEST',
+        message: `path parameter ${name} is not valid`,
+        errors: [{ path: `path.${name}`, message: `must match ${re.source}` }],
+      });
     }
   }
 }
 
 /** Only the listed query parameters, each once and valid; rebuilt from the parsed values. */
-export function validateQuery(raw: string, allowed: Record<string, { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }>): URLSearchParams {
+export function validateQuery(
+  raw: string,
+  allowed: Record<string, { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }>,
+): URLSearchParams {
   const given = new URLSearchParams(raw);
   const out = new URLSearchParams();
   const errors: { path: string; message: string }[] = [];
@@ -91,6 +101,11 @@ export function validateQuery(raw: string, allowed: Record<string, { safeParse(v
       else errors.push({ path: `query.${key}`, message: parsed.error?.issues[0]?.message ?? 'invalid' });
     }
   }
-  if (errors.length) throw new AppError({ code: 'BAD_REQUEST', message: `query is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors });
+  if (errors.length)
+    throw new AppError({
+      code: 'BAD_REQUEST',
+      message: `query is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+      errors,
+    });
   return out;
 }

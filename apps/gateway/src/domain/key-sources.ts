@@ -1,4 +1,12 @@
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type FetchImplementation, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type FetchImplementation,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { JWT_VERIFICATION_KEYS_SECRET, VerificationKeySet } from '@meridian/contracts';
 import { canonicalJson } from '@meridian/service-kit';
 
@@ -37,7 +45,9 @@ export function secretStoreKeySource(o: { secrets: SecretsPort }): KeySource {
       }
       const parsed = VerificationKeySet.safeParse(json);
       if (!parsed.success) {
-        throw new Error(`secret ${JWT_VERIFICATION_KEYS_SECRET} is not a public JWKS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        throw new Error(
+          `secret ${JWT_VERIFICATION_KEYS_SECRET} is not a public JWKS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
       }
       const jwks = parsed.data as JSONWebKeySet;
       local = createLocalJWKSet(jwks);
@@ -77,7 +87,8 @@ export function remoteKeySource(o: { url: string; fetchJwks?: FetchImplementatio
 function fingerprints(jwks: JSONWebKeySet): KeyFingerprints {
   const byKid = new Map<string, string[]>();
   for (const jwk of jwks.keys) {
-    if (typeof jwk.kid === 'string' && jwk.use !== 'enc') byKid.set(jwk.kid, [...(byKid.get(jwk.kid) ?? []), canonicalJson(jwk)]);
+    if (typeof jwk.kid === 'string' && jwk.use !== 'enc')
+      byKid.set(jwk.kid, [...(byKid.get(jwk.kid) ?? []), canonicalJson(jwk)]);
   }
   return new Map([...byKid].map(([kid, keys]) => [kid, keys.sort().join('\n')]));
 }

@@ -6,9 +6,20 @@ import { parsePolicies, type RouteClass } from './rate-limits.ts';
 const table = (text: string) => parsePolicies(text).table;
 const silent = () => ({ warn: vi.fn(), info: vi.fn() });
 
-function replica(o: { state: MemoryStateStore; clock: FakeClock; rates: string; quotas?: string; log?: ReturnType<typeof silent> }) {
+function replica(o: {
+  state: MemoryStateStore;
+  clock: FakeClock;
+  rates: string;
+  quotas?: string;
+  log?: ReturnType<typeof silent>;
+}) {
   const log = o.log ?? silent();
-  return new RateLimiter({ config: { rates: table(o.rates), quotas: table(o.quotas ?? 'off') }, store: memoryCounterStore(o.state), now: o.clock.now, log: () => log });
+  return new RateLimiter({
+    config: { rates: table(o.rates), quotas: table(o.quotas ?? 'off') },
+    store: memoryCounterStore(o.state),
+    now: o.clock.now,
+    log: () => log,
+  });
 }
 
 const ask = (limiter: RateLimiter, o: { subject?: string; roles?: string[]; routeClass?: RouteClass } = {}) =>
@@ -36,7 +47,10 @@ describe('the rate limiter', () => {
     const limiter = replica({ state: new MemoryStateStore(), clock, rates: 'infer:*=3/60s' });
     admitted(limiter, 3);
     clock.advance(45_500);
-    expect(ask(limiter)).toMatchObject({ allowed: false, binding: { kind: 'rate', limit: 3, windowSeconds: 60, remaining: 0, resetSeconds: 15 } });
+    expect(ask(limiter)).toMatchObject({
+      allowed: false,
+      binding: { kind: 'rate', limit: 3, windowSeconds: 60, remaining: 0, resetSeconds: 15 },
+    });
   });
 
   it('when the window ends, then the count starts again', () => {
@@ -58,7 +72,10 @@ describe('the rate limiter', () => {
     expect(admitted(limiter, 10)).toBe(3);
     const refused = ask(limiter)!;
     expect(refused).toMatchObject({ allowed: false, binding: { kind: 'quota', limit: 8, windowSeconds: 86_400 } });
-    expect(refused.limits.map((l) => [l.kind, l.remaining])).toEqual([['rate', 2], ['quota', 0]]);
+    expect(refused.limits.map((l) => [l.kind, l.remaining])).toEqual([
+      ['rate', 2],
+      ['quota', 0],
+    ]);
     clock.advance(5000);
     expect(ask(limiter)?.allowed).toBe(false);
     clock.advance(86_400_000);
@@ -66,7 +83,11 @@ describe('the rate limiter', () => {
   });
 
   it('when a subject has several roles, then it is counted once, under the most generous limit', () => {
-    const limiter = replica({ state: new MemoryStateStore(), clock: new FakeClock(), rates: 'infer:predict=3/60s,infer:admin=6/60s' });
+    const limiter = replica({
+      state: new MemoryStateStore(),
+      clock: new FakeClock(),
+      rates: 'infer:predict=3/60s,infer:admin=6/60s',
+    });
     expect(admitted(limiter, 10)).toBe(3);
     let both = 0;
     for (let i = 0; i < 10; i++) if (ask(limiter, { subject: 'carol', roles: ['predict', 'admin'] })?.allowed) both++;
@@ -74,7 +95,11 @@ describe('the rate limiter', () => {
   });
 
   it('when no limit applies to the roles, then there is no decision (and no counting)', () => {
-    const limiter = replica({ state: new MemoryStateStore(), clock: new FakeClock(), rates: 'infer:predict=3/60s,infer:admin=off' });
+    const limiter = replica({
+      state: new MemoryStateStore(),
+      clock: new FakeClock(),
+      rates: 'infer:predict=3/60s,infer:admin=off',
+    });
     expect(ask(limiter, { roles: ['admin'] })).toBeUndefined();
     expect(ask(limiter, { routeClass: 'read' })).toBeUndefined();
   });
@@ -82,7 +107,10 @@ describe('the rate limiter', () => {
   it('when another replica has used the limit, then this one refuses after its next sync', async () => {
     const state = new MemoryStateStore();
     const clock = new FakeClock();
-    const [a, b] = [replica({ state, clock, rates: 'infer:*=10/60s' }), replica({ state, clock, rates: 'infer:*=10/60s' })];
+    const [a, b] = [
+      replica({ state, clock, rates: 'infer:*=10/60s' }),
+      replica({ state, clock, rates: 'infer:*=10/60s' }),
+    ];
     expect(admitted(a, 10)).toBe(10);
     await a.sync();
     expect(ask(b)?.allowed).toBe(true); // b has not heard of a's counts yet: this is the overshoot
@@ -150,6 +178,8 @@ describe('the rate limiter', () => {
     await a.sync();
     expect(state.values('ratelimit:')).toHaveLength(1);
     clock.advance(60_000 + 61_000);
-    expect(await state.getState({ store: 'statestore', key: [...state.data.keys()][0]!.replace('statestore/', '') })).toEqual({ value: undefined, etag: undefined });
+    expect(
+      await state.getState({ store: 'statestore', key: [...state.data.keys()][0]!.replace('statestore/', '') }),
+    ).toEqual({ value: undefined, etag: undefined });
   });
 });

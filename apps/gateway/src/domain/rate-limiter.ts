@@ -61,25 +61,44 @@ export class RateLimiter {
   private syncing: Promise<void> | undefined;
   private failing = false;
 
-  constructor(private readonly opts: { config: RateLimitConfig; store: CounterStore; syncMs?: number; now?: () => number; log?: () => Log }) {
+  constructor(
+    private readonly opts: {
+      config: RateLimitConfig;
+      store: CounterStore;
+      syncMs?: number;
+      now?: () => number;
+      log?: () => Log;
+    },
+  ) {
     this.now = opts.now ?? Date.now;
   }
 
   /** Decides one request and, when allowed, counts it; undefined when no limit applies to the subject's roles. */
   check(o: { routeClass: RouteClass; subject: string; roles: readonly string[] }): RateDecision | undefined {
     const now = this.now();
-    const policies = ([['rate', this.opts.config.rates], ['quota', this.opts.config.quotas]] as const).flatMap(([kind, table]) => {
+    const policies = (
+      [
+        ['rate', this.opts.config.rates],
+        ['quota', this.opts.config.quotas],
+      ] as const
+    ).flatMap(([kind, table]) => {
       const policy = resolvePolicy(table, o);
-      return policy ? [{ kind, policy, counter: this.counter({ kind, policy, routeClass: o.routeClass, subject: o.subject, now }) }] : [];
+      return policy
+        ? [{ kind, policy, counter: this.counter({ kind, policy, routeClass: o.routeClass, subject: o.subject, now }) }]
+        : [];
     });
     if (!policies.length) return undefined;
     const allowed = policies.every(({ policy, counter }) => used(counter) < policy.limit);
     if (allowed) for (const { counter } of policies) counter.pending += 1;
-    const limits = policies.map(({ kind, policy, counter }): LimitState => ({
-      kind, limit: policy.limit, windowSeconds: policy.windowMs / 1000,
-      remaining: Math.max(0, policy.limit - used(counter)),
-      resetSeconds: Math.max(1, Math.ceil((counter.windowStart + counter.windowMs - now) / 1000)),
-    }));
+    const limits = policies.map(
+      ({ kind, policy, counter }): LimitState => ({
+        kind,
+        limit: policy.limit,
+        windowSeconds: policy.windowMs / 1000,
+        remaining: Math.max(0, policy.limit - used(counter)),
+        resetSeconds: Math.max(1, Math.ceil((counter.windowStart + counter.windowMs - now) / 1000)),
+      }),
+    );
     const refused = limits.filter((l) => l.remaining === 0 && !allowed);
     const binding = refused.length
       ? refused.reduce((a, b) => (b.resetSeconds > a.resetSeconds ? b : a))
@@ -114,13 +133,26 @@ export class RateLimiter {
     return this.failing;
   }
 
-  private counter(o: { kind: LimitKind; policy: Policy; routeClass: RouteClass; subject: string; now: number }): Counter {
+  private counter(o: {
+    kind: LimitKind;
+    policy: Policy;
+    routeClass: RouteClass;
+    subject: string;
+    now: number;
+  }): Counter {
     const { windowMs } = o.policy;
     const windowStart = Math.floor(o.now / windowMs) * windowMs;
     const id = `${o.kind}:${o.routeClass}:${windowMs}:${subjectKey(o.subject)}`;
     const current = this.counters.get(id);
     if (current?.windowStart === windowStart) return current;
-    const fresh: Counter = { key: `ratelimit:${id}:${windowStart}`, windowStart, windowMs, shared: 0, pending: 0, inflight: 0 };
+    const fresh: Counter = {
+      key: `ratelimit:${id}:${windowStart}`,
+      windowStart,
+      windowMs,
+      shared: 0,
+      pending: 0,
+      inflight: 0,
+    };
     this.counters.set(id, fresh);
     return fresh;
   }
@@ -134,28 +166,32 @@ export class RateLimiter {
     }
     let firstError: unknown;
     for (let i = 0; i < due.length; i += SYNC_BATCH) {
-      await Promise.all(due.slice(i, i + SYNC_BATCH).map(async (c) => {
-        const delta = c.pending;
-        c.pending = 0;
-        c.inflight += delta;
-        try {
-          const ttlSeconds = Math.ceil((c.windowStart + c.windowMs - now) / 1000) + 60;
-          c.shared = Math.max(c.shared, await this.opts.store.add({ key: c.key, delta, ttlSeconds }));
-        } catch (err) {
-          c.pending += delta;
-          firstError ??= err;
-        } finally {
-          c.inflight -= delta;
-        }
-      }));
+      await Promise.all(
+        due.slice(i, i + SYNC_BATCH).map(async (c) => {
+          const delta = c.pending;
+          c.pending = 0;
+          c.inflight += delta;
+          try {
+            const ttlSeconds = Math.ceil((c.windowStart + c.windowMs - now) / 1000) + 60;
+            c.shared = Math.max(c.shared, await this.opts.store.add({ key: c.key, delta, ttlSeconds }));
+          } catch (err) {
+            c.pending += delta;
+            firstError ??= err;
+          } finally {
+            c.inflight -= delta;
+          }
+        }),
+      );
     }
     this.report(firstError, due.length);
   }
 
   private report(err: unknown, counters: number): void {
     const log = (this.opts.log ?? rootLogger)();
-    if (err && !this.failing) log.warn({ err, counters }, 'rate limit store unreachable: limiting per replica until it is back');
-    else if (!err && this.failing && counters > 0) log.info('rate limit store reachable again: limits are shared across replicas');
+    if (err && !this.failing)
+      log.warn({ err, counters }, 'rate limit store unreachable: limiting per replica until it is back');
+    else if (!err && this.failing && counters > 0)
+      log.info('rate limit store reachable again: limits are shared across replicas');
     if (err || counters > 0) this.failing = Boolean(err);
   }
 }
@@ -175,7 +211,12 @@ function subjectKey(subject: string): string {
  * sends while a replica has not yet learned the others' counts (two sync
  * intervals plus two store round trips), plus one per replica.
  */
-export function overshootBound(o: { replicas: number; requestsPerSecond: number; syncMs: number; storeRoundTripMs?: number }): number {
+export function overshootBound(o: {
+  replicas: number;
+  requestsPerSecond: number;
+  syncMs: number;
+  storeRoundTripMs?: number;
+}): number {
   if (o.replicas <= 1) return 0;
   return Math.ceil((2 * o.requestsPerSecond * (o.syncMs + (o.storeRoundTripMs ?? 0))) / 1000) + o.replicas;
 }

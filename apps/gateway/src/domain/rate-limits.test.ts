@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { EnvError, parseEnv } from '@meridian/service-kit';
-import { DEFAULT_RATE_LIMITS, DEFAULT_RATE_QUOTAS, describePolicies, parsePolicies, rateLimitEnv, resolvePolicy } from './rate-limits.ts';
+import {
+  DEFAULT_RATE_LIMITS,
+  DEFAULT_RATE_QUOTAS,
+  describePolicies,
+  parsePolicies,
+  rateLimitEnv,
+  resolvePolicy,
+} from './rate-limits.ts';
 
 const table = (text: string) => {
   const { table: t, problems } = parsePolicies(text);
@@ -13,10 +20,13 @@ describe('rate limit configuration', () => {
     for (const text of [DEFAULT_RATE_LIMITS, DEFAULT_RATE_QUOTAS]) {
       const t = table(text);
       for (const routeClass of ['infer', 'read', 'ingest', 'admin'] as const) {
-        for (const role of ['predict', 'ingest', 'admin', 'model-download']) expect(resolvePolicy(t, { routeClass, roles: [role] })).toBeDefined();
+        for (const role of ['predict', 'ingest', 'admin', 'model-download'])
+          expect(resolvePolicy(t, { routeClass, roles: [role] })).toBeDefined();
       }
     }
-    expect(resolvePolicy(table(DEFAULT_RATE_QUOTAS), { routeClass: 'infer', roles: ['predict'] })?.windowMs).toBe(86_400_000);
+    expect(resolvePolicy(table(DEFAULT_RATE_QUOTAS), { routeClass: 'infer', roles: ['predict'] })?.windowMs).toBe(
+      86_400_000,
+    );
   });
 
   it('when units are given, then windows are in milliseconds and a bare unit means one of it', () => {
@@ -36,20 +46,32 @@ describe('rate limit configuration', () => {
 
   it('when a subject has several roles, then the most generous limit among them wins', () => {
     const t = table('infer:predict=6000/60s,infer:admin=200/1s,read:*=1200/60s,read:admin=10/1s');
-    expect(resolvePolicy(t, { routeClass: 'infer', roles: ['predict', 'admin'] })).toEqual({ limit: 200, windowMs: 1000 });
-    expect(resolvePolicy(t, { routeClass: 'read', roles: ['predict', 'admin'] })).toEqual({ limit: 1200, windowMs: 60_000 });
+    expect(resolvePolicy(t, { routeClass: 'infer', roles: ['predict', 'admin'] })).toEqual({
+      limit: 200,
+      windowMs: 1000,
+    });
+    expect(resolvePolicy(t, { routeClass: 'read', roles: ['predict', 'admin'] })).toEqual({
+      limit: 1200,
+      windowMs: 60_000,
+    });
     expect(resolvePolicy(t, { routeClass: 'read', roles: ['predict'] })).toEqual({ limit: 1200, windowMs: 60_000 });
   });
 
   it('when two policies allow the same rate, then the longer window wins', () => {
     const t = table('infer:predict=60/1s,infer:admin=3600/60s');
-    expect(resolvePolicy(t, { routeClass: 'infer', roles: ['predict', 'admin'] })).toEqual({ limit: 3600, windowMs: 60_000 });
+    expect(resolvePolicy(t, { routeClass: 'infer', roles: ['predict', 'admin'] })).toEqual({
+      limit: 3600,
+      windowMs: 60_000,
+    });
   });
 
   it('when one role is unlimited, then the subject is; a role without a policy for the class grants nothing', () => {
     const t = table('infer:predict=6000/60s,infer:admin=off,ingest:ingest=600/60s');
     expect(resolvePolicy(t, { routeClass: 'infer', roles: ['predict', 'admin'] })).toBeUndefined();
-    expect(resolvePolicy(t, { routeClass: 'infer', roles: ['predict', 'ingest'] })).toEqual({ limit: 6000, windowMs: 60_000 });
+    expect(resolvePolicy(t, { routeClass: 'infer', roles: ['predict', 'ingest'] })).toEqual({
+      limit: 6000,
+      windowMs: 60_000,
+    });
     expect(resolvePolicy(t, { routeClass: 'admin', roles: ['admin'] })).toBeUndefined();
   });
 
@@ -62,7 +84,11 @@ describe('rate limit configuration', () => {
   });
 
   it('when the env holds several mistakes, then boot lists every one of them together', () => {
-    const env = { RATE_LIMITS: 'infer:predict=6000/60s,infer:predict=1/1s,inference:admin=5/1s,read:root=5/1s,ingest:*=600', RATE_QUOTAS: 'infer:*=0/1d,read:*=5/40d', RATE_LIMIT_SYNC_MS: '5' };
+    const env = {
+      RATE_LIMITS: 'infer:predict=6000/60s,infer:predict=1/1s,inference:admin=5/1s,read:root=5/1s,ingest:*=600',
+      RATE_QUOTAS: 'infer:*=0/1d,read:*=5/40d',
+      RATE_LIMIT_SYNC_MS: '5',
+    };
     let error: EnvError | undefined;
     try {
       parseEnv(rateLimitEnv, env);
@@ -72,7 +98,16 @@ describe('rate limit configuration', () => {
     expect(error).toBeInstanceOf(EnvError);
     const problems = error!.problems.join('\n');
     expect(error!.problems).toHaveLength(7);
-    for (const part of ['given twice', 'unknown route class inference', 'unknown role root', '"ingest:*=600" is not', 'positive integer', 'between 1s and 31d', 'RATE_LIMIT_SYNC_MS']) expect(problems).toContain(part);
+    for (const part of [
+      'given twice',
+      'unknown route class inference',
+      'unknown role root',
+      '"ingest:*=600" is not',
+      'positive integer',
+      'between 1s and 31d',
+      'RATE_LIMIT_SYNC_MS',
+    ])
+      expect(problems).toContain(part);
   });
 
   it('when the env sets nothing, then the defaults apply', () => {

@@ -26,9 +26,11 @@ export interface RateLimitConfig {
  * send ~10k predictions/s, admins twice that. Reads are dashboards and
  * artifact downloads, ingestion is batches (each up to MAX_UPLOAD).
  */
-export const DEFAULT_RATE_LIMITS = 'infer:*=600000/60s,infer:admin=1200000/60s,read:*=60000/60s,ingest:*=6000/60s,admin:*=600/60s';
+export const DEFAULT_RATE_LIMITS =
+  'infer:*=600000/60s,infer:admin=1200000/60s,read:*=60000/60s,ingest:*=6000/60s,admin:*=600/60s';
 /** Per subject and UTC day: ~580 predictions/s sustained for a whole day, far above any dev or bench run. */
-export const DEFAULT_RATE_QUOTAS = 'infer:*=50000000/1d,infer:admin=200000000/1d,read:*=5000000/1d,ingest:*=1000000/1d,admin:*=20000/1d';
+export const DEFAULT_RATE_QUOTAS =
+  'infer:*=50000000/1d,infer:admin=200000000/1d,read:*=5000000/1d,ingest:*=1000000/1d,admin:*=20000/1d';
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const ENTRY = /^(\*|[a-z]+):(\*|[a-z][a-z0-9-]*)=(?:(off)|(\d+)\/(\d*)(s|m|h|d))$/;
@@ -56,12 +58,18 @@ export function parsePolicies(text: string): { table: PolicyTable; problems: str
     const [, cls = '', role = '', off, count, amount, unit] = m;
     const key = `${cls}:${role}`;
     const before = problems.length;
-    if (cls !== '*' && !RouteClass.safeParse(cls).success) problems.push(`"${entry}": unknown route class ${cls} (one of ${RouteClass.options.join(', ')} or *)`);
-    if (role !== '*' && !Role.safeParse(role).success) problems.push(`"${entry}": unknown role ${role} (one of ${Role.options.join(', ')} or *)`);
+    if (cls !== '*' && !RouteClass.safeParse(cls).success)
+      problems.push(`"${entry}": unknown route class ${cls} (one of ${RouteClass.options.join(', ')} or *)`);
+    if (role !== '*' && !Role.safeParse(role).success)
+      problems.push(`"${entry}": unknown role ${role} (one of ${Role.options.join(', ')} or *)`);
     if (table.has(key)) problems.push(`"${entry}": ${key} is given twice`);
-    const policy = off ? 'off' : { limit: Number(count), windowMs: Number(amount || '1') * UNIT_MS[unit as keyof typeof UNIT_MS] };
-    if (policy !== 'off' && (policy.limit < 1 || !Number.isSafeInteger(policy.limit))) problems.push(`"${entry}": the count must be a positive integer`);
-    if (policy !== 'off' && (policy.windowMs < 1000 || policy.windowMs > MAX_WINDOW_MS)) problems.push(`"${entry}": the window must be between 1s and 31d`);
+    const policy = off
+      ? 'off'
+      : { limit: Number(count), windowMs: Number(amount || '1') * UNIT_MS[unit as keyof typeof UNIT_MS] };
+    if (policy !== 'off' && (policy.limit < 1 || !Number.isSafeInteger(policy.limit)))
+      problems.push(`"${entry}": the count must be a positive integer`);
+    if (policy !== 'off' && (policy.windowMs < 1000 || policy.windowMs > MAX_WINDOW_MS))
+      problems.push(`"${entry}": the window must be between 1s and 31d`);
     if (problems.length === before) table.set(key, policy);
   }
   return { table, problems };
@@ -93,7 +101,12 @@ export const rateLimitEnv = {
 
 /** The policy for one role: class:role, then class:*, then *:role, then *:*. */
 function policyFor(table: PolicyTable, o: { routeClass: RouteClass; role: string }): Policy | 'off' | undefined {
-  return table.get(`${o.routeClass}:${o.role}`) ?? table.get(`${o.routeClass}:*`) ?? table.get(`*:${o.role}`) ?? table.get('*:*');
+  return (
+    table.get(`${o.routeClass}:${o.role}`) ??
+    table.get(`${o.routeClass}:*`) ??
+    table.get(`*:${o.role}`) ??
+    table.get('*:*')
+  );
 }
 
 /** Requests per millisecond, with the longer window winning a tie (it allows larger bursts). */
@@ -110,7 +123,10 @@ function moreGenerous(a: Policy, b: Policy): Policy {
  * without a policy for the class grants nothing there (an ingest role does
  * not lift a predict limit); the defaults give every class a `class:*`.
  */
-export function resolvePolicy(table: PolicyTable, o: { routeClass: RouteClass; roles: readonly string[] }): Policy | undefined {
+export function resolvePolicy(
+  table: PolicyTable,
+  o: { routeClass: RouteClass; roles: readonly string[] },
+): Policy | undefined {
   let best: Policy | undefined;
   for (const role of o.roles.length ? o.roles : ['*']) {
     const p = policyFor(table, { routeClass: o.routeClass, role });

@@ -8,9 +8,16 @@ describe('shedding settings', () => {
   it('when SHED_LIMITS names classes with bounds, a fixed number or off, then each class gets its own limit and unnamed classes none', () => {
     const { table, problems } = parseSheddingLimits('infer=8..64@16, read=32, admin=off');
     expect(problems).toEqual([]);
-    expect(Object.fromEntries(table)).toEqual({ infer: { min: 8, max: 64, initial: 16 }, read: { min: 32, max: 32, initial: 32 }, admin: 'off' });
+    expect(Object.fromEntries(table)).toEqual({
+      infer: { min: 8, max: 64, initial: 16 },
+      read: { min: 32, max: 32, initial: 32 },
+      admin: 'off',
+    });
     const shedding = new Shedding({ env: env({ SHED_LIMITS: 'infer=8..64@16,read=32,admin=off' }) });
-    expect(shedding.snapshot().map((s) => [s.name, s.limit])).toEqual([['infer', 16], ['read', 32]]);
+    expect(shedding.snapshot().map((s) => [s.name, s.limit])).toEqual([
+      ['infer', 16],
+      ['read', 32],
+    ]);
     expect(shedding.limitFor('admin')).toBeUndefined();
     expect(shedding.limitFor('ingest')).toBeUndefined();
   });
@@ -18,7 +25,12 @@ describe('shedding settings', () => {
   it('when the defaults are used, then every class is limited and infer starts above its floor', () => {
     const shedding = new Shedding({ env: env() });
     expect(parseSheddingLimits(DEFAULT_SHED_LIMITS).problems).toEqual([]);
-    expect(shedding.snapshot().map((s) => s.name).sort()).toEqual(['admin', 'infer', 'ingest', 'read']);
+    expect(
+      shedding
+        .snapshot()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['admin', 'infer', 'ingest', 'read']);
     expect(shedding.retryAfterSeconds).toBe(1);
     expect(env()).toMatchObject({ SHED_QUEUE_MS: 20, SHED_QUEUE_MAX: 64 });
   });
@@ -32,7 +44,10 @@ describe('shedding settings', () => {
 describe('shedding logs', () => {
   it('when a class starts shedding, then one line names it with its limit, in flight and shed counts, not one per shed request', async () => {
     const lines: LimitSnapshot[] = [];
-    const shedding = new Shedding({ env: env({ SHED_LIMITS: 'infer=1,read=4', SHED_QUEUE_MS: '0' }), log: (s) => lines.push(s) });
+    const shedding = new Shedding({
+      env: env({ SHED_LIMITS: 'infer=1,read=4', SHED_QUEUE_MS: '0' }),
+      log: (s) => lines.push(s),
+    });
     const limit = shedding.limitFor('infer')!;
     const permit = await limit.acquire();
     for (let i = 0; i < 3; i++) expect(await limit.acquire()).toBeUndefined();

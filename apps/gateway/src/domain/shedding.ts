@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { ConcurrencyLimit, parseLimitBounds, type LimitBounds, type LimitClock, type LimitSnapshot } from '@meridian/service-kit';
+import {
+  ConcurrencyLimit,
+  parseLimitBounds,
+  type LimitBounds,
+  type LimitClock,
+  type LimitSnapshot,
+} from '@meridian/service-kit';
 import { RouteClass } from './rate-limits.ts';
 
 /**
@@ -20,7 +26,9 @@ export function parseSheddingLimits(text: string): { table: SheddingTable; probl
     const [name = '', value, ...rest] = raw.trim().split('=');
     const routeClass = RouteClass.safeParse(name.trim());
     if (!routeClass.success || value === undefined || rest.length) {
-      problems.push(`"${raw.trim()}" is not class=min..max@initial with a class among ${RouteClass.options.join(', ')}`);
+      problems.push(
+        `"${raw.trim()}" is not class=min..max@initial with a class among ${RouteClass.options.join(', ')}`,
+      );
       continue;
     }
     if (table.has(routeClass.data)) problems.push(`"${raw.trim()}": ${routeClass.data} is given twice`);
@@ -34,11 +42,14 @@ export function parseSheddingLimits(text: string): { table: SheddingTable; probl
 /** Env variables for load shedding; spread into the gateway's env shape. */
 export const sheddingEnv = {
   /** Concurrency limit per route class, adaptive between min and max; see parseSheddingLimits. */
-  SHED_LIMITS: z.string().default(DEFAULT_SHED_LIMITS).transform((text, ctx): SheddingTable => {
-    const { table, problems } = parseSheddingLimits(text);
-    for (const message of problems) ctx.addIssue({ code: 'custom', message });
-    return table;
-  }),
+  SHED_LIMITS: z
+    .string()
+    .default(DEFAULT_SHED_LIMITS)
+    .transform((text, ctx): SheddingTable => {
+      const { table, problems } = parseSheddingLimits(text);
+      for (const message of problems) ctx.addIssue({ code: 'custom', message });
+      return table;
+    }),
   /** How long a request may wait for a slot of its class before it is shed. */
   SHED_QUEUE_MS: z.coerce.number().int().min(0).max(1000).default(20),
   /** Most requests waiting per class; past it they are shed at once. */
@@ -58,10 +69,17 @@ export class Shedding {
     this.retryAfterSeconds = opts.env.SHED_RETRY_AFTER_S;
     for (const [routeClass, bounds] of opts.env.SHED_LIMITS) {
       if (bounds === 'off') continue;
-      this.limits.set(routeClass, new ConcurrencyLimit({
-        name: routeClass, bounds, queueTimeoutMs: opts.env.SHED_QUEUE_MS, queueMax: opts.env.SHED_QUEUE_MAX,
-        ...(opts.log ? { onChange: opts.log } : {}), ...(opts.clock ? { clock: opts.clock } : {}),
-      }));
+      this.limits.set(
+        routeClass,
+        new ConcurrencyLimit({
+          name: routeClass,
+          bounds,
+          queueTimeoutMs: opts.env.SHED_QUEUE_MS,
+          queueMax: opts.env.SHED_QUEUE_MAX,
+          ...(opts.log ? { onChange: opts.log } : {}),
+          ...(opts.clock ? { clock: opts.clock } : {}),
+        }),
+      );
     }
   }
 

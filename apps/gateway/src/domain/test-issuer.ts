@@ -34,7 +34,10 @@ export async function createTestIssuer(o: { kid: string; alg?: 'ES256' | 'RS256'
       const now = Math.floor((t.now ?? Date.now()) / 1000);
       const iat = t.iat === undefined ? now : t.iat;
       const claims: JWTPayload = { roles: ['predict'], ...t.claims };
-      const jwt = new SignJWT(claims).setIssuer(t.iss ?? TOKEN_ISSUER).setAudience(t.aud ?? TOKEN_AUDIENCE).setSubject(t.sub ?? 'alice');
+      const jwt = new SignJWT(claims)
+        .setIssuer(t.iss ?? TOKEN_ISSUER)
+        .setAudience(t.aud ?? TOKEN_AUDIENCE)
+        .setSubject(t.sub ?? 'alice');
       jwt.setProtectedHeader(t.kid === null ? { alg } : { alg, kid: t.kid ?? o.kid });
       if (iat !== null) jwt.setIssuedAt(iat);
       if (t.ttl !== null) jwt.setExpirationTime((iat ?? now) + (t.ttl ?? 3600));

@@ -40,7 +40,8 @@ describe('TokenCache', () => {
 
   it('when the cache is full, then the oldest entry goes first', () => {
     const cache = new TokenCache({ now: () => 1_000, maxEntries: 2 });
-    for (const token of ['a', 'b', 'c']) cache.set({ token, principal: principal(2_000), kid: 'k1', fingerprint: 'f1' });
+    for (const token of ['a', 'b', 'c'])
+      cache.set({ token, principal: principal(2_000), kid: 'k1', fingerprint: 'f1' });
     expect(cache.size).toBe(2);
     expect(cache.get({ token: 'a', keys: keys({ k1: 'f1' }) })).toBeUndefined();
     expect(cache.get({ token: 'c', keys: keys({ k1: 'f1' }) })).toBeDefined();

@@ -44,6 +44,7 @@ export class TokenCache {
 
   /** Drops the entries whose key left the key set or changed. */
   retain(keys: KeyFingerprints): void {
-    for (const [token, entry] of this.entries) if (keys.get(entry.kid) !== entry.fingerprint) this.entries.delete(token);
+    for (const [token, entry] of this.entries)
+      if (keys.get(entry.kid) !== entry.fingerprint) this.entries.delete(token);
   }
 }

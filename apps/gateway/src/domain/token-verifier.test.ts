@@ -12,11 +12,17 @@ const issuer = await createTestIssuer({ kid: 'k1' });
 const impostor = await createTestIssuer({ kid: 'k1' });
 const getKey = createLocalJWKSet({ keys: [issuer.publicJwk] });
 const policy: TokenPolicy = {
-  issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['ES256'],
-  clockToleranceSeconds: 30, maxTtlSeconds: 86_400, rolesClaim: 'roles', subjectClaim: 'sub',
+  issuer: TOKEN_ISSUER,
+  audience: TOKEN_AUDIENCE,
+  algorithms: ['ES256'],
+  clockToleranceSeconds: 30,
+  maxTtlSeconds: 86_400,
+  rolesClaim: 'roles',
+  subjectClaim: 'sub',
 };
 
-const verify = (token: string, p: Partial<TokenPolicy> = {}) => verifyToken({ token, getKey, policy: { ...policy, ...p }, now: NOW });
+const verify = (token: string, p: Partial<TokenPolicy> = {}) =>
+  verifyToken({ token, getKey, policy: { ...policy, ...p }, now: NOW });
 const sign = (t: TestTokenOptions = {}) => issuer.sign({ now: NOW, ...t });
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
@@ -46,9 +52,14 @@ describe('verifyToken', () => {
 
   it('when an HS256 token is signed with the public key as the HMAC secret, then it is an invalid token', async () => {
     const claims = { sub: 'eve', roles: ['admin'], iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, iat: nowS, exp: nowS + 60 };
-    const pem = createPublicKey({ key: issuer.publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+    const pem = createPublicKey({ key: issuer.publicJwk as never, format: 'jwk' }).export({
+      type: 'spki',
+      format: 'pem',
+    });
     for (const secret of [pem, JSON.stringify(issuer.publicJwk)]) {
-      const viaJose = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).sign(new TextEncoder().encode(String(secret)));
+      const viaJose = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+        .sign(new TextEncoder().encode(String(secret)));
       await refused(viaJose, /^invalid token$/);
       const input = `${b64({ alg: 'HS256', typ: 'JWT', kid: 'k1' })}.${b64(claims)}`;
       await refused(`${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`, /^invalid token$/);
@@ -74,7 +85,10 @@ describe('verifyToken', () => {
 
   it('when the token has no exp, then it is refused, since it would never expire', async () => {
     await refused(sign({ ttl: null }), /^token has no valid expiry \(exp\)$/);
-    await refused(sign({ ttl: null, claims: { exp: 'never' as unknown as number } }), /^token has no valid expiry \(exp\)$/);
+    await refused(
+      sign({ ttl: null, claims: { exp: 'never' as unknown as number } }),
+      /^token has no valid expiry \(exp\)$/,
+    );
   });
 
   it('when the lifetime exceeds the cap, then the token is refused naming the maximum', async () => {
@@ -100,11 +114,15 @@ describe('verifyToken', () => {
   it('when the roles claim is missing or holds only unknown roles, then the token is refused', async () => {
     await refused(sign({ claims: { roles: undefined } }), /no known role \(claim roles/);
     await refused(sign({ claims: { roles: ['root', 'superuser'] } }), /no known role/);
-    await refused(sign({ claims: { roles: 'admin' } }), /no known role \(claim realm_access.roles/, { rolesClaim: 'realm_access.roles' });
+    await refused(sign({ claims: { roles: 'admin' } }), /no known role \(claim realm_access.roles/, {
+      rolesClaim: 'realm_access.roles',
+    });
   });
 
   it('when known and unknown roles are mixed, then only the known ones come back', async () => {
-    const { principal } = await verify(await sign({ claims: { roles: ['root', 'model-download', 'predict', 'predict'] } }));
+    const { principal } = await verify(
+      await sign({ claims: { roles: ['root', 'model-download', 'predict', 'predict'] } }),
+    );
     expect(principal.roles).toEqual(['model-download', 'predict']);
   });
 

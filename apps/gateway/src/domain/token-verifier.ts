@@ -23,7 +23,12 @@ export interface TokenPolicy {
 
 /** 401 with a short reason; the library's own message stays in the cause, never in the answer. */
 export function unauthenticated(reason: string, cause?: unknown): AppError {
-  return new AppError({ code: 'UNAUTHENTICATED', message: reason, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, cause });
+  return new AppError({
+    code: 'UNAUTHENTICATED',
+    message: reason,
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    cause,
+  });
 }
 
 /**
@@ -31,7 +36,12 @@ export function unauthenticated(reason: string, cause?: unknown): AppError {
  * signature, issuer, audience, exp (required), nbf, and a lifetime within the
  * cap; then reads the subject and the roles Meridian knows (others ignored).
  */
-export async function verifyToken(o: { token: string; getKey: JWTVerifyGetKey; policy: TokenPolicy; now: number }): Promise<{ principal: Principal; kid: string }> {
+export async function verifyToken(o: {
+  token: string;
+  getKey: JWTVerifyGetKey;
+  policy: TokenPolicy;
+  now: number;
+}): Promise<{ principal: Principal; kid: string }> {
   const { policy } = o;
   let payload: JWTPayload;
   let kid: string;
@@ -51,13 +61,17 @@ export async function verifyToken(o: { token: string; getKey: JWTVerifyGetKey; p
   }
   const exp = payload.exp!;
   const nowSeconds = o.now / 1000;
-  if (payload.iat !== undefined && payload.iat > nowSeconds + policy.clockToleranceSeconds) throw unauthenticated('token issued in the future');
+  if (payload.iat !== undefined && payload.iat > nowSeconds + policy.clockToleranceSeconds)
+    throw unauthenticated('token issued in the future');
   const lifetime = payload.iat !== undefined ? exp - payload.iat : exp - nowSeconds - policy.clockToleranceSeconds;
-  if (lifetime > policy.maxTtlSeconds) throw unauthenticated(`token lifetime exceeds the maximum of ${policy.maxTtlSeconds} s`);
+  if (lifetime > policy.maxTtlSeconds)
+    throw unauthenticated(`token lifetime exceeds the maximum of ${policy.maxTtlSeconds} s`);
   const subject = claimAt(payload, policy.subjectClaim);
-  if (typeof subject !== 'string' || subject === '') throw unauthenticated(`token has no subject (claim ${policy.subjectClaim})`);
+  if (typeof subject !== 'string' || subject === '')
+    throw unauthenticated(`token has no subject (claim ${policy.subjectClaim})`);
   const roles = knownRoles(claimAt(payload, policy.rolesClaim));
-  if (roles.length === 0) throw unauthenticated(`token has no known role (claim ${policy.rolesClaim}; roles are ${Role.options.join(', ')})`);
+  if (roles.length === 0)
+    throw unauthenticated(`token has no known role (claim ${policy.rolesClaim}; roles are ${Role.options.join(', ')})`);
   return { principal: { subject, roles, expiresAt: exp * 1000 }, kid };
 }
 
@@ -86,7 +100,8 @@ function claimAt(payload: JWTPayload, path: string): unknown {
   if (Object.hasOwn(payload, path)) return payload[path];
   let value: unknown = payload;
   for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, part)) return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, part))
+      return undefined;
     value = (value as Record<string, unknown>)[part];
   }
   return value;

@@ -23,7 +23,11 @@ const forward: express.RequestHandler = (req, res) => {
   forwarded++;
   res.status(Number(req.header('x-test-status') ?? 200)).json({ done: true });
 };
-app.post(/^\/v1\/registry\/models\/[^/]+\/versions\/[^/]+\/stage$/, auditAction({ audit, action: 'registry.stage', target: 'registry' }), forward);
+app.post(
+  /^\/v1\/registry\/models\/[^/]+\/versions\/[^/]+\/stage$/,
+  auditAction({ audit, action: 'registry.stage', target: 'registry' }),
+  forward,
+);
 app.get('/v1/features/offline', auditAction({ audit, action: 'features.offline-read', target: 'features' }), forward);
 app.get('/v1/audit', auditList({ audit }));
 app.use(errorHandler);
@@ -39,10 +43,15 @@ beforeEach(() => {
 const stage = (o: { id?: string; body?: unknown; status?: number } = {}) =>
   fetch(`${base}/v1/registry/models/m/versions/3/stage`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(o.id ? { 'x-request-id': o.id } : {}), ...(o.status ? { 'x-test-status': String(o.status) } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(o.id ? { 'x-request-id': o.id } : {}),
+      ...(o.status ? { 'x-test-status': String(o.status) } : {}),
+    },
     body: JSON.stringify(o.body ?? { stage: 'production', reason: 'better auc' }),
   });
-const listed = async (query = '') => (await (await fetch(`${base}/v1/audit${query}`)).json()) as { entries: Record<string, any>[] };
+const listed = async (query = '') =>
+  (await (await fetch(`${base}/v1/audit${query}`)).json()) as { entries: Record<string, any>[] };
 const entryOf = async (id: string) => (await listed()).entries.find((e) => e.id === id);
 
 describe('auditAction', () => {
@@ -50,10 +59,17 @@ describe('auditAction', () => {
     const res = await stage({ id: 'stage-1', status: 201 });
     expect(res.status).toBe(201);
     expect(res.headers.get('x-request-id')).toBe('stage-1');
-    await vi.waitFor(async () => expect((await entryOf('stage-1'))?.outcome).toMatchObject({ entry_id: 'stage-1', status: 201, ok: true }));
+    await vi.waitFor(async () =>
+      expect((await entryOf('stage-1'))?.outcome).toMatchObject({ entry_id: 'stage-1', status: 201, ok: true }),
+    );
     expect(await entryOf('stage-1')).toMatchObject({
-      subject: 'alice', roles: ['admin'], action: 'registry.stage', method: 'POST', target: 'registry',
-      path: '/v1/registry/models/m/versions/3/stage', summary: { stage: 'production', reason: 'better auc' },
+      subject: 'alice',
+      roles: ['admin'],
+      action: 'registry.stage',
+      method: 'POST',
+      target: 'registry',
+      path: '/v1/registry/models/m/versions/3/stage',
+      summary: { stage: 'production', reason: 'better auc' },
     });
     expect(state.values('audit:entry:stage-1')).toHaveLength(1);
   });
@@ -64,7 +80,10 @@ describe('auditAction', () => {
   });
 
   it('when the body carries an artifact or long text, then the summary leaves it out or caps it', async () => {
-    await stage({ id: 'stage-3', body: { stage: 'staging', artifact: 'QUJD'.repeat(10_000), reason: 'r'.repeat(500) } });
+    await stage({
+      id: 'stage-3',
+      body: { stage: 'staging', artifact: 'QUJD'.repeat(10_000), reason: 'r'.repeat(500) },
+    });
     const entry = await entryOf('stage-3');
     expect(entry?.summary.artifact).toBeUndefined();
     expect(entry?.summary.reason).toBe(`${'r'.repeat(200)}… (500 chars)`);
@@ -100,7 +119,11 @@ describe('auditAction', () => {
 
   it('when a read is audited, then its query is the summary', async () => {
     await fetch(`${base}/v1/features/offline?entity=42&from=2026-11-01`, { headers: { 'x-request-id': 'read-1' } });
-    expect(await entryOf('read-1')).toMatchObject({ method: 'GET', path: '/v1/features/offline', summary: { query: { entity: '42', from: '2026-11-01' } } });
+    expect(await entryOf('read-1')).toMatchObject({
+      method: 'GET',
+      path: '/v1/features/offline',
+      summary: { query: { entity: '42', from: '2026-11-01' } },
+    });
   });
 });
 

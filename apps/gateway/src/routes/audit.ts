@@ -10,9 +10,10 @@ const PAYLOAD_FIELDS = new Set(['artifact', 'data', 'records', 'inputs', 'rows',
 /** The body's descriptive fields (and the query, when there is one); audit-log caps whatever comes out. */
 export function defaultSummary(req: Request): Record<string, unknown> {
   const body: unknown = req.body;
-  const fields = body && typeof body === 'object' && !Array.isArray(body)
-    ? Object.fromEntries(Object.entries(body).filter(([k]) => !PAYLOAD_FIELDS.has(k)))
-    : {};
+  const fields =
+    body && typeof body === 'object' && !Array.isArray(body)
+      ? Object.fromEntries(Object.entries(body).filter(([k]) => !PAYLOAD_FIELDS.has(k)))
+      : {};
   const query = req.query && Object.keys(req.query).length ? { query: { ...req.query } } : {};
   return { ...fields, ...query };
 }
@@ -36,13 +37,19 @@ function requestId(req: Request, res: Response): string {
  * before forwarding. The entry is written first, and the action is refused
  * (503) when it cannot be; the outcome is written after the answer is sent.
  */
-export function auditAction(opts: { audit: Pick<AuditLog, 'begin' | 'finish'>; action: string; target: string; summarize?: (req: Request) => Record<string, unknown> }): RequestHandler {
+export function auditAction(opts: {
+  audit: Pick<AuditLog, 'begin' | 'finish'>;
+  action: string;
+  target: string;
+  summarize?: (req: Request) => Record<string, unknown>;
+}): RequestHandler {
   // A misspelt action name is a wiring bug: fail at boot, not on the first admin request.
   AuditAction.parse(opts.action);
   return async function auditAdminAction(req, res, next) {
     try {
       const subject: unknown = res.locals.subject;
-      if (typeof subject !== 'string' || !subject) throw new Error('audit: no verified subject (the audit must run after authentication)');
+      if (typeof subject !== 'string' || !subject)
+        throw new Error('audit: no verified subject (the audit must run after authentication)');
       const roles: unknown = res.locals.roles;
       const entry = await opts.audit.begin({
         id: requestId(req, res),

@@ -1,6 +1,13 @@
 import type { Request, RequestHandler, Response, NextFunction } from 'express';
 import { AppError, parseOrThrow } from '@meridian/service-kit';
-import { canonicalTarget, compilePattern, matchPath, validateParams, validateQuery, type PathPattern } from '../domain/edge-path.ts';
+import {
+  canonicalTarget,
+  compilePattern,
+  matchPath,
+  validateParams,
+  validateQuery,
+  type PathPattern,
+} from '../domain/edge-path.ts';
 import { PARAMS, type EdgeRoute } from './route-table.ts';
 
 /** The handlers a matched request runs through, in order (auth, limits, validation, audit, forward). */
@@ -48,7 +55,11 @@ function targetPath(route: EdgeRoute, params: Record<string, string>, query: URL
   return `${path.slice(1)}${qs ? `?${qs}` : ''}`;
 }
 
-function find(routes: CompiledRoute[], method: string, path: string): { compiled: CompiledRoute; params: Record<string, string> } {
+function find(
+  routes: CompiledRoute[],
+  method: string,
+  path: string,
+): { compiled: CompiledRoute; params: Record<string, string> } {
   const exact: { compiled: CompiledRoute; params: Record<string, string>; literals: number }[] = [];
   let caseVariant = false;
   for (const compiled of routes) {
@@ -57,21 +68,28 @@ function find(routes: CompiledRoute[], method: string, path: string): { compiled
     else if (m.kind === 'case-variant') caseVariant = true;
   }
   if (!exact.length) {
-    if (caseVariant) throw new AppError({ code: 'BAD_REQUEST', message: 'non-canonical path: routes are spelled in lower case' });
+    if (caseVariant)
+      throw new AppError({ code: 'BAD_REQUEST', message: 'non-canonical path: routes are spelled in lower case' });
     throw new AppError({ code: 'NOT_FOUND', message: `no route for ${method} ${path.slice(0, 200)}` });
   }
   const forMethod = exact.filter((e) => e.compiled.route.method === method).sort((a, b) => b.literals - a.literals);
   const hit = forMethod[0];
   if (!hit) {
     const allow = [...new Set(exact.map((e) => e.compiled.route.method))].join(', ');
-    throw new AppError({ code: 'METHOD_NOT_ALLOWED', message: `${method} is not allowed here (allowed: ${allow})`, headers: { allow } });
+    throw new AppError({
+      code: 'METHOD_NOT_ALLOWED',
+      message: `${method} is not allowed here (allowed: ${allow})`,
+      headers: { allow },
+    });
   }
   return hit;
 }
 
 /** The route a raw request would take, without refusing anything: for steps that run before the router (shedding). */
 export function routeOf(routes: EdgeRoute[]): (method: string, rawUrl: string) => EdgeRoute | undefined {
-  const compiled = routes.map((route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: () => undefined }));
+  const compiled = routes.map(
+    (route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: () => undefined }),
+  );
   return (method, rawUrl) => {
     try {
       return find(compiled, method, canonicalTarget(rawUrl).path).compiled.route;
@@ -87,7 +105,9 @@ export function routeOf(routes: EdgeRoute[]): (method: string, rawUrl: string) =
  * bad path parameter or query).
  */
 export function edgeRouter(o: { routes: EdgeRoute[]; chain: RouteChain }): RequestHandler {
-  const routes = o.routes.map((route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: sequence(o.chain(route)) }));
+  const routes = o.routes.map(
+    (route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: sequence(o.chain(route)) }),
+  );
   return function edge(req, res, next) {
     try {
       const { path, query } = canonicalTarget(req.originalUrl);

@@ -14,7 +14,8 @@ function relay(upstream: SidecarResponse, res: Response): void {
 }
 
 /** Dapr's own failures (unreachable app, refused by an ACL) carry an errorCode; our apps' problems do not. */
-const fromDapr = (upstream: SidecarResponse) => upstream.headers['content-type']?.includes('application/json') && upstream.text().includes('"errorCode"');
+const fromDapr = (upstream: SidecarResponse) =>
+  upstream.headers['content-type']?.includes('application/json') && upstream.text().includes('"errorCode"');
 
 /**
  * A failure the caller may see: its status class and a generic sentence.
@@ -22,12 +23,24 @@ const fromDapr = (upstream: SidecarResponse) => upstream.headers['content-type']
  * logged with the trace id, never relayed.
  */
 function upstreamFailure(appId: string, upstream: SidecarResponse): AppError {
-  const retryAfter = typeof upstream.headers['retry-after'] === 'string' ? { 'retry-after': upstream.headers['retry-after'] } : undefined;
+  const retryAfter =
+    typeof upstream.headers['retry-after'] === 'string'
+      ? { 'retry-after': upstream.headers['retry-after'] }
+      : undefined;
   if (upstream.status === 503 || (fromDapr(upstream) && upstream.status >= 500)) {
-    return new AppError({ code: 'UNAVAILABLE', message: `${appId} is unavailable; retry later`, headers: retryAfter ?? { 'retry-after': '1' } });
+    return new AppError({
+      code: 'UNAVAILABLE',
+      message: `${appId} is unavailable; retry later`,
+      headers: retryAfter ?? { 'retry-after': '1' },
+    });
   }
-  if (upstream.status === 504) return new AppError({ code: 'DEADLINE_EXCEEDED', message: `${appId} did not answer in time` });
-  if (upstream.status === 500) return new AppError({ code: 'INTERNAL', message: `${appId} failed on this request (the trace id finds it in the logs)` });
+  if (upstream.status === 504)
+    return new AppError({ code: 'DEADLINE_EXCEEDED', message: `${appId} did not answer in time` });
+  if (upstream.status === 500)
+    return new AppError({
+      code: 'INTERNAL',
+      message: `${appId} failed on this request (the trace id finds it in the logs)`,
+    });
   return new AppError({ code: 'BAD_GATEWAY', message: `${appId} could not complete the request` });
 }
 
@@ -49,7 +62,10 @@ export function forwardTo(opts: { dapr: DaprClient; appId: string }): RequestHan
         ...(req.method === 'GET' ? {} : { body: req.body ?? {} }),
       });
       if (upstream.status >= 500 || (fromDapr(upstream) && upstream.status >= 400)) {
-        requestLogger().warn({ app: opts.appId, status: upstream.status, upstream: upstream.text().slice(0, 500) }, 'upstream failed');
+        requestLogger().warn(
+          { app: opts.appId, status: upstream.status, upstream: upstream.text().slice(0, 500) },
+          'upstream failed',
+        );
         throw upstreamFailure(opts.appId, upstream);
       }
       relay(upstream, res);

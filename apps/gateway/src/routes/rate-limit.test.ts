@@ -10,7 +10,10 @@ import { rateLimit } from './rate-limit.ts';
 createLogger({ name: 'test', level: 'silent' });
 const clock = new FakeClock(Date.parse('2026-12-01T10:00:00.000Z'));
 const limiter = new RateLimiter({
-  config: { rates: parsePolicies('infer:predict=3/60s,infer:admin=off,read:*=100/60s').table, quotas: parsePolicies('infer:*=1000/1d').table },
+  config: {
+    rates: parsePolicies('infer:predict=3/60s,infer:admin=off,read:*=100/60s').table,
+    quotas: parsePolicies('infer:*=1000/1d').table,
+  },
   store: memoryCounterStore(new MemoryStateStore(clock)),
   now: clock.now,
 });
@@ -30,7 +33,10 @@ const base = served.base;
 afterAll(() => served.close());
 
 const infer = (subject: string | undefined, roles = 'predict') =>
-  fetch(`${base}/v2/models/m/infer`, { method: 'POST', headers: { ...(subject ? { 'x-test-subject': subject } : {}), 'x-test-roles': roles } });
+  fetch(`${base}/v2/models/m/infer`, {
+    method: 'POST',
+    headers: { ...(subject ? { 'x-test-subject': subject } : {}), 'x-test-roles': roles },
+  });
 
 describe('the rateLimit middleware', () => {
   it('when requests are allowed, then they carry the RateLimit headers', async () => {
@@ -55,7 +61,11 @@ describe('the rateLimit middleware', () => {
     expect(refused.headers.get('retry-after')).toBe('40');
     expect(refused.headers.get('ratelimit-remaining')).toBe('0');
     expect(refused.headers.get('ratelimit-reset')).toBe('40');
-    expect(await refused.json()).toMatchObject({ status: 429, code: 'TOO_MANY_REQUESTS', detail: 'rate limit of 3 requests per 60 s for infer exceeded' });
+    expect(await refused.json()).toMatchObject({
+      status: 429,
+      code: 'TOO_MANY_REQUESTS',
+      detail: 'rate limit of 3 requests per 60 s for infer exceeded',
+    });
   });
 
   it('when another subject calls, then it has its own count', async () => {

@@ -18,7 +18,8 @@ export function rateLimitHeaders(decision: RateDecision): Record<string, string>
   };
 }
 
-const roleList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((r): r is string => typeof r === 'string') : []);
+const roleList = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((r): r is string => typeof r === 'string') : [];
 
 /**
  * Limits a route class per token subject; runs after authentication, which
@@ -29,7 +30,12 @@ export function rateLimit(opts: { limiter: Pick<RateLimiter, 'check'>; routeClas
   return function rateLimitBySubject(_req, res, next) {
     const subject: unknown = res.locals.subject;
     if (typeof subject !== 'string' || !subject) {
-      next(new AppError({ code: 'INTERNAL', message: 'rate limit: no verified subject (the limiter must run after authentication)' }));
+      next(
+        new AppError({
+          code: 'INTERNAL',
+          message: 'rate limit: no verified subject (the limiter must run after authentication)',
+        }),
+      );
       return;
     }
     const decision = opts.limiter.check({ routeClass: opts.routeClass, subject, roles: roleList(res.locals.roles) });
@@ -44,10 +50,12 @@ export function rateLimit(opts: { limiter: Pick<RateLimiter, 'check'>; routeClas
       return;
     }
     const { kind, limit, windowSeconds, resetSeconds } = decision.binding;
-    next(new AppError({
-      code: 'TOO_MANY_REQUESTS',
-      message: `${kind === 'rate' ? 'rate limit' : 'quota'} of ${limit} requests per ${windowSeconds} s for ${opts.routeClass} exceeded`,
-      headers: { ...headers, 'Retry-After': String(resetSeconds) },
-    }));
+    next(
+      new AppError({
+        code: 'TOO_MANY_REQUESTS',
+        message: `${kind === 'rate' ? 'rate limit' : 'quota'} of ${limit} requests per ${windowSeconds} s for ${opts.routeClass} exceeded`,
+        headers: { ...headers, 'Retry-After': String(resetSeconds) },
+      }),
+    );
   };
 }

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { InferRequest, LabelBatch, ModelPolicy, RegisterVersionRequest, RollbackRequest, StageChangeRequest, StartRunRequest, type Role } from '@meridian/contracts';
+import {
+  InferRequest,
+  LabelBatch,
+  ModelPolicy,
+  RegisterVersionRequest,
+  RollbackRequest,
+  StageChangeRequest,
+  StartRunRequest,
+  type Role,
+} from '@meridian/contracts';
 import { EDGE_APP_ID } from '@meridian/service-kit';
 import type { RouteClass } from '../domain/rate-limits.ts';
 
@@ -43,7 +52,10 @@ const INGEST: Role[] = ['ingest', 'admin'];
 const DOWNLOAD: Role[] = ['model-download', 'admin'];
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day, YYYY-MM-DD');
-const positive = z.string().regex(/^\d+(\.\d+)?$/, 'a positive number').max(12);
+const positive = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, 'a positive number')
+  .max(12);
 const csv = z.string().regex(/^[A-Za-z0-9_,-]{1,1000}$/, 'a comma-separated list of names');
 const anyRecords = z.array(z.unknown()).min(1, 'a batch has at least one record');
 
@@ -51,13 +63,21 @@ const anyRecords = z.array(z.unknown()).min(1, 'a batch has at least one record'
 type AppRoute = Omit<EdgeRoute, 'id' | 'app'> & { op: string };
 
 /** Each app id is written once: the table checks against apps/apps.json (route-table.test.ts). */
-const servedBy = (app: string, routes: AppRoute[]): EdgeRoute[] => routes.map(({ op, ...route }) => ({ id: `${app}.${op}`, ...route, app }));
+const servedBy = (app: string, routes: AppRoute[]): EdgeRoute[] =>
+  routes.map(({ op, ...route }) => ({ id: `${app}.${op}`, ...route, app }));
 
 const oip = (base: string, opPrefix: string): AppRoute[] => [
   { op: `${opPrefix}metadata`, method: 'GET', path: base, roles: READ, class: 'read' },
   { op: `${opPrefix}ready`, method: 'GET', path: `${base}/ready`, roles: READ, class: 'read' },
   { op: `${opPrefix}infer`, method: 'POST', path: `${base}/infer`, roles: READ, class: 'infer', body: InferRequest },
-  { op: `${opPrefix}explain`, method: 'POST', path: `${base}/explain`, roles: READ, class: 'infer', body: InferRequest },
+  {
+    op: `${opPrefix}explain`,
+    method: 'POST',
+    path: `${base}/explain`,
+    roles: READ,
+    class: 'infer',
+    body: InferRequest,
+  },
 ];
 
 export const EDGE_ROUTES: EdgeRoute[] = [
@@ -69,22 +89,57 @@ export const EDGE_ROUTES: EdgeRoute[] = [
     ...oip('/v2/models/{model}', 'model-'),
     ...oip('/v2/models/{model}/versions/{version}', 'version-'),
     { op: 'policy', method: 'GET', path: '/v2/models/{model}/policy', roles: READ, class: 'read' },
-    { op: 'set-policy', method: 'PUT', path: '/v2/models/{model}/policy', roles: ADMIN, class: 'admin', body: ModelPolicy, audit: true },
+    {
+      op: 'set-policy',
+      method: 'PUT',
+      path: '/v2/models/{model}/policy',
+      roles: ADMIN,
+      class: 'admin',
+      body: ModelPolicy,
+      audit: true,
+    },
     { op: 'shadow', method: 'GET', path: '/v2/models/{model}/shadow', roles: READ, class: 'read' },
     { op: 'index', method: 'POST', path: '/v2/repository/index', roles: ADMIN, class: 'admin' },
-    { op: 'load', method: 'POST', path: '/v2/repository/models/{model}/load', roles: ADMIN, class: 'admin', audit: true },
-    { op: 'unload', method: 'POST', path: '/v2/repository/models/{model}/unload', roles: ADMIN, class: 'admin', audit: true },
+    {
+      op: 'load',
+      method: 'POST',
+      path: '/v2/repository/models/{model}/load',
+      roles: ADMIN,
+      class: 'admin',
+      audit: true,
+    },
+    {
+      op: 'unload',
+      method: 'POST',
+      path: '/v2/repository/models/{model}/unload',
+      roles: ADMIN,
+      class: 'admin',
+      audit: true,
+    },
   ]),
   // Monitoring
   ...servedBy('monitor', [
     { op: 'predictions', method: 'GET', path: '/v1/monitor/predictions', roles: READ, class: 'read' },
     { op: 'prediction', method: 'GET', path: '/v1/monitor/predictions/{id}', roles: READ, class: 'read' },
-    { op: 'pipeline', method: 'GET', path: '/v1/monitor/pipeline', roles: READ, class: 'read', query: { entities: csv } },
+    {
+      op: 'pipeline',
+      method: 'GET',
+      path: '/v1/monitor/pipeline',
+      roles: READ,
+      class: 'read',
+      query: { entities: csv },
+    },
     { op: 'alerts', method: 'GET', path: '/v1/monitor/alerts', roles: READ, class: 'read' },
-    ...(['drift', 'bias', 'slo', 'quality'] as const).map((report): AppRoute => ({
-      op: report, method: 'GET', path: `/v1/monitor/models/{model}/${report}`, roles: READ, class: 'read',
-      ...(report === 'drift' ? { query: { version: z.string().regex(PARAMS.version!, 'a version number') } } : {}),
-    })),
+    ...(['drift', 'bias', 'slo', 'quality'] as const).map(
+      (report): AppRoute => ({
+        op: report,
+        method: 'GET',
+        path: `/v1/monitor/models/{model}/${report}`,
+        roles: READ,
+        class: 'read',
+        ...(report === 'drift' ? { query: { version: z.string().regex(PARAMS.version!, 'a version number') } } : {}),
+      }),
+    ),
     { op: 'labels', method: 'POST', path: '/v1/labels', roles: INGEST, class: 'ingest', body: LabelBatch },
   ]),
   // Ingestion
@@ -97,25 +152,98 @@ export const EDGE_ROUTES: EdgeRoute[] = [
   ...servedBy('registry', [
     { op: 'models', method: 'GET', path: '/v1/registry/models', roles: READ, class: 'read' },
     { op: 'versions', method: 'GET', path: '/v1/registry/models/{model}/versions', roles: READ, class: 'read' },
-    { op: 'version', method: 'GET', path: '/v1/registry/models/{model}/versions/{version}', roles: READ, class: 'read' },
-    { op: 'artifact', method: 'GET', path: '/v1/registry/models/{model}/versions/{version}/artifact', roles: DOWNLOAD, class: 'read', audit: true },
-    { op: 'register', method: 'POST', path: '/v1/registry/models/{model}/versions', roles: ADMIN, class: 'admin', body: RegisterVersionRequest, audit: true },
-    { op: 'stage', method: 'POST', path: '/v1/registry/models/{model}/versions/{version}/stage', roles: ADMIN, class: 'admin', body: StageChangeRequest, audit: true },
-    { op: 'rollback', method: 'POST', path: '/v1/registry/models/{model}/rollback', roles: ADMIN, class: 'admin', body: RollbackRequest, audit: true },
+    {
+      op: 'version',
+      method: 'GET',
+      path: '/v1/registry/models/{model}/versions/{version}',
+      roles: READ,
+      class: 'read',
+    },
+    {
+      op: 'artifact',
+      method: 'GET',
+      path: '/v1/registry/models/{model}/versions/{version}/artifact',
+      roles: DOWNLOAD,
+      class: 'read',
+      audit: true,
+    },
+    {
+      op: 'register',
+      method: 'POST',
+      path: '/v1/registry/models/{model}/versions',
+      roles: ADMIN,
+      class: 'admin',
+      body: RegisterVersionRequest,
+      audit: true,
+    },
+    {
+      op: 'stage',
+      method: 'POST',
+      path: '/v1/registry/models/{model}/versions/{version}/stage',
+      roles: ADMIN,
+      class: 'admin',
+      body: StageChangeRequest,
+      audit: true,
+    },
+    {
+      op: 'rollback',
+      method: 'POST',
+      path: '/v1/registry/models/{model}/rollback',
+      roles: ADMIN,
+      class: 'admin',
+      body: RollbackRequest,
+      audit: true,
+    },
   ]),
   // Training
   ...servedBy('training', [
-    { op: 'start', method: 'POST', path: '/v1/training/runs', roles: ADMIN, class: 'admin', body: StartRunRequest, audit: true },
+    {
+      op: 'start',
+      method: 'POST',
+      path: '/v1/training/runs',
+      roles: ADMIN,
+      class: 'admin',
+      body: StartRunRequest,
+      audit: true,
+    },
     { op: 'run', method: 'GET', path: '/v1/training/runs/{id}', roles: ADMIN, class: 'read' },
   ]),
   // Features: online vectors are read like predictions; the offline log (training data) is for admins.
   ...servedBy('features', [
-    { op: 'online', method: 'GET', path: '/v1/features/sensor/{entity}', roles: READ, class: 'read', query: { window: positive, stats: csv, seconds: positive } },
+    {
+      op: 'online',
+      method: 'GET',
+      path: '/v1/features/sensor/{entity}',
+      roles: READ,
+      class: 'read',
+      query: { window: positive, stats: csv, seconds: positive },
+    },
     { op: 'stats', method: 'GET', path: '/v1/features/stats', roles: READ, class: 'read' },
-    { op: 'offline', method: 'GET', path: '/v1/features/offline', roles: ADMIN, class: 'admin', query: { from: day, to: day, entity: z.string().regex(PARAMS.entity!) }, audit: true },
+    {
+      op: 'offline',
+      method: 'GET',
+      path: '/v1/features/offline',
+      roles: ADMIN,
+      class: 'admin',
+      query: { from: day, to: day, entity: z.string().regex(PARAMS.entity!) },
+      audit: true,
+    },
   ]),
   // The gateway's own
   ...servedBy(EDGE_APP_ID, [
-    { op: 'audit', method: 'GET', path: '/v1/audit', roles: ADMIN, class: 'admin', query: { from: z.string().max(40), to: z.string().max(40), limit: z.string().regex(/^\d{1,4}$/), subject: z.string().max(200), action: z.string().max(100) } },
+    {
+      op: 'audit',
+      method: 'GET',
+      path: '/v1/audit',
+      roles: ADMIN,
+      class: 'admin',
+      query: {
+        from: z.string().max(40),
+        to: z.string().max(40),
+        limit: z.string().regex(/^\d{1,4}$/),
+        subject: z.string().max(200),
+        action: z.string().max(100),
+      },
+    },
   ]),
 ];

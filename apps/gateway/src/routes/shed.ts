@@ -14,7 +14,10 @@ import type { Shedding } from '../domain/shedding.ts';
  * the caller's remedy is to slow down. 503 stays the answer for an app that
  * is down or failing (forward.ts). Upstream 503/504 shrink the limit.
  */
-export function shed(opts: { shedding: Pick<Shedding, 'limitFor' | 'retryAfterSeconds'>; classOf: (req: Request) => RouteClass | undefined }): RequestHandler {
+export function shed(opts: {
+  shedding: Pick<Shedding, 'limitFor' | 'retryAfterSeconds'>;
+  classOf: (req: Request) => RouteClass | undefined;
+}): RequestHandler {
   const retryAfter = String(opts.shedding.retryAfterSeconds);
   return function shedWhenSaturated(req, res, next) {
     // A request no route takes is refused by the router; it holds no slot.
@@ -23,11 +26,13 @@ export function shed(opts: { shedding: Pick<Shedding, 'limitFor' | 'retryAfterSe
     if (!limit) return next();
     limit.acquire().then((permit) => {
       if (!permit) {
-        next(new AppError({
-          code: 'TOO_MANY_REQUESTS',
-          message: `the gateway is at its limit of ${limit.limit} concurrent ${routeClass} requests; retry after ${retryAfter} s`,
-          headers: { 'retry-after': retryAfter },
-        }));
+        next(
+          new AppError({
+            code: 'TOO_MANY_REQUESTS',
+            message: `the gateway is at its limit of ${limit.limit} concurrent ${routeClass} requests; retry after ${retryAfter} s`,
+            headers: { 'retry-after': retryAfter },
+          }),
+        );
         return;
       }
       releaseWhenAnswered({ res, permit });

@@ -32,11 +32,18 @@ function memoryStore() {
 async function setup(o: { sha256?: string } = {}) {
   const repository = await mkdtemp(join(tmpdir(), 'registry-sync-'));
   dirs.push(repository);
-  const record = registryRecord({ name: 'm', version: '2', stage: 'production', sha256: o.sha256 ?? sha256Hex(bytes), metadata: { threshold: 0.5 } });
+  const record = registryRecord({
+    name: 'm',
+    version: '2',
+    stage: 'production',
+    sha256: o.sha256 ?? sha256Hex(bytes),
+    metadata: { threshold: 0.5 },
+  });
   const { history: _history, ...summary } = record;
   const sidecar = fakeSidecar({
     invoke(call) {
-      if (call.method === 'v1/registry/models') return sidecarAnswer({ body: [{ name: 'm', production_version: '2', versions: 1 }] });
+      if (call.method === 'v1/registry/models')
+        return sidecarAnswer({ body: [{ name: 'm', production_version: '2', versions: 1 }] });
       if (call.method === 'v1/registry/models/m/versions') return sidecarAnswer({ body: [summary] });
       if (call.method === 'v1/registry/models/m/versions/2') return sidecarAnswer({ body: record });
       if (call.method === 'v1/registry/models/m/versions/2/artifact') return sidecarAnswer({ body: bytes });
@@ -44,7 +51,12 @@ async function setup(o: { sha256?: string } = {}) {
     },
   });
   const { store, policy } = memoryStore();
-  const sync = new RegistrySync({ registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }), store, repository, canaryPercent: 10 });
+  const sync = new RegistrySync({
+    registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }),
+    store,
+    repository,
+    canaryPercent: 10,
+  });
   return { sync, sidecar, repository, policy };
 }
 
@@ -53,11 +65,15 @@ describe('RegistrySync', () => {
     const { sync, repository, policy } = await setup();
     await sync.syncAll();
     expect(await readFile(join(repository, 'm', '2', 'model.onnx'))).toEqual(bytes);
-    expect(JSON.parse(await readFile(join(repository, 'm', '2', 'model.json'), 'utf8'))).toMatchObject({ version: '2', threshold: 0.5, sha256: sha256Hex(bytes) });
+    expect(JSON.parse(await readFile(join(repository, 'm', '2', 'model.json'), 'utf8'))).toMatchObject({
+      version: '2',
+      threshold: 0.5,
+      sha256: sha256Hex(bytes),
+    });
     expect(policy().default_version).toBe('2');
   });
 
-  it('when the artifact does not match the registry\'s checksum, then it is refused and nothing is written', async () => {
+  it("when the artifact does not match the registry's checksum, then it is refused and nothing is written", async () => {
     const { sync, repository, policy } = await setup({ sha256: 'a'.repeat(64) });
     await sync.syncModel('m');
     await expect(readFile(join(repository, 'm', '2', 'model.onnx'))).rejects.toMatchObject({ code: 'ENOENT' });
@@ -65,8 +81,15 @@ describe('RegistrySync', () => {
   });
 
   it('when the registry is not reachable, then the sync fails (and is retried by its caller)', async () => {
-    const sidecar = fakeSidecar({ invoke: () => sidecarAnswer({ status: 500, body: { errorCode: 'ERR_DIRECT_INVOKE', message: 'no registry' } }) });
-    const sync = new RegistrySync({ registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }), store: memoryStore().store, repository: '/nonexistent', canaryPercent: 10 });
+    const sidecar = fakeSidecar({
+      invoke: () => sidecarAnswer({ status: 500, body: { errorCode: 'ERR_DIRECT_INVOKE', message: 'no registry' } }),
+    });
+    const sync = new RegistrySync({
+      registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }),
+      store: memoryStore().store,
+      repository: '/nonexistent',
+      canaryPercent: 10,
+    });
     await expect(sync.syncAll()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 });
@@ -76,17 +99,30 @@ describe('RegistrySync with a staging version', () => {
   async function withCanary(canaryPercent: number) {
     const repository = await mkdtemp(join(tmpdir(), 'registry-sync-'));
     dirs.push(repository);
-    const records = ['2', '3'].map((version) => registryRecord({ name: 'm', version, stage: version === '2' ? 'production' : 'staging', sha256: sha256Hex(bytes) }));
+    const records = ['2', '3'].map((version) =>
+      registryRecord({
+        name: 'm',
+        version,
+        stage: version === '2' ? 'production' : 'staging',
+        sha256: sha256Hex(bytes),
+      }),
+    );
     const sidecar = fakeSidecar({
       invoke(call) {
-        if (call.method === 'v1/registry/models/m/versions') return sidecarAnswer({ body: records.map(({ history: _history, ...summary }) => summary) });
+        if (call.method === 'v1/registry/models/m/versions')
+          return sidecarAnswer({ body: records.map(({ history: _history, ...summary }) => summary) });
         const record = records.find((r) => call.method.startsWith(`v1/registry/models/m/versions/${r.version}`));
         if (record) return sidecarAnswer({ body: call.method.endsWith('/artifact') ? bytes : record });
         return problemAnswer({ status: 404, detail: 'unknown' });
       },
     });
     const { store, policy } = memoryStore();
-    await new RegistrySync({ registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }), store, repository, canaryPercent }).syncModel('m');
+    await new RegistrySync({
+      registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }),
+      store,
+      repository,
+      canaryPercent,
+    }).syncModel('m');
     return policy();
   }
 
@@ -99,7 +135,9 @@ describe('RegistrySync with a staging version', () => {
   it('when the canary policy routes 1000 requests (draws spread evenly over [0, 1)), then exactly its percent go to the canary', async () => {
     const { traffic } = await withCanary(25);
     const draws = Array.from({ length: 1000 }, (_, i) => i / 1000);
-    const routed = draws.map((d) => chooseVersion({ traffic, champion: '2', loaded: new Set(['2', '3']), random: () => d }));
+    const routed = draws.map((d) =>
+      chooseVersion({ traffic, champion: '2', loaded: new Set(['2', '3']), random: () => d }),
+    );
     expect(routed.filter((r) => r.version === '3' && r.reason === 'canary')).toHaveLength(250);
     expect(routed.filter((r) => r.version === '2' && r.reason === 'default')).toHaveLength(750);
   });

@@ -14,7 +14,9 @@ import type { ModelStore } from '../domain/model-store.ts';
  * lifecycle-event consumer idempotent.
  */
 export class RegistrySync {
-  constructor(private readonly opts: { registry: RegistryClient; store: ModelStore; repository: string; canaryPercent: number }) {}
+  constructor(
+    private readonly opts: { registry: RegistryClient; store: ModelStore; repository: string; canaryPercent: number },
+  ) {}
 
   async syncAll(): Promise<void> {
     for (const m of await this.opts.registry.models()) await this.syncModel(m.name);
@@ -23,7 +25,9 @@ export class RegistrySync {
   async syncModel(name: string): Promise<void> {
     const versions = await this.opts.registry.versions(name);
     const production = versions.find((v) => v.stage === 'production');
-    const staging = versions.filter((v) => v.stage === 'staging').sort((a, b) => Number(b.version) - Number(a.version))[0];
+    const staging = versions
+      .filter((v) => v.stage === 'staging')
+      .sort((a, b) => Number(b.version) - Number(a.version))[0];
     const wanted = [production, staging].filter((v): v is ModelVersionSummary => v !== undefined);
     for (const v of wanted) {
       try {
@@ -31,7 +35,10 @@ export class RegistrySync {
         const entry = this.opts.store.entry(name);
         if (!entry?.versions.has(v.version)) await this.opts.store.load(name, v.version);
       } catch (err) {
-        rootLogger().error({ model: name, version: v.version, reason: (err as Error).message }, 'registry version refused; what was serving keeps serving');
+        rootLogger().error(
+          { model: name, version: v.version, reason: (err as Error).message },
+          'registry version refused; what was serving keeps serving',
+        );
       }
     }
     const entry = this.opts.store.entry(name);
@@ -42,7 +49,10 @@ export class RegistrySync {
     const policy = ModelPolicy.parse({
       ...entry.policy,
       ...(champion ? { default_version: champion } : {}),
-      traffic: { ...entry.policy.traffic, canary: canary && canary !== champion ? { version: canary, percent: this.opts.canaryPercent } : undefined },
+      traffic: {
+        ...entry.policy.traffic,
+        canary: canary && canary !== champion ? { version: canary, percent: this.opts.canaryPercent } : undefined,
+      },
     });
     await this.opts.store.setPolicy(name, policy);
     rootLogger().info({ model: name, production: champion, canary }, 'serving follows the registry');
@@ -50,15 +60,26 @@ export class RegistrySync {
 
   private async ensureLocal(name: string, version: string): Promise<void> {
     const dir = join(this.opts.repository, name, version, 'model.json');
-    if (await access(dir).then(() => true, () => false)) return;
+    if (
+      await access(dir).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     const record = await this.opts.registry.version(name, version);
     const artifact = (await this.opts.registry.artifact(name, version)).bytes;
     const actual = sha256Hex(artifact);
     if (actual !== record.artifact.sha256) {
-      throw new Error(`checksum mismatch for ${name} v${version} from the registry (expected sha256 ${record.artifact.sha256}, got ${actual})`);
+      throw new Error(
+        `checksum mismatch for ${name} v${version} from the registry (expected sha256 ${record.artifact.sha256}, got ${actual})`,
+      );
     }
     await writeModelVersion({
-      repository: this.opts.repository, name, version, artifact,
+      repository: this.opts.repository,
+      name,
+      version,
+      artifact,
       artifactFile: record.artifact.file,
       metadata: { ...record.metadata, version },
     });

@@ -16,16 +16,36 @@ export class StateResponseCache implements ResponseCache {
 
   async get(o: { model: string; version: string; hash: string }): Promise<InferOutputTensor[] | undefined> {
     try {
-      return (await this.opts.dapr.getState<InferOutputTensor[]>({ store: this.opts.store, key: this.key(o.model, o.version, o.hash) })).value;
+      return (
+        await this.opts.dapr.getState<InferOutputTensor[]>({
+          store: this.opts.store,
+          key: this.key(o.model, o.version, o.hash),
+        })
+      ).value;
     } catch (err) {
       rootLogger().warn({ err: (err as Error).message }, 'response cache read failed');
       return undefined;
     }
   }
 
-  async put(o: { model: string; version: string; hash: string; outputs: InferOutputTensor[]; ttlSeconds: number }): Promise<void> {
+  async put(o: {
+    model: string;
+    version: string;
+    hash: string;
+    outputs: InferOutputTensor[];
+    ttlSeconds: number;
+  }): Promise<void> {
     await this.opts.dapr
-      .saveState({ store: this.opts.store, items: [{ key: this.key(o.model, o.version, o.hash), value: o.outputs, metadata: { ttlInSeconds: `${o.ttlSeconds}` } }] })
+      .saveState({
+        store: this.opts.store,
+        items: [
+          {
+            key: this.key(o.model, o.version, o.hash),
+            value: o.outputs,
+            metadata: { ttlInSeconds: `${o.ttlSeconds}` },
+          },
+        ],
+      })
       .catch((err: unknown) => rootLogger().warn({ err: (err as Error).message }, 'response cache write failed'));
   }
 }

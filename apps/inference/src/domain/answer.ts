@@ -16,7 +16,10 @@ export interface Answer {
  * a model's answer is kept for the next identical request, a fallback's
  * never is (it would outlive the failure).
  */
-export async function answer(deps: { cache: ResponseCache; log: PredictionLog; metrics: InferenceMetrics }, o: RunModelRequest & { names: string[]; hash: string }): Promise<Answer> {
+export async function answer(
+  deps: { cache: ResponseCache; log: PredictionLog; metrics: InferenceMetrics },
+  o: RunModelRequest & { names: string[]; hash: string },
+): Promise<Answer> {
   const labels = { model: o.handle.name, version: o.handle.version };
   const { cache } = o.policy;
   const hit = cache.enabled ? await deps.cache.get({ ...labels, hash: o.hash }) : undefined;
@@ -26,6 +29,7 @@ export async function answer(deps: { cache: ResponseCache; log: PredictionLog; m
   }
   const run = await runModel(deps, o);
   const outputs = o.names.map((n) => toOutput(n, run.result[n]!));
-  if (cache.enabled && !run.fallback) void deps.cache.put({ ...labels, hash: o.hash, outputs, ttlSeconds: cache.ttl_seconds });
+  if (cache.enabled && !run.fallback)
+    void deps.cache.put({ ...labels, hash: o.hash, outputs, ttlSeconds: cache.ttl_seconds });
   return { outputs, ...(run.fallback ? { fallback: run.fallback } : {}) };
 }

@@ -4,7 +4,9 @@ import { AppError } from '@meridian/service-kit';
 import type { TensorMap } from './ports.ts';
 import { Batcher } from './batcher.ts';
 
-const fp32 = (values: number[]): TensorMap => ({ x: { datatype: 'FP32', dims: [values.length], data: Float32Array.from(values) } });
+const fp32 = (values: number[]): TensorMap => ({
+  x: { datatype: 'FP32', dims: [values.length], data: Float32Array.from(values) },
+});
 
 /** A "model" that doubles its input and records the batch sizes it saw; each run waits for `release`. */
 function doubling() {
@@ -70,7 +72,10 @@ describe('Batcher', () => {
   it('when a request is past its deadline before its batch runs, then it fails with 504 and the others still run', async () => {
     const model = doubling();
     const batcher = new Batcher({ run: model.run, policy: () => BatchingPolicy.parse({}) });
-    const blockers = [batcher.submit(fp32([1]), 1, Date.now() + 10_000), batcher.submit(fp32([1]), 1, Date.now() + 10_000)];
+    const blockers = [
+      batcher.submit(fp32([1]), 1, Date.now() + 10_000),
+      batcher.submit(fp32([1]), 1, Date.now() + 10_000),
+    ];
     const expired = batcher.submit(fp32([7]), 1, Date.now() + 1).catch((e: unknown) => e);
     const alive = batcher.submit(fp32([8]), 1, Date.now() + 10_000);
     await new Promise((r) => setTimeout(r, 20));
@@ -83,8 +88,14 @@ describe('Batcher', () => {
   });
 
   it('when the model throws, then every request of that batch gets the error', async () => {
-    const batcher = new Batcher({ run: async () => Promise.reject(new Error('boom')), policy: () => BatchingPolicy.parse({}) });
-    const results = await Promise.allSettled([batcher.submit(fp32([1]), 1, Date.now() + 1000), batcher.submit(fp32([2]), 1, Date.now() + 1000)]);
+    const batcher = new Batcher({
+      run: async () => Promise.reject(new Error('boom')),
+      policy: () => BatchingPolicy.parse({}),
+    });
+    const results = await Promise.allSettled([
+      batcher.submit(fp32([1]), 1, Date.now() + 1000),
+      batcher.submit(fp32([2]), 1, Date.now() + 1000),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(batcher.depth).toBe(0);
   });

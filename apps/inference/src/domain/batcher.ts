@@ -14,7 +14,8 @@ interface Pending {
 /** Batches run side by side: one computes while the next one gathers. */
 const MAX_CONCURRENT_BATCHES = 2;
 
-export const deadlineExceeded = () => new AppError({ code: 'DEADLINE_EXCEEDED', message: 'the request missed its deadline' });
+export const deadlineExceeded = () =>
+  new AppError({ code: 'DEADLINE_EXCEEDED', message: 'the request missed its deadline' });
 
 /**
  * Dynamic batching for one model version. With nothing queued a request
@@ -31,11 +32,13 @@ export class Batcher {
   private running = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly opts: {
-    run: (inputs: TensorMap) => Promise<TensorMap>;
-    policy: () => BatchingPolicy;
-    onBatch?: (rows: number) => void;
-  }) {}
+  constructor(
+    private readonly opts: {
+      run: (inputs: TensorMap) => Promise<TensorMap>;
+      policy: () => BatchingPolicy;
+      onBatch?: (rows: number) => void;
+    },
+  ) {}
 
   /** Rows waiting plus rows being computed. */
   get depth(): number {
@@ -45,7 +48,13 @@ export class Batcher {
   submit(inputs: TensorMap, rows: number, deadlineAt: number): Promise<TensorMap> {
     const policy = this.opts.policy();
     if (this.depth + rows > policy.max_queue_size && this.depth > 0) {
-      return Promise.reject(new AppError({ code: 'TOO_MANY_REQUESTS', message: `model queue is full (${this.depth} rows waiting or running)`, headers: { 'retry-after': '1' } }));
+      return Promise.reject(
+        new AppError({
+          code: 'TOO_MANY_REQUESTS',
+          message: `model queue is full (${this.depth} rows waiting or running)`,
+          headers: { 'retry-after': '1' },
+        }),
+      );
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ inputs, rows, deadlineAt, resolve, reject });
@@ -96,11 +105,18 @@ export class Batcher {
       if (!live.length) return;
       this.opts.onBatch?.(rows);
       const names = Object.keys(live[0]!.inputs);
-      const inputs = live.length === 1 ? live[0]!.inputs : Object.fromEntries(names.map((n) => [n, concatBatch(live.map((p) => p.inputs[n]!))]));
+      const inputs =
+        live.length === 1
+          ? live[0]!.inputs
+          : Object.fromEntries(names.map((n) => [n, concatBatch(live.map((p) => p.inputs[n]!))]));
       const outputs = await this.opts.run(inputs);
       let start = 0;
       for (const p of live) {
-        p.resolve(live.length === 1 ? outputs : Object.fromEntries(Object.entries(outputs).map(([n, t]) => [n, sliceBatch(t, start, p.rows)])));
+        p.resolve(
+          live.length === 1
+            ? outputs
+            : Object.fromEntries(Object.entries(outputs).map(([n, t]) => [n, sliceBatch(t, start, p.rows)])),
+        );
         start += p.rows;
       }
     } catch (err) {

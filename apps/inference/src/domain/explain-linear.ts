@@ -21,10 +21,13 @@ export function explainLogistic(options: ExplainLogisticOptions): Explanation<Lo
   const { featureNames, means, stds, weights, bias } = spec.model;
   const d = featureNames.length;
   if (means.length !== d || stds.length !== d || weights.length !== d) {
-    throw new Error(`explainLogistic: model has ${d} features but ${means.length} means, ${stds.length} stds, ${weights.length} weights`);
+    throw new Error(
+      `explainLogistic: model has ${d} features but ${means.length} means, ${stds.length} stds, ${weights.length} weights`,
+    );
   }
   const unknownProduct = Object.keys(spec.products).find((name) => !featureNames.includes(name));
-  if (unknownProduct !== undefined) throw new Error(`explainLogistic: product feature ${unknownProduct} is not a model feature`);
+  if (unknownProduct !== undefined)
+    throw new Error(`explainLogistic: product feature ${unknownProduct} is not a model feature`);
 
   // Raw inputs the features need: each plain feature itself, each product's two operands.
   const needed = [...new Set(featureNames.flatMap((name) => spec.products[name] ?? [name]))];

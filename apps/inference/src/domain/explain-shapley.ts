@@ -38,14 +38,20 @@ export async function explainShapley(options: ExplainShapleyOptions): Promise<Ex
   const rows = countRows({ inputs, names: features, caller: 'explainShapley' });
   const badBaseline = features.find((f) => !Number.isFinite(baseline[f]));
   if (badBaseline !== undefined) throw new Error(`explainShapley: baseline needs a finite value for ${badBaseline}`);
-  if (!Number.isInteger(samples) || samples < 1) throw new Error(`explainShapley: samples must be a positive integer, got ${samples}`);
+  if (!Number.isInteger(samples) || samples < 1)
+    throw new Error(`explainShapley: samples must be a positive integer, got ${samples}`);
 
   const x = Array.from({ length: rows }, (_, r) => features.map((f) => inputs[f]![r]!));
   const b = features.map((f) => baseline[f]!);
   const exact = n <= EXACT_SHAPLEY_MAX_FEATURES;
   const { phi, outputs, baselineOutput } = exact
     ? await exactShapley({ x, b, score: (points) => score({ features, points, predict }) })
-    : await sampledShapley({ x, b, score: (points) => score({ features, points, predict }), permutations: permutations(n, samples, seed) });
+    : await sampledShapley({
+        x,
+        b,
+        score: (points) => score({ features, points, predict }),
+        permutations: permutations(n, samples, seed),
+      });
 
   return {
     baseline: {
@@ -80,7 +86,9 @@ interface ModeOptions {
 async function exactShapley({ x, b, score }: ModeOptions): Promise<ShapleyResult> {
   const n = b.length;
   const size = 2 ** n;
-  const points = x.flatMap((row) => Array.from({ length: size }, (_, mask) => row.map((v, j) => (mask & (1 << j) ? v : b[j]!))));
+  const points = x.flatMap((row) =>
+    Array.from({ length: size }, (_, mask) => row.map((v, j) => (mask & (1 << j) ? v : b[j]!))),
+  );
   const v = await score(points);
   // |S|!(n-|S|-1)!/n! = 1 / (n · C(n-1, |S|)), built up by ratio so no factorial overflows.
   const weight = [1 / n];
@@ -104,7 +112,12 @@ async function exactShapley({ x, b, score }: ModeOptions): Promise<ShapleyResult
  * Averages marginal contributions along sampled orderings. Batch layout: the baseline once, then
  * per row x itself and, per permutation, the n−1 coalitions strictly between ∅ and all features.
  */
-async function sampledShapley({ x, b, score, permutations: perms }: ModeOptions & { permutations: number[][] }): Promise<ShapleyResult> {
+async function sampledShapley({
+  x,
+  b,
+  score,
+  permutations: perms,
+}: ModeOptions & { permutations: number[][] }): Promise<ShapleyResult> {
   const n = b.length;
   const points: number[][] = [b];
   for (const row of x) {
@@ -148,11 +161,16 @@ function permutations(n: number, count: number, seed: number): number[][] {
 }
 
 /** Turns points (rows of feature values) into one predict batch and checks what comes back. */
-async function score(options: { features: readonly string[]; points: number[][]; predict: ShapleyPredict }): Promise<ArrayLike<number>> {
+async function score(options: {
+  features: readonly string[];
+  points: number[][];
+  predict: ShapleyPredict;
+}): Promise<ArrayLike<number>> {
   const { features, points, predict } = options;
   const batch = Object.fromEntries(features.map((f, j) => [f, points.map((p) => p[j]!)]));
   const out = await predict(batch);
-  if (out.length !== points.length) throw new Error(`explainShapley: predict returned ${out.length} outputs for ${points.length} rows`);
+  if (out.length !== points.length)
+    throw new Error(`explainShapley: predict returned ${out.length} outputs for ${points.length} rows`);
   for (let i = 0; i < out.length; i++) {
     if (!Number.isFinite(out[i])) throw new Error(`explainShapley: predict returned a non-finite output at row ${i}`);
   }

@@ -43,7 +43,10 @@ describe('explainLogistic', () => {
 
   it('when explaining real sensor readings, then output is what predictProba serves', () => {
     const { rows } = explainLogistic({ spec, inputs: readings });
-    const served = predictProba(model, readings.humidity.map((h, i) => sensorAnomalyFeatures({ humidity: h, temperature: readings.temperature[i]! })));
+    const served = predictProba(
+      model,
+      readings.humidity.map((h, i) => sensorAnomalyFeatures({ humidity: h, temperature: readings.temperature[i]! })),
+    );
     rows.forEach((row, i) => {
       expect(row.output).toBeCloseTo(served[i]!, 9);
       expect(row.features.map((f) => f.name)).toEqual(['humidity', 'temperature', 'humidity_x_temperature']);
@@ -63,7 +66,9 @@ describe('explainLogistic', () => {
 
   it('when a model has no derived features and the reading equals the means, then every attribution is 0 and output is sigmoid(bias)', () => {
     const plain: LogisticExplainerSpec = {
-      kind: 'logistic', output: 'p', products: {},
+      kind: 'logistic',
+      output: 'p',
+      products: {},
       model: { featureNames: ['a', 'b'], means: [3, -1], stds: [2, 0.5], weights: [1.5, -0.7], bias: 0.4 },
     };
     const [row] = explainLogistic({ spec: plain, inputs: { a: [3], b: [-1] } }).rows;
@@ -74,7 +79,9 @@ describe('explainLogistic', () => {
   it('when an input is missing or rows disagree, then it throws naming the problem', () => {
     expect(() => explainLogistic({ spec, inputs: { humidity: [45] } })).toThrow(/missing inputs temperature/);
     expect(() => explainLogistic({ spec, inputs: { humidity: [45, 46], temperature: [27] } })).toThrow(/row count/);
-    expect(() => explainLogistic({ spec, inputs: { ...readings, pressure: [1, 2, 3] } })).toThrow(/unexpected inputs pressure/);
+    expect(() => explainLogistic({ spec, inputs: { ...readings, pressure: [1, 2, 3] } })).toThrow(
+      /unexpected inputs pressure/,
+    );
   });
 });
 
@@ -84,9 +91,21 @@ describe('explainShapley', () => {
 
   it('when f is linear, then φ_j = w_j (x_j − baseline_j) exactly, in one predict call', async () => {
     const { predict, calls } = batchPredict(({ a, b }) => 2 * a! + 3 * b!);
-    const result = await explainShapley({ features: ['a', 'b'], inputs, baseline, predict, baselineKind: 'training-mean' });
+    const result = await explainShapley({
+      features: ['a', 'b'],
+      inputs,
+      baseline,
+      predict,
+      baselineKind: 'training-mean',
+    });
     expect(calls).toEqual([3 * 4]);
-    expect(result.baseline).toEqual({ kind: 'training-mean', values: baseline, output: 2 * 0.5 + 3 * -1, space: 'probability', method: 'shapley-exact' });
+    expect(result.baseline).toEqual({
+      kind: 'training-mean',
+      values: baseline,
+      output: 2 * 0.5 + 3 * -1,
+      space: 'probability',
+      method: 'shapley-exact',
+    });
     result.rows.forEach((row, i) => {
       expect(byName(row).a).toBeCloseTo(2 * (inputs.a[i]! - 0.5), 12);
       expect(byName(row).b).toBeCloseTo(3 * (inputs.b[i]! - -1), 12);
@@ -133,13 +152,24 @@ describe('explainShapley', () => {
       expect(result.baseline.method).toBe('shapley-sampled');
       expect(calls).toEqual([1 + 2 * (1 + 20 * 11)]);
       result.rows.forEach((row, i) => {
-        row.features.forEach((feat, j) => expect(feat.attribution).toBeCloseTo(w[j]! * (wide[names[j]!]![i]! - base[names[j]!]!), 9));
+        row.features.forEach((feat, j) =>
+          expect(feat.attribution).toBeCloseTo(w[j]! * (wide[names[j]!]![i]! - base[names[j]!]!), 9),
+        );
       });
     });
 
     it('when f is nonlinear, then the same seed gives the same answer and φ still sums to f(x) − f(baseline)', async () => {
-      const f = (x: Record<string, number>) => Math.tanh(sum(names.map((n, j) => w[j]! * x[n]! * x[names[(j + 1) % 12]!]!)) / 50);
-      const run = (seed: number) => explainShapley({ features: names, inputs: wide, baseline: base, predict: batchPredict(f).predict, samples: 30, seed });
+      const f = (x: Record<string, number>) =>
+        Math.tanh(sum(names.map((n, j) => w[j]! * x[n]! * x[names[(j + 1) % 12]!]!)) / 50);
+      const run = (seed: number) =>
+        explainShapley({
+          features: names,
+          inputs: wide,
+          baseline: base,
+          predict: batchPredict(f).predict,
+          samples: 30,
+          seed,
+        });
       const [first, again, other] = await Promise.all([run(7), run(7), run(8)]);
       expect(again).toEqual(first);
       expect(other.rows[0]!.features).not.toEqual(first.rows[0]!.features);
@@ -149,6 +179,8 @@ describe('explainShapley', () => {
 
   it('when predict returns the wrong number of outputs, then it throws', async () => {
     const predict: ShapleyPredict = async () => [1];
-    await expect(explainShapley({ features: ['a', 'b'], inputs, baseline, predict })).rejects.toThrow(/1 outputs for 12 rows/);
+    await expect(explainShapley({ features: ['a', 'b'], inputs, baseline, predict })).rejects.toThrow(
+      /1 outputs for 12 rows/,
+    );
   });
 });

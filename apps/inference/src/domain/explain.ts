@@ -50,4 +50,9 @@ export interface Explanation<B> {
 export type ExplanationInputs = Readonly<Record<string, readonly number[]>>;
 
 export { explainLogistic, type ExplainLogisticOptions } from './explain-linear.ts';
-export { EXACT_SHAPLEY_MAX_FEATURES, explainShapley, type ExplainShapleyOptions, type ShapleyPredict } from './explain-shapley.ts';
+export {
+  EXACT_SHAPLEY_MAX_FEATURES,
+  explainShapley,
+  type ExplainShapleyOptions,
+  type ShapleyPredict,
+} from './explain-shapley.ts';

@@ -28,7 +28,9 @@ export class ModelLimits {
   private readonly limits = new Map<string, ConcurrencyLimit>();
 
   /** `log` gets a line per model when its limit has moved by a tenth or reached a bound, and when shedding starts. */
-  constructor(private readonly opts: { env: ModelLimitEnv; clock?: LimitClock; log?: (snapshot: LimitSnapshot) => void }) {
+  constructor(
+    private readonly opts: { env: ModelLimitEnv; clock?: LimitClock; log?: (snapshot: LimitSnapshot) => void },
+  ) {
     this.retryAfterSeconds = opts.env.SHED_RETRY_AFTER_S;
   }
 
@@ -39,8 +41,12 @@ export class ModelLimits {
     let limit = this.limits.get(model);
     if (!limit) {
       limit = new ConcurrencyLimit({
-        name: model, bounds, queueTimeoutMs: this.opts.env.SHED_QUEUE_MS, queueMax: this.opts.env.SHED_QUEUE_MAX,
-        ...(this.opts.log ? { onChange: this.opts.log } : {}), ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+        name: model,
+        bounds,
+        queueTimeoutMs: this.opts.env.SHED_QUEUE_MS,
+        queueMax: this.opts.env.SHED_QUEUE_MAX,
+        ...(this.opts.log ? { onChange: this.opts.log } : {}),
+        ...(this.opts.clock ? { clock: this.opts.clock } : {}),
       });
       this.limits.set(model, limit);
     }

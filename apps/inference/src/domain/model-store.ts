@@ -27,7 +27,14 @@ export class ModelStore {
   private readonly models = new Map<string, ModelEntry>();
   private readonly failures = new Map<string, string>();
 
-  constructor(private readonly opts: { repository: string; threads: number; runtimes: RuntimeCatalog; onBatch?: (model: string, version: string, rows: number) => void }) {}
+  constructor(
+    private readonly opts: {
+      repository: string;
+      threads: number;
+      runtimes: RuntimeCatalog;
+      onBatch?: (model: string, version: string, rows: number) => void;
+    },
+  ) {}
 
   entry(name: string): ModelEntry | undefined {
     return this.models.get(name);
@@ -45,7 +52,9 @@ export class ModelStore {
   }
 
   async names(): Promise<string[]> {
-    return (await readdir(this.opts.repository, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory()).map((d) => d.name);
+    return (await readdir(this.opts.repository, { withFileTypes: true }).catch(() => []))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   }
 
   async index(): Promise<RepositoryIndexEntry[]> {
@@ -62,7 +71,9 @@ export class ModelStore {
 
   async loadAll(): Promise<void> {
     for (const name of await this.names()) {
-      await this.load(name).catch((err: unknown) => rootLogger().error({ err: (err as Error).message, model: name }, 'model not loaded'));
+      await this.load(name).catch((err: unknown) =>
+        rootLogger().error({ err: (err as Error).message, model: name }, 'model not loaded'),
+      );
     }
   }
 
@@ -70,7 +81,8 @@ export class ModelStore {
   async load(name: string, version?: string): Promise<string[]> {
     const available = await listModelVersions({ repository: this.opts.repository, name }).catch(() => [] as string[]);
     if (!available.length) throw new AppError({ code: 'NOT_FOUND', message: `model ${name} is not in the repository` });
-    if (version !== undefined && !available.includes(version)) throw new AppError({ code: 'NOT_FOUND', message: `model ${name} has no version ${version} in the repository` });
+    if (version !== undefined && !available.includes(version))
+      throw new AppError({ code: 'NOT_FOUND', message: `model ${name} has no version ${version} in the repository` });
     const entry = this.models.get(name) ?? { name, versions: new Map(), policy: await this.readPolicy(name) };
     const wanted = version !== undefined ? [version] : available.filter((v) => !entry.versions.has(v));
     const loaded: string[] = [];
@@ -84,24 +96,38 @@ export class ModelStore {
         this.failures.delete(`${name}/${v}`);
         if (previous) void previous.retire();
         loaded.push(v);
-        rootLogger().info({ model: name, version: v, platform: handle.metadata.platform }, 'model version loaded and warmed up');
+        rootLogger().info(
+          { model: name, version: v, platform: handle.metadata.platform },
+          'model version loaded and warmed up',
+        );
       } catch (err) {
         const reason = (err as Error).message;
         this.failures.set(`${name}/${v}`, reason);
         errors.push(`version ${v}: ${reason}`);
-        rootLogger().error({ model: name, version: v, reason }, 'model version failed to load; what was serving keeps serving');
+        rootLogger().error(
+          { model: name, version: v, reason },
+          'model version failed to load; what was serving keeps serving',
+        );
       }
     }
-    if (errors.length) throw new AppError({ code: 'BAD_REQUEST', message: `model ${name} failed to load: ${errors.join('; ')}` });
+    if (errors.length)
+      throw new AppError({ code: 'BAD_REQUEST', message: `model ${name} failed to load: ${errors.join('; ')}` });
     return loaded;
   }
 
   private async loadVersion(entry: ModelEntry, version: string): Promise<ModelVersion> {
-    const { metadata, artifactPath } = await readModelVersion({ repository: this.opts.repository, name: entry.name, version });
+    const { metadata, artifactPath } = await readModelVersion({
+      repository: this.opts.repository,
+      name: entry.name,
+      version,
+    });
     const card = metadata as unknown as ModelMetadata;
     const runtime = this.opts.runtimes(card.platform);
     const handle = new ModelVersion({
-      name: entry.name, version, metadata: card, oipPlatform: runtime.oipPlatform,
+      name: entry.name,
+      version,
+      metadata: card,
+      oipPlatform: runtime.oipPlatform,
       runtime: withTransform(await runtime.load({ artifactPath, metadata: card, threads: this.opts.threads }), card),
       policy: () => entry.policy,
       onBatch: (rows) => this.opts.onBatch?.(entry.name, version, rows),

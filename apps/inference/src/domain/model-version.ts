@@ -13,15 +13,17 @@ export class ModelVersion {
   private inFlight = 0;
   private drained: (() => void) | undefined;
 
-  constructor(readonly opts: {
-    name: string;
-    version: string;
-    metadata: ModelMetadata;
-    oipPlatform: string;
-    runtime: ModelRuntime;
-    policy: () => ModelPolicy;
-    onBatch?: (rows: number) => void;
-  }) {
+  constructor(
+    readonly opts: {
+      name: string;
+      version: string;
+      metadata: ModelMetadata;
+      oipPlatform: string;
+      runtime: ModelRuntime;
+      policy: () => ModelPolicy;
+      onBatch?: (rows: number) => void;
+    },
+  ) {
     const outputNames = opts.metadata.outputs.map((o) => o.name);
     this.batcher = new Batcher({
       run: (inputs) => opts.runtime.run(inputs, outputNames),
@@ -61,11 +63,15 @@ export class ModelVersion {
     const zero = (t: TensorMetadata) => {
       const dims = t.shape.map((d) => (d === -1 ? 1 : d));
       const size = dims.reduce((a, b) => a * b, 1);
-      if (t.datatype === 'BYTES') return { datatype: 'BYTES' as const, dims, data: Array.from({ length: size }, () => '') };
+      if (t.datatype === 'BYTES')
+        return { datatype: 'BYTES' as const, dims, data: Array.from({ length: size }, () => '') };
       if (t.datatype === 'INT64') return { datatype: 'INT64' as const, dims, data: new BigInt64Array(size) };
       return { datatype: 'FP32' as const, dims, data: new Float32Array(size) };
     };
-    await this.opts.runtime.run(Object.fromEntries(this.inputs.map((i) => [i.name, zero(i)])), this.outputs.map((o) => o.name));
+    await this.opts.runtime.run(
+      Object.fromEntries(this.inputs.map((i) => [i.name, zero(i)])),
+      this.outputs.map((o) => o.name),
+    );
   }
 
   /** Waits for in-flight requests, then frees the runtime. */

@@ -42,7 +42,13 @@ export type RuntimeCatalog = (platform: ModelMetadata['platform']) => RuntimeFac
 /** Answers kept by model, version and input hash. An optimisation: a failing store is a miss, never a failed request. */
 export interface ResponseCache {
   get(o: { model: string; version: string; hash: string }): Promise<InferOutputTensor[] | undefined>;
-  put(o: { model: string; version: string; hash: string; outputs: InferOutputTensor[]; ttlSeconds: number }): Promise<void>;
+  put(o: {
+    model: string;
+    version: string;
+    hash: string;
+    outputs: InferOutputTensor[];
+    ttlSeconds: number;
+  }): Promise<void>;
 }
 
 /** The broker, through the sidecar's pub/sub API. */
@@ -54,5 +60,10 @@ export interface EventPublisher {
 /** The online feature store: model inputs computed from each entity's latest readings. */
 export interface OnlineFeatures {
   /** One tensor per input name, a row per entity; NOT_FOUND names entities without features. */
-  inputs(o: { model: string; spec: SensorWindowSpec; entities: string[]; inputNames: string[] }): Promise<InferInputTensor[]>;
+  inputs(o: {
+    model: string;
+    spec: SensorWindowSpec;
+    entities: string[];
+    inputNames: string[];
+  }): Promise<InferInputTensor[]>;
 }

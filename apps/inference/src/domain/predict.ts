@@ -38,12 +38,21 @@ export interface PredictRequest {
 function requestedOutputs(handle: ModelVersion, body: InferRequest): string[] {
   const names = body.outputs?.length ? body.outputs.map((o) => o.name) : handle.outputs.map((o) => o.name);
   const unknown = names.filter((n) => !handle.outputs.some((o) => o.name === n));
-  if (unknown.length) throw badRequest(`model ${handle.name} has no output ${unknown.join(', ')}`, unknown.map((n) => ({ path: `outputs.${n}`, message: 'unknown output' })));
+  if (unknown.length)
+    throw badRequest(
+      `model ${handle.name} has no output ${unknown.join(', ')}`,
+      unknown.map((n) => ({ path: `outputs.${n}`, message: 'unknown output' })),
+    );
   return names;
 }
 
 /** How the answer was made; labels arrive later per row, so every row gets an id of its own. */
-function responseParameters(o: { id: string; rows: number; route: Route; answer: Answer }): Record<string, string | boolean> {
+function responseParameters(o: {
+  id: string;
+  rows: number;
+  route: Route;
+  answer: Answer;
+}): Record<string, string | boolean> {
   return {
     route: o.route.reason,
     prediction_ids: PredictionIds.encode(Array.from({ length: o.rows }, (_, i) => rowPredictionId(o.id, i))),
@@ -69,11 +78,50 @@ export async function predict(deps: PredictDeps, request: PredictRequest): Promi
   const hash = inputHash(body.inputs);
   const id = body.id ?? randomUUID();
 
-  const made = await answer(deps, { entry, policy, handle, route, id, tensors, rows, names, hash, started, deadlineMs: requestDeadline(body, policy) });
+  const made = await answer(deps, {
+    entry,
+    policy,
+    handle,
+    route,
+    id,
+    tensors,
+    rows,
+    names,
+    hash,
+    started,
+    deadlineMs: requestDeadline(body, policy),
+  });
   const latencyMs = elapsedMs(started);
   deps.metrics.latency.observe({ model: handle.name, version: handle.version }, latencyMs / 1000);
 
-  const event = predictionEvent({ id, handle, route, hash, rows, inputs: body.inputs, answer: made, latencyMs, context: rowContext(scoring, rows) });
-  await publishPrediction(deps, { event, required: scoring.prediction_log === 'required', policy, entry, handle, route, tensors, rows, names, outputs: made.outputs });
-  return { model_name: handle.name, model_version: handle.version, id, parameters: responseParameters({ id, rows, route, answer: made }), outputs: made.outputs };
+  const event = predictionEvent({
+    id,
+    handle,
+    route,
+    hash,
+    rows,
+    inputs: body.inputs,
+    answer: made,
+    latencyMs,
+    context: rowContext(scoring, rows),
+  });
+  await publishPrediction(deps, {
+    event,
+    required: scoring.prediction_log === 'required',
+    policy,
+    entry,
+    handle,
+    route,
+    tensors,
+    rows,
+    names,
+    outputs: made.outputs,
+  });
+  return {
+    model_name: handle.name,
+    model_version: handle.version,
+    id,
+    parameters: responseParameters({ id, rows, route, answer: made }),
+    outputs: made.outputs,
+  };
 }

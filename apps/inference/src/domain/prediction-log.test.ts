@@ -5,12 +5,23 @@ import { MASKED, PredictionLog, maskInputs, maskPredictionEvent } from './predic
 
 describe('maskInputs', () => {
   it('when an input is listed as PII, then every value of it is masked and the others are kept', () => {
-    expect(maskInputs({ email: ['a@b.c', 'd@e.f'], temperature: [20, 21] }, ['email'])).toEqual({ email: [MASKED, MASKED], temperature: [20, 21] });
+    expect(maskInputs({ email: ['a@b.c', 'd@e.f'], temperature: [20, 21] }, ['email'])).toEqual({
+      email: [MASKED, MASKED],
+      temperature: [20, 21],
+    });
   });
 
   it('when a BYTES input that is not listed holds PII in free text, then only the detected part is masked', () => {
-    expect(maskInputs({ text: ['mail ada@example.com or call 0612345678', 'fine'], ts: ['2024-03-01T10:00:00Z'], pressure: [1013.25] }, []))
-      .toEqual({ text: ['mail [email] or call [phone]', 'fine'], ts: ['2024-03-01T10:00:00Z'], pressure: [1013.25] });
+    expect(
+      maskInputs(
+        {
+          text: ['mail ada@example.com or call 0612345678', 'fine'],
+          ts: ['2024-03-01T10:00:00Z'],
+          pressure: [1013.25],
+        },
+        [],
+      ),
+    ).toEqual({ text: ['mail [email] or call [phone]', 'fine'], ts: ['2024-03-01T10:00:00Z'], pressure: [1013.25] });
   });
 
   it('when an input name only looks like PII, then its values are kept: only the policy decides by name', () => {
@@ -20,7 +31,13 @@ describe('maskInputs', () => {
 
 describe('maskPredictionEvent', () => {
   const event = {
-    id: 'p1', model: 'm', version: '1', input_hash: 'h', rows: 1, latency_ms: 2, ts: new Date(0).toISOString(),
+    id: 'p1',
+    model: 'm',
+    version: '1',
+    input_hash: 'h',
+    rows: 1,
+    latency_ms: 2,
+    ts: new Date(0).toISOString(),
     inputs: { email: ['ada@example.com'], text: ['card 4111 1111 1111 1111'] },
     outputs: { reply: ['write to grace@example.com'], score: [0.9] },
     shadow: { version: '2', outputs: { reply: ['call +44 20 7946 0958'], score: [0.8] } },
@@ -49,7 +66,15 @@ describe('maskPredictionEvent', () => {
 });
 
 describe('PredictionLog.recordError', () => {
-  const failure = { id: 'r1', model: 'm', version: '1', rows: 3, latency_ms: 4, error: 'INTERNAL', ts: new Date(0).toISOString() };
+  const failure = {
+    id: 'r1',
+    model: 'm',
+    version: '1',
+    rows: 3,
+    latency_ms: 4,
+    error: 'INTERNAL',
+    ts: new Date(0).toISOString(),
+  };
   const capture = (random: number) => {
     const publisher = new MemoryPublisher();
     return { published: publisher.sent, log: new PredictionLog({ publisher, random: () => random }) };

@@ -9,12 +9,21 @@ type Tensors = PredictionEvent['inputs'];
 // Values only: built-in names stay off, as a numeric input whose name looks like PII would vanish from drift monitoring.
 const detectors = createPiiMasker({ builtInNames: false });
 
-const scan = <T>(values: T[]): T[] => (values.some((v) => typeof v === 'string') ? values.map((v) => (typeof v === 'string' ? detectors.maskText(v) as T : v)) : values);
-const scanAll = <T>(tensors: Record<string, T[]>): Record<string, T[]> => Object.fromEntries(Object.entries(tensors).map(([name, values]) => [name, scan(values)]));
+const scan = <T>(values: T[]): T[] =>
+  values.some((v) => typeof v === 'string')
+    ? values.map((v) => (typeof v === 'string' ? (detectors.maskText(v) as T) : v))
+    : values;
+const scanAll = <T>(tensors: Record<string, T[]>): Record<string, T[]> =>
+  Object.fromEntries(Object.entries(tensors).map(([name, values]) => [name, scan(values)]));
 
 /** PII inputs lose every value, so they never reach the log or the broker; strings of the others go through the value detectors. */
 export function maskInputs(inputs: Tensors, pii: readonly string[]): Tensors {
-  return Object.fromEntries(Object.entries(inputs).map(([name, values]) => [name, pii.includes(name) ? values.map(() => MASKED) : scan(values)]));
+  return Object.fromEntries(
+    Object.entries(inputs).map(([name, values]) => [
+      name,
+      pii.includes(name) ? values.map(() => MASKED) : scan(values),
+    ]),
+  );
 }
 
 /**
@@ -56,7 +65,9 @@ export class PredictionLog {
     const data = PredictionEvent.parse(maskPredictionEvent(event, policy.pii_inputs));
     this.opts.publisher
       .publish({ topic: Topics.predictions, data })
-      .catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction event not published'));
+      .catch((err: unknown) =>
+        rootLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction event not published'),
+      );
   }
 
   /** A request that failed without an answer; sampled like predictions, so the monitor's error rate stays unbiased. */
@@ -64,6 +75,11 @@ export class PredictionLog {
     if ((this.opts.random ?? Math.random)() >= policy.sample_rate) return;
     this.opts.publisher
       .publish({ topic: Topics.predictionErrors, data: PredictionErrorEvent.parse(event) })
-      .catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction error event not published'));
+      .catch((err: unknown) =>
+        rootLogger().warn(
+          { err: (err as Error).message, prediction_id: event.id },
+          'prediction error event not published',
+        ),
+      );
   }
 }

@@ -29,13 +29,29 @@ const numbers = (t: InferOutputTensor | undefined) => (t?.data ?? []).map(Number
  * compares it with the champion and logs the event with both outputs. A
  * failing shadow still lets the champion's event through, without it.
  */
-function mirrorToShadow(deps: { log: PredictionLog; shadow: ShadowStats }, o: PublishPrediction & { shadow: ModelVersion }): void {
+function mirrorToShadow(
+  deps: { log: PredictionLog; shadow: ShadowStats },
+  o: PublishPrediction & { shadow: ModelVersion },
+): void {
   const { shadow, handle: champion, policy, event } = o;
   void shadow.predict(o.tensors, o.rows, Date.now() + policy.deadline_ms).then(
     (s) => {
       const shadowOutputs = o.names.map((n) => toOutput(n, s[n]!));
-      deps.shadow.record({ model: champion.name, champion: champion.version, candidate: shadow.version, championScores: numbers(o.outputs[0]), candidateScores: numbers(shadowOutputs[0]), threshold: champion.metadata.threshold ?? 0.5 });
-      deps.log.record({ ...event, shadow: { version: shadow.version, outputs: Object.fromEntries(shadowOutputs.map((t) => [t.name, t.data])) } }, policy.prediction_log);
+      deps.shadow.record({
+        model: champion.name,
+        champion: champion.version,
+        candidate: shadow.version,
+        championScores: numbers(o.outputs[0]),
+        candidateScores: numbers(shadowOutputs[0]),
+        threshold: champion.metadata.threshold ?? 0.5,
+      });
+      deps.log.record(
+        {
+          ...event,
+          shadow: { version: shadow.version, outputs: Object.fromEntries(shadowOutputs.map((t) => [t.name, t.data])) },
+        },
+        policy.prediction_log,
+      );
     },
     () => deps.log.record(event, policy.prediction_log),
   );
@@ -47,12 +63,20 @@ function mirrorToShadow(deps: { log: PredictionLog; shadow: ShadowStats }, o: Pu
  * otherwise), and no shadow runs for it; any other event is sampled,
  * published off the request path, with the shadow's outputs when one runs.
  */
-export async function publishPrediction(deps: { log: PredictionLog; shadow: ShadowStats }, o: PublishPrediction): Promise<void> {
+export async function publishPrediction(
+  deps: { log: PredictionLog; shadow: ShadowStats },
+  o: PublishPrediction,
+): Promise<void> {
   if (o.required) {
     try {
       await deps.log.recordRequired(o.event, o.policy.prediction_log);
     } catch (err) {
-      throw new AppError({ code: 'UNAVAILABLE', message: `the prediction was made but its event could not be published; retry (${(err as Error).message})`, headers: { 'retry-after': '1' }, cause: err });
+      throw new AppError({
+        code: 'UNAVAILABLE',
+        message: `the prediction was made but its event could not be published; retry (${(err as Error).message})`,
+        headers: { 'retry-after': '1' },
+        cause: err,
+      });
     }
     return;
   }

@@ -38,7 +38,9 @@ export function requestDeadline(body: InferRequest, policy: ModelPolicy): number
 
 function withDeadline<T>(work: Promise<T>, deadlineAt: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(deadlineExceeded()), Math.max(0, deadlineAt - Date.now()))));
+  const expired = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(deadlineExceeded()), Math.max(0, deadlineAt - Date.now()))),
+  );
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
@@ -46,21 +48,46 @@ function withDeadline<T>(work: Promise<T>, deadlineAt: number): Promise<T> {
 async function runFallback(o: RunModelRequest): Promise<TensorMap | undefined> {
   const fallback = o.policy.fallback;
   if (!fallback) return undefined;
-  const other = fallback.version !== undefined && fallback.version !== o.handle.version ? o.entry.versions.get(fallback.version) : undefined;
+  const other =
+    fallback.version !== undefined && fallback.version !== o.handle.version
+      ? o.entry.versions.get(fallback.version)
+      : undefined;
   if (other) return other.predict(o.tensors, o.rows, Date.now() + o.policy.deadline_ms);
   if (!fallback.rule) return undefined;
   const names = o.handle.outputs.map((t) => t.name);
-  return Object.fromEntries(names.map((n) => [n, { datatype: 'FP32' as const, dims: [o.rows], data: new Float32Array(o.rows).fill(fallback.rule!.outputs[n] ?? 0) }]));
+  return Object.fromEntries(
+    names.map((n) => [
+      n,
+      {
+        datatype: 'FP32' as const,
+        dims: [o.rows],
+        data: new Float32Array(o.rows).fill(fallback.rule!.outputs[n] ?? 0),
+      },
+    ]),
+  );
 }
 
 /** The caller gets no answer: logged on its own topic, for the monitor's error SLO. */
 function recordFailure(deps: { log: PredictionLog }, o: RunModelRequest, err: unknown): AppError {
-  const failure = err instanceof AppError ? err : new AppError({ code: 'INTERNAL', message: `model ${o.handle.name} v${o.handle.version} failed`, cause: err });
+  const failure =
+    err instanceof AppError
+      ? err
+      : new AppError({ code: 'INTERNAL', message: `model ${o.handle.name} v${o.handle.version} failed`, cause: err });
   const traceId = currentTraceId();
-  deps.log.recordError({
-    id: o.id, model: o.handle.name, version: o.handle.version, rows: o.rows, route: o.route.reason, error: failure.code,
-    latency_ms: elapsedMs(o.started), ts: new Date().toISOString(), ...(traceId ? { trace_id: traceId } : {}),
-  }, o.policy.prediction_log);
+  deps.log.recordError(
+    {
+      id: o.id,
+      model: o.handle.name,
+      version: o.handle.version,
+      rows: o.rows,
+      route: o.route.reason,
+      error: failure.code,
+      latency_ms: elapsedMs(o.started),
+      ts: new Date().toISOString(),
+      ...(traceId ? { trace_id: traceId } : {}),
+    },
+    o.policy.prediction_log,
+  );
   return failure;
 }
 
@@ -70,9 +97,17 @@ function recordFailure(deps: { log: PredictionLog }, o: RunModelRequest, err: un
  * is recorded and thrown. A bad request or a full queue is the caller's
  * answer as it is: a fallback would hide it.
  */
-export async function runModel(deps: { log: PredictionLog; metrics: InferenceMetrics }, o: RunModelRequest): Promise<ModelRun> {
+export async function runModel(
+  deps: { log: PredictionLog; metrics: InferenceMetrics },
+  o: RunModelRequest,
+): Promise<ModelRun> {
   try {
-    return { result: await withDeadline(o.handle.predict(o.tensors, o.rows, Date.now() + o.deadlineMs), Date.now() + o.deadlineMs) };
+    return {
+      result: await withDeadline(
+        o.handle.predict(o.tensors, o.rows, Date.now() + o.deadlineMs),
+        Date.now() + o.deadlineMs,
+      ),
+    };
   } catch (err) {
     const code = err instanceof AppError ? err.code : 'INTERNAL';
     if (code === 'BAD_REQUEST' || code === 'TOO_MANY_REQUESTS') throw err;

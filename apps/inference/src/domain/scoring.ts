@@ -6,7 +6,10 @@ export function scoringParameters(parameters: InferRequest['parameters']): Scori
   const parsed = ScoringParameters.safeDecode(parameters ?? {});
   if (parsed.success) return parsed.data;
   const errors = fieldErrors(parsed.error.issues, 'parameters');
-  throw badRequest(`request parameters are invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
+  throw badRequest(
+    `request parameters are invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+    errors,
+  );
 }
 
 export interface StreamRecords {
@@ -26,7 +29,10 @@ function protectedAttributes(scoring: ScoringParameters, rows: number): Record<s
   if (!attributes) return undefined;
   for (const [attr, values] of Object.entries(attributes)) {
     const key = `parameters.protected.${attr}`;
-    if (values.length !== rows) throw badRequest(`${key} has ${values.length} values for ${rows} rows`, [{ path: key, message: `needs one value per row (${rows})` }]);
+    if (values.length !== rows)
+      throw badRequest(`${key} has ${values.length} values for ${rows} rows`, [
+        { path: key, message: `needs one value per row (${rows})` },
+      ]);
   }
   return attributes;
 }
@@ -36,7 +42,9 @@ function streamRecords(scoring: ScoringParameters, rows: number): StreamRecords 
   const { record_keys: keys, record_times: times = [] } = scoring;
   if (keys === undefined) return undefined;
   if (keys.length !== rows || times.length !== rows) {
-    throw badRequest(`parameters.record_keys and record_times need one value per row (${rows})`, [{ path: 'parameters.record_keys', message: `needs ${rows} keys and ${rows} numeric times` }]);
+    throw badRequest(`parameters.record_keys and record_times need one value per row (${rows})`, [
+      { path: 'parameters.record_keys', message: `needs ${rows} keys and ${rows} numeric times` },
+    ]);
   }
   return { keys, received_at: times };
 }

@@ -10,9 +10,19 @@ export interface ShadowSummary {
 }
 
 export class ShadowStats {
-  private readonly byModel = new Map<string, { champion: string; candidate: string; rows: number; agree: number; sumDiff: number; maxDiff: number }>();
+  private readonly byModel = new Map<
+    string,
+    { champion: string; candidate: string; rows: number; agree: number; sumDiff: number; maxDiff: number }
+  >();
 
-  record(o: { model: string; champion: string; candidate: string; championScores: number[]; candidateScores: number[]; threshold: number }): void {
+  record(o: {
+    model: string;
+    champion: string;
+    candidate: string;
+    championScores: number[];
+    candidateScores: number[];
+    threshold: number;
+  }): void {
     const key = `${o.model}`;
     let s = this.byModel.get(key);
     if (!s || s.champion !== o.champion || s.candidate !== o.candidate) {
@@ -32,6 +42,13 @@ export class ShadowStats {
   summary(model: string): ShadowSummary | undefined {
     const s = this.byModel.get(model);
     if (!s) return undefined;
-    return { champion: s.champion, candidate: s.candidate, rows: s.rows, agreement: s.rows ? s.agree / s.rows : 1, mean_abs_diff: s.rows ? s.sumDiff / s.rows : 0, max_abs_diff: s.maxDiff };
+    return {
+      champion: s.champion,
+      candidate: s.candidate,
+      rows: s.rows,
+      agreement: s.rows ? s.agree / s.rows : 1,
+      mean_abs_diff: s.rows ? s.sumDiff / s.rows : 0,
+      max_abs_diff: s.maxDiff,
+    };
   }
 }

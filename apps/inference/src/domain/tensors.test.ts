@@ -51,11 +51,19 @@ describe('batch helpers', () => {
     const joined = concatBatch([a, b]);
     expect(joined.dims).toEqual([3, 2]);
     expect(Array.from(sliceBatch(joined, 1, 2).data as Float32Array)).toEqual([3, 4, 5, 6]);
-    const words = concatBatch([{ datatype: 'BYTES', dims: [1], data: ['x'] }, { datatype: 'BYTES', dims: [1], data: ['y'] }]);
+    const words = concatBatch([
+      { datatype: 'BYTES', dims: [1], data: ['x'] },
+      { datatype: 'BYTES', dims: [1], data: ['y'] },
+    ]);
     expect(sliceBatch(words, 1, 1).data).toEqual(['y']);
   });
 
   it('when an INT64 output is rendered as OIP JSON, then it holds plain numbers', () => {
-    expect(toOutput('ids', { datatype: 'INT64', dims: [2], data: BigInt64Array.from([3n, 4n]) })).toEqual({ name: 'ids', datatype: 'INT64', shape: [2], data: [3, 4] });
+    expect(toOutput('ids', { datatype: 'INT64', dims: [2], data: BigInt64Array.from([3n, 4n]) })).toEqual({
+      name: 'ids',
+      datatype: 'INT64',
+      shape: [2],
+      data: [3, 4],
+    });
   });
 });

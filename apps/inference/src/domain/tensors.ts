@@ -6,7 +6,8 @@ const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 const SUPPORTED = ['FP32', 'INT64', 'BYTES'] as const;
 
 function convert(spec: TensorMetadata, t: InferInputTensor, path: string, errors: FieldError[]): Tensor | undefined {
-  const fail = (message: string) => void errors.push({ path: `${path}.data`, message: `input ${spec.name} ${message}` });
+  const fail = (message: string) =>
+    void errors.push({ path: `${path}.data`, message: `input ${spec.name} ${message}` });
   switch (spec.datatype) {
     case 'FP32':
       if (!t.data.every((v) => typeof v === 'number' && Number.isFinite(v))) return fail('must hold finite numbers');
@@ -27,11 +28,15 @@ function convert(spec: TensorMetadata, t: InferInputTensor, path: string, errors
  * Checks the request's tensors against the model's declared inputs and
  * converts them. Every problem is reported, each naming its tensor.
  */
-export function toInputs(opts: { model: string; specs: TensorMetadata[]; inputs: InferInputTensor[] }): { tensors: TensorMap; rows: number } {
+export function toInputs(opts: { model: string; specs: TensorMetadata[]; inputs: InferInputTensor[] }): {
+  tensors: TensorMap;
+  rows: number;
+} {
   const errors: FieldError[] = [];
   const byName = new Map(opts.inputs.map((t) => [t.name, t]));
   for (const t of opts.inputs) {
-    if (!opts.specs.some((s) => s.name === t.name)) errors.push({ path: `inputs.${t.name}`, message: `model ${opts.model} has no input named ${t.name}` });
+    if (!opts.specs.some((s) => s.name === t.name))
+      errors.push({ path: `inputs.${t.name}`, message: `model ${opts.model} has no input named ${t.name}` });
   }
   const tensors: TensorMap = {};
   const batch = new Set<number>();
@@ -43,29 +48,44 @@ export function toInputs(opts: { model: string; specs: TensorMetadata[]; inputs:
       continue;
     }
     if (t.datatype !== spec.datatype) {
-      errors.push({ path: `${path}.datatype`, message: `input ${spec.name} must be ${spec.datatype}, got ${t.datatype}` });
+      errors.push({
+        path: `${path}.datatype`,
+        message: `input ${spec.name} must be ${spec.datatype}, got ${t.datatype}`,
+      });
       continue;
     }
     if (t.shape.length !== spec.shape.length || spec.shape.some((d, k) => d !== -1 && d !== t.shape[k])) {
-      errors.push({ path: `${path}.shape`, message: `input ${spec.name} must have shape [${spec.shape.join(', ')}] (-1 = any), got [${t.shape.join(', ')}]` });
+      errors.push({
+        path: `${path}.shape`,
+        message: `input ${spec.name} must have shape [${spec.shape.join(', ')}] (-1 = any), got [${t.shape.join(', ')}]`,
+      });
       continue;
     }
     if (product(t.shape) !== t.data.length) {
-      errors.push({ path: `${path}.data`, message: `input ${spec.name} has ${t.data.length} values but shape [${t.shape.join(', ')}] needs ${product(t.shape)}` });
+      errors.push({
+        path: `${path}.data`,
+        message: `input ${spec.name} has ${t.data.length} values but shape [${t.shape.join(', ')}] needs ${product(t.shape)}`,
+      });
       continue;
     }
     const tensor = convert(spec, t, path, errors);
     if (tensor) tensors[spec.name] = tensor;
     batch.add(t.shape[0] ?? 0);
   }
-  if (batch.size > 1) errors.push({ path: 'inputs', message: `inputs disagree on the batch size: ${[...batch].join(' vs ')}` });
+  if (batch.size > 1)
+    errors.push({ path: 'inputs', message: `inputs disagree on the batch size: ${[...batch].join(' vs ')}` });
   if (batch.has(0)) errors.push({ path: 'inputs', message: 'batch size must be at least 1' });
-  if (errors.length) throw badRequest(`inference request does not fit model ${opts.model}: ${errors.map((e) => e.message).join('; ')}`, errors);
+  if (errors.length)
+    throw badRequest(
+      `inference request does not fit model ${opts.model}: ${errors.map((e) => e.message).join('; ')}`,
+      errors,
+    );
   return { tensors, rows: [...batch][0]! };
 }
 
 export function toOutput(name: string, t: Tensor): InferOutputTensor {
-  const data = t.data instanceof BigInt64Array ? Array.from(t.data, Number) : Array.from(t.data as ArrayLike<number | string>);
+  const data =
+    t.data instanceof BigInt64Array ? Array.from(t.data, Number) : Array.from(t.data as ArrayLike<number | string>);
   return { name, datatype: t.datatype, shape: t.dims, data };
 }
 
@@ -88,6 +108,8 @@ export function concatBatch(parts: Tensor[]): Tensor {
 /** Rows [start, start + rows) of a batched tensor. */
 export function sliceBatch(t: Tensor, start: number, rows: number): Tensor {
   const width = t.data.length / (t.dims[0] || 1);
-  const data = Array.isArray(t.data) ? t.data.slice(start * width, (start + rows) * width) : t.data.subarray(start * width, (start + rows) * width);
+  const data = Array.isArray(t.data)
+    ? t.data.slice(start * width, (start + rows) * width)
+    : t.data.subarray(start * width, (start + rows) * width);
   return { datatype: t.datatype, dims: [rows, ...t.dims.slice(1)], data: data as Tensor['data'] };
 }

@@ -39,7 +39,8 @@ export function chooseVersion(opts: {
   const random = opts.random ?? Math.random;
   const { traffic, loaded } = opts;
   const shadowVersion = traffic.shadow && loaded.has(traffic.shadow.version) ? traffic.shadow.version : undefined;
-  const withShadow = (r: Route): Route => (shadowVersion && shadowVersion !== r.version ? { ...r, shadow: shadowVersion } : r);
+  const withShadow = (r: Route): Route =>
+    shadowVersion && shadowVersion !== r.version ? { ...r, shadow: shadowVersion } : r;
   if (opts.pinned !== undefined) return { version: opts.pinned, reason: 'explicit' };
   if (traffic.ab) {
     const weights = Object.entries(traffic.ab.versions).filter(([v]) => loaded.has(v));

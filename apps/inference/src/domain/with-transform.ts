@@ -20,10 +20,13 @@ export function withTransform(runtime: ModelRuntime, metadata: ModelMetadata): M
       const text = inputs[spec.input];
       if (text?.datatype !== 'BYTES') throw new Error(`input ${spec.input} must be BYTES text`);
       const batch = vectorizeTextBatch(spec, text.data as string[]);
-      return runtime.run({
-        [spec.graph_inputs.indices]: { datatype: 'INT64', dims: [batch.rows, batch.k], data: batch.indices },
-        [spec.graph_inputs.values]: { datatype: 'FP32', dims: [batch.rows, batch.k], data: batch.values },
-      }, outputNames);
+      return runtime.run(
+        {
+          [spec.graph_inputs.indices]: { datatype: 'INT64', dims: [batch.rows, batch.k], data: batch.indices },
+          [spec.graph_inputs.values]: { datatype: 'FP32', dims: [batch.rows, batch.k], data: batch.values },
+        },
+        outputNames,
+      );
     },
     release: () => runtime.release(),
   };

@@ -10,7 +10,10 @@ const LoadBody = z.object({ parameters: z.object({ version: z.string().optional(
 const name = (req: Request) => (req.params as { name: string }).name;
 
 /** Model repository extension (index, load, unload), traffic policies, shadow results, metrics. */
-export function adminRoutes(app: Express, deps: { store: ModelStore; shadow: ShadowStats; metrics: InferenceMetrics }): void {
+export function adminRoutes(
+  app: Express,
+  deps: { store: ModelStore; shadow: ShadowStats; metrics: InferenceMetrics },
+): void {
   const { store } = deps;
   app.post('/v2/repository/index', async (_req, res) => void res.json(await store.index()));
   app.post('/v2/repository/models/:name/load', async (req, res) => {

@@ -21,24 +21,33 @@ export function explainRoutes(app: Express, deps: { store: ModelStore; limits: M
       const body = parseOrThrow(InferRequest, req.body, 'explain request');
       const { handle } = resolveVersion(deps.store, { model: name, version, noSplit: true });
       const { tensors, rows } = toInputs({ model: handle.name, specs: handle.inputs, inputs: body.inputs });
-      const inputs = Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, Array.from(t.data as ArrayLike<number>, Number)]));
+      const inputs = Object.fromEntries(
+        Object.entries(tensors).map(([n, t]) => [n, Array.from(t.data as ArrayLike<number>, Number)]),
+      );
       const spec = handle.metadata.explainer;
       const output = handle.outputs[0]!.name;
       const result = spec
         ? explainLogistic({ spec, inputs })
         : await explainShapley({
-          features: handle.inputs.map((i) => i.name),
-          inputs,
-          baseline: handle.metadata.baseline ?? Object.fromEntries(handle.inputs.map((i) => [i.name, 0])),
-          predict: async (batch) => {
-            const n = Object.values(batch)[0]!.length;
-            const feeds = Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, { datatype: 'FP32' as const, dims: [n], data: Float32Array.from(v) }]));
-            const out = await handle.predict(feeds, n, Date.now() + 30_000);
-            return Array.from(out[output]!.data as Float32Array);
-          },
-        });
+            features: handle.inputs.map((i) => i.name),
+            inputs,
+            baseline: handle.metadata.baseline ?? Object.fromEntries(handle.inputs.map((i) => [i.name, 0])),
+            predict: async (batch) => {
+              const n = Object.values(batch)[0]!.length;
+              const feeds = Object.fromEntries(
+                Object.entries(batch).map(([k, v]) => [
+                  k,
+                  { datatype: 'FP32' as const, dims: [n], data: Float32Array.from(v) },
+                ]),
+              );
+              const out = await handle.predict(feeds, n, Date.now() + 30_000);
+              return Array.from(out[output]!.data as Float32Array);
+            },
+          });
       const response: ExplainResponse = {
-        model_name: handle.name, model_version: handle.version, baseline: { ...result.baseline },
+        model_name: handle.name,
+        model_version: handle.version,
+        baseline: { ...result.baseline },
         attributions: result.rows.slice(0, rows).map((r) => ({ output: r.output, features: r.features })),
       };
       res.json(response);

@@ -9,11 +9,15 @@ import { limitPerModel } from './model-limit.ts';
 createLogger({ name: 'test', level: 'silent' });
 
 /** Models m, n and busy are loaded; m's and n's answers are held until the test releases them, busy answers `busyStatus` at once. */
-const store = { entry: (name: string) => (['m', 'n', 'busy'].includes(name) ? {} : undefined) } as unknown as Pick<ModelStore, 'entry'>;
+const store = { entry: (name: string) => (['m', 'n', 'busy'].includes(name) ? {} : undefined) } as unknown as Pick<
+  ModelStore,
+  'entry'
+>;
 let busyStatus = 429;
 const held: (() => void)[] = [];
 const arrivals: { count: number; reached(): void }[] = [];
-const heldReach = (count: number) => new Promise<void>((reached) => (held.length >= count ? reached() : arrivals.push({ count, reached })));
+const heldReach = (count: number) =>
+  new Promise<void>((reached) => (held.length >= count ? reached() : arrivals.push({ count, reached })));
 const releaseHeld = () => held.splice(0).forEach((release) => release());
 
 function serve(vars: Record<string, string>) {
@@ -25,7 +29,7 @@ function serve(vars: Record<string, string>) {
     if (name === 'busy') return void res.status(busyStatus).json({ code: 'busy' });
     if (!store.entry(name)) return void res.status(404).json({ code: 'NOT_FOUND' });
     held.push(() => void res.json({ ok: true }));
-    for (const a of arrivals.splice(0)) (held.length >= a.count ? a.reached() : arrivals.push(a));
+    for (const a of arrivals.splice(0)) held.length >= a.count ? a.reached() : arrivals.push(a);
   });
   app.use(errorHandler);
   return { limits, served: serveInProcess(app) };

@@ -23,11 +23,13 @@ export function limitPerModel(deps: { limits: ModelLimits; store: Pick<ModelStor
     }
     limit.acquire().then((permit) => {
       if (!permit) {
-        next(new AppError({
-          code: 'TOO_MANY_REQUESTS',
-          message: `model ${model} is at its limit of ${limit.limit} concurrent requests; retry after ${retryAfter} s`,
-          headers: { 'retry-after': retryAfter },
-        }));
+        next(
+          new AppError({
+            code: 'TOO_MANY_REQUESTS',
+            message: `model ${model} is at its limit of ${limit.limit} concurrent requests; retry after ${retryAfter} s`,
+            headers: { 'retry-after': retryAfter },
+          }),
+        );
         return;
       }
       releaseWhenAnswered({ res, permit, overload: OVERLOAD });

@@ -17,20 +17,41 @@ import { ControlledRuntimes, MemoryPublisher, MemoryResponseCache } from '../tes
 
 createLogger({ name: 'test', level: 'silent' });
 const repository = await mkdtemp(join(tmpdir(), 'inference-app-'));
-const card = { platform: 'onnx', threshold: 0.5, inputs: [{ name: 'x', datatype: 'FP32', shape: [-1] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }] };
+const card = {
+  platform: 'onnx',
+  threshold: 0.5,
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1] }],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }],
+};
 await writeModelVersion({ repository, name: 'm', version: '1', artifact: Buffer.from('weights of m'), metadata: card });
 
 // A fixed limit of 2 and no queue wait: the third concurrent request is shed at once.
-const env = parseEnv(inferenceEnv, { DAPR_API_TOKEN: 'dapr-token-of-inference', APP_API_TOKEN: 'app-token-of-inference', LOG_LEVEL: 'silent', MODEL_REPOSITORY: repository, SHED_MODEL_LIMIT: '2', SHED_QUEUE_MS: '0' });
+const env = parseEnv(inferenceEnv, {
+  DAPR_API_TOKEN: 'dapr-token-of-inference',
+  APP_API_TOKEN: 'app-token-of-inference',
+  LOG_LEVEL: 'silent',
+  MODEL_REPOSITORY: repository,
+  SHED_MODEL_LIMIT: '2',
+  SHED_QUEUE_MS: '0',
+});
 const runtimes = new ControlledRuntimes();
 const store = new ModelStore({ repository, threads: 1, runtimes: runtimes.catalog });
 await store.loadAll();
 const publisher = new MemoryPublisher();
 const limits = new ModelLimits({ env });
-const app = createServiceApp(createApp({
-  env, dapr: { healthy: async () => true } as unknown as DaprClient, store, limits, pubsub: 'pubsub',
-  cache: new MemoryResponseCache(), log: new PredictionLog({ publisher, random: () => 0 }), metrics: new InferenceMetrics(() => []), shadow: new ShadowStats(),
-}));
+const app = createServiceApp(
+  createApp({
+    env,
+    dapr: { healthy: async () => true } as unknown as DaprClient,
+    store,
+    limits,
+    pubsub: 'pubsub',
+    cache: new MemoryResponseCache(),
+    log: new PredictionLog({ publisher, random: () => 0 }),
+    metrics: new InferenceMetrics(() => []),
+    shadow: new ShadowStats(),
+  }),
+);
 const served = await serveInProcess(app);
 afterAll(async () => {
   await served.close();
@@ -39,16 +60,21 @@ afterAll(async () => {
 beforeEach(() => void publisher.sent.splice(0));
 
 const x = (data: unknown[]) => ({ inputs: [{ name: 'x', datatype: 'FP32', shape: [data.length], data }] });
-const infer = (model: string, body: unknown) => fetch(`${served.base}/v2/models/${model}/infer`, {
-  method: 'POST', headers: { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-inference' }, body: JSON.stringify(body),
-});
+const infer = (model: string, body: unknown) =>
+  fetch(`${served.base}/v2/models/${model}/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-inference' },
+    body: JSON.stringify(body),
+  });
 
 describe('POST /v2/models/:name/infer', () => {
   it('when a loaded model gets valid inputs, then 200 with its outputs, the route and one prediction id per row', async () => {
     const res = await infer('m', { id: 'r1', ...x([1, 2]) });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
-      model_name: 'm', model_version: '1', id: 'r1',
+      model_name: 'm',
+      model_version: '1',
+      id: 'r1',
       parameters: { route: 'default', prediction_ids: 'r1:0,r1:1' },
       outputs: [{ name: 'y', datatype: 'FP32', shape: [2], data: [2, 4] }],
     });
@@ -65,7 +91,10 @@ describe('POST /v2/models/:name/infer', () => {
     const res = await infer('m', x(['warm', 'cold']));
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(await res.json()).toMatchObject({ code: 'BAD_REQUEST', errors: [{ path: 'inputs.x.data', message: 'input x must hold finite numbers' }] });
+    expect(await res.json()).toMatchObject({
+      code: 'BAD_REQUEST',
+      errors: [{ path: 'inputs.x.data', message: 'input x must hold finite numbers' }],
+    });
     expect(publisher.sent).toEqual([]);
   });
 
@@ -77,21 +106,38 @@ describe('POST /v2/models/:name/infer', () => {
     runtimes.release();
     expect(shed.status).toBe(429);
     expect(shed.headers.get('retry-after')).toBe('1');
-    expect(await shed.json()).toMatchObject({ code: 'TOO_MANY_REQUESTS', detail: expect.stringContaining('limit of 2 concurrent requests') });
+    expect(await shed.json()).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      detail: expect.stringContaining('limit of 2 concurrent requests'),
+    });
     expect((await Promise.all(inFlight)).map((r) => r.status)).toEqual([200, 200]);
     expect(limits.snapshot().find((s) => s.name === 'm')).toMatchObject({ inflight: 0, shed: 1 });
   });
 
   it('when a prediction is answered, then exactly one prediction event with its inputs, outputs and row context goes to the predictions topic', async () => {
-    const res = await infer('m', { id: 'r2', ...x([3, 5]), parameters: { 'protected.group': 'a,b', record_keys: '7@1#1,7@1#2', record_times: '10,20' } });
+    const res = await infer('m', {
+      id: 'r2',
+      ...x([3, 5]),
+      parameters: { 'protected.group': 'a,b', record_keys: '7@1#1,7@1#2', record_times: '10,20' },
+    });
     expect(res.status).toBe(200);
     expect(publisher.sent).toHaveLength(1);
     const [sent] = publisher.sent;
     expect(sent!.topic).toBe(Topics.predictions);
     expect(PredictionEvent.parse(sent!.data)).toEqual({
-      id: 'r2', model: 'm', version: '1', input_hash: expect.stringMatching(/^[0-9a-f]{64}$/), rows: 2, route: 'default', threshold: 0.5,
-      inputs: { x: [3, 5] }, outputs: { y: [6, 10] }, latency_ms: expect.any(Number), ts: expect.any(String),
-      protected: { group: ['a', 'b'] }, records: { keys: ['7@1#1', '7@1#2'], received_at: [10, 20] },
+      id: 'r2',
+      model: 'm',
+      version: '1',
+      input_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      rows: 2,
+      route: 'default',
+      threshold: 0.5,
+      inputs: { x: [3, 5] },
+      outputs: { y: [6, 10] },
+      latency_ms: expect.any(Number),
+      ts: expect.any(String),
+      protected: { group: ['a', 'b'] },
+      records: { keys: ['7@1#1', '7@1#2'], received_at: [10, 20] },
     });
   });
 });

@@ -10,14 +10,28 @@ import { limitPerModel } from './model-limit.ts';
 const params = (req: Request) => req.params as { name: string; version?: string };
 
 function metadata(handle: ModelVersion, versions: string[]): ModelMetadataResponse {
-  return { name: handle.name, versions, platform: handle.opts.oipPlatform, inputs: handle.inputs, outputs: handle.outputs };
+  return {
+    name: handle.name,
+    versions,
+    platform: handle.opts.oipPlatform,
+    inputs: handle.inputs,
+    outputs: handle.outputs,
+  };
 }
 
 /** Open Inference Protocol v2 over REST: health, server and model metadata, readiness, infer. */
 export function oipRoutes(app: Express, deps: PredictDeps & { serverVersion: string; limits: ModelLimits }): void {
   const { store } = deps;
   const limited = limitPerModel({ limits: deps.limits, store });
-  app.get('/v2', (_req, res) => void res.json({ name: 'meridian-inference', version: deps.serverVersion, extensions: ['model_repository', 'explain', 'traffic_policy'] }));
+  app.get(
+    '/v2',
+    (_req, res) =>
+      void res.json({
+        name: 'meridian-inference',
+        version: deps.serverVersion,
+        extensions: ['model_repository', 'explain', 'traffic_policy'],
+      }),
+  );
   app.get('/v2/health/live', (_req, res) => void res.json({ live: true }));
   app.get('/v2/health/ready', (_req, res) => {
     const ready = store.list().length > 0;
@@ -25,17 +39,28 @@ export function oipRoutes(app: Express, deps: PredictDeps & { serverVersion: str
   });
   for (const base of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     app.get(base, (req, res) => {
-      const { entry, handle } = resolveVersion(store, { model: params(req).name, version: params(req).version, noSplit: true });
+      const { entry, handle } = resolveVersion(store, {
+        model: params(req).name,
+        version: params(req).version,
+        noSplit: true,
+      });
       res.json(metadata(handle, [...entry.versions.keys()]));
     });
     app.get(`${base}/ready`, (req, res) => {
-      const { handle } = resolveVersion(store, { model: params(req).name, version: params(req).version, noSplit: true });
+      const { handle } = resolveVersion(store, {
+        model: params(req).name,
+        version: params(req).version,
+        noSplit: true,
+      });
       res.json({ name: handle.name, version: handle.version, ready: true });
     });
     app.post(`${base}/infer`, limited, async (req, res) => {
       const body = parseOrThrow(InferRequest, req.body, 'inference request');
-      const sticky = body.parameters?.sticky_key ?? req.header(deps.store.entry(params(req).name)?.policy.traffic.ab?.sticky_header ?? 'x-sticky-key');
-      if (sticky !== undefined && typeof sticky !== 'string') throw new AppError({ code: 'BAD_REQUEST', message: 'parameters.sticky_key must be a string' });
+      const sticky =
+        body.parameters?.sticky_key ??
+        req.header(deps.store.entry(params(req).name)?.policy.traffic.ab?.sticky_header ?? 'x-sticky-key');
+      if (sticky !== undefined && typeof sticky !== 'string')
+        throw new AppError({ code: 'BAD_REQUEST', message: 'parameters.sticky_key must be a string' });
       res.json(await predict(deps, { model: params(req).name, version: params(req).version, body, stickyKey: sticky }));
     });
   }

@@ -17,10 +17,22 @@ import { ControlledRuntimes, MemoryPublisher, MemoryResponseCache } from '../tes
 
 createLogger({ name: 'test', level: 'silent' });
 const repository = await mkdtemp(join(tmpdir(), 'inference-log-policy-'));
-const card = { platform: 'onnx', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1] }, { name: 'z', datatype: 'FP32', shape: [-1] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }] };
+const card = {
+  platform: 'onnx',
+  inputs: [
+    { name: 'x', datatype: 'FP32', shape: [-1] },
+    { name: 'z', datatype: 'FP32', shape: [-1] },
+  ],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }],
+};
 await writeModelVersion({ repository, name: 'm', version: '1', artifact: Buffer.from('weights of m'), metadata: card });
 
-const env = parseEnv(inferenceEnv, { DAPR_API_TOKEN: 'dapr-token-of-inference', APP_API_TOKEN: 'app-token-of-inference', LOG_LEVEL: 'silent', MODEL_REPOSITORY: repository });
+const env = parseEnv(inferenceEnv, {
+  DAPR_API_TOKEN: 'dapr-token-of-inference',
+  APP_API_TOKEN: 'app-token-of-inference',
+  LOG_LEVEL: 'silent',
+  MODEL_REPOSITORY: repository,
+});
 const store = new ModelStore({ repository, threads: 1, runtimes: new ControlledRuntimes().catalog });
 await store.loadAll();
 const publisher = new MemoryPublisher();
@@ -28,24 +40,43 @@ const publisher = new MemoryPublisher();
 const draws = [0.1, 0.6, 0.3, 0.9];
 let drawn = 0;
 const log = new PredictionLog({ publisher, random: () => draws[drawn++ % draws.length]! });
-const served = await serveInProcess(createServiceApp(createApp({
-  env, dapr: { healthy: async () => true } as unknown as DaprClient, store, limits: new ModelLimits({ env }), pubsub: 'pubsub',
-  cache: new MemoryResponseCache(), log, metrics: new InferenceMetrics(() => []), shadow: new ShadowStats(),
-})));
+const served = await serveInProcess(
+  createServiceApp(
+    createApp({
+      env,
+      dapr: { healthy: async () => true } as unknown as DaprClient,
+      store,
+      limits: new ModelLimits({ env }),
+      pubsub: 'pubsub',
+      cache: new MemoryResponseCache(),
+      log,
+      metrics: new InferenceMetrics(() => []),
+      shadow: new ShadowStats(),
+    }),
+  ),
+);
 afterAll(async () => {
   await served.close();
   await rm(repository, { recursive: true, force: true });
 });
 
 const headers = { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-inference' };
-const call = (method: string, path: string, body: unknown) => fetch(`${served.base}${path}`, { method, headers, body: JSON.stringify(body) });
-const infer = (id: string) => call('POST', '/v2/models/m/infer', {
-  id, inputs: [{ name: 'x', datatype: 'FP32', shape: [1], data: [7] }, { name: 'z', datatype: 'FP32', shape: [1], data: [3] }],
-});
+const call = (method: string, path: string, body: unknown) =>
+  fetch(`${served.base}${path}`, { method, headers, body: JSON.stringify(body) });
+const infer = (id: string) =>
+  call('POST', '/v2/models/m/infer', {
+    id,
+    inputs: [
+      { name: 'x', datatype: 'FP32', shape: [1], data: [7] },
+      { name: 'z', datatype: 'FP32', shape: [1], data: [3] },
+    ],
+  });
 
 describe('the prediction log, as the model policy sets it', () => {
   it('when the policy samples half and lists x as PII, then only the sampled requests are published, each with x masked and z kept, and every request is still answered', async () => {
-    expect((await call('PUT', '/v2/models/m/policy', { prediction_log: { sample_rate: 0.5, pii_inputs: ['x'] } })).status).toBe(200);
+    expect(
+      (await call('PUT', '/v2/models/m/policy', { prediction_log: { sample_rate: 0.5, pii_inputs: ['x'] } })).status,
+    ).toBe(200);
     const answers = [];
     for (let i = 0; i < 8; i++) answers.push(await infer(`r${i}`));
     expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));

@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  SPAM_GRAPH_INPUTS, SPAM_INPUT, SPAM_MODEL_NAME, SPAM_OUTPUT, SPAM_TEXT_SPEC, batchTensors, exportSparseLogisticOnnx, predictSparseProba, vectorizeText, writeModelVersion,
+  SPAM_GRAPH_INPUTS,
+  SPAM_INPUT,
+  SPAM_MODEL_NAME,
+  SPAM_OUTPUT,
+  SPAM_TEXT_SPEC,
+  batchTensors,
+  exportSparseLogisticOnnx,
+  predictSparseProba,
+  vectorizeText,
+  writeModelVersion,
 } from '@meridian/ml';
 import { createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
 import { serveInProcess } from '@meridian/testkit';
@@ -29,39 +38,70 @@ const weights = new Float32Array(SPAM_TEXT_SPEC.dimensions);
 for (const i of vectorizeText(SPAM_TEXT_SPEC, SPAMMY).indices) weights[i] = 8;
 const model = { weights, bias: Math.fround(-2) };
 const card = {
-  name: SPAM_MODEL_NAME, version: '1', platform: 'onnx', created_at: '2026-01-01T00:00:00Z', threshold: 0.5,
-  inputs: batchTensors([SPAM_INPUT], 'BYTES'), outputs: batchTensors([SPAM_OUTPUT]),
+  name: SPAM_MODEL_NAME,
+  version: '1',
+  platform: 'onnx',
+  created_at: '2026-01-01T00:00:00Z',
+  threshold: 0.5,
+  inputs: batchTensors([SPAM_INPUT], 'BYTES'),
+  outputs: batchTensors([SPAM_OUTPUT]),
   transform: { ...SPAM_TEXT_SPEC, input: SPAM_INPUT, graph_inputs: { ...SPAM_GRAPH_INPUTS } },
 };
 const repository = await mkdtemp(join(tmpdir(), 'inference-spam-'));
-const artifact = exportSparseLogisticOnnx(model, { indicesName: SPAM_GRAPH_INPUTS.indices, valuesName: SPAM_GRAPH_INPUTS.values, outputName: SPAM_OUTPUT });
+const artifact = exportSparseLogisticOnnx(model, {
+  indicesName: SPAM_GRAPH_INPUTS.indices,
+  valuesName: SPAM_GRAPH_INPUTS.values,
+  outputName: SPAM_OUTPUT,
+});
 await writeModelVersion({ repository, name: SPAM_MODEL_NAME, version: '1', artifact, metadata: card });
 
-const env = parseEnv(inferenceEnv, { DAPR_API_TOKEN: 'dapr-token-of-inference', APP_API_TOKEN: 'app-token-of-inference', LOG_LEVEL: 'silent', MODEL_REPOSITORY: repository });
+const env = parseEnv(inferenceEnv, {
+  DAPR_API_TOKEN: 'dapr-token-of-inference',
+  APP_API_TOKEN: 'app-token-of-inference',
+  LOG_LEVEL: 'silent',
+  MODEL_REPOSITORY: repository,
+});
 const store = new ModelStore({ repository, threads: 1, runtimes: runtimeFor });
 await store.loadAll();
-const served = await serveInProcess(createServiceApp(createApp({
-  env, dapr: { healthy: async () => true } as unknown as DaprClient, store, limits: new ModelLimits({ env }), pubsub: 'pubsub',
-  cache: new MemoryResponseCache(), log: new PredictionLog({ publisher: new MemoryPublisher(), random: () => 1 }), metrics: new InferenceMetrics(() => []), shadow: new ShadowStats(),
-})));
+const served = await serveInProcess(
+  createServiceApp(
+    createApp({
+      env,
+      dapr: { healthy: async () => true } as unknown as DaprClient,
+      store,
+      limits: new ModelLimits({ env }),
+      pubsub: 'pubsub',
+      cache: new MemoryResponseCache(),
+      log: new PredictionLog({ publisher: new MemoryPublisher(), random: () => 1 }),
+      metrics: new InferenceMetrics(() => []),
+      shadow: new ShadowStats(),
+    }),
+  ),
+);
 afterAll(async () => {
   await served.close();
   await store.close();
   await rm(repository, { recursive: true, force: true });
 });
 
-const infer = (inputs: unknown[]) => fetch(`${served.base}/v2/models/${SPAM_MODEL_NAME}/infer`, {
-  method: 'POST', headers: { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-inference' }, body: JSON.stringify({ inputs }),
-});
+const infer = (inputs: unknown[]) =>
+  fetch(`${served.base}/v2/models/${SPAM_MODEL_NAME}/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-inference' },
+    body: JSON.stringify({ inputs }),
+  });
 
 describe('the spam model, served with raw text', () => {
-  it('when mails are sent as BYTES text, then the card\'s transform vectorises them and each score is the model\'s probability for that text', async () => {
+  it("when mails are sent as BYTES text, then the card's transform vectorises them and each score is the model's probability for that text", async () => {
     const texts = [SPAMMY, 'Subject: minutes\n\nthe meeting moved to Tuesday'];
     const res = await infer([{ name: SPAM_INPUT, datatype: 'BYTES', shape: [2], data: texts }]);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { model_version: string; outputs: { name: string; data: number[] }[] };
     const [spam, ham] = body.outputs.find((o) => o.name === SPAM_OUTPUT)!.data;
-    const expected = predictSparseProba(model, texts.map((t) => vectorizeText(SPAM_TEXT_SPEC, t)));
+    const expected = predictSparseProba(
+      model,
+      texts.map((t) => vectorizeText(SPAM_TEXT_SPEC, t)),
+    );
     expect(Math.abs(spam! - expected[0]!)).toBeLessThan(1e-6);
     expect(Math.abs(ham! - expected[1]!)).toBeLessThan(1e-6);
     expect([spam! > 0.5, ham! > 0.5]).toEqual([true, false]);

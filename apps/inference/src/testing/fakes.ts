@@ -41,7 +41,11 @@ export class ControlledRuntimes {
   private readonly held: { rows: number; go(): void }[] = [];
   private readonly waiters: { rows: number; reached(): void }[] = [];
 
-  readonly catalog: RuntimeCatalog = (platform) => ({ platform, oipPlatform: `fake_${platform}`, load: async () => this.runtime() });
+  readonly catalog: RuntimeCatalog = (platform) => ({
+    platform,
+    oipPlatform: `fake_${platform}`,
+    load: async () => this.runtime(),
+  });
 
   hold(): void {
     this.holding = true;
@@ -62,7 +66,7 @@ export class ControlledRuntimes {
 
   private notify(): void {
     const total = this.held.reduce((n, r) => n + r.rows, 0);
-    for (const w of this.waiters.splice(0)) (total >= w.rows ? w.reached() : this.waiters.push(w));
+    for (const w of this.waiters.splice(0)) total >= w.rows ? w.reached() : this.waiters.push(w);
   }
 
   private runtime(): ModelRuntime {

@@ -18,9 +18,13 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   req.on('end', () => {
     const route = `${req.method} ${req.url}`;
     seen.push(route);
-    const answer = routes[route]?.(chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined, req) ?? { status: 404 };
+    const answer = routes[route]?.(chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined, req) ?? {
+      status: 404,
+    };
     if (answer === 'hang') return;
-    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+    res
+      .writeHead(answer.status, { 'content-type': 'application/json' })
+      .end(answer.body === undefined ? '' : JSON.stringify(answer.body));
   });
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -34,17 +38,26 @@ beforeEach(() => {
   seen.length = 0;
 });
 
-const events = [{ entryId: '0', data: { a: 1 } }, { entryId: '1', data: { a: 2 } }];
+const events = [
+  { entryId: '0', data: { a: 1 } },
+  { entryId: '1', data: { a: 2 } },
+];
 
 describe('SidecarPublisher on DaprClient', () => {
   it('when a bulk publish answer lists failed entries, then exactly those count as not published', async () => {
-    routes['POST /v1.0-alpha1/publish/bulk/pubsub/t'] = (body) => ({ status: 500, body: { failedEntries: [{ entryId: body[1].entryId, error: 'nope' }] } });
+    routes['POST /v1.0-alpha1/publish/bulk/pubsub/t'] = (body) => ({
+      status: 500,
+      body: { failedEntries: [{ entryId: body[1].entryId, error: 'nope' }] },
+    });
     const publisher = new SidecarPublisher({ dapr, pubsub: 'pubsub', mode: 'bulk', concurrency: 4 });
     expect(await publisher.publish({ topic: 't', events })).toEqual(new Set(['1']));
   });
 
   it('when a bulk publish fails without saying which entries, then none counts as published', async () => {
-    routes['POST /v1.0-alpha1/publish/bulk/pubsub/t'] = () => ({ status: 500, body: { errorCode: 'ERR_PUBSUB_PUBLISH_MESSAGE' } });
+    routes['POST /v1.0-alpha1/publish/bulk/pubsub/t'] = () => ({
+      status: 500,
+      body: { errorCode: 'ERR_PUBSUB_PUBLISH_MESSAGE' },
+    });
     const publisher = new SidecarPublisher({ dapr, pubsub: 'pubsub', mode: 'bulk', concurrency: 4 });
     expect(await publisher.publish({ topic: 't', events })).toEqual(new Set(['0', '1']));
   });
@@ -60,12 +73,18 @@ describe('StateSeenKeys on DaprClient', () => {
   const marks = () => new StateSeenKeys({ dapr, store: 'statestore', ttlSeconds: 60, concurrency: 4 });
 
   it('when the store fails to read one mark, then the check fails with 503 instead of taking the record for new', async () => {
-    routes['POST /v1.0/state/statestore/bulk'] = (body) => ({ status: 200, body: body.keys.map((key: string, i: number) => (i ? { key, error: 'timeout' } : { key, data: { token: 'x' } })) });
+    routes['POST /v1.0/state/statestore/bulk'] = (body) => ({
+      status: 200,
+      body: body.keys.map((key: string, i: number) => (i ? { key, error: 'timeout' } : { key, data: { token: 'x' } })),
+    });
     await expect(marks().seen({ stream: 's', keys: ['a', 'b'] })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 
   it('when a chunk of marks is refused on Redis, then each key is retried on its own and only the keys this call marked count as won', async () => {
-    routes['GET /v1.0/metadata'] = () => ({ status: 200, body: { components: [{ name: 'statestore', type: 'state.redis' }] } });
+    routes['GET /v1.0/metadata'] = () => ({
+      status: 200,
+      body: { components: [{ name: 'statestore', type: 'state.redis' }] },
+    });
     const taken = `seen:s:${createHash('sha256').update('b').digest('hex')}`;
     const stored = new Map<string, unknown>([[taken, { token: 'another batch' }]]);
     routes['POST /v1.0/state/statestore'] = (items: { key: string; value: unknown }[]) => {
@@ -74,7 +93,10 @@ describe('StateSeenKeys on DaprClient', () => {
       stored.set(items[0]!.key, items[0]!.value);
       return { status: 204 };
     };
-    routes[`GET /v1.0/state/statestore/${encodeURIComponent(taken)}`] = () => ({ status: 200, body: stored.get(taken) });
+    routes[`GET /v1.0/state/statestore/${encodeURIComponent(taken)}`] = () => ({
+      status: 200,
+      body: stored.get(taken),
+    });
     expect(await marks().mark({ stream: 's', keys: ['a', 'b'] })).toEqual(new Set(['a']));
     expect(seen.filter((r) => r === 'POST /v1.0/state/statestore')).toHaveLength(3);
     expect(seen).not.toContain('POST /v1.0/state/statestore/transaction');

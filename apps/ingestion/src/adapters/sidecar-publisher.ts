@@ -13,7 +13,9 @@ export type PublishSidecar = Pick<DaprClient, 'publish' | 'publishBulk'>;
  * published; it never throws, so the caller can mark what did go through.
  */
 export class SidecarPublisher implements Publisher {
-  constructor(private readonly opts: { dapr: PublishSidecar; pubsub: string; mode: PublishMode; concurrency: number }) {}
+  constructor(
+    private readonly opts: { dapr: PublishSidecar; pubsub: string; mode: PublishMode; concurrency: number },
+  ) {}
 
   async publish(o: { topic: string; events: OutgoingEvent[] }): Promise<Set<string>> {
     if (!o.events.length) return new Set();
@@ -24,9 +26,12 @@ export class SidecarPublisher implements Publisher {
     const all = new Set(o.events.map((e) => e.entryId));
     try {
       const failed = await this.opts.dapr.publishBulk({
-        pubsub: this.opts.pubsub, topic: o.topic, entries: o.events.map((e) => ({ entryId: e.entryId, event: e.data, contentType: 'application/json' })),
+        pubsub: this.opts.pubsub,
+        topic: o.topic,
+        entries: o.events.map((e) => ({ entryId: e.entryId, event: e.data, contentType: 'application/json' })),
       });
-      if (failed.size) requestLogger().warn({ topic: o.topic, failed: failed.size, of: all.size }, 'bulk publish failed');
+      if (failed.size)
+        requestLogger().warn({ topic: o.topic, failed: failed.size, of: all.size }, 'bulk publish failed');
       return failed;
     } catch (err) {
       requestLogger().warn({ err, topic: o.topic, of: all.size }, 'bulk publish failed');
@@ -45,7 +50,11 @@ export class SidecarPublisher implements Publisher {
         failed.add(e.entryId);
       }
     });
-    if (failed.size) requestLogger().warn({ err: firstError, topic: o.topic, failed: failed.size, of: o.events.length }, 'publish failed');
+    if (failed.size)
+      requestLogger().warn(
+        { err: firstError, topic: o.topic, failed: failed.size, of: o.events.length },
+        'publish failed',
+      );
     return failed;
   }
 }

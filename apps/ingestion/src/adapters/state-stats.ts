@@ -9,8 +9,13 @@ export function emptyStats(stream: string): StreamStats {
 export function addStats(o: { stats: StreamStats; delta: StatsDelta; at: string }): StreamStats {
   const { stats: s, delta: d } = o;
   return {
-    stream: s.stream, accepted: s.accepted + d.accepted, rejected: s.rejected + d.rejected, duplicates: s.duplicates + d.duplicates,
-    dead_lettered: s.dead_lettered + d.dead_lettered, batches: s.batches + 1, updated_at: o.at,
+    stream: s.stream,
+    accepted: s.accepted + d.accepted,
+    rejected: s.rejected + d.rejected,
+    duplicates: s.duplicates + d.duplicates,
+    dead_lettered: s.dead_lettered + d.dead_lettered,
+    batches: s.batches + 1,
+    updated_at: o.at,
   };
 }
 
@@ -32,7 +37,9 @@ export class StateStats implements StatsStore {
   /** Still contended after the attempts: a 503 error, which intake logs (the batch itself is published and marked). */
   async add(o: { stream: string; delta: StatsDelta; at: string }): Promise<void> {
     await updateOrThrow<StreamStats>({
-      state: this.opts.dapr, store: this.opts.store, key: this.key(o.stream),
+      state: this.opts.dapr,
+      store: this.opts.store,
+      key: this.key(o.stream),
       change: (current) => addStats({ stats: current ?? emptyStats(o.stream), delta: o.delta, at: o.at }),
       ...(this.opts.backoffMs !== undefined ? { backoffMs: this.opts.backoffMs } : {}),
     });

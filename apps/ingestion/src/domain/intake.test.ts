@@ -10,7 +10,13 @@ const readings = STREAMS['sensor-readings']!;
 const reading = (i: number) => ({ mote_id: i, humidity: 40 + (i % 50), temperature: 20, ts: 1709287200000 + i });
 
 function setup() {
-  const deps = { publisher: new MemoryPublisher(), seenKeys: new MemorySeenKeys(), stats: new MemoryStats(), clock: () => new Date('2024-03-01T10:00:00Z'), maxRecords: 10_000 };
+  const deps = {
+    publisher: new MemoryPublisher(),
+    seenKeys: new MemorySeenKeys(),
+    stats: new MemoryStats(),
+    clock: () => new Date('2024-03-01T10:00:00Z'),
+    maxRecords: 10_000,
+  };
   const run = (body: unknown, spec = readings) => intake(deps, { spec, body, nonObjects: 'refuse-batch' });
   return { deps, run };
 }
@@ -20,9 +26,18 @@ describe('intake', () => {
     const { deps, run } = setup();
     const outcome = await run([reading(1), { ...reading(2), humidity: 101 }, reading(3)]);
     expect(outcome).toMatchObject({ accepted: 2, rejected: 1, duplicates: 0, unpublished: 0 });
-    expect(deps.publisher.sent.map((s) => s.topic)).toEqual(['sensor-readings', 'sensor-readings', 'sensor-readings.dead-letter']);
+    expect(deps.publisher.sent.map((s) => s.topic)).toEqual([
+      'sensor-readings',
+      'sensor-readings',
+      'sensor-readings.dead-letter',
+    ]);
     const dead = deps.publisher.sent[2]!.data as DeadLetterEvent;
-    expect(dead).toMatchObject({ stream: 'sensor-readings', index: 1, record: { humidity: 101 }, received_at: '2024-03-01T10:00:00.000Z' });
+    expect(dead).toMatchObject({
+      stream: 'sensor-readings',
+      index: 1,
+      record: { humidity: 101 },
+      received_at: '2024-03-01T10:00:00.000Z',
+    });
     expect(dead.reason).toMatch(/^humidity: /);
   });
 
@@ -32,7 +47,13 @@ describe('intake', () => {
     expect(await run(batch)).toMatchObject({ accepted: 2, rejected: 1, duplicates: 1 });
     expect(await run(batch)).toMatchObject({ accepted: 0, rejected: 0, duplicates: 4 });
     expect(deps.publisher.sent).toHaveLength(3);
-    expect(await deps.stats.get('sensor-readings')).toMatchObject({ accepted: 2, rejected: 1, duplicates: 5, dead_lettered: 1, batches: 2 });
+    expect(await deps.stats.get('sensor-readings')).toMatchObject({
+      accepted: 2,
+      rejected: 1,
+      duplicates: 5,
+      dead_lettered: 1,
+      batches: 2,
+    });
   });
 
   it('when two batches with the same records race, then each record is counted once', async () => {
@@ -66,11 +87,14 @@ describe('intake', () => {
   it('when a stream has PII fields, then published and dead-lettered copies are masked', async () => {
     const { deps, run } = setup();
     const events = STREAMS.events!;
-    const outcome = await run([
-      { type: 'signup', user_email: 'ada@example.com', ts: '2024-03-01T10:00:00Z' },
-      { type: '', user_email: 'grace@example.com', ts: '2024-03-01T10:00:00Z' },
-      { type: 'login', user_email: 'not an email', ts: '2024-03-01T10:00:00Z' },
-    ], events);
+    const outcome = await run(
+      [
+        { type: 'signup', user_email: 'ada@example.com', ts: '2024-03-01T10:00:00Z' },
+        { type: '', user_email: 'grace@example.com', ts: '2024-03-01T10:00:00Z' },
+        { type: 'login', user_email: 'not an email', ts: '2024-03-01T10:00:00Z' },
+      ],
+      events,
+    );
     expect(outcome).toMatchObject({ accepted: 1, rejected: 2 });
     const text = JSON.stringify(deps.publisher.sent);
     expect(text).not.toMatch(/ada@|grace@|not an email/);
@@ -81,20 +105,49 @@ describe('intake', () => {
   it('when PII is nested in a record, then the published event and the dead letter have it masked at every depth', async () => {
     const { deps, run } = setup();
     const events = STREAMS.events!;
-    await run([
-      { type: 'signup', user_email: 'ada@example.com', ts: '2024-03-01T10:00:00Z', properties: { phone: '+44 20 7946 0958', note: 'or ada.l@example.org', plan: 'pro' } },
-      { type: '', user_email: 'grace@example.com', ts: '2024-03-01T10:00:00Z', profile: { contacts: [{ user_email: 'g@example.com' }, { card: '4111 1111 1111 1111' }], bio: 'call 555-123-4567' } },
-    ], events);
+    await run(
+      [
+        {
+          type: 'signup',
+          user_email: 'ada@example.com',
+          ts: '2024-03-01T10:00:00Z',
+          properties: { phone: '+44 20 7946 0958', note: 'or ada.l@example.org', plan: 'pro' },
+        },
+        {
+          type: '',
+          user_email: 'grace@example.com',
+          ts: '2024-03-01T10:00:00Z',
+          profile: {
+            contacts: [{ user_email: 'g@example.com' }, { card: '4111 1111 1111 1111' }],
+            bio: 'call 555-123-4567',
+          },
+        },
+      ],
+      events,
+    );
     const [published, dead] = deps.publisher.sent.map((s) => s.data) as [IngestedRecordEvent, DeadLetterEvent];
-    expect(published.record).toEqual({ type: 'signup', user_email: MASK, ts: '2024-03-01T10:00:00Z', properties: { phone: MASK, note: 'or [email]', plan: 'pro' } });
-    expect(dead.record).toEqual({ type: '', user_email: MASK, ts: '2024-03-01T10:00:00Z', profile: { contacts: [{ user_email: MASK }, { card: MASK }], bio: 'call [phone]' } });
+    expect(published.record).toEqual({
+      type: 'signup',
+      user_email: MASK,
+      ts: '2024-03-01T10:00:00Z',
+      properties: { phone: MASK, note: 'or [email]', plan: 'pro' },
+    });
+    expect(dead.record).toEqual({
+      type: '',
+      user_email: MASK,
+      ts: '2024-03-01T10:00:00Z',
+      profile: { contacts: [{ user_email: MASK }, { card: MASK }], bio: 'call [phone]' },
+    });
     expect(JSON.stringify(deps.publisher.sent)).not.toMatch(/@example|7946|4111|555-123/);
   });
 
   it('when two records differ only in their PII, then each keeps its own key and neither is a duplicate', async () => {
     const { deps, run } = setup();
     const signup = (email: string) => ({ type: 'signup', user_email: email, ts: '2024-03-01T10:00:00Z' });
-    expect(await run([signup('ada@example.com'), signup('grace@example.com')], STREAMS.events!)).toMatchObject({ accepted: 2, duplicates: 0 });
+    expect(await run([signup('ada@example.com'), signup('grace@example.com')], STREAMS.events!)).toMatchObject({
+      accepted: 2,
+      duplicates: 0,
+    });
     const keys = deps.publisher.sent.map((s) => (s.data as IngestedRecordEvent).key);
     expect(new Set(keys).size).toBe(2);
     expect(keys).toEqual([recordKey(signup('ada@example.com')), recordKey(signup('grace@example.com'))]);

@@ -1,4 +1,12 @@
-import { deadLetterTopic, DeadLetterEvent, IngestedRecordEvent, MAX_LISTED_REJECTIONS, type IngestCounts, type IngestRejection, type IngestResult } from '@meridian/contracts';
+import {
+  deadLetterTopic,
+  DeadLetterEvent,
+  IngestedRecordEvent,
+  MAX_LISTED_REJECTIONS,
+  type IngestCounts,
+  type IngestRejection,
+  type IngestResult,
+} from '@meridian/contracts';
 import { AppError, requestLogger } from '@meridian/service-kit';
 import { streamMasker } from './mask.ts';
 import type { Publisher, SeenKeys, StatsStore } from './ports.ts';
@@ -43,7 +51,12 @@ function rejectionsOf(o: { spec: StreamSpec; rejected: Invalid[] }): IngestRejec
 
 /** What a batch's caller is answered: the counts and why records were rejected. */
 export function ingestAnswer(outcome: IntakeOutcome): IngestResult {
-  return { accepted: outcome.accepted, rejected: outcome.rejected, duplicates: outcome.duplicates, rejections: outcome.rejections };
+  return {
+    accepted: outcome.accepted,
+    rejected: outcome.rejected,
+    duplicates: outcome.duplicates,
+    rejections: outcome.rejections,
+  };
 }
 
 function outgoing(o: { spec: StreamSpec; entry: Fresh; receivedAt: string }) {
@@ -52,13 +65,23 @@ function outgoing(o: { spec: StreamSpec; entry: Fresh; receivedAt: string }) {
   const masker = streamMasker(spec.pii);
   // The key stays as it is: it was computed from the unmasked record, and consumers dedupe on it.
   if (entry.kind === 'valid') {
-    const data = IngestedRecordEvent.parse({ stream: spec.name, key: entry.key, record: masker.mask(entry.record), received_at: receivedAt });
+    const data = IngestedRecordEvent.parse({
+      stream: spec.name,
+      key: entry.key,
+      record: masker.mask(entry.record),
+      received_at: receivedAt,
+    });
     return { topic: spec.topic, event: { entryId, data } };
   }
   // Reasons name fields and rules, but a field name can be a value too (a key of `properties`).
   const data = DeadLetterEvent.parse({
-    stream: spec.name, index: entry.index, key: entry.key, reason: masker.maskText(entry.reason), errors: masker.mask(entry.errors),
-    record: masker.mask(entry.raw), received_at: receivedAt,
+    stream: spec.name,
+    index: entry.index,
+    key: entry.key,
+    reason: masker.maskText(entry.reason),
+    errors: masker.mask(entry.errors),
+    record: masker.mask(entry.raw),
+    received_at: receivedAt,
   });
   return { topic: deadLetterTopic(spec.topic), event: { entryId, data } };
 }
@@ -73,13 +96,18 @@ function outgoing(o: { spec: StreamSpec; entry: Fresh; receivedAt: string }) {
  * may both publish it, but the insert-only mark lets only one count it, and
  * consumers dedupe on the key (publishing is at least once).
  */
-export async function intake(deps: IntakeDeps, o: { spec: StreamSpec; body: unknown; nonObjects: 'refuse-batch' | 'reject-record' }): Promise<IntakeOutcome> {
+export async function intake(
+  deps: IntakeDeps,
+  o: { spec: StreamSpec; body: unknown; nonObjects: 'refuse-batch' | 'reject-record' },
+): Promise<IntakeOutcome> {
   const { spec } = o;
   const entries = splitBatch({ spec, body: o.body, nonObjects: o.nonObjects, maxRecords: deps.maxRecords });
   const receivedAt = deps.clock().toISOString();
   const firstOfKey = entries.filter((e): e is Fresh => e.kind !== 'repeat');
   let t = performance.now();
-  const seen = firstOfKey.length ? await deps.seenKeys.seen({ stream: spec.name, keys: firstOfKey.map((e) => e.key) }) : new Set<string>();
+  const seen = firstOfKey.length
+    ? await deps.seenKeys.seen({ stream: spec.name, keys: firstOfKey.map((e) => e.key) })
+    : new Set<string>();
   const fresh = firstOfKey.filter((e) => !seen.has(e.key));
   const phases = { seen: since(t), publish: 0, mark: 0 };
 
@@ -92,30 +120,45 @@ export async function intake(deps: IntakeDeps, o: { spec: StreamSpec; body: unkn
   }
   const published: Fresh[] = [];
   t = performance.now();
-  await Promise.all([...byTopic].map(async ([topic, items]) => {
-    const failed = await deps.publisher.publish({ topic, events: items.map((i) => i.event) });
-    for (const i of items) if (!failed.has(i.event.entryId)) published.push(i.entry);
-  }));
+  await Promise.all(
+    [...byTopic].map(async ([topic, items]) => {
+      const failed = await deps.publisher.publish({ topic, events: items.map((i) => i.event) });
+      for (const i of items) if (!failed.has(i.event.entryId)) published.push(i.entry);
+    }),
+  );
 
   phases.publish = since(t);
   t = performance.now();
-  const won = published.length ? await deps.seenKeys.mark({ stream: spec.name, keys: published.map((e) => e.key) }) : new Set<string>();
+  const won = published.length
+    ? await deps.seenKeys.mark({ stream: spec.name, keys: published.map((e) => e.key) })
+    : new Set<string>();
   phases.mark = since(t);
   const counted = published.filter((e) => won.has(e.key));
   const accepted = counted.filter((e) => e.kind === 'valid').length;
   const rejected = counted.filter((e) => e.kind === 'invalid').length;
   const duplicates = entries.length - fresh.length + (published.length - counted.length);
   const outcome: IntakeOutcome = {
-    accepted, rejected, duplicates, dead_lettered: rejected, unpublished: fresh.length - published.length,
+    accepted,
+    rejected,
+    duplicates,
+    dead_lettered: rejected,
+    unpublished: fresh.length - published.length,
     rejections: rejectionsOf({ spec, rejected: counted.filter((e): e is Invalid => e.kind === 'invalid') }),
     phases_ms: phases,
   };
   // Also on the way to a 503: what was published is marked, and a retry will count it as a duplicate, not again.
   try {
-    await deps.stats.add({ stream: spec.name, delta: { accepted, rejected, duplicates, dead_lettered: rejected }, at: receivedAt });
+    await deps.stats.add({
+      stream: spec.name,
+      delta: { accepted, rejected, duplicates, dead_lettered: rejected },
+      at: receivedAt,
+    });
   } catch (err) {
     // The records are published and marked; failing the batch now would only make its retry count them as duplicates.
-    requestLogger().error({ err, stream: spec.name, accepted, rejected, duplicates }, 'stream stats not updated for this batch');
+    requestLogger().error(
+      { err, stream: spec.name, accepted, rejected, duplicates },
+      'stream stats not updated for this batch',
+    );
   }
   return outcome;
 }
@@ -124,8 +167,9 @@ export function brokerUnavailable(o: { stream: string; outcome: IntakeOutcome })
   const { outcome } = o;
   return new AppError({
     code: 'UNAVAILABLE',
-    message: `the broker did not take ${outcome.unpublished} record(s) of this ${o.stream} batch; retry the whole batch `
-      + `(the ${outcome.accepted + outcome.rejected} published now will count as duplicates)`,
+    message:
+      `the broker did not take ${outcome.unpublished} record(s) of this ${o.stream} batch; retry the whole batch ` +
+      `(the ${outcome.accepted + outcome.rejected} published now will count as duplicates)`,
     headers: { 'retry-after': '1' },
   });
 }

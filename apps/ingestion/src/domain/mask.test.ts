@@ -4,14 +4,30 @@ import { configureStreams, STREAMS } from './streams.ts';
 
 describe('streamMasker', () => {
   it('when a record holds a declared PII field at any depth, then a copy has it masked and the original is untouched', () => {
-    const record = { type: 'signup', user_email: 'ada@example.com', ts: 1, properties: { referrer: { USER_EMAIL: 'grace@example.com' } } };
-    expect(streamMasker(['user_email']).mask(record)).toEqual({ type: 'signup', user_email: MASK, ts: 1, properties: { referrer: { USER_EMAIL: MASK } } });
+    const record = {
+      type: 'signup',
+      user_email: 'ada@example.com',
+      ts: 1,
+      properties: { referrer: { USER_EMAIL: 'grace@example.com' } },
+    };
+    expect(streamMasker(['user_email']).mask(record)).toEqual({
+      type: 'signup',
+      user_email: MASK,
+      ts: 1,
+      properties: { referrer: { USER_EMAIL: MASK } },
+    });
     expect(record.user_email).toBe('ada@example.com');
   });
 
   it('when PII sits under an innocent name, then the built-in names and the value detectors still mask it', () => {
-    const record = { type: 'support', properties: { phone: '0612345678', note: 'reach ada@example.com or +44 20 7946 0958', plan: 'pro' } };
-    expect(streamMasker([]).mask(record)).toEqual({ type: 'support', properties: { phone: MASK, note: 'reach [email] or [phone]', plan: 'pro' } });
+    const record = {
+      type: 'support',
+      properties: { phone: '0612345678', note: 'reach ada@example.com or +44 20 7946 0958', plan: 'pro' },
+    };
+    expect(streamMasker([]).mask(record)).toEqual({
+      type: 'support',
+      properties: { phone: MASK, note: 'reach [email] or [phone]', plan: 'pro' },
+    });
   });
 
   it('when a sensor reading is masked, then it comes out equal', () => {
@@ -35,6 +51,9 @@ describe('configureStreams', () => {
 
   it('when mote_id is configured as PII, then nested copies of it are masked too', () => {
     const spec = configureStreams({ pii: { 'sensor-readings': ['mote_id'] } })['sensor-readings']!;
-    expect(streamMasker(spec.pii).mask({ mote_id: 7, raw: [{ mote_id: 8 }] })).toEqual({ mote_id: MASK, raw: [{ mote_id: MASK }] });
+    expect(streamMasker(spec.pii).mask({ mote_id: 7, raw: [{ mote_id: 8 }] })).toEqual({
+      mote_id: MASK,
+      raw: [{ mote_id: MASK }],
+    });
   });
 });

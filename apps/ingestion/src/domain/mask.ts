@@ -18,4 +18,3 @@ export function streamMasker(pii: readonly string[]): PiiMasker {
   }
   return masker;
 }
-

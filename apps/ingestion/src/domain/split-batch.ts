@@ -23,16 +23,28 @@ export function reasonOf(errors: FieldError[]): string {
  * cannot be answered with a 400, so there such an element is just invalid.
  * Objects that fail the schema are never a 400: they are dead-lettered.
  */
-export function splitBatch(o: { spec: StreamSpec; body: unknown; nonObjects: 'refuse-batch' | 'reject-record'; maxRecords: number }): Entry[] {
+export function splitBatch(o: {
+  spec: StreamSpec;
+  body: unknown;
+  nonObjects: 'refuse-batch' | 'reject-record';
+  maxRecords: number;
+}): Entry[] {
   if (!Array.isArray(o.body)) {
-    throw badRequest(`a batch is a JSON array of records, not ${describe(o.body)}`, [{ path: '(body)', message: `expected array, received ${describe(o.body)}` }]);
+    throw badRequest(`a batch is a JSON array of records, not ${describe(o.body)}`, [
+      { path: '(body)', message: `expected array, received ${describe(o.body)}` },
+    ]);
   }
   if (o.body.length > o.maxRecords) {
-    throw new AppError({ code: 'PAYLOAD_TOO_LARGE', message: `a batch holds at most ${o.maxRecords} records (got ${o.body.length})` });
+    throw new AppError({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `a batch holds at most ${o.maxRecords} records (got ${o.body.length})`,
+    });
   }
   const records: unknown[] = o.body;
   if (o.nonObjects === 'refuse-batch') {
-    const malformed = records.flatMap((r, index) => (isObject(r) ? [] : [{ path: `${index}`, message: `record ${index} must be an object, received ${describe(r)}` }]));
+    const malformed = records.flatMap((r, index) =>
+      isObject(r) ? [] : [{ path: `${index}`, message: `record ${index} must be an object, received ${describe(r)}` }],
+    );
     if (malformed.length) throw badRequest(`malformed batch: ${reasonOf(malformed)}`, malformed);
   }
   const keys = new Set<string>();
@@ -42,7 +54,9 @@ export function splitBatch(o: { spec: StreamSpec; body: unknown; nonObjects: 're
     keys.add(key);
     const parsed = isObject(raw) ? o.spec.schema.safeParse(raw) : undefined;
     if (parsed?.success) return { kind: 'valid', index, key, record: parsed.data };
-    const errors = parsed ? fieldErrors(parsed.error.issues) : [{ path: '(record)', message: `expected object, received ${describe(raw)}` }];
+    const errors = parsed
+      ? fieldErrors(parsed.error.issues)
+      : [{ path: '(record)', message: `expected object, received ${describe(raw)}` }];
     return { kind: 'invalid', index, key, raw, errors, reason: reasonOf(errors) };
   });
 }

@@ -51,9 +51,14 @@ export const STREAMS: Readonly<Record<string, StreamSpec>> = {
  * The streams with their PII lists overridden by configuration
  * (INGEST_PII_FIELDS), so an operator can widen masking without a release.
  */
-export function configureStreams(o: { base?: Readonly<Record<string, StreamSpec>>; pii?: Record<string, string[]> }): Record<string, StreamSpec> {
+export function configureStreams(o: {
+  base?: Readonly<Record<string, StreamSpec>>;
+  pii?: Record<string, string[]>;
+}): Record<string, StreamSpec> {
   const base = o.base ?? STREAMS;
   const unknown = Object.keys(o.pii ?? {}).filter((s) => !(s in base));
   if (unknown.length) throw new Error(`INGEST_PII_FIELDS names unknown streams: ${unknown.join(', ')}`);
-  return Object.fromEntries(Object.entries(base).map(([name, spec]) => [name, { ...spec, pii: o.pii?.[name] ?? spec.pii }]));
+  return Object.fromEntries(
+    Object.entries(base).map(([name, spec]) => [name, { ...spec, pii: o.pii?.[name] ?? spec.pii }]),
+  );
 }

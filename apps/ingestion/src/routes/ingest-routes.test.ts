@@ -8,28 +8,53 @@ import { createApp } from '../server.ts';
 import { MemoryPublisher, MemorySeenKeys, MemoryStats } from '../testing/fakes.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const env = parseEnv(ingestionEnv, { DAPR_API_TOKEN: 'dapr-token-of-ingestion', APP_API_TOKEN: 'app-token-of-ingestion', LOG_LEVEL: 'silent' });
+const env = parseEnv(ingestionEnv, {
+  DAPR_API_TOKEN: 'dapr-token-of-ingestion',
+  APP_API_TOKEN: 'app-token-of-ingestion',
+  LOG_LEVEL: 'silent',
+});
 const publisher = new MemoryPublisher();
-const app = createServiceApp(createApp({
-  env, dapr: { healthy: async () => true } as unknown as DaprClient, streams: { ...STREAMS },
-  publisher, seenKeys: new MemorySeenKeys(), stats: new MemoryStats(), clock: () => new Date('2024-03-01T10:00:00Z'), maxRecords: 10_000,
-}));
+const app = createServiceApp(
+  createApp({
+    env,
+    dapr: { healthy: async () => true } as unknown as DaprClient,
+    streams: { ...STREAMS },
+    publisher,
+    seenKeys: new MemorySeenKeys(),
+    stats: new MemoryStats(),
+    clock: () => new Date('2024-03-01T10:00:00Z'),
+    maxRecords: 10_000,
+  }),
+);
 const served = await serveInProcess(app);
 afterAll(() => served.close());
 
 async function ingest(stream: string, body: unknown): Promise<{ status: number; json: IngestResult }> {
-  const res = await fetch(`${served.base}/v1/ingest/${stream}`, { method: 'POST', headers: { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-ingestion' }, body: JSON.stringify(body) });
+  const res = await fetch(`${served.base}/v1/ingest/${stream}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-ingestion' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: IngestResult.parse(await res.json()) };
 }
 
 describe('POST /v1/ingest/:stream', () => {
   it('when every mote_id of a batch is a string, then the 202 says which records were rejected, on which field and why', async () => {
-    const batch = Array.from({ length: 600 }, (_, i) => ({ mote_id: `mote-${i}`, humidity: 40, temperature: 20, ts: 1709287200000 + i }));
+    const batch = Array.from({ length: 600 }, (_, i) => ({
+      mote_id: `mote-${i}`,
+      humidity: 40,
+      temperature: 20,
+      ts: 1709287200000 + i,
+    }));
     const { status, json } = await ingest('sensor-readings', batch);
     expect(status).toBe(202);
     expect(json).toMatchObject({ accepted: 0, rejected: 600, duplicates: 0 });
     expect(json.rejections).toHaveLength(20);
-    expect(json.rejections[0]).toEqual({ index: 0, field: 'mote_id', reason: expect.stringMatching(/expected number, received string/) });
+    expect(json.rejections[0]).toEqual({
+      index: 0,
+      field: 'mote_id',
+      reason: expect.stringMatching(/expected number, received string/),
+    });
     expect(json.rejections.map((r) => r.index)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
@@ -39,7 +64,14 @@ describe('POST /v1/ingest/:stream', () => {
   });
 
   it('when a rejected record of a stream with PII names an address, then the answer does not repeat it', async () => {
-    const { json } = await ingest('events', [{ type: 'signup', user_email: 'not an email', ts: '2024-03-01T10:00:00Z', properties: { 'ada@example.com': [1] } }]);
+    const { json } = await ingest('events', [
+      {
+        type: 'signup',
+        user_email: 'not an email',
+        ts: '2024-03-01T10:00:00Z',
+        properties: { 'ada@example.com': [1] },
+      },
+    ]);
     expect(json.rejected).toBe(1);
     expect(json.rejections.map((r) => r.field)).toEqual(expect.arrayContaining(['user_email']));
     expect(JSON.stringify(json)).not.toMatch(/ada@example|not an email/);

@@ -12,14 +12,21 @@ export const BINDING_ROUTES: Record<string, string> = { 'sensor-readings': '/sen
 
 function streamOf(deps: IngestRouteDeps, name: string): StreamSpec {
   const spec = Object.hasOwn(deps.streams, name) ? deps.streams[name] : undefined;
-  if (!spec) throw new AppError({ code: 'NOT_FOUND', message: `no stream "${name}" (streams: ${Object.keys(deps.streams).join(', ')})` });
+  if (!spec)
+    throw new AppError({
+      code: 'NOT_FOUND',
+      message: `no stream "${name}" (streams: ${Object.keys(deps.streams).join(', ')})`,
+    });
   return spec;
 }
 
 function logOutcome(o: { stream: string; source: string; outcome: IntakeOutcome; subject?: string }): void {
   const { rejections, ...counts } = o.outcome;
   // Indexes, fields and reasons only: they name fields and rules, never values.
-  requestLogger().info({ stream: o.stream, source: o.source, subject: o.subject, ...counts, rejections }, 'batch taken in');
+  requestLogger().info(
+    { stream: o.stream, source: o.source, subject: o.subject, ...counts, rejections },
+    'batch taken in',
+  );
 }
 
 export function ingestRoutes(app: Express, deps: IngestRouteDeps): void {
@@ -55,7 +62,9 @@ export function ingestRoutes(app: Express, deps: IngestRouteDeps): void {
       const e = err as { type?: string; body?: unknown };
       if (e?.type !== 'entity.parse.failed') return next(err);
       try {
-        const raw = spec.pii.length ? { note: 'not JSON; content withheld (the stream has PII fields)' } : { not_json: String(e.body ?? '').slice(0, 4096) };
+        const raw = spec.pii.length
+          ? { note: 'not JSON; content withheld (the stream has PII fields)' }
+          : { not_json: String(e.body ?? '').slice(0, 4096) };
         const outcome = await intake(deps, { spec, body: [raw], nonObjects: 'reject-record' });
         logOutcome({ stream: spec.name, source: route.slice(1), outcome });
         if (outcome.unpublished) throw brokerUnavailable({ stream: spec.name, outcome });

@@ -46,7 +46,10 @@ export class MemoryStats implements StatsStore {
   readonly totals = new Map<string, StreamStats>();
 
   async add(o: { stream: string; delta: StatsDelta; at: string }): Promise<void> {
-    this.totals.set(o.stream, addStats({ stats: this.totals.get(o.stream) ?? emptyStats(o.stream), delta: o.delta, at: o.at }));
+    this.totals.set(
+      o.stream,
+      addStats({ stats: this.totals.get(o.stream) ?? emptyStats(o.stream), delta: o.delta, at: o.at }),
+    );
   }
 
   async get(stream: string): Promise<StreamStats> {

@@ -5,10 +5,12 @@ import { References } from './references.ts';
 
 /** A registry with model m (versions 1 and 2, production 1), answering through a fake sidecar that counts calls. */
 function registry(o: { production?: string } = {}) {
-  const record = (version: string, stage = 'candidate') => registryRecord({ name: 'm', version, stage, metadata: { version } });
+  const record = (version: string, stage = 'candidate') =>
+    registryRecord({ name: 'm', version, stage, metadata: { version } });
   const sidecar = fakeSidecar({
     invoke(call) {
-      if (call.method === 'v1/registry/models/m/versions') return sidecarAnswer({ body: [record('1', o.production === '1' ? 'production' : 'candidate'), record('2')] });
+      if (call.method === 'v1/registry/models/m/versions')
+        return sidecarAnswer({ body: [record('1', o.production === '1' ? 'production' : 'candidate'), record('2')] });
       const v = /^v1\/registry\/models\/m\/versions\/([12])$/.exec(call.method)?.[1];
       return v ? sidecarAnswer({ body: record(v) }) : problemAnswer({ status: 404, detail: 'not found' });
     },
@@ -28,11 +30,18 @@ describe('References: registry cards for drift', () => {
     expect(await refs.card('m', '9')).toBeUndefined();
     now += 31_000;
     await refs.card('m', '9');
-    expect(sidecar.calls.map((c) => c.method)).toEqual(['v1/registry/models/m/versions/1', 'v1/registry/models/m/versions/9', 'v1/registry/models/m/versions/9']);
+    expect(sidecar.calls.map((c) => c.method)).toEqual([
+      'v1/registry/models/m/versions/1',
+      'v1/registry/models/m/versions/9',
+      'v1/registry/models/m/versions/9',
+    ]);
   });
 
   it('when the registry fails other than with 404, then the card is not cached as unknown and the failure surfaces', async () => {
-    const sidecar = fakeSidecar({ invoke: () => sidecarAnswer({ status: 500, body: { errorCode: 'ERR_DIRECT_INVOKE', message: 'app not reachable' } }) });
+    const sidecar = fakeSidecar({
+      invoke: () =>
+        sidecarAnswer({ status: 500, body: { errorCode: 'ERR_DIRECT_INVOKE', message: 'app not reachable' } }),
+    });
     const refs = new References({ registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }) });
     await expect(refs.card('m', '1')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     await expect(refs.card('m', '1')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
@@ -47,7 +56,11 @@ describe('References: registry cards for drift', () => {
 
   it('when the registry refuses a model name (400), then the model is unknown', async () => {
     const sidecar = fakeSidecar({ invoke: () => problemAnswer({ status: 400, detail: 'path is invalid' }) });
-    expect(await new References({ registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }) }).currentVersion('bad name')).toBeUndefined();
+    expect(
+      await new References({ registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }) }).currentVersion(
+        'bad name',
+      ),
+    ).toBeUndefined();
   });
 
   it('when there is no registry (REGISTRY_APP_ID empty), then nothing is known and nothing is called', async () => {

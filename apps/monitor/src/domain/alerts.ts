@@ -13,12 +13,27 @@ const KINDS: Record<Alert['kind'], { topic: string; runId: (id: string) => strin
   drift: {
     topic: Topics.driftDetected,
     runId: (id) => `drift-${id}`,
-    message: (a) => DriftDetectedEvent.parse({ id: a.id, model: a.model, version: a.version, window: `${a.window}`, evidence: { kind: a.kind, ...a.evidence } }),
+    message: (a) =>
+      DriftDetectedEvent.parse({
+        id: a.id,
+        model: a.model,
+        version: a.version,
+        window: `${a.window}`,
+        evidence: { kind: a.kind, ...a.evidence },
+      }),
   },
   degraded: {
     topic: Topics.modelDegraded,
     runId: (id) => `degraded-${id}`,
-    message: (a) => ModelDegradedEvent.parse({ id: a.id, model: a.model, version: a.version, window: a.window, evidence: DegradedEvidence.parse(a.evidence), ts: a.created_at }),
+    message: (a) =>
+      ModelDegradedEvent.parse({
+        id: a.id,
+        model: a.model,
+        version: a.version,
+        window: a.window,
+        evidence: DegradedEvidence.parse(a.evidence),
+        ts: a.created_at,
+      }),
   },
 };
 
@@ -41,11 +56,20 @@ export class Alerts {
     const message = kind.message(alert);
     const fresh = await state.saveIfUnchanged({ store, key: `alert:${id}`, value: alert });
     if (!fresh) return undefined;
-    const listed = await updateOne<string[]>({ state, store, key: INDEX_KEY, change: (ids = []) => (ids.includes(id) ? undefined : [...ids, id]) });
+    const listed = await updateOne<string[]>({
+      state,
+      store,
+      key: INDEX_KEY,
+      change: (ids = []) => (ids.includes(id) ? undefined : [...ids, id]),
+    });
     // The alert is raised (its key is taken, so no later look raises it again) and must still reach the
     // training app: a contended index costs only the alert's place in the list, and says so.
-    if (listed.failed) rootLogger().error({ alert: id, model: o.model }, `alert raised but not listed: ${INDEX_KEY} stayed contended`);
-    rootLogger().warn({ alert: id, model: o.model, kind: o.kind, evidence: o.evidence, run_id: alert.run_id }, 'alert raised; retraining requested');
+    if (listed.failed)
+      rootLogger().error({ alert: id, model: o.model }, `alert raised but not listed: ${INDEX_KEY} stayed contended`);
+    rootLogger().warn(
+      { alert: id, model: o.model, kind: o.kind, evidence: o.evidence, run_id: alert.run_id },
+      'alert raised; retraining requested',
+    );
     await this.opts.publisher.publish({ topic: kind.topic, data: message });
     return alert;
   }
@@ -53,7 +77,9 @@ export class Alerts {
   async list(): Promise<Alert[]> {
     const { state, store } = this.opts;
     const ids = (await state.getState<string[]>({ store, key: INDEX_KEY })).value ?? [];
-    const alerts = await Promise.all(ids.map(async (id) => (await state.getState<Alert>({ store, key: `alert:${id}` })).value));
+    const alerts = await Promise.all(
+      ids.map(async (id) => (await state.getState<Alert>({ store, key: `alert:${id}` })).value),
+    );
     return alerts.filter((a): a is Alert => a !== undefined);
   }
 }

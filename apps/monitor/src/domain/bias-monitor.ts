@@ -21,8 +21,13 @@ export interface LiveFairness {
 }
 
 /** The labelled report, or null where it is not defined yet (no privileged or no unprivileged labels). */
-function labelledFairness(counts: Record<string, ConfusionCounts> | undefined, privileged: string): FairnessReport | null {
-  const present = Object.entries(counts ?? {}).filter(([, c]) => c.tp + c.fp + c.fn + c.tn > 0).map(([g]) => g);
+function labelledFairness(
+  counts: Record<string, ConfusionCounts> | undefined,
+  privileged: string,
+): FairnessReport | null {
+  const present = Object.entries(counts ?? {})
+    .filter(([, c]) => c.tp + c.fp + c.fn + c.tn > 0)
+    .map(([g]) => g);
   if (!present.includes(privileged) || present.length < 2) return null;
   return fairnessFromCounts(counts!, privileged);
 }
@@ -31,14 +36,25 @@ function labelledFairness(counts: Record<string, ConfusionCounts> | undefined, p
  * Selection rates of unprivileged groups (pooled) against the privileged
  * group on traffic, and the equal-opportunity gap on the labelled part of it.
  */
-export function liveFairness(groups: Record<string, GroupCounts>, privileged: string, labelled?: Record<string, ConfusionCounts>): LiveFairness {
+export function liveFairness(
+  groups: Record<string, GroupCounts>,
+  privileged: string,
+  labelled?: Record<string, ConfusionCounts>,
+): LiveFairness {
   const rate = (g?: GroupCounts) => (g?.count ? g.positives / g.count : null);
-  const pooled = Object.entries(groups).filter(([name]) => name !== privileged).reduce((a, [, g]) => ({ count: a.count + g.count, positives: a.positives + g.positives }), { count: 0, positives: 0 });
+  const pooled = Object.entries(groups)
+    .filter(([name]) => name !== privileged)
+    .reduce((a, [, g]) => ({ count: a.count + g.count, positives: a.positives + g.positives }), {
+      count: 0,
+      positives: 0,
+    });
   const priv = rate(groups[privileged]);
   const unpriv = rate(pooled);
   const withLabels = labelledFairness(labelled, privileged);
   return {
-    groups: Object.fromEntries(Object.entries(groups).map(([name, g]) => [name, { count: g.count, selection_rate: g.positives / g.count }])),
+    groups: Object.fromEntries(
+      Object.entries(groups).map(([name, g]) => [name, { count: g.count, selection_rate: g.positives / g.count }]),
+    ),
     privileged,
     demographic_parity_difference: priv !== null && unpriv !== null ? unpriv - priv : null,
     disparate_impact_ratio: priv && unpriv !== null ? unpriv / priv : null,
@@ -55,9 +71,14 @@ export function liveFairness(groups: Record<string, GroupCounts>, privileged: st
  * are joined to those predictions (kept by LabelQuality, in the state store).
  */
 export class BiasMonitor {
-  private readonly live = new Map<string, { version: string; threshold: number; byAttribute: Record<string, Record<string, GroupCounts>> }>();
+  private readonly live = new Map<
+    string,
+    { version: string; threshold: number; byAttribute: Record<string, Record<string, GroupCounts>> }
+  >();
 
-  constructor(private readonly opts: { cards: Pick<ModelCards, 'card' | 'production'>; labels: Pick<LabelQuality, 'groups'> }) {}
+  constructor(
+    private readonly opts: { cards: Pick<ModelCards, 'card' | 'production'>; labels: Pick<LabelQuality, 'groups'> },
+  ) {}
 
   observe(event: PredictionEvent): void {
     if (!event.protected) return;
@@ -86,7 +107,8 @@ export class BiasMonitor {
     const card = await this.opts.cards.card(model, version);
     const heldOut = card?.fairness as Record<string, unknown> | undefined;
     if (!heldOut) return undefined;
-    const privileged = ((card?.params as { protected_attributes?: Record<string, { privileged: string }> })?.protected_attributes) ?? {};
+    const privileged =
+      (card?.params as { protected_attributes?: Record<string, { privileged: string }> })?.protected_attributes ?? {};
     const traffic = this.live.get(model)?.version === version ? this.live.get(model)!.byAttribute : {};
     const labelled = await this.opts.labels.groups(model, version);
     const attributes = [...new Set([...Object.keys(traffic), ...Object.keys(labelled)])].sort();
@@ -94,7 +116,12 @@ export class BiasMonitor {
       model,
       version,
       held_out: heldOut,
-      live: Object.fromEntries(attributes.map((attr) => [attr, liveFairness(traffic[attr] ?? {}, privileged[attr]?.privileged ?? '', labelled[attr])])),
+      live: Object.fromEntries(
+        attributes.map((attr) => [
+          attr,
+          liveFairness(traffic[attr] ?? {}, privileged[attr]?.privileged ?? '', labelled[attr]),
+        ]),
+      ),
     };
   }
 }

@@ -1,8 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Alert, PredictionEvent } from '@meridian/contracts';
 import {
-  SENSOR_ANOMALY_OUTPUT, heldOutWindows, loadSensorReadings, mulberry32, predictProba, shuffleInPlace, streamRowKey, trainSensorAnomalyWindowed,
-  windowFeatureNames, windowFeatures, type SensorAnomalyWindowed, type SensorReading,
+  SENSOR_ANOMALY_OUTPUT,
+  heldOutWindows,
+  loadSensorReadings,
+  mulberry32,
+  predictProba,
+  shuffleInPlace,
+  streamRowKey,
+  trainSensorAnomalyWindowed,
+  windowFeatureNames,
+  windowFeatures,
+  type SensorAnomalyWindowed,
+  type SensorReading,
 } from '@meridian/ml';
 import type { Alerts } from './alerts.ts';
 import { DriftMonitor } from './drift-monitor.ts';
@@ -36,7 +46,14 @@ function monitor(card: Record<string, unknown> | undefined = trained.metadata as
     },
   };
   const alerts = { raise: async (a: (typeof raised)[number]) => void raised.push(a) } as unknown as Alerts;
-  const drift = new DriftMonitor({ state: new MemoryStateStore(), store: 's', cards, alerts, windowSize: SIZE, thresholds: { psi: 0.2, ks_p_value: 0.01 } });
+  const drift = new DriftMonitor({
+    state: new MemoryStateStore(),
+    store: 's',
+    cards,
+    alerts,
+    windowSize: SIZE,
+    thresholds: { psi: 0.2, ks_p_value: 0.01 },
+  });
   return { drift, raised, cards };
 }
 
@@ -51,14 +68,27 @@ class Stream {
   deliver(readings: { mote: string; reading: SensorReading }[]): PredictionEvent {
     const rows = readings.map(({ mote, reading }) => {
       const seen = this.arrived.get(mote) ?? [];
-      const past = seen.filter((r) => r.reading < reading.reading).sort((a, b) => a.reading - b.reading).slice(-trained.spec.window);
+      const past = seen
+        .filter((r) => r.reading < reading.reading)
+        .sort((a, b) => a.reading - b.reading)
+        .slice(-trained.spec.window);
       this.arrived.set(mote, [...seen, reading]);
       return { key: streamRowKey(mote, 1, seen.length + 1), values: windowFeatures(trained.spec, past, reading) };
     });
-    const scores = predictProba(trained.model, rows.map((r) => r.values));
+    const scores = predictProba(
+      trained.model,
+      rows.map((r) => r.values),
+    );
     return {
-      id: `delivery-${++this.deliveries}`, model: MODEL, version: '1', input_hash: 'h', rows: rows.length, latency_ms: 1, ts: new Date().toISOString(),
-      inputs: Object.fromEntries(names.map((n, j) => [n, rows.map((r) => r.values[j]!)])), outputs: { [SENSOR_ANOMALY_OUTPUT]: scores },
+      id: `delivery-${++this.deliveries}`,
+      model: MODEL,
+      version: '1',
+      input_hash: 'h',
+      rows: rows.length,
+      latency_ms: 1,
+      ts: new Date().toISOString(),
+      inputs: Object.fromEntries(names.map((n, j) => [n, rows.map((r) => r.values[j]!)])),
+      outputs: { [SENSOR_ANOMALY_OUTPUT]: scores },
       records: { keys: rows.map((r) => r.key), received_at: rows.map(() => 0) },
     };
   }
@@ -70,7 +100,9 @@ class Stream {
  * and fifth past readings arrive in reverse order, in separate deliveries.
  */
 function heldOutStream(stream: Stream, from = 0): PredictionEvent[] {
-  const batch = runs.slice(from, from + SIZE).map((w, k) => ({ mote: `mote-${from + k}`, readings: [...w.past, w.reading] }));
+  const batch = runs
+    .slice(from, from + SIZE)
+    .map((w, k) => ({ mote: `mote-${from + k}`, readings: [...w.past, w.reading] }));
   return [0, 1, 2, 4, 3, 5].map((i) => stream.deliver(batch.map((b) => ({ mote: b.mote, reading: b.readings[i]! }))));
 }
 
@@ -88,34 +120,50 @@ describe('drift of the windowed sensor model on its stream', () => {
     expect(report).toMatchObject({ rows_seen: 6 * SIZE, window_filled: true, provisional: false, drifted: false });
     expect(report.features.map((f) => f.name).sort()).toEqual([...names, SENSOR_ANOMALY_OUTPUT].sort());
     // Raw inputs take every row; the statistics and the score only the held-out readings, whose windows are full.
-    expect(Object.fromEntries(report.features.map((f) => [f.name, f.rows]))).toMatchObject({ humidity: SIZE, humidity_std_w5: SIZE, [SENSOR_ANOMALY_OUTPUT]: SIZE });
+    expect(Object.fromEntries(report.features.map((f) => [f.name, f.rows]))).toMatchObject({
+      humidity: SIZE,
+      humidity_std_w5: SIZE,
+      [SENSOR_ANOMALY_OUTPUT]: SIZE,
+    });
     expect(report.features.filter((f) => f.drifted)).toEqual([]);
     expect(raised).toEqual([]);
   });
 
   it('when motes stream one after another, then the window statistics compare the held-out readings only; counting warm-up rows too (a card without the window), they would look drifted', async () => {
     // 50 new motes per delivery, each with its five past readings and the held-out one: five in six rows warm up.
-    const moteByMote = (stream: Stream) => Array.from({ length: SIZE / 50 }, (_, d) => stream.deliver(runs.slice(d * 50, (d + 1) * 50)
-      .flatMap((w, k) => [...w.past, w.reading].map((reading) => ({ mote: `mote-${d * 50 + k}`, reading })))));
+    const moteByMote = (stream: Stream) =>
+      Array.from({ length: SIZE / 50 }, (_, d) =>
+        stream.deliver(
+          runs
+            .slice(d * 50, (d + 1) * 50)
+            .flatMap((w, k) => [...w.past, w.reading].map((reading) => ({ mote: `mote-${d * 50 + k}`, reading }))),
+        ),
+      );
     const { drift } = monitor();
     await observe(drift, moteByMote(new Stream()));
     const report = (await drift.report(MODEL))!;
     // (The raw columns' latest 300 rows are six readings each of the last 50 motes: 50 places in the record, narrower than the data.)
     const windowColumns = report.features.filter((f) => f.name !== 'humidity' && f.name !== 'temperature');
-    expect(windowColumns.map((f) => [f.name, f.rows, f.drifted])).toEqual([...names.slice(2), SENSOR_ANOMALY_OUTPUT].map((n) => [n, SIZE, false]));
+    expect(windowColumns.map((f) => [f.name, f.rows, f.drifted])).toEqual(
+      [...names.slice(2), SENSOR_ANOMALY_OUTPUT].map((n) => [n, SIZE, false]),
+    );
 
     const { online_features: _, ...noWindow } = trained.metadata;
     const counted = monitor(noWindow as unknown as Record<string, unknown>).drift;
     await observe(counted, moteByMote(new Stream()));
     const misread = (await counted.report(MODEL))!;
-    expect(misread.features.filter((f) => f.drifted).map((f) => f.name)).toEqual(expect.arrayContaining(['humidity_std_w5', 'temperature_std_w5']));
+    expect(misread.features.filter((f) => f.drifted).map((f) => f.name)).toEqual(
+      expect.arrayContaining(['humidity_std_w5', 'temperature_std_w5']),
+    );
   });
 
   it('when the next window is cold readings of real motes (3 and 4, late in the record), then temperature drifts and one alert is raised for that window', async () => {
     const { drift, raised } = monitor();
     const stream = new Stream();
     await observe(drift, heldOutStream(stream));
-    const cold = loadSensorReadings().filter((r) => (r.moteId === 3 || r.moteId === 4) && r.reading > 4000 && r.label === 0);
+    const cold = loadSensorReadings().filter(
+      (r) => (r.moteId === 3 || r.moteId === 4) && r.reading > 4000 && r.label === 0,
+    );
     const picked = Array.from({ length: SIZE }, (_, k) => cold[Math.floor((k * cold.length) / SIZE)]!);
     await observe(drift, [stream.deliver(picked.map((reading, k) => ({ mote: `cold-${k}`, reading })))]);
     await settle();
@@ -126,26 +174,53 @@ describe('drift of the windowed sensor model on its stream', () => {
 
   it('while the first window fills, then the report is provisional with the rows so far; before any row it is empty; an unknown model has none', async () => {
     const { drift } = monitor();
-    expect(await drift.report(MODEL)).toMatchObject({ version: '1', rows_seen: 0, window_filled: false, provisional: true, features: [], drifted: false });
+    expect(await drift.report(MODEL)).toMatchObject({
+      version: '1',
+      rows_seen: 0,
+      window_filled: false,
+      provisional: true,
+      features: [],
+      drifted: false,
+    });
     await observe(drift, heldOutStream(new Stream()).slice(0, 1));
     const report = (await drift.report(MODEL))!;
     // Only warm-up rows so far: the raw inputs are full, the window statistics have no row yet, so the report stays provisional.
-    expect(report).toMatchObject({ rows_seen: SIZE, window: { rows: SIZE, size: SIZE, index: 0, seen: SIZE }, window_filled: true, provisional: true });
-    expect(report.features.map((f) => [f.name, f.provisional]).sort()).toEqual([['humidity', false], ['temperature', false]]);
+    expect(report).toMatchObject({
+      rows_seen: SIZE,
+      window: { rows: SIZE, size: SIZE, index: 0, seen: SIZE },
+      window_filled: true,
+      provisional: true,
+    });
+    expect(report.features.map((f) => [f.name, f.provisional]).sort()).toEqual([
+      ['humidity', false],
+      ['temperature', false],
+    ]);
     const half = monitor().drift;
-    await half.observeMany([new Stream().deliver(runs.slice(0, 100).map((w, k) => ({ mote: `m${k}`, reading: w.reading })))]);
-    expect(await half.report(MODEL)).toMatchObject({ rows_seen: 100, window_filled: false, provisional: true, features: expect.arrayContaining([expect.objectContaining({ name: 'humidity', rows: 100, provisional: true })]) });
+    await half.observeMany([
+      new Stream().deliver(runs.slice(0, 100).map((w, k) => ({ mote: `m${k}`, reading: w.reading }))),
+    ]);
+    expect(await half.report(MODEL)).toMatchObject({
+      rows_seen: 100,
+      window_filled: false,
+      provisional: true,
+      features: expect.arrayContaining([expect.objectContaining({ name: 'humidity', rows: 100, provisional: true })]),
+    });
     expect(await drift.report('no-such-model')).toBeUndefined();
   });
 
-  it('when the version\'s card turns drift monitoring off, then the report says why and compares nothing', async () => {
+  it("when the version's card turns drift monitoring off, then the report says why and compares nothing", async () => {
     const { reference: _, ...card } = trained.metadata;
     const { drift } = monitor({ ...card, drift_monitoring: { enabled: false, reason: 'replaced next week' } });
     await observe(drift, heldOutStream(new Stream()).slice(0, 1));
-    expect(await drift.report(MODEL)).toMatchObject({ rows_seen: SIZE, features: [], drifted: false, not_monitored: 'replaced next week' });
+    expect(await drift.report(MODEL)).toMatchObject({
+      rows_seen: SIZE,
+      features: [],
+      drifted: false,
+      not_monitored: 'replaced next week',
+    });
   });
 
-  it('when a canary serves beside the champion, then each version\'s rows go to its own window, reported by version', async () => {
+  it("when a canary serves beside the champion, then each version's rows go to its own window, reported by version", async () => {
     const { drift } = monitor();
     const [first, second] = heldOutStream(new Stream());
     await observe(drift, [first!, { ...second!, version: '2' }]);

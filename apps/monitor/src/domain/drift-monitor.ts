@@ -32,7 +32,16 @@ export interface DriftThresholds {
  * it is reported as provisional and raises no alert.
  */
 export class DriftMonitor {
-  constructor(private readonly opts: { state: StateStore; store: string; cards: Pick<ModelCards, 'card' | 'currentVersion'>; alerts: Pick<Alerts, 'raise'>; windowSize: number; thresholds: DriftThresholds }) {}
+  constructor(
+    private readonly opts: {
+      state: StateStore;
+      store: string;
+      cards: Pick<ModelCards, 'card' | 'currentVersion'>;
+      alerts: Pick<Alerts, 'raise'>;
+      windowSize: number;
+      thresholds: DriftThresholds;
+    },
+  ) {}
 
   /**
    * Adds a batch of events to their models' windows, one write per model
@@ -51,7 +60,9 @@ export class DriftMonitor {
     for (const e of events) if (monitored(e)) byKey.set(windowKey(e), [...(byKey.get(windowKey(e)) ?? []), e]);
     const redelivered = new Map<string, DriftWindow>();
     const result = await updateMany<DriftWindow>({
-      state: this.opts.state, store: this.opts.store, keys: [...byKey.keys()],
+      state: this.opts.state,
+      store: this.opts.store,
+      keys: [...byKey.keys()],
       change: (current, key) => {
         let w = current;
         let changed = false;
@@ -67,15 +78,23 @@ export class DriftMonitor {
       const model = byKey.get(key)![0]!.model;
       // Awaited, so that an event counted means its window was judged (once per filled window, so cheap);
       // a failure only costs this evaluation, not the delivery.
-      if (index !== undefined) await this.evaluate(model, w, index).catch((err: unknown) => rootLogger().warn({ err: (err as Error).message, model }, 'drift evaluation failed'));
+      if (index !== undefined)
+        await this.evaluate(model, w, index).catch((err: unknown) =>
+          rootLogger().warn({ err: (err as Error).message, model }, 'drift evaluation failed'),
+        );
     };
     for (const [key, { before, after }] of result.written) {
-      await judge(key, after, filledWindow(before?.version === after.version ? before.rows : 0, after.rows, windowSize));
+      await judge(
+        key,
+        after,
+        filledWindow(before?.version === after.version ? before.rows : 0, after.rows, windowSize),
+      );
     }
     // Events already in their window: the write that took them may have landed with its answer lost, so the
     // window it filled may never have been judged. Judge the latest filled one again (alerts are once per window).
     for (const [key, w] of redelivered) {
-      if (!result.written.has(key)) await judge(key, w, w.rows >= windowSize ? Math.floor(w.rows / windowSize) - 1 : undefined);
+      if (!result.written.has(key))
+        await judge(key, w, w.rows >= windowSize ? Math.floor(w.rows / windowSize) - 1 : undefined);
     }
     return new Set(events.filter((e) => result.failed.has(windowKey(e))).map((e) => e.id));
   }
@@ -87,12 +106,16 @@ export class DriftMonitor {
   async report(model: string, version?: string): Promise<DriftReport | undefined> {
     const v = version ?? (await this.opts.cards.currentVersion(model));
     if (v === undefined) return undefined;
-    const w = (await this.opts.state.getState<DriftWindow>({ store: this.opts.store, key: windowKey({ model, version: v }) })).value;
+    const w = (
+      await this.opts.state.getState<DriftWindow>({ store: this.opts.store, key: windowKey({ model, version: v }) })
+    ).value;
     return this.reportOf(model, w ?? { version: v, rows: 0, columns: {}, ids: [] });
   }
 
   /** Each version's spec once per batch; undefined for a version the registry does not know. */
-  private async specsOf(events: readonly PredictionEvent[]): Promise<{ specs: Map<string, DriftSpec | undefined>; unreadable: Set<string> }> {
+  private async specsOf(
+    events: readonly PredictionEvent[],
+  ): Promise<{ specs: Map<string, DriftSpec | undefined>; unreadable: Set<string> }> {
     const specs = new Map<string, DriftSpec | undefined>();
     const unreadable = new Set<string>();
     for (const e of events) {
@@ -101,7 +124,10 @@ export class DriftMonitor {
       try {
         specs.set(key, await this.spec(e.model, e.version));
       } catch (err) {
-        rootLogger().warn({ err: (err as Error).message, model: e.model, version: e.version }, 'registry card unavailable; these rows are left out of the drift window');
+        rootLogger().warn(
+          { err: (err as Error).message, model: e.model, version: e.version },
+          'registry card unavailable; these rows are left out of the drift window',
+        );
         unreadable.add(key);
       }
     }
@@ -122,17 +148,32 @@ export class DriftMonitor {
       if (!ref || !column.values.length) return [];
       const p = psi({ reference: ref, current: column.values });
       const ks = ksStatistic(ref, column.values);
-      return [{
-        name, kind: column.kind, rows: column.values.length, provisional: column.values.length < windowSize,
-        psi: p, ks: ks.statistic, ks_p_value: ks.pValue, drifted: p >= thresholds.psi || ks.pValue < thresholds.ks_p_value,
-      }];
+      return [
+        {
+          name,
+          kind: column.kind,
+          rows: column.values.length,
+          provisional: column.values.length < windowSize,
+          psi: p,
+          ks: ks.statistic,
+          ks_p_value: ks.pValue,
+          drifted: p >= thresholds.psi || ks.pValue < thresholds.ks_p_value,
+        },
+      ];
     });
     const filled = w.rows >= windowSize;
     const index = Math.max(0, Math.ceil(w.rows / windowSize) - 1);
     return {
-      model, version: w.version, window: { rows: Math.min(w.rows, windowSize), size: windowSize, index, seen: w.rows },
-      rows_seen: w.rows, window_filled: filled, provisional: !filled || features.length < Object.keys(spec.reference).length || features.some((f) => f.provisional),
-      features, drifted: features.some((f) => f.drifted && !f.provisional), thresholds,
+      model,
+      version: w.version,
+      window: { rows: Math.min(w.rows, windowSize), size: windowSize, index, seen: w.rows },
+      rows_seen: w.rows,
+      window_filled: filled,
+      provisional:
+        !filled || features.length < Object.keys(spec.reference).length || features.some((f) => f.provisional),
+      features,
+      drifted: features.some((f) => f.drifted && !f.provisional),
+      thresholds,
       ...(spec.off ? { not_monitored: spec.off } : {}),
     };
   }
@@ -142,8 +183,14 @@ export class DriftMonitor {
     if (!report?.drifted) return;
     const drifted = report.features.filter((f) => f.drifted && !f.provisional);
     await this.opts.alerts.raise({
-      model, version: report.version, kind: 'drift', window: index,
-      evidence: { features: drifted.map((f) => ({ name: f.name, psi: f.psi, ks: f.ks, ks_p_value: f.ks_p_value, rows: f.rows })), thresholds: report.thresholds },
+      model,
+      version: report.version,
+      kind: 'drift',
+      window: index,
+      evidence: {
+        features: drifted.map((f) => ({ name: f.name, psi: f.psi, ks: f.ks, ks_p_value: f.ks_p_value, rows: f.rows })),
+        thresholds: report.thresholds,
+      },
     });
   }
 }

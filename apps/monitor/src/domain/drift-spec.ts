@@ -13,11 +13,16 @@ export interface DriftSpec {
 
 export function driftSpecOf(raw: Record<string, unknown>): DriftSpec {
   const parsed = ModelCard.safeParse(raw);
-  if (!parsed.success) return { reference: {}, off: `its registry card is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  if (!parsed.success)
+    return { reference: {}, off: `its registry card is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
   const card = parsed.data;
   const window = card.online_features?.window;
   if (card.drift_monitoring?.enabled === false) return { reference: {}, off: card.drift_monitoring.reason };
-  if (!card.reference) return { reference: {}, off: 'its card has no reference (registered before the registry required one): retrain it to monitor it' };
+  if (!card.reference)
+    return {
+      reference: {},
+      off: 'its card has no reference (registered before the registry required one): retrain it to monitor it',
+    };
   return { reference: card.reference as Record<string, NumericReferenceSummary>, ...(window ? { window } : {}) };
 }
 

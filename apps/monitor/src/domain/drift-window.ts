@@ -19,9 +19,14 @@ export type ColumnRows = (name: string) => (value: unknown, row: number) => bool
  * for each column), each column trimmed to the latest `size` values; a new version starts
  * afresh. Undefined when the event is in the window already (a redelivery).
  */
-export function addToWindow(w: DriftWindow | undefined, event: PredictionEvent, o: { size: number; take?: ColumnRows }): DriftWindow | undefined {
+export function addToWindow(
+  w: DriftWindow | undefined,
+  event: PredictionEvent,
+  o: { size: number; take?: ColumnRows },
+): DriftWindow | undefined {
   const { size, take = () => () => true } = o;
-  const current: DriftWindow = w && w.version === event.version ? w : { version: event.version, rows: 0, columns: {}, ids: [] };
+  const current: DriftWindow =
+    w && w.version === event.version ? w : { version: event.version, rows: 0, columns: {}, ids: [] };
   if (current.ids.includes(event.id)) return undefined;
   const columns = { ...current.columns };
   const add = (name: string, kind: 'input' | 'prediction', values: readonly unknown[]) => {
@@ -32,7 +37,12 @@ export function addToWindow(w: DriftWindow | undefined, event: PredictionEvent, 
   for (const [name, values] of Object.entries(event.inputs)) add(name, 'input', values);
   const [output, values] = Object.entries(event.outputs)[0] ?? [];
   if (output && values) add(output, 'prediction', values);
-  return { version: event.version, rows: current.rows + event.rows, columns, ids: [...current.ids, event.id].slice(-size) };
+  return {
+    version: event.version,
+    rows: current.rows + event.rows,
+    columns,
+    ids: [...current.ids, event.id].slice(-size),
+  };
 }
 
 /** The window a write completed (rows went from `before` to `after`), if it completed one. */

@@ -31,10 +31,15 @@ describe('EventLag', () => {
     clock.advance(31_000);
     expect(lag.report()).toMatchObject({ events: 1, lag_ms: { max: 20, last: 20 } });
     clock.advance(60_000);
-    expect(lag.report()).toEqual({ events: 0, duplicates: 0, lag_ms: { p50: null, p99: null, max: null, last: null }, window_seconds: 60 });
+    expect(lag.report()).toEqual({
+      events: 0,
+      duplicates: 0,
+      lag_ms: { p50: null, p99: null, max: null, last: null },
+      window_seconds: 60,
+    });
   });
 
-  it('when an event is stamped later than the monitor\'s clock (hosts disagree), then its lag is 0, not negative', () => {
+  it("when an event is stamped later than the monitor's clock (hosts disagree), then its lag is 0, not negative", () => {
     const { ago, lag } = make();
     lag.observe(ago(-5_000));
     expect(lag.report().lag_ms).toEqual({ p50: 0, p99: 0, max: 0, last: 0 });

@@ -81,7 +81,12 @@ export class EventLag {
       max = Math.max(max, slot.max);
     }
     // The latest event is in the newest slot, so it is in the window whenever any event is.
-    return { events: count, duplicates, lag_ms: { ...lagSummary({ buckets, count, max }), last: count ? this.last : null }, window_seconds: this.opts.windowSeconds };
+    return {
+      events: count,
+      duplicates,
+      lag_ms: { ...lagSummary({ buckets, count, max }), last: count ? this.last : null },
+      window_seconds: this.opts.windowSeconds,
+    };
   }
 
   private prune(now: number): void {

@@ -3,11 +3,24 @@ import { addLabel, splitRowId } from './label-quality.ts';
 
 describe('addLabel', () => {
   it('when labels join, then the latest pairs are kept, the total keeps counting past them', () => {
-    const v = [[1, 1], [0, 0], [1, 0]].reduce<ReturnType<typeof addLabel> | undefined>((acc, pair) => addLabel(acc, { pair: pair as [number, number], keep: 2 }), undefined)!;
-    expect(v).toEqual({ pairs: [[0, 0], [1, 0]], total: 3 });
+    const v = [
+      [1, 1],
+      [0, 0],
+      [1, 0],
+    ].reduce<ReturnType<typeof addLabel> | undefined>(
+      (acc, pair) => addLabel(acc, { pair: pair as [number, number], keep: 2 }),
+      undefined,
+    )!;
+    expect(v).toEqual({
+      pairs: [
+        [0, 0],
+        [1, 0],
+      ],
+      total: 3,
+    });
   });
 
-  it('when the prediction carried protected attributes, then its (decision, label) is counted in each attribute\'s group', () => {
+  it("when the prediction carried protected attributes, then its (decision, label) is counted in each attribute's group", () => {
     const first = addLabel(undefined, { pair: [1, 1], groups: { sex: 'female', race: 'other' }, keep: 10 });
     const second = addLabel(first, { pair: [0, 1], groups: { sex: 'female', race: 'white' }, keep: 10 });
     expect(second.groups).toEqual({

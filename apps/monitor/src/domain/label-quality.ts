@@ -37,7 +37,9 @@ interface StoredEvent {
 function rowOf(event: StoredEvent, row: number): StoredPrediction | undefined {
   const decision = event.decisions[row];
   if (decision === undefined) return undefined;
-  const groups = event.protected ? Object.fromEntries(Object.entries(event.protected).map(([attribute, values]) => [attribute, values[row]!])) : undefined;
+  const groups = event.protected
+    ? Object.fromEntries(Object.entries(event.protected).map(([attribute, values]) => [attribute, values[row]!]))
+    : undefined;
   return { model: event.model, version: event.version, decision, ...(groups ? { protected: groups } : {}) };
 }
 
@@ -57,13 +59,20 @@ export interface VersionLabels {
 /** Per version; a bare array is a window stored before totals were kept. */
 type QualityState = Record<string, VersionLabels | [number, number][]>;
 
-const normalise = (v: VersionLabels | [number, number][] | undefined): VersionLabels | undefined => (Array.isArray(v) ? { pairs: v, total: v.length } : v);
+const normalise = (v: VersionLabels | [number, number][] | undefined): VersionLabels | undefined =>
+  Array.isArray(v) ? { pairs: v, total: v.length } : v;
 
 /** The version's labels with one more joined: the pair kept (the latest `keep`), the total and the group counts grown. */
-export function addLabel(v: VersionLabels | undefined, o: { pair: [number, number]; groups?: Record<string, string> | undefined; keep: number }): VersionLabels {
+export function addLabel(
+  v: VersionLabels | undefined,
+  o: { pair: [number, number]; groups?: Record<string, string> | undefined; keep: number },
+): VersionLabels {
   const groups: GroupConfusion = { ...v?.groups };
   for (const [attribute, group] of Object.entries(o.groups ?? {})) {
-    groups[attribute] = { ...groups[attribute], [group]: addToConfusion(groups[attribute]?.[group] ?? emptyConfusion(), ...o.pair) };
+    groups[attribute] = {
+      ...groups[attribute],
+      [group]: addToConfusion(groups[attribute]?.[group] ?? emptyConfusion(), ...o.pair),
+    };
   }
   return {
     pairs: [...(v?.pairs ?? []), o.pair].slice(-o.keep),
@@ -81,7 +90,15 @@ export function addLabel(v: VersionLabels | undefined, o: { pair: [number, numbe
  * quality gate looks at the window that label may have completed.
  */
 export class LabelQuality {
-  constructor(private readonly opts: { state: StateStore; store: string; window: number; gate?: QualityGate; ttlSeconds?: number }) {}
+  constructor(
+    private readonly opts: {
+      state: StateStore;
+      store: string;
+      window: number;
+      gate?: QualityGate;
+      ttlSeconds?: number;
+    },
+  ) {}
 
   /** Keeps each event's decisions under its id for joining labels later: one write for the batch. */
   async recordPredictions(events: readonly PredictionEvent[]): Promise<void> {
@@ -90,10 +107,14 @@ export class LabelQuality {
       if (!scoresOut.length) return [];
       const threshold = event.threshold ?? 0.5;
       const value: StoredEvent = {
-        model: event.model, version: event.version, decisions: scoresOut.map((score) => (Number(score) >= threshold ? 1 : 0)),
+        model: event.model,
+        version: event.version,
+        decisions: scoresOut.map((score) => (Number(score) >= threshold ? 1 : 0)),
         ...(event.protected ? { protected: event.protected } : {}),
       };
-      return [{ key: predictionKey(event.id), value, metadata: { ttlInSeconds: `${this.opts.ttlSeconds ?? 7 * DAY}` } }];
+      return [
+        { key: predictionKey(event.id), value, metadata: { ttlInSeconds: `${this.opts.ttlSeconds ?? 7 * DAY}` } },
+      ];
     });
     if (items.length) await this.opts.state.saveState({ store: this.opts.store, items });
   }
@@ -107,7 +128,8 @@ export class LabelQuality {
     const predictionOf = async (rowId: string): Promise<StoredPrediction | undefined> => {
       const id = splitRowId(rowId);
       if (!id) return undefined;
-      if (!events.has(id.eventId)) events.set(id.eventId, (await state.getState<StoredEvent>({ store, key: predictionKey(id.eventId) })).value);
+      if (!events.has(id.eventId))
+        events.set(id.eventId, (await state.getState<StoredEvent>({ store, key: predictionKey(id.eventId) })).value);
       const event = events.get(id.eventId);
       return event ? rowOf(event, id.row) : undefined;
     };
@@ -117,7 +139,12 @@ export class LabelQuality {
         unmatched.push(l.prediction_id);
         continue;
       }
-      const fresh = await state.saveIfUnchanged({ store, key: labelKey(l.prediction_id), value: l.label, metadata: { ttlInSeconds: `${30 * DAY}` } });
+      const fresh = await state.saveIfUnchanged({
+        store,
+        key: labelKey(l.prediction_id),
+        value: l.label,
+        metadata: { ttlInSeconds: `${30 * DAY}` },
+      });
       if (!fresh) {
         duplicates += 1;
         continue;
@@ -129,8 +156,14 @@ export class LabelQuality {
       });
       accepted += 1;
       // The label is recorded either way; a failed check is logged rather than failing its delivery (a retry would find a duplicate).
-      await this.opts.gate?.check({ model: prediction.model, version: prediction.version, total: written.total, latest: written.pairs })
-        .catch((err: unknown) => rootLogger().error({ err: (err as Error).message, model: prediction.model, version: prediction.version }, 'quality check failed; its window raised no alert'));
+      await this.opts.gate
+        ?.check({ model: prediction.model, version: prediction.version, total: written.total, latest: written.pairs })
+        .catch((err: unknown) =>
+          rootLogger().error(
+            { err: (err as Error).message, model: prediction.model, version: prediction.version },
+            'quality check failed; its window raised no alert',
+          ),
+        );
     }
     return { accepted, duplicates, unmatched };
   }
@@ -143,26 +176,42 @@ export class LabelQuality {
   private async append(p: StoredPrediction, pair: [number, number]): Promise<VersionLabels> {
     const keep = Math.max(this.opts.window, this.opts.gate?.keep(p.model) ?? 0);
     const written = await updateOrThrow<QualityState>({
-      state: this.opts.state, store: this.opts.store, key: windowKey(p.model),
-      change: (versions = {}) => ({ ...versions, [p.version]: addLabel(normalise(versions[p.version]), { pair, groups: p.protected, keep }) }),
+      state: this.opts.state,
+      store: this.opts.store,
+      key: windowKey(p.model),
+      change: (versions = {}) => ({
+        ...versions,
+        [p.version]: addLabel(normalise(versions[p.version]), { pair, groups: p.protected, keep }),
+      }),
     });
     // The change always writes, so `written` is there once updateOrThrow returns.
     return normalise(written!.after[p.version])!;
   }
 
   async report(model: string): Promise<QualityReport | undefined> {
-    const state = (await this.opts.state.getState<QualityState>({ store: this.opts.store, key: windowKey(model) })).value;
+    const state = (await this.opts.state.getState<QualityState>({ store: this.opts.store, key: windowKey(model) }))
+      .value;
     if (!state) return undefined;
     const versions = Object.entries(state)
       .map(([version, v]) => ({ version, ...scores(normalise(v)!.pairs.slice(-this.opts.window)) }))
       .sort((a, b) => Number(b.version) - Number(a.version));
     const latest = versions[0]!;
-    return { model, version: latest.version, count: latest.count, precision: latest.precision, recall: latest.recall, f1: latest.f1, window: this.opts.window, versions };
+    return {
+      model,
+      version: latest.version,
+      count: latest.count,
+      precision: latest.precision,
+      recall: latest.recall,
+      f1: latest.f1,
+      window: this.opts.window,
+      versions,
+    };
   }
 
   /** Decisions against labels per protected attribute and group, for one version. */
   async groups(model: string, version: string): Promise<GroupConfusion> {
-    const state = (await this.opts.state.getState<QualityState>({ store: this.opts.store, key: windowKey(model) })).value;
+    const state = (await this.opts.state.getState<QualityState>({ store: this.opts.store, key: windowKey(model) }))
+      .value;
     return normalise(state?.[version])?.groups ?? {};
   }
 }

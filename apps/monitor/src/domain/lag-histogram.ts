@@ -11,7 +11,11 @@ export function mergeBuckets(into: Map<number, number>, buckets: Record<string, 
  * p50 and p99 from the buckets (a bucket's upper bound, never above the exact
  * max), and the max; null when no lag was counted.
  */
-export function lagSummary(o: { buckets: Map<number, number>; count: number; max: number }): { p50: number | null; p99: number | null; max: number | null } {
+export function lagSummary(o: { buckets: Map<number, number>; count: number; max: number }): {
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+} {
   const sorted = [...o.buckets].sort(([a], [b]) => a - b);
   const quantile = (q: number): number | null => {
     if (!o.count) return null;

@@ -6,8 +6,15 @@ import { PipelineLedger, addRows, summarise } from './pipeline-ledger.ts';
 
 describe('pipeline ledger: stream rows counted once per row key', () => {
   it('when rows arrive out of order and again, then each counts once and repeats are told apart', () => {
-    let ledger = addRows(undefined, '7', [{ epoch: '1', seq: 2, lagMs: 10 }, { epoch: '1', seq: 1, lagMs: 20 }]);
-    ledger = addRows(ledger, '7', [{ epoch: '1', seq: 2, lagMs: 10 }, { epoch: '1', seq: 4, lagMs: 30 }, { epoch: '2', seq: 1, lagMs: 5 }]);
+    let ledger = addRows(undefined, '7', [
+      { epoch: '1', seq: 2, lagMs: 10 },
+      { epoch: '1', seq: 1, lagMs: 20 },
+    ]);
+    ledger = addRows(ledger, '7', [
+      { epoch: '1', seq: 2, lagMs: 10 },
+      { epoch: '1', seq: 4, lagMs: 30 },
+      { epoch: '2', seq: 1, lagMs: 5 },
+    ]);
     expect(ledger.rows).toBe(4);
     expect(ledger.repeats).toBe(1);
     expect(ledger.partitions).toEqual({ 1: { upto: 2, above: [4] }, 2: { upto: 1, above: [] } });
@@ -30,15 +37,27 @@ describe('pipeline ledger: stream rows counted once per row key', () => {
 describe('PipelineLedger', () => {
   createLogger({ name: 'test', level: 'silent' });
   const event = (id: string, keys: string[]): PredictionEvent => ({
-    id, model: 'm', version: '1', input_hash: id, rows: keys.length, inputs: { x: keys.map(() => 1) }, outputs: { p: keys.map(() => 0.1) },
-    latency_ms: 1, ts: new Date(0).toISOString(), records: { keys, received_at: keys.map(() => 0) },
+    id,
+    model: 'm',
+    version: '1',
+    input_hash: id,
+    rows: keys.length,
+    inputs: { x: keys.map(() => 1) },
+    outputs: { p: keys.map(() => 0.1) },
+    latency_ms: 1,
+    ts: new Date(0).toISOString(),
+    records: { keys, received_at: keys.map(() => 0) },
   });
 
-  it('when an entity\'s ledger stays contended, then the events with its rows are answered for a retry, and retried they count once', async () => {
+  it("when an entity's ledger stays contended, then the events with its rows are answered for a retry, and retried they count once", async () => {
     const state = new MemoryStateStore();
     const ledger = new PipelineLedger({ state, store: 'statestore', clock: () => 10 });
     const save = state.saveManyIfUnchanged.bind(state);
-    state.saveManyIfUnchanged = async (o) => new Set([...o.items.filter((i) => i.key === 'pipeline:7').map((i) => i.key), ...(await save({ ...o, items: o.items.filter((i) => i.key !== 'pipeline:7') }))]);
+    state.saveManyIfUnchanged = async (o) =>
+      new Set([
+        ...o.items.filter((i) => i.key === 'pipeline:7').map((i) => i.key),
+        ...(await save({ ...o, items: o.items.filter((i) => i.key !== 'pipeline:7') })),
+      ]);
     const events = [event('a', ['3@1#1']), event('b', ['7@1#1', '3@1#2'])];
     expect(await ledger.record(events)).toEqual(new Set(['b']));
     state.saveManyIfUnchanged = save;

@@ -22,7 +22,13 @@ type Row = { epoch: string; seq: number; lagMs: number };
 /** Adds rows to a ledger; a row already counted is a repeat. Pure, so the same input always gives the same ledger. */
 export function addRows(ledger: EntityLedger | undefined, entity: string, rows: Row[]): EntityLedger {
   const next: EntityLedger = ledger
-    ? { ...ledger, partitions: Object.fromEntries(Object.entries(ledger.partitions).map(([k, p]) => [k, { upto: p.upto, above: [...p.above] }])), lag: { ...ledger.lag } }
+    ? {
+        ...ledger,
+        partitions: Object.fromEntries(
+          Object.entries(ledger.partitions).map(([k, p]) => [k, { upto: p.upto, above: [...p.above] }]),
+        ),
+        lag: { ...ledger.lag },
+      }
     : { entity, partitions: {}, rows: 0, repeats: 0, lag: {}, max_lag_ms: 0 };
   for (const r of rows) {
     next.partitions[r.epoch] ??= { upto: 0, above: [] };
@@ -85,7 +91,11 @@ export class PipelineLedger {
         const parsed = parseStreamRowKey(key);
         if (!parsed) return;
         const entry = byEntity.get(parsed.entity) ?? { rows: [], ids: new Set<string>() };
-        entry.rows.push({ epoch: parsed.epoch, seq: parsed.seq, lagMs: Math.max(0, now - (event.records!.received_at[i] ?? now)) });
+        entry.rows.push({
+          epoch: parsed.epoch,
+          seq: parsed.seq,
+          lagMs: Math.max(0, now - (event.records!.received_at[i] ?? now)),
+        });
         entry.ids.add(event.id);
         byEntity.set(parsed.entity, entry);
       });
@@ -96,12 +106,20 @@ export class PipelineLedger {
       const { state, store } = this.opts;
       const entityOf = new Map(entities.map((e) => [ledgerKey(e), e]));
       const counted = await updateMany<EntityLedger>({
-        state, store, keys: [...entityOf.keys()],
+        state,
+        store,
+        keys: [...entityOf.keys()],
         change: (current, key) => addRows(current, entityOf.get(key)!, byEntity.get(entityOf.get(key)!)!.rows),
       });
-      const behind = new Set([...entities.filter((e) => counted.failed.has(ledgerKey(e))), ...(await this.index(entities))]);
+      const behind = new Set([
+        ...entities.filter((e) => counted.failed.has(ledgerKey(e))),
+        ...(await this.index(entities)),
+      ]);
       if (!behind.size) return new Set<string>();
-      rootLogger().warn({ entities: [...behind].slice(0, 5), of: behind.size }, 'pipeline ledgers stayed contended; their events are retried');
+      rootLogger().warn(
+        { entities: [...behind].slice(0, 5), of: behind.size },
+        'pipeline ledgers stayed contended; their events are retried',
+      );
       return new Set([...behind].flatMap((e) => [...byEntity.get(e)!.ids]));
     });
   }
@@ -111,7 +129,9 @@ export class PipelineLedger {
     const missing = entities.filter((e) => !this.known.has(e));
     if (!missing.length) return [];
     const { failed } = await updateOne<string[]>({
-      state: this.opts.state, store: this.opts.store, key: INDEX_KEY,
+      state: this.opts.state,
+      store: this.opts.store,
+      key: INDEX_KEY,
       change: (list = []) => {
         const add = missing.filter((e) => !list.includes(e));
         return add.length ? [...list, ...add] : undefined;

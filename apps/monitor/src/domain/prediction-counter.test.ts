@@ -17,7 +17,15 @@ describe('addPrediction', () => {
 });
 
 const event = (id: string, model = 'm'): PredictionEvent => ({
-  id, model, version: '1', input_hash: id, rows: 1, inputs: { x: [1] }, outputs: { p: [0.1] }, latency_ms: 1, ts: new Date().toISOString(),
+  id,
+  model,
+  version: '1',
+  input_hash: id,
+  rows: 1,
+  inputs: { x: [1] },
+  outputs: { p: [0.1] },
+  latency_ms: 1,
+  ts: new Date().toISOString(),
 });
 
 describe('PredictionCounter', () => {
@@ -53,13 +61,18 @@ describe('PredictionCounter', () => {
     expect([...again.fresh]).toEqual([]);
     expect((await counter.counts()).total).toBe(3);
     expect(state.values('counted:')).toHaveLength(3);
-    expect((state.values('prediction-counts:') as { pending: string[] }[]).every((s) => s.pending.length === 0)).toBe(true);
+    expect((state.values('prediction-counts:') as { pending: string[] }[]).every((s) => s.pending.length === 0)).toBe(
+      true,
+    );
   });
 
   it('when a shard from before markers (every id listed) is read, then its counts stay and its id list is dropped at the next write', async () => {
     const { state, counter } = make();
     const key = 'prediction-counts:7';
-    await state.saveState({ store: 'statestore', items: [{ key, value: { models: { old: 5 }, ids: ['x1', 'x2', 'x3', 'x4', 'x5'] } }] });
+    await state.saveState({
+      store: 'statestore',
+      items: [{ key, value: { models: { old: 5 }, ids: ['x1', 'x2', 'x3', 'x4', 'x5'] } }],
+    });
     expect((await counter.counts()).models.old).toBe(5);
     const ids = Array.from({ length: 400 }, (_, i) => `n${i}`);
     await counter.recordMany(ids.map((id) => event(id)));

@@ -16,7 +16,10 @@ interface Shard {
 }
 
 /** A shard as stored; one from before markers listed every id it ever counted, which markers now replace. */
-const shardOfStored = (v: (Partial<Shard> & { ids?: string[] }) | undefined): Shard => ({ models: v?.models ?? {}, pending: v?.pending ?? [] });
+const shardOfStored = (v: (Partial<Shard> & { ids?: string[] }) | undefined): Shard => ({
+  models: v?.models ?? {},
+  pending: v?.pending ?? [],
+});
 
 export function emptyCounts(): PredictionCounts {
   return { total: 0, models: {} };
@@ -50,11 +53,18 @@ export class PredictionCounter {
   async recordMany(events: readonly PredictionEvent[]): Promise<{ fresh: Set<string>; failed: Set<string> }> {
     const { state, store } = this.opts;
     const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-    const marked = new Set((await state.getBulkState<unknown>({ store, keys: unique.map((e) => markerKey(e.id)) })).filter((m) => m.value !== undefined).map((m) => m.key.slice('counted:'.length)));
+    const marked = new Set(
+      (await state.getBulkState<unknown>({ store, keys: unique.map((e) => markerKey(e.id)) }))
+        .filter((m) => m.value !== undefined)
+        .map((m) => m.key.slice('counted:'.length)),
+    );
     const byShard = new Map<string, PredictionEvent[]>();
-    for (const e of unique.filter((u) => !marked.has(u.id))) byShard.set(shardKey(shardOf(e.id)), [...(byShard.get(shardKey(shardOf(e.id))) ?? []), e]);
+    for (const e of unique.filter((u) => !marked.has(u.id)))
+      byShard.set(shardKey(shardOf(e.id)), [...(byShard.get(shardKey(shardOf(e.id))) ?? []), e]);
     const counted = await updateMany<Shard>({
-      state, store, keys: [...byShard.keys()],
+      state,
+      store,
+      keys: [...byShard.keys()],
       change: (current, key) => {
         const shard = shardOfStored(current);
         const add = byShard.get(key)!.filter((e) => !shard.pending.includes(e.id));
@@ -71,7 +81,10 @@ export class PredictionCounter {
     }
     const failed = new Set([...counted.failed].flatMap((key) => byShard.get(key)!.map((e) => e.id)));
     // Every id now in a shard's pending list (counted now, or before a crash) gets its marker, then leaves the list.
-    const settled = [...byShard.values()].flat().map((e) => e.id).filter((id) => !failed.has(id));
+    const settled = [...byShard.values()]
+      .flat()
+      .map((e) => e.id)
+      .filter((id) => !failed.has(id));
     await this.settle(settled);
     return { fresh, failed };
   }
@@ -81,11 +94,16 @@ export class PredictionCounter {
     const { state, store } = this.opts;
     const ttl = `${this.opts.ttlSeconds ?? 7 * DAY}`;
     // First-write: a marker already there (another replica settled it) is as good as ours.
-    await state.saveManyIfUnchanged({ store, items: ids.map((id) => ({ key: markerKey(id), value: 1, metadata: { ttlInSeconds: ttl } })) });
+    await state.saveManyIfUnchanged({
+      store,
+      items: ids.map((id) => ({ key: markerKey(id), value: 1, metadata: { ttlInSeconds: ttl } })),
+    });
     const done = new Set(ids);
     const shards = [...new Set(ids.map((id) => shardKey(shardOf(id))))];
     const cleared = await updateMany<Shard>({
-      state, store, keys: shards,
+      state,
+      store,
+      keys: shards,
       change: (current) => {
         const shard = shardOfStored(current);
         const left = shard.pending.filter((id) => !done.has(id));
@@ -94,18 +112,27 @@ export class PredictionCounter {
     });
     // Not retried: the ids have their markers, so a redelivery would skip them. Left pending they still say
     // "counted" and only take room, until a later batch touching the shard clears them.
-    if (cleared.failed.size) rootLogger().warn({ shards: [...cleared.failed] }, 'prediction count shards stayed contended; settled ids left pending');
+    if (cleared.failed.size)
+      rootLogger().warn(
+        { shards: [...cleared.failed] },
+        'prediction count shards stayed contended; settled ids left pending',
+      );
   }
 
   /** Whether the prediction with this id has been counted. */
   async seen(id: string): Promise<boolean> {
     const { state, store } = this.opts;
     if ((await state.getState<unknown>({ store, key: markerKey(id) })).value !== undefined) return true;
-    return shardOfStored((await state.getState<Shard>({ store, key: shardKey(shardOf(id)) })).value).pending.includes(id);
+    return shardOfStored((await state.getState<Shard>({ store, key: shardKey(shardOf(id)) })).value).pending.includes(
+      id,
+    );
   }
 
   async counts(): Promise<PredictionCounts> {
-    const shards = await this.opts.state.getBulkState<Shard>({ store: this.opts.store, keys: Array.from({ length: SHARDS }, (_, i) => shardKey(i)) });
+    const shards = await this.opts.state.getBulkState<Shard>({
+      store: this.opts.store,
+      keys: Array.from({ length: SHARDS }, (_, i) => shardKey(i)),
+    });
     let counts = emptyCounts();
     for (const { value } of shards) {
       for (const [model, n] of Object.entries(value?.models ?? {})) {

@@ -21,14 +21,23 @@ describe('thresholdsFor', () => {
 
 describe('breaches', () => {
   it('when metrics fall below their minimums, then those are named; a metric without a minimum never is', () => {
-    expect(breaches({ f1: 0.4, precision: 0.95, recall: 0.2 }, { min_f1: 0.5, min_precision: 0.9, min_labels: 10 })).toEqual(['f1']);
+    expect(
+      breaches({ f1: 0.4, precision: 0.95, recall: 0.2 }, { min_f1: 0.5, min_precision: 0.9, min_labels: 10 }),
+    ).toEqual(['f1']);
     expect(breaches({ f1: 0.5, precision: 0.5, recall: 0.5 }, { min_f1: 0.5, min_labels: 10 })).toEqual([]);
   });
 });
 
 describe('completedWindow', () => {
   it('when the total reaches a multiple of the size, then that window is complete, and at no other total', () => {
-    expect([0, 1, 9, 10, 11, 20].map((t) => completedWindow(t, 10))).toEqual([undefined, undefined, undefined, 0, undefined, 1]);
+    expect([0, 1, 9, 10, 11, 20].map((t) => completedWindow(t, 10))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      0,
+      undefined,
+      1,
+    ]);
   });
 });
 
@@ -39,19 +48,54 @@ describe('QualityGate', () => {
     const { raised, alerts } = recordingAlerts();
     const gate = new QualityGate({ thresholds, alerts });
     // Labels 5..8 (window 1): tp 1, fp 1, fn 1, tn 1 → F1 0.5. The pair before the window is ignored.
-    const latest: [number, number][] = [[1, 1], [1, 1], [1, 0], [0, 1], [0, 0]];
+    const latest: [number, number][] = [
+      [1, 1],
+      [1, 1],
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ];
     await gate.check({ model: 'm', version: '3', total: 8, latest });
-    expect(raised).toEqual([{
-      model: 'm', version: '3', kind: 'degraded', window: 1,
-      evidence: { metrics: { count: 4, precision: 0.5, recall: 0.5, f1: 0.5 }, thresholds: { min_f1: 0.6, min_labels: 4 }, breached: ['f1'], window: { index: 1, size: 4 } },
-    }]);
+    expect(raised).toEqual([
+      {
+        model: 'm',
+        version: '3',
+        kind: 'degraded',
+        window: 1,
+        evidence: {
+          metrics: { count: 4, precision: 0.5, recall: 0.5, f1: 0.5 },
+          thresholds: { min_f1: 0.6, min_labels: 4 },
+          breached: ['f1'],
+          window: { index: 1, size: 4 },
+        },
+      },
+    ]);
   });
 
   it('when the window is not complete or meets the thresholds, then nothing is raised', async () => {
     const { raised, alerts } = recordingAlerts();
     const gate = new QualityGate({ thresholds, alerts });
-    await gate.check({ model: 'm', version: '1', total: 7, latest: [[1, 0], [1, 0], [1, 0]] });
-    await gate.check({ model: 'm', version: '1', total: 4, latest: [[1, 1], [1, 1], [0, 0], [0, 0]] });
+    await gate.check({
+      model: 'm',
+      version: '1',
+      total: 7,
+      latest: [
+        [1, 0],
+        [1, 0],
+        [1, 0],
+      ],
+    });
+    await gate.check({
+      model: 'm',
+      version: '1',
+      total: 4,
+      latest: [
+        [1, 1],
+        [1, 1],
+        [0, 0],
+        [0, 0],
+      ],
+    });
     expect(raised).toEqual([]);
     expect(gate.keep('m')).toBe(4);
   });

@@ -44,7 +44,12 @@ export class QualityGate {
    * Called after a label joined: `total` labels of the version so far, `latest` its latest
    * (decision, label) pairs in order, at least `keep(model)` of them.
    */
-  async check(o: { model: string; version: string; total: number; latest: readonly [number, number][] }): Promise<Alert | undefined> {
+  async check(o: {
+    model: string;
+    version: string;
+    total: number;
+    latest: readonly [number, number][];
+  }): Promise<Alert | undefined> {
     const thresholds = thresholdsFor(this.opts.thresholds, o.model);
     if (!thresholds) return undefined;
     const index = completedWindow(o.total, thresholds.min_labels);
@@ -52,7 +57,12 @@ export class QualityGate {
     const metrics = scores(o.latest.slice(-thresholds.min_labels));
     const breached = breaches(metrics, thresholds);
     if (!breached.length) return undefined;
-    const evidence: DegradedEvidence = { metrics, thresholds, breached, window: { index, size: thresholds.min_labels } };
+    const evidence: DegradedEvidence = {
+      metrics,
+      thresholds,
+      breached,
+      window: { index, size: thresholds.min_labels },
+    };
     return this.opts.alerts.raise({ model: o.model, version: o.version, kind: 'degraded', window: index, evidence });
   }
 }

@@ -15,19 +15,40 @@ const store = 'statestore';
 function consumer(state: MemoryStateStore) {
   const counter = new PredictionCounter({ state, store });
   const slo = new SloTracker({ state, store, window: 1000, objectives: { latency_p99_ms: 500, error_rate: 0.01 } });
-  const drift = new DriftMonitor({ state, store, windowSize: 500, thresholds: { psi: 0.2, ks_p_value: 0.01 }, cards: { card: async () => undefined, currentVersion: async () => undefined }, alerts: {} as never });
+  const drift = new DriftMonitor({
+    state,
+    store,
+    windowSize: 500,
+    thresholds: { psi: 0.2, ks_p_value: 0.01 },
+    cards: { card: async () => undefined, currentVersion: async () => undefined },
+    alerts: {} as never,
+  });
   const observed: string[] = [];
   const log = new PredictionLogConsumer({
-    quality: new LabelQuality({ state, store, window: 100 }), pipeline: new PipelineLedger({ state, store }),
-    slo, drift, counter, bias: { observe: (e: PredictionEvent) => void observed.push(e.id) }, lag: new EventLag({ windowSeconds: 60 }),
+    quality: new LabelQuality({ state, store, window: 100 }),
+    pipeline: new PipelineLedger({ state, store }),
+    slo,
+    drift,
+    counter,
+    bias: { observe: (e: PredictionEvent) => void observed.push(e.id) },
+    lag: new EventLag({ windowSeconds: 60 }),
   });
   return { log, counter, slo, observed };
 }
 
 const event = (id: string, model = 'm'): PredictionEvent => ({
-  id, model, version: '1', input_hash: id, rows: 1, inputs: { humidity: [40] }, outputs: { p: [0.1] }, latency_ms: 3, ts: new Date().toISOString(),
+  id,
+  model,
+  version: '1',
+  input_hash: id,
+  rows: 1,
+  inputs: { humidity: [40] },
+  outputs: { p: [0.1] },
+  latency_ms: 3,
+  ts: new Date().toISOString(),
 });
-const items = (events: PredictionEvent[]): BulkItem<PredictionEvent>[] => events.map((data, i) => ({ entryId: `e${i}`, id: data.id, data }));
+const items = (events: PredictionEvent[]): BulkItem<PredictionEvent>[] =>
+  events.map((data, i) => ({ entryId: `e${i}`, id: data.id, data }));
 
 describe('PredictionLogConsumer', () => {
   it('when a batch of 300 predictions arrives, then each is counted once and the state calls do not grow with the events', async () => {

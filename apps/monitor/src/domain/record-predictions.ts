@@ -18,7 +18,9 @@ export interface PredictionLogDeps {
   lag: Pick<EventLag, 'observe' | 'duplicates'>;
 }
 
-const firstOfEach = <T extends { id: string }>(items: BulkItem<T>[]) => [...new Map(items.map((i) => [i.data.id, i.data])).values()];
+const firstOfEach = <T extends { id: string }>(items: BulkItem<T>[]) => [
+  ...new Map(items.map((i) => [i.data.id, i.data])).values(),
+];
 
 const answer = <T extends { id: string }>(items: BulkItem<T>[], retry: Set<string>) =>
   new Map<string, DeliveryResult>(items.map((i) => [i.entryId, retry.has(i.data.id) ? 'RETRY' : 'SUCCESS']));
@@ -44,7 +46,11 @@ export class PredictionLogConsumer {
       await deps.quality.recordPredictions(events);
       // Stream rows are counted per row key, whatever the event id (a re-scored row comes in a new event).
       const uncounted = await deps.pipeline.record(events);
-      const behind = new Set([...uncounted, ...(await deps.slo.recordPredictions(events)), ...(await deps.drift.observeMany(events))]);
+      const behind = new Set([
+        ...uncounted,
+        ...(await deps.slo.recordPredictions(events)),
+        ...(await deps.drift.observeMany(events)),
+      ]);
       const countable = events.filter((e) => !behind.has(e.id));
       const { fresh, failed } = await deps.counter.recordMany(countable);
       // Kept in memory (live selection rates, lag): only on an event's first counting, so a redelivery is not measured twice.
@@ -53,7 +59,9 @@ export class PredictionLogConsumer {
         deps.lag.observe(e.ts);
       }
       // Copies within this batch, and events counted by an earlier delivery.
-      deps.lag.duplicates(items.length - events.length + countable.filter((c) => !fresh.has(c.id) && !failed.has(c.id)).length);
+      deps.lag.duplicates(
+        items.length - events.length + countable.filter((c) => !fresh.has(c.id) && !failed.has(c.id)).length,
+      );
       return answer(items, new Set([...behind, ...failed]));
     });
   }

@@ -1,5 +1,10 @@
 /** Precision, recall and F1 of (decision, label) pairs; 0 rather than NaN when nothing is positive. */
-export function scores(pairs: readonly (readonly [number, number])[]): { count: number; precision: number; recall: number; f1: number } {
+export function scores(pairs: readonly (readonly [number, number])[]): {
+  count: number;
+  precision: number;
+  recall: number;
+  f1: number;
+} {
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -10,5 +15,10 @@ export function scores(pairs: readonly (readonly [number, number])[]): { count: 
   }
   const precision = tp + fp ? tp / (tp + fp) : 0;
   const recall = tp + fn ? tp / (tp + fn) : 0;
-  return { count: pairs.length, precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0 };
+  return {
+    count: pairs.length,
+    precision,
+    recall,
+    f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
+  };
 }

@@ -22,12 +22,24 @@ export class SloTracker {
 
   /** Answered requests (from the model, the fallback or the cache); answers the ids not recorded (contended, to retry). */
   recordPredictions(events: readonly PredictionEvent[]): Promise<Set<string>> {
-    return this.record(events.map((e) => ({ id: e.id, model: e.model, entry: [e.id, e.latency_ms, e.fallback ? 'fallback' : 'ok', Date.parse(e.ts)] })));
+    return this.record(
+      events.map((e) => ({
+        id: e.id,
+        model: e.model,
+        entry: [e.id, e.latency_ms, e.fallback ? 'fallback' : 'ok', Date.parse(e.ts)],
+      })),
+    );
   }
 
   /** Failed requests; keyed apart from predictions, since a client may retry under the same request id. */
   recordErrors(events: readonly PredictionErrorEvent[]): Promise<Set<string>> {
-    return this.record(events.map((e) => ({ id: e.id, model: e.model, entry: [`${e.id}#error`, e.latency_ms, 'error', Date.parse(e.ts)] })));
+    return this.record(
+      events.map((e) => ({
+        id: e.id,
+        model: e.model,
+        entry: [`${e.id}#error`, e.latency_ms, 'error', Date.parse(e.ts)],
+      })),
+    );
   }
 
   /** One write per shard for the whole batch; a shard's entry already there (a redelivery) is not added again. */
@@ -39,7 +51,9 @@ export class SloTracker {
     }
     const keep = Math.ceil(this.opts.window / SHARDS);
     const result = await updateMany<SloEntry[]>({
-      state: this.opts.state, store: this.opts.store, keys: [...byShard.keys()],
+      state: this.opts.state,
+      store: this.opts.store,
+      keys: [...byShard.keys()],
       change: (current, key) => {
         let entries = current ?? [];
         let changed = false;
@@ -55,7 +69,10 @@ export class SloTracker {
 
   /** Undefined when nothing of the model has been logged. */
   async report(model: string): Promise<SloReport | undefined> {
-    const shards = await this.opts.state.getBulkState<SloEntry[]>({ store: this.opts.store, keys: Array.from({ length: SHARDS }, (_, i) => shardKey(model, i)) });
+    const shards = await this.opts.state.getBulkState<SloEntry[]>({
+      store: this.opts.store,
+      keys: Array.from({ length: SHARDS }, (_, i) => shardKey(model, i)),
+    });
     const entries = shards.flatMap((s) => s.value ?? []);
     if (!entries.length) return undefined;
     return sloReport({ model, entries, size: this.opts.window, objectives: this.opts.objectives });

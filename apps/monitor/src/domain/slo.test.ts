@@ -12,7 +12,19 @@ describe('percentile', () => {
 
 describe('addEntry', () => {
   it('when an entry is new, then it is added in time order and the oldest beyond `keep` drop out', () => {
-    expect(addEntry([['a', 1, 'ok', 10], ['b', 1, 'ok', 30]], ['c', 1, 'ok', 20], 2)).toEqual([['c', 1, 'ok', 20], ['b', 1, 'ok', 30]]);
+    expect(
+      addEntry(
+        [
+          ['a', 1, 'ok', 10],
+          ['b', 1, 'ok', 30],
+        ],
+        ['c', 1, 'ok', 20],
+        2,
+      ),
+    ).toEqual([
+      ['c', 1, 'ok', 20],
+      ['b', 1, 'ok', 30],
+    ]);
   });
 
   it('when its key is already there (a redelivery), then nothing is to be written', () => {
@@ -24,7 +36,12 @@ describe('sloReport', () => {
   const objectives = { latency_p99_ms: 50, error_rate: 0.1 };
 
   it('when some requests failed, then latency is over the answered ones and the error rate over all, each judged against its objective', () => {
-    const entries: SloEntry[] = [['a', 10, 'ok', 1], ['b', 20, 'fallback', 2], ['c', 900, 'error', 3], ['d', 40, 'ok', 4]];
+    const entries: SloEntry[] = [
+      ['a', 10, 'ok', 1],
+      ['b', 20, 'fallback', 2],
+      ['c', 900, 'error', 3],
+      ['d', 40, 'ok', 4],
+    ];
     const r = sloReport({ model: 'm', entries, size: 10, objectives });
     expect(r.latency_ms).toEqual({ p50: 20, p95: 40, p99: 40 });
     expect(r.error_rate).toBe(0.25);
@@ -34,7 +51,11 @@ describe('sloReport', () => {
   });
 
   it('when the log holds more than the window, then only the latest requests count', () => {
-    const entries: SloEntry[] = [['old', 5000, 'error', 1], ['a', 10, 'ok', 2], ['b', 12, 'ok', 3]];
+    const entries: SloEntry[] = [
+      ['old', 5000, 'error', 1],
+      ['a', 10, 'ok', 2],
+      ['b', 12, 'ok', 3],
+    ];
     const r = sloReport({ model: 'm', entries, size: 2, objectives });
     expect(r).toMatchObject({ window: { requests: 2 }, error_rate: 0, latency_ms: { p99: 12 }, met: { all: true } });
   });

@@ -27,18 +27,33 @@ export function addEntry(entries: readonly SloEntry[], entry: SloEntry, keep: nu
 }
 
 /** Latency percentiles of answered requests, error and fallback rates of all, over the latest `size` requests. */
-export function sloReport(o: { model: string; entries: readonly SloEntry[]; size: number; objectives: SloObjectives }): SloReport {
+export function sloReport(o: {
+  model: string;
+  entries: readonly SloEntry[];
+  size: number;
+  objectives: SloObjectives;
+}): SloReport {
   const latest = [...o.entries].sort((a, b) => a[3] - b[3]).slice(-o.size);
-  const answered = latest.filter((e) => e[2] !== 'error').map((e) => e[1]).sort((a, b) => a - b);
-  const share = (outcome: Outcome) => (latest.length ? latest.filter((e) => e[2] === outcome).length / latest.length : 0);
+  const answered = latest
+    .filter((e) => e[2] !== 'error')
+    .map((e) => e[1])
+    .sort((a, b) => a - b);
+  const share = (outcome: Outcome) =>
+    latest.length ? latest.filter((e) => e[2] === outcome).length / latest.length : 0;
   const p99 = percentile(answered, 0.99);
   const errorRate = share('error');
-  const met = { latency_p99: p99 === null ? null : p99 <= o.objectives.latency_p99_ms, error_rate: errorRate <= o.objectives.error_rate };
+  const met = {
+    latency_p99: p99 === null ? null : p99 <= o.objectives.latency_p99_ms,
+    error_rate: errorRate <= o.objectives.error_rate,
+  };
   return {
     model: o.model,
     window: {
-      size: o.size, requests: latest.length,
-      ...(latest.length ? { from: new Date(latest[0]![3]).toISOString(), to: new Date(latest.at(-1)![3]).toISOString() } : {}),
+      size: o.size,
+      requests: latest.length,
+      ...(latest.length
+        ? { from: new Date(latest[0]![3]).toISOString(), to: new Date(latest.at(-1)![3]).toISOString() }
+        : {}),
     },
     latency_ms: { p50: percentile(answered, 0.5), p95: percentile(answered, 0.95), p99 },
     error_rate: errorRate,

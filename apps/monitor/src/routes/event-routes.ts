@@ -16,16 +16,27 @@ export function eventRoutes(deps: EventRouteDeps): (Subscription<unknown> | Bulk
   return [
     // The prediction log in batches: each batch writes each key it touches once (see PredictionLogConsumer).
     bulkSubscription({
-      pubsub, topic: Topics.predictions, route: '/events/predictions', schema: PredictionEvent, bulk,
+      pubsub,
+      topic: Topics.predictions,
+      route: '/events/predictions',
+      schema: PredictionEvent,
+      bulk,
       handleBatch: (items) => deps.log.predictions(items),
     }),
     subscription({
-      pubsub, topic: Topics.labels, route: '/events/labels', schema: Label,
+      pubsub,
+      topic: Topics.labels,
+      route: '/events/labels',
+      schema: Label,
       // An unmatched label is retried: its prediction may still be on its way. A thrown error (a contended window) is retried too.
       handle: async (label) => ((await deps.quality.recordLabels([label])).unmatched.length ? 'RETRY' : 'SUCCESS'),
     }),
     bulkSubscription({
-      pubsub, topic: Topics.predictionErrors, route: '/events/prediction-errors', schema: PredictionErrorEvent, bulk,
+      pubsub,
+      topic: Topics.predictionErrors,
+      route: '/events/prediction-errors',
+      schema: PredictionErrorEvent,
+      bulk,
       handleBatch: (items) => deps.log.errors(items),
     }),
   ];

@@ -18,25 +18,35 @@ export function modelRoutes(app: Express, deps: ModelRouteDeps): void {
   app.get('/v1/monitor/models/:name/drift', async (req, res) => {
     const { version } = parseOrThrow(DriftQuery, req.query, 'query');
     const report = await deps.drift.report(req.params.name, version);
-    if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no drift report for ${req.params.name}${version ? ` v${version}` : ''}: the registry does not know it` });
+    if (!report)
+      throw new AppError({
+        code: 'NOT_FOUND',
+        message: `no drift report for ${req.params.name}${version ? ` v${version}` : ''}: the registry does not know it`,
+      });
     res.json(DriftReport.parse(report));
   });
 
   app.get('/v1/monitor/models/:name/bias', async (req, res) => {
     const report = await deps.bias.report(req.params.name);
-    if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no fairness report for ${req.params.name}: its registry card has none` });
+    if (!report)
+      throw new AppError({
+        code: 'NOT_FOUND',
+        message: `no fairness report for ${req.params.name}: its registry card has none`,
+      });
     res.json(report);
   });
 
   app.get('/v1/monitor/models/:name/slo', async (req, res) => {
     const report = await deps.slo.report(req.params.name);
-    if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no requests of ${req.params.name} in the prediction log yet` });
+    if (!report)
+      throw new AppError({ code: 'NOT_FOUND', message: `no requests of ${req.params.name} in the prediction log yet` });
     res.json(report);
   });
 
   app.get('/v1/monitor/models/:name/quality', async (req, res) => {
     const report = await deps.quality.report(req.params.name);
-    if (!report) throw new AppError({ code: 'NOT_FOUND', message: `no labelled predictions for ${req.params.name} yet` });
+    if (!report)
+      throw new AppError({ code: 'NOT_FOUND', message: `no labelled predictions for ${req.params.name} yet` });
     res.json(report);
   });
 }

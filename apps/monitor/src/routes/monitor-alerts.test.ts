@@ -9,14 +9,22 @@ import { FakeClock, MemoryCards, type MemoryStateStore, fakeMonitor } from '../t
 createLogger({ name: 'test', level: 'silent' });
 // Drift windows of 4 rows; SLOs over the latest 80 requests against p99 ≤ 100 ms and ≤ 10 % errors.
 const env = parseEnv(monitorEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-the-monitor', APP_API_TOKEN: 'app-token-of-the-monitor', LOG_LEVEL: 'silent',
-  DRIFT_WINDOW: '4', SLO_WINDOW: '80', SLO_LATENCY_P99_MS: '100', SLO_ERROR_RATE: '0.1',
+  DAPR_API_TOKEN: 'dapr-token-of-the-monitor',
+  APP_API_TOKEN: 'app-token-of-the-monitor',
+  LOG_LEVEL: 'silent',
+  DRIFT_WINDOW: '4',
+  SLO_WINDOW: '80',
+  SLO_LATENCY_P99_MS: '100',
+  SLO_ERROR_RATE: '0.1',
 });
 const headers = { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-the-monitor' };
 const tensor = (name: string) => ({ name, datatype: 'FP32', shape: [-1, 1] });
 // Trained on x spread evenly either side of 0.5.
 const card = {
-  platform: 'onnx', inputs: [tensor('x')], outputs: [tensor('p')], created_at: '2026-01-01T00:00:00Z',
+  platform: 'onnx',
+  inputs: [tensor('x')],
+  outputs: [tensor('p')],
+  created_at: '2026-01-01T00:00:00Z',
   reference: { x: { kind: 'numeric', count: 4, edges: [0.5], proportions: [0.5, 0.5], sample: [0.1, 0.3, 0.7, 0.9] } },
 };
 
@@ -28,26 +36,57 @@ afterEach(async () => {
 /** A monitor over fakes (registry: model m, version 1), served in-process; `state` carries on from an earlier one (a restart). */
 async function serve(o: { state?: MemoryStateStore } = {}) {
   const clock = new FakeClock();
-  const monitor = fakeMonitor({ env, clock: clock.now, cards: new MemoryCards({ cards: { 'm/1': card }, production: { m: '1' } }), ...(o.state ? { state: o.state } : {}) });
+  const monitor = fakeMonitor({
+    env,
+    clock: clock.now,
+    cards: new MemoryCards({ cards: { 'm/1': card }, production: { m: '1' } }),
+    ...(o.state ? { state: o.state } : {}),
+  });
   const served = await serveInProcess(createServiceApp(createApp(monitor.deps)));
   open.push(served.close);
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${served.base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await fetch(`${served.base}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
   const ts = () => new Date(clock.now()).toISOString();
   const prediction = (id: string, o: { x?: number; latencyMs?: number } = {}): PredictionEvent => ({
-    id, model: 'm', version: '1', input_hash: id, rows: 1, inputs: { x: [o.x ?? 0.9] }, outputs: { p: [0.5] }, latency_ms: o.latencyMs ?? 3, ts: ts(),
+    id,
+    model: 'm',
+    version: '1',
+    input_hash: id,
+    rows: 1,
+    inputs: { x: [o.x ?? 0.9] },
+    outputs: { p: [0.5] },
+    latency_ms: o.latencyMs ?? 3,
+    ts: ts(),
   });
-  const failure = (id: string): PredictionErrorEvent => ({ id, model: 'm', version: '1', rows: 1, latency_ms: 2, error: 'INTERNAL', ts: ts() });
+  const failure = (id: string): PredictionErrorEvent => ({
+    id,
+    model: 'm',
+    version: '1',
+    rows: 1,
+    latency_ms: 2,
+    error: 'INTERNAL',
+    ts: ts(),
+  });
   /** One bulk delivery of a topic, as the sidecar posts it. */
   const deliver = async (route: string, events: unknown[]) => {
     clock.advance(1000);
-    const entries = events.map((data, i) => ({ entryId: `entry-${i}`, event: { specversion: '1.0', id: `ce-${i}`, data } }));
+    const entries = events.map((data, i) => ({
+      entryId: `entry-${i}`,
+      event: { specversion: '1.0', id: `ce-${i}`, data },
+    }));
     expect((await call('POST', route, { entries })).status).toBe(200);
   };
   return {
-    ...monitor, call, prediction, failure,
+    ...monitor,
+    call,
+    prediction,
+    failure,
     predictions: (events: PredictionEvent[]) => deliver('/events/predictions', events),
     errors: (events: PredictionErrorEvent[]) => deliver('/events/prediction-errors', events),
     alerts: async () => ((await call('GET', '/v1/monitor/alerts')).body as { id: string }[]).map((a) => a.id),
@@ -55,17 +94,26 @@ async function serve(o: { state?: MemoryStateStore } = {}) {
 }
 
 /** Four rows of x = 0.9: a window all on one side of the reference, so it drifts. */
-const drifting = (m: Awaited<ReturnType<typeof serve>>, from: number) => Array.from({ length: 4 }, (_, i) => m.prediction(`p${from + i}`));
+const drifting = (m: Awaited<ReturnType<typeof serve>>, from: number) =>
+  Array.from({ length: 4 }, (_, i) => m.prediction(`p${from + i}`));
 
-describe('the monitor\'s SLOs and alerts, in process', () => {
+describe("the monitor's SLOs and alerts, in process", () => {
   it('when the p99 latency of answered requests passes its objective, then the SLO report says the latency objective is breached', async () => {
     const m = await serve();
     await m.predictions(Array.from({ length: 9 }, (_, i) => m.prediction(`fast-${i}`)));
-    expect((await m.call('GET', '/v1/monitor/models/m/slo')).body.met).toEqual({ latency_p99: true, error_rate: true, all: true });
+    expect((await m.call('GET', '/v1/monitor/models/m/slo')).body.met).toEqual({
+      latency_p99: true,
+      error_rate: true,
+      all: true,
+    });
     await m.predictions([m.prediction('slow', { latencyMs: 900 })]);
     const { status, body } = await m.call('GET', '/v1/monitor/models/m/slo');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ latency_ms: { p99: 900 }, error_rate: 0, met: { latency_p99: false, error_rate: true, all: false } });
+    expect(body).toMatchObject({
+      latency_ms: { p99: 900 },
+      error_rate: 0,
+      met: { latency_p99: false, error_rate: true, all: false },
+    });
   });
 
   it('when more than the allowed share of requests failed, then the SLO report says the error objective is breached', async () => {
@@ -73,7 +121,11 @@ describe('the monitor\'s SLOs and alerts, in process', () => {
     await m.predictions(Array.from({ length: 8 }, (_, i) => m.prediction(`ok-${i}`)));
     await m.errors([m.failure('e1'), m.failure('e2')]);
     const { body } = await m.call('GET', '/v1/monitor/models/m/slo');
-    expect(body).toMatchObject({ window: { requests: 10 }, error_rate: 0.2, met: { latency_p99: true, error_rate: false, all: false } });
+    expect(body).toMatchObject({
+      window: { requests: 10 },
+      error_rate: 0.2,
+      met: { latency_p99: true, error_rate: false, all: false },
+    });
   });
 
   it('when a second window drifts too, then a second alert is raised for that window, not the first one again', async () => {
@@ -82,10 +134,13 @@ describe('the monitor\'s SLOs and alerts, in process', () => {
     expect(await m.alerts()).toEqual(['m-drift-v1-w0']);
     await m.predictions(drifting(m, 4));
     expect(await m.alerts()).toEqual(['m-drift-v1-w0', 'm-drift-v1-w1']);
-    expect(m.publisher.sent.map((s) => [s.topic, (s.data as { window: string }).window])).toEqual([['model.drift-detected', '0'], ['model.drift-detected', '1']]);
+    expect(m.publisher.sent.map((s) => [s.topic, (s.data as { window: string }).window])).toEqual([
+      ['model.drift-detected', '0'],
+      ['model.drift-detected', '1'],
+    ]);
   });
 
-  it('when the store\'s answer to the write that fills a window is lost, then the redelivery judges that window and its alert is raised once', async () => {
+  it("when the store's answer to the write that fills a window is lost, then the redelivery judges that window and its alert is raised once", async () => {
     const m = await serve();
     const events = drifting(m, 0);
     await m.predictions(events.slice(0, 3));
@@ -101,7 +156,9 @@ describe('the monitor\'s SLOs and alerts, in process', () => {
       return landed;
     };
     const entries = [{ entryId: 'e', event: { specversion: '1.0', id: 'ce', data: events[3] } }];
-    expect((await m.call('POST', '/events/predictions', { entries })).body.statuses).toEqual([{ entryId: 'e', status: 'RETRY' }]);
+    expect((await m.call('POST', '/events/predictions', { entries })).body.statuses).toEqual([
+      { entryId: 'e', status: 'RETRY' },
+    ]);
     expect(await m.alerts()).toEqual([]);
     await m.predictions([events[3]!]);
     expect(await m.alerts()).toEqual(['m-drift-v1-w0']);

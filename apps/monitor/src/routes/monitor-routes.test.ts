@@ -7,11 +7,18 @@ import { createApp } from '../server.ts';
 import { FakeClock, MemoryCards, fakeMonitor } from '../testing/fakes.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const env = parseEnv(monitorEnv, { DAPR_API_TOKEN: 'dapr-token-of-the-monitor', APP_API_TOKEN: 'app-token-of-the-monitor', LOG_LEVEL: 'silent' });
+const env = parseEnv(monitorEnv, {
+  DAPR_API_TOKEN: 'dapr-token-of-the-monitor',
+  APP_API_TOKEN: 'app-token-of-the-monitor',
+  LOG_LEVEL: 'silent',
+});
 const headers = { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-the-monitor' };
 const tensor = (name: string) => ({ name, datatype: 'FP32', shape: [-1, 1] });
 const card = {
-  platform: 'onnx', inputs: [tensor('x')], outputs: [tensor('p')], created_at: '2026-01-01T00:00:00Z',
+  platform: 'onnx',
+  inputs: [tensor('x')],
+  outputs: [tensor('p')],
+  created_at: '2026-01-01T00:00:00Z',
   reference: { x: { kind: 'numeric', count: 4, edges: [0.5], proportions: [0.5, 0.5], sample: [0.1, 0.9] } },
 };
 
@@ -23,23 +30,43 @@ afterEach(async () => {
 /** A monitor over fakes (registry: model m, version 1), served in-process, with helpers to call it. */
 async function serve() {
   const clock = new FakeClock();
-  const monitor = fakeMonitor({ env, clock: clock.now, cards: new MemoryCards({ cards: { 'm/1': card }, production: { m: '1' } }) });
+  const monitor = fakeMonitor({
+    env,
+    clock: clock.now,
+    cards: new MemoryCards({ cards: { 'm/1': card }, production: { m: '1' } }),
+  });
   const served = await serveInProcess(createServiceApp(createApp(monitor.deps)));
   open.push(served.close);
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${served.base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await fetch(`${served.base}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
   };
   /** A prediction event stamped `lagMs` before the monitor's clock. */
   const event = (id: string, o: { lagMs?: number; rowKeys?: string[] } = {}): PredictionEvent => ({
-    id, model: 'm', version: '1', input_hash: id, rows: 1, inputs: { x: [0.2] }, outputs: { p: [0.9] }, latency_ms: 3,
+    id,
+    model: 'm',
+    version: '1',
+    input_hash: id,
+    rows: 1,
+    inputs: { x: [0.2] },
+    outputs: { p: [0.9] },
+    latency_ms: 3,
     ts: new Date(clock.now() - (o.lagMs ?? 0)).toISOString(),
     ...(o.rowKeys ? { records: { keys: o.rowKeys, received_at: o.rowKeys.map(() => clock.now()) } } : {}),
   });
   /** One bulk delivery of the `predictions` topic, as the sidecar posts it; answers each entry's status. */
   const deliver = async (events: PredictionEvent[]): Promise<string[]> => {
-    const entries = events.map((data, i) => ({ entryId: `entry-${i}`, event: { specversion: '1.0', id: data.id, data } }));
-    return (await call('POST', '/events/predictions', { entries })).body.statuses.map((s: { status: string }) => s.status);
+    const entries = events.map((data, i) => ({
+      entryId: `entry-${i}`,
+      event: { specversion: '1.0', id: data.id, data },
+    }));
+    return (await call('POST', '/events/predictions', { entries })).body.statuses.map(
+      (s: { status: string }) => s.status,
+    );
   };
   return { ...monitor, clock, call, get: (path: string) => call('GET', path), event, deliver };
 }
@@ -64,12 +91,21 @@ describe('the monitor in-process, over fakes', () => {
     const { status, body } = await m.get('/v1/monitor/pipeline');
     expect(status).toBe(200);
     expect(body).toMatchObject({ entities: 0, rows: 0, repeats: 0, lag_ms: { p50: null, p99: null, max: null } });
-    expect(body.predictions).toMatchObject({ events: 2, lag_ms: { max: 400, p99: 400, last: 250 }, window_seconds: 300 });
+    expect(body.predictions).toMatchObject({
+      events: 2,
+      lag_ms: { max: 400, p99: 400, last: 250 },
+      window_seconds: 300,
+    });
     // The p50 comes from the histogram: the upper bound of 250 ms's bucket, within 10 %.
     expect(body.predictions.lag_ms.p50).toBeGreaterThanOrEqual(250);
     expect(body.predictions.lag_ms.p50).toBeLessThanOrEqual(275);
     m.clock.advance(301_000);
-    expect((await m.get('/v1/monitor/pipeline')).body.predictions).toEqual({ events: 0, duplicates: 0, lag_ms: { p50: null, p99: null, max: null, last: null }, window_seconds: 300 });
+    expect((await m.get('/v1/monitor/pipeline')).body.predictions).toEqual({
+      events: 0,
+      duplicates: 0,
+      lag_ms: { p50: null, p99: null, max: null, last: null },
+      window_seconds: 300,
+    });
   });
 
   it('when `entities` lists some, then only their rows are reported; when it is given twice, then 400 problem+json', async () => {
@@ -89,20 +125,35 @@ describe('the monitor in-process, over fakes', () => {
     await m.deliver([m.event('a'), m.event('b')]);
     const { status, body } = await m.get('/v1/monitor/models/m/drift');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ model: 'm', version: '1', rows_seen: 2, window_filled: false, features: [{ name: 'x', rows: 2, provisional: true }] });
+    expect(body).toMatchObject({
+      model: 'm',
+      version: '1',
+      rows_seen: 2,
+      window_filled: false,
+      features: [{ name: 'x', rows: 2, provisional: true }],
+    });
   });
 
-  it('when a model\'s quality window stays contended, then POST /v1/labels answers 503 and a label delivery is retried', async () => {
+  it("when a model's quality window stays contended, then POST /v1/labels answers 503 and a label delivery is retried", async () => {
     const m = await serve();
     await m.deliver([m.event('labelled'), m.event('other')]);
     const save = m.state.saveManyIfUnchanged.bind(m.state);
-    m.state.saveManyIfUnchanged = async (o) => (o.items.some((i) => i.key.startsWith('quality:')) ? new Set(o.items.map((i) => i.key)) : save(o));
+    m.state.saveManyIfUnchanged = async (o) =>
+      o.items.some((i) => i.key.startsWith('quality:')) ? new Set(o.items.map((i) => i.key)) : save(o);
     expect((await m.call('POST', '/v1/labels', [{ prediction_id: 'labelled:0', label: 1 }])).status).toBe(503);
-    expect((await m.call('POST', '/events/labels', { id: 'l-1', data: { prediction_id: 'other:0', label: 1 } })).body).toEqual({ status: 'RETRY' });
+    expect(
+      (await m.call('POST', '/events/labels', { id: 'l-1', data: { prediction_id: 'other:0', label: 1 } })).body,
+    ).toEqual({ status: 'RETRY' });
     // Once the window is free again, the same labels are joined, not taken for duplicates.
     m.state.saveManyIfUnchanged = save;
-    expect((await m.call('POST', '/v1/labels', [{ prediction_id: 'labelled:0', label: 1 }])).body).toEqual({ accepted: 1, duplicates: 0, unmatched: [] });
-    expect((await m.call('POST', '/events/labels', { id: 'l-1', data: { prediction_id: 'other:0', label: 1 } })).body).toEqual({ status: 'SUCCESS' });
+    expect((await m.call('POST', '/v1/labels', [{ prediction_id: 'labelled:0', label: 1 }])).body).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      unmatched: [],
+    });
+    expect(
+      (await m.call('POST', '/events/labels', { id: 'l-1', data: { prediction_id: 'other:0', label: 1 } })).body,
+    ).toEqual({ status: 'SUCCESS' });
     expect((await m.get('/v1/monitor/models/m/quality')).body).toMatchObject({ count: 2 });
   }, 30_000);
 });

@@ -20,11 +20,15 @@ export class MemoryPublisher implements EventPublisher {
 export class MemoryCards implements ModelCards {
   down = false;
 
-  constructor(private readonly o: { cards?: Record<string, Record<string, unknown>>; production?: Record<string, string> } = {}) {}
+  constructor(
+    private readonly o: { cards?: Record<string, Record<string, unknown>>; production?: Record<string, string> } = {},
+  ) {}
 
   private versions(model: string): string[] {
     if (this.down) throw new Error('registry answered 503');
-    return Object.keys(this.o.cards ?? {}).filter((k) => k.startsWith(`${model}/`)).map((k) => k.slice(model.length + 1));
+    return Object.keys(this.o.cards ?? {})
+      .filter((k) => k.startsWith(`${model}/`))
+      .map((k) => k.slice(model.length + 1));
   }
 
   async card(model: string, version: string): Promise<Record<string, unknown> | undefined> {
@@ -47,11 +51,19 @@ export const healthySidecar = { healthy: async () => true } as unknown as DaprCl
  * The whole monitor over fakes, ready for createApp: its deps and the fakes, to look into.
  * Pass the `state` of an earlier one to start the monitor again over what it stored.
  */
-export function fakeMonitor(o: { env: MonitorEnv; cards?: MemoryCards; clock?: () => number; state?: MemoryStateStore }) {
+export function fakeMonitor(o: {
+  env: MonitorEnv;
+  cards?: MemoryCards;
+  clock?: () => number;
+  state?: MemoryStateStore;
+}) {
   const state = o.state ?? new MemoryStateStore(o.clock ? { now: o.clock } : undefined);
   const publisher = new MemoryPublisher();
   const cards = o.cards ?? new MemoryCards();
-  const domain = monitorDomain({ env: o.env, ports: { state, publisher, cards, ...(o.clock ? { clock: o.clock } : {}) } });
+  const domain = monitorDomain({
+    env: o.env,
+    ports: { state, publisher, cards, ...(o.clock ? { clock: o.clock } : {}) },
+  });
   const deps: MonitorDeps = { env: o.env, dapr: healthySidecar, ...domain };
   return { deps, domain, state, publisher, cards };
 }

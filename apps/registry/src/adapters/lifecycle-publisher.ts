@@ -19,11 +19,17 @@ export class LifecyclePublisher {
       const data = ModelLifecycleEvent.parse(event);
       try {
         await retryUntilReady({
-          what: 'publishing a model-lifecycle event', maxAttempts: ATTEMPTS, intervalMs: (n) => 100 * n, warnEvery: 0,
+          what: 'publishing a model-lifecycle event',
+          maxAttempts: ATTEMPTS,
+          intervalMs: (n) => 100 * n,
+          warnEvery: 0,
           attempt: () => this.opts.dapr.publish({ pubsub: this.opts.pubsub, topic: Topics.modelLifecycle, data }),
         });
       } catch (err) {
-        requestLogger().error({ err, event: data }, 'model-lifecycle event lost: publishing failed after the change was committed');
+        requestLogger().error(
+          { err, event: data },
+          'model-lifecycle event lost: publishing failed after the change was committed',
+        );
       }
     }
   }

@@ -33,7 +33,13 @@ export class RegistryStore implements RegistryRecords {
   }
 
   private update<T>(o: { key: string; change: Change<T> }): Promise<{ after: T } | undefined> {
-    return updateOrThrow<T>({ state: this.cas, store: this.opts.store, key: o.key, change: (current) => o.change(current), backoffMs: BACKOFF_MS });
+    return updateOrThrow<T>({
+      state: this.cas,
+      store: this.opts.store,
+      key: o.key,
+      change: (current) => o.change(current),
+      backoffMs: BACKOFF_MS,
+    });
   }
 
   index(name: string): Promise<ModelIndex | undefined> {
@@ -49,7 +55,11 @@ export class RegistryStore implements RegistryRecords {
   }
 
   insertVersion(value: StoredVersion): Promise<boolean> {
-    return this.opts.state.saveIfUnchanged({ store: this.opts.store, key: keys.version(value.name, value.version), value });
+    return this.opts.state.saveIfUnchanged({
+      store: this.opts.store,
+      key: keys.version(value.name, value.version),
+      value,
+    });
   }
 
   async updateIndex(o: { name: string; change: Change<ModelIndex> }): Promise<ModelIndex | undefined> {

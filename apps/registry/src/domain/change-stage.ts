@@ -25,8 +25,16 @@ function checkExpected(o: { name: string; index: ModelIndex; expected: string | 
 function lifecycleEvents(name: string, plan: StagePlan): ModelLifecycleEvent[] {
   const production = plan.index.production_version;
   return plan.changes.map(({ version, change }) => ({
-    id: randomUUID(), model: name, version, from: change.from, to: change.to, action: change.action,
-    ...(production ? { production_version: production } : {}), at: change.at, by: change.by, reason: change.reason,
+    id: randomUUID(),
+    model: name,
+    version,
+    from: change.from,
+    to: change.to,
+    action: change.action,
+    ...(production ? { production_version: production } : {}),
+    at: change.at,
+    by: change.by,
+    reason: change.reason,
   }));
 }
 
@@ -42,7 +50,10 @@ async function record(deps: RegistryDeps, o: { index: ModelIndex; version: strin
  * (`basis`) is unchanged, e.g. when another version was merely registered
  * meanwhile; otherwise the request lost to a concurrent change: 409.
  */
-async function applyPlan(deps: RegistryDeps, o: { name: string; what: string; basis(index: ModelIndex): string; plan(index: ModelIndex, at: string): StagePlan }): Promise<StagePlan> {
+async function applyPlan(
+  deps: RegistryDeps,
+  o: { name: string; what: string; basis(index: ModelIndex): string; plan(index: ModelIndex, at: string): StagePlan },
+): Promise<StagePlan> {
   let decidedOn: string | undefined;
   let plan: StagePlan | undefined;
   const written = await deps.store.updateIndex({
@@ -51,7 +62,10 @@ async function applyPlan(deps: RegistryDeps, o: { name: string; what: string; ba
       if (!index) throw notFound(`unknown model ${o.name}`);
       const basis = o.basis(index);
       if (decidedOn !== undefined && decidedOn !== basis) {
-        throw new AppError({ code: 'CONFLICT', message: `${o.what}: the model changed while this request was being applied (another stage change won); nothing was changed, read it again and decide again` });
+        throw new AppError({
+          code: 'CONFLICT',
+          message: `${o.what}: the model changed while this request was being applied (another stage change won); nothing was changed, read it again and decide again`,
+        });
       }
       decidedOn = basis;
       plan = o.plan(index, deps.clock().toISOString());
@@ -65,7 +79,10 @@ async function applyPlan(deps: RegistryDeps, o: { name: string; what: string; ba
 }
 
 /** Moves a version to another stage; promoting to production archives the current production version at the same time. */
-export async function changeStage(deps: RegistryDeps, o: Who & { name: string; version: string; to: Stage }): Promise<ModelVersionRecord> {
+export async function changeStage(
+  deps: RegistryDeps,
+  o: Who & { name: string; version: string; to: Stage },
+): Promise<ModelVersionRecord> {
   const plan = await applyPlan(deps, {
     name: o.name,
     what: `moving version ${o.version} of ${o.name} to ${o.to}`,
@@ -92,6 +109,9 @@ export async function rollback(deps: RegistryDeps, o: Who & { name: string }): P
     plan: (index, at) => planRollback({ index, reason: o.reason, by: o.by, at }),
   });
   const [archived, restored] = plan.changes.map((c) => c.version) as [string, string];
-  const [production, previous] = await Promise.all([record(deps, { index: plan.index, version: restored }), record(deps, { index: plan.index, version: archived })]);
+  const [production, previous] = await Promise.all([
+    record(deps, { index: plan.index, version: restored }),
+    record(deps, { index: plan.index, version: archived }),
+  ]);
   return { production, archived: previous };
 }

@@ -31,8 +31,18 @@ export interface ModelIndex {
 export type StoredVersion = Omit<ModelVersionRecord, 'stage' | 'updated_at' | 'history'>;
 
 /** Reserves the next version number: 1 for a new model, else one past the highest handed out. */
-export function reserveVersion(index: ModelIndex | undefined, o: { name: string; at: string }): { index: ModelIndex; version: string } {
-  const base = index ?? { name: o.name, last_version: 0, versions: {}, production_history: [], created_at: o.at, updated_at: o.at };
+export function reserveVersion(
+  index: ModelIndex | undefined,
+  o: { name: string; at: string },
+): { index: ModelIndex; version: string } {
+  const base = index ?? {
+    name: o.name,
+    last_version: 0,
+    versions: {},
+    production_history: [],
+    created_at: o.at,
+    updated_at: o.at,
+  };
   const next = base.last_version + 1;
   return { index: { ...base, last_version: next, updated_at: o.at }, version: String(next) };
 }
@@ -57,6 +67,7 @@ export function rollbackTarget(index: ModelIndex): { current: string; previous: 
   const current = index.production_version;
   if (!current) return { problem: `model ${index.name} has no production version to roll back from` };
   const previous = index.production_history.filter((v) => v !== current).at(-1);
-  if (!previous) return { problem: `model ${index.name} has no earlier production version than ${current} to roll back to` };
+  if (!previous)
+    return { problem: `model ${index.name} has no earlier production version than ${current} to roll back to` };
   return { current, previous };
 }

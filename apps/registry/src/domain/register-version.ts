@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ModelCard, ModelVersionRecord, StageChange } from '@meridian/contracts';
 import { AppError, badRequest, requestLogger } from '@meridian/service-kit';
-import { assembleRecord, reserveVersion, withRegisteredVersion, type ModelIndex, type StoredVersion } from './model-index.ts';
+import {
+  assembleRecord,
+  reserveVersion,
+  withRegisteredVersion,
+  type ModelIndex,
+  type StoredVersion,
+} from './model-index.ts';
 import { artifactPath, type RegistryDeps } from './deps.ts';
 
 export interface Registration {
@@ -38,7 +44,10 @@ async function reserve(deps: RegistryDeps, name: string): Promise<string> {
   return version;
 }
 
-async function listAsCandidate(deps: RegistryDeps, o: { name: string; version: string; change: StageChange }): Promise<ModelIndex> {
+async function listAsCandidate(
+  deps: RegistryDeps,
+  o: { name: string; version: string; change: StageChange },
+): Promise<ModelIndex> {
   const index = await deps.store.updateIndex({
     name: o.name,
     change: (current) => {
@@ -52,10 +61,15 @@ async function listAsCandidate(deps: RegistryDeps, o: { name: string; version: s
 
 function checkRegistration(deps: RegistryDeps, r: Registration): void {
   if (r.card.name !== undefined && r.card.name !== r.name) {
-    throw badRequest(`metadata.name is "${r.card.name}" but the model is "${r.name}"`, [{ path: 'metadata.name', message: `must be "${r.name}" or absent` }]);
+    throw badRequest(`metadata.name is "${r.card.name}" but the model is "${r.name}"`, [
+      { path: 'metadata.name', message: `must be "${r.name}" or absent` },
+    ]);
   }
   if (r.artifact.length > deps.maxArtifactBytes) {
-    throw new AppError({ code: 'PAYLOAD_TOO_LARGE', message: `the artifact is ${r.artifact.length} bytes; the limit is ${deps.maxArtifactBytes}` });
+    throw new AppError({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `the artifact is ${r.artifact.length} bytes; the limit is ${deps.maxArtifactBytes}`,
+    });
   }
 }
 
@@ -75,7 +89,8 @@ export async function registerVersion(deps: RegistryDeps, r: Registration): Prom
   const at = deps.clock().toISOString();
   const card: ModelCard = { ...r.card, name: r.name, version };
   const stored: StoredVersion = {
-    name: r.name, version,
+    name: r.name,
+    version,
     artifact: { file: r.artifactFile, sha256, size: r.artifact.length, path },
     platform: card.platform,
     ...(card.metrics ? { metrics: card.metrics } : {}),
@@ -91,10 +106,16 @@ export async function registerVersion(deps: RegistryDeps, r: Registration): Prom
     if (!(await deps.store.insertVersion(stored))) throw new Error(`version ${version} of ${r.name} is already stored`);
     index = await listAsCandidate(deps, { name: r.name, version, change });
   } catch (err) {
-    await deps.artifacts.remove(path).catch((cause: unknown) => requestLogger().warn({ err: cause, path }, 'could not remove the artifact of a failed registration'));
+    await deps.artifacts
+      .remove(path)
+      .catch((cause: unknown) =>
+        requestLogger().warn({ err: cause, path }, 'could not remove the artifact of a failed registration'),
+      );
     throw err;
   }
   const production = index.production_version;
-  await deps.events.publish([{ id: randomUUID(), model: r.name, version, ...change, ...(production ? { production_version: production } : {}) }]);
+  await deps.events.publish([
+    { id: randomUUID(), model: r.name, version, ...change, ...(production ? { production_version: production } : {}) },
+  ]);
   return assembleRecord(stored, index.versions[version]!);
 }

@@ -7,7 +7,12 @@ import type { RegistryDeps } from './deps.ts';
 import { listModels, listVersions, readArtifact } from './queries.ts';
 import { registerVersion } from './register-version.ts';
 
-const card = { platform: 'onnx' as const, inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [-1] }], outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [-1] }], created_at: '2025-01-01T00:00:00Z' };
+const card = {
+  platform: 'onnx' as const,
+  inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [-1] }],
+  outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [-1] }],
+  created_at: '2025-01-01T00:00:00Z',
+};
 
 let state: RacingState;
 let artifacts: MemoryArtifacts;
@@ -21,16 +26,33 @@ beforeEach(() => {
   deps = { store: memoryRecords(state), artifacts, events: broker, clock: () => new Date(), maxArtifactBytes: 1024 };
 });
 
-const register = (name = 'm', bytes = Buffer.from([1, 2, 3])) => registerVersion(deps, { name, artifact: bytes, artifactFile: 'model.onnx', card, registeredBy: 'training', by: 'training' });
-const move = (version: string, to: 'staging' | 'production' | 'archived' | 'candidate') => changeStage(deps, { name: 'm', version, to, reason: 'test', by: 'alice' });
-const status = (p: Promise<unknown>) => p.then(() => 200, (err: unknown) => (err instanceof AppError ? err.status : 500));
+const register = (name = 'm', bytes = Buffer.from([1, 2, 3])) =>
+  registerVersion(deps, {
+    name,
+    artifact: bytes,
+    artifactFile: 'model.onnx',
+    card,
+    registeredBy: 'training',
+    by: 'training',
+  });
+const move = (version: string, to: 'staging' | 'production' | 'archived' | 'candidate') =>
+  changeStage(deps, { name: 'm', version, to, reason: 'test', by: 'alice' });
+const status = (p: Promise<unknown>) =>
+  p.then(
+    () => 200,
+    (err: unknown) => (err instanceof AppError ? err.status : 500),
+  );
 
 describe('registering versions', () => {
   it('when twenty registrations of one model run at once, then each gets its own number, 1 to 20', async () => {
     const records = await Promise.all(Array.from({ length: 20 }, () => register()));
-    expect(records.map((r) => Number(r.version)).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(records.map((r) => Number(r.version)).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     expect(state.lost).toBeGreaterThan(0);
-    expect((await listVersions(deps, 'm')).map((v) => v.version)).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
+    expect((await listVersions(deps, 'm')).map((v) => v.version)).toEqual(
+      Array.from({ length: 20 }, (_, i) => String(i + 1)),
+    );
   });
 
   it('when new models are registered at once, then the catalogue lists every one', async () => {
@@ -40,7 +62,15 @@ describe('registering versions', () => {
 
   it('when registered, then the record carries sha256, size and a registration entry, and an event is published', async () => {
     const r = await register('m', Buffer.from('hello'));
-    expect(r).toMatchObject({ version: '1', stage: 'candidate', artifact: { sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', size: 5, path: 'm/1/model.onnx' } });
+    expect(r).toMatchObject({
+      version: '1',
+      stage: 'candidate',
+      artifact: {
+        sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+        size: 5,
+        path: 'm/1/model.onnx',
+      },
+    });
     expect(r.metadata).toMatchObject({ name: 'm', version: '1' });
     expect(events).toMatchObject([{ model: 'm', version: '1', from: null, to: 'candidate', action: 'registered' }]);
   });
@@ -98,7 +128,9 @@ describe('reading artifacts', () => {
     await register('m', Buffer.from('abc'));
     expect((await readArtifact(deps, { name: 'm', version: '1' })).bytes.toString()).toBe('abc');
     artifacts.files.set('m/1/model.onnx', Buffer.from('abd'));
-    await expect(readArtifact(deps, { name: 'm', version: '1' })).rejects.toThrow(/checksum mismatch .* expected sha256 ba7816bf/);
+    await expect(readArtifact(deps, { name: 'm', version: '1' })).rejects.toThrow(
+      /checksum mismatch .* expected sha256 ba7816bf/,
+    );
   });
 
   it('when a binding stored the base64 text instead of the bytes, then the message says how to fix it', async () => {
@@ -114,7 +146,8 @@ describe('compare-and-set on the production version', () => {
     await register();
     await register();
     await move('1', 'production');
-    const promote = (version: string) => changeStage(deps, { name: 'm', version, to: 'production', reason: 'mine', by: 'x', expectedProduction: '1' });
+    const promote = (version: string) =>
+      changeStage(deps, { name: 'm', version, to: 'production', reason: 'mine', by: 'x', expectedProduction: '1' });
     await expect(status(promote('2'))).resolves.toBe(200);
     await expect(promote('3')).rejects.toThrow(/production version of m is 2, not 1/);
   });
@@ -124,7 +157,9 @@ describe('compare-and-set on the production version', () => {
     await register();
     await move('1', 'production');
     await move('2', 'production');
-    await expect(status(rollback(deps, { name: 'm', reason: 'r', by: 'x', expectedProduction: '1' }))).resolves.toBe(409);
+    await expect(status(rollback(deps, { name: 'm', reason: 'r', by: 'x', expectedProduction: '1' }))).resolves.toBe(
+      409,
+    );
     expect((await listModels(deps))[0]!.production_version).toBe('2');
   });
 });
@@ -133,7 +168,10 @@ describe('a model whose index stays contended', () => {
   it('when every write of a stage change loses to another writer, then 503 names the key and asks to retry later', async () => {
     await register();
     state.conflicts = 30;
-    const err = await move('1', 'staging').then(() => undefined, (e: unknown) => e);
+    const err = await move('1', 'staging').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ status: 503, message: expect.stringContaining('model:m') });
     expect((await listVersions(deps, 'm'))[0]!.stage).toBe('candidate');

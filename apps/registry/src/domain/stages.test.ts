@@ -9,25 +9,46 @@ const who = { reason: 'why', by: 'alice', at };
 
 function index(stages: Record<string, Stage>, production_history: string[] = []): ModelIndex {
   const production = Object.entries(stages).find(([, s]) => s === 'production')?.[0];
-  const versions = Object.fromEntries(Object.entries(stages).map(([v, stage]) => [v, { stage, updated_at: at, history: [] }]));
-  return { name: 'm', last_version: Object.keys(stages).length, versions, production_history, created_at: at, updated_at: at, ...(production ? { production_version: production } : {}) };
+  const versions = Object.fromEntries(
+    Object.entries(stages).map(([v, stage]) => [v, { stage, updated_at: at, history: [] }]),
+  );
+  return {
+    name: 'm',
+    last_version: Object.keys(stages).length,
+    versions,
+    production_history,
+    created_at: at,
+    updated_at: at,
+    ...(production ? { production_version: production } : {}),
+  };
 }
 const stages = (i: ModelIndex) => Object.fromEntries(Object.entries(i.versions).map(([v, s]) => [v, s.stage]));
 
 describe('the stage machine', () => {
   it('when any pair of stages is tried, then exactly the documented moves are allowed', () => {
-    const allowed = Stage.options.flatMap((from) => Stage.options.filter((to) => canMove(from, to)).map((to) => `${from}->${to}`));
+    const allowed = Stage.options.flatMap((from) =>
+      Stage.options.filter((to) => canMove(from, to)).map((to) => `${from}->${to}`),
+    );
     expect(allowed.sort()).toEqual([
-      'archived->production', 'archived->staging',
-      'candidate->archived', 'candidate->production', 'candidate->staging',
+      'archived->production',
+      'archived->staging',
+      'candidate->archived',
+      'candidate->production',
+      'candidate->staging',
       'production->archived',
-      'staging->archived', 'staging->candidate', 'staging->production',
+      'staging->archived',
+      'staging->candidate',
+      'staging->production',
     ]);
     expect(Object.keys(ALLOWED_MOVES).sort()).toEqual([...Stage.options].sort());
   });
 
   it('when a move is not allowed, then a 409 names from and to', () => {
-    for (const [from, to] of [['production', 'staging'], ['archived', 'candidate'], ['candidate', 'candidate']] as const) {
+    for (const [from, to] of [
+      ['production', 'staging'],
+      ['archived', 'candidate'],
+      ['candidate', 'candidate'],
+    ] as const) {
       try {
         planMove({ ...who, index: index({ 1: from }, from === 'production' ? ['1'] : []), version: '1', to });
         expect.unreachable();
@@ -40,7 +61,12 @@ describe('the stage machine', () => {
   });
 
   it('when a version is promoted to production, then the current production version is archived in the same plan', () => {
-    const plan = planMove({ ...who, index: index({ 1: 'production', 2: 'staging' }, ['1']), version: '2', to: 'production' });
+    const plan = planMove({
+      ...who,
+      index: index({ 1: 'production', 2: 'staging' }, ['1']),
+      version: '2',
+      to: 'production',
+    });
     expect(plan.index).toMatchObject({ production_version: '2', production_history: ['1', '2'] });
     expect(stages(plan.index)).toEqual({ 1: 'archived', 2: 'production' });
     expect(plan.changes).toEqual([
@@ -51,7 +77,12 @@ describe('the stage machine', () => {
   });
 
   it('when the production version is archived, then the model has no production version and a rollback cannot bring it back', () => {
-    const plan = planMove({ ...who, index: index({ 1: 'archived', 2: 'production' }, ['1', '2']), version: '2', to: 'archived' });
+    const plan = planMove({
+      ...who,
+      index: index({ 1: 'archived', 2: 'production' }, ['1', '2']),
+      version: '2',
+      to: 'archived',
+    });
     expect(plan.index.production_version).toBeUndefined();
     expect(plan.index.production_history).toEqual(['1']);
     expect(() => planRollback({ ...who, index: plan.index })).toThrow(/no production version/);
@@ -61,10 +92,14 @@ describe('the stage machine', () => {
     const plan = planRollback({ ...who, index: index({ 1: 'archived', 2: 'production' }, ['1', '2']) });
     expect(plan.index).toMatchObject({ production_version: '1', production_history: ['1'] });
     expect(stages(plan.index)).toEqual({ 1: 'production', 2: 'archived' });
-    expect(plan.changes.map(({ version, change }) => `${version}:${change.from}->${change.to}:${change.action}`)).toEqual(['2:production->archived:rolled-back', '1:archived->production:rolled-back']);
+    expect(
+      plan.changes.map(({ version, change }) => `${version}:${change.from}->${change.to}:${change.action}`),
+    ).toEqual(['2:production->archived:rolled-back', '1:archived->production:rolled-back']);
   });
 
   it('when nothing was production before the current version, then a rollback is a 409', () => {
-    expect(() => planRollback({ ...who, index: index({ 1: 'production' }, ['1']) })).toThrow(/no earlier production version/);
+    expect(() => planRollback({ ...who, index: index({ 1: 'production' }, ['1']) })).toThrow(
+      /no earlier production version/,
+    );
   });
 });

@@ -62,7 +62,10 @@ export function planMove(o: Who & { index: ModelIndex; version: string; to: Stag
   let production_version = current;
   if (to === 'production') {
     if (current && current !== version) {
-      changes.push({ version: current, change: { at, by, from: 'production', to: 'archived', reason, action: 'demoted', replaced_by: version } });
+      changes.push({
+        version: current,
+        change: { at, by, from: 'production', to: 'archived', reason, action: 'demoted', replaced_by: version },
+      });
     }
     production_version = version;
     production_history = [...production_history.filter((v) => v !== version), version];
@@ -90,5 +93,8 @@ export function planRollback(o: Who & { index: ModelIndex }): StagePlan {
     { version: target.previous, change: { at, by, from, to: 'production', reason, action: 'rolled-back' } },
   ];
   const production_history = index.production_history.filter((v) => v !== target.current);
-  return { index: { ...apply({ ...index, production_history }, changes), production_version: target.previous }, changes };
+  return {
+    index: { ...apply({ ...index, production_history }, changes), production_version: target.previous },
+    changes,
+  };
 }

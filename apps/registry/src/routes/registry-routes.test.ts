@@ -6,29 +6,50 @@ import { createApp } from '../server.ts';
 import { MemoryArtifacts, MemoryEvents, RacingState, memoryRecords } from '../testing/fakes.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const env = parseEnv(registryEnv, { DAPR_API_TOKEN: 'dapr-token-of-the-registry', APP_API_TOKEN: 'app-token-of-the-registry', LOG_LEVEL: 'silent' });
+const env = parseEnv(registryEnv, {
+  DAPR_API_TOKEN: 'dapr-token-of-the-registry',
+  APP_API_TOKEN: 'app-token-of-the-registry',
+  LOG_LEVEL: 'silent',
+});
 const state = new RacingState();
 const events = new MemoryEvents();
-const app = createServiceApp(createApp({
-  env, dapr: {} as DaprClient,
-  store: memoryRecords(state), artifacts: new MemoryArtifacts(),
-  events, clock: () => new Date(), maxArtifactBytes: 1024,
-}));
+const app = createServiceApp(
+  createApp({
+    env,
+    dapr: {} as DaprClient,
+    store: memoryRecords(state),
+    artifacts: new MemoryArtifacts(),
+    events,
+    clock: () => new Date(),
+    maxArtifactBytes: 1024,
+  }),
+);
 const served = await serveInProcess(app);
 afterAll(() => served.close());
 
 const reference = { kind: 'numeric', count: 3, edges: [1], proportions: [0.5, 0.5], sample: [0, 1, 2] };
 const card = {
-  platform: 'onnx', created_at: '2026-01-01T00:00:00Z',
-  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1] }, { name: 'text', datatype: 'BYTES', shape: [-1] }],
+  platform: 'onnx',
+  created_at: '2026-01-01T00:00:00Z',
+  inputs: [
+    { name: 'x', datatype: 'FP32', shape: [-1] },
+    { name: 'text', datatype: 'BYTES', shape: [-1] },
+  ],
   outputs: [{ name: 'p', datatype: 'FP32', shape: [-1] }],
 };
-const post = (path: string, body: unknown) => fetch(`${served.base}/v1/registry/models/${path}`, {
-  method: 'POST', headers: { 'content-type': 'application/json', [API_TOKEN_HEADER]: 'app-token-of-the-registry' }, body: JSON.stringify(body),
-});
+const post = (path: string, body: unknown) =>
+  fetch(`${served.base}/v1/registry/models/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [API_TOKEN_HEADER]: 'app-token-of-the-registry' },
+    body: JSON.stringify(body),
+  });
 const register = async (metadata: Record<string, unknown>, model = 'm') => {
   const res = await post(`${model}/versions`, { artifact: 'AQID', metadata });
-  return { status: res.status, location: res.headers.get('location'), body: (await res.json()) as { version?: string; stage?: string; errors?: { path: string; message: string }[] } };
+  return {
+    status: res.status,
+    location: res.headers.get('location'),
+    body: (await res.json()) as { version?: string; stage?: string; errors?: { path: string; message: string }[] },
+  };
 };
 
 describe('registering a version, for drift monitoring', () => {
@@ -41,31 +62,52 @@ describe('registering a version, for drift monitoring', () => {
   it('when the reference leaves a tensor out without a reason, or names one the model lacks, then 400 names each', async () => {
     const res = await register({ ...card, reference: { x: reference, y: reference } });
     expect(res.status).toBe(400);
-    expect(res.body.errors?.map((e) => e.path).sort()).toEqual(['metadata.reference.p', 'metadata.reference.text', 'metadata.reference.y']);
+    expect(res.body.errors?.map((e) => e.path).sort()).toEqual([
+      'metadata.reference.p',
+      'metadata.reference.text',
+      'metadata.reference.y',
+    ]);
   });
 
   it('when every tensor has its distribution or a reason, then it is registered', async () => {
-    const res = await register({ ...card, reference: { x: reference, p: reference }, drift_monitoring: { enabled: true, unmonitored: { text: 'raw text' } } });
+    const res = await register({
+      ...card,
+      reference: { x: reference, p: reference },
+      drift_monitoring: { enabled: true, unmonitored: { text: 'raw text' } },
+    });
     expect(res.status).toBe(201);
   });
 
   it('when the card turns drift monitoring off, then it needs a reason and no reference', async () => {
-    expect((await register({ ...card, drift_monitoring: { enabled: false, reason: 'rules, checked upstream' } })).status).toBe(201);
+    expect(
+      (await register({ ...card, drift_monitoring: { enabled: false, reason: 'rules, checked upstream' } })).status,
+    ).toBe(201);
     const res = await register({ ...card, drift_monitoring: { enabled: false, reason: '' } });
     expect(res.status).toBe(400);
     expect(res.body.errors?.map((e) => e.path)).toEqual(['metadata.drift_monitoring.reason']);
   });
 
   it('when a reference counts full windows only but the model has no window, then 400 names its population', async () => {
-    const res = await register({ ...card, reference: { x: { ...reference, population: 'full-window' }, p: reference }, drift_monitoring: { enabled: true, unmonitored: { text: 'raw text' } } });
+    const res = await register({
+      ...card,
+      reference: { x: { ...reference, population: 'full-window' }, p: reference },
+      drift_monitoring: { enabled: true, unmonitored: { text: 'raw text' } },
+    });
     expect(res.body.errors?.map((e) => e.path)).toEqual(['metadata.reference.x.population']);
   });
 });
 
-const monitored = { ...card, reference: { x: reference, p: reference }, drift_monitoring: { enabled: true, unmonitored: { text: 'raw text' } } };
+const monitored = {
+  ...card,
+  reference: { x: reference, p: reference },
+  drift_monitoring: { enabled: true, unmonitored: { text: 'raw text' } },
+};
 const stage = async (o: { model: string; version: string; to: string }) => {
   const res = await post(`${o.model}/versions/${o.version}/stage`, { stage: o.to, reason: 'checked' });
-  return { status: res.status, body: (await res.json()) as { version: string; stage: string; history: { action: string; to: string }[] } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { version: string; stage: string; history: { action: string; to: string }[] },
+  };
 };
 
 describe('registering and moving versions through the app', () => {
@@ -80,7 +122,10 @@ describe('registering and moving versions through the app', () => {
     const res = await stage({ model: 'churn', version: '1', to: 'staging' });
     expect([res.status, res.body.stage]).toEqual([200, 'staging']);
     expect(res.body.history.map((h) => h.action)).toEqual(['registered', 'moved']);
-    expect(events.published.filter((e) => e.model === 'churn').map((e) => `${e.version}:${e.from}->${e.to}`)).toEqual(['1:null->candidate', '1:candidate->staging']);
+    expect(events.published.filter((e) => e.model === 'churn').map((e) => `${e.version}:${e.from}->${e.to}`)).toEqual([
+      '1:null->candidate',
+      '1:candidate->staging',
+    ]);
   });
 
   it('when two versions of one model are moved at once from the same read, then both moves land, one after the other (no lost update)', async () => {
@@ -88,11 +133,18 @@ describe('registering and moving versions through the app', () => {
     await register(monitored, 'spam');
     const lostBefore = state.lost;
     state.holdReads(2);
-    const [one, two] = await Promise.all([stage({ model: 'spam', version: '1', to: 'staging' }), stage({ model: 'spam', version: '2', to: 'archived' })]);
+    const [one, two] = await Promise.all([
+      stage({ model: 'spam', version: '1', to: 'staging' }),
+      stage({ model: 'spam', version: '2', to: 'archived' }),
+    ]);
     expect([one.status, two.status]).toEqual([200, 200]);
     // Both read the same index, so one write was refused and redone on top of the other.
     expect(state.lost - lostBefore).toBe(1);
-    const versions = (await (await fetch(`${served.base}/v1/registry/models/spam/versions`, { headers: { [API_TOKEN_HEADER]: 'app-token-of-the-registry' } })).json()) as { version: string; stage: string }[];
+    const versions = (await (
+      await fetch(`${served.base}/v1/registry/models/spam/versions`, {
+        headers: { [API_TOKEN_HEADER]: 'app-token-of-the-registry' },
+      })
+    ).json()) as { version: string; stage: string }[];
     expect(versions.map((v) => `${v.version}:${v.stage}`)).toEqual(['1:staging', '2:archived']);
     const moves = events.published.filter((e) => e.model === 'spam' && e.action === 'moved');
     expect(moves.map((e) => e.version).sort()).toEqual(['1', '2']);

@@ -1,7 +1,12 @@
 import type { Express, Request } from 'express';
 import { z } from 'zod';
 import {
-  ARTIFACT_SHA256_HEADER, RegisterVersionRequest, RegistryName, RegistryVersion, RollbackRequest, StageChangeRequest,
+  ARTIFACT_SHA256_HEADER,
+  RegisterVersionRequest,
+  RegistryName,
+  RegistryVersion,
+  RollbackRequest,
+  StageChangeRequest,
 } from '@meridian/contracts';
 import { callerSubject, parseOrThrow } from '@meridian/service-kit';
 import { changeStage, rollback } from '../domain/change-stage.ts';
@@ -27,8 +32,13 @@ export function registryRoutes(app: Express, deps: RegistryDeps): void {
     const body = parseOrThrow(RegisterVersionRequest, req.body, 'registration');
     const by = subject(req);
     const record = await registerVersion(deps, {
-      name, artifact: Buffer.from(body.artifact, 'base64'), artifactFile: body.artifact_file, card: body.metadata,
-      codeVersion: body.code_version, registeredBy: by, by,
+      name,
+      artifact: Buffer.from(body.artifact, 'base64'),
+      artifactFile: body.artifact_file,
+      card: body.metadata,
+      codeVersion: body.code_version,
+      registeredBy: by,
+      by,
     });
     res.status(201).location(`${base}/${name}/versions/${record.version}`).json(record);
   });
@@ -47,11 +57,27 @@ export function registryRoutes(app: Express, deps: RegistryDeps): void {
   app.post(`${base}/:name/versions/:version/stage`, async (req, res) => {
     const { name, version: v } = version(req);
     const body = parseOrThrow(StageChangeRequest, req.body, 'stage change');
-    res.json(await changeStage(deps, { name, version: v, to: body.stage, reason: body.reason, by: subject(req), expectedProduction: body.expected_production_version }));
+    res.json(
+      await changeStage(deps, {
+        name,
+        version: v,
+        to: body.stage,
+        reason: body.reason,
+        by: subject(req),
+        expectedProduction: body.expected_production_version,
+      }),
+    );
   });
 
   app.post(`${base}/:name/rollback`, async (req, res) => {
     const body = parseOrThrow(RollbackRequest, req.body, 'rollback');
-    res.json(await rollback(deps, { name: model(req), reason: body.reason, by: subject(req), expectedProduction: body.expected_production_version }));
+    res.json(
+      await rollback(deps, {
+        name: model(req),
+        reason: body.reason,
+        by: subject(req),
+        expectedProduction: body.expected_production_version,
+      }),
+    );
   });
 }

@@ -20,7 +20,10 @@ export class RacingState extends MemoryStateStore {
     this.held = n;
   }
 
-  override async getBulkState<T>(o: { store: string; keys: string[] }): Promise<{ key: string; value: T | undefined; etag: string | undefined }[]> {
+  override async getBulkState<T>(o: {
+    store: string;
+    keys: string[];
+  }): Promise<{ key: string; value: T | undefined; etag: string | undefined }[]> {
     if (this.held > 0) {
       const released = new Promise<void>((resolve) => this.waiting.push(resolve));
       if (this.waiting.length === this.held) {

@@ -17,8 +17,12 @@ export function runInstanceOf(state: WorkflowState): RunInstance {
   const output = parsed<RetrainOutput>(state.serializedOutput);
   const failure = state.workflowFailureDetails?.getErrorMessage();
   return {
-    phase: phaseOf(state.runtimeStatus), createdAt: state.createdAt,
-    ...(input ? { input } : {}), ...(custom ? { custom } : {}), ...(output ? { output } : {}), ...(failure ? { failure } : {}),
+    phase: phaseOf(state.runtimeStatus),
+    createdAt: state.createdAt,
+    ...(input ? { input } : {}),
+    ...(custom ? { custom } : {}),
+    ...(output ? { output } : {}),
+    ...(failure ? { failure } : {}),
   };
 }
 

@@ -7,7 +7,8 @@ const summary = (o: Parameters<typeof registryRecord>[0]) => {
   return rest;
 };
 const production = summary({ name: 'm', version: '3', stage: 'production', metrics: { f1: 0.9 } });
-const gate = (f1: number, versions = [production]) => promotionGate({ versions, metrics: { f1 }, gateMetric: 'f1', margin: 0.01 });
+const gate = (f1: number, versions = [production]) =>
+  promotionGate({ versions, metrics: { f1 }, gateMetric: 'f1', margin: 0.01 });
 
 describe('the promotion gate', () => {
   it('when the candidate is worse than production by more than the margin, then it is rejected and the reason says so', () => {
@@ -17,7 +18,12 @@ describe('the promotion gate', () => {
   });
 
   it('when the candidate is better than production, then it passes', () => {
-    expect(gate(0.95)).toEqual({ passed: true, candidate: 0.95, production: '3', reason: 'f1 0.9500 vs production v3 0.9000 (margin 0.01)' });
+    expect(gate(0.95)).toEqual({
+      passed: true,
+      candidate: 0.95,
+      production: '3',
+      reason: 'f1 0.9500 vs production v3 0.9000 (margin 0.01)',
+    });
   });
 
   it('when the candidate is worse by less than the margin, then it still passes', () => {
@@ -25,7 +31,15 @@ describe('the promotion gate', () => {
   });
 
   it('when there is no production version, or it has no gate metric, then there is nothing to beat and it passes', () => {
-    expect(gate(0.1, [summary({ name: 'm', version: '1', stage: 'staging', metrics: { f1: 0.99 } })])).toEqual({ passed: true, candidate: 0.1, reason: 'no production version yet; f1 0.1000' });
-    expect(gate(0.1, [summary({ name: 'm', version: '2', stage: 'production' })])).toMatchObject({ passed: true, production: '2', reason: 'production v2 has no f1' });
+    expect(gate(0.1, [summary({ name: 'm', version: '1', stage: 'staging', metrics: { f1: 0.99 } })])).toEqual({
+      passed: true,
+      candidate: 0.1,
+      reason: 'no production version yet; f1 0.1000',
+    });
+    expect(gate(0.1, [summary({ name: 'm', version: '2', stage: 'production' })])).toMatchObject({
+      passed: true,
+      production: '2',
+      reason: 'production v2 has no f1',
+    });
   });
 });

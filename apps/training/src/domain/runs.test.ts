@@ -12,23 +12,36 @@ beforeEach(() => {
   runs = new Runs({ workflows, records });
 });
 
-const steps = [{ name: 'snapshot', status: 'completed' as const }, { name: 'train', status: 'running' as const }];
+const steps = [
+  { name: 'snapshot', status: 'completed' as const },
+  { name: 'train', status: 'running' as const },
+];
 
 describe('starting runs', () => {
   it('when a run is started, then its request is kept and the workflow is scheduled with the checked parameters', async () => {
     const id = await runs.start({ model: 'sensor-anomaly', params: { algorithm: 'mlp', epochs: 2 } }, 'run-1');
     expect(id).toBe('run-1');
     expect(records.requests.get('run-1')).toEqual({ model: 'sensor-anomaly', trigger: 'api' });
-    expect(workflows.instances.get('run-1')?.input).toEqual({ runId: 'run-1', model: 'sensor-anomaly', params: { algorithm: 'mlp', epochs: 2 }, trigger: 'api' });
+    expect(workflows.instances.get('run-1')?.input).toEqual({
+      runId: 'run-1',
+      model: 'sensor-anomaly',
+      params: { algorithm: 'mlp', epochs: 2 },
+      trigger: 'api',
+    });
   });
 
   it('when the model has no trainer, then 404 and nothing is scheduled', async () => {
-    await expect(runs.start({ model: 'nope' })).rejects.toMatchObject({ status: 404, message: expect.stringContaining('trainable: sensor-anomaly') });
+    await expect(runs.start({ model: 'nope' })).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining('trainable: sensor-anomaly'),
+    });
     expect(workflows.instances.size).toBe(0);
   });
 
   it('when a parameter is unknown or out of range, then 400 names it under params', async () => {
-    const err = await runs.start({ model: 'sensor-anomaly', params: { epochs: 0, colour: 'red' } }).catch((e: unknown) => e);
+    const err = await runs
+      .start({ model: 'sensor-anomaly', params: { epochs: 0, colour: 'red' } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).status).toBe(400);
     expect((err as AppError).errors?.map((e) => e.path).sort()).toEqual(['params', 'params.epochs']);
@@ -41,11 +54,18 @@ describe('starting runs', () => {
   });
 });
 
-describe('a run\'s status as it goes', () => {
+describe("a run's status as it goes", () => {
   it('when the workflow has not started, then the run is pending and names its model and trigger from the kept request', async () => {
     await runs.start({ model: 'spam', trigger: 'schedule' }, 'run-2');
     workflows.update('run-2', { input: {} });
-    expect(await runs.status('run-2')).toMatchObject({ id: 'run-2', model: 'spam', trigger: 'schedule', status: 'pending', steps: [], created_at: '2026-12-01T10:00:00.000Z' });
+    expect(await runs.status('run-2')).toMatchObject({
+      id: 'run-2',
+      model: 'spam',
+      trigger: 'schedule',
+      status: 'pending',
+      steps: [],
+      created_at: '2026-12-01T10:00:00.000Z',
+    });
   });
 
   it('when it is running, then the steps and the training progress show', async () => {
@@ -57,13 +77,17 @@ describe('a run\'s status as it goes', () => {
 
   it('when it ended with a completed output, then it is completed with its version and no reason', async () => {
     await runs.start({ model: 'spam' }, 'run-4');
-    workflows.update('run-4', { phase: 'ended', output: { status: 'completed', version: '7' }, custom: { model: 'spam', trigger: 'api', steps, reason: 'stale', metrics: { f1: 0.9 } } });
+    workflows.update('run-4', {
+      phase: 'ended',
+      output: { status: 'completed', version: '7' },
+      custom: { model: 'spam', trigger: 'api', steps, reason: 'stale', metrics: { f1: 0.9 } },
+    });
     const status = await runs.status('run-4');
     expect(status).toMatchObject({ status: 'completed', version: '7', metrics: { f1: 0.9 } });
     expect(status.reason).toBeUndefined();
   });
 
-  it('when it ended without a completed output, then it failed, with the step\'s reason or else the workflow\'s', async () => {
+  it("when it ended without a completed output, then it failed, with the step's reason or else the workflow's", async () => {
     await runs.start({ model: 'spam' }, 'run-5');
     workflows.update('run-5', { phase: 'ended', output: { status: 'failed', reason: 'gate: candidate is worse' } });
     expect(await runs.status('run-5')).toMatchObject({ status: 'failed', reason: 'gate: candidate is worse' });

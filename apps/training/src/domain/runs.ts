@@ -17,13 +17,26 @@ export class Runs {
   /** Checks the request (404 unknown model, 400 naming bad parameters) and schedules the workflow. */
   async start(req: StartRunRequest, instanceId = `run-${randomUUID()}`): Promise<string> {
     const trainer = TRAINERS[req.model];
-    if (!trainer) throw new AppError({ code: 'NOT_FOUND', message: `unknown model ${req.model} (trainable: ${Object.keys(TRAINERS).join(', ')})` });
+    if (!trainer)
+      throw new AppError({
+        code: 'NOT_FOUND',
+        message: `unknown model ${req.model} (trainable: ${Object.keys(TRAINERS).join(', ')})`,
+      });
     const params = trainer.params.safeParse(req.params ?? {});
     if (!params.success) {
       const errors = fieldErrors(params.error.issues, 'params');
-      throw new AppError({ code: 'BAD_REQUEST', message: `invalid training parameters for ${req.model}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors });
+      throw new AppError({
+        code: 'BAD_REQUEST',
+        message: `invalid training parameters for ${req.model}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+        errors,
+      });
     }
-    const input: RetrainInput = { runId: instanceId, model: req.model, params: params.data, trigger: req.trigger ?? 'api' };
+    const input: RetrainInput = {
+      runId: instanceId,
+      model: req.model,
+      params: params.data,
+      trigger: req.trigger ?? 'api',
+    };
     const request: RunRequest = { model: input.model, trigger: input.trigger };
     await this.opts.records.saveRequest({ id: instanceId, request });
     return this.opts.workflows.schedule({ instanceId, input });
@@ -47,7 +60,10 @@ export class Runs {
     const reason = output?.reason ?? custom?.reason ?? instance.failure;
     const version = output?.version ?? custom?.version;
     return RunStatus.parse({
-      id, model: input.model ?? request?.model ?? custom?.model ?? 'unknown', trigger: input.trigger ?? request?.trigger, status,
+      id,
+      model: input.model ?? request?.model ?? custom?.model ?? 'unknown',
+      trigger: input.trigger ?? request?.trigger,
+      status,
       steps: custom?.steps ?? [],
       created_at: instance.createdAt.toISOString(),
       ...(version ? { version } : {}),

@@ -2,9 +2,28 @@ import { z } from 'zod';
 import type { OfflineFeatureRow } from '@meridian/contracts';
 import { rootLogger } from '@meridian/service-kit';
 import {
-  SENSOR_DATASET_NAME, SPAM_DATASET_NAME, TFJS_ARTIFACT_FILE, datasetHash, loadSensorReadings, loadSpamMails, spamDatasetHash,
-  SENSOR_ANOMALY_WINDOWED_MODEL_NAME, SENSOR_ANOMALY_WINDOWED_PARAMS, sensorWindowSpec, trainSensorAnomalyWindowed, warmUpRow, windowFeatureNames,
-  CPS_DATASET_NAME, cpsDatasetHash, loadCpsWorkers, loadTf, trainSensorAnomalyBaseline, trainSensorAnomalyMlp, trainSpam, trainWageModel, type ModelMetadata,
+  SENSOR_DATASET_NAME,
+  SPAM_DATASET_NAME,
+  TFJS_ARTIFACT_FILE,
+  datasetHash,
+  loadSensorReadings,
+  loadSpamMails,
+  spamDatasetHash,
+  SENSOR_ANOMALY_WINDOWED_MODEL_NAME,
+  SENSOR_ANOMALY_WINDOWED_PARAMS,
+  sensorWindowSpec,
+  trainSensorAnomalyWindowed,
+  warmUpRow,
+  windowFeatureNames,
+  CPS_DATASET_NAME,
+  cpsDatasetHash,
+  loadCpsWorkers,
+  loadTf,
+  trainSensorAnomalyBaseline,
+  trainSensorAnomalyMlp,
+  trainSpam,
+  trainWageModel,
+  type ModelMetadata,
 } from '@meridian/ml';
 
 export interface Progress {
@@ -30,11 +49,23 @@ export interface Trainer {
   snapshot(): { dataset: string; hash: string; rows: number };
   /** Also learns from the labelled rows of the offline feature log (what the features app scored online). */
   offlineFeatures?: boolean;
-  train(params: Record<string, unknown>, onProgress: (p: Progress) => void, context?: { offlineRows: OfflineFeatureRow[] }): Promise<TrainedModel>;
+  train(
+    params: Record<string, unknown>,
+    onProgress: (p: Progress) => void,
+    context?: { offlineRows: OfflineFeatureRow[] },
+  ): Promise<TrainedModel>;
 }
 
-const metricsOf = (m: { precision: number; recall: number; f1: number; rocAuc: number; prAuc: number; accuracy: number }, card?: ModelMetadata) => ({
-  precision: m.precision, recall: m.recall, f1: m.f1, roc_auc: m.rocAuc, pr_auc: m.prAuc, accuracy: m.accuracy,
+const metricsOf = (
+  m: { precision: number; recall: number; f1: number; rocAuc: number; prAuc: number; accuracy: number },
+  card?: ModelMetadata,
+) => ({
+  precision: m.precision,
+  recall: m.recall,
+  f1: m.f1,
+  roc_auc: m.rocAuc,
+  pr_auc: m.prAuc,
+  accuracy: m.accuracy,
   ...(card?.calibration ? { brier: card.calibration.brier, ece: card.calibration.ece } : {}),
 });
 
@@ -65,12 +96,38 @@ const sensorAnomaly: Trainer = {
     const params = sensorParams.parse(raw);
     if (params.algorithm === 'mlp') {
       rootLogger().info({ backend: (await loadTf()).backend }, 'training backend');
-      const mlp = await trainSensorAnomalyMlp({ ...(params.epochs ? { epochs: params.epochs } : {}), onEpoch: (p) => onProgress({ epoch: p.epoch, epochs: p.epochs, loss: Number.isFinite(p.loss) ? p.loss : null, elapsed_ms: p.elapsedMs }) });
+      const mlp = await trainSensorAnomalyMlp({
+        ...(params.epochs ? { epochs: params.epochs } : {}),
+        onEpoch: (p) =>
+          onProgress({
+            epoch: p.epoch,
+            epochs: p.epochs,
+            loss: Number.isFinite(p.loss) ? p.loss : null,
+            elapsed_ms: p.elapsedMs,
+          }),
+      });
       mlp.model.dispose();
-      return { artifact: mlp.artifact, artifactFile: TFJS_ARTIFACT_FILE, metadata: mlp.metadata, metrics: metricsOf(mlp.metrics.test) };
+      return {
+        artifact: mlp.artifact,
+        artifactFile: TFJS_ARTIFACT_FILE,
+        metadata: mlp.metadata,
+        metrics: metricsOf(mlp.metrics.test),
+      };
     }
-    const fit = timed(onProgress, () => trainSensorAnomalyBaseline({ params: { ...(params.l2 !== undefined ? { l2: params.l2 } : {}), ...(params.max_iter ? { maxIter: params.max_iter } : {}) } }));
-    return { artifact: fit.onnx, artifactFile: 'model.onnx', metadata: fit.metadata, metrics: metricsOf(fit.metrics.test, fit.metadata) };
+    const fit = timed(onProgress, () =>
+      trainSensorAnomalyBaseline({
+        params: {
+          ...(params.l2 !== undefined ? { l2: params.l2 } : {}),
+          ...(params.max_iter ? { maxIter: params.max_iter } : {}),
+        },
+      }),
+    );
+    return {
+      artifact: fit.onnx,
+      artifactFile: 'model.onnx',
+      metadata: fit.metadata,
+      metrics: metricsOf(fit.metrics.test, fit.metadata),
+    };
   },
 };
 
@@ -85,8 +142,13 @@ const spam: Trainer = {
   async train(_params, onProgress) {
     const fit = timed(onProgress, () => trainSpam());
     return {
-      artifact: fit.artifact, artifactFile: 'model.onnx', metadata: fit.metadata,
-      metrics: { ...metricsOf(fit.metrics.test, fit.metadata), hard_ham_false_positive_rate: fit.metrics.hardHam.falsePositiveRate },
+      artifact: fit.artifact,
+      artifactFile: 'model.onnx',
+      metadata: fit.metadata,
+      metrics: {
+        ...metricsOf(fit.metrics.test, fit.metadata),
+        hard_ham_false_positive_rate: fit.metrics.hardHam.falsePositiveRate,
+      },
     };
   },
 };
@@ -101,7 +163,12 @@ const wageAboveMedian: Trainer = {
   },
   async train(_params, onProgress) {
     const fit = timed(onProgress, () => trainWageModel());
-    return { artifact: fit.artifact, artifactFile: 'model.onnx', metadata: fit.metadata, metrics: metricsOf(fit.metrics.test, fit.metadata) };
+    return {
+      artifact: fit.artifact,
+      artifactFile: 'model.onnx',
+      metadata: fit.metadata,
+      metrics: metricsOf(fit.metrics.test, fit.metadata),
+    };
   },
 };
 
@@ -117,16 +184,32 @@ const sensorAnomalyWindowed: Trainer = {
   offlineFeatures: true,
   async train(raw, onProgress, context) {
     const params = z.strictObject({ window: z.number().int().optional() }).parse(raw);
-    const spec = sensorWindowSpec(params.window ?? SENSOR_ANOMALY_WINDOWED_PARAMS.window, SENSOR_ANOMALY_WINDOWED_PARAMS.features);
+    const spec = sensorWindowSpec(
+      params.window ?? SENSOR_ANOMALY_WINDOWED_PARAMS.window,
+      SENSOR_ANOMALY_WINDOWED_PARAMS.features,
+    );
     const names = windowFeatureNames(spec);
     // Rows logged under another feature definition cannot be used with this one.
     const usable = (context?.offlineRows ?? []).filter((r) => r.label !== undefined && r.names.join() === names.join());
     // A row scored while its mote warmed up trains the model but stays out of the window statistics' reference.
-    const extraTrainingRows = usable.map((r) => ({ values: r.values, label: r.label!, fullWindow: warmUpRow(r.row_key, spec.window) !== true }));
-    const fit = timed(onProgress, () => trainSensorAnomalyWindowed({ ...(params.window ? { window: params.window } : {}), extraTrainingRows }));
-    return { artifact: fit.onnx, artifactFile: 'model.onnx', metadata: fit.metadata, metrics: metricsOf(fit.metrics.test, fit.metadata) };
+    const extraTrainingRows = usable.map((r) => ({
+      values: r.values,
+      label: r.label!,
+      fullWindow: warmUpRow(r.row_key, spec.window) !== true,
+    }));
+    const fit = timed(onProgress, () =>
+      trainSensorAnomalyWindowed({ ...(params.window ? { window: params.window } : {}), extraTrainingRows }),
+    );
+    return {
+      artifact: fit.onnx,
+      artifactFile: 'model.onnx',
+      metadata: fit.metadata,
+      metrics: metricsOf(fit.metrics.test, fit.metadata),
+    };
   },
 };
 
 /** The models the training app knows how to train. */
-export const TRAINERS: Record<string, Trainer> = Object.fromEntries([sensorAnomaly, spam, wageAboveMedian, sensorAnomalyWindowed].map((t) => [t.model, t]));
+export const TRAINERS: Record<string, Trainer> = Object.fromEntries(
+  [sensorAnomaly, spam, wageAboveMedian, sensorAnomalyWindowed].map((t) => [t.model, t]),
+);

@@ -28,7 +28,10 @@ export function runSubscriptions(o: { pubsub: string; runs: Pick<Runs, 'startOnc
           return 'SUCCESS';
         } catch (err) {
           if (!(err instanceof AppError && (err.code === 'NOT_FOUND' || err.code === 'BAD_REQUEST'))) throw err;
-          rootLogger().warn({ alert: event.id, model: event.model, err: err.message }, 'degraded alert names a model that cannot be retrained; dropped');
+          rootLogger().warn(
+            { alert: event.id, model: event.model, err: err.message },
+            'degraded alert names a model that cannot be retrained; dropped',
+          );
           return 'DROP';
         }
       },

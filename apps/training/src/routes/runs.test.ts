@@ -7,10 +7,16 @@ import { createApp } from '../server.ts';
 import { MemoryRunRecords, MemoryWorkflows } from '../testing/fakes.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const env = parseEnv(trainingEnv, { DAPR_API_TOKEN: 'dapr-token-of-training', APP_API_TOKEN: 'app-token-of-training', LOG_LEVEL: 'silent' });
+const env = parseEnv(trainingEnv, {
+  DAPR_API_TOKEN: 'dapr-token-of-training',
+  APP_API_TOKEN: 'app-token-of-training',
+  LOG_LEVEL: 'silent',
+});
 const workflows = new MemoryWorkflows();
 const runs = new Runs({ workflows, records: new MemoryRunRecords() });
-const app = createServiceApp(createApp({ env, dapr: { healthy: async () => true } as unknown as DaprClient, runs, ready: () => true }));
+const app = createServiceApp(
+  createApp({ env, dapr: { healthy: async () => true } as unknown as DaprClient, runs, ready: () => true }),
+);
 const served = await serveInProcess(app);
 afterAll(() => served.close());
 
@@ -18,7 +24,11 @@ const headers = { 'content-type': 'application/json', [API_TOKEN_HEADER]: 'app-t
 
 describe('the training app, in process', () => {
   it('when a run is started, then 202 answers its id and where its status is, and the workflow is scheduled', async () => {
-    const res = await fetch(`${served.base}/v1/training/runs`, { method: 'POST', headers, body: JSON.stringify({ model: 'spam' }) });
+    const res = await fetch(`${served.base}/v1/training/runs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ model: 'spam' }),
+    });
     const body = (await res.json()) as { id: string };
     expect(res.status).toBe(202);
     expect(body.id).toMatch(/^run-[0-9a-f-]{36}$/);

@@ -1,4 +1,9 @@
-import type { ModelVersionRecord, ModelVersionSummary, RegisterVersionRequest, StageChangeRequest } from '@meridian/contracts';
+import type {
+  ModelVersionRecord,
+  ModelVersionSummary,
+  RegisterVersionRequest,
+  StageChangeRequest,
+} from '@meridian/contracts';
 import { AppError } from '@meridian/service-kit';
 import { registryRecord } from '@meridian/testkit';
 import type { Inference, Registry, RunInstance, RunRecords, RunRequest, Workflows } from '../domain/ports.ts';
@@ -82,8 +87,10 @@ export class MemoryRegistry implements Registry {
     this.moves.push({ ...o });
     const record = this.records.find((r) => r.name === o.model && r.version === o.version);
     if (!record) throw new AppError({ code: 'NOT_FOUND', message: `model ${o.model} has no version ${o.version}` });
-    if (record.stage === o.stage) throw new AppError({ code: 'CONFLICT', message: `cannot move from ${record.stage} to ${o.stage}` });
-    if (o.stage === 'production') for (const r of this.records) if (r.name === o.model && r.stage === 'production') r.stage = 'archived';
+    if (record.stage === o.stage)
+      throw new AppError({ code: 'CONFLICT', message: `cannot move from ${record.stage} to ${o.stage}` });
+    if (o.stage === 'production')
+      for (const r of this.records) if (r.name === o.model && r.stage === 'production') r.stage = 'archived';
     record.stage = o.stage;
     return record;
   }

@@ -63,7 +63,10 @@ export function createActivities(deps: ActivityDeps) {
    * that learn from live data too, the labelled rows of the offline feature log, copied into
    * the run's folder (a re-run of train reads the same rows).
    */
-  async function snapshot(_: WorkflowActivityContext, i: { runId: string; model: string }): Promise<{ dataset: string; hash: string; rows: number; offline?: { rows: number; labelled: number } }> {
+  async function snapshot(
+    _: WorkflowActivityContext,
+    i: { runId: string; model: string },
+  ): Promise<{ dataset: string; hash: string; rows: number; offline?: { rows: number; labelled: number } }> {
     const trainer = trainerFor(i.model);
     const base = trainer.snapshot();
     if (!trainer.offlineFeatures || !deps.featuresAppId) return base;
@@ -74,7 +77,10 @@ export function createActivities(deps: ActivityDeps) {
     return { ...base, offline: { rows: rows.length, labelled: labelled.length } };
   }
 
-  async function train(_: WorkflowActivityContext, i: { runId: string; model: string; params: Record<string, unknown> }) {
+  async function train(
+    _: WorkflowActivityContext,
+    i: { runId: string; model: string; params: Record<string, unknown> },
+  ) {
     const trainer = trainerFor(i.model);
     log().info({ run: i.runId, model: i.model, params: i.params }, 'training started');
     const onProgress = (p: Progress) => {
@@ -87,35 +93,55 @@ export function createActivities(deps: ActivityDeps) {
     const metadata = { ...trained.metadata, params: { ...trained.metadata.params, training_run: i.runId } };
     await mkdir(runDir(i.runId), { recursive: true });
     await writeAtomically(join(runDir(i.runId), trained.artifactFile), trained.artifact);
-    await writeAtomically(join(runDir(i.runId), 'trained.json'), JSON.stringify({ artifactFile: trained.artifactFile, metadata, metrics: trained.metrics }));
+    await writeAtomically(
+      join(runDir(i.runId), 'trained.json'),
+      JSON.stringify({ artifactFile: trained.artifactFile, metadata, metrics: trained.metrics }),
+    );
     log().info({ run: i.runId, model: i.model, metrics: trained.metrics }, 'training finished');
     return { artifactFile: trained.artifactFile };
   }
 
   async function readTrained(runId: string) {
-    return JSON.parse(await readFile(join(runDir(runId), 'trained.json'), 'utf8')) as { artifactFile: string; metadata: Record<string, unknown> & { dataset?: { test_rows?: number } }; metrics: Record<string, number> };
+    return JSON.parse(await readFile(join(runDir(runId), 'trained.json'), 'utf8')) as {
+      artifactFile: string;
+      metadata: Record<string, unknown> & { dataset?: { test_rows?: number } };
+      metrics: Record<string, number>;
+    };
   }
 
   async function evaluate(_: WorkflowActivityContext, i: { runId: string; model: string }) {
     const trained = await readTrained(i.runId);
     const gateMetric = trainerFor(i.model).gateMetric;
     const value = trained.metrics[gateMetric];
-    if (value === undefined || !Number.isFinite(value)) throw new Error(`held-out ${gateMetric} is not a number (${value})`);
+    if (value === undefined || !Number.isFinite(value))
+      throw new Error(`held-out ${gateMetric} is not a number (${value})`);
     return { metrics: trained.metrics, gateMetric, testRows: trained.metadata.dataset?.test_rows ?? 0 };
   }
 
-  async function gate(_: WorkflowActivityContext, i: { model: string; metrics: Record<string, number>; gateMetric: string }) {
-    return promotionGate({ versions: await registeredVersions(deps.registry, i.model), metrics: i.metrics, gateMetric: i.gateMetric, margin: deps.gateMargin });
+  async function gate(
+    _: WorkflowActivityContext,
+    i: { model: string; metrics: Record<string, number>; gateMetric: string },
+  ) {
+    return promotionGate({
+      versions: await registeredVersions(deps.registry, i.model),
+      metrics: i.metrics,
+      gateMetric: i.gateMetric,
+      margin: deps.gateMargin,
+    });
   }
 
   async function register(_: WorkflowActivityContext, i: { runId: string; model: string }) {
-    const already = (await registeredVersions(deps.registry, i.model)).find((v) => v.metadata.params?.training_run === i.runId);
+    const already = (await registeredVersions(deps.registry, i.model)).find(
+      (v) => v.metadata.params?.training_run === i.runId,
+    );
     if (already) return already.version;
     const trained = await readTrained(i.runId);
     const artifact = await readFile(join(runDir(i.runId), trained.artifactFile));
     const registered = await deps.registry.register(i.model, {
-      artifact: artifact.toString('base64'), artifact_file: trained.artifactFile,
-      metadata: trained.metadata as RegisterVersionRequest['metadata'], code_version: deps.codeVersion,
+      artifact: artifact.toString('base64'),
+      artifact_file: trained.artifactFile,
+      metadata: trained.metadata as RegisterVersionRequest['metadata'],
+      code_version: deps.codeVersion,
     });
     return registered.version;
   }
@@ -127,12 +153,19 @@ export function createActivities(deps: ActivityDeps) {
   // Inference loads a staging version when the registry's event reaches it: give that up to a minute.
   async function checkCanary(_: WorkflowActivityContext, i: { model: string; version: string }) {
     let status = 0;
-    const ready = () => deps.inference.ready({ model: i.model, version: i.version }).catch((err: unknown) => {
-      status = err instanceof AppError ? err.status : 0;
-      throw err;
-    });
+    const ready = () =>
+      deps.inference.ready({ model: i.model, version: i.version }).catch((err: unknown) => {
+        status = err instanceof AppError ? err.status : 0;
+        throw err;
+      });
     try {
-      await retryUntilReady({ what: `${i.model} v${i.version} in inference`, attempt: ready, intervalMs: 500, warnEvery: 0, signal: AbortSignal.timeout(60_000) });
+      await retryUntilReady({
+        what: `${i.model} v${i.version} in inference`,
+        attempt: ready,
+        intervalMs: 500,
+        warnEvery: 0,
+        signal: AbortSignal.timeout(60_000),
+      });
       return { healthy: true, reason: `version ${i.version} loaded and ready in inference` };
     } catch {
       return { healthy: false, reason: `inference answers ${status} for version ${i.version} after a minute` };

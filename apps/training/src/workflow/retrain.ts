@@ -38,9 +38,16 @@ type Activity<I, O> = (ctx: WorkflowActivityContext, input: I) => Promise<O>;
  * is only touched by the promote step.
  */
 export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: number; canarySeconds: number }) {
-  return async function* retrain(ctx: WorkflowContext, input: RetrainInput): AsyncGenerator<unknown, RetrainOutput, any> {
+  return async function* retrain(
+    ctx: WorkflowContext,
+    input: RetrainInput,
+  ): AsyncGenerator<unknown, RetrainOutput, any> {
     const now = () => ctx.getCurrentUtcDateTime().toISOString();
-    const status: RetrainCustomStatus = { model: input.model, trigger: input.trigger, steps: STEPS.map((name) => ({ name, status: 'pending' })) };
+    const status: RetrainCustomStatus = {
+      model: input.model,
+      trigger: input.trigger,
+      steps: STEPS.map((name) => ({ name, status: 'pending' })),
+    };
     const publish = () => ctx.setCustomStatus(JSON.stringify(status));
     const step = (name: (typeof STEPS)[number]) => status.steps.find((s) => s.name === name)!;
     const begin = (name: (typeof STEPS)[number]) => {
@@ -58,7 +65,11 @@ export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: num
       publish();
       return { status: 'failed', reason: status.reason, ...(status.version ? { version: status.version } : {}) };
     };
-    const run = function* <I, O>(name: (typeof STEPS)[number], activity: Activity<I, O>, arg: I): Generator<unknown, O | Error, any> {
+    const run = function* <I, O>(
+      name: (typeof STEPS)[number],
+      activity: Activity<I, O>,
+      arg: I,
+    ): Generator<unknown, O | Error, any> {
       begin(name);
       try {
         return (yield ctx.callActivity(activity, arg)) as O;
@@ -69,8 +80,14 @@ export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: num
 
     const snapshot = yield* run('snapshot', a.snapshot, { runId: input.runId, model: input.model });
     if (snapshot instanceof Error) return fail('snapshot', snapshot.message);
-    const offline = snapshot.offline ? ` + ${snapshot.offline.labelled} labelled rows of the offline feature log (${snapshot.offline.rows} logged)` : '';
-    end('snapshot', 'completed', `${snapshot.dataset} ${snapshot.rows} rows, sha256 ${snapshot.hash.slice(0, 12)}${offline}`);
+    const offline = snapshot.offline
+      ? ` + ${snapshot.offline.labelled} labelled rows of the offline feature log (${snapshot.offline.rows} logged)`
+      : '';
+    end(
+      'snapshot',
+      'completed',
+      `${snapshot.dataset} ${snapshot.rows} rows, sha256 ${snapshot.hash.slice(0, 12)}${offline}`,
+    );
 
     const trained = yield* run('train', a.train, { runId: input.runId, model: input.model, params: input.params });
     if (trained instanceof Error) return fail('train', trained.message);
@@ -79,9 +96,17 @@ export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: num
     const evaluated = yield* run('evaluate', a.evaluate, { runId: input.runId, model: input.model });
     if (evaluated instanceof Error) return fail('evaluate', evaluated.message);
     status.metrics = evaluated.metrics;
-    end('evaluate', 'completed', `${evaluated.gateMetric} ${evaluated.metrics[evaluated.gateMetric]?.toFixed(4)} on ${evaluated.testRows} held-out rows`);
+    end(
+      'evaluate',
+      'completed',
+      `${evaluated.gateMetric} ${evaluated.metrics[evaluated.gateMetric]?.toFixed(4)} on ${evaluated.testRows} held-out rows`,
+    );
 
-    const gate = yield* run('gate', a.gate, { model: input.model, metrics: evaluated.metrics, gateMetric: evaluated.gateMetric });
+    const gate = yield* run('gate', a.gate, {
+      model: input.model,
+      metrics: evaluated.metrics,
+      gateMetric: evaluated.gateMetric,
+    });
     if (gate instanceof Error) return fail('gate', gate.message);
     if (!gate.passed) return fail('gate', gate.reason);
     end('gate', 'completed', gate.reason);
@@ -106,7 +131,11 @@ export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: num
       end('canary', 'skipped', 'no production version to compare against');
     }
 
-    const promoted = yield* run('promote', a.promote, { model: input.model, version, reason: `run ${input.runId} (${input.trigger}): ${gate.reason}` });
+    const promoted = yield* run('promote', a.promote, {
+      model: input.model,
+      version,
+      reason: `run ${input.runId} (${input.trigger}): ${gate.reason}`,
+    });
     if (promoted instanceof Error) return fail('promote', promoted.message);
     end('promote', 'completed', `version ${version} is production`);
     return { status: 'completed', version };

@@ -113,7 +113,9 @@ describe('drift on the Suthaharan single-hop sensor data', () => {
     const shifted = test.map((r) => ({ ...r, temperature: r.temperature + 1 }));
     const temperature = referenceSummary(column(train, 'temperature'));
     const humidity = referenceSummary(column(train, 'humidity'));
-    expect(psi({ reference: temperature, current: column(shifted, 'temperature') })).toBeGreaterThan(PSI_DRIFT_THRESHOLD);
+    expect(psi({ reference: temperature, current: column(shifted, 'temperature') })).toBeGreaterThan(
+      PSI_DRIFT_THRESHOLD,
+    );
     expect(ksStatistic(temperature, column(shifted, 'temperature')).pValue).toBeLessThan(KS_DRIFT_P_VALUE);
     expect(psi({ reference: humidity, current: column(shifted, 'humidity') })).toBeLessThan(PSI_DRIFT_THRESHOLD);
   });
@@ -122,14 +124,23 @@ describe('drift on the Suthaharan single-hop sensor data', () => {
 describe('psi on values with float noise', () => {
   it('when deltas of two-decimal readings differ only by float noise, then no bin splits them and PSI stays near zero', () => {
     // Each delta is 0.01, -0.01 or 0 in decimal; as floats they differ by ~1e-15 depending on the pair.
-    const deltas = (from: number) => Array.from({ length: 600 }, (_, i) => {
-      const a = from + (i % 37) * 0.37;
-      const step = [0.01, -0.01, 0, 0.02][i % 4]!;
-      return Number((a + step).toFixed(2)) - Number(a.toFixed(2));
-    });
+    const deltas = (from: number) =>
+      Array.from({ length: 600 }, (_, i) => {
+        const a = from + (i % 37) * 0.37;
+        const step = [0.01, -0.01, 0, 0.02][i % 4]!;
+        return Number((a + step).toFixed(2)) - Number(a.toFixed(2));
+      });
     const reference = referenceSummary(deltas(20), { bins: 10 });
     expect(psi({ reference, current: deltas(26) })).toBeLessThan(0.05);
     // A card summarised before snapping (edges a few 1e-15 apart): the empty bin between twins joins the one its values fall in.
-    expect(snappedBins({ edges: [-0.010000000000001563, -0.00999999999999801, 0], proportions: [0.2, 0.1, 0.3, 0.4] })).toMatchObject({ edges: [-0.01, 0] }); expect(snappedBins({ edges: [-0.010000000000001563, -0.00999999999999801, 0], proportions: [0.2, 0.1, 0.3, 0.4] }).proportions.map((p) => Math.round(p * 10) / 10)).toEqual([0.3, 0.3, 0.4]);
+    expect(
+      snappedBins({ edges: [-0.010000000000001563, -0.00999999999999801, 0], proportions: [0.2, 0.1, 0.3, 0.4] }),
+    ).toMatchObject({ edges: [-0.01, 0] });
+    expect(
+      snappedBins({
+        edges: [-0.010000000000001563, -0.00999999999999801, 0],
+        proportions: [0.2, 0.1, 0.3, 0.4],
+      }).proportions.map((p) => Math.round(p * 10) / 10),
+    ).toEqual([0.3, 0.3, 0.4]);
   });
 });

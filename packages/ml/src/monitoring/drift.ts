@@ -40,7 +40,10 @@ export interface KsResult {
 }
 
 /** Two-sample Kolmogorov–Smirnov; a stored summary contributes its sample. */
-export function ksStatistic(reference: readonly number[] | NumericReferenceSummary, current: readonly number[]): KsResult {
+export function ksStatistic(
+  reference: readonly number[] | NumericReferenceSummary,
+  current: readonly number[],
+): KsResult {
   const a = [...(isSummary(reference) ? reference.sample : reference)].sort((x, y) => x - y);
   const b = [...current].sort((x, y) => x - y);
   if (a.length === 0 || b.length === 0) throw new Error('ksStatistic: both samples need values');
@@ -80,7 +83,9 @@ export function chiSquare(referenceCounts: Counts, currentCounts: Counts): ChiSq
   for (const n of [...ref.values(), ...cur.values()]) {
     if (!(Number.isFinite(n) && n >= 0)) throw new Error(`chiSquare: counts must be finite and >= 0, got ${n}`);
   }
-  const categories = [...new Set([...ref.keys(), ...cur.keys()])].filter((k) => (ref.get(k) ?? 0) + (cur.get(k) ?? 0) > 0);
+  const categories = [...new Set([...ref.keys(), ...cur.keys()])].filter(
+    (k) => (ref.get(k) ?? 0) + (cur.get(k) ?? 0) > 0,
+  );
   const refTotal = categories.reduce((s, k) => s + (ref.get(k) ?? 0), 0);
   const curTotal = categories.reduce((s, k) => s + (cur.get(k) ?? 0), 0);
   if (refTotal === 0 || curTotal === 0) throw new Error('chiSquare: both samples need counts');

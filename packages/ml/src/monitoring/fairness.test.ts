@@ -44,7 +44,12 @@ describe('fairnessReport', () => {
   });
 
   it('when a rate is undefined, then the field is null rather than NaN, so the card stays valid JSON', () => {
-    const report = fairnessReport({ yTrue: [1, 0, 0, 0], yPred: [0, 0, 1, 0], groups: ['P', 'P', 'U', 'U'], privileged: 'P' });
+    const report = fairnessReport({
+      yTrue: [1, 0, 0, 0],
+      yPred: [0, 0, 1, 0],
+      groups: ['P', 'P', 'U', 'U'],
+      privileged: 'P',
+    });
     expect(report.groups.U!.tpr).toBeNull();
     expect(report.equal_opportunity_difference).toBeNull();
     expect(report.disparate_impact_ratio).toBeNull();
@@ -69,14 +74,25 @@ describe('fairnessFromCounts', () => {
 
   it('when counts are added one row at a time, then each row lands in its cell and the old counts stay as they were', () => {
     const before = emptyConfusion();
-    const after = [[1, 1], [1, 0], [0, 1], [0, 0], [1, 1]].reduce((c, [d, l]) => addToConfusion(c, d!, l!), before);
+    const after = [
+      [1, 1],
+      [1, 0],
+      [0, 1],
+      [0, 0],
+      [1, 1],
+    ].reduce((c, [d, l]) => addToConfusion(c, d!, l!), before);
     expect(after).toEqual({ tp: 2, fp: 1, fn: 1, tn: 1 });
     expect(before).toEqual({ tp: 0, fp: 0, fn: 0, tn: 0 });
   });
 
   it('when a group has no rows, then it is left out rather than reported with NaN rates', () => {
-    const report = fairnessFromCounts({ A: { tp: 1, fp: 0, fn: 0, tn: 1 }, B: { tp: 0, fp: 1, fn: 1, tn: 0 }, C: emptyConfusion() }, 'A');
+    const report = fairnessFromCounts(
+      { A: { tp: 1, fp: 0, fn: 0, tn: 1 }, B: { tp: 0, fp: 1, fn: 1, tn: 0 }, C: emptyConfusion() },
+      'A',
+    );
     expect(Object.keys(report.groups)).toEqual(['A', 'B']);
-    expect(() => fairnessFromCounts({ A: emptyConfusion(), B: { tp: 1, fp: 0, fn: 0, tn: 0 } }, 'A')).toThrow(/privileged/);
+    expect(() => fairnessFromCounts({ A: emptyConfusion(), B: { tp: 1, fp: 0, fn: 0, tn: 0 } }, 'A')).toThrow(
+      /privileged/,
+    );
   });
 });

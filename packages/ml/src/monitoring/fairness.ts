@@ -67,9 +67,12 @@ function rates(c: ConfusionCounts): GroupRates {
 export function fairnessReport(options: FairnessReportOptions): FairnessReport {
   const { yTrue, yPred, groups, privileged } = options;
   if (yTrue.length !== yPred.length || yTrue.length !== groups.length) {
-    throw new Error(`fairnessReport: lengths differ (yTrue=${yTrue.length}, yPred=${yPred.length}, groups=${groups.length})`);
+    throw new Error(
+      `fairnessReport: lengths differ (yTrue=${yTrue.length}, yPred=${yPred.length}, groups=${groups.length})`,
+    );
   }
-  if ([...yTrue, ...yPred].some((v) => v !== 0 && v !== 1)) throw new Error('fairnessReport: yTrue and yPred must be 0 or 1');
+  if ([...yTrue, ...yPred].some((v) => v !== 0 && v !== 1))
+    throw new Error('fairnessReport: yTrue and yPred must be 0 or 1');
   const counts: Record<string, ConfusionCounts> = {};
   groups.forEach((g, i) => (counts[g] = addToConfusion(counts[g] ?? emptyConfusion(), yPred[i]!, yTrue[i]!)));
   return fairnessFromCounts(counts, privileged);
@@ -81,7 +84,9 @@ export function fairnessReport(options: FairnessReportOptions): FairnessReport {
  * A group with no rows is left out.
  */
 export function fairnessFromCounts(counts: Record<string, ConfusionCounts>, privileged: string): FairnessReport {
-  const values = Object.keys(counts).filter((g) => rates(counts[g]!).count > 0).sort();
+  const values = Object.keys(counts)
+    .filter((g) => rates(counts[g]!).count > 0)
+    .sort();
   if (!values.includes(privileged)) throw new Error(`fairnessReport: no rows in the privileged group "${privileged}"`);
   if (values.length < 2) throw new Error('fairnessReport: needs at least one unprivileged row');
   const reference = rates(counts[privileged]!);

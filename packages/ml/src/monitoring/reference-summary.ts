@@ -49,7 +49,10 @@ export const snap = (v: number): number => Number(v.toPrecision(12));
  * The bins with edges snapped (see snap) and bins that snapping leaves empty merged into the bin
  * their values now fall in: cards stored before snapping compare as if summarised with it.
  */
-export function snappedBins(s: Pick<NumericReferenceSummary, 'edges' | 'proportions'>): { edges: number[]; proportions: number[] } {
+export function snappedBins(s: Pick<NumericReferenceSummary, 'edges' | 'proportions'>): {
+  edges: number[];
+  proportions: number[];
+} {
   const edges: number[] = [];
   const proportions: number[] = [s.proportions[0] ?? 0];
   s.edges.forEach((raw, k) => {
@@ -68,10 +71,14 @@ export function snappedBins(s: Pick<NumericReferenceSummary, 'edges' | 'proporti
 }
 export const DEFAULT_REFERENCE_SAMPLE_SIZE = 500;
 
-export function referenceSummary(values: readonly number[], options: ReferenceSummaryOptions = {}): NumericReferenceSummary {
+export function referenceSummary(
+  values: readonly number[],
+  options: ReferenceSummaryOptions = {},
+): NumericReferenceSummary {
   const { bins = DEFAULT_REFERENCE_BINS, sampleSize = DEFAULT_REFERENCE_SAMPLE_SIZE, seed = 42, population } = options;
   if (values.length === 0) throw new Error('referenceSummary: no values');
-  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`referenceSummary: bins must be a positive integer, got ${bins}`);
+  if (!Number.isInteger(bins) || bins < 1)
+    throw new RangeError(`referenceSummary: bins must be a positive integer, got ${bins}`);
   checkFinite(values, 'referenceSummary');
   const sorted = values.map(snap).sort((a, b) => a - b);
   const max = sorted[sorted.length - 1]!;

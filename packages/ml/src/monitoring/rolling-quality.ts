@@ -33,7 +33,8 @@ export function createRollingQuality(window: RollingQualityWindow = {}): Rolling
   if (maxCount !== undefined && !(Number.isInteger(maxCount) && maxCount > 0)) {
     throw new RangeError(`createRollingQuality: maxCount must be a positive integer, got ${maxCount}`);
   }
-  if (maxAgeMs !== undefined && !(maxAgeMs > 0)) throw new RangeError(`createRollingQuality: maxAgeMs must be > 0, got ${maxAgeMs}`);
+  if (maxAgeMs !== undefined && !(maxAgeMs > 0))
+    throw new RangeError(`createRollingQuality: maxAgeMs must be > 0, got ${maxAgeMs}`);
   return { window: { ...window }, observations: [] };
 }
 
@@ -50,15 +51,26 @@ export function addObservation(state: RollingQualityState, observation: QualityO
  * Precision, recall and F1 over the window. Pass `now` so a quiet stream ages out too
  * (without it the time window ends at the latest observation).
  */
-export function rollingQuality(state: RollingQualityState, options: { now?: number; threshold?: number } = {}): RollingQuality {
+export function rollingQuality(
+  state: RollingQualityState,
+  options: { now?: number; threshold?: number } = {},
+): RollingQuality {
   const { threshold = 0.5 } = options;
   const observations = trim(state.observations, state.window, options.now);
   if (observations.length === 0) return { count: 0, precision: 0, recall: 0, f1: 0 };
-  const m = binaryMetrics({ yTrue: observations.map((o) => o.label), scores: observations.map((o) => o.prediction), threshold });
+  const m = binaryMetrics({
+    yTrue: observations.map((o) => o.label),
+    scores: observations.map((o) => o.prediction),
+    threshold,
+  });
   return { count: observations.length, precision: m.precision, recall: m.recall, f1: m.f1 };
 }
 
-function trim(observations: readonly QualityObservation[], window: RollingQualityWindow, now?: number): QualityObservation[] {
+function trim(
+  observations: readonly QualityObservation[],
+  window: RollingQualityWindow,
+  now?: number,
+): QualityObservation[] {
   let kept = [...observations];
   if (window.maxAgeMs !== undefined && kept.length > 0) {
     // Measured from the latest time seen, so late-arriving labels for old predictions still age out.

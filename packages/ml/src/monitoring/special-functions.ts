@@ -62,7 +62,7 @@ export function kolmogorovSurvival(lambda: number): number {
   if (!(lambda > 0)) return 1;
   if (lambda < 1.18) {
     let cdf = 0;
-    for (let j = 1; j <= 20; j++) cdf += Math.exp(-((2 * j - 1) ** 2) * Math.PI ** 2 / (8 * lambda * lambda));
+    for (let j = 1; j <= 20; j++) cdf += Math.exp((-((2 * j - 1) ** 2) * Math.PI ** 2) / (8 * lambda * lambda));
     return Math.min(1, Math.max(0, 1 - (Math.sqrt(2 * Math.PI) / lambda) * cdf));
   }
   let q = 0;

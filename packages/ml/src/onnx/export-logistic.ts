@@ -22,12 +22,13 @@ export function exportLogisticRegressionOnnx(model: LogisticModel, options: Expo
   const graphInputs = featureNames.filter((f) => !Object.hasOwn(products, f));
   for (const [feature, factors] of Object.entries(products)) {
     if (!featureNames.includes(feature) || factors.some((f) => !graphInputs.includes(f))) {
-      throw new Error(`exportLogisticRegressionOnnx: product feature "${feature}" must be a model feature built from two raw inputs`);
+      throw new Error(
+        `exportLogisticRegressionOnnx: product feature "${feature}" must be a model feature built from two raw inputs`,
+      );
     }
   }
   const scalar = (name: string, value: number): Uint8Array => tensorProto({ name, dims: [], floatData: [value] });
-  const vector = (name: string): Uint8Array =>
-    valueInfoProto({ name, elemType: OnnxDataType.FLOAT, shape: ['N'] });
+  const vector = (name: string): Uint8Array => valueInfoProto({ name, elemType: OnnxDataType.FLOAT, shape: ['N'] });
 
   const nodes: Uint8Array[] = [];
   const initializers: Uint8Array[] = [];
@@ -57,7 +58,9 @@ export function exportLogisticRegressionOnnx(model: LogisticModel, options: Expo
 
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate !== undefined) {
-    throw new Error(`exportLogisticRegressionOnnx: tensor name "${duplicate}" is used twice (feature or output name clash)`);
+    throw new Error(
+      `exportLogisticRegressionOnnx: tensor name "${duplicate}" is used twice (feature or output name clash)`,
+    );
   }
 
   const graph = graphProto({

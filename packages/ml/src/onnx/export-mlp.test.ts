@@ -80,10 +80,20 @@ describe('exportMlpOnnx on other activations and layers', () => {
     // tanh, an Activation layer, a bias-free linear Dense and a softmax over 3 classes.
     model = tf.sequential({
       layers: [
-        tf.layers.dense({ inputShape: [4], units: 6, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+        tf.layers.dense({
+          inputShape: [4],
+          units: 6,
+          activation: 'tanh',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        }),
         tf.layers.activation({ activation: 'relu' }),
         tf.layers.dense({ units: 5, useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-        tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }), biasInitializer: 'ones' }),
+        tf.layers.dense({
+          units: 3,
+          activation: 'softmax',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+          biasInitializer: 'ones',
+        }),
       ],
     });
   });
@@ -92,7 +102,9 @@ describe('exportMlpOnnx on other activations and layers', () => {
 
   it('when a [null, 4] → softmax(3) model runs in onnxruntime, then it matches tfjs to 1e-5 and rows sum to 1', async () => {
     const rows = Array.from({ length: 64 }, (_, i) => [Math.sin(i), Math.cos(3 * i) * 2, i / 16 - 2, (i % 7) - 3]);
-    const expected = tf.tidy(() => Array.from((model.predict(tf.tensor2d(rows)) as ReturnType<Tf['tensor2d']>).dataSync()));
+    const expected = tf.tidy(() =>
+      Array.from((model.predict(tf.tensor2d(rows)) as ReturnType<Tf['tensor2d']>).dataSync()),
+    );
     const session = await InferenceSession.create(exportMlpOnnx(model, { inputNames: ['x'], outputName: 'probs' }));
     const ort = (await session.run({ x: column(rows.flat(), [64, 4]) })).probs!;
 
@@ -107,12 +119,16 @@ describe('exportMlpOnnx on other activations and layers', () => {
     const normalised = tf.layers.batchNormalization({ name: 'bn' }).apply(input) as SymbolicTensor;
     const output = tf.layers.dense({ units: 1, activation: 'sigmoid' }).apply(normalised) as SymbolicTensor;
     const withBatchNorm = tf.model({ inputs: input, outputs: output });
-    expect(() => exportMlpOnnx(withBatchNorm, { inputNames: ['x'], outputName: 'p' })).toThrow(/layer bn is a BatchNormalization/);
+    expect(() => exportMlpOnnx(withBatchNorm, { inputNames: ['x'], outputName: 'p' })).toThrow(
+      /layer bn is a BatchNormalization/,
+    );
     withBatchNorm.dispose();
   });
 
   it('when a Dense layer uses an activation the exporter does not know, then export refuses', () => {
-    const elu = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1, activation: 'elu', name: 'elu_dense' })] });
+    const elu = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [2], units: 1, activation: 'elu', name: 'elu_dense' })],
+    });
     expect(() => exportMlpOnnx(elu, { inputNames: ['x'], outputName: 'p' })).toThrow(/elu_dense uses activation elu/);
     elu.dispose();
   });

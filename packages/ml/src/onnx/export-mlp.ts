@@ -45,7 +45,8 @@ export function exportMlpOnnx(model: LayersModel, options: ExportMlpOptions): Ui
   if (inputNames.length !== model.inputs.length) {
     throw new Error(`exportMlpOnnx: the model has ${model.inputs.length} inputs, got ${inputNames.length} input names`);
   }
-  if (model.outputs.length !== 1) throw new Error(`exportMlpOnnx: expected one model output, got ${model.outputs.length}`);
+  if (model.outputs.length !== 1)
+    throw new Error(`exportMlpOnnx: expected one model output, got ${model.outputs.length}`);
 
   const nodes: Uint8Array[] = [];
   const initializers: Uint8Array[] = [];
@@ -84,22 +85,31 @@ export function exportMlpOnnx(model: LayersModel, options: ExportMlpOptions): Ui
     const className = layer.getClassName();
     if (className === 'InputLayer') continue;
     if (layer.inboundNodes.length !== 1) {
-      throw new Error(`exportMlpOnnx: layer ${layer.name} is applied ${layer.inboundNodes.length} times; only single-use layers are supported`);
+      throw new Error(
+        `exportMlpOnnx: layer ${layer.name} is applied ${layer.inboundNodes.length} times; only single-use layers are supported`,
+      );
     }
     const node = layer.inboundNodes[0]!;
     const inputs = node.inputTensors.map((t) => {
       const name = onnxName.get(t.id);
-      if (name === undefined) throw new Error(`exportMlpOnnx: layer ${layer.name} reads a tensor no earlier layer produced`);
+      if (name === undefined)
+        throw new Error(`exportMlpOnnx: layer ${layer.name} reads a tensor no earlier layer produced`);
       return name;
     });
     const prefix = layer.name;
     let out: string;
     switch (className) {
       case 'Dense': {
-        if (node.inputTensors[0]!.shape.length !== 2) throw new Error(`exportMlpOnnx: Dense layer ${prefix} needs a rank-2 input`);
+        if (node.inputTensors[0]!.shape.length !== 2)
+          throw new Error(`exportMlpOnnx: Dense layer ${prefix} needs a rank-2 input`);
         const [kernel, bias] = layer.getWeights();
-        out = emit('MatMul', [inputs[0]!, floats(`${prefix}/kernel`, kernel!.shape, kernel!.dataSync())], `${prefix}/MatMul`);
-        if (bias !== undefined) out = emit('Add', [out, floats(`${prefix}/bias`, bias.shape, bias.dataSync())], `${prefix}/BiasAdd`);
+        out = emit(
+          'MatMul',
+          [inputs[0]!, floats(`${prefix}/kernel`, kernel!.shape, kernel!.dataSync())],
+          `${prefix}/MatMul`,
+        );
+        if (bias !== undefined)
+          out = emit('Add', [out, floats(`${prefix}/bias`, bias.shape, bias.dataSync())], `${prefix}/BiasAdd`);
         out = activation(layer, out, emit);
         break;
       }
@@ -107,7 +117,9 @@ export function exportMlpOnnx(model: LayersModel, options: ExportMlpOptions): Ui
         out = activation(layer, inputs[0]!, emit);
         break;
       case 'Multiply':
-        out = inputs.slice(1).reduce((product, input, k) => emit('Mul', [product, input], `${prefix}/Mul_${k}`), inputs[0]!);
+        out = inputs
+          .slice(1)
+          .reduce((product, input, k) => emit('Mul', [product, input], `${prefix}/Mul_${k}`), inputs[0]!);
         break;
       case 'Concatenate':
         out = emit('Concat', inputs, `${prefix}/Concat`, { axis: Number(layer.getConfig().axis ?? -1) });
@@ -129,14 +141,17 @@ export function exportMlpOnnx(model: LayersModel, options: ExportMlpOptions): Ui
   else emit('Identity', [last], outputName);
 
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate !== undefined) throw new Error(`exportMlpOnnx: tensor name "${duplicate}" is used twice (input, output or layer name clash)`);
+  if (duplicate !== undefined)
+    throw new Error(`exportMlpOnnx: tensor name "${duplicate}" is used twice (input, output or layer name clash)`);
 
   const graph = graphProto({
     name: model.name,
     nodes,
     initializers,
     inputs: graphInputs,
-    outputs: [valueInfoProto({ name: outputName, elemType: OnnxDataType.FLOAT, shape: width === 1 ? ['N'] : ['N', width] })],
+    outputs: [
+      valueInfoProto({ name: outputName, elemType: OnnxDataType.FLOAT, shape: width === 1 ? ['N'] : ['N', width] }),
+    ],
     docString: `exported from tfjs layers: ${model.layers.map((l) => `${l.name} (${l.getClassName()})`).join(' -> ')}`,
   });
   return modelProto({ graph });
@@ -148,7 +163,9 @@ function activation(layer: Layer, input: string, emit: Emit): string {
   const name = String(layer.getConfig().activation ?? 'linear');
   const op = ACTIVATIONS[name];
   if (op === undefined) {
-    throw new Error(`exportMlpOnnx: layer ${layer.name} uses activation ${name}; supported: ${Object.keys(ACTIVATIONS).join(', ')}`);
+    throw new Error(
+      `exportMlpOnnx: layer ${layer.name} uses activation ${name}; supported: ${Object.keys(ACTIVATIONS).join(', ')}`,
+    );
   }
   if (op === null) return input;
   // tfjs applies softmax over the last axis; ONNX's default is the same, stated to be explicit.

@@ -21,7 +21,9 @@ export interface TensorSpec {
 export function tensorProto(spec: TensorSpec): Uint8Array {
   const expected = spec.dims.reduce((n, d) => n * d, 1);
   if (expected !== spec.floatData.length) {
-    throw new Error(`tensor ${spec.name}: dims [${spec.dims.join(',')}] need ${expected} values, got ${spec.floatData.length}`);
+    throw new Error(
+      `tensor ${spec.name}: dims [${spec.dims.join(',')}] need ${expected} values, got ${spec.floatData.length}`,
+    );
   }
   return new ProtoWriter()
     .packedVarints(1, spec.dims) // dims
@@ -43,7 +45,8 @@ export function valueInfoProto(spec: ValueInfoSpec): Uint8Array {
   const shape = new ProtoWriter();
   for (const dim of spec.shape) {
     const dimension = new ProtoWriter();
-    if (typeof dim === 'number') dimension.varint(1, dim); // dim_value
+    if (typeof dim === 'number')
+      dimension.varint(1, dim); // dim_value
     else dimension.string(2, dim); // dim_param
     shape.message(1, dimension.finish()); // TensorShapeProto.dim
   }
@@ -122,7 +125,9 @@ export interface Int64TensorSpec {
 export function int64TensorProto(spec: Int64TensorSpec): Uint8Array {
   const expected = spec.dims.reduce((n, d) => n * d, 1);
   if (expected !== spec.int64Data.length) {
-    throw new Error(`tensor ${spec.name}: dims [${spec.dims.join(',')}] need ${expected} values, got ${spec.int64Data.length}`);
+    throw new Error(
+      `tensor ${spec.name}: dims [${spec.dims.join(',')}] need ${expected} values, got ${spec.int64Data.length}`,
+    );
   }
   return new ProtoWriter()
     .packedVarints(1, spec.dims) // dims
@@ -133,7 +138,9 @@ export function int64TensorProto(spec: Int64TensorSpec): Uint8Array {
 }
 
 /** NodeProto like nodeProto, plus INT attributes (e.g. Concat's required axis). */
-export function nodeProtoWithIntAttributes(spec: NodeSpec & { intAttributes: Readonly<Record<string, number>> }): Uint8Array {
+export function nodeProtoWithIntAttributes(
+  spec: NodeSpec & { intAttributes: Readonly<Record<string, number>> },
+): Uint8Array {
   const node = new ProtoWriter();
   for (const input of spec.inputs) node.string(1, input);
   for (const output of spec.outputs) node.string(2, output);

@@ -13,7 +13,7 @@ describe('encodeVarint', () => {
     expect(encodeVarint(2 ** 32)).toEqual(bytes(0x80, 0x80, 0x80, 0x80, 0x10));
   });
 
-  it('when encoding a negative number, then it writes the 10-byte two\'s complement form', () => {
+  it("when encoding a negative number, then it writes the 10-byte two's complement form", () => {
     expect(encodeVarint(-1)).toEqual(bytes(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01));
   });
 

@@ -49,7 +49,10 @@ describe('trainSensorAnomalyMlp', () => {
 
   it('when trained, then the standardisation layer still holds the training moments', () => {
     const { means, stds } = featureMoments(split.train.map(sensorAnomalyFeatures));
-    const [kernel, bias] = mlp.model.getLayer('standardize').getWeights().map((w) => w.arraySync() as number[] | number[][]);
+    const [kernel, bias] = mlp.model
+      .getLayer('standardize')
+      .getWeights()
+      .map((w) => w.arraySync() as number[] | number[][]);
     const diagonal = (kernel as number[][]).map((row, i) => row[i]!);
     diagonal.forEach((v, i) => expect(v).toBeCloseTo(1 / stds[i]!, 6));
     (bias as number[]).forEach((v, i) => expect(v).toBeCloseTo(-means[i]! / stds[i]!, 4));

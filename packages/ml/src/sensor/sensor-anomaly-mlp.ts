@@ -79,10 +79,18 @@ export async function trainSensorAnomalyMlp(options: TrainSensorAnomalyMlpOption
     shuffleInPlace(order, random);
     const batch = order.map((i) => train[i]!);
     const xs = inputColumns(tf, batch);
-    const ys = tf.tensor2d(batch.map((r) => r.label), [batch.length, 1]);
+    const ys = tf.tensor2d(
+      batch.map((r) => r.label),
+      [batch.length, 1],
+    );
     try {
       const history = await model.fit(xs, ys, { epochs: 1, batchSize, shuffle: false, classWeight, verbose: 0 });
-      options.onEpoch?.({ epoch: epoch + 1, epochs, loss: Number(history.history.loss?.[0] ?? NaN), elapsedMs: Date.now() - started });
+      options.onEpoch?.({
+        epoch: epoch + 1,
+        epochs,
+        loss: Number(history.history.loss?.[0] ?? NaN),
+        elapsedMs: Date.now() - started,
+      });
     } finally {
       tf.dispose([...xs, ys]);
     }
@@ -93,29 +101,35 @@ export async function trainSensorAnomalyMlp(options: TrainSensorAnomalyMlpOption
   const threshold = bestThreshold({ yTrue: train.map((r) => r.label), scores: trainScores });
   const evaluate = (split: SensorReading[], scores: number[]): BinaryMetrics =>
     binaryMetrics({ yTrue: split.map((r) => r.label), scores, threshold });
-  const metrics = { train: evaluate(train, trainScores), test: evaluate(test, predictSensorAnomalyMlp(tf, model, test)) };
+  const metrics = {
+    train: evaluate(train, trainScores),
+    test: evaluate(test, predictSensorAnomalyMlp(tf, model, test)),
+  };
 
-  const metadata = buildModelCard<SensorAnomalyMlp['metadata']>({
-    name: SENSOR_ANOMALY_MODEL_NAME,
-    version,
-    platform: 'tfjs',
-    inputs: batchTensors(SENSOR_ANOMALY_INPUTS),
-    outputs: batchTensors([SENSOR_ANOMALY_OUTPUT]),
-    threshold,
-    metrics: metrics.test,
-    dataset: { name: SENSOR_DATASET_NAME, hash: datasetHash(rows), rows: rows.length, test_rows: test.length },
-    params: {
-      ...SENSOR_ANOMALY_MLP_PARAMS,
-      epochs,
-      architecture: `[humidity, temperature, humidity*temperature] -> standardise (frozen dense) -> dense ${hiddenUnits} relu -> dense 1 sigmoid`,
-      features: [...SENSOR_ANOMALY_FEATURES],
-      standardization: moments,
-      backend,
+  const metadata = buildModelCard<SensorAnomalyMlp['metadata']>(
+    {
+      name: SENSOR_ANOMALY_MODEL_NAME,
+      version,
+      platform: 'tfjs',
+      inputs: batchTensors(SENSOR_ANOMALY_INPUTS),
+      outputs: batchTensors([SENSOR_ANOMALY_OUTPUT]),
+      threshold,
+      metrics: metrics.test,
+      dataset: { name: SENSOR_DATASET_NAME, hash: datasetHash(rows), rows: rows.length, test_rows: test.length },
+      params: {
+        ...SENSOR_ANOMALY_MLP_PARAMS,
+        epochs,
+        architecture: `[humidity, temperature, humidity*temperature] -> standardise (frozen dense) -> dense ${hiddenUnits} relu -> dense 1 sigmoid`,
+        features: [...SENSOR_ANOMALY_FEATURES],
+        standardization: moments,
+        backend,
+      },
+      // Training means of the raw inputs: the reference point for model-agnostic explanations.
+      baseline: { humidity: mean(train.map((r) => r.humidity)), temperature: mean(train.map((r) => r.temperature)) },
+      created_at: now().toISOString(),
     },
-    // Training means of the raw inputs: the reference point for model-agnostic explanations.
-    baseline: { humidity: mean(train.map((r) => r.humidity)), temperature: mean(train.map((r) => r.temperature)) },
-    created_at: now().toISOString(),
-  }, { columns: sensorReferenceColumns(train, trainScores) });
+    { columns: sensorReferenceColumns(train, trainScores) },
+  );
   return { model, artifact: await serializeTfjsModel(model), metadata, metrics };
 }
 
@@ -132,19 +146,36 @@ export function predictSensorAnomalyMlp(tf: Tf, model: LayersModel, readings: re
  * Everything derived — the product and the standardisation — is inside the graph in built-in
  * layers (a Lambda layer would not serialise), so serving needs no feature code.
  */
-function buildModel(tf: Tf, options: { means: number[]; stds: number[]; hiddenUnits: number; seed: number }): LayersModel {
+function buildModel(
+  tf: Tf,
+  options: { means: number[]; stds: number[]; hiddenUnits: number; seed: number },
+): LayersModel {
   const { means, stds, hiddenUnits, seed } = options;
   const [humidity, temperature] = SENSOR_ANOMALY_INPUTS.map((name) => tf.input({ shape: [1], name }));
-  const product = tf.layers.multiply({ name: 'humidity_x_temperature' }).apply([humidity!, temperature!]) as SymbolicTensor;
-  const features = tf.layers.concatenate({ name: 'features' }).apply([humidity!, temperature!, product]) as SymbolicTensor;
+  const product = tf.layers
+    .multiply({ name: 'humidity_x_temperature' })
+    .apply([humidity!, temperature!]) as SymbolicTensor;
+  const features = tf.layers
+    .concatenate({ name: 'features' })
+    .apply([humidity!, temperature!, product]) as SymbolicTensor;
   // Frozen: the optimizer must not move the training moments; z = (x - mean) / std as x·K + b.
   const standardize = tf.layers.dense({ units: features.shape[1]!, name: 'standardize', trainable: false });
   const z = standardize.apply(features) as SymbolicTensor;
   const hidden = tf.layers
-    .dense({ units: hiddenUnits, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed }), name: 'hidden' })
+    .dense({
+      units: hiddenUnits,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.heNormal({ seed }),
+      name: 'hidden',
+    })
     .apply(z) as SymbolicTensor;
   const output = tf.layers
-    .dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }), name: SENSOR_ANOMALY_OUTPUT })
+    .dense({
+      units: 1,
+      activation: 'sigmoid',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+      name: SENSOR_ANOMALY_OUTPUT,
+    })
     .apply(hidden) as SymbolicTensor;
   const model = tf.model({ inputs: [humidity!, temperature!], outputs: output, name: 'sensor_anomaly_mlp' });
   const kernel = stds.map((_, i) => stds.map((s, j) => (i === j ? 1 / s : 0)));
@@ -154,8 +185,14 @@ function buildModel(tf: Tf, options: { means: number[]; stds: number[]; hiddenUn
 
 function inputColumns(tf: Tf, readings: readonly SensorInputs[]): Tensor2D[] {
   return [
-    tf.tensor2d(readings.map((r) => r.humidity), [readings.length, 1]),
-    tf.tensor2d(readings.map((r) => r.temperature), [readings.length, 1]),
+    tf.tensor2d(
+      readings.map((r) => r.humidity),
+      [readings.length, 1],
+    ),
+    tf.tensor2d(
+      readings.map((r) => r.temperature),
+      [readings.length, 1],
+    ),
   ];
 }
 

@@ -27,7 +27,10 @@ describe('trainSensorAnomalyBaseline', () => {
     const session = await InferenceSession.create(baseline.onnx);
     const column = (pick: (r: SensorReading) => number): Tensor =>
       new Tensor('float32', Float32Array.from(heldOut.map(pick)), [heldOut.length]);
-    const result = await session.run({ humidity: column((r) => r.humidity), temperature: column((r) => r.temperature) });
+    const result = await session.run({
+      humidity: column((r) => r.humidity),
+      temperature: column((r) => r.temperature),
+    });
     const ort = result[SENSOR_ANOMALY_OUTPUT]!.data as Float32Array;
     const ts = predictProba(baseline.model, heldOut.map(sensorAnomalyFeatures));
 
@@ -36,7 +39,11 @@ describe('trainSensorAnomalyBaseline', () => {
     expect(maxAbsDiff).toBeLessThan(1e-5);
     const decisionsDiffer = ts.filter((p, i) => p >= baseline.threshold !== ort[i]! >= baseline.threshold);
     expect(decisionsDiffer).toEqual([]);
-    const ortMetrics = binaryMetrics({ yTrue: heldOut.map((r) => r.label), scores: [...ort], threshold: baseline.threshold });
+    const ortMetrics = binaryMetrics({
+      yTrue: heldOut.map((r) => r.label),
+      scores: [...ort],
+      threshold: baseline.threshold,
+    });
     expect(ortMetrics.confusion).toEqual(baseline.metrics.test.confusion);
   });
 

@@ -74,8 +74,15 @@ export function sensorInputMeans(rows: readonly SensorReading[]): Record<string,
 }
 
 /** What the per-reading sensor models' drift is measured against: the raw inputs and the score over the training rows. */
-export function sensorReferenceColumns(rows: readonly SensorReading[], scores: readonly number[]): Record<string, readonly number[]> {
-  return { humidity: rows.map((r) => r.humidity), temperature: rows.map((r) => r.temperature), [SENSOR_ANOMALY_OUTPUT]: scores };
+export function sensorReferenceColumns(
+  rows: readonly SensorReading[],
+  scores: readonly number[],
+): Record<string, readonly number[]> {
+  return {
+    humidity: rows.map((r) => r.humidity),
+    temperature: rows.map((r) => r.temperature),
+    [SENSOR_ANOMALY_OUTPUT]: scores,
+  };
 }
 
 /** Feature row for one reading, in SENSOR_ANOMALY_FEATURES order. */
@@ -86,7 +93,10 @@ export function sensorAnomalyFeatures(reading: Pick<SensorReading, 'humidity' | 
 export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = {}): SensorAnomalyBaseline {
   const { version = '1', now = () => new Date() } = options;
   const rows = loadSensorReadings();
-  const { seed, testFraction, classWeight, l2, maxIter, tol } = { ...SENSOR_ANOMALY_TRAINING_PARAMS, ...options.params };
+  const { seed, testFraction, classWeight, l2, maxIter, tol } = {
+    ...SENSOR_ANOMALY_TRAINING_PARAMS,
+    ...options.params,
+  };
   const { train, test } = stratifiedSplit(rows, { testFraction, seed, label: (r) => r.label });
 
   const model = fitLogisticRegression({
@@ -99,37 +109,50 @@ export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = 
     tol,
   });
   const evaluate = (split: SensorReading[], threshold: number): BinaryMetrics =>
-    binaryMetrics({ yTrue: split.map((r) => r.label), scores: predictProba(model, split.map(sensorAnomalyFeatures)), threshold });
+    binaryMetrics({
+      yTrue: split.map((r) => r.label),
+      scores: predictProba(model, split.map(sensorAnomalyFeatures)),
+      threshold,
+    });
   // The threshold comes from training scores only; the test split is touched once, to report.
   const threshold = bestThreshold({
     yTrue: train.map((r) => r.label),
     scores: predictProba(model, train.map(sensorAnomalyFeatures)),
   });
   const metrics = { train: evaluate(train, threshold), test: evaluate(test, threshold) };
-  const testCalibration = calibration({ yTrue: test.map((r) => r.label), scores: predictProba(model, test.map(sensorAnomalyFeatures)) });
+  const testCalibration = calibration({
+    yTrue: test.map((r) => r.label),
+    scores: predictProba(model, test.map(sensorAnomalyFeatures)),
+  });
   const hash = datasetHash(rows);
-  const onnx = exportLogisticRegressionOnnx(model, { outputName: SENSOR_ANOMALY_OUTPUT, productFeatures: PRODUCT_FEATURES });
+  const onnx = exportLogisticRegressionOnnx(model, {
+    outputName: SENSOR_ANOMALY_OUTPUT,
+    productFeatures: PRODUCT_FEATURES,
+  });
 
-  const metadata = buildModelCard<SensorAnomalyMetadata>({
-    name: SENSOR_ANOMALY_MODEL_NAME,
-    version,
-    platform: 'onnx',
-    inputs: batchTensors(SENSOR_ANOMALY_INPUTS),
-    outputs: batchTensors([SENSOR_ANOMALY_OUTPUT]),
-    threshold,
-    metrics: metrics.test,
-    calibration: testCalibration,
-    dataset: { name: SENSOR_DATASET_NAME, hash, rows: rows.length, test_rows: test.length },
-    params: {
-      ...SENSOR_ANOMALY_TRAINING_PARAMS,
-      ...options.params,
-      features: [...SENSOR_ANOMALY_FEATURES],
-      derived_features: { humidity_x_temperature: 'humidity * temperature' },
-      model,
+  const metadata = buildModelCard<SensorAnomalyMetadata>(
+    {
+      name: SENSOR_ANOMALY_MODEL_NAME,
+      version,
+      platform: 'onnx',
+      inputs: batchTensors(SENSOR_ANOMALY_INPUTS),
+      outputs: batchTensors([SENSOR_ANOMALY_OUTPUT]),
+      threshold,
+      metrics: metrics.test,
+      calibration: testCalibration,
+      dataset: { name: SENSOR_DATASET_NAME, hash, rows: rows.length, test_rows: test.length },
+      params: {
+        ...SENSOR_ANOMALY_TRAINING_PARAMS,
+        ...options.params,
+        features: [...SENSOR_ANOMALY_FEATURES],
+        derived_features: { humidity_x_temperature: 'humidity * temperature' },
+        model,
+      },
+      explainer: { kind: 'logistic', output: SENSOR_ANOMALY_OUTPUT, model, products: { ...PRODUCT_FEATURES } },
+      baseline: sensorInputMeans(train),
+      created_at: now().toISOString(),
     },
-    explainer: { kind: 'logistic', output: SENSOR_ANOMALY_OUTPUT, model, products: { ...PRODUCT_FEATURES } },
-    baseline: sensorInputMeans(train),
-    created_at: now().toISOString(),
-  }, { columns: sensorReferenceColumns(train, predictProba(model, train.map(sensorAnomalyFeatures))) });
+    { columns: sensorReferenceColumns(train, predictProba(model, train.map(sensorAnomalyFeatures))) },
+  );
   return { model, threshold, metrics, datasetHash: hash, onnx, metadata };
 }

@@ -26,8 +26,10 @@ export function heldOutWindows(spec: SensorWindowSpec): HeldOutWindow[] {
   for (const r of readings) byMote.set(r.moteId, [...(byMote.get(r.moteId) ?? []), r]);
   const position = new Map<SensorReading, number>();
   for (const list of byMote.values()) list.sort((a, b) => a.reading - b.reading).forEach((r, i) => position.set(r, i));
-  return test.filter((r) => r.fullWindow).map(({ reading }) => {
-    const at = position.get(reading)!;
-    return { reading, past: byMote.get(reading.moteId)!.slice(at - spec.window, at) };
-  });
+  return test
+    .filter((r) => r.fullWindow)
+    .map(({ reading }) => {
+      const at = position.get(reading)!;
+      return { reading, past: byMote.get(reading.moteId)!.slice(at - spec.window, at) };
+    });
 }

@@ -52,13 +52,22 @@ export function studyPerReadingBaseline(readings: readonly SensorReading[]): Sen
  * fold's training rows. `rows` must be in the readings' original order (as windowedRows keeps it),
  * so the stratified fold is the baseline's split.
  */
-export function studyFeatureRows(features: string, rows: readonly StudyRow[], names: readonly string[]): SensorStudyResult {
+export function studyFeatureRows(
+  features: string,
+  rows: readonly StudyRow[],
+  names: readonly string[],
+): SensorStudyResult {
   const readings = rows.map((r) => r.reading);
   const folds: SensorStudyFold[] = [];
   const run = (scheme: SensorStudyScheme, fold: string, train: StudyRow[], test: StudyRow[]): void => {
     const { model, threshold } = fitWindowedLogistic(train, names);
     const positives = train.filter((r) => r.reading.label === 1).length;
-    folds.push({ scheme, fold, train: { rows: train.length, positives }, test: evaluateWindowed(model, threshold, test) });
+    folds.push({
+      scheme,
+      fold,
+      train: { rows: train.length, positives },
+      test: evaluateWindowed(model, threshold, test),
+    });
   };
 
   const { seed, testFraction } = SENSOR_ANOMALY_TRAINING_PARAMS;
@@ -66,11 +75,21 @@ export function studyFeatureRows(features: string, rows: readonly StudyRow[], na
   run('stratified', `seed ${seed}`, split.train, split.test);
 
   for (const mote of anomalousMotes(readings)) {
-    run('leave-mote-out', `test mote ${mote}`, rows.filter((r) => r.reading.moteId !== mote), rows.filter((r) => r.reading.moteId === mote));
+    run(
+      'leave-mote-out',
+      `test mote ${mote}`,
+      rows.filter((r) => r.reading.moteId !== mote),
+      rows.filter((r) => r.reading.moteId === mote),
+    );
   }
 
   const cut = medianAnomalyReading(readings);
-  run('time', `reading >= ${cut}`, rows.filter((r) => r.reading.reading < cut), rows.filter((r) => r.reading.reading >= cut));
+  run(
+    'time',
+    `reading >= ${cut}`,
+    rows.filter((r) => r.reading.reading < cut),
+    rows.filter((r) => r.reading.reading >= cut),
+  );
   return { features, folds };
 }
 
@@ -80,7 +99,10 @@ export function anomalousMotes(readings: readonly SensorReading[]): number[] {
 
 /** Reading numbers are aligned across motes (the episodes overlap in them), so one cut splits time. */
 export function medianAnomalyReading(readings: readonly SensorReading[]): number {
-  const sorted = readings.filter((r) => r.label === 1).map((r) => r.reading).sort((a, b) => a - b);
+  const sorted = readings
+    .filter((r) => r.label === 1)
+    .map((r) => r.reading)
+    .sort((a, b) => a - b);
   if (sorted.length === 0) throw new Error('medianAnomalyReading: no anomalies');
   return sorted[Math.floor(sorted.length / 2)]!;
 }

@@ -18,7 +18,11 @@ let heldOut: WindowedRow[];
 beforeAll(() => {
   trained = trainSensorAnomalyWindowed({ version: '2', now });
   const { seed, testFraction } = SENSOR_ANOMALY_TRAINING_PARAMS;
-  heldOut = stratifiedSplit(windowedRows(trained.spec, loadSensorReadings()), { seed, testFraction, label: (r) => r.reading.label }).test;
+  heldOut = stratifiedSplit(windowedRows(trained.spec, loadSensorReadings()), {
+    seed,
+    testFraction,
+    label: (r) => r.reading.label,
+  }).test;
 });
 
 describe('trainSensorAnomalyWindowed', () => {
@@ -38,10 +42,16 @@ describe('trainSensorAnomalyWindowed', () => {
     expect(session.inputNames).toEqual(names);
     expect(session.outputNames).toEqual([SENSOR_ANOMALY_OUTPUT]);
     const feeds = Object.fromEntries(
-      names.map((name, j) => [name, new Tensor('float32', Float32Array.from(heldOut.map((r) => r.features[j]!)), [heldOut.length])]),
+      names.map((name, j) => [
+        name,
+        new Tensor('float32', Float32Array.from(heldOut.map((r) => r.features[j]!)), [heldOut.length]),
+      ]),
     );
     const ort = (await session.run(feeds))[SENSOR_ANOMALY_OUTPUT]!.data as Float32Array;
-    const ts = predictProba(trained.model, heldOut.map((r) => r.features));
+    const ts = predictProba(
+      trained.model,
+      heldOut.map((r) => r.features),
+    );
 
     expect(ort).toHaveLength(heldOut.length);
     expect(ts.reduce((max, p, i) => Math.max(max, Math.abs(p - ort[i]!)), 0)).toBeLessThan(1e-5);
@@ -83,15 +93,30 @@ describe('trainSensorAnomalyWindowed', () => {
     const trainRows = 18914 - heldOut.length;
     expect([reference.humidity!.count, reference.humidity!.population]).toEqual([trainRows, undefined]);
     // Each of the four motes' first five readings has a short window.
-    const full = stratifiedSplit(windowedRows(trained.spec, loadSensorReadings()), { seed: 42, testFraction: 0.25, label: (r) => r.reading.label }).train.filter((r) => r.fullWindow).length;
+    const full = stratifiedSplit(windowedRows(trained.spec, loadSensorReadings()), {
+      seed: 42,
+      testFraction: 0.25,
+      label: (r) => r.reading.label,
+    }).train.filter((r) => r.fullWindow).length;
     expect(full).toBeGreaterThan(trainRows - 20);
-    for (const name of [...names.slice(2), SENSOR_ANOMALY_OUTPUT]) expect([name, reference[name]!.count, reference[name]!.population]).toEqual([name, full, 'full-window']);
+    for (const name of [...names.slice(2), SENSOR_ANOMALY_OUTPUT])
+      expect([name, reference[name]!.count, reference[name]!.population]).toEqual([name, full, 'full-window']);
     // Held-out rows with full windows, spread over the split, are what the reference describes.
-    const spread = heldOut.filter((r) => r.fullWindow && r.reading.label === 0).filter((_, i, all) => i % Math.floor(all.length / 300) === 0).slice(0, 300);
-    const scores = predictProba(trained.model, spread.map((r) => r.features));
+    const spread = heldOut
+      .filter((r) => r.fullWindow && r.reading.label === 0)
+      .filter((_, i, all) => i % Math.floor(all.length / 300) === 0)
+      .slice(0, 300);
+    const scores = predictProba(
+      trained.model,
+      spread.map((r) => r.features),
+    );
     for (const [j, name] of [...names, SENSOR_ANOMALY_OUTPUT].entries()) {
       const values = name === SENSOR_ANOMALY_OUTPUT ? scores : spread.map((r) => r.features[j]!);
-      expect([name, psi({ reference: reference[name]!, current: values }) < PSI_DRIFT_THRESHOLD, ksStatistic(reference[name]!, values).pValue >= KS_DRIFT_P_VALUE]).toEqual([name, true, true]);
+      expect([
+        name,
+        psi({ reference: reference[name]!, current: values }) < PSI_DRIFT_THRESHOLD,
+        ksStatistic(reference[name]!, values).pValue >= KS_DRIFT_P_VALUE,
+      ]).toEqual([name, true, true]);
     }
   });
 
@@ -118,7 +143,9 @@ describe('heldOutWindows', () => {
     for (const k of [0, 1000, windows.length - 1]) {
       const { reading, past } = windows[k]!;
       expect(reading).toEqual(fullHeldOut[k]!.reading);
-      expect(past.map((r) => [r.moteId, r.reading])).toEqual(Array.from({ length: 5 }, (_, i) => [reading.moteId, reading.reading - 5 + i]));
+      expect(past.map((r) => [r.moteId, r.reading])).toEqual(
+        Array.from({ length: 5 }, (_, i) => [reading.moteId, reading.reading - 5 + i]),
+      );
       expect(windowFeatures(trained.spec, past, reading)).toEqual(fullHeldOut[k]!.features);
     }
   });

@@ -65,8 +65,15 @@ export function fitWindowedLogistic(
   return { model, threshold: bestThreshold({ yTrue: y, scores: predictProba(model, x) }) };
 }
 
-export function evaluateWindowed(model: LogisticModel, threshold: number, rows: readonly Pick<WindowedRow, 'reading' | 'features'>[]): BinaryMetrics {
-  const scores = predictProba(model, rows.map((r) => r.features));
+export function evaluateWindowed(
+  model: LogisticModel,
+  threshold: number,
+  rows: readonly Pick<WindowedRow, 'reading' | 'features'>[],
+): BinaryMetrics {
+  const scores = predictProba(
+    model,
+    rows.map((r) => r.features),
+  );
   return binaryMetrics({ yTrue: rows.map((r) => r.reading.label), scores, threshold });
 }
 
@@ -75,7 +82,8 @@ export function evaluateWindowed(model: LogisticModel, threshold: number, rows: 
  * optimistic: test anomalies sit between training anomalies of the same two episodes.
  */
 export function trainSensorAnomalyWindowed(options: TrainSensorAnomalyWindowedOptions = {}): SensorAnomalyWindowed {
-  const { window = SENSOR_ANOMALY_WINDOWED_PARAMS.window, features = SENSOR_ANOMALY_WINDOWED_PARAMS.features } = options;
+  const { window = SENSOR_ANOMALY_WINDOWED_PARAMS.window, features = SENSOR_ANOMALY_WINDOWED_PARAMS.features } =
+    options;
   const { version = '1', now = () => new Date() } = options;
   const spec = sensorWindowSpec(window, features);
   const featureNames = windowFeatureNames(spec);
@@ -85,38 +93,51 @@ export function trainSensorAnomalyWindowed(options: TrainSensorAnomalyWindowedOp
   const split = stratifiedSplit(windowedRows(spec, readings), { seed, testFraction, label: (r) => r.reading.label });
   const { test } = split;
   const logged = (options.extraTrainingRows ?? []).map((r): WindowedRow => {
-    if (r.values.length !== featureNames.length) throw new Error(`an offline feature row has ${r.values.length} values, the spec ${featureNames.length}`);
-    return { reading: { moteId: -1, humidity: r.values[0]!, temperature: r.values[1]!, label: r.label, reading: -1 }, features: [...r.values], fullWindow: r.fullWindow ?? true };
+    if (r.values.length !== featureNames.length)
+      throw new Error(`an offline feature row has ${r.values.length} values, the spec ${featureNames.length}`);
+    return {
+      reading: { moteId: -1, humidity: r.values[0]!, temperature: r.values[1]!, label: r.label, reading: -1 },
+      features: [...r.values],
+      fullWindow: r.fullWindow ?? true,
+    };
   });
   const train = [...split.train, ...logged];
   const { model, threshold } = fitWindowedLogistic(train, featureNames);
   const metrics = { train: evaluateWindowed(model, threshold, train), test: evaluateWindowed(model, threshold, test) };
   const onnx = exportLogisticRegressionOnnx(model, { outputName: SENSOR_ANOMALY_OUTPUT });
 
-  const metadata = buildModelCard<SensorAnomalyWindowed['metadata']>({
-    name: SENSOR_ANOMALY_WINDOWED_MODEL_NAME,
-    version,
-    platform: 'onnx',
-    inputs: batchTensors(featureNames),
-    outputs: batchTensors([SENSOR_ANOMALY_OUTPUT]),
-    threshold,
-    metrics: metrics.test,
-    dataset: { name: SENSOR_DATASET_NAME, hash: datasetHash(readings), rows: readings.length + logged.length, test_rows: test.length },
-    params: {
-      ...SENSOR_ANOMALY_TRAINING_PARAMS,
-      // The client must compute these inputs from the mote's past readings; the spec says how.
-      transform: spec,
-      features: featureNames,
-      offline_training_rows: logged.length,
-      model,
-      evaluation_caveat: 'stratified split: test anomalies neighbour training anomalies of the same episode',
+  const metadata = buildModelCard<SensorAnomalyWindowed['metadata']>(
+    {
+      name: SENSOR_ANOMALY_WINDOWED_MODEL_NAME,
+      version,
+      platform: 'onnx',
+      inputs: batchTensors(featureNames),
+      outputs: batchTensors([SENSOR_ANOMALY_OUTPUT]),
+      threshold,
+      metrics: metrics.test,
+      dataset: {
+        name: SENSOR_DATASET_NAME,
+        hash: datasetHash(readings),
+        rows: readings.length + logged.length,
+        test_rows: test.length,
+      },
+      params: {
+        ...SENSOR_ANOMALY_TRAINING_PARAMS,
+        // The client must compute these inputs from the mote's past readings; the spec says how.
+        transform: spec,
+        features: featureNames,
+        offline_training_rows: logged.length,
+        model,
+        evaluation_caveat: 'stratified split: test anomalies neighbour training anomalies of the same episode',
+      },
+      // Every input is a model feature, so the exact logistic explainer applies with no products.
+      explainer: { kind: 'logistic', output: SENSOR_ANOMALY_OUTPUT, model, products: {} },
+      baseline: Object.fromEntries(featureNames.map((name, j) => [name, model.means[j]!])),
+      online_features: spec,
+      created_at: now().toISOString(),
     },
-    // Every input is a model feature, so the exact logistic explainer applies with no products.
-    explainer: { kind: 'logistic', output: SENSOR_ANOMALY_OUTPUT, model, products: {} },
-    baseline: Object.fromEntries(featureNames.map((name, j) => [name, model.means[j]!])),
-    online_features: spec,
-    created_at: now().toISOString(),
-  }, { columns: windowedReferenceColumns({ model, featureNames, rows: train }) });
+    { columns: windowedReferenceColumns({ model, featureNames, rows: train }) },
+  );
   return { model, spec, threshold, metrics, metadata, onnx };
 }
 
@@ -128,11 +149,28 @@ export function trainSensorAnomalyWindowed(options: TrainSensorAnomalyWindowedOp
  * the data. A stream of new motes would otherwise look drifted on the std columns alone. The
  * monitor compares these columns with stream rows past their warm-up (warmUpRow) in the same way.
  */
-function windowedReferenceColumns(o: { model: LogisticModel; featureNames: readonly string[]; rows: readonly WindowedRow[] }): Record<string, TrainingColumn> {
+function windowedReferenceColumns(o: {
+  model: LogisticModel;
+  featureNames: readonly string[];
+  rows: readonly WindowedRow[];
+}): Record<string, TrainingColumn> {
   const full = o.rows.filter((r) => r.fullWindow);
   const column = (rows: readonly WindowedRow[], j: number) => rows.map((r) => r.features[j]!);
   return {
-    ...Object.fromEntries(o.featureNames.map((name, j) => [name, j < SENSOR_WINDOW_CHANNELS.length ? column(o.rows, j) : { values: column(full, j), population: 'full-window' as const }])),
-    [SENSOR_ANOMALY_OUTPUT]: { values: predictProba(o.model, full.map((r) => r.features)), population: 'full-window' },
+    ...Object.fromEntries(
+      o.featureNames.map((name, j) => [
+        name,
+        j < SENSOR_WINDOW_CHANNELS.length
+          ? column(o.rows, j)
+          : { values: column(full, j), population: 'full-window' as const },
+      ]),
+    ),
+    [SENSOR_ANOMALY_OUTPUT]: {
+      values: predictProba(
+        o.model,
+        full.map((r) => r.features),
+      ),
+      population: 'full-window',
+    },
   };
 }

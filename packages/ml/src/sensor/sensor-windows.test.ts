@@ -20,7 +20,12 @@ const reading = (moteId: number, n: number, humidity: number, temperature: numbe
 describe('sensor window spec', () => {
   it('when built, then it is a versioned, JSON-round-trippable description with names in feature order', () => {
     const spec = sensorWindowSpec(3, ['mean', 'delta']);
-    expect(JSON.parse(JSON.stringify(spec))).toEqual({ kind: 'sensor-window', version: 1, window: 3, features: ['mean', 'delta'] });
+    expect(JSON.parse(JSON.stringify(spec))).toEqual({
+      kind: 'sensor-window',
+      version: 1,
+      window: 3,
+      features: ['mean', 'delta'],
+    });
     expect(windowFeatureNames(spec)).toEqual([
       'humidity',
       'temperature',
@@ -34,8 +39,12 @@ describe('sensor window spec', () => {
   it('when a stored spec is malformed, then it is refused with the reason', () => {
     expect(() => sensorWindowSpec(0)).toThrow(/positive integer/);
     expect(() => sensorWindowSpec(2.5)).toThrow(/positive integer/);
-    expect(() => assertSensorWindowSpec({ kind: 'sensor-window', version: 2, window: 3, features: [] })).toThrow(/version 1/);
-    expect(() => assertSensorWindowSpec({ kind: 'sensor-window', version: 1, window: 3, features: ['median'] })).toThrow(/median/);
+    expect(() => assertSensorWindowSpec({ kind: 'sensor-window', version: 2, window: 3, features: [] })).toThrow(
+      /version 1/,
+    );
+    expect(() =>
+      assertSensorWindowSpec({ kind: 'sensor-window', version: 1, window: 3, features: ['median'] }),
+    ).toThrow(/median/);
     expect(() => sensorWindowSpec(3, ['std', 'std'])).toThrow(/twice/);
   });
 });
@@ -49,10 +58,14 @@ describe('windowFeatures', () => {
       { humidity: 40, temperature: 20 },
       { humidity: 44, temperature: 22 },
     ];
-    const [h, t, hMean, tMean, hStd, tStd, hDelta, tDelta, hMin, tMin, hMax, tMax, hZ, tZ] = windowFeatures(spec, history, {
-      humidity: 50,
-      temperature: 21,
-    });
+    const [h, t, hMean, tMean, hStd, tStd, hDelta, tDelta, hMin, tMin, hMax, tMax, hZ, tZ] = windowFeatures(
+      spec,
+      history,
+      {
+        humidity: 50,
+        temperature: 21,
+      },
+    );
     expect([h, t]).toEqual([50, 21]);
     expect([hMean, tMean]).toEqual([42, 21]);
     expect([hStd, tStd]).toEqual([2, 1]);
@@ -62,7 +75,9 @@ describe('windowFeatures', () => {
   });
 
   it('when the mote has no past, then the reading is treated as steady', () => {
-    expect(windowFeatures(spec, [], { humidity: 50, temperature: 21 })).toEqual([50, 21, 50, 21, 0, 0, 0, 0, 50, 21, 50, 21, 0, 0]);
+    expect(windowFeatures(spec, [], { humidity: 50, temperature: 21 })).toEqual([
+      50, 21, 50, 21, 0, 0, 0, 0, 50, 21, 50, 21, 0, 0,
+    ]);
   });
 
   it('when the window is flat, then the z-score divides by the resolution floor instead of by zero', () => {
@@ -110,6 +125,8 @@ describe('windowedRows', () => {
   });
 
   it('when a mote repeats a reading number, then the order is ambiguous and it refuses', () => {
-    expect(() => windowedRows(spec, [reading(1, 1, 10, 1), reading(1, 1, 11, 1)])).toThrow(/mote 1 has reading 1 twice/);
+    expect(() => windowedRows(spec, [reading(1, 1, 10, 1), reading(1, 1, 11, 1)])).toThrow(
+      /mote 1 has reading 1 twice/,
+    );
   });
 });

@@ -50,7 +50,9 @@ export function assertSensorWindowSpec(spec: unknown): asserts spec is SensorWin
   }
   const features = s.features;
   if (!Array.isArray(features) || features.some((f) => !SENSOR_WINDOW_STATS.includes(f))) {
-    throw new Error(`sensor window spec: features must be among ${SENSOR_WINDOW_STATS.join(', ')}, got ${JSON.stringify(features)}`);
+    throw new Error(
+      `sensor window spec: features must be among ${SENSOR_WINDOW_STATS.join(', ')}, got ${JSON.stringify(features)}`,
+    );
   }
   if (new Set(features).size !== features.length) throw new Error('sensor window spec: a statistic is listed twice');
 }
@@ -73,7 +75,11 @@ export function windowFeatureNames(spec: SensorWindowSpec): string[] {
  * A mote's first reading has no past: it is treated as steady (mean = min = max = current,
  * std = delta = 0), which is what a freshly started mote's feature service can compute too.
  */
-export function windowFeatures(spec: SensorWindowSpec, history: readonly SensorInputs[], current: SensorInputs): number[] {
+export function windowFeatures(
+  spec: SensorWindowSpec,
+  history: readonly SensorInputs[],
+  current: SensorInputs,
+): number[] {
   const past = history.slice(-spec.window);
   const features = [current.humidity, current.temperature];
   for (const stat of spec.features) {

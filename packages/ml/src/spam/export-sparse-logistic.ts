@@ -1,4 +1,12 @@
-import { OnnxDataType, graphProto, int64TensorProto, modelProto, nodeProto, tensorProto, valueInfoProto } from '../onnx/onnx-model.ts';
+import {
+  OnnxDataType,
+  graphProto,
+  int64TensorProto,
+  modelProto,
+  nodeProto,
+  tensorProto,
+  valueInfoProto,
+} from '../onnx/onnx-model.ts';
 import type { SparseLogisticModel } from './sparse-logistic.ts';
 
 export interface ExportSparseLogisticOptions {
@@ -22,7 +30,9 @@ export function exportSparseLogisticOnnx(model: SparseLogisticModel, options: Ex
   if (dimensions === 0) throw new Error('exportSparseLogisticOnnx: model has no weights');
   const names = [indicesName, valuesName, outputName];
   if (new Set(names).size !== names.length || names.some((n) => n.startsWith('sl_'))) {
-    throw new Error(`exportSparseLogisticOnnx: input/output names must be distinct and not start with "sl_", got ${names.join(', ')}`);
+    throw new Error(
+      `exportSparseLogisticOnnx: input/output names must be distinct and not start with "sl_", got ${names.join(', ')}`,
+    );
   }
   const node = (opType: string, inputs: string[], output: string): Uint8Array =>
     nodeProto({ opType, inputs, outputs: [output], name: `sl_${opType}` });

@@ -6,7 +6,13 @@ const mail = (group: string, label: 0 | 1): SpamMail => ({ group, id: '1', text:
 
 describe('hardHamMetrics', () => {
   it('when hard-ham rows score at or above the threshold, then only they count as false alarms', () => {
-    const mails = [mail('hard-ham-1', 0), mail('hard-ham-1', 0), mail('hard-ham-1', 0), mail('easy-ham-1', 0), mail('spam-1', 1)];
+    const mails = [
+      mail('hard-ham-1', 0),
+      mail('hard-ham-1', 0),
+      mail('hard-ham-1', 0),
+      mail('easy-ham-1', 0),
+      mail('spam-1', 1),
+    ];
     expect(hardHamMetrics({ mails, scores: [0.5, 0.49, 0.9, 0.99, 0.99], threshold: 0.5 })).toEqual({
       rows: 3,
       falsePositives: 2,
@@ -19,6 +25,8 @@ describe('hardHamMetrics', () => {
   });
 
   it('when scores and mails differ in length, then it throws', () => {
-    expect(() => hardHamMetrics({ mails: [mail('hard-ham-1', 0)], scores: [], threshold: 0.5 })).toThrow(/1 mails but 0 scores/);
+    expect(() => hardHamMetrics({ mails: [mail('hard-ham-1', 0)], scores: [], threshold: 0.5 })).toThrow(
+      /1 mails but 0 scores/,
+    );
   });
 });

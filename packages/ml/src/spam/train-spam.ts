@@ -99,12 +99,19 @@ export function trainSpam(options: TrainSpamOptions = {}): SpamTraining {
     labels: y,
     folds: SPAM_TRAINING_PARAMS.folds,
     seed: SPAM_TRAINING_PARAMS.seed,
-    fitAndScore: (fitRows, heldRows) => predictSparseProba(fit(fitRows), heldRows.map((i) => x[i]!)),
+    fitAndScore: (fitRows, heldRows) =>
+      predictSparseProba(
+        fit(fitRows),
+        heldRows.map((i) => x[i]!),
+      ),
   });
   const threshold = bestThreshold({ yTrue: y, scores: oof });
   const model = fit(train.map((_, i) => i));
 
-  const testScores = predictSparseProba(model, test.map((m) => vectorizeText(SPAM_TEXT_SPEC, m.text)));
+  const testScores = predictSparseProba(
+    model,
+    test.map((m) => vectorizeText(SPAM_TEXT_SPEC, m.text)),
+  );
   const hardHam = hardHamMetrics({ mails: test, scores: testScores, threshold });
   const metrics = {
     train: binaryMetrics({ yTrue: y, scores: predictSparseProba(model, x), threshold }),
@@ -117,27 +124,37 @@ export function trainSpam(options: TrainSpamOptions = {}): SpamTraining {
     valuesName: SPAM_GRAPH_INPUTS.values,
     outputName: SPAM_OUTPUT,
   });
-  const metadata = buildModelCard<SpamMetadata>({
-    name: SPAM_MODEL_NAME,
-    version,
-    platform: 'onnx',
-    inputs: batchTensors([SPAM_INPUT], 'BYTES'),
-    outputs: batchTensors([SPAM_OUTPUT]),
-    threshold,
-    metrics: metrics.test,
-    calibration: calibration({ yTrue: test.map((m) => m.label), scores: testScores }),
-    dataset: { name: SPAM_DATASET_NAME, hash: spamDatasetHash(mails), rows: mails.length, test_rows: test.length },
-    transform: { ...SPAM_TEXT_SPEC, input: SPAM_INPUT, graph_inputs: { ...SPAM_GRAPH_INPUTS } },
-    params: { ...SPAM_TRAINING_PARAMS, cross_validation: metrics.crossValidation, hard_ham_test: hardHam },
-    created_at: now().toISOString(),
-  }, {
-    columns: { [SPAM_OUTPUT]: predictSparseProba(model, x) },
-    unmonitored: { [SPAM_INPUT]: 'raw mail text has no numeric distribution; a change in the mails shows in the spam_probability output' },
-  });
+  const metadata = buildModelCard<SpamMetadata>(
+    {
+      name: SPAM_MODEL_NAME,
+      version,
+      platform: 'onnx',
+      inputs: batchTensors([SPAM_INPUT], 'BYTES'),
+      outputs: batchTensors([SPAM_OUTPUT]),
+      threshold,
+      metrics: metrics.test,
+      calibration: calibration({ yTrue: test.map((m) => m.label), scores: testScores }),
+      dataset: { name: SPAM_DATASET_NAME, hash: spamDatasetHash(mails), rows: mails.length, test_rows: test.length },
+      transform: { ...SPAM_TEXT_SPEC, input: SPAM_INPUT, graph_inputs: { ...SPAM_GRAPH_INPUTS } },
+      params: { ...SPAM_TRAINING_PARAMS, cross_validation: metrics.crossValidation, hard_ham_test: hardHam },
+      created_at: now().toISOString(),
+    },
+    {
+      columns: { [SPAM_OUTPUT]: predictSparseProba(model, x) },
+      unmonitored: {
+        [SPAM_INPUT]:
+          'raw mail text has no numeric distribution; a change in the mails shows in the spam_probability output',
+      },
+    },
+  );
   return { model, artifact, metadata, metrics };
 }
 
-function fitOn(mails: readonly SpamMail[], x: readonly SparseVector[], indices: readonly number[]): SparseLogisticModel {
+function fitOn(
+  mails: readonly SpamMail[],
+  x: readonly SparseVector[],
+  indices: readonly number[],
+): SparseLogisticModel {
   const { epochs, learningRate, l2, classWeight, hardHamWeight, shuffleSeed } = SPAM_TRAINING_PARAMS;
   return fitSparseLogistic({
     rows: indices.map((i) => x[i]!),

@@ -63,9 +63,11 @@ export function checkTextHashingSpec(spec: TextHashingSpec): void {
   if (!Number.isInteger(spec.dimensions) || spec.dimensions < 1 || spec.dimensions > 2 ** 31) {
     fail(`dimensions must be an integer in [1, 2^31], got ${spec.dimensions}`);
   }
-  if (spec.weighting !== 'log1p' && spec.weighting !== 'binary') fail(`unknown weighting ${JSON.stringify(spec.weighting)}`);
+  if (spec.weighting !== 'log1p' && spec.weighting !== 'binary')
+    fail(`unknown weighting ${JSON.stringify(spec.weighting)}`);
   if (spec.normalize !== 'l2' && spec.normalize !== 'none') fail(`unknown normalize ${JSON.stringify(spec.normalize)}`);
-  if (!Number.isInteger(spec.max_tokens) || spec.max_tokens < 0) fail(`max_tokens must be an integer >= 0, got ${spec.max_tokens}`);
+  if (!Number.isInteger(spec.max_tokens) || spec.max_tokens < 0)
+    fail(`max_tokens must be an integer >= 0, got ${spec.max_tokens}`);
   // The card is parsed JSON at serving time, so the declared type is not a guarantee.
   const tokenizer = spec.tokenizer as Partial<TokenizerOptions> | undefined;
   const headers: unknown = tokenizer?.headers;

@@ -33,7 +33,9 @@ describe('toSparseBatch', () => {
   });
 
   it('when a row has more indices than values, then it throws', () => {
-    expect(() => toSparseBatch([{ indices: Int32Array.from([1, 2]), values: Float32Array.from([1]) }])).toThrow(/row 0/);
+    expect(() => toSparseBatch([{ indices: Int32Array.from([1, 2]), values: Float32Array.from([1]) }])).toThrow(
+      /row 0/,
+    );
   });
 });
 

@@ -9,7 +9,9 @@ import type { ScoredLabels } from '../metrics.ts';
 export function accuracyThreshold(options: ScoredLabels): number {
   const { yTrue, scores } = options;
   if (yTrue.length !== scores.length || yTrue.length === 0) {
-    throw new Error(`accuracyThreshold: need as many scores as labels, and some (labels=${yTrue.length}, scores=${scores.length})`);
+    throw new Error(
+      `accuracyThreshold: need as many scores as labels, and some (labels=${yTrue.length}, scores=${scores.length})`,
+    );
   }
   const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
   const negatives = yTrue.filter((y) => y !== 1).length;

@@ -43,7 +43,19 @@ export function medianWage(workers: readonly CpsWorker[]): number {
 
 // Bump when the serialization below changes, so old and new hashes can never collide.
 const CANONICAL_FORMAT = 'meridian.cps-workers.v1';
-const FIELDS = ['education', 'south', 'gender', 'experience', 'union', 'wage', 'age', 'race', 'occupation', 'sector', 'married'] as const;
+const FIELDS = [
+  'education',
+  'south',
+  'gender',
+  'experience',
+  'union',
+  'wage',
+  'age',
+  'race',
+  'occupation',
+  'sector',
+  'married',
+] as const;
 
 /**
  * Content hash of the rows. They have no id, so each row is serialised in a fixed field order

@@ -29,7 +29,10 @@ export const WAGE_FEATURES = [
 export type WageFeature = (typeof WAGE_FEATURES)[number];
 
 /** Protected attributes reported on, with the group treated as privileged for each. */
-export const WAGE_PROTECTED_ATTRIBUTES = { sex: { field: 'gender', privileged: 'male' }, race: { field: 'race', privileged: 'white' } } as const;
+export const WAGE_PROTECTED_ATTRIBUTES = {
+  sex: { field: 'gender', privileged: 'male' },
+  race: { field: 'race', privileged: 'white' },
+} as const;
 
 export const WAGE_EXCLUDED_FIELDS = ['gender', 'race', 'age', 'married'] as const;
 

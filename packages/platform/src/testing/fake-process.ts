@@ -17,13 +17,21 @@ export interface FakeProcess {
 
 export function fakeProcess(name: string): FakeProcess & ManagedProcess {
   const p: FakeProcess = {
-    opts: { name }, running: true, stopRequested: false, exitCode: undefined, exitSignal: undefined, lines: [],
+    opts: { name },
+    running: true,
+    stopRequested: false,
+    exitCode: undefined,
+    exitSignal: undefined,
+    lines: [],
     lastLines: () => p.lines,
     stop: async () => {
       if (!p.running) return;
       Object.assign(p, { stopRequested: true, running: false, exitCode: 0 });
     },
-    kill: async () => { p.running = false; p.exitSignal = 'SIGKILL'; },
+    kill: async () => {
+      p.running = false;
+      p.exitSignal = 'SIGKILL';
+    },
   };
   return p as FakeProcess & ManagedProcess;
 }
@@ -33,11 +41,24 @@ export function fakeLauncher(): AppLauncher & { starts: { kind: 'app' | 'sidecar
   const starts: { kind: 'app' | 'sidecar'; slot: AppSlot }[] = [];
   return {
     starts,
-    app: (slot) => { starts.push({ kind: 'app', slot }); return fakeProcess(slot.spec.id); },
-    sidecar: (slot) => { starts.push({ kind: 'sidecar', slot }); return fakeProcess(`${slot.spec.id}:dapr`); },
+    app: (slot) => {
+      starts.push({ kind: 'app', slot });
+      return fakeProcess(slot.spec.id);
+    },
+    sidecar: (slot) => {
+      starts.push({ kind: 'sidecar', slot });
+      return fakeProcess(`${slot.spec.id}:dapr`);
+    },
   };
 }
 
 export function appSpec(id: string, apis: AppSpec['dapr']['apis'] = ['invoke']): AppSpec {
-  return { id, description: id, entry: `apps/${id}/src/main.ts`, port: 3000, dapr: { apis, components: [], secrets: [] }, operations: [] };
+  return {
+    id,
+    description: id,
+    entry: `apps/${id}/src/main.ts`,
+    port: 3000,
+    dapr: { apis, components: [], secrets: [] },
+    operations: [],
+  };
 }

@@ -8,16 +8,24 @@ export class FeaturesClient {
   /** One feature vector per entity, in order; entities without readings are listed as missing. */
   vectors(request: FeatureVectorsRequest, o: { timeoutMs?: number } = {}): Promise<FeatureVectorsResponse> {
     return callApp(this.opts.dapr, {
-      appId: this.opts.appId, method: 'v1/features/sensor/vectors', body: request, schema: FeatureVectorsResponse,
-      timeoutMs: o.timeoutMs ?? 10_000, what: 'online features',
+      appId: this.opts.appId,
+      method: 'v1/features/sensor/vectors',
+      body: request,
+      schema: FeatureVectorsResponse,
+      timeoutMs: o.timeoutMs ?? 10_000,
+      what: 'online features',
     });
   }
 
   /** The offline feature log of the days in [from, to] (YYYY-MM-DD), optionally of one entity. */
   offlineLog(o: { from: string; to: string; entity?: string; timeoutMs?: number }): Promise<OfflineFeatureLog> {
     return callApp(this.opts.dapr, {
-      appId: this.opts.appId, method: 'v1/features/offline', query: { from: o.from, to: o.to, entity: o.entity }, schema: OfflineFeatureLog,
-      timeoutMs: o.timeoutMs ?? 120_000, what: 'reading the offline feature log',
+      appId: this.opts.appId,
+      method: 'v1/features/offline',
+      query: { from: o.from, to: o.to, entity: o.entity },
+      schema: OfflineFeatureLog,
+      timeoutMs: o.timeoutMs ?? 120_000,
+      what: 'reading the offline feature log',
     });
   }
 }

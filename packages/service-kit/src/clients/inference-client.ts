@@ -11,16 +11,23 @@ export class InferenceClient {
   /** Scores a request on a model (on one version when given); BAD_REQUEST when inference refuses the inputs. */
   infer(o: { model: string; version?: string; request: InferRequest; timeoutMs?: number }): Promise<InferResponse> {
     return callApp(this.opts.dapr, {
-      appId: this.opts.appId, method: `${modelPath(o)}/infer`, body: o.request, schema: InferResponse,
-      timeoutMs: o.timeoutMs ?? 30_000, what: `scoring on ${o.model}`,
+      appId: this.opts.appId,
+      method: `${modelPath(o)}/infer`,
+      body: o.request,
+      schema: InferResponse,
+      timeoutMs: o.timeoutMs ?? 30_000,
+      what: `scoring on ${o.model}`,
     });
   }
 
   /** Whether a version is loaded and serving; NOT_FOUND while inference does not have it. */
   ready(o: { model: string; version?: string; timeoutMs?: number }): Promise<ModelReadyResponse> {
     return callApp(this.opts.dapr, {
-      appId: this.opts.appId, method: `${modelPath(o)}/ready`, schema: ModelReadyResponse,
-      timeoutMs: o.timeoutMs ?? 5000, what: `readiness of ${o.model}${o.version !== undefined ? ` v${o.version}` : ''}`,
+      appId: this.opts.appId,
+      method: `${modelPath(o)}/ready`,
+      schema: ModelReadyResponse,
+      timeoutMs: o.timeoutMs ?? 5000,
+      what: `readiness of ${o.model}${o.version !== undefined ? ` v${o.version}` : ''}`,
     });
   }
 }

@@ -8,7 +8,8 @@ const RUNTIMES: RuntimeFactory[] = [onnxRuntime, tfjsRuntime];
 
 export function runtimeFor(platform: ModelMetadata['platform']): RuntimeFactory {
   const runtime = RUNTIMES.find((r) => r.platform === platform);
-  if (!runtime) throw new Error(`no runtime for platform ${platform} (have ${RUNTIMES.map((r) => r.platform).join(', ')})`);
+  if (!runtime)
+    throw new Error(`no runtime for platform ${platform} (have ${RUNTIMES.map((r) => r.platform).join(', ')})`);
   return runtime;
 }
 

@@ -42,8 +42,13 @@ function request(rows: readonly { humidity: number; temperature: number }[]): Te
  * TensorFlow.js computing what it serves: [h, t, h·t] → standardise → dense relu → dense sigmoid.
  */
 function forwardByHand(model: LayersModel, rows: readonly { humidity: number; temperature: number }[]): number[] {
-  const weights = (name: string) => model.getLayer(name).getWeights().map((w) => w.arraySync()) as [number[][], number[]];
-  const dense = (x: number[], [kernel, bias]: [number[][], number[]]) => bias.map((b, j) => x.reduce((s, v, i) => s + v * kernel[i]![j]!, b));
+  const weights = (name: string) =>
+    model
+      .getLayer(name)
+      .getWeights()
+      .map((w) => w.arraySync()) as [number[][], number[]];
+  const dense = (x: number[], [kernel, bias]: [number[][], number[]]) =>
+    bias.map((b, j) => x.reduce((s, v, i) => s + v * kernel[i]![j]!, b));
   const [standardize, hidden, output] = ['standardize', 'hidden', 'anomaly_probability'].map(weights);
   return rows.map(({ humidity, temperature }) => {
     const z = dense([humidity, temperature, humidity * temperature], standardize!);
@@ -57,7 +62,14 @@ beforeAll(async () => {
   repository = await mkdtemp(join(tmpdir(), 'tfjs-runtime-'));
   // A few epochs: this tests the serving path, not the model's quality.
   mlp = await trainSensorAnomalyMlp({ version: '1', epochs: 3 });
-  await writeModelVersion({ repository, name: 'sensor-anomaly', version: '1', artifact: mlp.artifact, artifactFile: TFJS_ARTIFACT_FILE, metadata: mlp.metadata });
+  await writeModelVersion({
+    repository,
+    name: 'sensor-anomaly',
+    version: '1',
+    artifact: mlp.artifact,
+    artifactFile: TFJS_ARTIFACT_FILE,
+    metadata: mlp.metadata,
+  });
   ({ artifactPath } = await readModelVersion({ repository, name: 'sensor-anomaly', version: '1' }));
   runtime = await tfjsRuntime.load({ artifactPath, metadata: mlp.metadata, threads: 1 });
 }, 120_000);
@@ -84,12 +96,16 @@ describe('tfjsRuntime', () => {
   it('when asked for an output the model lacks or given no temperature, then the request fails', async () => {
     await expect(runtime.run(request(readings), ['logits'])).rejects.toThrow('model has no output logits');
     const { humidity } = request(readings);
-    await expect(runtime.run({ humidity: humidity! }, ['anomaly_probability'])).rejects.toThrow('missing input temperature');
+    await expect(runtime.run({ humidity: humidity! }, ['anomaly_probability'])).rejects.toThrow(
+      'missing input temperature',
+    );
   });
 
   it('when the inputs have different batch sizes, then the request fails instead of broadcasting', async () => {
     const inputs = { ...request(readings), temperature: request(readings.slice(0, 1)).temperature! };
-    await expect(runtime.run(inputs, ['anomaly_probability'])).rejects.toThrow('input temperature has batch 1, expected 5');
+    await expect(runtime.run(inputs, ['anomaly_probability'])).rejects.toThrow(
+      'input temperature has batch 1, expected 5',
+    );
   });
 
   it('when a model takes one [N, 2] matrix, then the named inputs become its columns in metadata order', async () => {
@@ -108,6 +124,8 @@ describe('tfjsRuntime', () => {
 
   it('when the metadata names inputs the model does not take, then loading fails', async () => {
     const metadata: ModelMetadata = { ...mlp.metadata, inputs: [{ name: 'pressure', datatype: 'FP32', shape: [-1] }] };
-    await expect(tfjsRuntime.load({ artifactPath, metadata, threads: 1 })).rejects.toThrow(/match neither the declared inputs pressure/);
+    await expect(tfjsRuntime.load({ artifactPath, metadata, threads: 1 })).rejects.toThrow(
+      /match neither the declared inputs pressure/,
+    );
   });
 });

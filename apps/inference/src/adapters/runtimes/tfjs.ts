@@ -24,7 +24,10 @@ export const tfjsRuntime: RuntimeFactory = {
   async load({ artifactPath, metadata }): Promise<ModelRuntime> {
     const { tf, backend } = await loadTf();
     // Pure JS is many times slower than the native packages; operators need to see which one serves.
-    rootLogger().info({ model: metadata.name, version: metadata.version, backend, kernels: tf.getBackend() }, 'TensorFlow.js backend');
+    rootLogger().info(
+      { model: metadata.name, version: metadata.version, backend, kernels: tf.getBackend() },
+      'TensorFlow.js backend',
+    );
     const model = await loadTfjsModel(await readFile(artifactPath));
     const outputs = layerNames(model.outputs);
     let plan: InputPlan;
@@ -56,7 +59,8 @@ function layerNames(tensors: readonly SymbolicTensor[]): string[] {
 function planInputs(model: LayersModel, metadata: ModelMetadata): InputPlan {
   const declared = metadata.inputs.map((i) => i.name);
   const names = layerNames(model.inputs);
-  if (names.every((name) => declared.includes(name))) return { kind: 'named', names, rowShapes: model.inputs.map((t) => rowShape(t.shape)) };
+  if (names.every((name) => declared.includes(name)))
+    return { kind: 'named', names, rowShapes: model.inputs.map((t) => rowShape(t.shape)) };
   const width = model.inputs.length === 1 ? model.inputs[0]!.shape : undefined;
   if (width?.length === 2 && width[1] === declared.length) return { kind: 'stacked', names: declared };
   throw new Error(
@@ -72,7 +76,12 @@ interface Loaded {
   outputs: string[];
 }
 
-async function run(tf: Tf, { model, plan, outputs }: Loaded, inputs: TensorMap, outputNames: readonly string[]): Promise<TensorMap> {
+async function run(
+  tf: Tf,
+  { model, plan, outputs }: Loaded,
+  inputs: TensorMap,
+  outputNames: readonly string[],
+): Promise<TensorMap> {
   const columns = plan.names.map((name) => fp32Input(inputs, name));
   const batch = columns[0]!.dims[0]!;
   // Checked here because broadcasting would silently turn a batch of 1 into a batch of N.
@@ -89,7 +98,12 @@ async function run(tf: Tf, { model, plan, outputs }: Loaded, inputs: TensorMap, 
     const feeds =
       plan.kind === 'named'
         ? columns.map((t, i) => tf.tensor(t.data, [batch, ...plan.rowShapes[i]!]))
-        : [tf.stack(columns.map((t) => tf.tensor1d(t.data)), 1)];
+        : [
+            tf.stack(
+              columns.map((t) => tf.tensor1d(t.data)),
+              1,
+            ),
+          ];
     const predicted = model.predict(feeds, { batchSize: Math.max(batch, 1) });
     const tensors = Array.isArray(predicted) ? predicted : [predicted];
     return indices.map((index) => tensors[index]!);
@@ -108,7 +122,8 @@ async function run(tf: Tf, { model, plan, outputs }: Loaded, inputs: TensorMap, 
 function fp32Input(inputs: TensorMap, name: string): Tensor & { data: Float32Array } {
   const t = inputs[name];
   if (!t) throw new Error(`missing input ${name}`);
-  if (t.datatype !== 'FP32' || !(t.data instanceof Float32Array)) throw new Error(`input ${name} must be FP32 (a Float32Array), got ${t.datatype}`);
+  if (t.datatype !== 'FP32' || !(t.data instanceof Float32Array))
+    throw new Error(`input ${name} must be FP32 (a Float32Array), got ${t.datatype}`);
   if (t.dims[0] === undefined) throw new Error(`input ${name} has no batch dimension`);
   return t as Tensor & { data: Float32Array };
 }

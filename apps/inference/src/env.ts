@@ -1,3 +1,4 @@
+import { Components } from '@meridian/contracts';
 import { z } from 'zod';
 import { daprPreset } from '@meridian/service-kit';
 import { modelLimitEnv } from './domain/model-limits.ts';
@@ -7,8 +8,8 @@ export const inferenceEnv = {
   ...modelLimitEnv,
   APP_ID: daprPreset.APP_ID.default('inference'),
   MODEL_REPOSITORY: z.string().min(1),
-  PUBSUB_NAME: z.string().default('pubsub'),
-  STATE_STORE: z.string().default('statestore'),
+  PUBSUB_NAME: z.string().default(Components.pubsub),
+  STATE_STORE: z.string().default(Components.state),
   MAX_BODY: z.string().default('4mb'),
   /** Follow the registry (production = champion, staging = canary); empty to serve only the local repository. */
   REGISTRY_APP_ID: z.string().default('registry'),

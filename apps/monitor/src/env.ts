@@ -1,3 +1,4 @@
+import { Components } from '@meridian/contracts';
 import { z } from 'zod';
 import { QualityThresholds } from '@meridian/contracts';
 import { daprPreset } from '@meridian/service-kit';
@@ -20,8 +21,8 @@ const json = <T>(schema: z.ZodType<T>, fallback: string) =>
 export const monitorEnv = {
   ...daprPreset,
   APP_ID: daprPreset.APP_ID.default('monitor'),
-  PUBSUB_NAME: z.string().default('pubsub'),
-  STATE_STORE: z.string().default('statestore'),
+  PUBSUB_NAME: z.string().default(Components.pubsub),
+  STATE_STORE: z.string().default(Components.state),
   /** Labelled predictions per model version that rolling quality is computed over. */
   QUALITY_WINDOW: z.coerce.number().int().positive().default(1000),
   /**

@@ -1,5 +1,5 @@
-import { Components } from '@meridian/contracts';
 import { z } from 'zod';
+import { Components } from '@meridian/contracts';
 import { daprPreset } from '@meridian/service-kit';
 import { modelLimitEnv } from './domain/model-limits.ts';
 

@@ -1,6 +1,5 @@
-import { Components } from '@meridian/contracts';
 import { z } from 'zod';
-import { QualityThresholds } from '@meridian/contracts';
+import { Components, QualityThresholds } from '@meridian/contracts';
 import { daprPreset } from '@meridian/service-kit';
 
 /** A JSON-valued variable, checked against its schema (a problem names the variable and the key). */

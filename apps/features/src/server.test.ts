@@ -1,52 +1,25 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IngestedRecordEvent } from '@meridian/contracts';
 import { sensorWindowSpec } from '@meridian/ml';
-import { KeyedLock, createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
-import { serveInProcess } from '@meridian/testkit';
-import { StreamProcessor } from './domain/stream-processor.ts';
-import { featuresEnv } from './env.ts';
-import { createApp } from './server.ts';
+import { createLogger } from '@meridian/service-kit';
 import { MemoryFeatureLog, RecordingScorer, memoryEntityStore } from './testing/fakes.ts';
+import { featuresTestEnv, serveFeatures } from './testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const APP_TOKEN = 'app-token-of-features';
-const env = parseEnv(featuresEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-features',
-  APP_API_TOKEN: APP_TOKEN,
-  LOG_LEVEL: 'silent',
-});
+const env = featuresTestEnv();
 const spec = sensorWindowSpec(3, ['mean', 'std']);
 const store = memoryEntityStore();
 const scorer = new RecordingScorer();
-const offlineLog = new MemoryFeatureLog();
-const processor = new StreamProcessor({
-  store,
-  lock: new KeyedLock(),
+const { processor, served } = await serveFeatures({
+  env,
   spec,
-  historySize: 10,
-  keysSize: 100,
+  store,
   scorer,
-  offlineLog,
+  offlineLog: new MemoryFeatureLog(),
   clock: () => new Date(0),
 });
-const app = createServiceApp(
-  createApp({ env, dapr: { healthy: async () => true } as unknown as DaprClient, store, processor, offlineLog, spec }),
-);
-const served = await serveInProcess(app);
 afterAll(() => served.close());
-
-async function call(
-  method: 'GET' | 'POST',
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; type: string | null; json: any }> {
-  const res = await fetch(`${served.base}${path}`, {
-    method,
-    headers: { 'dapr-api-token': APP_TOKEN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, type: res.headers.get('content-type'), json: await res.json() };
-}
+const call = served.call;
 
 const reading = (mote: number, i: number): IngestedRecordEvent => ({
   stream: 'sensor-readings',
@@ -82,12 +55,12 @@ describe('features app in process', () => {
     const afterFirst = (await store.load(['7']))[0]!.state!;
     const again = await call('POST', '/events/sensor-readings', bulk(events));
     const afterAgain = (await store.load(['7']))[0]!.state!;
-    expect(first.json.statuses).toEqual([
+    expect(first.body.statuses).toEqual([
       { entryId: 'e0', status: 'SUCCESS' },
       { entryId: 'e1', status: 'SUCCESS' },
       { entryId: 'e2', status: 'SUCCESS' },
     ]);
-    expect(again.json.statuses).toEqual(first.json.statuses);
+    expect(again.body.statuses).toEqual(first.body.statuses);
     expect(scorer.calls.map((c) => c.rows)).toEqual([['7@0#1', '7@0#2', '7@0#3']]);
     expect(afterFirst.seq).toBe(3);
     expect({ seq: afterAgain.seq, history: afterAgain.history, keys: afterAgain.keys }).toEqual({
@@ -100,7 +73,7 @@ describe('features app in process', () => {
 
   it('when a mote has readings, then its online features answer 200 with the app spec', async () => {
     await call('POST', '/events/sensor-readings', bulk([reading(8, 1), reading(8, 2)]));
-    const { status, json } = await call('GET', '/v1/features/sensor/8');
+    const { status, body: json } = await call('GET', '/v1/features/sensor/8');
     expect(status).toBe(200);
     expect(json).toMatchObject({
       entity: '8',
@@ -114,19 +87,23 @@ describe('features app in process', () => {
 
   it('when the query asks for another window spec, then the features follow it', async () => {
     await call('POST', '/events/sensor-readings', bulk([reading(9, 1), reading(9, 2)]));
-    const { status, json } = await call('GET', '/v1/features/sensor/9?window=1&stats=delta&seconds=10');
+    const { status, body: json } = await call('GET', '/v1/features/sensor/9?window=1&stats=delta&seconds=10');
     expect(status).toBe(200);
     expect(json).toMatchObject({ spec: { window: 1, features: ['delta'] }, seconds: 10 });
   });
 
   it('when a mote was never seen, then its online read answers 404 problem+json', async () => {
-    const { status, type, json } = await call('GET', '/v1/features/sensor/never-seen');
+    const { status, type, body: json } = await call('GET', '/v1/features/sensor/never-seen');
     expect([status, type]).toEqual([404, 'application/problem+json; charset=utf-8']);
     expect(json.code).toBe('NOT_FOUND');
   });
 
   it('when the window spec query is malformed, then 400 problem+json names each bad field', async () => {
-    const { status, type, json } = await call('GET', '/v1/features/sensor/8?window=0&stats=mean,median&seconds=-1');
+    const {
+      status,
+      type,
+      body: json,
+    } = await call('GET', '/v1/features/sensor/8?window=0&stats=mean,median&seconds=-1');
     expect([status, type]).toEqual([400, 'application/problem+json; charset=utf-8']);
     expect(json.errors.map((e: { path: string }) => e.path).sort()).toEqual([
       'query.seconds',
@@ -136,7 +113,7 @@ describe('features app in process', () => {
   });
 
   it('when a statistic is listed twice, then 400 names the stats field', async () => {
-    const { status, json } = await call('GET', '/v1/features/sensor/8?stats=mean,mean');
+    const { status, body: json } = await call('GET', '/v1/features/sensor/8?stats=mean,mean');
     expect(status).toBe(400);
     expect(json.errors).toEqual([{ path: 'query.stats', message: 'a statistic is listed twice' }]);
   });

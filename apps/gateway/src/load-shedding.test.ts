@@ -1,43 +1,11 @@
-import { serveInProcess } from '@meridian/testkit';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Role } from '@meridian/contracts';
-import {
-  AppError,
-  createLogger,
-  createServiceApp,
-  parseEnv,
-  type DaprClient,
-  type InvokeOptions,
-  type SidecarResponse,
-} from '@meridian/service-kit';
-import { AuditLog } from './domain/audit-log.ts';
-import type { Authenticator } from './domain/authenticator.ts';
-import { RateLimiter } from './domain/rate-limiter.ts';
+import { createLogger, type DaprClient, type InvokeOptions, type SidecarResponse } from '@meridian/service-kit';
 import { Shedding } from './domain/shedding.ts';
-import { gatewayEnv } from './env.ts';
-import { createApp } from './server.ts';
-import { MemoryStateStore, memoryAuditStore, memoryCounterStore } from './testing/fakes.ts';
+import { gatewayTestEnv, invokeAnswer, serveGateway } from './testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 // Fixed limits (min = max), so the counts below do not move with latency samples.
-const env = parseEnv(gatewayEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-the-gateway',
-  APP_API_TOKEN: 'app-token-of-the-gateway',
-  LOG_LEVEL: 'silent',
-  SHED_LIMITS: 'infer=2,read=4,ingest=4,admin=4',
-});
-
-/** Tokens are "<subject>:<role>"; anything else is refused. */
-const auth: Authenticator = {
-  ready: true,
-  start() {},
-  stop() {},
-  async verify(header) {
-    const m = /^Bearer ([a-z-]+):([a-z,-]+)$/.exec(header ?? '');
-    if (!m) throw new AppError({ code: 'UNAUTHENTICATED', message: 'invalid token' });
-    return { subject: m[1]!, roles: m[2]!.split(',') as Role[], expiresAt: Date.now() + 60_000 };
-  },
-};
+const env = gatewayTestEnv({ SHED_LIMITS: 'infer=2,read=4,ingest=4,admin=4' });
 
 /** A slow upstream: infer calls are held until the test releases them; everything else answers at once. */
 let holdInfer = true;
@@ -45,17 +13,7 @@ const held: (() => void)[] = [];
 const arrivals: { count: number; reached(): void }[] = [];
 const heldReach = (count: number) =>
   new Promise<void>((reached) => (held.length >= count ? reached() : arrivals.push({ count, reached })));
-const ok = (): SidecarResponse => {
-  const body = Buffer.from('{"ok":true}');
-  return {
-    status: 200,
-    headers: { 'content-type': 'application/json' },
-    body,
-    ok: true,
-    text: () => body.toString(),
-    json: () => JSON.parse(body.toString()),
-  };
-};
+const ok = (): SidecarResponse => invokeAnswer({ status: 200, body: '{"ok":true}' });
 const sidecar = {
   async healthy() {
     return true;
@@ -70,16 +28,8 @@ const sidecar = {
 } as unknown as DaprClient;
 const releaseHeld = () => held.splice(0).forEach((release) => release());
 
-const state = new MemoryStateStore();
 const shedding = new Shedding({ env });
-const limiter = new RateLimiter({
-  config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS },
-  store: memoryCounterStore(state),
-});
-const app = createServiceApp(
-  createApp({ env, dapr: sidecar, auth, limiter, audit: new AuditLog({ store: memoryAuditStore(state) }), shedding }),
-);
-const served = await serveInProcess(app);
+const served = await serveGateway({ env, dapr: sidecar, shedding });
 afterAll(() => served.close());
 beforeEach(() => {
   holdInfer = true;

@@ -1,44 +1,13 @@
 import { request as httpRequest } from 'node:http';
-import { serveInProcess } from '@meridian/testkit';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Role } from '@meridian/contracts';
-import {
-  AppError,
-  createLogger,
-  createServiceApp,
-  parseEnv,
-  type DaprClient,
-  type InvokeOptions,
-  type SidecarResponse,
-} from '@meridian/service-kit';
-import { AuditLog } from './domain/audit-log.ts';
-import type { Authenticator } from './domain/authenticator.ts';
-import { RateLimiter } from './domain/rate-limiter.ts';
-import { Shedding } from './domain/shedding.ts';
-import { gatewayEnv } from './env.ts';
+import { createLogger, type DaprClient, type InvokeOptions, type SidecarResponse } from '@meridian/service-kit';
 import { EDGE_ROUTES } from './routes/route-table.ts';
-import { createApp } from './server.ts';
-import { MemoryStateStore, memoryAuditStore, memoryCounterStore } from './testing/fakes.ts';
+import { gatewayTestEnv, invokeAnswer, serveGateway } from './testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const env = parseEnv(gatewayEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-the-gateway',
-  APP_API_TOKEN: 'app-token-of-the-gateway',
-  LOG_LEVEL: 'silent',
+const env = gatewayTestEnv({
   RATE_LIMITS: 'infer:*=5/60s,read:*=1000/60s,ingest:*=1000/60s,admin:*=1000/60s',
 });
-
-/** Tokens are "<subject>:<role>,<role>"; anything else is refused as a real verifier would. */
-const auth: Authenticator = {
-  ready: true,
-  start() {},
-  stop() {},
-  async verify(header) {
-    const m = /^Bearer ([a-z-]+):([a-z,-]+)$/.exec(header ?? '');
-    if (!m) throw new AppError({ code: 'UNAUTHENTICATED', message: 'invalid token' });
-    return { subject: m[1]!, roles: m[2]!.split(',') as Role[], expiresAt: Date.now() + 60_000 };
-  },
-};
 
 /** The gateway's sidecar: records what would be invoked and answers what the test sets. */
 const calls: InvokeOptions[] = [];
@@ -49,26 +18,12 @@ const sidecar = {
   },
   async invoke(o: InvokeOptions): Promise<SidecarResponse> {
     calls.push(o);
-    const body = Buffer.from(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
-    return {
-      status: answer.status,
-      headers: { 'content-type': answer.type ?? 'application/json' },
-      body,
-      ok: answer.status < 300,
-      text: () => body.toString(),
-      json: () => JSON.parse(body.toString()),
-    };
+    const body = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    return invokeAnswer({ ...answer, body });
   },
 } as unknown as DaprClient;
 
-const state = new MemoryStateStore();
-const audit = new AuditLog({ store: memoryAuditStore(state) });
-const limiter = new RateLimiter({
-  config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS },
-  store: memoryCounterStore(state),
-});
-const app = createServiceApp(createApp({ env, dapr: sidecar, auth, limiter, audit, shedding: new Shedding({ env }) }));
-const served = await serveInProcess(app);
+const served = await serveGateway({ env, dapr: sidecar });
 const port = served.port;
 afterAll(() => served.close());
 beforeEach(() => {

@@ -1,5 +1,6 @@
 // Helpers for tests only; running the platform (sidecars, control plane, brokers) is @meridian/platform.
 export { serveInProcess } from './serve-in-process.ts';
+export { closeAfterEach, inProcessEnv, servedApp, type CallAnswer, type ServedApp } from './served-app.ts';
 export { FakeClock, MemoryStateStore, SidecarDown } from './memory-state.ts';
 export { componentsFor } from './scoped-copy.ts';
 export {

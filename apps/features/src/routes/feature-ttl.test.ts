@@ -1,53 +1,29 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IngestedRecordEvent } from '@meridian/contracts';
 import { sensorWindowSpec } from '@meridian/ml';
-import { KeyedLock, createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
-import { FakeClock, serveInProcess } from '@meridian/testkit';
-import { StreamProcessor } from '../domain/stream-processor.ts';
-import { featuresEnv } from '../env.ts';
-import { createApp } from '../server.ts';
+import { createLogger } from '@meridian/service-kit';
+import { FakeClock } from '@meridian/testkit';
 import { MemoryFeatureLog, MemoryStateStore, RecordingScorer, memoryEntityStore } from '../testing/fakes.ts';
+import { featuresTestEnv, serveFeatures } from '../testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const APP_TOKEN = 'app-token-of-features';
-const env = parseEnv(featuresEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-features',
-  APP_API_TOKEN: APP_TOKEN,
-  LOG_LEVEL: 'silent',
-  FEATURE_TTL_SECONDS: '60',
-});
+const env = featuresTestEnv({ FEATURE_TTL_SECONDS: '60' });
 const spec = sensorWindowSpec(3, ['mean']);
 // The state store's clock decides expiry; the processor stamps states with the same clock.
 const clock = new FakeClock();
 const state = new MemoryStateStore({ now: clock.now });
 const store = memoryEntityStore(state, { ttlSeconds: env.FEATURE_TTL_SECONDS });
-const offlineLog = new MemoryFeatureLog();
-const processor = new StreamProcessor({
-  store,
-  lock: new KeyedLock(),
+const { served } = await serveFeatures({
+  env,
   spec,
-  historySize: 10,
-  keysSize: 100,
+  store,
   scorer: new RecordingScorer(),
-  offlineLog,
+  offlineLog: new MemoryFeatureLog(),
   clock: () => new Date(clock.now()),
 });
-const served = await serveInProcess(
-  createServiceApp(
-    createApp({
-      env,
-      dapr: { healthy: async () => true } as unknown as DaprClient,
-      store,
-      processor,
-      offlineLog,
-      spec,
-    }),
-  ),
-);
 afterAll(() => served.close());
 
-const online = async (mote: number) =>
-  (await fetch(`${served.base}/v1/features/sensor/${mote}`, { headers: { 'dapr-api-token': APP_TOKEN } })).status;
+const online = async (mote: number) => (await served.send('GET', `/v1/features/sensor/${mote}`)).status;
 let sent = 0;
 /** One reading of a mote, delivered as daprd posts a bulk delivery. */
 async function deliver(mote: number): Promise<void> {
@@ -64,11 +40,7 @@ async function deliver(mote: number): Promise<void> {
     pubsubname: env.PUBSUB_NAME,
     entries: [{ entryId: 'e0', event: { specversion: '1.0', id: `ce-${sent}`, data } }],
   };
-  const res = await fetch(`${served.base}/events/sensor-readings`, {
-    method: 'POST',
-    headers: { 'dapr-api-token': APP_TOKEN, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const res = await served.send('POST', '/events/sensor-readings', body);
   expect(((await res.json()) as { statuses: { status: string }[] }).statuses).toEqual([
     { entryId: 'e0', status: 'SUCCESS' },
   ]);

@@ -4,16 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { PredictionEvent, Topics } from '@meridian/contracts';
 import { writeModelVersion } from '@meridian/ml';
-import { createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
-import { serveInProcess } from '@meridian/testkit';
-import { InferenceMetrics } from '../domain/metrics.ts';
+import { createLogger } from '@meridian/service-kit';
 import { ModelLimits } from '../domain/model-limits.ts';
 import { ModelStore } from '../domain/model-store.ts';
 import { PredictionLog } from '../domain/prediction-log.ts';
-import { ShadowStats } from '../domain/shadow-stats.ts';
-import { inferenceEnv } from '../env.ts';
-import { createApp } from '../server.ts';
-import { ControlledRuntimes, MemoryPublisher, MemoryResponseCache } from '../testing/fakes.ts';
+import { ControlledRuntimes, MemoryPublisher } from '../testing/fakes.ts';
+import { inferenceTestEnv, serveInference } from '../testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 const repository = await mkdtemp(join(tmpdir(), 'inference-app-'));
@@ -26,33 +22,13 @@ const card = {
 await writeModelVersion({ repository, name: 'm', version: '1', artifact: Buffer.from('weights of m'), metadata: card });
 
 // A fixed limit of 2 and no queue wait: the third concurrent request is shed at once.
-const env = parseEnv(inferenceEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-inference',
-  APP_API_TOKEN: 'app-token-of-inference',
-  LOG_LEVEL: 'silent',
-  MODEL_REPOSITORY: repository,
-  SHED_MODEL_LIMIT: '2',
-  SHED_QUEUE_MS: '0',
-});
+const env = inferenceTestEnv({ repository, vars: { SHED_MODEL_LIMIT: '2', SHED_QUEUE_MS: '0' } });
 const runtimes = new ControlledRuntimes();
 const store = new ModelStore({ repository, threads: 1, runtimes: runtimes.catalog });
 await store.loadAll();
 const publisher = new MemoryPublisher();
 const limits = new ModelLimits({ env });
-const app = createServiceApp(
-  createApp({
-    env,
-    dapr: { healthy: async () => true } as unknown as DaprClient,
-    store,
-    limits,
-    pubsub: 'pubsub',
-    cache: new MemoryResponseCache(),
-    log: new PredictionLog({ publisher, random: () => 0 }),
-    metrics: new InferenceMetrics(() => []),
-    shadow: new ShadowStats(),
-  }),
-);
-const served = await serveInProcess(app);
+const served = await serveInference({ env, store, limits, log: new PredictionLog({ publisher, random: () => 0 }) });
 afterAll(async () => {
   await served.close();
   await rm(repository, { recursive: true, force: true });
@@ -60,12 +36,7 @@ afterAll(async () => {
 beforeEach(() => void publisher.sent.splice(0));
 
 const x = (data: unknown[]) => ({ inputs: [{ name: 'x', datatype: 'FP32', shape: [data.length], data }] });
-const infer = (model: string, body: unknown) =>
-  fetch(`${served.base}/v2/models/${model}/infer`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-inference' },
-    body: JSON.stringify(body),
-  });
+const infer = (model: string, body: unknown) => served.send('POST', `/v2/models/${model}/infer`, body);
 
 describe('POST /v2/models/:name/infer', () => {
   it('when a loaded model gets valid inputs, then 200 with its outputs, the route and one prediction id per row', async () => {

@@ -4,16 +4,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PredictionEvent } from '@meridian/contracts';
 import { writeModelVersion } from '@meridian/ml';
-import { createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
-import { serveInProcess } from '@meridian/testkit';
-import { InferenceMetrics } from '../domain/metrics.ts';
-import { ModelLimits } from '../domain/model-limits.ts';
+import { createLogger } from '@meridian/service-kit';
 import { ModelStore } from '../domain/model-store.ts';
 import { MASKED, PredictionLog } from '../domain/prediction-log.ts';
-import { ShadowStats } from '../domain/shadow-stats.ts';
-import { inferenceEnv } from '../env.ts';
-import { createApp } from '../server.ts';
-import { ControlledRuntimes, MemoryPublisher, MemoryResponseCache } from '../testing/fakes.ts';
+import { ControlledRuntimes, MemoryPublisher } from '../testing/fakes.ts';
+import { inferenceTestEnv, serveInference } from '../testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 const repository = await mkdtemp(join(tmpdir(), 'inference-log-policy-'));
@@ -27,12 +22,7 @@ const card = {
 };
 await writeModelVersion({ repository, name: 'm', version: '1', artifact: Buffer.from('weights of m'), metadata: card });
 
-const env = parseEnv(inferenceEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-inference',
-  APP_API_TOKEN: 'app-token-of-inference',
-  LOG_LEVEL: 'silent',
-  MODEL_REPOSITORY: repository,
-});
+const env = inferenceTestEnv({ repository });
 const store = new ModelStore({ repository, threads: 1, runtimes: new ControlledRuntimes().catalog });
 await store.loadAll();
 const publisher = new MemoryPublisher();
@@ -40,29 +30,13 @@ const publisher = new MemoryPublisher();
 const draws = [0.1, 0.6, 0.3, 0.9];
 let drawn = 0;
 const log = new PredictionLog({ publisher, random: () => draws[drawn++ % draws.length]! });
-const served = await serveInProcess(
-  createServiceApp(
-    createApp({
-      env,
-      dapr: { healthy: async () => true } as unknown as DaprClient,
-      store,
-      limits: new ModelLimits({ env }),
-      pubsub: 'pubsub',
-      cache: new MemoryResponseCache(),
-      log,
-      metrics: new InferenceMetrics(() => []),
-      shadow: new ShadowStats(),
-    }),
-  ),
-);
+const served = await serveInference({ env, store, log });
 afterAll(async () => {
   await served.close();
   await rm(repository, { recursive: true, force: true });
 });
 
-const headers = { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-inference' };
-const call = (method: string, path: string, body: unknown) =>
-  fetch(`${served.base}${path}`, { method, headers, body: JSON.stringify(body) });
+const call = served.send;
 const infer = (id: string) =>
   call('POST', '/v2/models/m/infer', {
     id,

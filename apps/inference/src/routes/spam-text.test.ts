@@ -14,17 +14,10 @@ import {
   vectorizeText,
   writeModelVersion,
 } from '@meridian/ml';
-import { createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
-import { serveInProcess } from '@meridian/testkit';
+import { createLogger } from '@meridian/service-kit';
+import { inferenceTestEnv, serveInference } from '../testing/serve.ts';
 import { runtimeFor } from '../adapters/runtimes/index.ts';
-import { InferenceMetrics } from '../domain/metrics.ts';
-import { ModelLimits } from '../domain/model-limits.ts';
 import { ModelStore } from '../domain/model-store.ts';
-import { PredictionLog } from '../domain/prediction-log.ts';
-import { ShadowStats } from '../domain/shadow-stats.ts';
-import { inferenceEnv } from '../env.ts';
-import { createApp } from '../server.ts';
-import { MemoryPublisher, MemoryResponseCache } from '../testing/fakes.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 
@@ -55,41 +48,17 @@ const artifact = exportSparseLogisticOnnx(model, {
 });
 await writeModelVersion({ repository, name: SPAM_MODEL_NAME, version: '1', artifact, metadata: card });
 
-const env = parseEnv(inferenceEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-inference',
-  APP_API_TOKEN: 'app-token-of-inference',
-  LOG_LEVEL: 'silent',
-  MODEL_REPOSITORY: repository,
-});
+const env = inferenceTestEnv({ repository });
 const store = new ModelStore({ repository, threads: 1, runtimes: runtimeFor });
 await store.loadAll();
-const served = await serveInProcess(
-  createServiceApp(
-    createApp({
-      env,
-      dapr: { healthy: async () => true } as unknown as DaprClient,
-      store,
-      limits: new ModelLimits({ env }),
-      pubsub: 'pubsub',
-      cache: new MemoryResponseCache(),
-      log: new PredictionLog({ publisher: new MemoryPublisher(), random: () => 1 }),
-      metrics: new InferenceMetrics(() => []),
-      shadow: new ShadowStats(),
-    }),
-  ),
-);
+const served = await serveInference({ env, store });
 afterAll(async () => {
   await served.close();
   await store.close();
   await rm(repository, { recursive: true, force: true });
 });
 
-const infer = (inputs: unknown[]) =>
-  fetch(`${served.base}/v2/models/${SPAM_MODEL_NAME}/infer`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-inference' },
-    body: JSON.stringify({ inputs }),
-  });
+const infer = (inputs: unknown[]) => served.send('POST', `/v2/models/${SPAM_MODEL_NAME}/infer`, { inputs });
 
 describe('the spam model, served with raw text', () => {
   it("when mails are sent as BYTES text, then the card's transform vectorises them and each score is the model's probability for that text", async () => {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { serveInProcess } from '@meridian/testkit';
+import { inProcessEnv, servedApp } from '@meridian/testkit';
 import { IngestResult } from '@meridian/contracts';
 import { createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
 import { STREAMS } from '../domain/streams.ts';
@@ -8,11 +8,7 @@ import { createApp } from '../server.ts';
 import { MemoryPublisher, MemorySeenKeys, MemoryStats } from '../testing/fakes.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const env = parseEnv(ingestionEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-ingestion',
-  APP_API_TOKEN: 'app-token-of-ingestion',
-  LOG_LEVEL: 'silent',
-});
+const env = parseEnv(ingestionEnv, inProcessEnv({ app: 'ingestion' }));
 const publisher = new MemoryPublisher();
 const app = createServiceApp(
   createApp({
@@ -26,15 +22,11 @@ const app = createServiceApp(
     maxRecords: 10_000,
   }),
 );
-const served = await serveInProcess(app);
+const served = await servedApp({ app, token: env.APP_API_TOKEN });
 afterAll(() => served.close());
 
 async function ingest(stream: string, body: unknown): Promise<{ status: number; json: IngestResult }> {
-  const res = await fetch(`${served.base}/v1/ingest/${stream}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-ingestion' },
-    body: JSON.stringify(body),
-  });
+  const res = await served.send('POST', `/v1/ingest/${stream}`, body);
   return { status: res.status, json: IngestResult.parse(await res.json()) };
 }
 

@@ -1,57 +1,28 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PredictionErrorEvent, PredictionEvent } from '@meridian/contracts';
-import { createLogger, createServiceApp, parseEnv } from '@meridian/service-kit';
-import { serveInProcess } from '@meridian/testkit';
+import { createLogger, parseEnv } from '@meridian/service-kit';
+import { closeAfterEach, inProcessEnv } from '@meridian/testkit';
 import { monitorEnv } from '../env.ts';
-import { createApp } from '../server.ts';
-import { FakeClock, MemoryCards, type MemoryStateStore, fakeMonitor } from '../testing/fakes.ts';
+import type { MemoryStateStore } from '../testing/fakes.ts';
+import { monitorCard, serveMonitor } from '../testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 // Drift windows of 4 rows; SLOs over the latest 80 requests against p99 ≤ 100 ms and ≤ 10 % errors.
 const env = parseEnv(monitorEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-the-monitor',
-  APP_API_TOKEN: 'app-token-of-the-monitor',
-  LOG_LEVEL: 'silent',
+  ...inProcessEnv({ app: 'the-monitor' }),
   DRIFT_WINDOW: '4',
   SLO_WINDOW: '80',
   SLO_LATENCY_P99_MS: '100',
   SLO_ERROR_RATE: '0.1',
 });
-const headers = { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-the-monitor' };
-const tensor = (name: string) => ({ name, datatype: 'FP32', shape: [-1, 1] });
 // Trained on x spread evenly either side of 0.5.
-const card = {
-  platform: 'onnx',
-  inputs: [tensor('x')],
-  outputs: [tensor('p')],
-  created_at: '2026-01-01T00:00:00Z',
-  reference: { x: { kind: 'numeric', count: 4, edges: [0.5], proportions: [0.5, 0.5], sample: [0.1, 0.3, 0.7, 0.9] } },
-};
-
-const open: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((close) => close()));
-});
+const card = monitorCard({ sample: [0.1, 0.3, 0.7, 0.9] });
+const opened = closeAfterEach();
 
 /** A monitor over fakes (registry: model m, version 1), served in-process; `state` carries on from an earlier one (a restart). */
 async function serve(o: { state?: MemoryStateStore } = {}) {
-  const clock = new FakeClock();
-  const monitor = fakeMonitor({
-    env,
-    clock: clock.now,
-    cards: new MemoryCards({ cards: { 'm/1': card }, production: { m: '1' } }),
-    ...(o.state ? { state: o.state } : {}),
-  });
-  const served = await serveInProcess(createServiceApp(createApp(monitor.deps)));
-  open.push(served.close);
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${served.base}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const { served, clock, ...monitor } = await serveMonitor({ env, card, ...o });
+  const { call } = opened(served);
   const ts = () => new Date(clock.now()).toISOString();
   const prediction = (id: string, o: { x?: number; latencyMs?: number } = {}): PredictionEvent => ({
     id,

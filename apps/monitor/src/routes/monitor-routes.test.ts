@@ -1,50 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PredictionEvent } from '@meridian/contracts';
-import { createLogger, createServiceApp, parseEnv } from '@meridian/service-kit';
-import { serveInProcess } from '@meridian/testkit';
+import { createLogger, parseEnv } from '@meridian/service-kit';
+import { closeAfterEach, inProcessEnv } from '@meridian/testkit';
 import { monitorEnv } from '../env.ts';
-import { createApp } from '../server.ts';
-import { FakeClock, MemoryCards, fakeMonitor } from '../testing/fakes.ts';
+import { monitorCard, serveMonitor } from '../testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const env = parseEnv(monitorEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-the-monitor',
-  APP_API_TOKEN: 'app-token-of-the-monitor',
-  LOG_LEVEL: 'silent',
-});
-const headers = { 'content-type': 'application/json', 'dapr-api-token': 'app-token-of-the-monitor' };
-const tensor = (name: string) => ({ name, datatype: 'FP32', shape: [-1, 1] });
-const card = {
-  platform: 'onnx',
-  inputs: [tensor('x')],
-  outputs: [tensor('p')],
-  created_at: '2026-01-01T00:00:00Z',
-  reference: { x: { kind: 'numeric', count: 4, edges: [0.5], proportions: [0.5, 0.5], sample: [0.1, 0.9] } },
-};
-
-const open: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((close) => close()));
-});
+const env = parseEnv(monitorEnv, inProcessEnv({ app: 'the-monitor' }));
+const card = monitorCard({ sample: [0.1, 0.9] });
+const opened = closeAfterEach();
 
 /** A monitor over fakes (registry: model m, version 1), served in-process, with helpers to call it. */
 async function serve() {
-  const clock = new FakeClock();
-  const monitor = fakeMonitor({
-    env,
-    clock: clock.now,
-    cards: new MemoryCards({ cards: { 'm/1': card }, production: { m: '1' } }),
-  });
-  const served = await serveInProcess(createServiceApp(createApp(monitor.deps)));
-  open.push(served.close);
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${served.base}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
-  };
+  const { served, clock, ...monitor } = await serveMonitor({ env, card });
+  const { call } = opened(served);
   /** A prediction event stamped `lagMs` before the monitor's clock. */
   const event = (id: string, o: { lagMs?: number; rowKeys?: string[] } = {}): PredictionEvent => ({
     id,

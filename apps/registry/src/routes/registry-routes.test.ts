@@ -1,16 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { API_TOKEN_HEADER, createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
-import { serveInProcess } from '@meridian/testkit';
+import { createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
+import { inProcessEnv, servedApp } from '@meridian/testkit';
 import { registryEnv } from '../env.ts';
 import { createApp } from '../server.ts';
 import { MemoryArtifacts, MemoryEvents, RacingState, memoryRecords } from '../testing/fakes.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const env = parseEnv(registryEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-the-registry',
-  APP_API_TOKEN: 'app-token-of-the-registry',
-  LOG_LEVEL: 'silent',
-});
+const env = parseEnv(registryEnv, inProcessEnv({ app: 'the-registry' }));
 const state = new RacingState();
 const events = new MemoryEvents();
 const app = createServiceApp(
@@ -24,7 +20,7 @@ const app = createServiceApp(
     maxArtifactBytes: 1024,
   }),
 );
-const served = await serveInProcess(app);
+const served = await servedApp({ app, token: env.APP_API_TOKEN });
 afterAll(() => served.close());
 
 const reference = { kind: 'numeric', count: 3, edges: [1], proportions: [0.5, 0.5], sample: [0, 1, 2] };
@@ -37,12 +33,7 @@ const card = {
   ],
   outputs: [{ name: 'p', datatype: 'FP32', shape: [-1] }],
 };
-const post = (path: string, body: unknown) =>
-  fetch(`${served.base}/v1/registry/models/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [API_TOKEN_HEADER]: 'app-token-of-the-registry' },
-    body: JSON.stringify(body),
-  });
+const post = (path: string, body: unknown) => served.send('POST', `/v1/registry/models/${path}`, body);
 const register = async (metadata: Record<string, unknown>, model = 'm') => {
   const res = await post(`${model}/versions`, { artifact: 'AQID', metadata });
   return {
@@ -140,11 +131,10 @@ describe('registering and moving versions through the app', () => {
     expect([one.status, two.status]).toEqual([200, 200]);
     // Both read the same index, so one write was refused and redone on top of the other.
     expect(state.lost - lostBefore).toBe(1);
-    const versions = (await (
-      await fetch(`${served.base}/v1/registry/models/spam/versions`, {
-        headers: { [API_TOKEN_HEADER]: 'app-token-of-the-registry' },
-      })
-    ).json()) as { version: string; stage: string }[];
+    const versions = (await (await served.send('GET', '/v1/registry/models/spam/versions')).json()) as {
+      version: string;
+      stage: string;
+    }[];
     expect(versions.map((v) => `${v.version}:${v.stage}`)).toEqual(['1:staging', '2:archived']);
     const moves = events.published.filter((e) => e.model === 'spam' && e.action === 'moved');
     expect(moves.map((e) => e.version).sort()).toEqual(['1', '2']);

@@ -1,52 +1,42 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { API_TOKEN_HEADER, createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
-import { serveInProcess } from '@meridian/testkit';
+import { createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
+import { inProcessEnv, servedApp } from '@meridian/testkit';
 import { Runs } from '../domain/runs.ts';
 import { trainingEnv } from '../env.ts';
 import { createApp } from '../server.ts';
 import { MemoryRunRecords, MemoryWorkflows } from '../testing/fakes.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const env = parseEnv(trainingEnv, {
-  DAPR_API_TOKEN: 'dapr-token-of-training',
-  APP_API_TOKEN: 'app-token-of-training',
-  LOG_LEVEL: 'silent',
-});
+const env = parseEnv(trainingEnv, inProcessEnv({ app: 'training' }));
 const workflows = new MemoryWorkflows();
 const runs = new Runs({ workflows, records: new MemoryRunRecords() });
 const app = createServiceApp(
   createApp({ env, dapr: { healthy: async () => true } as unknown as DaprClient, runs, ready: () => true }),
 );
-const served = await serveInProcess(app);
+const served = await servedApp({ app, token: env.APP_API_TOKEN });
 afterAll(() => served.close());
-
-const headers = { 'content-type': 'application/json', [API_TOKEN_HEADER]: 'app-token-of-training' };
 
 describe('the training app, in process', () => {
   it('when a run is started, then 202 answers its id and where its status is, and the workflow is scheduled', async () => {
-    const res = await fetch(`${served.base}/v1/training/runs`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ model: 'spam' }),
-    });
+    const res = await served.send('POST', '/v1/training/runs', { model: 'spam' });
     const body = (await res.json()) as { id: string };
     expect(res.status).toBe(202);
     expect(body.id).toMatch(/^run-[0-9a-f-]{36}$/);
     expect(res.headers.get('location')).toBe(`/v1/training/runs/${body.id}`);
     expect(workflows.instances.get(body.id)?.input).toMatchObject({ model: 'spam', trigger: 'api' });
-    const status = await fetch(`${served.base}/v1/training/runs/${body.id}`, { headers });
+    const status = await served.send('GET', `/v1/training/runs/${body.id}`);
     expect([status.status, ((await status.json()) as { status: string }).status]).toEqual([200, 'pending']);
   });
 
   it('when the run id is unknown, then 404 problem+json', async () => {
-    const res = await fetch(`${served.base}/v1/training/runs/run-unknown`, { headers });
+    const res = await served.send('GET', '/v1/training/runs/run-unknown');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await res.json()).toMatchObject({ status: 404, detail: 'no training run run-unknown' });
   });
 
   it('when the body names no model, then 400 names the field', async () => {
-    const res = await fetch(`${served.base}/v1/training/runs`, { method: 'POST', headers, body: JSON.stringify({}) });
+    const res = await served.send('POST', '/v1/training/runs', {});
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['model']);
   });

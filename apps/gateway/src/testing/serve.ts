@@ -1,0 +1,55 @@
+import type { Role } from '@meridian/contracts';
+import { AppError, createServiceApp, parseEnv, type DaprClient, type SidecarResponse } from '@meridian/service-kit';
+import { inProcessEnv, servedApp } from '@meridian/testkit';
+import { AuditLog } from '../domain/audit-log.ts';
+import type { Authenticator } from '../domain/authenticator.ts';
+import { RateLimiter } from '../domain/rate-limiter.ts';
+import { Shedding } from '../domain/shedding.ts';
+import { gatewayEnv, type GatewayEnv } from '../env.ts';
+import { createApp } from '../server.ts';
+import { MemoryStateStore, memoryAuditStore, memoryCounterStore } from './fakes.ts';
+
+/** The env of the gateway's in-process tests: its tokens, silent logs, and `vars` on top. */
+export const gatewayTestEnv = (vars: Record<string, string> = {}) =>
+  parseEnv(gatewayEnv, { ...inProcessEnv({ app: 'the-gateway' }), ...vars });
+
+/** Tokens are "<subject>:<role>,<role>"; anything else is refused as a real verifier would. */
+export const bearerAuth: Authenticator = {
+  ready: true,
+  start() {},
+  stop() {},
+  async verify(header) {
+    const m = /^Bearer ([a-z-]+):([a-z,-]+)$/.exec(header ?? '');
+    if (!m) throw new AppError({ code: 'UNAUTHENTICATED', message: 'invalid token' });
+    return { subject: m[1]!, roles: m[2]!.split(',') as Role[], expiresAt: Date.now() + 60_000 };
+  },
+};
+
+/** What the sidecar answers for an invoked app: `body` as it came over the wire. */
+export function invokeAnswer(o: { status: number; body: string; type?: string }): SidecarResponse {
+  const body = Buffer.from(o.body);
+  return {
+    status: o.status,
+    headers: { 'content-type': o.type ?? 'application/json' },
+    body,
+    ok: o.status < 300,
+    text: () => body.toString(),
+    json: () => JSON.parse(body.toString()),
+  };
+}
+
+/**
+ * The gateway over `dapr` and in-memory state (rate counters, audit), verifying tokens with
+ * `bearerAuth`, served in-process; it is the public edge, so no app token. The caller closes `served`.
+ */
+export async function serveGateway(o: { env: GatewayEnv; dapr: DaprClient; shedding?: Shedding }) {
+  const state = new MemoryStateStore();
+  const limiter = new RateLimiter({
+    config: { rates: o.env.RATE_LIMITS, quotas: o.env.RATE_QUOTAS },
+    store: memoryCounterStore(state),
+  });
+  const audit = new AuditLog({ store: memoryAuditStore(state) });
+  const shedding = o.shedding ?? new Shedding({ env: o.env });
+  const app = createServiceApp(createApp({ env: o.env, dapr: o.dapr, auth: bearerAuth, limiter, audit, shedding }));
+  return servedApp({ app });
+}

@@ -159,6 +159,17 @@ export class DaprClient {
     return { value: res.json<T>(), etag: typeof etag === 'string' ? etag : undefined };
   }
 
+  /**
+   * Writes every item in one state transaction, last write wins: one commit
+   * instead of one per key (on SQLite a 200-key save is ~200 commits, ~1 s
+   * here; as a transaction ~20 ms). For writers of many independent keys.
+   */
+  async commitState(o: { store: string; items: StateItem[] }): Promise<void> {
+    if (!o.items.length) return;
+    if (o.items.length === 1) return this.saveState(o);
+    await this.transact({ store: o.store, operations: o.items.map((request) => ({ operation: 'upsert', request })) });
+  }
+
   async saveState(o: { store: string; items: StateItem[] }): Promise<void> {
     const res = await this.send({
       what: 'save state',

@@ -124,6 +124,11 @@ export class MemoryStateStore {
     return lost;
   }
 
+  /** Every item in one transaction, last write wins (as DaprClient.commitState). */
+  async commitState(o: { store: string; items: SaveItem[] }): Promise<void> {
+    await this.saveState(o);
+  }
+
   /** Last write wins, as the sidecar's plain save. */
   async saveState(o: { store: string; items: SaveItem[] }): Promise<void> {
     await this.enter('save state');

@@ -116,7 +116,8 @@ export class LabelQuality {
         { key: predictionKey(event.id), value, metadata: { ttlInSeconds: `${this.opts.ttlSeconds ?? 7 * DAY}` } },
       ];
     });
-    if (items.length) await this.opts.state.saveState({ store: this.opts.store, items });
+    // One commit for the batch: on SQLite a plain multi-key save commits (and syncs) once per key.
+    await this.opts.state.commitState({ store: this.opts.store, items });
   }
 
   async recordLabels(labels: Label[]): Promise<{ accepted: number; duplicates: number; unmatched: string[] }> {

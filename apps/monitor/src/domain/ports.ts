@@ -16,6 +16,8 @@ export interface StateStore extends StatePort {
   getState<T>(o: { store: string; key: string }): Promise<{ value: T | undefined; etag: string | undefined }>;
   /** Last write wins. */
   saveState(o: { store: string; items: StateItem[] }): Promise<void>;
+  /** Last write wins, every item in one commit (a state transaction). */
+  commitState(o: { store: string; items: StateItem[] }): Promise<void>;
   deleteState(o: { store: string; key: string }): Promise<void>;
   /** Insert-only without an etag: false when another writer got there first. */
   saveIfUnchanged(o: { store: string } & StateItem): Promise<boolean>;

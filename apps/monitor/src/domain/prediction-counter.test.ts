@@ -48,15 +48,15 @@ describe('PredictionCounter', () => {
     const { state, counter } = make();
     const batch = [event('a'), event('b'), event('c')];
     // The markers' write fails as a crash would end it: the shards already have the counts.
-    const save = state.saveManyIfUnchanged.bind(state);
-    state.saveManyIfUnchanged = async (o) => {
+    const commit = state.commitState.bind(state);
+    state.commitState = async (o) => {
       if (o.items.some((i) => i.key.startsWith('counted:'))) throw new Error('crash');
-      return save(o);
+      return commit(o);
     };
     await expect(counter.recordMany(batch)).rejects.toThrow('crash');
     expect((await counter.counts()).total).toBe(3);
     expect(await counter.seen('a')).toBe(true);
-    state.saveManyIfUnchanged = save;
+    state.commitState = commit;
     const again = await counter.recordMany(batch);
     expect([...again.fresh]).toEqual([]);
     expect((await counter.counts()).total).toBe(3);

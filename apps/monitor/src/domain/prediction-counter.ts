@@ -93,8 +93,9 @@ export class PredictionCounter {
     if (!ids.length) return;
     const { state, store } = this.opts;
     const ttl = `${this.opts.ttlSeconds ?? 7 * DAY}`;
-    // First-write: a marker already there (another replica settled it) is as good as ours.
-    await state.saveManyIfUnchanged({
+    // Every marker holds the same value, so overwriting one another replica wrote changes nothing: last write
+    // wins, in one commit for the batch (per-key commits made SQLite the monitor's bottleneck).
+    await state.commitState({
       store,
       items: ids.map((id) => ({ key: markerKey(id), value: 1, metadata: { ttlInSeconds: ttl } })),
     });

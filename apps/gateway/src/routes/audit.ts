@@ -18,12 +18,6 @@ export function defaultSummary(req: Request): Record<string, unknown> {
   return { ...fields, ...query };
 }
 
-/** The path without its query, repeated slashes or a trailing slash. */
-export function canonicalPath(originalUrl: string): string {
-  const path = (originalUrl.split('?')[0] ?? '/').replace(/\/{2,}/g, '/');
-  return path.length > 1 ? path.replace(/\/$/, '') : path;
-}
-
 /** The caller's x-request-id when it is a usable id, else a new one (sent back, so the caller can find the entry). */
 function requestId(req: Request, res: Response): string {
   const given: unknown = res.locals.requestId ?? req.header('x-request-id');
@@ -50,6 +44,9 @@ export function auditAction(opts: {
       const subject: unknown = res.locals.subject;
       if (typeof subject !== 'string' || !subject)
         throw new Error('audit: no verified subject (the audit must run after authentication)');
+      // The canonical path the edge router matched (it refused any other spelling), not the caller's raw URL.
+      const path: unknown = res.locals.path;
+      if (typeof path !== 'string') throw new Error('audit: no matched path (the audit must run after routing)');
       const roles: unknown = res.locals.roles;
       const entry = await opts.audit.begin({
         id: requestId(req, res),
@@ -57,7 +54,7 @@ export function auditAction(opts: {
         roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
         action: opts.action,
         method: req.method,
-        path: canonicalPath(req.originalUrl),
+        path,
         target: opts.target,
         summary: (opts.summarize ?? defaultSummary)(req),
         ip: req.ip ?? req.socket.remoteAddress ?? null,

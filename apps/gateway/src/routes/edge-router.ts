@@ -115,6 +115,7 @@ export function edgeRouter(o: { routes: EdgeRoute[]; chain: RouteChain }): Reque
       validateParams(params, PARAMS);
       res.locals.target = targetPath(compiled.route, params, validateQuery(query, compiled.route.query ?? {}));
       res.locals.route = compiled.route.id;
+      res.locals.path = path;
       compiled.run(req, res, next);
     } catch (err) {
       next(err);

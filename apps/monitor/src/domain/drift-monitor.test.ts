@@ -109,13 +109,11 @@ function heldOutStream(stream: Stream, from = 0): PredictionEvent[] {
 const observe = async (drift: DriftMonitor, events: PredictionEvent[]) => {
   for (const e of events) expect(await drift.observeMany([e])).toEqual(new Set());
 };
-const settle = () => new Promise((r) => setTimeout(r, 20));
 
 describe('drift of the windowed sensor model on its stream', () => {
   it('when new motes stream held-out readings with their past, some out of order, then nothing drifts: window statistics count only rows past the warm-up', async () => {
     const { drift, raised } = monitor();
     await observe(drift, heldOutStream(new Stream()));
-    await settle();
     const report = (await drift.report(MODEL))!;
     expect(report).toMatchObject({ rows_seen: 6 * SIZE, window_filled: true, provisional: false, drifted: false });
     expect(report.features.map((f) => f.name).sort()).toEqual([...names, SENSOR_ANOMALY_OUTPUT].sort());
@@ -166,7 +164,6 @@ describe('drift of the windowed sensor model on its stream', () => {
     );
     const picked = Array.from({ length: SIZE }, (_, k) => cold[Math.floor((k * cold.length) / SIZE)]!);
     await observe(drift, [stream.deliver(picked.map((reading, k) => ({ mote: `cold-${k}`, reading })))]);
-    await settle();
     expect(raised).toHaveLength(1);
     expect(raised[0]).toMatchObject({ model: MODEL, version: '1', kind: 'drift', window: 6 });
     expect(JSON.stringify(raised[0]!.evidence)).toContain('"temperature"');

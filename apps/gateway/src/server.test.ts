@@ -152,7 +152,7 @@ describe('the gateway edge', () => {
     expect(bad.status).toBe(400);
     expect(calls).toEqual([]);
     expect((await raw('POST', '/v2/models/m/infer', { token: 'ann:predict', body: infer })).status).toBe(200);
-    expect(calls[0]!.headers).toEqual({ 'x-meridian-subject': 'ann' });
+    expect(calls[0]!.headers).toEqual({ 'x-meridian-subject': 'ann', 'x-meridian-roles': 'predict' });
   });
 
   it('when the upstream fails with its own details, then the caller gets a generic problem with the status class, never the text', async () => {

@@ -10,6 +10,9 @@ export const TokenClaims = z.object({
 });
 export type TokenClaims = z.infer<typeof TokenClaims>;
 
+/** The verified token's roles, comma-separated, as the gateway forwards them; trusted only from the gateway. */
+export const ROLES_HEADER = 'x-meridian-roles';
+
 export const TOKEN_ISSUER = 'meridian';
 export const TOKEN_AUDIENCE = 'meridian-gateway';
 /** The dev issuer's signature algorithm. */

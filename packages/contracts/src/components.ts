@@ -4,4 +4,6 @@ export const Components = {
   state: 'statestore',
   secrets: 'secretstore',
   artifacts: 'artifacts',
+  /** The language model (Dapr Conversation API): echo offline, openai, anthropic, ollama. */
+  conversation: 'llm',
 } as const;

@@ -12,3 +12,4 @@ export * from './features.ts';
 export * from './audit.ts';
 export * from './topics.ts';
 export * from './scoring-parameters.ts';
+export * from './agents.ts';

@@ -16,6 +16,7 @@ export const DaprApi = z.enum([
   'jobs',
   'actors',
   'conversation',
+  'metadata',
 ]);
 export type DaprApi = z.infer<typeof DaprApi>;
 

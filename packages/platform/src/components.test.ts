@@ -10,6 +10,7 @@ const NAME: Record<(typeof KINDS)[number], string> = {
   state: Components.state,
   secrets: Components.secrets,
   artifacts: Components.artifacts,
+  conversation: Components.conversation,
 };
 
 describe('components/<kind>/<choice>', () => {

@@ -13,6 +13,7 @@ const API_VERSIONS: Record<DaprApi, { http: string[]; grpc: string[] }> = {
   jobs: { http: ['v1alpha1'], grpc: ['v1alpha1'] },
   actors: { http: ['v1'], grpc: ['v1'] },
   conversation: { http: ['v1alpha2'], grpc: ['v1alpha2'] },
+  metadata: { http: ['v1'], grpc: ['v1'] },
 };
 
 /**
@@ -78,6 +79,8 @@ export function appConfiguration(app: AppSpec, opts: { selfHosted: boolean }) {
       api: { allowed: apiAllowlist(app) },
       secrets: { scopes: secretScopes(app) },
       accessControl: accessControl(app),
+      // Actor state keys with ttlInSeconds (message retention) need this preview feature in 1.18.
+      ...(app.dapr.apis.includes('actors') ? { features: [{ name: 'ActorStateTTL', enabled: true }] } : {}),
     },
   };
 }

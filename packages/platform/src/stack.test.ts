@@ -9,6 +9,7 @@ describe('resolveStack (MERIDIAN_STACK)', () => {
       state: 'sqlite',
       secrets: 'local-file',
       artifacts: 'local-storage',
+      conversation: 'echo',
     });
     expect(usesEmbeddedBroker(stack)).toBe(true);
   });
@@ -40,6 +41,7 @@ describe('resolveStack (MERIDIAN_STACK)', () => {
       'state/redis',
       'secrets/local-file',
       'artifacts/local-storage',
+      'conversation/echo',
       'bindings/mqtt',
       'configuration/resiliency',
     ]);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { repoPath } from './paths.ts';
 
-export const KINDS = ['pubsub', 'state', 'secrets', 'artifacts'] as const;
+export const KINDS = ['pubsub', 'state', 'secrets', 'artifacts', 'conversation'] as const;
 export type Kind = (typeof KINDS)[number];
 export type Stack = { name: string; choices: Record<Kind, string> };
 
@@ -12,7 +12,7 @@ export type Stack = { name: string; choices: Record<Kind, string> };
  * change only what they name.
  */
 export const PROFILES: Record<string, Partial<Record<Kind, string>>> = {
-  local: { pubsub: 'embedded', state: 'sqlite', secrets: 'local-file', artifacts: 'local-storage' },
+  local: { pubsub: 'embedded', state: 'sqlite', secrets: 'local-file', artifacts: 'local-storage', conversation: 'echo' },
   redis: { pubsub: 'redis', state: 'redis' },
   postgres: { state: 'postgres', pubsub: 'rabbitmq' },
   rabbitmq: { pubsub: 'rabbitmq' },

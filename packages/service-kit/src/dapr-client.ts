@@ -124,6 +124,17 @@ export class DaprClient {
     };
   }
 
+  /** A sidecar API call this client has no method for (actors, conversation): JSON in, the raw answer out. */
+  call(o: { method: string; path: string; body?: unknown; what: string; timeoutMs?: number }): Promise<SidecarResponse> {
+    return this.send({
+      what: o.what,
+      method: o.method,
+      path: o.path,
+      ...(o.body === undefined ? {} : DaprClient.json(o.body)),
+      ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+    });
+  }
+
   /** Service invocation; the raw answer is returned so callers can relay status and body. */
   invoke(o: InvokeOptions): Promise<SidecarResponse> {
     const payload = o.body === undefined ? undefined : DaprClient.json(o.body);

@@ -1,8 +1,8 @@
 import type { RequestHandler, Response } from 'express';
 import { AppError, requestLogger, type DaprClient, type SidecarResponse } from '@meridian/service-kit';
-import { SUBJECT_HEADER } from '@meridian/contracts';
+import { ROLES_HEADER, SUBJECT_HEADER } from '@meridian/contracts';
 
-const RELAYED_HEADERS = ['content-type', 'retry-after', 'location', 'x-artifact-sha256', 'content-disposition'];
+const RELAYED_HEADERS = ['content-type', 'cache-control', 'retry-after', 'location', 'x-artifact-sha256', 'content-disposition'];
 
 /** The upstream's answer as it is: status, the headers a client needs, body. */
 function relay(upstream: SidecarResponse, res: Response): void {
@@ -58,8 +58,13 @@ export function forwardTo(opts: { dapr: DaprClient; appId: string }): RequestHan
         appId: opts.appId,
         method: target,
         httpMethod: req.method,
-        headers: { [SUBJECT_HEADER]: String(res.locals.subject) },
-        ...(req.method === 'GET' ? {} : { body: req.body ?? {} }),
+        headers: {
+          [SUBJECT_HEADER]: String(res.locals.subject),
+          [ROLES_HEADER]: ((res.locals.roles as string[] | undefined) ?? []).join(','),
+          // An agent can stream its answer as server-sent events.
+          ...(req.header('accept') === 'text/event-stream' ? { accept: 'text/event-stream' } : {}),
+        },
+        ...(req.method === 'GET' || req.method === 'DELETE' ? {} : { body: req.body ?? {} }),
       });
       if (upstream.status >= 500 || (fromDapr(upstream) && upstream.status >= 400)) {
         requestLogger().warn(

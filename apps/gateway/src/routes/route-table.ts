@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  AgentMessageRequest,
+  ApprovalDecision,
   InferRequest,
   LabelBatch,
   ModelPolicy,
@@ -22,7 +24,7 @@ import type { RouteClass } from '../domain/rate-limits.ts';
 export interface EdgeRoute {
   /** Names the route in logs and audit records (`<app>.<operation>`). */
   id: string;
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** The one accepted spelling, with `{param}` segments (checked against PARAMS). */
   path: string;
   roles: Role[];
@@ -228,6 +230,31 @@ export const EDGE_ROUTES: EdgeRoute[] = [
       query: { from: day, to: day, entity: z.string().regex(PARAMS.entity!) },
       audit: true,
     },
+  ]),
+  // Agents: a session is the caller's own (scoped by the token's subject); approvals are for admins.
+  ...servedBy('agents', [
+    {
+      op: 'message',
+      method: 'POST',
+      path: '/v1/agents/sessions/{id}/messages',
+      roles: READ,
+      class: 'infer',
+      body: AgentMessageRequest,
+    },
+    { op: 'session', method: 'GET', path: '/v1/agents/sessions/{id}', roles: READ, class: 'read' },
+    { op: 'erase', method: 'DELETE', path: '/v1/agents/sessions/{id}', roles: READ, class: 'read', audit: true },
+    { op: 'approvals', method: 'GET', path: '/v1/agents/approvals', roles: ADMIN, class: 'admin' },
+    {
+      op: 'decide',
+      method: 'POST',
+      path: '/v1/agents/approvals/{id}',
+      roles: ADMIN,
+      class: 'admin',
+      body: ApprovalDecision,
+      audit: true,
+    },
+    { op: 'mote', method: 'GET', path: '/v1/agents/motes/{entity}', roles: READ, class: 'read' },
+    { op: 'incidents', method: 'GET', path: '/v1/agents/incidents', roles: READ, class: 'read' },
   ]),
   // The gateway's own
   ...servedBy(EDGE_APP_ID, [

@@ -1,0 +1,16 @@
+export { EwStats, decayAlpha, foldEw, zScore } from './ew-stats.ts';
+export { MOTE_AGENT_DEFAULTS, moteAgentOptions } from './mote-options.ts';
+export type { MoteAgentOptions } from './mote-options.ts';
+export { moteScore, moteZScores } from './mote-score.ts';
+export { MoteReading, MoteState, newMoteState } from './mote-state.ts';
+export { moteSummary } from './mote-summary.ts';
+export type { MoteSummary } from './mote-summary.ts';
+export { keyFingerprint, moteThreshold, observeReading } from './observe-reading.ts';
+export type { MoteVerdict, ObserveReadingInput } from './observe-reading.ts';
+export { SCORE_EDGES, ScoreHistogram, bestHistogramThreshold } from './score-histogram.ts';
+export { runMoteStudy } from './mote-study.ts';
+export type { MoteStudyInput, MoteStudyResult, StudyFigures } from './mote-study.ts';
+export { MOTE_STUDY_GRID, tuneOnTraining } from './mote-study-tuning.ts';
+export { moteStudyTable, perMoteTable } from './mote-study-table.ts';
+export { heldOutKeys } from './study-split.ts';
+export type { StudySplit } from './study-split.ts';

@@ -17,8 +17,8 @@ export const agentsEnv = {
   MAX_ITERATIONS: positiveInt(4),
   /** How long each message of a session is kept (its key's TTL). */
   MESSAGE_TTL_SECONDS: positiveInt(30 * 24 * 3600),
-  SESSION_TOKEN_BUDGET: positiveInt(500_000),
-  TENANT_TOKEN_BUDGET: positiveInt(5_000_000),
+  SESSION_TOKEN_BUDGET: positiveInt(2_000_000),
+  TENANT_TOKEN_BUDGET: positiveInt(50_000_000),
   /** A parked call nobody decided in this time is denied (status expired). */
   APPROVAL_TIMEOUT_SECONDS: positiveInt(3600),
   TOOL_TIMEOUT_MS: positiveInt(10_000),

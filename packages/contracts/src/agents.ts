@@ -93,7 +93,10 @@ export type AgentApproval = z.infer<typeof AgentApproval>;
 export const ApprovalDecision = z.strictObject({
   approve: z.boolean(),
   /** The hash listed with the approval: a decision about any other call is refused (409). */
-  hash: z.string().regex(/^[0-9a-f]{64}$/, 'the 64-hex hash listed with the approval').optional(),
+  hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'the 64-hex hash listed with the approval')
+    .optional(),
 });
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 

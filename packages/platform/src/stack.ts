@@ -12,7 +12,13 @@ export type Stack = { name: string; choices: Record<Kind, string> };
  * change only what they name.
  */
 export const PROFILES: Record<string, Partial<Record<Kind, string>>> = {
-  local: { pubsub: 'embedded', state: 'sqlite', secrets: 'local-file', artifacts: 'local-storage', conversation: 'echo' },
+  local: {
+    pubsub: 'embedded',
+    state: 'sqlite',
+    secrets: 'local-file',
+    artifacts: 'local-storage',
+    conversation: 'echo',
+  },
   redis: { pubsub: 'redis', state: 'redis' },
   postgres: { state: 'postgres', pubsub: 'rabbitmq' },
   rabbitmq: { pubsub: 'rabbitmq' },

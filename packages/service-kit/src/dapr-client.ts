@@ -125,7 +125,13 @@ export class DaprClient {
   }
 
   /** A sidecar API call this client has no method for (actors, conversation): JSON in, the raw answer out. */
-  call(o: { method: string; path: string; body?: unknown; what: string; timeoutMs?: number }): Promise<SidecarResponse> {
+  call(o: {
+    method: string;
+    path: string;
+    body?: unknown;
+    what: string;
+    timeoutMs?: number;
+  }): Promise<SidecarResponse> {
     return this.send({
       what: o.what,
       method: o.method,

@@ -64,13 +64,26 @@ export function incidentActors(o: { actors: ActorClient; tools: ToolRunner; cloc
           versions: await read('model_versions', { model: id }),
           run: await readRun(runIdOf(event)),
         };
-        const record: Stored = { ...newIncident({ incident: event, evidence, at: o.clock().toISOString() }), refreshes: 0 };
-        await state.commit([{ operation: 'upsert', request: { key: INCIDENTS, value: [...list, record].slice(-KEEP) } }]);
-        if (list.length === 0) await o.actors.invoke({ type: ActorTypes.incidentIndex, id: INDEX_ID, method: 'add', body: { model: id } });
-        await o.actors.setReminder({ type: ActorTypes.incident, id, name: REFRESH, dueTime: REFRESH_EVERY, period: REFRESH_EVERY });
+        const record: Stored = {
+          ...newIncident({ incident: event, evidence, at: o.clock().toISOString() }),
+          refreshes: 0,
+        };
+        await state.commit([
+          { operation: 'upsert', request: { key: INCIDENTS, value: [...list, record].slice(-KEEP) } },
+        ]);
+        if (list.length === 0)
+          await o.actors.invoke({ type: ActorTypes.incidentIndex, id: INDEX_ID, method: 'add', body: { model: id } });
+        await o.actors.setReminder({
+          type: ActorTypes.incident,
+          id,
+          name: REFRESH,
+          dueTime: REFRESH_EVERY,
+          period: REFRESH_EVERY,
+        });
         return { created: true };
       },
-      list: async ({ id }) => ((await stateOf(ActorTypes.incident, id).get<Stored[]>(INCIDENTS)) ?? []).map(({ refreshes: _r, ...i }) => i),
+      list: async ({ id }) =>
+        ((await stateOf(ActorTypes.incident, id).get<Stored[]>(INCIDENTS)) ?? []).map(({ refreshes: _r, ...i }) => i),
     },
     async reminder({ id, name }) {
       if (name !== REFRESH) return;

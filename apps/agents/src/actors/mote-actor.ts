@@ -77,8 +77,7 @@ export function moteActor(o: { actors: ActorClient; idleSeconds: number; clock: 
       },
     },
     async reminder({ id, name }) {
-      if (name === EXPIRE)
-        await stateOf(id).commit([{ operation: 'delete', request: { key: KEY } }]);
+      if (name === EXPIRE) await stateOf(id).commit([{ operation: 'delete', request: { key: KEY } }]);
     },
   };
 }

@@ -18,9 +18,7 @@ export type TurnBody = z.infer<typeof TurnBody>;
  * runs one turn at a time per session, on whichever replica placement chose;
  * the memory lives in the actor's state, so the session continues anywhere.
  */
-export function sessionActor(
-  o: Omit<TurnDeps, 'memory'> & { actors: ActorClient; ttlSeconds: number },
-): ActorType {
+export function sessionActor(o: Omit<TurnDeps, 'memory'> & { actors: ActorClient; ttlSeconds: number }): ActorType {
   // Per activation: dropped when Dapr deactivates the actor (idle, or moved to another replica).
   const memories = new Map<string, SessionMemory>();
   const memoryOf = (id: string) => {

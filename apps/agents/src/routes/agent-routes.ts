@@ -69,7 +69,11 @@ export function agentRoutes(app: Express, deps: AgentRouteDeps): void {
     const who = caller(req);
     const sessionId = String(req.params.id);
     res.json(
-      await deps.actors.invoke({ ...sessionRef(who.tenant, sessionId), method: 'view', body: { session_id: sessionId } }),
+      await deps.actors.invoke({
+        ...sessionRef(who.tenant, sessionId),
+        method: 'view',
+        body: { session_id: sessionId },
+      }),
     );
   });
 
@@ -99,7 +103,13 @@ export function agentRoutes(app: Express, deps: AgentRouteDeps): void {
       by: who.subject,
     });
     requestLogger().info(
-      { approval: decided.id, tool: decided.tool, status: decided.status, by: who.subject, outcome: decided.outcome?.status },
+      {
+        approval: decided.id,
+        tool: decided.tool,
+        status: decided.status,
+        by: who.subject,
+        outcome: decided.outcome?.status,
+      },
       'approval decided',
     );
     res.json(decided);

@@ -1,9 +1,4 @@
-import {
-  DriftDetectedEvent,
-  IngestedRecordEvent,
-  ModelDegradedEvent,
-  Topics,
-} from '@meridian/contracts';
+import { DriftDetectedEvent, IngestedRecordEvent, ModelDegradedEvent, Topics } from '@meridian/contracts';
 import {
   bulkSubscription,
   rootLogger,
@@ -69,7 +64,12 @@ export function readingsToMotes(o: {
         [...byMote].map(async ([mote, group]) => {
           let result: DeliveryResult = 'SUCCESS';
           try {
-            await o.actors.invoke({ type: ActorTypes.mote, id: mote, method: 'observe', body: { readings: group.readings } });
+            await o.actors.invoke({
+              type: ActorTypes.mote,
+              id: mote,
+              method: 'observe',
+              body: { readings: group.readings },
+            });
           } catch (err) {
             rootLogger().warn({ mote, err: (err as Error).message }, 'mote agent failed; readings retried');
             result = 'RETRY';

@@ -1,7 +1,8 @@
 import type { Response } from 'express';
 import type { AgentTurnAnswer } from '@meridian/contracts';
 
-const event = (res: Response, name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+const event = (res: Response, name: string, data: unknown) =>
+  res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
 
 /**
  * A turn as server-sent events: each tool call, the reply token by token

@@ -2,7 +2,14 @@ import type { RequestHandler, Response } from 'express';
 import { AppError, requestLogger, type DaprClient, type SidecarResponse } from '@meridian/service-kit';
 import { ROLES_HEADER, SUBJECT_HEADER } from '@meridian/contracts';
 
-const RELAYED_HEADERS = ['content-type', 'cache-control', 'retry-after', 'location', 'x-artifact-sha256', 'content-disposition'];
+const RELAYED_HEADERS = [
+  'content-type',
+  'cache-control',
+  'retry-after',
+  'location',
+  'x-artifact-sha256',
+  'content-disposition',
+];
 
 /** The upstream's answer as it is: status, the headers a client needs, body. */
 function relay(upstream: SidecarResponse, res: Response): void {

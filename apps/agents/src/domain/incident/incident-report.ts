@@ -1,6 +1,8 @@
 import type { AgentIncident, DriftDetectedEvent, ModelDegradedEvent } from '@meridian/contracts';
 
-export type IncidentEvent = { kind: 'drift'; event: DriftDetectedEvent } | { kind: 'degraded'; event: ModelDegradedEvent };
+export type IncidentEvent =
+  | { kind: 'drift'; event: DriftDetectedEvent }
+  | { kind: 'degraded'; event: ModelDegradedEvent };
 
 /** The retraining run the training app starts for the event (run-events.ts names it so). */
 export const runIdOf = (e: IncidentEvent): string => `${e.kind}-${e.event.id}`;

@@ -106,7 +106,7 @@ export class ApprovalDesk {
   async expire(id: string): Promise<AgentApproval | undefined> {
     const desk = await this.read();
     const approval = desk.approvals.find((a) => a.id === id);
-    if (!approval || approval.status !== 'pending') return approval;
+    if (approval?.status !== 'pending') return approval;
     approval.status = 'expired';
     approval.decided_by = 'timeout';
     approval.decided_at = this.o.clock().toISOString();

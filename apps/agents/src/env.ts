@@ -11,6 +11,14 @@ export const agentsEnv = {
   STATE_STORE: z.string().default(Components.state),
   /** The Conversation component (components/conversation/<choice>/llm.yaml); `conversation.echo` means the deterministic planner. */
   LLM_COMPONENT: z.string().default('llm'),
+  /**
+   * Has daprd mask PII in the model's reply. Off by default: Dapr 1.18's scrubber also masks
+   * plain numbers (an F1 of 0.93 becomes <PHONE_NUMBER>), and the agent's answers are figures.
+   */
+  LLM_SCRUB_PII: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Tokens one model call may see; past it older turns are folded into the summary. */
   LLM_CONTEXT_TOKENS: positiveInt(8192),
   /** Model calls per turn (each tool round is one): a model that asks for tools forever stops here. */

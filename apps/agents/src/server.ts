@@ -73,6 +73,7 @@ async function languageModel(env: AgentsEnv, dapr: DaprClient): Promise<Language
     },
     component: env.LLM_COMPONENT,
     contextTokens: env.LLM_CONTEXT_TOKENS,
+    scrubPii: env.LLM_SCRUB_PII,
   });
 }
 

@@ -11,6 +11,8 @@ export interface ToolCall {
   id: string;
   name: string;
   arguments: Record<string, unknown>;
+  /** The model's arguments when they were not a JSON object (then `arguments` is empty): the call is refused. */
+  invalidArguments?: string;
 }
 
 export interface ChatMessage {

@@ -167,6 +167,12 @@ async function runTool(
   o: { call: ToolCall; sessionId: string; caller: Caller; pinned: string[] },
 ): Promise<AgentToolCall> {
   const base = { name: o.call.name, arguments: o.call.arguments };
+  if (o.call.invalidArguments !== undefined)
+    return {
+      ...base,
+      status: 'error',
+      result: `arguments are not a JSON object: ${o.call.invalidArguments.slice(0, 200)}`,
+    };
   if (o.call.name === PIN_FACT.name) {
     const fact = typeof o.call.arguments.fact === 'string' ? o.call.arguments.fact.trim().slice(0, 500) : '';
     if (!fact) return { ...base, status: 'error', result: 'pin_fact needs a non-empty "fact"' };

@@ -54,12 +54,25 @@ function invalidChat(body: any): string | undefined {
 export class ScriptedOpenAi {
   readonly requests: RecordedRequest[] = [];
   private readonly server: Server;
+  private script: ScriptedReply[] = [];
   private answered = 0;
   private port = 0;
 
   constructor(private readonly o: { script: ScriptedReply[]; apiKey?: string }) {
-    if (!o.script.length) throw new Error('ScriptedOpenAi needs at least one reply');
+    this.rescript(o.script);
     this.server = createServer((req, res) => this.handle(req, res));
+  }
+
+  /**
+   * Starts over on a new script, for a test of its own on the same server (a platform's
+   * component keeps one endpoint): replies from its first, and no request recorded yet.
+   */
+  rescript(script: ScriptedReply[]): this {
+    if (!script.length) throw new Error('ScriptedOpenAi needs at least one reply');
+    this.script = script;
+    this.answered = 0;
+    this.requests.length = 0;
+    return this;
   }
 
   /** The base URL to put in the component's `endpoint` (it ends in /v1, like OpenAI's). */
@@ -114,7 +127,7 @@ export class ScriptedOpenAi {
       const invalid =
         typeof body === 'object' ? invalidChat(body) : 'We could not parse the JSON body of your request.';
       if (invalid) return refuse(400, 'invalid_request', invalid);
-      const reply = this.o.script[Math.min(this.answered, this.o.script.length - 1)]!;
+      const reply = this.script[Math.min(this.answered, this.script.length - 1)]!;
       this.answered += 1;
       res
         .writeHead(200, { 'content-type': 'application/json' })

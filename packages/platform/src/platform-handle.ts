@@ -1,6 +1,7 @@
 import type { WaitReady } from './app-readiness.ts';
 import type { PlatformInfra } from './platform-infra.ts';
-import type { AppLauncher, RunningApp } from './running-app.ts';
+import { allocatePorts } from './ports.ts';
+import { APP_PORT_COUNT, launchApp, type AppLauncher, type RunningApp } from './running-app.ts';
 import {
   createSupervisor,
   type ProcessStatus,
@@ -25,6 +26,12 @@ export interface Platform {
   crash(id: string): Promise<void>;
   /** Starts a crashed app and its sidecar again on the same ports and waits until ready (unsupervised platforms only). */
   revive(id: string): Promise<void>;
+  /**
+   * Starts one more instance of an app with its own sidecar (same app id, so name resolution
+   * spreads calls and placement spreads actors over the instances) and waits until it is ready.
+   * Stopped with the platform.
+   */
+  addReplica(id: string): Promise<RunningApp>;
   /** Per app: whether its process and its sidecar run, how often each was restarted, how each last ended. */
   status(): Record<string, { app: ProcessStatus; sidecar: ProcessStatus }>;
   stop(): Promise<void>;
@@ -74,6 +81,7 @@ export function platformHandle(
   o: Running & { dataDir: string; infra: PlatformInfra; supervisor: Supervisor | undefined; stop: () => Promise<void> },
 ): Platform {
   const { apps, launch, waitReady, supervisor } = o;
+  const replicas: RunningApp[] = [];
   const appOf = (id: string) => {
     const a = apps[id];
     if (!a) throw new Error(`no app ${id}`);
@@ -97,7 +105,23 @@ export function platformHandle(
     dataDir: o.dataDir,
     apps,
     brokerProxy: o.infra.brokerProxy,
-    stop: o.stop,
+    async stop() {
+      await Promise.all(replicas.map((r) => r.app.stop()));
+      await Promise.all(replicas.map((r) => r.sidecar.stop()));
+      await o.stop();
+    },
+    async addReplica(id) {
+      const base = appOf(id);
+      const replica = launchApp({
+        launch,
+        spec: base.spec,
+        ports: await allocatePorts(APP_PORT_COUNT),
+        replica: 2 + replicas.filter((r) => r.spec.id === id).length,
+      });
+      replicas.push(replica);
+      await waitReady(replica);
+      return replica;
+    },
     async restartApp(id) {
       const a = appOf(id);
       await a.app.stop();

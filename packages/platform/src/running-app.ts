@@ -25,7 +25,10 @@ export interface RunningApp {
 }
 
 /** What starting an app's process or its sidecar needs of it: the same on a first start and on every restart. */
-export type AppSlot = Pick<RunningApp, 'spec' | 'appPort' | 'sidecarPorts' | 'daprToken' | 'appToken'>;
+export type AppSlot = Pick<RunningApp, 'spec' | 'appPort' | 'sidecarPorts' | 'daprToken' | 'appToken'> & {
+  /** A second or later replica of the app: its own processes, ports, tokens and log files. */
+  replica?: number;
+};
 
 /** Starts the processes of one platform: every app and sidecar gets the same environment and components. */
 export interface AppLauncher {
@@ -59,6 +62,8 @@ function withToken(url: string, token: string) {
     });
 }
 
+const instanceName = (slot: AppSlot) => (slot.replica ? `${slot.spec.id}-${slot.replica}` : slot.spec.id);
+
 const tokensOf = (slot: AppSlot) => ({ DAPR_API_TOKEN: slot.daprToken, APP_API_TOKEN: slot.appToken });
 
 export function appLauncher(o: AppLauncherOptions): AppLauncher {
@@ -66,7 +71,7 @@ export function appLauncher(o: AppLauncherOptions): AppLauncher {
   return {
     app: (slot) =>
       new ManagedProcess({
-        name: slot.spec.id,
+        name: instanceName(slot),
         command: process.execPath,
         args: ['--enable-source-maps', '--import', 'tsx', repoPath(slot.spec.entry)],
         cwd: repoRoot,
@@ -80,7 +85,7 @@ export function appLauncher(o: AppLauncherOptions): AppLauncher {
           ...tokensOf(slot),
           LOG_LEVEL: o.logLevel ?? 'info',
         },
-        logFile: join(o.dataDir, 'logs', `${slot.spec.id}.log`),
+        logFile: join(o.dataDir, 'logs', `${instanceName(slot)}.log`),
         ...onLine,
       }),
     sidecar: (slot) =>
@@ -94,6 +99,7 @@ export function appLauncher(o: AppLauncherOptions): AppLauncher {
         resources: o.resources,
         env: { ...o.env, ...tokensOf(slot) },
         ...(o.daprLogLevel ? { logLevel: o.daprLogLevel } : {}),
+        ...(slot.replica ? { instance: instanceName(slot) } : {}),
         ...onLine,
       }),
   };
@@ -114,26 +120,37 @@ export function startApps(o: {
   const apps: Record<string, RunningApp> = {};
   for (const spec of o.specs) {
     const [own, ...dapr] = ports.splice(0, APP_PORT_COUNT) as [number, ...number[]];
-    const slot: AppSlot = {
+    apps[spec.id] = launchApp({
+      launch: o.launch,
       spec,
-      appPort: spec.id === 'gateway' && o.gatewayPort ? o.gatewayPort : own,
-      sidecarPorts: sidecarPorts(dapr),
-      daprToken: newToken(),
-      appToken: newToken(),
-    };
-    const sidecar = o.launch.sidecar(slot);
-    const app = o.launch.app(slot);
-    const appUrl = `http://127.0.0.1:${slot.appPort}`;
-    const daprUrl = `http://127.0.0.1:${slot.sidecarPorts.http}`;
-    apps[spec.id] = {
-      ...slot,
-      app,
-      sidecar,
-      appUrl,
-      daprUrl,
-      fetchDapr: withToken(daprUrl, slot.daprToken),
-      fetchApp: withToken(appUrl, slot.appToken),
-    };
+      ports: [spec.id === 'gateway' && o.gatewayPort ? o.gatewayPort : own, ...dapr],
+    });
   }
   return apps;
+}
+
+/** One instance of an app and its sidecar on APP_PORT_COUNT ports (the app's first), with fresh tokens. */
+export function launchApp(o: { launch: AppLauncher; spec: AppSpec; ports: number[]; replica?: number }): RunningApp {
+  const [appPort, ...dapr] = o.ports as [number, ...number[]];
+  const slot: AppSlot = {
+    spec: o.spec,
+    appPort,
+    sidecarPorts: sidecarPorts(dapr),
+    daprToken: newToken(),
+    appToken: newToken(),
+    ...(o.replica ? { replica: o.replica } : {}),
+  };
+  const sidecar = o.launch.sidecar(slot);
+  const app = o.launch.app(slot);
+  const appUrl = `http://127.0.0.1:${slot.appPort}`;
+  const daprUrl = `http://127.0.0.1:${slot.sidecarPorts.http}`;
+  return {
+    ...slot,
+    app,
+    sidecar,
+    appUrl,
+    daprUrl,
+    fetchDapr: withToken(daprUrl, slot.daprToken),
+    fetchApp: withToken(appUrl, slot.appToken),
+  };
 }

@@ -35,6 +35,8 @@ export function startSidecar(opts: {
   env?: Record<string, string>;
   logLevel?: string;
   onLine?: (name: string, line: string) => void;
+  /** Names the process and its log file when it is not the app's first instance (`agents-2`). */
+  instance?: string;
   /** The token sentry checks before it certifies this app id; by default one the platform's identity key signs. `null`: none (an impostor). */
   identityToken?: string | null;
 }): ManagedProcess {
@@ -85,7 +87,7 @@ export function startSidecar(opts: {
     opts.logLevel ?? 'info',
   ];
   return new ManagedProcess({
-    name: `${opts.appId}:dapr`,
+    name: `${opts.instance ?? opts.appId}:dapr`,
     command: join(cp.binDir, 'daprd'),
     args,
     cwd: opts.dataDir,
@@ -96,7 +98,7 @@ export function startSidecar(opts: {
       DAPR_TRUST_ANCHORS: cp.trustAnchors,
       ...(token !== null ? { DAPR_SENTRY_TOKEN_FILE: tokenFile } : {}),
     },
-    logFile: join(opts.dataDir, 'logs', `${opts.appId}-dapr.log`),
+    logFile: join(opts.dataDir, 'logs', `${opts.instance ?? opts.appId}-dapr.log`),
     ...(opts.onLine ? { onLine: opts.onLine } : {}),
   });
 }

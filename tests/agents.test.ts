@@ -47,6 +47,11 @@ describe.each(['local', 'redis', 'postgres'])('agents on MERIDIAN_STACK=%s', (st
     const parked = answer.tool_calls[0]!;
     expect(parked).toMatchObject({ name: 'rollback', status: 'pending_approval' });
     expect((await user().call('/v1/agents/approvals')).status).toBe(403);
+    const forged = await user().call(`/v1/agents/approvals/${parked.approval_id}`, {
+      method: 'POST',
+      body: JSON.stringify({ approve: true }),
+    });
+    expect(forged.status).toBe(403);
     const listed = (await admin().approvals()).find((a) => a.id === parked.approval_id)!;
     expect(listed).toMatchObject({ tool: 'rollback', arguments: { model: 'spam' }, status: 'pending' });
     const decide = (body: object) =>

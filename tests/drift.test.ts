@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Alert, DriftReport, RunStatus, type Role } from '@meridian/contracts';
+import { AgentIncident, Alert, DriftReport, RunStatus, type Role } from '@meridian/contracts';
 import { loadSensorReadings, stratifiedSplit } from '@meridian/ml';
 import { eventually, usePlatform } from './helpers/platform.ts';
 
@@ -106,5 +106,14 @@ describe('drift monitoring and the alerts that start retraining', () => {
       90_000,
     );
     expect(run).toMatchObject({ trigger: 'drift', status: 'completed' });
+    // The model's incident agent gathered the alert's evidence and follows the run it started.
+    const incidents = await eventually(
+      async () => AgentIncident.array().parse((await call('/v1/agents/incidents', { roles: ['predict'] })).json),
+      (list) => list.some((i) => i.summary.includes('is completed')),
+      90_000,
+    );
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ model: 'sensor-anomaly', kind: 'drift', evidence: { run_id: alert.run_id } });
+    expect(incidents[0]!.summary).toContain('temperature');
   });
 });

@@ -26,7 +26,7 @@ import { grpcStatus, internalGrpcAttempt } from './helpers/raw-http.ts';
  * features and training do not run here, so their app ids can be played by
  * probe sidecars with exactly their ACL entries.
  */
-const h = usePlatform('local', { apps: ['gateway', 'inference', 'monitor', 'registry', 'ingestion'] });
+const h = usePlatform('local', { apps: ['gateway', 'inference', 'monitor', 'registry', 'ingestion', 'agents'] });
 const started: ManagedProcess[] = [];
 afterAll(async () => void (await Promise.all(started.map((p) => p.stop()))));
 
@@ -112,19 +112,22 @@ describe('the mesh under attack', () => {
         }
       }
       expect((await fetch(`${base}/v1.0/healthz`)).status).toBe(204);
+      // Every app may invoke, so this is the token check (an API outside the allowlist answers 12 first).
       expect(
-        await grpcStatus({ port: app.sidecarPorts.grpc, method: '/dapr.proto.runtime.v1.Dapr/GetState' }),
+        await grpcStatus({ port: app.sidecarPorts.grpc, method: '/dapr.proto.runtime.v1.Dapr/InvokeService' }),
         app.spec.id,
       ).toBe(16);
-      // With the token, GetMetadata is still off (whether the token is there or not): no app's allowlist has the metadata API.
-      expect(
-        await grpcStatus({
-          port: app.sidecarPorts.grpc,
-          method: '/dapr.proto.runtime.v1.Dapr/GetMetadata',
-          token: app.daprToken,
-        }),
-        app.spec.id,
-      ).toBe(12);
+      // With the token, GetMetadata is off unless the app lists the metadata API (agents: it reads its own
+      // component list to pick its language model).
+      if (!app.spec.dapr.apis.includes('metadata'))
+        expect(
+          await grpcStatus({
+            port: app.sidecarPorts.grpc,
+            method: '/dapr.proto.runtime.v1.Dapr/GetMetadata',
+            token: app.daprToken,
+          }),
+          app.spec.id,
+        ).toBe(12);
     }
   });
 
@@ -194,8 +197,21 @@ describe('the mesh under attack', () => {
         403,
       );
     }
+    // Only the gateway reaches the agents, and no app reaches an actor's callback routes through invocation.
+    for (const [method, path] of [
+      ['POST', '/v1/agents/sessions/s1/messages'],
+      ['GET', '/v1/agents/approvals'],
+      ['POST', '/v1/agents/approvals/ap-1'],
+      ['PUT', '/actors/approval-desk/desk/method/decide'],
+      ['PUT', '/actors/agent-session/x.s1/method/message'],
+      ['GET', '/dapr/config'],
+    ]) {
+      const res = await features.invoke('agents', method!, path!, method === 'GET' ? undefined : { approve: true });
+      expect(res.status, `features → agents ${method} ${path}`).toBe(403);
+    }
     const intruder = await probeSidecar('intruder');
     for (const [app, path] of [
+      ['agents', '/v1/agents/approvals'],
       ['inference', '/v2/models/sensor-anomaly'],
       ['registry', '/v1/registry/models'],
       ['monitor', '/v1/monitor/predictions'],

@@ -100,8 +100,6 @@ describe('ActorClient state', () => {
     expect((await failure(actors.getState({ ...ref, key: 'meta' }))).code).toBe('BAD_GATEWAY');
   });
 
-  // Fails today (a bug): the empty-body check comes before the status check, so a failed read with no
-  // body reads as "no such key" and a caller (the approval desk, session memory) starts from empty state.
   it('when the sidecar fails a read with an empty body, then getState throws rather than answering "absent"', async () => {
     const { actors } = fakeSidecar(answer(500));
     expect((await failure(actors.getState({ ...ref, key: 'meta' }))).code).toBe('BAD_GATEWAY');

@@ -61,8 +61,8 @@ export class ActorClient {
       method: 'GET',
       path: `${base(o)}/state/${encodeURIComponent(o.key)}`,
     });
-    if (res.status === 204 || res.body.length === 0) return undefined;
     if (!res.ok) throw actorFailure(res.status, res.text(), `get actor state ${o.key}`);
+    if (res.status === 204 || res.body.length === 0) return undefined;
     return res.json<T>();
   }
 

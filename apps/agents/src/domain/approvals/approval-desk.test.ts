@@ -187,8 +187,6 @@ describe('ApprovalDesk', () => {
     expect(decided.at(-1)!.id).toBe(`seeded-${KEEP_DECIDED + 1}`);
   });
 
-  // Fails today (a bug): write() keeps the KEEP_DECIDED decided approvals most recently *requested*, so an
-  // approval that waited while others were decided is trimmed by the very write that records its decision.
   it('when a long-pending approval is decided while the desk holds KEEP_DECIDED decided ones, then its decision is kept', async () => {
     const { state, desk } = setup();
     const seeded = [

@@ -36,7 +36,11 @@ export class ApprovalDesk {
 
   private async write(desk: DeskState): Promise<void> {
     const pending = desk.approvals.filter((a) => a.status === 'pending');
-    const decided = desk.approvals.filter((a) => a.status !== 'pending').slice(-KEEP_DECIDED);
+    // The most recently decided are kept: a long-pending call decided now must not fall off with its outcome.
+    const decided = desk.approvals
+      .filter((a) => a.status !== 'pending')
+      .sort((a, b) => (a.decided_at ?? a.requested_at).localeCompare(b.decided_at ?? b.requested_at))
+      .slice(-KEEP_DECIDED);
     const approvals = [...pending, ...decided].sort((a, b) => a.requested_at.localeCompare(b.requested_at));
     await this.o.state.commit([{ operation: 'upsert', request: { key: APPROVALS, value: { ...desk, approvals } } }]);
   }
@@ -86,6 +90,8 @@ export class ApprovalDesk {
     const now = this.o.clock();
     if (now.getTime() >= Date.parse(approval.expires_at)) {
       approval.status = 'expired';
+      approval.decided_by = 'timeout';
+      approval.decided_at = now.toISOString();
       await this.write(desk);
       throw new AppError({ code: 'CONFLICT', message: `approval ${o.id} expired at ${approval.expires_at}` });
     }

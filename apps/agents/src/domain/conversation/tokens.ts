@@ -42,12 +42,26 @@ export function countMessageTokens(messages: readonly ChatMessage[]): number {
   return tokens;
 }
 
+/** Tool specs do not change between calls: each spec is counted once (about 3,600 tokens of JSON Schema). */
+const toolTokens = new WeakMap<ToolSpec, number>();
+
 /** Tool specs are sent with every call, so they come out of the same context budget. */
 export function countToolTokens(tools: readonly ToolSpec[]): number {
   let tokens = 0;
   for (const t of tools) {
-    tokens += MESSAGE_OVERHEAD + countTokens(t.name) + countTokens(t.description);
-    tokens += countTokens(JSON.stringify(t.parameters));
+    let n = toolTokens.get(t);
+    if (n === undefined) {
+      n = countOneTool(t);
+      toolTokens.set(t, n);
+    }
+    tokens += n;
   }
+  return tokens;
+}
+
+function countOneTool(t: ToolSpec): number {
+  let tokens = 0;
+  tokens += MESSAGE_OVERHEAD + countTokens(t.name) + countTokens(t.description);
+  tokens += countTokens(JSON.stringify(t.parameters));
   return tokens;
 }

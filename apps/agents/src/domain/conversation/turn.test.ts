@@ -1,4 +1,3 @@
-import type { LlmAnswer } from './llm.ts';
 import { AppError } from '@meridian/service-kit';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,7 +10,8 @@ import {
   ScriptedModel,
   say,
 } from '../../testing/fakes.ts';
-import { SUMMARY_HEADING, PINNED_HEADING } from './context-window.ts';
+import { PINNED_HEADING, SUMMARY_HEADING } from './context-window.ts';
+import type { LlmAnswer } from './llm.ts';
 import { SessionMemory, type SessionMeta, type StoredMessage } from './session-memory.ts';
 import { SYSTEM_PROMPT, takeTurn } from './turn.ts';
 

@@ -19,6 +19,9 @@ export const PIN_FACT: ToolSpec = {
   mutating: false,
 };
 
+/** What the model may call: the platform's tools and the memory tool. */
+const TOOLS: ToolSpec[] = [...PLATFORM_TOOL_SPECS, PIN_FACT];
+
 export interface TurnDeps {
   memory: SessionMemory;
   /** Resolved on first use: the sidecar (and its component list) comes up after the app. */
@@ -75,7 +78,7 @@ export async function takeTurn(
   };
   append({ role: 'user', content: o.content }, o.messageId);
 
-  const tools = [...PLATFORM_TOOL_SPECS, PIN_FACT];
+  const tools = TOOLS;
   const budget = Math.max(64, llm.contextTokens - countToolTokens(tools));
   const usage = { prompt_tokens: 0, completion_tokens: 0 };
   const calls: AgentToolCall[] = [];

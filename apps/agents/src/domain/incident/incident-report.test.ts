@@ -79,17 +79,17 @@ const drift = (features: unknown[] = []): IncidentEvent => ({ kind: 'drift', eve
 const unreachable = { error: 'status 503', body: { title: 'unavailable' } };
 
 describe('incidentSummary', () => {
-  it('when every source answered, then the summary names the model, window, F1, production version and run status', () => {
+  it('when every source answered, then the summary names the model, window, drifted inputs, F1, production version and run status', () => {
     const evidence: Evidence = {
       alert: driftEvent(),
-      drift: driftReport([feature('humidity', false)]),
+      drift: driftReport([feature('humidity', true), feature('temperature', false), feature('pressure', true)]),
       quality: quality(0.81234),
       versions,
       run,
     };
     expect(incidentSummary({ incident: drift(), evidence })).toBe(
       'The inputs of spam version 3 drifted from their training distribution in window 7.' +
-        ' Latest F1 against labels: 0.812. Version 2 is in production.' +
+        ' Drifted inputs: humidity, pressure. Latest F1 against labels: 0.812. Version 2 is in production.' +
         ' The retraining run drift-spam-drift-v3-w7 is running (1 of 3 steps done).',
     );
   });
@@ -100,16 +100,13 @@ describe('incidentSummary', () => {
     expect(incidentSummary({ incident: drift(), evidence })).toContain('Version 2 is in production.');
   });
 
-  // Fails today (a bug): the summary joins the alert's feature objects ("[object Object]") and reads
-  // `drifted_features`, a field the monitor's DriftReport does not have.
-  it('when the monitor names the drifted inputs, then the summary lists them by name', () => {
+  it("when the drift report is unavailable, then the alert's raw feature objects are not printed", () => {
     const incident = drift([{ name: 'humidity', psi: 0.4, ks: 0.3, ks_p_value: 0.001, rows: 500 }]);
-    const evidence: Evidence = {
-      alert: incident.event,
-      drift: driftReport([feature('humidity', true), feature('temperature', false)]),
-      run,
-    };
-    expect(incidentSummary({ incident, evidence })).toContain(' Drifted inputs: humidity.');
+    const text = incidentSummary({ incident, evidence: { alert: incident.event, drift: unreachable, run } });
+    expect(text).not.toContain('[object Object]');
+    expect(text).toMatch(
+      /^The inputs of spam version 3 drifted .* The retraining run drift-spam-drift-v3-w7 is running/,
+    );
   });
 
   it('when a quality incident has its report, then it opens with the quality sentence and the report F1', () => {
@@ -121,7 +118,6 @@ describe('incidentSummary', () => {
     );
   });
 
-  // Fails today (a bug): the fallback reads evidence.f1, but a `model.degraded` event carries it as evidence.metrics.f1.
   it('when the quality report is unavailable, then the F1 comes from the degraded alert itself', () => {
     const incident: IncidentEvent = { kind: 'degraded', event: degradedEvent };
     const text = incidentSummary({ incident, evidence: { alert: degradedEvent, quality: unreachable } });

@@ -36,6 +36,13 @@ function describeVersions(versions: unknown): string {
   return production ? ` Version ${String(get(production, 'version'))} is in production.` : '';
 }
 
+/** The inputs a drift report marks as drifted (`features: [{name, drifted}]`). */
+function driftedInputs(report: unknown): string[] {
+  const features = get(report, 'features');
+  if (!Array.isArray(features)) return [];
+  return features.filter((f) => get(f, 'drifted') === true).map((f) => String(get(f, 'name')));
+}
+
 /** A plain-language account of an incident, from its evidence only (deterministic: the same evidence, the same words). */
 export function incidentSummary(o: { incident: IncidentEvent; evidence: Evidence }): string {
   const { kind, event } = o.incident;
@@ -46,9 +53,9 @@ export function incidentSummary(o: { incident: IncidentEvent; evidence: Evidence
         (typeof get(event, 'window') === 'string' ? ` in window ${String(get(event, 'window'))}` : '') +
         '.'
       : `The quality of ${event.model}${version} against delayed labels fell below its thresholds.`;
-  const drifted = get(o.evidence.drift, 'drifted_features') ?? get(event.evidence, 'features');
-  const features = Array.isArray(drifted) && drifted.length ? ` Drifted inputs: ${drifted.join(', ')}.` : '';
-  const f1 = get(o.evidence.quality, 'f1') ?? get(event.evidence, 'f1');
+  const drifted = driftedInputs(o.evidence.drift);
+  const features = drifted.length ? ` Drifted inputs: ${drifted.join(', ')}.` : '';
+  const f1 = get(o.evidence.quality, 'f1') ?? get(event.evidence, 'metrics', 'f1');
   const quality = typeof f1 === 'number' ? ` Latest F1 against labels: ${f1.toFixed(3)}.` : '';
   return `${opening}${features}${quality}${describeVersions(o.evidence.versions)} ${describeRun(o.evidence.run, runIdOf(o.incident))}`;
 }

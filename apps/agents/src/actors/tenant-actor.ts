@@ -8,20 +8,10 @@ const USAGE = 'usage';
 const zero: AgentUsage = { prompt_tokens: 0, completion_tokens: 0 };
 
 /** Token accounting per tenant: one actor per tenant, so concurrent sessions add up exactly. */
-export function tenantActor(o: { actors: ActorClient; budgetTokens: number }): ActorType {
+export function tenantActor(o: { actors: ActorClient }): ActorType {
   const stateOf = (id: string) => actorState({ actors: o.actors, ref: { type: ActorTypes.tenant, id } });
   return {
     methods: {
-      async check({ id }) {
-        const usage = (await stateOf(id).get<AgentUsage>(USAGE)) ?? zero;
-        const spent = usage.prompt_tokens + usage.completion_tokens;
-        if (spent >= o.budgetTokens)
-          throw new AppError({
-            code: 'TOO_MANY_REQUESTS',
-            message: `this tenant has used its token budget (${spent} of ${o.budgetTokens})`,
-          });
-        return usage;
-      },
       async charge({ id, body }) {
         const add = body as AgentUsage;
         const state = stateOf(id);
@@ -38,14 +28,38 @@ export function tenantActor(o: { actors: ActorClient; budgetTokens: number }): A
   };
 }
 
+/**
+ * The ledger as the session agent sees it. Each charge answers the tenant's new total, which is
+ * kept here, so a turn asks the tenant actor before it only the first time (one sidecar round
+ * trip less per turn). Concurrent sessions of one tenant can overshoot its budget by at most
+ * one turn each: the next charge answers the true total.
+ */
 export class TenantClient implements TenantLedger {
-  constructor(private readonly actors: ActorClient) {}
+  private readonly spent = new Map<string, number>();
+
+  constructor(private readonly o: { actors: ActorClient; budgetTokens: number }) {}
 
   async check(tenant: string): Promise<void> {
-    await this.actors.invoke({ type: ActorTypes.tenant, id: tenant, method: 'check' });
+    let spent = this.spent.get(tenant);
+    if (spent === undefined) {
+      const usage = await this.o.actors.invoke<AgentUsage>({ type: ActorTypes.tenant, id: tenant, method: 'usage' });
+      spent = usage.prompt_tokens + usage.completion_tokens;
+      this.spent.set(tenant, spent);
+    }
+    if (spent >= this.o.budgetTokens)
+      throw new AppError({
+        code: 'TOO_MANY_REQUESTS',
+        message: `this tenant has used its token budget (${spent} of ${this.o.budgetTokens})`,
+      });
   }
 
   async charge(o: { tenant: string; usage: AgentUsage }): Promise<void> {
-    await this.actors.invoke({ type: ActorTypes.tenant, id: o.tenant, method: 'charge', body: o.usage });
+    const total = await this.o.actors.invoke<AgentUsage>({
+      type: ActorTypes.tenant,
+      id: o.tenant,
+      method: 'charge',
+      body: o.usage,
+    });
+    this.spent.set(o.tenant, total.prompt_tokens + total.completion_tokens);
   }
 }

@@ -7,23 +7,43 @@ import { ActorTypes } from './ids.ts';
 const USAGE = 'usage';
 const zero: AgentUsage = { prompt_tokens: 0, completion_tokens: 0 };
 
-/** Token accounting per tenant: one actor per tenant, so concurrent sessions add up exactly. */
+/**
+ * Token accounting per tenant: one actor per tenant, so concurrent sessions add up exactly.
+ * The total is kept for the activation (Dapr runs one activation per id across replicas, and
+ * drops it on deactivation), so a charge is one state write.
+ */
 export function tenantActor(o: { actors: ActorClient }): ActorType {
   const stateOf = (id: string) => actorState({ actors: o.actors, ref: { type: ActorTypes.tenant, id } });
+  const active = new Map<string, AgentUsage>();
+  const usageOf = async (id: string) => {
+    const known = active.get(id);
+    if (known) return known;
+    const usage = (await stateOf(id).get<AgentUsage>(USAGE)) ?? zero;
+    active.set(id, usage);
+    return usage;
+  };
   return {
     methods: {
       async charge({ id, body }) {
         const add = body as AgentUsage;
-        const state = stateOf(id);
-        const usage = (await state.get<AgentUsage>(USAGE)) ?? zero;
+        const usage = await usageOf(id);
         const next = {
           prompt_tokens: usage.prompt_tokens + add.prompt_tokens,
           completion_tokens: usage.completion_tokens + add.completion_tokens,
         };
-        await state.commit([{ operation: 'upsert', request: { key: USAGE, value: next } }]);
+        try {
+          await stateOf(id).commit([{ operation: 'upsert', request: { key: USAGE, value: next } }]);
+        } catch (err) {
+          active.delete(id);
+          throw err;
+        }
+        active.set(id, next);
         return next;
       },
-      usage: async ({ id }) => (await stateOf(id).get<AgentUsage>(USAGE)) ?? zero,
+      usage: ({ id }) => usageOf(id),
+    },
+    async deactivate(id) {
+      active.delete(id);
     },
   };
 }

@@ -90,6 +90,32 @@ export function sensorAnomalyFeatures(reading: Pick<SensorReading, 'humidity' | 
   return [reading.humidity, reading.temperature, reading.humidity * reading.temperature];
 }
 
+/**
+ * The logistic model on the sensor features, and its threshold from training scores only (the
+ * test split is touched once, to report). Shared by the published model and studies that refit
+ * it on other splits.
+ */
+export function fitSensorAnomaly(o: {
+  train: readonly SensorReading[];
+  params?: { classWeight: 'balanced' | 'none'; l2: number; maxIter: number; tol: number };
+}): { model: LogisticModel; threshold: number } {
+  const { classWeight, l2, maxIter, tol } = o.params ?? SENSOR_ANOMALY_TRAINING_PARAMS;
+  const model = fitLogisticRegression({
+    x: o.train.map(sensorAnomalyFeatures),
+    y: o.train.map((r) => r.label),
+    featureNames: [...SENSOR_ANOMALY_FEATURES],
+    l2,
+    classWeight,
+    maxIter,
+    tol,
+  });
+  const threshold = bestThreshold({
+    yTrue: o.train.map((r) => r.label),
+    scores: predictProba(model, o.train.map(sensorAnomalyFeatures)),
+  });
+  return { model, threshold };
+}
+
 export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = {}): SensorAnomalyBaseline {
   const { version = '1', now = () => new Date() } = options;
   const rows = loadSensorReadings();
@@ -99,26 +125,13 @@ export function trainSensorAnomalyBaseline(options: TrainSensorAnomalyOptions = 
   };
   const { train, test } = stratifiedSplit(rows, { testFraction, seed, label: (r) => r.label });
 
-  const model = fitLogisticRegression({
-    x: train.map(sensorAnomalyFeatures),
-    y: train.map((r) => r.label),
-    featureNames: [...SENSOR_ANOMALY_FEATURES],
-    l2,
-    classWeight,
-    maxIter,
-    tol,
-  });
+  const { model, threshold } = fitSensorAnomaly({ train, params: { classWeight, l2, maxIter, tol } });
   const evaluate = (split: SensorReading[], threshold: number): BinaryMetrics =>
     binaryMetrics({
       yTrue: split.map((r) => r.label),
       scores: predictProba(model, split.map(sensorAnomalyFeatures)),
       threshold,
     });
-  // The threshold comes from training scores only; the test split is touched once, to report.
-  const threshold = bestThreshold({
-    yTrue: train.map((r) => r.label),
-    scores: predictProba(model, train.map(sensorAnomalyFeatures)),
-  });
   const metrics = { train: evaluate(train, threshold), test: evaluate(test, threshold) };
   const testCalibration = calibration({
     yTrue: test.map((r) => r.label),

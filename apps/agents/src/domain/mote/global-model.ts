@@ -1,11 +1,4 @@
-import {
-  SENSOR_ANOMALY_FEATURES,
-  SENSOR_ANOMALY_TRAINING_PARAMS,
-  bestThreshold,
-  fitLogisticRegression,
-  predictProba,
-  sensorAnomalyFeatures,
-} from '@meridian/ml';
+import { fitSensorAnomaly, predictProba, sensorAnomalyFeatures } from '@meridian/ml';
 import type { SensorReading } from '@meridian/ml';
 
 /**
@@ -17,19 +10,6 @@ export function fitGlobalModel(train: readonly SensorReading[]): {
   threshold: number;
   probability: (r: SensorReading) => number;
 } {
-  const { classWeight, l2, maxIter, tol } = SENSOR_ANOMALY_TRAINING_PARAMS;
-  const model = fitLogisticRegression({
-    x: train.map(sensorAnomalyFeatures),
-    y: train.map((r) => r.label),
-    featureNames: [...SENSOR_ANOMALY_FEATURES],
-    l2,
-    classWeight,
-    maxIter,
-    tol,
-  });
-  const threshold = bestThreshold({
-    yTrue: train.map((r) => r.label),
-    scores: predictProba(model, train.map(sensorAnomalyFeatures)),
-  });
+  const { model, threshold } = fitSensorAnomaly({ train });
   return { threshold, probability: (r) => predictProba(model, [sensorAnomalyFeatures(r)])[0]! };
 }

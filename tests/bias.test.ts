@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InferResponse, type Role } from '@meridian/contracts';
 import { WAGE_FEATURES, loadCpsWorkers, medianWage, wageFeatures, wageLabel } from '@meridian/ml';
-import { eventually, usePlatform } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, eventually, usePlatform } from './helpers/platform.ts';
 
 describe('bias of wage-above-median, on held-out data and on live traffic', () => {
-  const h = usePlatform('local', { seedModels: false, env: { BOOTSTRAP_MODELS: 'wage-above-median' } });
+  const h = usePlatform('local', {
+    apps: APPS_BUT_AGENTS,
+    seedModels: false,
+    env: { BOOTSTRAP_MODELS: 'wage-above-median' },
+  });
   const call = async (path: string, init: { body?: unknown; roles: Role[] }) => {
     const res = await h.gateway(path, {
       method: init.body === undefined ? 'GET' : 'POST',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OnlineFeatures, PipelineReport, PredictionCounts, PredictionEvent, Topics } from '@meridian/contracts';
 import { ensureWindowedModel } from '@meridian/platform';
-import { duplicatesSeen, eventually, usePlatform, type PlatformHandle } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, duplicatesSeen, eventually, usePlatform, type PlatformHandle } from './helpers/platform.ts';
 
 // Pub/sub end to end on every broker that runs on this machine: the whole
 // stream (ingestion → features → inference → monitor), and prediction events
@@ -29,7 +29,7 @@ async function modelCount(h: PlatformHandle, model: string): Promise<number> {
 }
 
 describe.each(STACKS)('pub/sub on MERIDIAN_STACK=%s', (stack) => {
-  const h = usePlatform(stack, { prepare: ensureWindowedModel });
+  const h = usePlatform(stack, { prepare: ensureWindowedModel, apps: APPS_BUT_AGENTS });
 
   it('when readings are ingested, then every valid one goes through features and inference to the monitor once, and the invalid one is dead-lettered', async () => {
     const run = Date.now() % 1_000_000_000;

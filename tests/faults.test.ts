@@ -13,8 +13,8 @@ import {
   Topics,
 } from '@meridian/contracts';
 import { trainSensorAnomalyBaseline, writeModelVersion } from '@meridian/ml';
-import { ensureDevModels, resolveStack, startPlatform, type Platform } from '@meridian/platform';
-import { eventually } from './helpers/platform.ts';
+import { ensureDevModels, loadApps, resolveStack, startPlatform, type Platform } from '@meridian/platform';
+import { APPS_BUT_AGENTS, eventually } from './helpers/platform.ts';
 import { startRabbitProbe, type RabbitProbe } from './helpers/rabbitmq-probe.ts';
 
 // Faults of the data pipeline on real brokers (issue 6). Every check is by
@@ -68,6 +68,7 @@ function useFaultPlatform(stackSpec: string, opts: { models: string[]; proxy: bo
       stack: resolveStack(stackSpec),
       dataDir,
       env: { BOOTSTRAP_MODELS: '' },
+      apps: loadApps().filter((a) => APPS_BUT_AGENTS.includes(a.id)),
       brokerProxy: opts.proxy,
       runId: randomUUID().slice(0, 8),
     });

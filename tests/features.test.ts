@@ -9,7 +9,7 @@ import {
   windowFeatures,
 } from '@meridian/ml';
 import { ensureWindowedModel } from '@meridian/platform';
-import { eventually, usePlatform } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, eventually, usePlatform } from './helpers/platform.ts';
 
 const MODEL = SENSOR_ANOMALY_WINDOWED_MODEL_NAME;
 const spec = sensorWindowSpec(SENSOR_ANOMALY_WINDOWED_PARAMS.window, SENSOR_ANOMALY_WINDOWED_PARAMS.features);
@@ -21,7 +21,7 @@ const spec = sensorWindowSpec(SENSOR_ANOMALY_WINDOWED_PARAMS.window, SENSOR_ANOM
  */
 function streamSuite(stack: string) {
   describe(`online features and streaming scoring on ${stack}`, () => {
-    const h = usePlatform(stack, { prepare: ensureWindowedModel });
+    const h = usePlatform(stack, { prepare: ensureWindowedModel, apps: APPS_BUT_AGENTS });
     const run = Date.now() % 1_000_000_000;
     const mote = (i: number) => run * 100 + i;
     const reading = (m: number, i: number) => ({
@@ -236,7 +236,7 @@ streamSuite(process.env.FEATURES_TEST_STACK ?? 'local');
  */
 function killSuite(stack: string) {
   describe(`kill -9 of the features app mid-stream on ${stack}`, () => {
-    const h = usePlatform(stack, { prepare: ensureWindowedModel });
+    const h = usePlatform(stack, { prepare: ensureWindowedModel, apps: APPS_BUT_AGENTS });
     const run = Date.now() % 1_000_000_000;
     const reading = (m: number, i: number) => ({
       id: `${m}-${i}`,

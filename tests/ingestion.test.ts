@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IngestResult, StreamStats } from '@meridian/contracts';
-import { eventually, usePlatform } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, eventually, usePlatform } from './helpers/platform.ts';
 
 // The ingestion app is called at its own address (the gateway route /v1/ingest/* is wired separately).
 describe('ingestion: raw records per stream, dead letters, idempotency, PII masking', () => {
   // INGESTION_TEST_STACK=redis (or postgres) runs the same checks on another state store and broker.
   // Every record is unique to the run: marks outlive a run on a shared Redis or PostgreSQL.
-  const h = usePlatform(process.env.INGESTION_TEST_STACK ?? 'local');
+  const h = usePlatform(process.env.INGESTION_TEST_STACK ?? 'local', { apps: APPS_BUT_AGENTS });
   const app = () => h.platform.apps.ingestion!;
   const post = async (path: string, body: unknown) => {
     const res = await app().fetchApp(`${path}`, {

@@ -12,10 +12,11 @@ import {
 } from '@meridian/contracts';
 import { loadSensorReadings, stratifiedSplit } from '@meridian/ml';
 import { writeFaultyModel } from './helpers/models.ts';
-import { eventually, usePlatform } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, eventually, usePlatform } from './helpers/platform.ts';
 
 describe('quality against delayed labels, and latency/error SLOs', () => {
   const h = usePlatform('local', {
+    apps: APPS_BUT_AGENTS,
     prepare: writeFaultyModel,
     env: {
       // Windows of 10 labels for the seeded model, so a handful of wrong labels can breach its F1 floor.
@@ -268,6 +269,7 @@ describe('quality against delayed labels, and latency/error SLOs', () => {
 // Drift needs the registry card's training distributions, so this model is bootstrapped by the training app.
 describe('drift windows in the state store', () => {
   const h = usePlatform('local', {
+    apps: APPS_BUT_AGENTS,
     seedModels: false,
     env: { BOOTSTRAP_MODELS: 'sensor-anomaly', DRIFT_WINDOW: '300' },
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { PredictionCounts } from '@meridian/contracts';
-import { eventually, usePlatform } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, eventually, usePlatform } from './helpers/platform.ts';
 
 /**
  * A burst larger than the consumers can take: the monitor is frozen (SIGSTOP)
@@ -10,6 +10,7 @@ import { eventually, usePlatform } from './helpers/platform.ts';
  * counted exactly once.
  */
 const h = usePlatform('local', {
+  apps: APPS_BUT_AGENTS,
   env: { RATE_LIMITS: 'infer:*=100000000/60s,read:*=100000000/60s,ingest:*=100000/60s,admin:*=10000/60s' },
 });
 

@@ -27,7 +27,7 @@ import {
   type ManagedProcess,
 } from '@meridian/platform';
 import { componentsFor } from '@meridian/testkit';
-import { eventually, usePlatform, type PlatformHandle } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, eventually, usePlatform, type PlatformHandle } from './helpers/platform.ts';
 
 // The registry on real sidecars: SQLite state + local-storage artifacts
 // (local), PostgreSQL state (postgres) and Redis state (redis, whose
@@ -145,7 +145,7 @@ async function forgetModel(h: PlatformHandle, model: string): Promise<void> {
 }
 
 describe.each(STACKS)('model registry on MERIDIAN_STACK=%s', (stack) => {
-  const h = usePlatform(stack);
+  const h = usePlatform(stack, { apps: APPS_BUT_AGENTS });
   // Unique per run: the postgres stack keeps state between runs.
   const model = `reg-${stack}-${randomUUID().slice(0, 8)}`;
   let probe: Awaited<ReturnType<typeof lifecycleProbe>> | undefined;

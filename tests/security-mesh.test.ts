@@ -112,9 +112,10 @@ describe('the mesh under attack', () => {
         }
       }
       expect((await fetch(`${base}/v1.0/healthz`)).status).toBe(204);
-      // Every app may invoke, so this is the token check (an API outside the allowlist answers 12 first).
+      // An API in the app's allowlist, so this is the token check (one outside it answers 12 first).
+      const allowed = app.spec.dapr.apis.includes('state') ? 'GetState' : 'InvokeService';
       expect(
-        await grpcStatus({ port: app.sidecarPorts.grpc, method: '/dapr.proto.runtime.v1.Dapr/InvokeService' }),
+        await grpcStatus({ port: app.sidecarPorts.grpc, method: `/dapr.proto.runtime.v1.Dapr/${allowed}` }),
         app.spec.id,
       ).toBe(16);
       // With the token, GetMetadata is off unless the app lists the metadata API (agents: it reads its own

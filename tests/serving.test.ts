@@ -7,7 +7,7 @@ import {
   writeSensorV2,
   writeTensorTypesModel,
 } from './helpers/models.ts';
-import { eventually, usePlatform } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, eventually, usePlatform } from './helpers/platform.ts';
 
 const reading = (h: number[], t: number[]) => ({
   inputs: [
@@ -18,6 +18,7 @@ const reading = (h: number[], t: number[]) => ({
 
 describe('model serving through the gateway (Open Inference Protocol v2)', () => {
   const h = usePlatform('local', {
+    apps: APPS_BUT_AGENTS,
     prepare: async (repo) => {
       await writeSensorV2(repo);
       await writeSensorMlp(repo, '4');

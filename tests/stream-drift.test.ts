@@ -10,7 +10,7 @@ import {
   shuffleInPlace,
   type SensorReading,
 } from '@meridian/ml';
-import { eventually, usePlatform } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, eventually, usePlatform } from './helpers/platform.ts';
 
 const MODEL = SENSOR_ANOMALY_WINDOWED_MODEL_NAME;
 const WINDOW = 300;
@@ -45,7 +45,10 @@ function streamDriftSuite(stack: string) {
   describe(`drift of ${MODEL} on the sensor stream, on ${stack}`, () => {
     // The seeded sensor-anomaly model only makes inference ready; the windowed model comes from the registry.
     // Drift reports are on the version serving: a 5 s canary keeps this run's version serving while the alert is read.
-    const h = usePlatform(stack, { env: { BOOTSTRAP_MODELS: '', DRIFT_WINDOW: `${WINDOW}`, CANARY_SECONDS: '5' } });
+    const h = usePlatform(stack, {
+      apps: APPS_BUT_AGENTS,
+      env: { BOOTSTRAP_MODELS: '', DRIFT_WINDOW: `${WINDOW}`, CANARY_SECONDS: '5' },
+    });
     const run = Date.now() % 1_000_000_000;
     const call = async (path: string, init: { body?: unknown; roles: Role[] }) => {
       const res = await h.gateway(path, {

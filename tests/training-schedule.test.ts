@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, usePlatform } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, eventually, usePlatform } from './helpers/platform.ts';
 
 // Scheduled retraining through the Dapr Jobs API: the scheduler calls the
 // training app when the job is due. The job lives in the run's shared
 // scheduler, so it is deleted afterwards.
 describe('scheduled retraining (Dapr Jobs API)', () => {
   const h = usePlatform('local', {
+    apps: APPS_BUT_AGENTS,
     seedModels: false,
     env: { BOOTSTRAP_MODELS: '', RETRAIN_SCHEDULE: 'sensor-anomaly=@every 3s', CANARY_SECONDS: '0' },
   });

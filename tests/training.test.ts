@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InferResponse, RunStatus, Topics, type Role } from '@meridian/contracts';
 import { trainSensorAnomalyBaseline } from '@meridian/ml';
-import { eventually, usePlatform } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, eventually, usePlatform } from './helpers/platform.ts';
 
 interface VersionRow {
   version: string;
@@ -17,6 +17,7 @@ interface VersionRow {
 // through the registry; canaries serve 6 s before promotion.
 describe('training, registry and the durable retraining workflow', () => {
   const h = usePlatform('local', {
+    apps: APPS_BUT_AGENTS,
     seedModels: false,
     env: { BOOTSTRAP_MODELS: 'sensor-anomaly', CANARY_SECONDS: '6' },
   });

@@ -103,3 +103,13 @@ export async function duplicatesSeen(h: PlatformHandle): Promise<number> {
   if (res.status !== 200) throw new Error(`monitor pipeline: ${res.status}`);
   return MonitorPipelineReport.parse(await res.json()).predictions.duplicates;
 }
+
+/**
+ * Every app but the agents: suites about the pipeline and serving leave out the agents app,
+ * which consumes the whole sensor stream (a global-model call per delivery, an actor call per
+ * mote) and would compete for these two cores with what the suite measures. The agents'
+ * suites, the drift suite (incidents), the skeleton and the launcher run every app.
+ */
+export const APPS_BUT_AGENTS = loadApps()
+  .map((a) => a.id)
+  .filter((id) => id !== 'agents');

@@ -18,7 +18,8 @@ const INDEX_ID = 'index';
 /** Incidents kept per model, newest last. */
 const KEEP = 50;
 const REFRESH = 'refresh';
-/** How often, and how many times, an open incident re-reads its retraining run. */
+/** When, how often, and how many times an open incident re-reads its retraining run. */
+const REFRESH_FIRST = '5s';
 const REFRESH_EVERY = '20s';
 const MAX_REFRESHES = 15;
 
@@ -77,7 +78,7 @@ export function incidentActors(o: { actors: ActorClient; tools: ToolRunner; cloc
           type: ActorTypes.incident,
           id,
           name: REFRESH,
-          dueTime: REFRESH_EVERY,
+          dueTime: REFRESH_FIRST,
           period: REFRESH_EVERY,
         });
         return { created: true };

@@ -40,6 +40,7 @@ export function sessionActor(o: Omit<TurnDeps, 'memory'> & { actors: ActorClient
           { ...o, memory: memoryOf(id) },
           {
             sessionId: turn.session_id,
+            sessionKey: id,
             tenant: turn.tenant,
             caller: turn.caller,
             content: turn.content,

@@ -32,7 +32,7 @@ function setup(o: { answers?: LlmAnswer[]; contextTokens?: number; maxIterations
     sessionTokenBudget: o.budget ?? 1_000_000,
   };
   const turn = (content: string, messageId?: string) =>
-    takeTurn(deps, { sessionId: 's1', tenant: 't1', caller, content, messageId });
+    takeTurn(deps, { sessionId: 's1', sessionKey: 't1.s1', tenant: 't1', caller, content, messageId });
   const stored = (seq: number) => state.peek<StoredMessage>(`msg:${seq}`);
   return { clock, state, model, deps, turn, stored };
 }
@@ -111,7 +111,7 @@ describe('takeTurn', () => {
     const answer = await turn('Roll back spam');
     expect(deps.tools.calls).toEqual([]);
     expect(deps.approvals.parked).toEqual([
-      { sessionId: 's1', tool: 'rollback', arguments: { model: 'spam' }, requestedBy: 'alice' },
+      { sessionId: 't1.s1', tool: 'rollback', arguments: { model: 'spam' }, requestedBy: 'alice' },
     ]);
     expect(answer.tool_calls[0]).toMatchObject({ name: 'rollback', status: 'pending_approval', approval_id: 'ap-1' });
   });

@@ -50,7 +50,15 @@ const preambleOf = (s: LoadedSession): ChatMessage[] =>
  */
 export async function takeTurn(
   deps: TurnDeps,
-  o: { sessionId: string; tenant: string; caller: Caller; content: string; messageId?: string | undefined },
+  o: {
+    sessionId: string;
+    /** The session's id across tenants (its actor id): approvals are filed under it, so erasure finds them. */
+    sessionKey: string;
+    tenant: string;
+    caller: Caller;
+    content: string;
+    messageId?: string | undefined;
+  },
 ): Promise<AgentTurnAnswer> {
   if (o.messageId) {
     const stored = await deps.memory.answerOf(o.messageId);
@@ -119,7 +127,7 @@ export async function takeTurn(
     }
     append({ role: 'assistant', content: answer.content, toolCalls: answer.toolCalls });
     for (const call of answer.toolCalls) {
-      const record = await runTool(deps, { call, sessionId: o.sessionId, caller: o.caller, pinned: work.pinned });
+      const record = await runTool(deps, { call, sessionId: o.sessionKey, caller: o.caller, pinned: work.pinned });
       if (call.name === PIN_FACT.name && record.status === 'ok') pinnedChanged = true;
       calls.push(record);
       append({

@@ -60,17 +60,21 @@ describe('retryUntilReady', () => {
   it("when the signal aborts while waiting, then it stops with the signal's reason", async () => {
     const controller = new AbortController();
     let tries = 0;
+    let firstTry!: () => void;
+    const tried = new Promise<void>((r) => (firstTry = r));
     const waiting = retryUntilReady({
       what: 'x',
       attempt: async () => {
         tries += 1;
+        firstTry();
         throw new Error('down');
       },
       intervalMs: 60_000,
       warnEvery: 0,
       signal: controller.signal,
     });
-    await new Promise((r) => setTimeout(r, 10));
+    // Aborted once the first attempt has failed, i.e. while it waits out the interval.
+    await tried;
     controller.abort(new Error('shutting down'));
     await expect(waiting).rejects.toThrow('shutting down');
     expect(tries).toBe(1);

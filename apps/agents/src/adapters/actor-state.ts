@@ -1,4 +1,4 @@
-import type { ActorClient, ActorRef } from '@meridian/service-kit';
+import { mapLimit, type ActorClient, type ActorRef } from '@meridian/service-kit';
 import type { ActorState } from '../domain/ports.ts';
 
 /** Reads in flight at once for getMany: the sidecar has no bulk read for actor state. */
@@ -9,18 +9,7 @@ export function actorState(o: { actors: ActorClient; ref: ActorRef }): ActorStat
   const get = <T>(key: string) => o.actors.getState<T>({ ...o.ref, key });
   return {
     get,
-    async getMany<T>(keys: string[]) {
-      const out: (T | undefined)[] = new Array(keys.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < keys.length) {
-          const i = next++;
-          out[i] = await get<T>(keys[i]!);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, keys.length) }, worker));
-      return out;
-    },
+    getMany: <T>(keys: string[]) => mapLimit(keys, READ_CONCURRENCY, (key) => get<T>(key)),
     commit: (operations) => o.actors.transaction({ ...o.ref, operations }),
   };
 }

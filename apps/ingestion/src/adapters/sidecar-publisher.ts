@@ -1,6 +1,6 @@
 import { requestLogger, type DaprClient } from '@meridian/service-kit';
 import type { OutgoingEvent, Publisher } from '../domain/ports.ts';
-import { mapLimit } from './map-limit.ts';
+import { mapLimit } from '@meridian/service-kit';
 
 export type PublishMode = 'bulk' | 'single';
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, type DaprClient, type StateItem } from '@meridian/service-kit';
 import type { SeenKeys } from '../domain/ports.ts';
-import { mapLimit } from './map-limit.ts';
+import { mapLimit } from '@meridian/service-kit';
 
 /** Keys per write call: one round trip each, and small enough for any store's statement limits. */
 const CHUNK = 250;

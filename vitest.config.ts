@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// One config, two projects: unit tests beside the code (no Dapr), and
-// integration tests in tests/ against real sidecars sharing one control plane.
+// One config, three projects: unit tests beside the code (no Dapr), integration tests in
+// tests/ against real sidecars sharing one control plane, and the Kubernetes checks.
 export default defineConfig({
   test: {
     projects: [
@@ -16,10 +16,24 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/**/*.test.ts'],
+          exclude: ['tests/deploy/**'],
           environment: 'node',
           globalSetup: ['tests/setup/control-plane.ts'],
           testTimeout: 120_000,
           hookTimeout: 240_000,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        // Kubernetes checks (schemas, a real API server with Dapr's injector): no Dapr control
+        // plane, so they run in their own fork beside the integration tests.
+        test: {
+          name: 'deploy',
+          include: ['tests/deploy/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+          hookTimeout: 1_800_000,
           pool: 'forks',
           poolOptions: { forks: { singleFork: true } },
         },

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { AppSpec } from './apps.ts';
 import { scopedComponents } from './component-scopes.ts';
 import { appConfiguration, widenedOperations } from './dapr-configuration.ts';
+import { deployFiles } from './deploy.ts';
 import { BINDING_FOLDERS, PROFILES, KINDS } from './stack.ts';
 
 const HEADER = '# Generated from apps/apps.json by `npm run gen`; edit that file, not this one.\n';
@@ -53,70 +54,6 @@ function tyeFile(apps: AppSpec[]) {
   };
 }
 
-function k8sApp(app: AppSpec) {
-  const labels = { 'app.kubernetes.io/name': app.id, 'app.kubernetes.io/part-of': 'meridian' };
-  const deployment = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: app.id, labels },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: {
-          labels,
-          annotations: {
-            'dapr.io/enabled': 'true',
-            'dapr.io/app-id': app.id,
-            'dapr.io/app-port': `${app.port}`,
-            'dapr.io/config': app.id,
-            'dapr.io/enable-metrics': 'true',
-            // The sidecar requires the app's API token and sends the app token (Secrets created per install, see docs/security.md).
-            'dapr.io/api-token-secret': `${app.id}-dapr-api-token`,
-            'dapr.io/app-token-secret': `${app.id}-app-api-token`,
-          },
-        },
-        spec: {
-          containers: [
-            {
-              name: app.id,
-              image: `meridian/${app.id}:latest`,
-              ports: [{ containerPort: app.port }],
-              env: [
-                { name: 'APP_ID', value: app.id },
-                { name: 'APP_PORT', value: `${app.port}` },
-                { name: 'APP_HOST', value: '0.0.0.0' },
-                {
-                  name: 'DAPR_API_TOKEN',
-                  valueFrom: { secretKeyRef: { name: `${app.id}-dapr-api-token`, key: 'token' } },
-                },
-                {
-                  name: 'APP_API_TOKEN',
-                  valueFrom: { secretKeyRef: { name: `${app.id}-app-api-token`, key: 'token' } },
-                },
-              ],
-              readinessProbe: { httpGet: { path: '/readyz', port: app.port } },
-              livenessProbe: { httpGet: { path: '/healthz', port: app.port } },
-            },
-          ],
-        },
-      },
-    },
-  };
-  const service = {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: app.id, labels },
-    spec: { selector: labels, ports: [{ port: 80, targetPort: app.port }] },
-  };
-  return (
-    HEADER +
-    [deployment, service, appConfiguration(app, { selfHosted: false })]
-      .map((d) => stringify(d, { lineWidth: 0 }))
-      .join('---\n')
-  );
-}
-
 /** Every file derived from the app list, keyed by path relative to the repository root. */
 export function generatedFiles(apps: AppSpec[]): Map<string, string> {
   const files = new Map<string, string>();
@@ -129,17 +66,8 @@ export function generatedFiles(apps: AppSpec[]): Map<string, string> {
       `configuration/apps/${app.id}.yaml`,
       HEADER + note + stringify(appConfiguration(app, { selfHosted: true }), { lineWidth: 0 }),
     );
-    files.set(`deploy/base/${app.id}.yaml`, k8sApp(app));
   }
-  files.set(
-    'deploy/base/kustomization.yaml',
-    yaml({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      namespace: 'default',
-      resources: apps.map((a) => `${a.id}.yaml`),
-    }),
-  );
+  for (const [path, content] of deployFiles(apps)) files.set(path, content);
   for (const [path, content] of scopedComponents(apps)) files.set(path, content);
   files.set('dapr.yaml', yaml(daprRunFile(apps)));
   files.set('tye.yaml', yaml(tyeFile(apps)));

@@ -5,28 +5,47 @@
 // command in this same process (so signals reach it directly).
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const log = (msg) => process.stderr.write(`[meridian] ${msg}\n`);
 
+function installed(stamp, hash) {
+  return existsSync(stamp) && readFileSync(stamp, 'utf8') === hash;
+}
+
+// Two commands started at once on a fresh clone (npm start, then npm run token while the first
+// still installs) must not both run npm ci: the second would delete the first one's node_modules.
+// One install at a time (flock on a lock file beside package-lock.json); the second waits, then
+// finds the stamp written and goes on.
 function ensureNodeModules() {
   const lock = join(root, 'package-lock.json');
   const stamp = join(root, 'node_modules', '.meridian-installed');
   const hash = createHash('sha256').update(readFileSync(lock)).digest('hex');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
-  log('installing npm dependencies (npm ci)...');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) {
+  if (installed(stamp, hash)) return;
+  const lockFile = join(root, '.meridian-install.lock');
+  const held = spawnSync('flock', ['-n', lockFile, 'true']);
+  if (held.status !== 0) log('another npm command is installing the dependencies; waiting for it...');
+  const result = spawnSync(
+    'flock',
+    [
+      lockFile,
+      'sh',
+      '-c',
+      // Checked again under the lock: the install we waited for may have done the work.
+      '[ -f "$1" ] && [ "$(cat "$1")" = "$2" ] && exit 0; echo "[meridian] installing npm dependencies (npm ci)..." >&2; npm ci --no-audit --no-fund --loglevel=error && printf %s "$2" > "$1"',
+      'install',
+      stamp,
+      hash,
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
+  if (result.error || result.status !== 0 || !installed(stamp, hash)) {
     log(`npm ci failed (exit ${result.status}); fix the error above and run the command again`);
     process.exit(1);
   }
-  writeFileSync(stamp, hash);
 }
 
 function ensureDapr() {
@@ -76,11 +95,16 @@ switch (command) {
     ensureDapr();
     await runTs(`tools/bench/${args[0]}.ts`, args.slice(1));
     break;
+  case 'sidecar':
+    ensureDapr();
+    await runTs('tools/sidecar.ts', args);
+    break;
+  case 'images':
   case 'token':
   case 'gen':
     await runTs(`tools/${command}.ts`, args);
     break;
   default:
-    log(`unknown command "${command}" (start, test, token, gen, prepare-run, bench)`);
+    log(`unknown command "${command}" (start, test, token, gen, prepare-run, bench, sidecar, images)`);
     process.exit(2);
 }

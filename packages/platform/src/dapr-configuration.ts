@@ -43,7 +43,7 @@ function secretScopes(app: AppSpec) {
  * Per caller, only the operations (path and verb) it is listed for; everyone
  * else is denied. Checked against the caller's mTLS identity.
  */
-function accessControl(app: AppSpec) {
+function accessControl(app: AppSpec, namespace: string) {
   return {
     defaultAction: 'deny',
     trustDomain: 'public',
@@ -51,7 +51,7 @@ function accessControl(app: AppSpec) {
       appId: caller,
       defaultAction: 'deny',
       trustDomain: 'public',
-      namespace: 'default',
+      namespace,
       operations: compileAcl(ops).operations,
     })),
   };
@@ -64,21 +64,43 @@ export function widenedOperations(app: AppSpec): string[] {
   );
 }
 
-export function appConfiguration(app: AppSpec, opts: { selfHosted: boolean }) {
+/** Dapr's control plane as a default Kubernetes install names it (the Helm chart's defaults). */
+const KUBERNETES_MTLS = {
+  controlPlaneTrustDomain: 'cluster.local',
+  sentryAddress: 'dapr-sentry.dapr-system.svc.cluster.local:443',
+};
+
+/**
+ * Local name resolution: one SQLite file per platform, where every sidecar registers its address
+ * and renews it every 0.5 s (updateInterval - timeout - 1 s). A row older than updateInterval is
+ * not handed out, so a replica killed without deregistering stops getting calls within about 2 s
+ * (Dapr's default is 5 s); the callers' retry policy covers the calls made meanwhile. Every sidecar
+ * sharing the file must use these same settings.
+ */
+export const selfHostedNameResolution = (database: string) => ({
+  component: 'sqlite',
+  version: 'v1',
+  configuration: { connectionString: database, updateInterval: '2s', timeout: '500ms' },
+});
+
+/**
+ * An app's Configuration. Self-hosted: SQLite name resolution, callers in
+ * namespace "default". Kubernetes (`selfHosted: false`): the mTLS fields
+ * Dapr 1.18's CRD requires, and callers in `namespace` (default "default").
+ */
+export function appConfiguration(app: AppSpec, opts: { selfHosted: boolean; namespace?: string }) {
   return {
     apiVersion: 'dapr.io/v1alpha1',
     kind: 'Configuration',
     metadata: { name: app.id },
     spec: {
-      mtls: { enabled: true },
+      mtls: { enabled: true, ...(opts.selfHosted ? {} : KUBERNETES_MTLS) },
       tracing: { samplingRate: '1' },
       metric: { enabled: true },
-      ...(opts.selfHosted
-        ? { nameResolution: { component: 'sqlite', version: 'v1', configuration: { connectionString: 'nr.db' } } }
-        : {}),
+      ...(opts.selfHosted ? { nameResolution: selfHostedNameResolution('nr.db') } : {}),
       api: { allowed: apiAllowlist(app) },
       secrets: { scopes: secretScopes(app) },
-      accessControl: accessControl(app),
+      accessControl: accessControl(app, opts.selfHosted ? 'default' : (opts.namespace ?? 'default')),
       // Actor state keys with ttlInSeconds (message retention) need this preview feature in 1.18.
       ...(app.dapr.apis.includes('actors') ? { features: [{ name: 'ActorStateTTL', enabled: true }] } : {}),
     },

@@ -1,86 +1,64 @@
-import { stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import type { AppSpec } from './apps.ts';
-import { appConfiguration } from './dapr-configuration.ts';
+import { appManifests } from './deploy-app.ts';
+import { componentFiles } from './deploy-components.ts';
+import { networkPolicies } from './deploy-network.ts';
+import { overlayFiles } from './deploy-overlays.ts';
+import { kustomization, NAMESPACE, PART_OF, yamlFile } from './deploy-shared.ts';
+import { repoPath } from './paths.ts';
 
-const HEADER = '# Generated from apps/apps.json by `npm run gen`; edit that file, not this one.\n';
-const yaml = (doc: unknown) => HEADER + stringify(doc, { lineWidth: 0 });
-
-function k8sApp(app: AppSpec) {
-  const labels = { 'app.kubernetes.io/name': app.id, 'app.kubernetes.io/part-of': 'meridian' };
-  const deployment = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: app.id, labels },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: {
-          labels,
-          annotations: {
-            'dapr.io/enabled': 'true',
-            'dapr.io/app-id': app.id,
-            'dapr.io/app-port': `${app.port}`,
-            'dapr.io/config': app.id,
-            'dapr.io/enable-metrics': 'true',
-            // The sidecar requires the app's API token and sends the app token (Secrets created per install, see docs/security.md).
-            'dapr.io/api-token-secret': `${app.id}-dapr-api-token`,
-            'dapr.io/app-token-secret': `${app.id}-app-api-token`,
-          },
-        },
-        spec: {
-          containers: [
-            {
-              name: app.id,
-              image: `meridian/${app.id}:latest`,
-              ports: [{ containerPort: app.port }],
-              env: [
-                { name: 'APP_ID', value: app.id },
-                { name: 'APP_PORT', value: `${app.port}` },
-                { name: 'APP_HOST', value: '0.0.0.0' },
-                {
-                  name: 'DAPR_API_TOKEN',
-                  valueFrom: { secretKeyRef: { name: `${app.id}-dapr-api-token`, key: 'token' } },
-                },
-                {
-                  name: 'APP_API_TOKEN',
-                  valueFrom: { secretKeyRef: { name: `${app.id}-app-api-token`, key: 'token' } },
-                },
-              ],
-              readinessProbe: { httpGet: { path: '/readyz', port: app.port } },
-              livenessProbe: { httpGet: { path: '/healthz', port: app.port } },
-            },
-          ],
-        },
-      },
+/**
+ * Pod Security: baseline is enforced; restricted is warned and audited,
+ * because the injected daprd drops all capabilities only when Dapr is
+ * installed with `dapr_sidecar_injector.sidecarDropALLCapabilities=true`.
+ */
+const namespace = {
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: {
+    name: NAMESPACE,
+    labels: {
+      ...PART_OF,
+      'pod-security.kubernetes.io/enforce': 'baseline',
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/audit': 'restricted',
     },
+  },
+};
+
+/** The same Resiliency the launcher loads (configuration/resiliency/), as a namespaced resource. */
+function resiliency() {
+  const doc = parse(readFileSync(repoPath('configuration/resiliency/resiliency.yaml'), 'utf8')) as {
+    metadata: Record<string, unknown>;
   };
-  const service = {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: app.id, labels },
-    spec: { selector: labels, ports: [{ port: 80, targetPort: app.port }] },
-  };
-  return (
-    HEADER +
-    [deployment, service, appConfiguration(app, { selfHosted: false })]
-      .map((d) => stringify(d, { lineWidth: 0 }))
-      .join('---\n')
-  );
+  return { ...doc, metadata: { ...doc.metadata, labels: PART_OF } };
 }
 
-/** deploy/: the Kubernetes manifests, keyed by path relative to the repository root. */
-export function deployFiles(apps: AppSpec[]): Map<string, string> {
+/** deploy/base: what every overlay shares, whatever the backends: the apps, their identities, policies and Dapr settings. */
+function baseFiles(apps: AppSpec[]): Map<string, string> {
   const files = new Map<string, string>();
-  for (const app of apps) files.set(`deploy/base/${app.id}.yaml`, k8sApp(app));
+  files.set('deploy/base/namespace.yaml', yamlFile(namespace));
+  for (const app of apps) files.set(`deploy/base/${app.id}.yaml`, yamlFile(...appManifests(app)));
+  files.set('deploy/base/network-policies.yaml', yamlFile(...networkPolicies(apps)));
+  files.set(
+    'deploy/base/resiliency.yaml',
+    yamlFile({ comment: 'From configuration/resiliency/resiliency.yaml.', doc: resiliency() }),
+  );
   files.set(
     'deploy/base/kustomization.yaml',
-    yaml({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      namespace: 'default',
-      resources: apps.map((a) => `${a.id}.yaml`),
+    yamlFile({
+      comment: 'No backends here: an overlay adds one deploy/components/<kind>/<choice> per kind (docs/kubernetes.md).',
+      doc: kustomization({
+        namespace: NAMESPACE,
+        resources: ['namespace.yaml', ...apps.map((a) => `${a.id}.yaml`), 'network-policies.yaml', 'resiliency.yaml'],
+      }),
     }),
   );
   return files;
+}
+
+/** deploy/: the Kubernetes manifests (base, backend choices, overlays), keyed by path relative to the repository root. */
+export function deployFiles(apps: AppSpec[]): Map<string, string> {
+  return new Map([...baseFiles(apps), ...componentFiles(apps), ...overlayFiles(apps)]);
 }

@@ -32,6 +32,8 @@ export function usePlatform(
     env?: Record<string, string>;
     seedModels?: boolean;
     apps?: string[];
+    /** Instances per app, over `replicas` in apps/apps.json. */
+    replicas?: Record<string, number>;
   } = {},
 ): PlatformHandle {
   let platform: Platform | undefined;
@@ -43,7 +45,11 @@ export function usePlatform(
       await opts.prepare?.(repository);
     }
     const env = { BOOTSTRAP_MODELS: '', ...opts.env };
-    const apps = opts.apps ? loadApps().filter((a) => opts.apps!.includes(a.id)) : undefined;
+    const listed = opts.apps ? loadApps().filter((a) => opts.apps!.includes(a.id)) : undefined;
+    const replicas = opts.replicas;
+    const apps = replicas
+      ? (listed ?? loadApps()).map((a) => (replicas[a.id] ? { ...a, replicas: replicas[a.id] } : a))
+      : listed;
     // Its own consumers on shared brokers: nothing another run left unacknowledged reaches this one.
     platform = await startPlatform({
       cp: inject('controlPlane'),

@@ -16,5 +16,10 @@ export const inferenceEnv = {
   /** Where requests naming entities get their inputs (models whose card has online_features); empty: none. */
   FEATURES_APP_ID: z.string().default('features'),
   CANARY_PERCENT: z.coerce.number().min(0).max(100).default(10),
+  /**
+   * How often to check the registry for stage changes whose lifecycle event went to another
+   * replica (replicas share one consumer group); 0: events only.
+   */
+  REGISTRY_REFRESH_SECONDS: z.coerce.number().min(0).default(15),
   ORT_INTRA_OP_THREADS: z.coerce.number().int().positive().default(1),
 };

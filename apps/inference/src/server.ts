@@ -116,7 +116,27 @@ export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService
     ...(registry ? { registry } : {}),
   };
   await store.loadAll();
-  // The registry may start after us: keep trying until the first sync succeeds.
-  if (registry) void retryUntilReady({ what: 'following the registry', attempt: () => registry.syncAll() });
-  return runService(() => createApp(deps), { name: 'inference', env, onStop: () => store.close() });
+  // The registry may start after us: keep trying until the first sync succeeds; then catch up now
+  // and then with the stage changes whose events another replica took.
+  let refresh: NodeJS.Timeout | undefined;
+  if (registry)
+    void retryUntilReady({ what: 'following the registry', attempt: () => registry.syncAll() }).then(() => {
+      if (!env.REGISTRY_REFRESH_SECONDS) return;
+      refresh = setInterval(
+        () =>
+          void registry
+            .refresh()
+            .catch((err: unknown) => rootLogger().warn({ reason: (err as Error).message }, 'registry refresh failed')),
+        env.REGISTRY_REFRESH_SECONDS * 1000,
+      );
+      refresh.unref();
+    });
+  return runService(() => createApp(deps), {
+    name: 'inference',
+    env,
+    onStop: async () => {
+      clearInterval(refresh);
+      await store.close();
+    },
+  });
 }

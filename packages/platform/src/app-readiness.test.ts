@@ -8,7 +8,7 @@ function twoApps() {
     specs: [appSpec('a'), appSpec('b')],
     ports: Array.from({ length: 2 * APP_PORT_COUNT }, (_, i) => 1 + i),
     launch: fakeLauncher(),
-  });
+  }).apps;
 }
 
 describe('waitAllReady', () => {
@@ -22,7 +22,12 @@ describe('waitAllReady', () => {
       // Stopping takes the others down too: they must not be named.
       await Promise.all(Object.values(apps).flatMap((a) => [a.app.stop(), a.sidecar.stop()]));
     };
-    const waiting = waitAllReady({ apps, waitReady: readiness({ timeoutMs: 60_000 }), timeoutMs: 60_000, stop });
+    const waiting = waitAllReady({
+      apps: Object.values(apps),
+      waitReady: readiness({ timeoutMs: 60_000 }),
+      timeoutMs: 60_000,
+      stop,
+    });
     await expect(waiting).rejects.toThrow(
       /^b:dapr exited with code 1; its last lines:\nlevel=fatal msg="no such component"$/,
     );

@@ -33,13 +33,14 @@ export function readiness(o: { timeoutMs: number }): WaitReady {
  * than one that only went down with the rest.
  */
 export async function waitAllReady(o: {
-  apps: Record<string, RunningApp>;
+  /** Every instance of every app. */
+  apps: RunningApp[];
   waitReady: WaitReady;
   timeoutMs: number;
   stop: () => Promise<void>;
 }): Promise<void> {
-  const all = Object.values(o.apps);
-  const gateway = o.apps.gateway;
+  const all = o.apps;
+  const gateway = all.find((a) => a.instance === 'gateway');
   try {
     await Promise.all(all.map((a) => o.waitReady(a)));
     if (gateway)

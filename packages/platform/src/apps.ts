@@ -27,6 +27,11 @@ export const AppSpec = z.object({
   entry: z.string(),
   /** App port for dapr.yaml, tye.yaml and Kubernetes; the launcher picks free ports except for the gateway. */
   port: z.number().int().positive(),
+  /**
+   * Instances `npm start` and the test platform run (default 1), each beside its own sidecar under
+   * the same app id: name resolution spreads calls over them, a consumer group shares their messages.
+   */
+  replicas: z.number().int().min(1).max(8).optional(),
   /** What the app's sidecar lets it do: everything else is off. */
   dapr: z.object({
     apis: z.array(DaprApi),

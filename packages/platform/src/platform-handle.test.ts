@@ -15,7 +15,7 @@ const infra: PlatformInfra = {
 
 function handle(o: { supervised?: boolean } = {}) {
   const launch = fakeLauncher();
-  const apps = startApps({
+  const { apps, replicas } = startApps({
     specs: [appSpec('gateway'), appSpec('a')],
     ports: Array.from({ length: 2 * APP_PORT_COUNT }, (_, i) => 1 + i),
     launch,
@@ -30,6 +30,7 @@ function handle(o: { supervised?: boolean } = {}) {
     : undefined;
   const platform = platformHandle({
     apps,
+    replicas,
     launch,
     infra,
     supervisor,

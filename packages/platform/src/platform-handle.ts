@@ -17,7 +17,10 @@ export interface Platform {
   /** The MQTT broker input bindings listen on (the embedded one in the local profile). */
   mqttUrl: string;
   dataDir: string;
+  /** The first instance of each app. */
   apps: Record<string, RunningApp>;
+  /** Every running instance of an app (`replicas` in apps/apps.json, and those addReplica started), the first one first. */
+  instances(id: string): RunningApp[];
   /** With `brokerProxy`: the proxy every sidecar reaches the pub/sub broker through (`down()` is a broker outage). */
   brokerProxy: TcpProxy | undefined;
   /** Restarts one app process (its sidecar keeps running) and waits until it is ready. */
@@ -38,7 +41,6 @@ export interface Platform {
 }
 
 interface Running {
-  apps: Record<string, RunningApp>;
   launch: AppLauncher;
   waitReady: WaitReady;
 }
@@ -52,14 +54,20 @@ interface Running {
  * restarted after its sidecar is back.
  */
 export function superviseApps(
-  o: Running & { policy?: Partial<RestartPolicy>; onEvent?: (event: SupervisorEvent) => void },
+  o: Running & {
+    /** Every instance, supervised under its instance name. */
+    instances: RunningApp[];
+    policy?: Partial<RestartPolicy>;
+    onEvent?: (event: SupervisorEvent) => void;
+  },
 ): Supervisor {
-  const { apps, launch, waitReady } = o;
+  const { launch, waitReady } = o;
+  const byName = new Map(o.instances.map((a) => [a.instance, a]));
   const supervisor = createSupervisor({
     restartWith: ({ app, kind }) =>
-      kind === 'sidecar' && apps[app]?.spec.dapr.apis.includes('workflows') ? { app, kind: 'app' } : undefined,
+      kind === 'sidecar' && byName.get(app)?.spec.dapr.apis.includes('workflows') ? { app, kind: 'app' } : undefined,
     start: ({ app, kind }) => {
-      const a = apps[app]!;
+      const a = byName.get(app)!;
       if (kind === 'sidecar') a.sidecar = launch.sidecar(a);
       else a.app = launch.app(a);
       const started = kind === 'sidecar' ? a.sidecar : a.app;
@@ -69,19 +77,30 @@ export function superviseApps(
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
     ...(o.policy ? { policy: o.policy } : {}),
   });
-  for (const a of Object.values(apps)) {
-    supervisor.watch({ app: a.spec.id, kind: 'app' }, a.app);
-    supervisor.watch({ app: a.spec.id, kind: 'sidecar' }, a.sidecar);
+  for (const a of o.instances) {
+    supervisor.watch({ app: a.instance, kind: 'app' }, a.app);
+    supervisor.watch({ app: a.instance, kind: 'sidecar' }, a.sidecar);
   }
   return supervisor;
 }
 
 /** The handle a caller drives the running platform with; with a `supervisor`, restarted processes are watched again. */
 export function platformHandle(
-  o: Running & { dataDir: string; infra: PlatformInfra; supervisor: Supervisor | undefined; stop: () => Promise<void> },
+  o: Running & {
+    apps: Record<string, RunningApp>;
+    /** Instances beyond the first of each app, started with the platform. */
+    replicas: RunningApp[];
+    dataDir: string;
+    infra: PlatformInfra;
+    supervisor: Supervisor | undefined;
+    stop: () => Promise<void>;
+  },
 ): Platform {
   const { apps, launch, waitReady, supervisor } = o;
-  const replicas: RunningApp[] = [];
+  // Those started with the platform are stopped by o.stop; those addReplica starts, here.
+  const added: RunningApp[] = [];
+  const replicas = () => [...o.replicas, ...added];
+  const instancesOf = (id: string) => [appOf(id), ...replicas().filter((r) => r.spec.id === id)];
   const appOf = (id: string) => {
     const a = apps[id];
     if (!a) throw new Error(`no app ${id}`);
@@ -91,7 +110,7 @@ export function platformHandle(
     const p = kind === 'app' ? a.app : a.sidecar;
     const lastExit = p.running ? null : { code: p.exitCode ?? null, signal: p.exitSignal ?? null };
     return (
-      supervisor?.status({ app: a.spec.id, kind }) ?? {
+      supervisor?.status({ app: a.instance, kind }) ?? {
         running: p.running,
         state: p.running ? 'up' : 'down',
         restarts: 0,
@@ -105,9 +124,10 @@ export function platformHandle(
     dataDir: o.dataDir,
     apps,
     brokerProxy: o.infra.brokerProxy,
+    instances: instancesOf,
     async stop() {
-      await Promise.all(replicas.map((r) => r.app.stop()));
-      await Promise.all(replicas.map((r) => r.sidecar.stop()));
+      await Promise.all(added.map((r) => r.app.stop()));
+      await Promise.all(added.map((r) => r.sidecar.stop()));
       await o.stop();
     },
     async addReplica(id) {
@@ -116,10 +136,12 @@ export function platformHandle(
         launch,
         spec: base.spec,
         ports: await allocatePorts(APP_PORT_COUNT),
-        replica: 2 + replicas.filter((r) => r.spec.id === id).length,
+        replica: instancesOf(id).length + 1,
       });
-      replicas.push(replica);
+      added.push(replica);
       await waitReady(replica);
+      supervisor?.watch({ app: replica.instance, kind: 'app' }, replica.app);
+      supervisor?.watch({ app: replica.instance, kind: 'sidecar' }, replica.sidecar);
       return replica;
     },
     async restartApp(id) {
@@ -143,7 +165,10 @@ export function platformHandle(
     },
     status: () =>
       Object.fromEntries(
-        Object.values(apps).map((a) => [a.spec.id, { app: statusOf(a, 'app'), sidecar: statusOf(a, 'sidecar') }]),
+        [...Object.values(apps), ...replicas()].map((a) => [
+          a.instance,
+          { app: statusOf(a, 'app'), sidecar: statusOf(a, 'sidecar') },
+        ]),
       ),
   };
 }

@@ -4,7 +4,7 @@ import type { ControlPlaneInfo } from './control-plane.ts';
 import { platformHandle, superviseApps, type Platform } from './platform-handle.ts';
 import { prepareRun, startInfrastructure } from './platform-infra.ts';
 import { allocatePorts } from './ports.ts';
-import { APP_PORT_COUNT, appLauncher, startApps, type RunningApp } from './running-app.ts';
+import { APP_PORT_COUNT, appLauncher, instanceCount, startApps, type RunningApp } from './running-app.ts';
 import type { RestartPolicy, Supervisor, SupervisorEvent } from './supervisor.ts';
 import type { Stack } from './stack.ts';
 
@@ -45,14 +45,14 @@ export interface PlatformOptions {
 
 /** Stops the supervisor first, so that nothing is restarted while everything stops; then apps, sidecars, brokers. */
 function stopper(o: {
-  apps: Record<string, RunningApp>;
+  instances: () => RunningApp[];
   supervisor: () => Supervisor | undefined;
   closeInfra: () => Promise<void>;
 }) {
   return async () => {
     o.supervisor()?.stop();
-    await Promise.all(Object.values(o.apps).map((a) => a.app.stop()));
-    await Promise.all(Object.values(o.apps).map((a) => a.sidecar.stop()));
+    await Promise.all(o.instances().map((a) => a.app.stop()));
+    await Promise.all(o.instances().map((a) => a.sidecar.stop()));
     await o.closeInfra();
   };
 }
@@ -66,7 +66,7 @@ function stopper(o: {
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const specs = opts.apps ?? loadApps();
   const prepared = await prepareRun(opts);
-  const [brokerPort, ...appPorts] = await allocatePorts(1 + specs.length * APP_PORT_COUNT);
+  const [brokerPort, ...appPorts] = await allocatePorts(1 + instanceCount(specs) * APP_PORT_COUNT);
   const infra = await startInfrastructure({
     ...opts,
     ...prepared,
@@ -74,26 +74,27 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     appIds: specs.map((s) => s.id),
   });
   const launch = appLauncher({ ...opts, env: infra.env, resources: infra.resources });
-  const apps = startApps({
+  const { apps, replicas } = startApps({
     specs,
     ports: appPorts,
     launch,
     ...(opts.gatewayPort ? { gatewayPort: opts.gatewayPort } : {}),
   });
+  const instances = () => [...Object.values(apps), ...replicas];
 
   let supervisor: Supervisor | undefined;
-  const stop = stopper({ apps, supervisor: () => supervisor, closeInfra: () => infra.close() });
+  const stop = stopper({ instances, supervisor: () => supervisor, closeInfra: () => infra.close() });
   const timeoutMs = opts.readyTimeoutMs ?? 90_000;
   const waitReady = readiness({ timeoutMs });
-  await waitAllReady({ apps, waitReady, timeoutMs, stop });
+  await waitAllReady({ apps: instances(), waitReady, timeoutMs, stop });
   if (opts.supervise) {
     supervisor = superviseApps({
-      apps,
+      instances: instances(),
       launch,
       waitReady,
       ...(opts.restartPolicy ? { policy: opts.restartPolicy } : {}),
       ...(opts.onSupervision ? { onEvent: opts.onSupervision } : {}),
     });
   }
-  return platformHandle({ apps, launch, waitReady, supervisor, stop, infra, dataDir: opts.dataDir });
+  return platformHandle({ apps, replicas, launch, waitReady, supervisor, stop, infra, dataDir: opts.dataDir });
 }

@@ -8,6 +8,8 @@ import { SIDECAR_PORT_COUNT, sidecarPorts, startSidecar, type SidecarPorts } fro
 
 export interface RunningApp {
   spec: AppSpec;
+  /** The app id for its first instance, `<id>-<n>` for the n-th (its log file and supervision name). */
+  instance: string;
   appPort: number;
   sidecarPorts: SidecarPorts;
   app: ManagedProcess;
@@ -105,28 +107,37 @@ export function appLauncher(o: AppLauncherOptions): AppLauncher {
   };
 }
 
+/** Instances per app (`replicas` in apps/apps.json, default 1). */
+export const instanceCount = (specs: AppSpec[]) => specs.reduce((n, s) => n + (s.replicas ?? 1), 0);
+
 /**
- * Starts every app with its own sidecar, all at once, each on APP_PORT_COUNT of `ports` (the
- * gateway on `gatewayPort` when given). Each app has its own SQLite file (components/state/sqlite),
- * so no two sidecars create one together. Returns without waiting for any to be ready.
+ * Starts every instance of every app with its own sidecar, all at once, each on APP_PORT_COUNT of
+ * `ports` (the gateway's first instance on `gatewayPort` when given). Each app has its own SQLite
+ * file (components/state/sqlite), so no two apps' sidecars create one together. Returns the first
+ * instance of each app and the further replicas, without waiting for any to be ready.
  */
-export function startApps(o: {
-  specs: AppSpec[];
-  ports: number[];
-  gatewayPort?: number;
-  launch: AppLauncher;
-}): Record<string, RunningApp> {
+export function startApps(o: { specs: AppSpec[]; ports: number[]; gatewayPort?: number; launch: AppLauncher }): {
+  apps: Record<string, RunningApp>;
+  replicas: RunningApp[];
+} {
   const ports = [...o.ports];
   const apps: Record<string, RunningApp> = {};
+  const replicas: RunningApp[] = [];
   for (const spec of o.specs) {
-    const [own, ...dapr] = ports.splice(0, APP_PORT_COUNT) as [number, ...number[]];
-    apps[spec.id] = launchApp({
-      launch: o.launch,
-      spec,
-      ports: [spec.id === 'gateway' && o.gatewayPort ? o.gatewayPort : own, ...dapr],
-    });
+    for (let n = 1; n <= (spec.replicas ?? 1); n++) {
+      const [own, ...dapr] = ports.splice(0, APP_PORT_COUNT) as [number, ...number[]];
+      const first = n === 1;
+      const instance = launchApp({
+        launch: o.launch,
+        spec,
+        ports: [first && spec.id === 'gateway' && o.gatewayPort ? o.gatewayPort : own, ...dapr],
+        ...(first ? {} : { replica: n }),
+      });
+      if (first) apps[spec.id] = instance;
+      else replicas.push(instance);
+    }
   }
-  return apps;
+  return { apps, replicas };
 }
 
 /** One instance of an app and its sidecar on APP_PORT_COUNT ports (the app's first), with fresh tokens. */
@@ -146,6 +157,7 @@ export function launchApp(o: { launch: AppLauncher; spec: AppSpec; ports: number
   const daprUrl = `http://127.0.0.1:${slot.sidecarPorts.http}`;
   return {
     ...slot,
+    instance: instanceName(slot),
     app,
     sidecar,
     appUrl,

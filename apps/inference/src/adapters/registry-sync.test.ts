@@ -126,6 +126,51 @@ describe('RegistrySync with a staging version', () => {
     return policy();
   }
 
+  it('when refreshed with nothing new in the registry, then a policy set since is kept; when a stage changed, then it is applied', async () => {
+    const repository = await mkdtemp(join(tmpdir(), 'registry-sync-'));
+    dirs.push(repository);
+    let staging = '3';
+    const record = (version: string) =>
+      registryRecord({
+        name: 'm',
+        version,
+        stage: version === '2' ? 'production' : version === staging ? 'staging' : 'archived',
+        sha256: sha256Hex(bytes),
+      });
+    const sidecar = fakeSidecar({
+      invoke(call) {
+        if (call.method === 'v1/registry/models')
+          return sidecarAnswer({ body: [{ name: 'm', production_version: '2', versions: 3 }] });
+        if (call.method === 'v1/registry/models/m/versions')
+          return sidecarAnswer({ body: ['2', '3', '4'].map((v) => ({ ...record(v), history: undefined })) });
+        const version = /versions\/(\d+)/.exec(call.method)?.[1];
+        if (version) return sidecarAnswer({ body: call.method.endsWith('/artifact') ? bytes : record(version) });
+        return problemAnswer({ status: 404, detail: 'unknown' });
+      },
+    });
+    const { store, policy } = memoryStore();
+    const sync = new RegistrySync({
+      registry: new RegistryClient({ dapr: sidecar, appId: 'registry' }),
+      store,
+      repository,
+      canaryPercent: 10,
+    });
+    await sync.syncAll();
+    expect(policy().traffic.canary).toEqual({ version: '3', percent: 10 });
+    // An admin moves the canary to 50%; nothing changed in the registry.
+    await store.setPolicy('m', {
+      ...policy(),
+      traffic: { ...policy().traffic, canary: { version: '3', percent: 50 } },
+    });
+    await sync.refresh();
+    expect(policy().traffic.canary).toEqual({ version: '3', percent: 50 });
+    // v4 was staged, and this instance missed the event.
+    staging = '4';
+    await sync.refresh();
+    expect(policy().traffic.canary).toEqual({ version: '4', percent: 10 });
+    expect(policy().default_version).toBe('2');
+  });
+
   it('when CANARY_PERCENT is 25, then the staging version is the canary at 25% beside the production champion', async () => {
     const policy = await withCanary(25);
     expect(policy.default_version).toBe('2');

@@ -13,7 +13,19 @@ import type { ModelStore } from '../domain/model-store.ts';
  * Syncing is convergent: running it twice changes nothing, which makes the
  * lifecycle-event consumer idempotent.
  */
+/** The versions serving follows: production, and the newest staging version. */
+function stagesOf(versions: ModelVersionSummary[]) {
+  const production = versions.find((v) => v.stage === 'production');
+  const staging = versions
+    .filter((v) => v.stage === 'staging')
+    .sort((a, b) => Number(b.version) - Number(a.version))[0];
+  return { production, staging, key: `${production?.version ?? ''}/${staging?.version ?? ''}` };
+}
+
 export class RegistrySync {
+  /** Per model, the registry's production and staging versions as last applied here. */
+  private readonly applied = new Map<string, string>();
+
   constructor(
     private readonly opts: { registry: RegistryClient; store: ModelStore; repository: string; canaryPercent: number },
   ) {}
@@ -22,12 +34,22 @@ export class RegistrySync {
     for (const m of await this.opts.registry.models()) await this.syncModel(m.name);
   }
 
-  async syncModel(name: string): Promise<void> {
-    const versions = await this.opts.registry.versions(name);
-    const production = versions.find((v) => v.stage === 'production');
-    const staging = versions
-      .filter((v) => v.stage === 'staging')
-      .sort((a, b) => Number(b.version) - Number(a.version))[0];
+  /**
+   * Catches up with lifecycle events this instance did not receive: replicas share one consumer
+   * group, so each event reaches one of them. Only a model whose production or staging version
+   * differs from what was last applied is synced again, so a traffic policy an admin set since
+   * is left alone.
+   */
+  async refresh(): Promise<void> {
+    for (const m of await this.opts.registry.models()) {
+      const versions = await this.opts.registry.versions(m.name);
+      if (this.applied.get(m.name) !== stagesOf(versions).key) await this.syncModel(m.name, versions);
+    }
+  }
+
+  async syncModel(name: string, known?: ModelVersionSummary[]): Promise<void> {
+    const versions = known ?? (await this.opts.registry.versions(name));
+    const { production, staging, key } = stagesOf(versions);
     const wanted = [production, staging].filter((v): v is ModelVersionSummary => v !== undefined);
     for (const v of wanted) {
       try {
@@ -55,6 +77,7 @@ export class RegistrySync {
       },
     });
     await this.opts.store.setPolicy(name, policy);
+    this.applied.set(name, key);
     rootLogger().info({ model: name, production: champion, canary }, 'serving follows the registry');
   }
 

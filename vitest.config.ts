@@ -16,7 +16,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/deploy/**'],
+          exclude: ['tests/deploy/**', 'tests/dapr-run.test.ts'],
           environment: 'node',
           globalSetup: ['tests/setup/control-plane.ts'],
           testTimeout: 120_000,
@@ -26,11 +26,12 @@ export default defineConfig({
         },
       },
       {
-        // Kubernetes checks (schemas, a real API server with Dapr's injector): no Dapr control
-        // plane, so they run in their own fork beside the integration tests.
+        // The other ways to run Meridian: the Kubernetes checks (schemas, a real API server with
+        // Dapr's injector) and `dapr run -f .` (its own control plane). None uses the shared
+        // control plane, so they run in their own fork beside the integration tests.
         test: {
           name: 'deploy',
-          include: ['tests/deploy/**/*.test.ts'],
+          include: ['tests/deploy/**/*.test.ts', 'tests/dapr-run.test.ts'],
           environment: 'node',
           testTimeout: 300_000,
           hookTimeout: 1_800_000,

@@ -5,7 +5,8 @@
 #
 # Order: $MERIDIAN_DAPR_INJECTOR_BIN, then our cache
 # (~/.cache/meridian/dapr/injector-<version>-<hash of the build inputs>/injector), and last a
-# build from the Go module proxy into that cache.
+# build from the Go module proxy into that cache (once: 17 min measured on 2 cores while three
+# other Go builds shared them, 15 s with a warm Go build cache; 52 MB).
 #
 # The build reuses the module requirements of the Dapr runtime build (tools/dapr/build/go.mod
 # and go.sum, copied into a scratch folder; tools/dapr is not changed). The injector needs
@@ -40,7 +41,7 @@ if ! command -v go >/dev/null 2>&1; then
   cat >&2 <<EOF
 [dapr-injector] Dapr's sidecar injector $version is not built yet ($cache/injector) and there is no
 [dapr-injector] Go toolchain to build it. Install Go >= 1.26 so Meridian can build it from the Go
-[dapr-injector] module proxy (once, a few minutes), or point MERIDIAN_DAPR_INJECTOR_BIN at an
+[dapr-injector] module proxy (once, 5-20 min), or point MERIDIAN_DAPR_INJECTOR_BIN at an
 [dapr-injector] injector binary of Dapr $version.
 EOF
   exit 1
@@ -56,7 +57,7 @@ if ! flock -n 9; then
 fi
 if [ -x "$cache/injector" ]; then echo "$cache/injector"; exit 0; fi
 
-log "building Dapr's sidecar injector $version from the Go module proxy (first time only)"
+log "building Dapr's sidecar injector $version from the Go module proxy (first time only, 5-20 min on 2 cores)"
 work=$(mktemp -d "$cache_root/dapr/build-injector-$version.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s)

@@ -72,7 +72,7 @@ const KUBERNETES_MTLS = {
 
 /**
  * Local name resolution: one SQLite file per platform, where every sidecar registers its address
- * and renews it every 0.5 s (updateInterval - timeout - 1 s). A row older than updateInterval is
+ * and renews it every second (updateInterval - timeout; Dapr allows no shorter timeout). A row older than updateInterval is
  * not handed out, so a replica killed without deregistering stops getting calls within about 2 s
  * (Dapr's default is 5 s); the callers' retry policy covers the calls made meanwhile. Every sidecar
  * sharing the file must use these same settings.
@@ -80,7 +80,7 @@ const KUBERNETES_MTLS = {
 export const selfHostedNameResolution = (database: string) => ({
   component: 'sqlite',
   version: 'v1',
-  configuration: { connectionString: database, updateInterval: '2s', timeout: '500ms' },
+  configuration: { connectionString: database, updateInterval: '2s', timeout: '1s' },
 });
 
 /**

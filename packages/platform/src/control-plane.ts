@@ -41,7 +41,8 @@ export async function startControlPlane(opts: {
 }): Promise<ControlPlane> {
   const ca = join(opts.home, 'ca');
   const logs = join(opts.home, 'logs');
-  for (const dir of [ca, logs, join(opts.home, 'scheduler')]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of [ca, logs, join(opts.home, 'scheduler'), join(opts.home, 'identity')])
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   // configuration/sentry.yaml names this file (relative to sentry's working directory, the home).
   const identityKey = ensureIdentityKey({ caDir: ca, jwksFile: join(opts.home, 'identity-jwks.json') });
   const [
@@ -79,7 +80,9 @@ export async function startControlPlane(opts: {
   const start = (name: string, args: string[]) => {
     // Placement and scheduler prove their identity to sentry like every sidecar does.
     const service = name === 'placement' || name === 'scheduler' ? name : undefined;
-    const tokenFile = join(ca, `${name}.jwt`);
+    // Not in ca/: sentry watches its issuer folder and restarts its server on any change there,
+    // refusing the sidecars that start meanwhile.
+    const tokenFile = join(opts.home, 'identity', `${name}.jwt`);
     if (service)
       writeFileSync(
         tokenFile,

@@ -9,15 +9,17 @@ const HEADER = '# Generated from apps/apps.json by `npm run gen`; edit that file
 const yaml = (doc: unknown) => HEADER + stringify(doc, { lineWidth: 0 });
 
 function daprRunFile(apps: AppSpec[]) {
-  // `dapr run -f .` runs the apps from .meridian/ (created by `npm run prepare-run`),
-  // where the relative paths in component YAML land. Pub/sub uses the Redis
-  // that `dapr init` installs, since the CLI cannot start our embedded broker.
-  // Every daprd and app takes DAPR_API_TOKEN and APP_API_TOKEN from the
-  // environment `dapr run` is started in (prepare-run writes them to .meridian/run.env).
-  const choices = { ...PROFILES.local, pubsub: 'redis' } as Record<string, string>;
+  // `dapr run -f .` runs the apps from .meridian/ (created by `npm run prepare-run`), where the
+  // relative paths in component YAML land, on the local profile. prepare-run keeps the control
+  // plane and the MQTT broker running, and the CLI starts every daprd through the shim in
+  // runtimePath, which points it at them (docs/operations.md). Every daprd and app takes
+  // DAPR_API_TOKEN and APP_API_TOKEN from the environment `dapr run` is started in
+  // (prepare-run writes them to .meridian/run.env).
+  const choices = PROFILES.local as Record<string, string>;
   return {
     version: 1,
     common: {
+      runtimePath: './.meridian/dapr-runtime',
       resourcesPaths: [
         ...KINDS.map((k) => `./components/${k}/${choices[k]}`),
         ...BINDING_FOLDERS.map((b) => `./components/${b}`),
@@ -29,7 +31,7 @@ function daprRunFile(apps: AppSpec[]) {
       appID: a.id,
       appDirPath: './.meridian',
       appPort: a.port,
-      configFilePath: `../configuration/apps/${a.id}.yaml`,
+      configFilePath: `../configuration/dapr-run/${a.id}.yaml`,
       command: ['node', '--import', 'tsx', `../${a.entry}`],
       env: { APP_ID: a.id, APP_PORT: a.port },
     })),
@@ -65,6 +67,16 @@ export function generatedFiles(apps: AppSpec[]): Map<string, string> {
     files.set(
       `configuration/apps/${app.id}.yaml`,
       HEADER + note + stringify(appConfiguration(app, { selfHosted: true }), { lineWidth: 0 }),
+    );
+    // Under `dapr run` the CLI records its run in each daprd's metadata (cliPID, runTemplatePath),
+    // which `dapr list` and `dapr stop -f .` read back: there the metadata API is on too.
+    const runConfiguration = appConfiguration(
+      { ...app, dapr: { ...app.dapr, apis: [...new Set([...app.dapr.apis, 'metadata' as const])] } },
+      { selfHosted: true },
+    );
+    files.set(
+      `configuration/dapr-run/${app.id}.yaml`,
+      `${HEADER}# For \`dapr run -f .\`: configuration/apps/${app.id}.yaml and the metadata API, which the Dapr CLI uses.\n${note}${stringify(runConfiguration, { lineWidth: 0 })}`,
     );
   }
   for (const [path, content] of deployFiles(apps)) files.set(path, content);

@@ -279,7 +279,7 @@ interface Env {
 }
 
 async function startEtcdAndApiServer(env: Env, bin: string): Promise<ManagedProcess[]> {
-  const [etcdPort, peerPort, apiPort] = await allocatePorts(3);
+  const [etcdPort, peerPort, apiPort] = (await allocatePorts(3)) as [number, number, number];
   writeFileSync(env.kubeconfig, kubeconfigYaml(env.certs, apiPort));
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
@@ -330,7 +330,7 @@ const TRUST_BUNDLE_CA = [
 
 /** Sentry in Kubernetes mode; resolves once it serves and has published its trust anchors. */
 async function startSentry(env: Env, watch: ManagedProcess[]): Promise<{ port: number; trustAnchors: string }> {
-  const [port, health, metrics] = await allocatePorts(3);
+  const [port, health, metrics] = (await allocatePorts(3)) as [number, number, number];
   const sentry = env.start(
     'sentry',
     'setpriv',
@@ -357,7 +357,7 @@ async function startSentry(env: Env, watch: ManagedProcess[]): Promise<{ port: n
 
 /** The injector with a token bound to its pod object, registered as the mutating webhook. */
 async function startInjector(env: Env, bin: string, sentryPort: number, watch: ManagedProcess[]): Promise<void> {
-  const [port, health, metrics] = await allocatePorts(3);
+  const [port, health, metrics] = (await allocatePorts(3)) as [number, number, number];
   await env.kubectlOk(['apply', '--server-side', '-f', '-'], injectorService(port));
   const podUid = await env.kubectlOk([
     '-n',

@@ -1,0 +1,26 @@
+// Patches the Dapr CLI (pkg/metadata/metadata.go) in the copy tools/dapr/ensure-cli.sh builds:
+// `dapr run` records each app's run (cliPID, runTemplatePath, ...) in its daprd's metadata, and
+// `dapr list` and `dapr stop -f .` read it back, but CLI 1.12 sends no API token on those calls,
+// and every Meridian sidecar requires one. The patch sends DAPR_API_TOKEN from the CLI's
+// environment as `dapr-api-token` when it is set (the environment `dapr run` was started in).
+// Usage: node patch-cli-token.mjs <dapr/cli source dir>
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const file = join(process.argv[2], 'pkg', 'metadata', 'metadata.go');
+let source = readFileSync(file, 'utf8');
+const marker = 'meridian: the API token on metadata calls';
+if (source.includes(marker)) process.exit(0);
+
+const edits = [
+  ['\tr, err := httpc.Get(url)\n', `\t// ${marker}\n\tgetReq, err := http.NewRequest(http.MethodGet, url, nil)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\tif token := os.Getenv("DAPR_API_TOKEN"); token != "" {\n\t\tgetReq.Header.Set("dapr-api-token", token)\n\t}\n\tr, err := httpc.Do(getReq)\n`],
+  ['\tr, err := client.Do(req)\n', `\tif token := os.Getenv("DAPR_API_TOKEN"); token != "" {\n\t\treq.Header.Set("dapr-api-token", token)\n\t}\n\tr, err := client.Do(req)\n`],
+];
+for (const [anchor, replacement] of edits) {
+  if (!source.includes(anchor)) {
+    process.stderr.write(`patch-cli-token: "${anchor.trim()}" not found in ${file}; the CLI changed, review the patch\n`);
+    process.exit(1);
+  }
+  source = source.replace(anchor, replacement);
+}
+writeFileSync(file, source);

@@ -2,11 +2,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import {
   daprBinDir,
+  describePlatform,
   isPortFree,
   repoPath,
   resolveStack,
   startControlPlane,
+  removePlatformState,
   startPlatform,
+  writePlatformState,
   type ControlPlane,
   type Platform,
   type SupervisorEvent,
@@ -56,6 +59,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say('stopping...');
+    // Outside sidecars (npm run sidecar) read it to join the platform: not while it stops.
+    removePlatformState(home, process.pid);
     await platform?.stop();
     await cp?.stop();
     rmSync(pidFile, { force: true });
@@ -110,12 +115,16 @@ async function main(): Promise<void> {
       `${a.spec.id.padEnd(10)} app ${a.appUrl}  dapr http :${a.sidecarPorts.http} grpc :${a.sidecarPorts.grpc} metrics :${a.sidecarPorts.metrics}`,
     );
   }
+  writePlatformState(
+    describePlatform({ home, pid: process.pid, cp, gatewayUrl: platform.gatewayUrl, stack: stack.name }),
+  );
   say(
     `ready in ${((Date.now() - started) / 1000).toFixed(1)}s: gateway ${platform.gatewayUrl} (logs in ${join(home, 'logs')}; Ctrl-C stops)`,
   );
   say(
     `try: curl -H "Authorization: Bearer $(npm run --silent token -- --role predict)" ${platform.gatewayUrl}/v2/models/sensor-anomaly`,
   );
+  say('another application calls in through a sidecar of its own: npm run sidecar -- --app-id example-client');
 }
 
 await main();

@@ -50,3 +50,17 @@ export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 export { pubsubProxy, type PubsubProxy } from './broker-proxy.ts';
 export { appTopics, ensureJetStreamStreams, jetStreamUrl, streamName } from './jetstream-streams.ts';
 export { connectNats, type NatsRequester } from './nats-requester.ts';
+export {
+  describePlatform,
+  launcherAlive,
+  operationsFor,
+  outsideConfiguration,
+  platformStateFile,
+  PlatformState,
+  readPlatformState,
+  removePlatformState,
+  startOutsideSidecar,
+  waitOutsideSidecar,
+  writePlatformState,
+  type OutsideSidecar,
+} from './outside-sidecar.ts';

@@ -16,7 +16,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/deploy/**', 'tests/dapr-run.test.ts'],
+          exclude: ['tests/deploy/**', 'tests/dapr-run.test.ts', 'tests/outside-client.test.ts'],
           environment: 'node',
           globalSetup: ['tests/setup/control-plane.ts'],
           testTimeout: 120_000,
@@ -27,11 +27,11 @@ export default defineConfig({
       },
       {
         // The other ways to run Meridian: the Kubernetes checks (schemas, a real API server with
-        // Dapr's injector) and `dapr run -f .` (its own control plane). None uses the shared
-        // control plane, so they run in their own fork beside the integration tests.
+        // Dapr's injector), `dapr run -f .`, and an outside app's sidecar beside `npm start`. Each
+        // brings its own control plane, so they run in their own fork beside the integration tests.
         test: {
           name: 'deploy',
-          include: ['tests/deploy/**/*.test.ts', 'tests/dapr-run.test.ts'],
+          include: ['tests/deploy/**/*.test.ts', 'tests/dapr-run.test.ts', 'tests/outside-client.test.ts'],
           environment: 'node',
           testTimeout: 300_000,
           hookTimeout: 1_800_000,

@@ -110,9 +110,9 @@ async function main(): Promise<void> {
     await stop(1);
     return;
   }
-  for (const a of Object.values(platform.apps)) {
+  for (const a of Object.keys(platform.apps).flatMap((id) => platform!.instances(id))) {
     say(
-      `${a.spec.id.padEnd(10)} app ${a.appUrl}  dapr http :${a.sidecarPorts.http} grpc :${a.sidecarPorts.grpc} metrics :${a.sidecarPorts.metrics}`,
+      `${a.instance.padEnd(12)} app ${a.appUrl}  dapr http :${a.sidecarPorts.http} grpc :${a.sidecarPorts.grpc} metrics :${a.sidecarPorts.metrics}`,
     );
   }
   writePlatformState(

@@ -92,13 +92,14 @@ describe('the outside app Configuration', () => {
     ]);
   });
 
-  it('when made, then no app may call it, it has mTLS, and it resolves names in the platform database', () => {
+  it("when made, then no app may call it, it has mTLS, and it resolves names in the platform database with the platform's settings", () => {
     expect(config.spec.accessControl).toEqual({ defaultAction: 'deny', trustDomain: 'public', policies: [] });
     expect(config.spec.mtls.enabled).toBe(true);
     expect(config.spec.nameResolution).toEqual({
       component: 'sqlite',
       version: 'v1',
-      configuration: { connectionString: '/h/nr.db' },
+      // The same renewal and expiry as the platform's own sidecars (selfHostedNameResolution).
+      configuration: { connectionString: '/h/nr.db', updateInterval: '2s', timeout: '1s' },
     });
   });
 

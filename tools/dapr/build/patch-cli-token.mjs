@@ -13,12 +13,20 @@ const marker = 'meridian: the API token on metadata calls';
 if (source.includes(marker)) process.exit(0);
 
 const edits = [
-  ['\tr, err := httpc.Get(url)\n', `\t// ${marker}\n\tgetReq, err := http.NewRequest(http.MethodGet, url, nil)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\tif token := os.Getenv("DAPR_API_TOKEN"); token != "" {\n\t\tgetReq.Header.Set("dapr-api-token", token)\n\t}\n\tr, err := httpc.Do(getReq)\n`],
-  ['\tr, err := client.Do(req)\n', `\tif token := os.Getenv("DAPR_API_TOKEN"); token != "" {\n\t\treq.Header.Set("dapr-api-token", token)\n\t}\n\tr, err := client.Do(req)\n`],
+  [
+    '\tr, err := httpc.Get(url)\n',
+    `\t// ${marker}\n\tgetReq, err := http.NewRequest(http.MethodGet, url, nil)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\tif token := os.Getenv("DAPR_API_TOKEN"); token != "" {\n\t\tgetReq.Header.Set("dapr-api-token", token)\n\t}\n\tr, err := httpc.Do(getReq)\n`,
+  ],
+  [
+    '\tr, err := client.Do(req)\n',
+    `\tif token := os.Getenv("DAPR_API_TOKEN"); token != "" {\n\t\treq.Header.Set("dapr-api-token", token)\n\t}\n\tr, err := client.Do(req)\n`,
+  ],
 ];
 for (const [anchor, replacement] of edits) {
   if (!source.includes(anchor)) {
-    process.stderr.write(`patch-cli-token: "${anchor.trim()}" not found in ${file}; the CLI changed, review the patch\n`);
+    process.stderr.write(
+      `patch-cli-token: "${anchor.trim()}" not found in ${file}; the CLI changed, review the patch\n`,
+    );
     process.exit(1);
   }
   source = source.replace(anchor, replacement);

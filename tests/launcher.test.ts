@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -16,6 +16,7 @@ import {
   type Platform,
   type SupervisorEvent,
 } from '@meridian/platform';
+import { alive, childrenOf } from './helpers/processes.ts';
 
 // `npm start` as a user runs it (node tools/bootstrap.mjs start is what the
 // npm script runs), with its own control plane, data dir and gateway port.
@@ -37,35 +38,6 @@ function launch(opts: { home: string; port: number; env?: Record<string, string>
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
 }
-
-/** Every live process whose parent is `pid`, with its name and command line. */
-function childrenOf(pid: number): { pid: number; comm: string; cmdline: string }[] {
-  const found = [];
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== pid) continue;
-      found.push({
-        pid: Number(entry),
-        comm: readFileSync(`/proc/${entry}/comm`, 'utf8').trim(),
-        cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' '),
-      });
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
-};
 
 async function ready(l: Launch, port: number): Promise<void> {
   await waitFor({

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import {
   repoPath,
   waitFor,
 } from '@meridian/platform';
+import { alive, childrenOf } from './helpers/processes.ts';
 
 // `npm start` and `npm run sidecar` as a user types them (node tools/bootstrap.mjs is what the
 // npm scripts run), and an application in Python calling inference through that sidecar.
@@ -62,34 +63,6 @@ async function python(args: string[], env: { DAPR_HTTP_ENDPOINT: string; DAPR_AP
   expect(await r.exited, r.output()).toBe(0);
   return JSON.parse(r.output().trim().split('\n').pop()!) as ClientResult;
 }
-
-/** The live children of `pid` with their names and command lines. */
-function childrenOf(pid: number): { pid: number; comm: string; cmdline: string }[] {
-  const found = [];
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
-      found.push({
-        pid: Number(entry),
-        comm: readFileSync(`/proc/${entry}/comm`, 'utf8').trim(),
-        cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' '),
-      });
-    } catch {
-      // it ended while we looked
-    }
-  }
-  return found;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
-};
 
 const READY = 'sidecar for example-client ready: ';
 const reading = JSON.stringify({

@@ -1,6 +1,6 @@
 import type { AppSpec } from './apps.ts';
 import { profileOf, type ProductionScaling } from './deploy-profiles.ts';
-import { labelsOf } from './deploy-shared.ts';
+import { deploymentPatch, labelsOf } from './deploy-shared.ts';
 
 /** Where KEDA asks Prometheus for inference's queue depth; point your own overlay at yours. */
 export const PROMETHEUS_URL = 'http://prometheus-operated.monitoring.svc:9090';
@@ -92,25 +92,18 @@ export function autoscalers(apps: AppSpec[]): unknown[] {
 export function brokerEnvPatches(apps: AppSpec[]): unknown[] {
   return apps
     .filter((a) => profileOf(a).production.kind === 'keda-pubsub')
-    .map((a) => ({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: a.id },
-      spec: {
-        template: {
-          spec: {
-            containers: [
-              {
-                name: a.id,
-                env: [
-                  { name: BROKERS_ENV, valueFrom: { secretKeyRef: { name: BROKERS_SECRET, key: BROKERS_SECRET } } },
-                ],
-              },
-            ],
-          },
+    .map((a) =>
+      deploymentPatch(a.id, {
+        spec: {
+          containers: [
+            {
+              name: a.id,
+              env: [{ name: BROKERS_ENV, valueFrom: { secretKeyRef: { name: BROKERS_SECRET, key: BROKERS_SECRET } } }],
+            },
+          ],
         },
-      },
-    }));
+      }),
+    );
 }
 
 /** Apps production leaves to an autoscaler: their Deployments carry no replica count (the autoscaler owns it). */

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { AppSpec } from './apps.ts';
-import { PART_OF, kustomizeComponent, yamlFile } from './deploy-shared.ts';
+import { PART_OF, deploymentPatch, kustomizeComponent, yamlFile } from './deploy-shared.ts';
 import { repoPath } from './paths.ts';
 
 /** Where the local-storage binding keeps artifacts inside daprd (an emptyDir Dapr mounts into the sidecar). */
@@ -100,17 +100,12 @@ export function renderedChoices(apps: AppSpec[]): RenderedChoice[] {
 function localStoragePatches(apps: AppSpec[], component: string) {
   return apps
     .filter((a) => a.dapr.components.includes(component))
-    .map((a) => ({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: a.id },
-      spec: {
-        template: {
-          metadata: { annotations: { 'dapr.io/volume-mounts-rw': `artifacts:${LOCAL_ARTIFACTS_DIR}` } },
-          spec: { volumes: [{ name: 'artifacts', emptyDir: { sizeLimit: '4Gi' } }] },
-        },
-      },
-    }));
+    .map((a) =>
+      deploymentPatch(a.id, {
+        metadata: { annotations: { 'dapr.io/volume-mounts-rw': `artifacts:${LOCAL_ARTIFACTS_DIR}` } },
+        spec: { volumes: [{ name: 'artifacts', emptyDir: { sizeLimit: '4Gi' } }] },
+      }),
+    );
 }
 
 /** deploy/components/<kind>/<choice>/: a kustomize Component per choice, which an overlay lists to use it. */

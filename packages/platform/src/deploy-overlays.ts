@@ -3,7 +3,16 @@ import { autoscaled, autoscalers, brokerEnvPatches } from './deploy-autoscaling.
 import { renderedChoices } from './deploy-components.ts';
 import { devRedis, DEV_REDIS_SECRETS } from './deploy-dev-redis.ts';
 import { productionMinimum, profileOf } from './deploy-profiles.ts';
-import { appVersion, imageOf, kustomization, NAMESPACE, PART_OF, tokenSecrets, yamlFile } from './deploy-shared.ts';
+import {
+  appVersion,
+  deploymentPatch,
+  imageOf,
+  kustomization,
+  NAMESPACE,
+  PART_OF,
+  tokenSecrets,
+  yamlFile,
+} from './deploy-shared.ts';
 
 /** Each overlay's stack: one deploy/components/<kind>/<choice> folder per kind. */
 export const STACKS = {
@@ -56,27 +65,20 @@ function devOverlay(apps: AppSpec[]): Map<string, string> {
 }
 
 /** Hard spread over nodes, soft over zones; per app (matchLabelKeys) and per rollout (pod-template-hash). */
-const topologySpread = {
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name: 'every-meridian-deployment' },
+const topologySpread = deploymentPatch('every-meridian-deployment', {
   spec: {
-    template: {
-      spec: {
-        topologySpreadConstraints: [
-          ['kubernetes.io/hostname', 'DoNotSchedule'],
-          ['topology.kubernetes.io/zone', 'ScheduleAnyway'],
-        ].map(([topologyKey, whenUnsatisfiable]) => ({
-          maxSkew: 1,
-          topologyKey,
-          whenUnsatisfiable,
-          labelSelector: { matchLabels: PART_OF },
-          matchLabelKeys: ['app.kubernetes.io/name', 'pod-template-hash'],
-        })),
-      },
-    },
+    topologySpreadConstraints: [
+      ['kubernetes.io/hostname', 'DoNotSchedule'],
+      ['topology.kubernetes.io/zone', 'ScheduleAnyway'],
+    ].map(([topologyKey, whenUnsatisfiable]) => ({
+      maxSkew: 1,
+      topologyKey,
+      whenUnsatisfiable,
+      labelSelector: { matchLabels: PART_OF },
+      matchLabelKeys: ['app.kubernetes.io/name', 'pod-template-hash'],
+    })),
   },
-};
+});
 
 /** Writable directories production keeps across restarts: a claim each, and no two pods at once (Recreate). */
 function claims(apps: AppSpec[]) {
@@ -90,23 +92,19 @@ function claims(apps: AppSpec[]) {
         metadata: { name: `${app.id}-${d.volume}`, labels: PART_OF },
         spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: d.productionClaim } } },
       })),
-      patch: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: app.id },
-        spec: {
-          strategy: { type: 'Recreate', rollingUpdate: null },
-          template: {
-            spec: {
-              volumes: dirs.map((d) => ({
-                name: d.volume,
-                emptyDir: null,
-                persistentVolumeClaim: { claimName: `${app.id}-${d.volume}` },
-              })),
-            },
+      patch: deploymentPatch(
+        app.id,
+        {
+          spec: {
+            volumes: dirs.map((d) => ({
+              name: d.volume,
+              emptyDir: null,
+              persistentVolumeClaim: { claimName: `${app.id}-${d.volume}` },
+            })),
           },
         },
-      },
+        { strategy: { type: 'Recreate', rollingUpdate: null } },
+      ),
     }));
 }
 

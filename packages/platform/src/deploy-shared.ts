@@ -45,6 +45,14 @@ export function appVersion(app: AppSpec): string {
   return pkg.version;
 }
 
+/** A kustomize patch of Deployment `name`: its pod `template`, after any other `spec` fields. */
+export const deploymentPatch = (name: string, template: unknown, spec: Record<string, unknown> = {}) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name },
+  spec: { ...spec, template },
+});
+
 export const GENERATED = '# Generated from apps/apps.json by `npm run gen`; edit that file, not this one.\n';
 
 /** A document with comment lines above it. */

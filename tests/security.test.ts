@@ -132,17 +132,18 @@ describe('the public edge under attack', () => {
     );
   });
 
-  it('when anything under /v1.0 or outside the table is asked for, then 404, whatever the role', async () => {
+  it('when anything under /v1.0 or outside the table is asked for, then 404, whatever the role (and /metrics is 401 to a client token)', async () => {
     for (const target of [
       '/v1.0/metadata',
       '/v1.0/healthz',
       '/v1.0/secrets/secretstore/jwt-verification-keys',
       '/dapr/subscribe',
-      '/metrics',
       '/v2/models/sensor-anomaly/infer/extra',
     ]) {
       expect((await send('GET', target, { roles: ['admin'] })).status, target).toBe(404);
     }
+    // The gateway's metrics take its own app token (Prometheus scrapes with it), never a client's token.
+    expect((await send('GET', '/metrics', { roles: ['admin'] })).status).toBe(401);
   });
 
   it('when a token is forged (alg none, another key, HS/ES confusion, expired, not yet valid, wrong issuer or audience, no exp, too long, cut), then 401', async () => {

@@ -115,16 +115,17 @@ describe('the gateway edge', () => {
     ]);
   });
 
-  it('when a route is not in the table, or nothing under /v1.0, then 404; a known path with another method is 405', async () => {
+  it('when a route is not in the table, or nothing under /v1.0, then 404; a known path with another method is 405; /metrics with a client token is 401', async () => {
     for (const path of [
       '/v1.0/metadata',
       '/v1.0/secrets/secretstore/jwt-verification-keys',
       '/v2/models/m/infer/extra',
       '/dapr/subscribe',
-      '/metrics',
     ]) {
       expect((await raw('GET', path, { token: 'ada:admin' })).status, path).toBe(404);
     }
+    // The gateway's metrics take its own app token (Prometheus), never a client's token.
+    expect((await raw('GET', '/metrics', { token: 'ada:admin' })).status).toBe(401);
     const wrong = await raw('DELETE', '/v2/models/m/policy', { token: 'ada:admin' });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.allow).toBe('GET, PUT');

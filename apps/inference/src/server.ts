@@ -45,6 +45,8 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
     env: deps.env,
     dapr: deps.dapr,
     bodyLimit: deps.env.MAX_BODY,
+    // The model metrics' registry is the app's: service-kit serves it at GET /metrics with its own metrics.
+    metrics: deps.metrics.registry,
     ready: async () => deps.store.list().length > 0,
     status: () => ({ shedding: deps.limits.snapshot() }),
     subscriptions: deps.registry

@@ -7,9 +7,12 @@ import {
   InferenceClient,
   RegistryClient,
   bootEnv,
+  countWorkflowRuns,
+  createMetricsRegistry,
   retryUntilReady,
   rootLogger,
   runService,
+  timeWorkflowSteps,
   type DaprEnv,
   type RunningService,
   type ServiceDefinition,
@@ -83,8 +86,12 @@ export async function start(env: TrainingEnv = bootEnv(trainingEnv)): Promise<Ru
     canaryPercent: env.CANARY_PERCENT,
     canarySeconds: env.CANARY_SECONDS,
   });
-  const runtime = new WorkflowRuntime(grpc).registerWorkflowWithName('retrain', workflow);
-  for (const [name, fn] of Object.entries(activities)) runtime.registerActivityWithName(name, fn);
+  // Runs and steps are counted where they are registered: the workflow calls its activities by name.
+  const metrics = createMetricsRegistry();
+  const counted = countWorkflowRuns({ workflow: 'retrain', metrics, outcomeOf: (out) => out.status }, workflow);
+  const runtime = new WorkflowRuntime(grpc).registerWorkflowWithName('retrain', counted);
+  for (const [name, fn] of Object.entries(timeWorkflowSteps({ workflow: 'retrain', metrics }, activities)))
+    runtime.registerActivityWithName(name, fn);
   const client = new DaprWorkflowClient(grpc);
   const runs = new Runs({ workflows: new DaprWorkflows({ client, workflowName: 'retrain' }), records });
   let workerReady = false;
@@ -92,6 +99,7 @@ export async function start(env: TrainingEnv = bootEnv(trainingEnv)): Promise<Ru
   const running = await runService(() => createApp({ env, dapr, runs, ready: () => workerReady }), {
     name: 'training',
     env,
+    metrics,
     onStop: async () => {
       await runtime.stop().catch(() => undefined);
       await client.stop().catch(() => undefined);

@@ -2,6 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import type { ActorEnvelope } from './actor-client.ts';
 import { AppError } from './errors.ts';
 import { requestLogger } from './logger.ts';
+import { ActorActivity, timeActorCall } from './metrics/actors.ts';
+import { metricsOf, type MetricsRegistry } from './metrics/registry.ts';
 
 /** One actor type: its methods, and what it does when a reminder fires or Dapr deactivates it. */
 export interface ActorType {
@@ -37,14 +39,25 @@ function envelope(err: unknown): ActorEnvelope<never> | undefined {
  * .../method/remind/{name} and DELETE /actors/{type}/{id}. Turn-based
  * concurrency is the sidecar's (one call per actor id at a time, across
  * replicas, through placement), so a method may read, decide and write.
- * Methods answer 200 with an envelope; only a bug answers 500.
+ * Methods answer 200 with an envelope; only a bug answers 500. Active actors
+ * and method durations go to `metrics`, else to the registry of the app that
+ * mounts the router (createServiceApp's).
  */
 export function actorHost(o: {
   types: Record<string, ActorType>;
   idleTimeout?: string;
   drainTimeout?: string;
+  metrics?: MetricsRegistry;
 }): Router {
   const router = Router();
+  const activity = new ActorActivity();
+  const registryOf = (req: Request) => o.metrics ?? metricsOf(req.app);
+  /** Who the call is for, once the type is known to be hosted: it activates the actor if it was not active. */
+  const callee = (req: Request, method: string) => {
+    const who = { registry: registryOf(req), type: String(req.params.type), id: String(req.params.id) };
+    activity.called(who);
+    return { ...who, method };
+  };
   const typeOf = (req: Request): ActorType => {
     const t = Object.hasOwn(o.types, String(req.params.type)) ? o.types[String(req.params.type)] : undefined;
     if (!t) throw new AppError({ code: 'NOT_FOUND', message: `no actor type "${req.params.type}"` });
@@ -65,7 +78,9 @@ export function actorHost(o: {
 
   router.put('/actors/:type/:id/method/remind/:name', async (req: Request, res: Response) => {
     const t = typeOf(req);
-    await t.reminder?.({ id: String(req.params.id), name: String(req.params.name), data: reminderData(req.body) });
+    await timeActorCall(callee(req, 'remind'), async () => {
+      await t.reminder?.({ id: String(req.params.id), name: String(req.params.name), data: reminderData(req.body) });
+    });
     res.status(200).json({});
   });
 
@@ -78,7 +93,7 @@ export function actorHost(o: {
       return;
     }
     try {
-      const value = await fn({ id: String(req.params.id), body: req.body });
+      const value = await timeActorCall(callee(req, method), () => fn({ id: String(req.params.id), body: req.body }));
       res.status(200).json({ ok: true, value: value ?? null });
     } catch (err) {
       const answer = envelope(err);
@@ -89,6 +104,7 @@ export function actorHost(o: {
 
   router.delete('/actors/:type/:id', async (req: Request, res: Response) => {
     const t = typeOf(req);
+    activity.deactivated({ registry: registryOf(req), type: String(req.params.type), id: String(req.params.id) });
     try {
       await t.deactivate?.(String(req.params.id));
     } catch (err) {

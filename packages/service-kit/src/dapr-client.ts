@@ -1,6 +1,8 @@
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { canonicalJson } from './canonical-json.ts';
 import { AppError } from './errors.ts';
+import { appMetrics, type MetricsRegistry } from './metrics/registry.ts';
+import { recordPublished, recordSidecarCall, type SidecarCall } from './metrics/sidecar.ts';
 import { traceHeaders } from './telemetry.ts';
 
 /** The header daprd checks on its API (DAPR_API_TOKEN) and sends to its app (APP_API_TOKEN). */
@@ -37,6 +39,15 @@ export interface SidecarResponse {
   json<T>(): T;
 }
 
+interface SendOptions {
+  method: string;
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+  what: string;
+  timeoutMs?: number;
+}
+
 /**
  * A thin client for the sidecar's HTTP API, on node:http with one
  * keep-alive pool (Node's fetch costs about a millisecond more per call,
@@ -50,9 +61,12 @@ export class DaprClient {
   /**
    * The sidecar requires its API token (`dapr-api-token`) on every call but its health checks.
    * `timeoutMs` is a deadline for every call that sets none (none by default): an app that must
-   * answer 503 rather than wait on a stalled broker or store sets it.
+   * answer 503 rather than wait on a stalled broker or store sets it. State, invoke and publish
+   * calls are timed into `metrics`, or else into the app's registry once runService has set it.
    */
-  constructor(readonly opts: { httpPort: number; apiToken: string; host?: string; timeoutMs?: number }) {
+  constructor(
+    readonly opts: { httpPort: number; apiToken: string; host?: string; timeoutMs?: number; metrics?: MetricsRegistry },
+  ) {
     this.host = opts.host ?? '127.0.0.1';
   }
 
@@ -61,14 +75,26 @@ export class DaprClient {
     return new DaprClient({ httpPort: env.DAPR_HTTP_PORT, apiToken: env.DAPR_API_TOKEN });
   }
 
-  private send(o: {
-    method: string;
-    path: string;
-    body?: string;
-    headers?: Record<string, string>;
-    what: string;
-    timeoutMs?: number;
-  }): Promise<SidecarResponse> {
+  private get metrics(): MetricsRegistry | undefined {
+    return this.opts.metrics ?? appMetrics();
+  }
+
+  /** One sidecar call, timed into its metric when it has one (failures too: a slow failure is still slow). */
+  private async send(o: SendOptions & { metric?: SidecarCall }): Promise<SidecarResponse> {
+    const registry = o.metric && this.metrics;
+    if (!registry || !o.metric) return this.exchange(o);
+    const start = performance.now();
+    let status: number | undefined;
+    try {
+      const res = await this.exchange(o);
+      status = res.status;
+      return res;
+    } finally {
+      recordSidecarCall(registry, { call: o.metric, seconds: (performance.now() - start) / 1000, status });
+    }
+  }
+
+  private exchange(o: SendOptions): Promise<SidecarResponse> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = {
         ...traceHeaders(),
@@ -146,6 +172,7 @@ export class DaprClient {
     const payload = o.body === undefined ? undefined : DaprClient.json(o.body);
     return this.send({
       what: `invoke ${o.appId}`,
+      metric: { kind: 'invoke', appId: o.appId },
       method: o.httpMethod ?? (payload ? 'POST' : 'GET'),
       path: `/v1.0/invoke/${encodeURIComponent(o.appId)}/method/${o.method.replace(/^\//, '')}`,
       headers: { ...payload?.headers, ...o.headers },
@@ -157,16 +184,19 @@ export class DaprClient {
   async publish(o: { pubsub: string; topic: string; data: unknown }): Promise<void> {
     const res = await this.send({
       what: `publish ${o.topic}`,
+      metric: { kind: 'publish', topic: o.topic },
       method: 'POST',
       path: `/v1.0/publish/${o.pubsub}/${encodeURIComponent(o.topic)}`,
       ...DaprClient.json(o.data),
     });
     if (!res.ok) throw DaprClient.failure(res, `publish to ${o.pubsub}/${o.topic}`);
+    this.published(o.topic, 1);
   }
 
   async getState<T>(o: { store: string; key: string }): Promise<{ value: T | undefined; etag: string | undefined }> {
     const res = await this.send({
       what: 'get state',
+      metric: { kind: 'state', store: o.store, operation: 'get' },
       method: 'GET',
       path: `/v1.0/state/${o.store}/${encodeURIComponent(o.key)}`,
     });
@@ -190,6 +220,7 @@ export class DaprClient {
   async saveState(o: { store: string; items: StateItem[] }): Promise<void> {
     const res = await this.send({
       what: 'save state',
+      metric: { kind: 'state', store: o.store, operation: 'save' },
       method: 'POST',
       path: `/v1.0/state/${o.store}`,
       ...DaprClient.json(o.items),
@@ -200,6 +231,7 @@ export class DaprClient {
   async deleteState(o: { store: string; key: string }): Promise<void> {
     const res = await this.send({
       what: 'delete state',
+      metric: { kind: 'state', store: o.store, operation: 'delete' },
       method: 'DELETE',
       path: `/v1.0/state/${o.store}/${encodeURIComponent(o.key)}`,
     });
@@ -229,6 +261,7 @@ export class DaprClient {
     };
     const res = await this.send({
       what: 'save state',
+      metric: { kind: 'state', store: o.store, operation: 'save' },
       method: 'POST',
       path: `/v1.0/state/${o.store}`,
       ...DaprClient.json([item]),
@@ -258,6 +291,7 @@ export class DaprClient {
     }));
     const res = await this.send({
       what: 'save state',
+      metric: { kind: 'state', store: o.store, operation: 'save' },
       method: 'POST',
       path: `/v1.0/state/${o.store}`,
       ...DaprClient.json(items),
@@ -275,6 +309,7 @@ export class DaprClient {
   }): Promise<{ key: string; value: T | undefined; etag: string | undefined }[]> {
     const res = await this.send({
       what: 'get bulk state',
+      metric: { kind: 'state', store: o.store, operation: 'bulk_get' },
       method: 'POST',
       path: `/v1.0/state/${o.store}/bulk`,
       ...DaprClient.json({ keys: o.keys }),
@@ -299,6 +334,7 @@ export class DaprClient {
     const body = { keys: o.keys, ...(o.parallelism ? { parallelism: o.parallelism } : {}) };
     const res = await this.send({
       what: 'get bulk state',
+      metric: { kind: 'state', store: o.store, operation: 'bulk_get' },
       method: 'POST',
       path: `/v1.0/state/${encodeURIComponent(o.store)}/bulk`,
       ...DaprClient.json(body),
@@ -328,14 +364,20 @@ export class DaprClient {
     }));
     const res = await this.send({
       what: `bulk publish ${o.topic}`,
+      metric: { kind: 'publish', topic: o.topic },
       method: 'POST',
       path: `/v1.0-alpha1/publish/bulk/${encodeURIComponent(o.pubsub)}/${encodeURIComponent(o.topic)}`,
       ...DaprClient.json(body),
     });
-    if (res.ok) return new Set();
-    const failed = DaprClient.failedEntries(res);
+    const failed = res.ok ? new Set<string>() : DaprClient.failedEntries(res);
     if (!failed) throw DaprClient.failure(res, `bulk publish to ${o.pubsub}/${o.topic}`);
+    this.published(o.topic, o.entries.length - failed.size);
     return failed;
+  }
+
+  private published(topic: string, count: number): void {
+    const registry = this.metrics;
+    if (registry) recordPublished(registry, { topic, count });
   }
 
   /** The entry ids a bulk publish answer lists as failed, or undefined when it does not say. */
@@ -360,6 +402,7 @@ export class DaprClient {
   async transact(o: { store: string; operations: StateOperation[] }): Promise<boolean> {
     const res = await this.send({
       what: 'state transaction',
+      metric: { kind: 'state', store: o.store, operation: 'transaction' },
       method: 'POST',
       path: `/v1.0/state/${o.store}/transaction`,
       ...DaprClient.json({ operations: o.operations }),

@@ -23,7 +23,22 @@ export {
   type PiiMasker,
   type PiiMaskerOptions,
 } from './pii.ts';
-export { startTelemetry, currentTraceId, traceHeaders, traceRequests, type Telemetry } from './telemetry.ts';
+export {
+  activeTraceContext,
+  contextFromTraceparent,
+  endSpan,
+  linksTo,
+  currentTraceId,
+  inSpan,
+  startSpan,
+  startTelemetry,
+  traceHeaders,
+  traceRequests,
+  type SpanOptions,
+  type Span,
+  type TraceContext,
+  type Telemetry,
+} from './telemetry.ts';
 export {
   API_TOKEN_HEADER,
   DaprClient,
@@ -80,3 +95,11 @@ export { FeaturesClient } from './clients/features-client.ts';
 export { ActorClient, type ActorEnvelope, type ActorRef, type ActorStateOperation } from './actor-client.ts';
 export { actorHost, type ActorType } from './actor-host.ts';
 export { mapLimit } from './map-limit.ts';
+export {
+  appMetrics,
+  createMetricsRegistry,
+  metricsOf,
+  type MetricsRegistry,
+} from './metrics/registry.ts';
+export { observeWithTrace } from './metrics/observe-with-trace.ts';
+export { countWorkflowRuns, timeWorkflowSteps } from './metrics/workflow.ts';

@@ -8,8 +8,11 @@ import type { DaprEnv } from './env.ts';
 import { AppError, errorHandler } from './errors.ts';
 import { assertJsonDepth } from './json-depth.ts';
 import { createLogger, rootLogger, runWithLogger } from './logger.ts';
+import { recordRequests } from './metrics/record-requests.ts';
+import { attachMetrics, createMetricsRegistry, useAppMetrics, type MetricsRegistry } from './metrics/registry.ts';
+import { serveMetrics } from './metrics/serve-metrics.ts';
 import { subscriptionRouter, type BulkSubscription, type Subscription } from './subscriptions.ts';
-import { startTelemetry, traceRequests, type Telemetry } from './telemetry.ts';
+import { activeTraceContext, inTraceContext, startTelemetry, traceRequests, type Telemetry } from './telemetry.ts';
 
 export interface ServiceDefinition {
   name: string;
@@ -35,6 +38,8 @@ export interface ServiceDefinition {
   publicEdge?: boolean;
   /** Deepest JSON nesting accepted in a body (default 32). */
   maxJsonDepth?: number;
+  /** The registry GET /metrics serves (a new one when absent); the app's own metrics go here too. */
+  metrics?: MetricsRegistry;
 }
 
 export interface RunningService {
@@ -44,9 +49,11 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** The Express app with Meridian's middleware: traces, request logs, health, problem+json. */
+/** The Express app with Meridian's middleware: traces, request logs, metrics, health, problem+json. */
 export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry): Express {
   const app = express();
+  const metrics = def.metrics ?? createMetricsRegistry();
+  attachMetrics(app, metrics);
   app.disable('x-powered-by');
   app.set('etag', false);
   if (telemetry) app.use(traceRequests(telemetry.tracer));
@@ -57,13 +64,20 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
       method: req.method,
       path: req.path,
     });
+    // 'finish' fires outside the request's trace context: the line is written in the one it began in, so it carries the trace id.
+    const traced = activeTraceContext();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (req.path === '/healthz' || req.path === '/readyz') return;
-      log.info({ status: res.statusCode, duration_ms: Math.round(ms * 100) / 100 }, 'request completed');
+      inTraceContext(traced, () =>
+        log.info({ status: res.statusCode, duration_ms: Math.round(ms * 100) / 100 }, 'request completed'),
+      );
     });
     runWithLogger(log, next);
   });
+  app.use(recordRequests({ registry: metrics }));
+  // Scrapes are never shed, and need the app token even at the public edge (Prometheus sends it as a Bearer).
+  app.get('/metrics', requireAppToken({ token: def.env.APP_API_TOKEN }), serveMetrics({ registry: metrics }));
   for (const handler of def.before ?? []) app.use(handler);
   if (!def.publicEdge) app.use(requireAppToken({ token: def.env.APP_API_TOKEN }));
   const jsonTypes = ['application/json', 'application/*+json'];
@@ -83,7 +97,7 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
       next(err);
     }
   });
-  if (def.subscriptions?.length) app.use(subscriptionRouter(def.subscriptions));
+  if (def.subscriptions?.length) app.use(subscriptionRouter(def.subscriptions, { metrics }));
   def.routes(app);
   app.use((req, _res, next) =>
     next(new AppError({ code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` })),
@@ -93,17 +107,33 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
 }
 
 /**
- * Starts a service: telemetry, logger, HTTP listener, and graceful shutdown
+ * Starts a service: telemetry, logger, metrics, HTTP listener, and graceful shutdown
  * on SIGTERM/SIGINT (stop accepting, let in-flight requests finish, flush spans).
+ * The app's metrics registry is `opts.metrics` (or a new one), handed to `build`;
+ * a definition that brings its own `metrics` wins. It becomes the process's app
+ * registry, which DaprClients without one of their own record into.
  */
 export async function runService(
-  build: (ctx: { log: Logger; telemetry: Telemetry }) => Promise<ServiceDefinition> | ServiceDefinition,
-  opts: { name: string; env: DaprEnv; handleSignals?: boolean; onStop?: () => Promise<void> },
+  build: (ctx: {
+    log: Logger;
+    telemetry: Telemetry;
+    metrics: MetricsRegistry;
+  }) => Promise<ServiceDefinition> | ServiceDefinition,
+  opts: {
+    name: string;
+    env: DaprEnv;
+    handleSignals?: boolean;
+    onStop?: () => Promise<void>;
+    metrics?: MetricsRegistry;
+  },
 ): Promise<RunningService> {
   const log = createLogger({ name: opts.name, level: opts.env.LOG_LEVEL });
   const telemetry = startTelemetry({ serviceName: opts.name, otlpEndpoint: opts.env.OTEL_EXPORTER_OTLP_ENDPOINT });
-  const def = await build({ log, telemetry });
-  const app = createServiceApp(def, telemetry);
+  const metrics = opts.metrics ?? createMetricsRegistry();
+  useAppMetrics(metrics);
+  const def = await build({ log, telemetry, metrics });
+  if (def.metrics) useAppMetrics(def.metrics);
+  const app = createServiceApp({ ...def, metrics: def.metrics ?? metrics }, telemetry);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(opts.env.APP_PORT, opts.env.APP_HOST, () => resolve(s));
     s.once('error', reject);

@@ -92,7 +92,10 @@ export async function predict(deps: PredictDeps, request: PredictRequest): Promi
     deadlineMs: requestDeadline(body, policy),
   });
   const latencyMs = elapsedMs(started);
-  deps.metrics.latency.observe({ model: handle.name, version: handle.version }, latencyMs / 1000);
+  const labels = { model: handle.name, version: handle.version };
+  deps.metrics.latency.observe(labels, latencyMs / 1000);
+  // Answered requests by how; failures are counted where the monitor learns of them (run-model.ts).
+  deps.metrics.requests.inc({ ...labels, outcome: made.cached ? 'cached' : made.fallback ? 'fallback' : 'ok' });
 
   const event = predictionEvent({
     id,

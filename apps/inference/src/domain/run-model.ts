@@ -68,11 +68,19 @@ async function runFallback(o: RunModelRequest): Promise<TensorMap | undefined> {
 }
 
 /** The caller gets no answer: logged on its own topic, for the monitor's error SLO. */
-function recordFailure(deps: { log: PredictionLog }, o: RunModelRequest, err: unknown): AppError {
+function recordFailure(
+  deps: { log: PredictionLog; metrics: InferenceMetrics },
+  o: RunModelRequest,
+  err: unknown,
+): AppError {
   const failure =
     err instanceof AppError
       ? err
       : new AppError({ code: 'INTERNAL', message: `model ${o.handle.name} v${o.handle.version} failed`, cause: err });
+  // The same failures as the monitor's error SLO counts (its prediction-errors topic), so the alert rules agree with it.
+  const labels = { model: o.handle.name, version: o.handle.version };
+  deps.metrics.errors.inc({ ...labels, code: failure.code });
+  deps.metrics.requests.inc({ ...labels, outcome: 'error' });
   const traceId = currentTraceId();
   deps.log.recordError(
     {

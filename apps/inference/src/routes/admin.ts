@@ -2,18 +2,14 @@ import type { Express, Request } from 'express';
 import { z } from 'zod';
 import { ModelPolicy } from '@meridian/contracts';
 import { AppError, parseOrThrow } from '@meridian/service-kit';
-import type { InferenceMetrics } from '../domain/metrics.ts';
 import type { ModelStore } from '../domain/model-store.ts';
 import type { ShadowStats } from '../domain/shadow-stats.ts';
 
 const LoadBody = z.object({ parameters: z.object({ version: z.string().optional() }).optional() }).optional();
 const name = (req: Request) => (req.params as { name: string }).name;
 
-/** Model repository extension (index, load, unload), traffic policies, shadow results, metrics. */
-export function adminRoutes(
-  app: Express,
-  deps: { store: ModelStore; shadow: ShadowStats; metrics: InferenceMetrics },
-): void {
+/** Model repository extension (index, load, unload), traffic policies, shadow results (metrics: service-kit's GET /metrics). */
+export function adminRoutes(app: Express, deps: { store: ModelStore; shadow: ShadowStats }): void {
   const { store } = deps;
   app.post('/v2/repository/index', async (_req, res) => void res.json(await store.index()));
   app.post('/v2/repository/models/:name/load', async (req, res) => {
@@ -38,8 +34,5 @@ export function adminRoutes(
     const summary = deps.shadow.summary(name(req));
     if (!summary) throw new AppError({ code: 'NOT_FOUND', message: `no shadow results for ${name(req)}` });
     res.json(summary);
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 }

@@ -8,13 +8,17 @@ import {
   resolveStack,
   startControlPlane,
   removePlatformState,
+  scrapeTargets,
+  startObservability,
   startPlatform,
   writePlatformState,
   type ControlPlane,
+  type Observability,
   type Platform,
   type SupervisorEvent,
 } from '@meridian/platform';
-import { describeSupervision, printer } from './printer.ts';
+import { busyPorts, observabilitySettings } from './observability.ts';
+import { describeSupervision, observabilityLines, printer } from './printer.ts';
 
 const home = process.env.MERIDIAN_HOME ?? repoPath('.meridian');
 const gatewayPort = Number(process.env.GATEWAY_PORT ?? 8080);
@@ -46,14 +50,26 @@ async function main(): Promise<void> {
   // Everything the platform writes (keys, state, logs) is readable by this user only.
   process.umask(0o077);
   const stack = resolveStack(process.env.MERIDIAN_STACK ?? 'local');
+  const { settings: observe, problems } = observabilitySettings(process.env);
+  if (problems.length) {
+    for (const p of problems) say(p);
+    process.exit(1);
+  }
   claimPidFile();
-  if (!(await isPortFree(gatewayPort))) {
-    say(`port ${gatewayPort} is in use; stop what holds it or set GATEWAY_PORT`);
+  const busy = [
+    ...((await isPortFree(gatewayPort))
+      ? []
+      : [`port ${gatewayPort} is in use; stop what holds it or set GATEWAY_PORT`]),
+    ...(observe ? await busyPorts(observe) : []),
+  ];
+  if (busy.length) {
+    for (const line of busy) say(line);
     process.exit(1);
   }
   const print = printer({ verbose: process.env.MERIDIAN_VERBOSE === '1' });
   let cp: ControlPlane | undefined;
   let platform: Platform | undefined;
+  let observability: Observability | undefined;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
@@ -62,6 +78,7 @@ async function main(): Promise<void> {
     // Outside sidecars (npm run sidecar) read it to join the platform: not while it stops.
     removePlatformState(home, process.pid);
     await platform?.stop();
+    await observability?.stop();
     await cp?.stop();
     rmSync(pidFile, { force: true });
     say('stopped');
@@ -92,6 +109,8 @@ async function main(): Promise<void> {
       .join(' ')} (MERIDIAN_STACK=${stack.name})`,
   );
   try {
+    // First: a port it wants may be taken, and a first Jaeger build takes minutes; both before anything else runs.
+    if (observe) observability = await startObservability({ dataDir: home, ...observe, onLine: print });
     cp = await startControlPlane({ binDir: daprBinDir(), home, onLine: print });
     say(
       `control plane up: sentry ${cp.sentryAddress}, placement ${cp.placementAddress}, scheduler ${cp.schedulerAddress}`,
@@ -104,7 +123,9 @@ async function main(): Promise<void> {
       onLine: print,
       supervise: true,
       onSupervision: report,
+      ...(observability ? { tracing: observability.tracing } : {}),
     });
+    await observability?.scrape(scrapeTargets(platform, { dataDir: home }));
   } catch (err) {
     say(`failed to start: ${(err as Error).message}`);
     await stop(1);
@@ -115,6 +136,7 @@ async function main(): Promise<void> {
       `${a.instance.padEnd(12)} app ${a.appUrl}  dapr http :${a.sidecarPorts.http} grpc :${a.sidecarPorts.grpc} metrics :${a.sidecarPorts.metrics}`,
     );
   }
+  if (observability) for (const line of observabilityLines(observability)) say(line);
   writePlatformState(
     describePlatform({ home, pid: process.pid, cp, gatewayUrl: platform.gatewayUrl, stack: stack.name }),
   );

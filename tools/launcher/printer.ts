@@ -3,7 +3,10 @@ import type { ExitInfo, SupervisorEvent } from '@meridian/platform';
 
 const COLORS = [36, 35, 33, 32, 34, 31, 96, 95, 93, 92];
 const CONTROL_PLANE = ['sentry', 'placement', 'scheduler'];
-const DAPR_SERIOUS = /level=(error|fatal)|"level":"(error|fatal|panic)"|^panic:/;
+/** Jaeger and Prometheus talk as much as Dapr does: only their errors are shown too. */
+const OBSERVABILITY = ['jaeger', 'prometheus'];
+// logfmt and JSON (Dapr, Prometheus), zap's console lines (Jaeger: time, tab, level, tab).
+const DAPR_SERIOUS = /level=(error|fatal)|"level":"(error|fatal|panic)"|^panic:|\t(error|fatal|panic)\t/;
 const PINO_LEVELS: Record<number, string> = {
   10: 'trace',
   20: 'debug',
@@ -37,13 +40,13 @@ export function printer(opts: { verbose: boolean }): (name: string, line: string
   const colors = new Map<string, number>();
   const tty = process.stdout.isTTY;
   return function print(name, line) {
-    const isDapr = name.endsWith(':dapr') || CONTROL_PLANE.includes(name);
-    if (isDapr && !opts.verbose && !DAPR_SERIOUS.test(line)) return;
+    const isInfra = name.endsWith(':dapr') || CONTROL_PLANE.includes(name) || OBSERVABILITY.includes(name);
+    if (isInfra && !opts.verbose && !DAPR_SERIOUS.test(line)) return;
     // The workflow SDK logs every orchestration step at INFO whatever level it is given.
     if (!opts.verbose && / INFO \[DurableTask, /.test(line)) return;
     if (!colors.has(name)) colors.set(name, COLORS[colors.size % COLORS.length]!);
     const label = name.padEnd(16);
-    const text = isDapr ? line : formatPino(line);
+    const text = isInfra ? line : formatPino(line);
     process.stdout.write(tty ? `\x1b[${colors.get(name)}m${label}\x1b[0m| ${text}\n` : `${label}| ${text}\n`);
   };
 }
@@ -85,4 +88,9 @@ export function describeSupervision(event: SupervisorEvent): { line: string; tai
         tail: tailOf(name, event.lastLines, 25),
       };
   }
+}
+
+/** What the launcher prints about the local trace viewer and metrics server. */
+export function observabilityLines(o: { jaegerUrl: string; prometheusUrl: string }): string[] {
+  return [`traces: ${o.jaegerUrl} (Jaeger)`, `metrics: ${o.prometheusUrl} (Prometheus)`];
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Components, QualityThresholds } from '@meridian/contracts';
+import { Components, QualityThresholds, SLO_OBJECTIVES } from '@meridian/contracts';
 import { daprPreset } from '@meridian/service-kit';
 
 /** A JSON-valued variable, checked against its schema (a problem names the variable and the key). */
@@ -39,8 +39,8 @@ export const monitorEnv = {
   /** Latest requests per model that latency percentiles and the error rate are computed over. */
   SLO_WINDOW: z.coerce.number().int().positive().default(1000),
   /** Objectives: p99 latency of answered requests at most this, failed requests at most this share. */
-  SLO_LATENCY_P99_MS: z.coerce.number().positive().default(500),
-  SLO_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.01),
+  SLO_LATENCY_P99_MS: z.coerce.number().positive().default(SLO_OBJECTIVES.latency_p99_ms),
+  SLO_ERROR_RATE: z.coerce.number().min(0).max(1).default(SLO_OBJECTIVES.error_rate),
   /**
    * Bulk deliveries of the prediction log: up to this many events per call, waiting at most this
    * long to fill one. Each batch writes each state key once, so larger batches mean fewer writes.

@@ -13,3 +13,4 @@ export * from './audit.ts';
 export * from './topics.ts';
 export * from './scoring-parameters.ts';
 export * from './agents.ts';
+export * from './slo.ts';

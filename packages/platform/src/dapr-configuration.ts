@@ -87,15 +87,24 @@ export const selfHostedNameResolution = (database: string) => ({
  * An app's Configuration. Self-hosted: SQLite name resolution, callers in
  * namespace "default". Kubernetes (`selfHosted: false`): the mTLS fields
  * Dapr 1.18's CRD requires, and callers in `namespace` (default "default").
+ * With `tracing`, daprd exports every span over OTLP gRPC (plain, on loopback) to that collector.
  */
-export function appConfiguration(app: AppSpec, opts: { selfHosted: boolean; namespace?: string }) {
+export function appConfiguration(
+  app: AppSpec,
+  opts: { selfHosted: boolean; namespace?: string; tracing?: { otlpGrpcAddress: string } },
+) {
   return {
     apiVersion: 'dapr.io/v1alpha1',
     kind: 'Configuration',
     metadata: { name: app.id },
     spec: {
       mtls: { enabled: true, ...(opts.selfHosted ? {} : KUBERNETES_MTLS) },
-      tracing: { samplingRate: '1' },
+      tracing: {
+        samplingRate: '1',
+        ...(opts.tracing
+          ? { otel: { endpointAddress: opts.tracing.otlpGrpcAddress, isSecure: false, protocol: 'grpc' } }
+          : {}),
+      },
       metric: { enabled: true },
       ...(opts.selfHosted ? { nameResolution: selfHostedNameResolution('nr.db') } : {}),
       api: { allowed: apiAllowlist(app) },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { AppSpec } from './apps.ts';
+import { alertRulesConfigMap } from './deploy-alert-rules.ts';
 import { appManifests } from './deploy-app.ts';
 import { componentFiles } from './deploy-components.ts';
 import { networkPolicies } from './deploy-network.ts';
@@ -45,13 +46,20 @@ function baseFiles(apps: AppSpec[]): Map<string, string> {
     'deploy/base/resiliency.yaml',
     yamlFile({ comment: 'From configuration/resiliency/resiliency.yaml.', doc: resiliency() }),
   );
+  files.set('deploy/base/alert-rules.yaml', yamlFile(alertRulesConfigMap()));
   files.set(
     'deploy/base/kustomization.yaml',
     yamlFile({
       comment: 'No backends here: an overlay adds one deploy/components/<kind>/<choice> per kind (docs/kubernetes.md).',
       doc: kustomization({
         namespace: NAMESPACE,
-        resources: ['namespace.yaml', ...apps.map((a) => `${a.id}.yaml`), 'network-policies.yaml', 'resiliency.yaml'],
+        resources: [
+          'namespace.yaml',
+          ...apps.map((a) => `${a.id}.yaml`),
+          'network-policies.yaml',
+          'resiliency.yaml',
+          'alert-rules.yaml',
+        ],
       }),
     }),
   );

@@ -64,3 +64,21 @@ export {
   writePlatformState,
   type OutsideSidecar,
 } from './outside-sidecar.ts';
+export { startObservability, type Observability, type ObservabilityPorts } from './observability/observability.ts';
+export { startJaeger, type Jaeger } from './observability/jaeger.ts';
+export { jaegerConfig, JAEGER_MAX_TRACES, type JaegerPorts } from './observability/jaeger-config.ts';
+export { startPrometheus, type Prometheus } from './observability/prometheus.ts';
+export {
+  prometheusConfig,
+  DEFAULT_SCRAPE_INTERVAL_SECONDS,
+  type ScrapeTarget,
+} from './observability/prometheus-config.ts';
+export { scrapeTargets } from './observability/scrape-targets.ts';
+export {
+  alertRules,
+  alertRulesYaml,
+  type AlertingRule,
+  type RecordingRule,
+  type RuleGroup,
+} from './observability/alert-rules.ts';
+export { toolBin } from './observability/tool-bin.ts';

@@ -41,6 +41,12 @@ export interface PlatformOptions {
   restartPolicy?: Partial<RestartPolicy>;
   /** Each exit, restart and give-up of a supervised process. */
   onSupervision?: (event: SupervisorEvent) => void;
+  /**
+   * Exports traces: every sidecar to `otlpGrpcAddress` (host:port, OTLP gRPC; its Configuration is
+   * then written per run to `<dataDir>/configuration/<app id>.yaml`), every app to `otlpHttpUrl`
+   * (OTEL_EXPORTER_OTLP_ENDPOINT). See startObservability.
+   */
+  tracing?: { otlpGrpcAddress: string; otlpHttpUrl: string };
 }
 
 /** Stops the supervisor first, so that nothing is restarted while everything stops; then apps, sidecars, brokers. */

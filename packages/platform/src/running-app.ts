@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import type { AppSpec } from './apps.ts';
 import type { ControlPlaneInfo } from './control-plane.ts';
+import { appConfiguration } from './dapr-configuration.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { repoPath, repoRoot } from './paths.ts';
 import { SIDECAR_PORT_COUNT, sidecarPorts, startSidecar, type SidecarPorts } from './sidecar.ts';
@@ -48,6 +51,8 @@ export interface AppLauncherOptions {
   logLevel?: string;
   daprLogLevel?: string;
   onLine?: (name: string, line: string) => void;
+  /** Where spans go: each sidecar exports to `otlpGrpcAddress` (host:port), each app to `otlpHttpUrl` (a base URL). */
+  tracing?: { otlpGrpcAddress: string; otlpHttpUrl: string };
 }
 
 /** Ports one app takes: its own, then its sidecar's. */
@@ -68,6 +73,27 @@ const instanceName = (slot: AppSlot) => (slot.replica ? `${slot.spec.id}-${slot.
 
 const tokensOf = (slot: AppSlot) => ({ DAPR_API_TOKEN: slot.daprToken, APP_API_TOKEN: slot.appToken });
 
+/**
+ * daprd names its spans' service after the app id, as the app does, and adds no SDK attributes to
+ * its resource: this one (daprd reads OTEL_RESOURCE_ATTRIBUTES) tells its spans from the app's.
+ */
+const SIDECAR_RESOURCE = { OTEL_RESOURCE_ATTRIBUTES: 'telemetry.sdk.language=go' };
+
+/**
+ * The app's committed Configuration (configuration/apps/<id>.yaml); with tracing, this run's own
+ * copy in `<dataDir>/configuration/`, the same one plus the OTLP exporter (the collector's port
+ * changes from run to run, and the committed files must not).
+ */
+function configurationFile(o: AppLauncherOptions, spec: AppSpec): string {
+  if (!o.tracing) return repoPath('configuration', 'apps', `${spec.id}.yaml`);
+  const dir = join(o.dataDir, 'configuration');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `${spec.id}.yaml`);
+  const config = appConfiguration(spec, { selfHosted: true, tracing: o.tracing });
+  writeFileSync(file, stringify(config, { lineWidth: 0 }));
+  return file;
+}
+
 export function appLauncher(o: AppLauncherOptions): AppLauncher {
   const onLine = o.onLine ? { onLine: o.onLine } : {};
   return {
@@ -86,6 +112,7 @@ export function appLauncher(o: AppLauncherOptions): AppLauncher {
           DAPR_GRPC_PORT: `${slot.sidecarPorts.grpc}`,
           ...tokensOf(slot),
           LOG_LEVEL: o.logLevel ?? 'info',
+          ...(o.tracing ? { OTEL_EXPORTER_OTLP_ENDPOINT: o.tracing.otlpHttpUrl } : {}),
         },
         logFile: join(o.dataDir, 'logs', `${instanceName(slot)}.log`),
         ...onLine,
@@ -97,9 +124,9 @@ export function appLauncher(o: AppLauncherOptions): AppLauncher {
         ports: slot.sidecarPorts,
         cp: o.cp,
         dataDir: o.dataDir,
-        config: repoPath('configuration', 'apps', `${slot.spec.id}.yaml`),
+        config: configurationFile(o, slot.spec),
         resources: o.resources,
-        env: { ...o.env, ...tokensOf(slot) },
+        env: { ...o.env, ...tokensOf(slot), ...(o.tracing ? SIDECAR_RESOURCE : {}) },
         ...(o.daprLogLevel ? { logLevel: o.daprLogLevel } : {}),
         ...(slot.replica ? { instance: instanceName(slot) } : {}),
         ...onLine,

@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+/** Tests that start Meridian as a user does (npm start, dapr run), each with its own control plane. */
+const launcherTests = ['tests/dapr-run.test.ts', 'tests/outside-client.test.ts', 'tests/observability.test.ts'];
+
 // One config, three projects: unit tests beside the code (no Dapr), integration tests in
 // tests/ against real sidecars sharing one control plane, and the Kubernetes checks.
 export default defineConfig({
@@ -16,7 +19,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/deploy/**', 'tests/dapr-run.test.ts', 'tests/outside-client.test.ts'],
+          exclude: ['tests/deploy/**', ...launcherTests],
           environment: 'node',
           globalSetup: ['tests/setup/control-plane.ts'],
           testTimeout: 120_000,
@@ -27,11 +30,12 @@ export default defineConfig({
       },
       {
         // The other ways to run Meridian: the Kubernetes checks (schemas, a real API server with
-        // Dapr's injector), `dapr run -f .`, and an outside app's sidecar beside `npm start`. Each
+        // Dapr's injector), `dapr run -f .`, an outside app's sidecar beside `npm start`, and
+        // `MERIDIAN_OBSERVABILITY=1 npm start` with Jaeger and Prometheus. Each
         // brings its own control plane, so they run in their own fork beside the integration tests.
         test: {
           name: 'deploy',
-          include: ['tests/deploy/**/*.test.ts', 'tests/dapr-run.test.ts', 'tests/outside-client.test.ts'],
+          include: ['tests/deploy/**/*.test.ts', ...launcherTests],
           environment: 'node',
           testTimeout: 300_000,
           hookTimeout: 1_800_000,

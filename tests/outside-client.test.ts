@@ -1,53 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  allocatePorts,
-  ensureDevModels,
-  PlatformState,
-  platformStateFile,
-  repoPath,
-  waitFor,
-} from '@meridian/platform';
+import { allocatePorts, ensureDevModels, PlatformState, platformStateFile, repoPath } from '@meridian/platform';
+import { bootstrap, killAll, printed, run, type Run } from './helpers/bootstrap-run.ts';
 import { alive, childrenOf } from './helpers/processes.ts';
 
 // `npm start` and `npm run sidecar` as a user types them (node tools/bootstrap.mjs is what the
 // npm scripts run), and an application in Python calling inference through that sidecar.
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** A process whose output is kept; without a token of the caller's in its environment. */
-function run(command: string, args: string[], env: Record<string, string | undefined>): Run {
-  const { DAPR_API_TOKEN: _t, APP_API_TOKEN: _a, MERIDIAN_MQTT_URL: _m, ...inherited } = process.env;
-  let out = '';
-  const child = spawn(command, args, {
-    cwd: repoPath(),
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-const bootstrap = (args: string[], env: Record<string, string>) =>
-  run(process.execPath, [repoPath('tools/bootstrap.mjs'), ...args], env);
-
-async function printed(r: Run, text: string, timeoutMs: number): Promise<void> {
-  await waitFor({
-    what: `"${text}"`,
-    timeoutMs,
-    abort: () => (r.child.exitCode !== null ? `exited ${r.child.exitCode} first:\n${r.output()}` : undefined),
-    check: async () => r.output().includes(text),
-  });
-}
 
 interface ClientResult {
   step: string;
@@ -116,11 +76,7 @@ describe('an application in Python calling inference through npm run sidecar', (
     token = sidecar.output().match(/dapr-api-token: (\S+)/)?.[1] ?? '';
   });
   afterAll(async () => {
-    for (const r of running.reverse()) {
-      if (r.child.exitCode !== null) continue;
-      r.child.kill('SIGKILL');
-      await r.exited;
-    }
+    await killAll(running);
     rmSync(home, { recursive: true, force: true });
   });
 

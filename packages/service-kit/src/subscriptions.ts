@@ -1,6 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { requestLogger } from './logger.ts';
+import { deliveryRecorder, type DeliveryRecorder } from './metrics/pubsub.ts';
+import type { MetricsRegistry } from './metrics/registry.ts';
+import { contextFromTraceparent, inSpan, linksTo, SpanKind, type TraceContext } from './telemetry.ts';
 
 /** What a handler tells Dapr: done, try again later, or never deliver again. */
 export type DeliveryResult = 'SUCCESS' | 'RETRY' | 'DROP';
@@ -85,10 +88,15 @@ function safeJson(text: string): unknown {
  * One table of subscriptions generates both `GET /dapr/subscribe` and the
  * handlers. A payload that fails its schema can never succeed, so it is
  * dropped (and logged); a thrown error is a passing failure, so it is retried.
+ * Every answer, the lag since publish and the handler's time go to `opts.metrics`.
  */
-export function subscriptionRouter(subs: (Subscription<unknown> | BulkSubscription<unknown>)[]): Router {
+export function subscriptionRouter(
+  subs: (Subscription<unknown> | BulkSubscription<unknown>)[],
+  opts: { metrics?: MetricsRegistry | undefined } = {},
+): Router {
   const router = Router();
   const table = subs;
+  const record = deliveryRecorder(opts.metrics);
   router.get('/dapr/subscribe', function listSubscriptions(_req, res) {
     res.json(
       table.map((s) => ({
@@ -101,28 +109,36 @@ export function subscriptionRouter(subs: (Subscription<unknown> | BulkSubscripti
   });
   for (const s of table) {
     if (isBulk(s)) {
-      router.post(s.route, bulkHandler(s));
+      router.post(s.route, bulkHandler(s, record));
       continue;
     }
     router.post(s.route, async function deliver(req: Request, res) {
       const log = requestLogger();
       const envelope = (req.body ?? {}) as { id?: string; data?: unknown };
+      record.arrived({ topic: s.topic, event: envelope });
+      const answer = (status: DeliveryResult) => {
+        record.answered({ topic: s.topic, outcome: status });
+        res.json({ status });
+      };
       const parsed = s.schema.safeParse(envelope.data);
       if (!parsed.success) {
         log.warn(
           { topic: s.topic, id: envelope.id, issues: parsed.error.issues },
           'dropping message that fails its schema',
         );
-        res.json({ status: 'DROP' });
+        answer('DROP');
         return;
       }
+      const start = performance.now();
+      let status: DeliveryResult;
       try {
-        const status = await s.handle(parsed.data, { id: envelope.id, topic: s.topic });
-        res.json({ status });
+        status = await s.handle(parsed.data, { id: envelope.id, topic: s.topic });
       } catch (err) {
         log.warn({ err, topic: s.topic, id: envelope.id }, 'message handling failed; asking Dapr to retry');
-        res.json({ status: 'RETRY' });
+        status = 'RETRY';
       }
+      record.handled({ topic: s.topic, seconds: (performance.now() - start) / 1000 });
+      answer(status);
     });
   }
   return router;
@@ -133,14 +149,35 @@ export function subscriptionRouter(subs: (Subscription<unknown> | BulkSubscripti
  * rest go to the handler in one call; a thrown error retries the batch's
  * valid entries, and an entry the handler did not answer for is retried.
  */
-function bulkHandler(s: BulkSubscription<unknown>) {
+/**
+ * A bulk delivery's messages each carry their publisher's trace (the CloudEvent's traceparent). One
+ * handling serves them all: its span continues the first message's trace and links the others', so
+ * each trace leads to the work done for it, and what the handler calls (inference, state) follows.
+ */
+function inBatchSpan<T>(
+  o: { topic: string; messages: number; traces: TraceContext[] },
+  fn: () => Promise<T>,
+): Promise<T> {
+  const { topic, traces } = o;
+  const [first, ...others] = traces;
+  return inSpan(`process ${topic}`, fn, {
+    kind: SpanKind.CONSUMER,
+    ...(first ? { parent: first } : {}),
+    links: linksTo(others),
+    attributes: { 'messaging.destination.name': topic, 'messaging.batch.message_count': o.messages },
+  });
+}
+
+function bulkHandler(s: BulkSubscription<unknown>, record: DeliveryRecorder) {
   return async function deliverBulk(req: Request, res: Response) {
     const log = requestLogger();
     const entries = ((req.body ?? {}) as { entries?: BulkEntry[] }).entries ?? [];
     const statuses: { entryId: string; status: DeliveryResult }[] = [];
     const items: BulkItem<unknown>[] = [];
+    const traces: TraceContext[] = [];
     for (const entry of entries) {
       if (typeof entry.entryId !== 'string') continue;
+      record.arrived({ topic: s.topic, event: entry.event });
       let payload: { id: string | undefined; data: unknown };
       try {
         payload = entryData(entry.event);
@@ -157,16 +194,24 @@ function bulkHandler(s: BulkSubscription<unknown>) {
         continue;
       }
       items.push({ entryId: entry.entryId, id: payload.id, data: parsed.data });
+      const traced = contextFromTraceparent((entry.event ?? {}) as { traceparent?: unknown; tracestate?: unknown });
+      if (traced) traces.push(traced);
     }
     let answers = new Map<string, DeliveryResult>();
     if (items.length) {
+      const start = performance.now();
       try {
-        answers = await s.handleBatch(items, { topic: s.topic });
+        answers = await inBatchSpan({ topic: s.topic, messages: items.length, traces }, () =>
+          s.handleBatch(items, { topic: s.topic }),
+        );
       } catch (err) {
         log.warn({ err, topic: s.topic, entries: items.length }, 'bulk handling failed; asking Dapr to retry');
       }
+      record.handled({ topic: s.topic, seconds: (performance.now() - start) / 1000 });
     }
     for (const item of items) statuses.push({ entryId: item.entryId, status: answers.get(item.entryId) ?? 'RETRY' });
+    for (const outcome of ['SUCCESS', 'RETRY', 'DROP'] as const)
+      record.answered({ topic: s.topic, outcome, count: statuses.filter((e) => e.status === outcome).length });
     res.json({ statuses });
   };
 }

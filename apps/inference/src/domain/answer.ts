@@ -1,4 +1,5 @@
 import type { InferOutputTensor } from '@meridian/contracts';
+import { inSpan } from '@meridian/service-kit';
 import type { InferenceMetrics } from './metrics.ts';
 import type { ResponseCache } from './ports.ts';
 import type { PredictionLog } from './prediction-log.ts';
@@ -22,7 +23,9 @@ export async function answer(
 ): Promise<Answer> {
   const labels = { model: o.handle.name, version: o.handle.version };
   const { cache } = o.policy;
-  const hit = cache.enabled ? await deps.cache.get({ ...labels, hash: o.hash }) : undefined;
+  const hit = cache.enabled
+    ? await inSpan('inference.cache', () => deps.cache.get({ ...labels, hash: o.hash }))
+    : undefined;
   if (hit) {
     deps.metrics.cacheHits.inc(labels);
     return { outputs: hit, cached: true };

@@ -1,5 +1,14 @@
 import type { BatchingPolicy } from '@meridian/contracts';
-import { AppError } from '@meridian/service-kit';
+import {
+  activeTraceContext,
+  AppError,
+  endSpan,
+  inSpan,
+  linksTo,
+  startSpan,
+  type Span,
+  type TraceContext,
+} from '@meridian/service-kit';
 import type { TensorMap } from './ports.ts';
 import { concatBatch, sliceBatch } from './tensors.ts';
 
@@ -7,6 +16,9 @@ interface Pending {
   inputs: TensorMap;
   rows: number;
   deadlineAt: number;
+  /** The request's trace context, and its time in the queue as a span. */
+  trace: TraceContext;
+  queued: Span;
   resolve(outputs: TensorMap): void;
   reject(err: unknown): void;
 }
@@ -57,7 +69,8 @@ export class Batcher {
       );
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ inputs, rows, deadlineAt, resolve, reject });
+      const queued = startSpan('inference.queue', { attributes: { 'meridian.rows': rows } });
+      this.queue.push({ inputs, rows, deadlineAt, trace: activeTraceContext(), queued, resolve, reject });
       this.queuedRows += rows;
       this.schedule(policy);
     });
@@ -89,11 +102,28 @@ export class Batcher {
     if (batch.length) void this.execute(batch);
   }
 
+  /**
+   * The batch's span belongs to the first request's trace and links the others: one computation
+   * serves them all, and each of their traces leads to it; the runtime call is its child.
+   */
+  private runTraced(live: Pending[], rows: number, inputs: TensorMap): Promise<TensorMap> {
+    const [first, ...others] = live as [Pending, ...Pending[]];
+    return inSpan('inference.batch', () => inSpan('inference.runtime', () => this.opts.run(inputs)), {
+      parent: first.trace,
+      links: linksTo(others.map((p) => p.trace)),
+      attributes: { 'meridian.batch.rows': rows, 'meridian.batch.requests': live.length },
+    });
+  }
+
   private async execute(batch: Pending[]): Promise<void> {
     const now = Date.now();
     const live = batch.filter((p) => {
-      if (p.deadlineAt > now) return true;
+      if (p.deadlineAt > now) {
+        p.queued.end();
+        return true;
+      }
       this.queuedRows -= p.rows;
+      endSpan(p.queued, 'deadline passed in the queue');
       p.reject(deadlineExceeded());
       return false;
     });
@@ -109,7 +139,7 @@ export class Batcher {
         live.length === 1
           ? live[0]!.inputs
           : Object.fromEntries(names.map((n) => [n, concatBatch(live.map((p) => p.inputs[n]!))]));
-      const outputs = await this.opts.run(inputs);
+      const outputs = await this.runTraced(live, rows, inputs);
       let start = 0;
       for (const p of live) {
         p.resolve(

@@ -1,5 +1,5 @@
 import { PredictionErrorEvent, PredictionEvent, Topics } from '@meridian/contracts';
-import { createPiiMasker, PII_MASK, rootLogger } from '@meridian/service-kit';
+import { createPiiMasker, inSpan, PII_MASK, rootLogger } from '@meridian/service-kit';
 import type { EventPublisher } from './ports.ts';
 
 export const MASKED = PII_MASK;
@@ -57,29 +57,32 @@ export class PredictionLog {
    */
   async recordRequired(event: PredictionEvent, policy: { pii_inputs: string[] }): Promise<void> {
     const data = PredictionEvent.parse(maskPredictionEvent(event, policy.pii_inputs));
-    await this.opts.publisher.publish({ topic: Topics.predictions, data });
+    await this.publish(Topics.predictions, data);
+  }
+
+  /** Every event leaves through here, in a span of the request that made it (the monitor's handling continues that trace). */
+  private publish(topic: string, data: unknown): Promise<void> {
+    return inSpan('inference.publish', () => this.opts.publisher.publish({ topic, data }), {
+      attributes: { 'messaging.destination.name': topic },
+    });
   }
 
   record(event: PredictionEvent, policy: { sample_rate: number; pii_inputs: string[] }): void {
     if ((this.opts.random ?? Math.random)() >= policy.sample_rate) return;
     const data = PredictionEvent.parse(maskPredictionEvent(event, policy.pii_inputs));
-    this.opts.publisher
-      .publish({ topic: Topics.predictions, data })
-      .catch((err: unknown) =>
-        rootLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction event not published'),
-      );
+    this.publish(Topics.predictions, data).catch((err: unknown) =>
+      rootLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction event not published'),
+    );
   }
 
   /** A request that failed without an answer; sampled like predictions, so the monitor's error rate stays unbiased. */
   recordError(event: PredictionErrorEvent, policy: { sample_rate: number }): void {
     if ((this.opts.random ?? Math.random)() >= policy.sample_rate) return;
-    this.opts.publisher
-      .publish({ topic: Topics.predictionErrors, data: PredictionErrorEvent.parse(event) })
-      .catch((err: unknown) =>
-        rootLogger().warn(
-          { err: (err as Error).message, prediction_id: event.id },
-          'prediction error event not published',
-        ),
-      );
+    this.publish(Topics.predictionErrors, PredictionErrorEvent.parse(event)).catch((err: unknown) =>
+      rootLogger().warn(
+        { err: (err as Error).message, prediction_id: event.id },
+        'prediction error event not published',
+      ),
+    );
   }
 }

@@ -23,6 +23,7 @@ import {
   waitFor,
 } from '@meridian/platform';
 import { httpCaller, measure, type LoadResult } from './load.ts';
+import { measureTracingCost } from './tracing-cost.ts';
 
 /**
  * npm run bench:inference — the same model and the same one-row inputs over
@@ -31,10 +32,17 @@ import { httpCaller, measure, type LoadResult } from './load.ts';
  *   direct   the inference app over HTTP
  *   sidecar  a caller's daprd → inference's daprd (mTLS) → the app
  *   gateway  JWT check, then the gateway's daprd → inference's daprd → the app
- * Everything runs on this machine, load generator included.
+ * Everything runs on this machine, load generator included. Then the gateway path again, with
+ * batching off, beside a second platform exporting every span to a local Jaeger (rows with
+ * `tracing: true`), in turns, for what tracing costs.
  */
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '3' }, warmup: { type: 'string', default: '0.5' } },
+  options: {
+    seconds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '0.5' },
+    // Only the tracing rows (the gateway path with tracing off and on), e.g. while working on tracing's cost.
+    'tracing-only': { type: 'boolean', default: false },
+  },
 });
 const seconds = Number(values.seconds);
 const warmupSeconds = Number(values.warmup);
@@ -105,9 +113,12 @@ async function setBatching(enabled: boolean): Promise<void> {
   if (!res.ok) throw new Error(`policy update failed: ${res.status} ${await res.text()}`);
 }
 
-const rows: ({ path: string; batching: boolean; concurrency: number } & Omit<LoadResult, 'errors'>)[] = [];
+const rows: ({ path: string; batching: boolean; concurrency: number; tracing?: boolean } & Omit<
+  LoadResult,
+  'errors'
+>)[] = [];
 try {
-  for (const batching of [false, true]) {
+  for (const batching of values['tracing-only'] ? [] : [false, true]) {
     await setBatching(batching);
     const batcher = new Batcher({
       run: (inputs) => runtime.run(inputs, ['anomaly_probability']),
@@ -133,6 +144,19 @@ try {
       }
     }
   }
+  await setBatching(false);
+  rows.push(
+    ...(await measureTracingCost({
+      cp,
+      apps,
+      untraced: { platform, token },
+      body,
+      concurrency: [1, 64],
+      seconds,
+      warmupSeconds,
+      say,
+    })),
+  );
 } finally {
   await runtime.release();
   await client.stop();
@@ -142,10 +166,11 @@ try {
 }
 
 const table = [
-  '| path | batching | concurrency | p50 ms | p99 ms | rps |',
-  '| --- | --- | ---: | ---: | ---: | ---: |',
+  '| path | batching | tracing | concurrency | p50 ms | p99 ms | rps |',
+  '| --- | --- | --- | ---: | ---: | ---: | ---: |',
   ...rows.map(
-    (r) => `| ${r.path} | ${r.batching ? 'on' : 'off'} | ${r.concurrency} | ${r.p50_ms} | ${r.p99_ms} | ${r.rps} |`,
+    (r) =>
+      `| ${r.path} | ${r.batching ? 'on' : 'off'} | ${r.tracing === undefined ? '' : r.tracing ? 'on' : 'off'} | ${r.concurrency} | ${r.p50_ms} | ${r.p99_ms} | ${r.rps} |`,
   ),
 ].join('\n');
 process.stdout.write(`${table}\n`);

@@ -12,7 +12,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -36,7 +36,8 @@ export function startTelemetry(opts: { serviceName: string; otlpEndpoint?: strin
     spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
   }
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': opts.serviceName }),
+    // The SDK's defaults (telemetry.sdk.language=nodejs, ...) tell the app's spans from its sidecar's, which share the service name.
+    resource: defaultResource().merge(resourceFromAttributes({ 'service.name': opts.serviceName })),
     spanProcessors,
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
@@ -67,9 +68,13 @@ export function routeOf(req: Request, res: Response): string {
   return typeof pattern === 'string' ? `${req.baseUrl}${pattern}` : 'unmatched';
 }
 
-/** One server span per request, continuing the caller's trace when it sent one. */
+const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** One server span per request (probes and scrapes aside), continuing the caller's trace when it sent one. */
 export function traceRequests(tracer: Tracer): RequestHandler {
   return function traceRequest(req, res, next) {
+    // Probes and scrapes every few seconds would bury the requests worth reading.
+    if (UNTRACED.has(req.path)) return next();
     const parent = propagation.extract(context.active(), req.headers);
     const span = tracer.startSpan(req.method, { kind: SpanKind.SERVER }, parent);
     res.on('finish', () => {

@@ -25,6 +25,8 @@ export interface Observability {
   tracing: { otlpGrpcAddress: string; otlpHttpUrl: string };
   /** Scrapes exactly these targets: starts Prometheus the first time, reloads it with the new list later. */
   scrape(targets: ScrapeTarget[]): Promise<void>;
+  /** Jaeger's process id (benchmarks count its CPU as part of what tracing costs). */
+  jaegerPid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -98,6 +100,7 @@ export async function startObservability(o: {
     prometheusUrl: `http://127.0.0.1:${ports.prometheus}`,
     tracing: { otlpGrpcAddress: `127.0.0.1:${ports.otlpGrpc}`, otlpHttpUrl: `http://127.0.0.1:${ports.otlpHttp}` },
     scrape,
+    jaegerPid: () => jaeger.process.pid,
     async stop() {
       await queue;
       const p = await prometheus?.catch(() => undefined);

@@ -36,6 +36,8 @@ export const monitorEnv = {
   /** Alert thresholds: PSI at or above, or a KS p-value below. */
   DRIFT_PSI: z.coerce.number().positive().default(0.2),
   DRIFT_KS_P_VALUE: z.coerce.number().positive().max(1).default(0.01),
+  /** Closed drift windows kept per model version (GET …/drift/history), the latest ones. */
+  DRIFT_HISTORY_WINDOWS: z.coerce.number().int().positive().default(100),
   /** Latest requests per model that latency percentiles and the error rate are computed over. */
   SLO_WINDOW: z.coerce.number().int().positive().default(1000),
   /** Objectives: p99 latency of answered requests at most this, failed requests at most this share. */

@@ -12,6 +12,7 @@ import { References } from './adapters/references.ts';
 import { SidecarPublisher } from './adapters/sidecar-publisher.ts';
 import { Alerts } from './domain/alerts.ts';
 import { BiasMonitor } from './domain/bias-monitor.ts';
+import { DriftHistoryLog } from './domain/drift-history.ts';
 import { DriftMonitor } from './domain/drift-monitor.ts';
 import { EventLag } from './domain/event-lag.ts';
 import { LabelQuality } from './domain/label-quality.ts';
@@ -91,6 +92,8 @@ export function monitorDomain(o: { env: MonitorEnv; ports: MonitorPorts }) {
     alerts,
     windowSize: env.DRIFT_WINDOW,
     thresholds: { psi: env.DRIFT_PSI, ks_p_value: env.DRIFT_KS_P_VALUE },
+    history: new DriftHistoryLog({ state, store, max: env.DRIFT_HISTORY_WINDOWS }),
+    ...(clock ? { clock } : {}),
   });
   const pipeline = new PipelineLedger({ state, store, ...(clock ? { clock } : {}) });
   const lag = new EventLag({ windowSeconds: LAG_WINDOW_SECONDS, ...(clock ? { clock } : {}) });

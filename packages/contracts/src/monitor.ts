@@ -9,6 +9,20 @@ export const PredictionCounts = z.object({
 });
 export type PredictionCounts = z.infer<typeof PredictionCounts>;
 
+/**
+ * A column's distribution on the bins its PSI is computed over (the training reference's, as the
+ * card stores them): shares of rows per bin, each side summing to 1, for drawing them side by side.
+ */
+export const DriftHistogram = z.object({
+  /** Ascending interior cut points: bin k holds edges[k-1] < x <= edges[k]; the outer bins are open. */
+  edges: z.array(z.number()),
+  /** Share of the training rows per bin (edges.length + 1 entries). */
+  training: z.array(z.number()),
+  /** Share of the window's rows per bin, the same bins. */
+  live: z.array(z.number()),
+});
+export type DriftHistogram = z.infer<typeof DriftHistogram>;
+
 export const DriftFeature = z.object({
   name: z.string(),
   /** input or prediction (the model's first output). */
@@ -24,7 +38,10 @@ export const DriftFeature = z.object({
   ks: z.number(),
   ks_p_value: z.number(),
   drifted: z.boolean(),
+  /** Training against live on the PSI's bins; only for columns whose reference has more than one bin. */
+  histogram: DriftHistogram.optional(),
 });
+export type DriftFeature = z.infer<typeof DriftFeature>;
 
 /** `GET /v1/monitor/models/{m}/drift?version=`: a version's window; without one, the version serving (production, else the latest). */
 export const DriftQuery = z.object({ version: RegistryVersion.optional() });
@@ -55,6 +72,37 @@ export const DriftReport = z.object({
   not_monitored: z.string().optional(),
 });
 export type DriftReport = z.infer<typeof DriftReport>;
+
+/** One closed window as the drift history keeps it: each column's statistics and verdict then. */
+export const DriftHistoryWindow = z.object({
+  /** Window `index` holds the version's rows [index·size, (index+1)·size). */
+  index: z.number().int().nonnegative(),
+  /** When the monitor judged the window, as it filled (ISO 8601). */
+  closed_at: z.string(),
+  /** Rows the window held (the window size when it closed). */
+  rows: z.number().int().nonnegative(),
+  features: z.array(
+    DriftFeature.pick({ name: true, kind: true, psi: true, ks: true, ks_p_value: true, drifted: true }).extend({
+      /** The column had fewer rows than the window (see DriftFeature.provisional): its verdict raised no alert. */
+      provisional: z.boolean().optional(),
+    }),
+  ),
+  /** A column with a full window drifted: the window raised a drift alert. */
+  drifted: z.boolean(),
+});
+export type DriftHistoryWindow = z.infer<typeof DriftHistoryWindow>;
+
+/**
+ * `GET /v1/monitor/models/{m}/drift/history?version=` (query as DriftQuery): a version's closed windows,
+ * oldest first, the latest `DRIFT_HISTORY_WINDOWS` of them; `thresholds` are the ones in force now.
+ */
+export const DriftHistory = z.object({
+  model: z.string(),
+  version: z.string(),
+  thresholds: z.object({ psi: z.number(), ks_p_value: z.number() }),
+  windows: z.array(DriftHistoryWindow),
+});
+export type DriftHistory = z.infer<typeof DriftHistory>;
 
 export const Alert = z.object({
   id: z.string(),

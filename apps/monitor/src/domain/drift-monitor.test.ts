@@ -15,6 +15,7 @@ import {
   type SensorReading,
 } from '@meridian/ml';
 import type { Alerts } from './alerts.ts';
+import { DriftHistoryLog } from './drift-history.ts';
 import { DriftMonitor } from './drift-monitor.ts';
 import type { ModelCards } from './ports.ts';
 import { MemoryStateStore } from '../testing/fakes.ts';
@@ -46,13 +47,15 @@ function monitor(card: Record<string, unknown> | undefined = trained.metadata as
     },
   };
   const alerts = { raise: async (a: (typeof raised)[number]) => void raised.push(a) } as unknown as Alerts;
+  const state = new MemoryStateStore();
   const drift = new DriftMonitor({
-    state: new MemoryStateStore(),
+    state,
     store: 's',
     cards,
     alerts,
     windowSize: SIZE,
     thresholds: { psi: 0.2, ks_p_value: 0.01 },
+    history: new DriftHistoryLog({ state, store: 's', max: 100 }),
   });
   return { drift, raised, cards };
 }
@@ -167,6 +170,12 @@ describe('drift of the windowed sensor model on its stream', () => {
     expect(raised).toHaveLength(1);
     expect(raised[0]).toMatchObject({ model: MODEL, version: '1', kind: 'drift', window: 6 });
     expect(JSON.stringify(raised[0]!.evidence)).toContain('"temperature"');
+    // Every window that closed is in the history, one per delivery here; the last one as the alert judged it.
+    const history = (await drift.history(MODEL))!;
+    expect(history.windows.map((w) => w.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(history.windows.at(-1)).toMatchObject({ index: 6, rows: SIZE, drifted: true });
+    expect(history.windows.at(-1)!.features.find((f) => f.name === 'temperature')).toMatchObject({ drifted: true });
+    expect(history.windows.slice(0, -1).map((w) => w.drifted)).not.toContain(true);
   });
 
   it('while the first window fills, then the report is provisional with the rows so far; before any row it is empty; an unknown model has none', async () => {

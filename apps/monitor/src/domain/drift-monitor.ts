@@ -1,7 +1,8 @@
-import type { DriftReport, PredictionEvent } from '@meridian/contracts';
-import { ksStatistic, psi } from '@meridian/ml';
+import type { DriftHistory, DriftReport, PredictionEvent } from '@meridian/contracts';
 import { rootLogger, updateMany } from '@meridian/service-kit';
 import type { Alerts } from './alerts.ts';
+import { driftFeatures, type DriftThresholds } from './drift-features.ts';
+import { historyWindow, type DriftHistoryLog } from './drift-history.ts';
 import { driftSpecOf, rowsForColumns, type DriftSpec } from './drift-spec.ts';
 import type { ModelCards, StateStore } from './ports.ts';
 import { addToWindow, filledWindow, type DriftWindow } from './drift-window.ts';
@@ -10,17 +11,13 @@ import { addToWindow, filledWindow, type DriftWindow } from './drift-window.ts';
 const windowKey = (e: Pick<PredictionEvent, 'model' | 'version'>) => `drift:${e.model}:${e.version}`;
 const specKey = (e: Pick<PredictionEvent, 'model' | 'version'>) => `${e.model}/${e.version}`;
 
-export interface DriftThresholds {
-  psi: number;
-  ks_p_value: number;
-}
-
 /**
  * Data and prediction drift over sliding windows of the prediction log: each
  * numeric input and the first output are compared with the training
  * distributions stored with the model version (PSI on the reference's bins,
- * Kolmogorov–Smirnov against its sample). When a window fills and drifts, an
- * alert is raised (once per window). The windows live in the state store,
+ * Kolmogorov–Smirnov against its sample). When a window fills, its verdict is
+ * kept in the version's history, and if it drifts an alert is raised (each
+ * once per window). The windows live in the state store,
  * one key per model version replaced by compare-and-swap, so a restart or a second
  * replica carries on where the last left off; the key also holds the ids of
  * the events in the window, so a redelivered event is taken once.
@@ -40,6 +37,9 @@ export class DriftMonitor {
       alerts: Pick<Alerts, 'raise'>;
       windowSize: number;
       thresholds: DriftThresholds;
+      /** Where closed windows' verdicts are kept (DriftHistoryLog). */
+      history: Pick<DriftHistoryLog, 'append' | 'windows'>;
+      clock?: () => number;
     },
   ) {}
 
@@ -112,6 +112,17 @@ export class DriftMonitor {
     return this.reportOf(model, w ?? { version: v, rows: 0, columns: {}, ids: [] });
   }
 
+  /**
+   * The verdicts of a version's closed windows (default: the version serving), oldest first.
+   * Undefined when the registry does not know the model or the version.
+   */
+  async history(model: string, version?: string): Promise<DriftHistory | undefined> {
+    const v = version ?? (await this.opts.cards.currentVersion(model));
+    if (v === undefined || !(await this.spec(model, v))) return undefined;
+    const windows = await this.opts.history.windows({ model, version: v });
+    return { model, version: v, thresholds: this.opts.thresholds, windows };
+  }
+
   /** Each version's spec once per batch; undefined for a version the registry does not know. */
   private async specsOf(
     events: readonly PredictionEvent[],
@@ -143,24 +154,7 @@ export class DriftMonitor {
     const spec = await this.spec(model, w.version);
     if (!spec) return undefined;
     const { thresholds, windowSize } = this.opts;
-    const features = Object.entries(w.columns).flatMap(([name, column]) => {
-      const ref = spec.reference[name];
-      if (!ref || !column.values.length) return [];
-      const p = psi({ reference: ref, current: column.values });
-      const ks = ksStatistic(ref, column.values);
-      return [
-        {
-          name,
-          kind: column.kind,
-          rows: column.values.length,
-          provisional: column.values.length < windowSize,
-          psi: p,
-          ks: ks.statistic,
-          ks_p_value: ks.pValue,
-          drifted: p >= thresholds.psi || ks.pValue < thresholds.ks_p_value,
-        },
-      ];
-    });
+    const features = driftFeatures({ window: w, spec, windowSize, thresholds });
     const filled = w.rows >= windowSize;
     const index = Math.max(0, Math.ceil(w.rows / windowSize) - 1);
     return {
@@ -180,7 +174,15 @@ export class DriftMonitor {
 
   private async evaluate(model: string, w: DriftWindow, index: number): Promise<void> {
     const report = await this.reportOf(model, w);
-    if (!report?.drifted) return;
+    if (!report || report.not_monitored) return;
+    const closedAt = new Date((this.opts.clock ?? Date.now)()).toISOString();
+    // Caught apart from the alert: a history that could not be written must not cost the window its alert.
+    await this.opts.history
+      .append({ model, version: report.version, window: historyWindow(report, { index, closedAt }) })
+      .catch((err: unknown) =>
+        rootLogger().warn({ err: (err as Error).message, model, window: index }, 'drift history not written'),
+      );
+    if (!report.drifted) return;
     const drifted = report.features.filter((f) => f.drifted && !f.provisional);
     await this.opts.alerts.raise({
       model,

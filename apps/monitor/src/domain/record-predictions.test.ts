@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PredictionEvent } from '@meridian/contracts';
 import type { BulkItem } from '@meridian/service-kit';
 import { MemoryStateStore } from '../testing/fakes.ts';
+import { DriftHistoryLog } from './drift-history.ts';
 import { DriftMonitor } from './drift-monitor.ts';
 import { EventLag } from './event-lag.ts';
 import { LabelQuality } from './label-quality.ts';
@@ -22,6 +23,7 @@ function consumer(state: MemoryStateStore) {
     thresholds: { psi: 0.2, ks_p_value: 0.01 },
     cards: { card: async () => undefined, currentVersion: async () => undefined },
     alerts: {} as never,
+    history: new DriftHistoryLog({ state, store, max: 100 }),
   });
   const observed: string[] = [];
   const log = new PredictionLogConsumer({

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { DriftQuery, DriftReport } from '@meridian/contracts';
+import { DriftHistory, DriftQuery, DriftReport } from '@meridian/contracts';
 import { AppError, parseOrThrow } from '@meridian/service-kit';
 import type { BiasMonitor } from '../domain/bias-monitor.ts';
 import type { DriftMonitor } from '../domain/drift-monitor.ts';
@@ -7,13 +7,13 @@ import type { LabelQuality } from '../domain/label-quality.ts';
 import type { SloTracker } from '../domain/slo-tracker.ts';
 
 export interface ModelRouteDeps {
-  drift: Pick<DriftMonitor, 'report'>;
+  drift: Pick<DriftMonitor, 'report' | 'history'>;
   bias: Pick<BiasMonitor, 'report'>;
   slo: Pick<SloTracker, 'report'>;
   quality: Pick<LabelQuality, 'report'>;
 }
 
-/** One model's reports: drift, fairness, SLOs and quality; 404 where there is nothing to report on yet. */
+/** One model's reports: drift (its latest window and its closed ones), fairness, SLOs and quality; 404 where there is nothing to report on yet. */
 export function modelRoutes(app: Express, deps: ModelRouteDeps): void {
   app.get('/v1/monitor/models/:name/drift', async (req, res) => {
     const { version } = parseOrThrow(DriftQuery, req.query, 'query');
@@ -24,6 +24,17 @@ export function modelRoutes(app: Express, deps: ModelRouteDeps): void {
         message: `no drift report for ${req.params.name}${version ? ` v${version}` : ''}: the registry does not know it`,
       });
     res.json(DriftReport.parse(report));
+  });
+
+  app.get('/v1/monitor/models/:name/drift/history', async (req, res) => {
+    const { version } = parseOrThrow(DriftQuery, req.query, 'query');
+    const history = await deps.drift.history(req.params.name, version);
+    if (!history)
+      throw new AppError({
+        code: 'NOT_FOUND',
+        message: `no drift history for ${req.params.name}${version ? ` v${version}` : ''}: the registry does not know it`,
+      });
+    res.json(DriftHistory.parse(history));
   });
 
   app.get('/v1/monitor/models/:name/bias', async (req, res) => {

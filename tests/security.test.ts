@@ -1,12 +1,22 @@
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AuditListResponse, ModelVersionRecord, ProblemDetails, type Role } from '@meridian/contracts';
 import { EDGE_ROUTES } from '../apps/gateway/src/routes/route-table.ts';
 import { forgedTokens } from './helpers/forged-tokens.ts';
 import { eventually, usePlatform } from './helpers/platform.ts';
 import { rawRequest } from './helpers/raw-http.ts';
+
+/** A built console for the gateway (CONSOLE_DIR), beside a file it must never serve. */
+const consoleRoot = mkdtempSync(join(tmpdir(), 'meridian-console-'));
+const consoleDist = join(consoleRoot, 'dist');
+mkdirSync(join(consoleDist, 'assets'), { recursive: true });
+writeFileSync(join(consoleDist, 'index.html'), '<!doctype html><title>Meridian</title>');
+writeFileSync(join(consoleDist, 'assets', 'index-a1b2c3.js'), 'export {};');
+writeFileSync(join(consoleRoot, 'secrets.json'), '{"marker":"CONSOLE-OUTSIDE-DIST"}');
+afterAll(() => rmSync(consoleRoot, { recursive: true, force: true }));
 
 /**
  * The attack suite of the public edge, on real sidecars: every way of
@@ -17,7 +27,10 @@ import { rawRequest } from './helpers/raw-http.ts';
 const h = usePlatform('local', {
   apps: ['gateway', 'inference', 'monitor', 'registry', 'ingestion'],
   // Admin calls are few here: a low admin limit lets the rate-limit probe reach it; the fuzzers stay far below theirs.
-  env: { RATE_LIMITS: 'infer:*=600000/60s,read:*=600000/60s,ingest:*=600000/60s,admin:*=60/60s' },
+  env: {
+    RATE_LIMITS: 'infer:*=600000/60s,read:*=600000/60s,ingest:*=600000/60s,admin:*=60/60s',
+    CONSOLE_DIR: consoleDist,
+  },
 });
 
 const gatewayPort = () => Number(new URL(h.platform.gatewayUrl).port);
@@ -320,6 +333,75 @@ describe('the public edge under attack', () => {
     expect((await send('POST', '/v2/models/sensor-anomaly/infer', { roles: ['predict'], body: reading })).status).toBe(
       200,
     );
+  });
+
+  it('when the console is loaded without a token, then its index and files come with the CSP, and only GET or HEAD is answered', async () => {
+    const index = await send('GET', '/console');
+    expect(index.status).toBe(200);
+    expect(index.text).toContain('<title>Meridian</title>');
+    expect(index.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    expect(index.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    expect(index.headers['x-content-type-options']).toBe('nosniff');
+    expect(index.headers['cache-control']).toBe('no-cache');
+    const asset = await send('GET', '/console/assets/index-a1b2c3.js');
+    expect([asset.status, asset.headers['cache-control']]).toEqual([200, 'public, max-age=31536000, immutable']);
+    for (const method of ['POST', 'PUT', 'DELETE'])
+      for (const target of ['/console', '/console/', '/console/assets/index-a1b2c3.js']) {
+        const res = await send(method, target, { roles: ['admin'], body: {} });
+        expect(res.status, `${method} ${target}`).toBe(405);
+      }
+  });
+
+  it('when a path under /console climbs out or is encoded, then 400 or 404 and never a file outside the console', async () => {
+    for (const target of [
+      '/console/assets/..%2f..%2fsecrets.json',
+      '/console/assets/..%2f..%2f..%2fsecrets.json',
+      '/console/assets/%2e%2e/%2e%2e/secrets.json',
+      '/console/assets/%252e%252e/%252e%252e/secrets.json',
+      '/console/assets/../../secrets.json',
+      '/console/../v1.0/secrets/secretstore/jwt-signing-keys',
+      '/console/../../v1.0/metadata',
+      '/console/assets/..\\..\\secrets.json',
+      '/console/assets/..%5c..%5csecrets.json',
+      '/console/assets/%00../secrets.json',
+      '/console/assets/.%2e/.%2e/secrets.json',
+      '/console//assets/index-a1b2c3.js',
+      '/console/assets/.env',
+      '/console/assets/index-a1b2c3.js/..',
+    ]) {
+      const res = await send('GET', target);
+      expect([400, 404], target).toContain(res.status);
+      expect(res.text, target).not.toMatch(/CONSOLE-OUTSIDE-DIST|"kty"|"keys"|"d":/);
+    }
+    expect((await fetch(`${h.platform.gatewayUrl}/readyz`)).status).toBe(200);
+  });
+
+  it('when /v1/events is opened without a token, then 401; with an ingest-only token, then 403; with predict, an event stream', async () => {
+    const anonymous = await send('GET', '/v1/events');
+    expect(anonymous.status).toBe(401);
+    expect(ProblemDetails.parse(JSON.parse(anonymous.text)).code).toBe('UNAUTHENTICATED');
+    expect((await send('GET', '/v1/events', { roles: ['ingest'] })).status).toBe(403);
+    expect((await send('GET', '/v1/events', { roles: ['model-download'] })).status).toBe(403);
+    const abort = new AbortController();
+    const res = await fetch(`${h.platform.gatewayUrl}/v1/events`, {
+      headers: { authorization: `Bearer ${await h.token(['predict'])}` },
+      signal: abort.signal,
+    });
+    try {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        text += decoder.decode(chunk.value, { stream: true });
+        if (text.includes('\n\n')) break;
+      }
+      // The monitor's counts are the first news of a fresh stream.
+      expect(text).toMatch(/^event: predictions\ndata: \{"total":\d+,"per_model":\{/);
+    } finally {
+      abort.abort();
+    }
   });
 
   it('when the platform writes its data dir, then only its owner can read it (keys, state, logs)', () => {

@@ -143,6 +143,7 @@ async function main(): Promise<void> {
   say(
     `ready in ${((Date.now() - started) / 1000).toFixed(1)}s: gateway ${platform.gatewayUrl} (logs in ${join(home, 'logs')}; Ctrl-C stops)`,
   );
+  say(`console: ${platform.gatewayUrl}/console`);
   say(
     `try: curl -H "Authorization: Bearer $(npm run --silent token -- --role predict)" ${platform.gatewayUrl}/v2/models/sensor-anomaly`,
   );

@@ -140,6 +140,17 @@ describe('the gateway edge', () => {
     expect(calls.map((c) => c.method)).toEqual(['v1/monitor/pipeline?entities=3%2C7']);
   });
 
+  it('when an admin lists training runs, then the limit is checked at the edge and rebuilt into the forwarded path', async () => {
+    expect((await raw('GET', '/v1/training/runs?limit=0', { token: 'ada:admin' })).status).toBe(400);
+    expect((await raw('GET', '/v1/training/runs?limit=20&x=1', { token: 'ada:admin' })).status).toBe(400);
+    expect((await raw('GET', '/v1/training/runs?limit=20', { token: 'ann:predict' })).status).toBe(403);
+    expect(calls).toEqual([]);
+    expect((await raw('GET', '/v1/training/runs?limit=20', { token: 'ada:admin' })).status).toBe(200);
+    expect(calls.map((c) => [c.appId, c.httpMethod, c.method])).toEqual([
+      ['training', 'GET', 'v1/training/runs?limit=20'],
+    ]);
+  });
+
   it('when a path parameter is not a valid name, then 400 naming it', async () => {
     const res = await raw('GET', '/v2/models/m;x=1', { token: 'ann:predict' });
     expect(res.status).toBe(400);

@@ -9,21 +9,26 @@ import {
   type RunningService,
   type ServiceDefinition,
 } from '@meridian/service-kit';
+import { DaprEventSources } from './adapters/dapr-event-sources.ts';
 import { secretStoreKeys } from './adapters/secret-store-keys.ts';
 import { StateAuditStore } from './adapters/state-audit-store.ts';
 import { StateCounterStore } from './adapters/state-counter-store.ts';
 import { AuditLog } from './domain/audit-log.ts';
 import { createAuthenticator, type Authenticator } from './domain/authenticator.ts';
+import { EventHub, type EventHubOptions } from './domain/event-hub.ts';
+import type { EventSources } from './domain/ports.ts';
 import { RateLimiter } from './domain/rate-limiter.ts';
 import { describePolicies } from './domain/rate-limits.ts';
 import { Shedding } from './domain/shedding.ts';
 import { gatewayEnv, type GatewayEnv } from './env.ts';
 import { auditAction, auditList } from './routes/audit.ts';
 import { requireRole } from './routes/auth.ts';
+import { serveConsole } from './routes/console.ts';
 import { edgeRouter, routeOf, validateBody } from './routes/edge-router.ts';
+import { eventStream } from './routes/events.ts';
 import { forwardTo } from './routes/forward.ts';
 import { rateLimit } from './routes/rate-limit.ts';
-import { EDGE_ROUTES, type EdgeRoute } from './routes/route-table.ts';
+import { CONSOLE_ROUTES, EDGE_ROUTES, type EdgeRoute } from './routes/route-table.ts';
 import { shed } from './routes/shed.ts';
 
 export interface GatewayDeps {
@@ -34,15 +39,31 @@ export interface GatewayDeps {
   audit: Pick<AuditLog, 'begin' | 'finish' | 'list'>;
   /** Concurrency limits per route class (load shedding). */
   shedding: Pick<Shedding, 'limitFor' | 'retryAfterSeconds' | 'snapshot'>;
+  /** The one poller and fan-out behind every GET /v1/events stream. */
+  events: Pick<EventHub, 'join' | 'open'>;
   routes?: EdgeRoute[];
 }
 
-/** What a matched request runs through (its class's slot was taken before its body was read): token and role, the subject's limits, body, audit, then the app (or the gateway's own answer). */
+/**
+ * What a matched request runs through (its class's slot was taken before its body was read): token and role, the
+ * subject's limits, body, audit, then the app (or the gateway's own answer). A public route (the console's files:
+ * GET only, no body, nothing to audit) runs its answer alone.
+ */
 function routeChain(deps: GatewayDeps): (route: EdgeRoute) => RequestHandler[] {
-  const own: Record<string, RequestHandler> = { 'gateway.audit': auditList({ audit: deps.audit }) };
+  const consoleFiles = serveConsole({ dir: deps.env.CONSOLE_DIR });
+  const own: Record<string, RequestHandler> = {
+    'gateway.audit': auditList({ audit: deps.audit }),
+    'gateway.events': eventStream({ hub: deps.events }),
+    ...Object.fromEntries(CONSOLE_ROUTES.map((r) => [r.id, consoleFiles])),
+  };
   return (route) => {
     const last = route.app === EDGE_APP_ID ? own[route.id] : forwardTo({ dapr: deps.dapr, appId: route.app });
     if (!last) throw new Error(`route ${route.id} is served by the gateway but has no handler`);
+    if (route.public) {
+      if (route.app !== EDGE_APP_ID || route.method !== 'GET' || route.roles.length)
+        throw new Error(`route ${route.id}: a public route is a GET the gateway answers itself, with no role`);
+      return [last];
+    }
     return [
       requireRole({ auth: deps.auth, roles: route.roles }),
       rateLimit({ limiter: deps.limiter, routeClass: route.class }),
@@ -70,11 +91,31 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
     async ready() {
       return deps.auth.ready;
     },
-    status: () => ({ shedding: deps.shedding.snapshot() }),
+    status: () => ({ shedding: deps.shedding.snapshot(), event_streams: deps.events.open }),
     before: [shed({ shedding: deps.shedding, classOf: (req) => routeFor(req.method, req.originalUrl)?.class })],
     routes(app: Express) {
       app.use(edgeRouter({ routes, chain: routeChain(deps) }));
     },
+  };
+}
+
+/** The hub's options from the env and the route table: each event type goes to the roles of the route that reads it. */
+export function eventHubOptions(o: { env: GatewayEnv; sources: EventSources }): EventHubOptions {
+  const rolesOf = (id: string) => {
+    const route = EDGE_ROUTES.find((r) => r.id === id);
+    if (!route) throw new Error(`the event stream reads ${id}, which is not a route`);
+    return route.roles;
+  };
+  return {
+    sources: o.sources,
+    audience: {
+      alert: rolesOf('monitor.alerts'),
+      predictions: rolesOf('monitor.predictions'),
+      run: rolesOf('training.runs'),
+    },
+    maxStreams: o.env.MAX_EVENT_STREAMS,
+    maxStreamsPerSubject: o.env.MAX_EVENT_STREAMS_PER_SUBJECT,
+    pollMs: o.env.EVENTS_POLL_MS,
   };
 }
 
@@ -95,7 +136,8 @@ export async function start(env = bootEnv(gatewayEnv)): Promise<RunningService> 
         'concurrency limit',
       ),
   });
-  const running = await runService(() => createApp({ env, dapr, auth, limiter, audit, shedding }), {
+  const events = new EventHub(eventHubOptions({ env, sources: new DaprEventSources({ dapr }) }));
+  const running = await runService(() => createApp({ env, dapr, auth, limiter, audit, shedding, events }), {
     name: 'gateway',
     env,
     onStop: async () => {
@@ -103,11 +145,20 @@ export async function start(env = bootEnv(gatewayEnv)): Promise<RunningService> 
       await limiter.stop();
     },
   });
+  // service-kit's stop waits for every connection to end before onStop, and a stream never ends on its own:
+  // end them as the stop begins (its own signal handlers were registered first, so they run first).
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => events.close());
   rootLogger().info(
     { rates: describePolicies(env.RATE_LIMITS), quotas: describePolicies(env.RATE_QUOTAS) },
     'rate limits',
   );
   auth.start();
   limiter.start();
-  return running;
+  return {
+    ...running,
+    stop: () => {
+      events.close();
+      return running.stop();
+    },
+  };
 }

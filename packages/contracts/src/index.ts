@@ -14,3 +14,4 @@ export * from './topics.ts';
 export * from './scoring-parameters.ts';
 export * from './agents.ts';
 export * from './slo.ts';
+export * from './console-events.ts';

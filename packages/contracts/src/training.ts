@@ -57,3 +57,17 @@ export const ModelDegradedEvent = z.object({
   ts: z.string().datetime(),
 });
 export type ModelDegradedEvent = z.infer<typeof ModelDegradedEvent>;
+
+/** Runs listed per page by default, and at most (the list reads each run's workflow). */
+export const RUN_LIST_DEFAULT = 50;
+export const RUN_LIST_MAX = 200;
+
+/** `GET /v1/training/runs?limit=`: how many of the latest runs to list. */
+export const RunListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(RUN_LIST_MAX).default(RUN_LIST_DEFAULT),
+});
+export type RunListQuery = z.output<typeof RunListQuery>;
+
+/** The latest runs, newest first. */
+export const RunList = z.object({ runs: z.array(RunStatus) });
+export type RunList = z.infer<typeof RunList>;

@@ -12,7 +12,14 @@ import { recordRequests } from './metrics/record-requests.ts';
 import { attachMetrics, createMetricsRegistry, useAppMetrics, type MetricsRegistry } from './metrics/registry.ts';
 import { serveMetrics } from './metrics/serve-metrics.ts';
 import { subscriptionRouter, type BulkSubscription, type Subscription } from './subscriptions.ts';
-import { activeTraceContext, inTraceContext, startTelemetry, traceRequests, type Telemetry } from './telemetry.ts';
+import {
+  activeTraceContext,
+  inTraceContext,
+  startTelemetry,
+  traceRequests,
+  whenDone,
+  type Telemetry,
+} from './telemetry.ts';
 
 export interface ServiceDefinition {
   name: string;
@@ -64,9 +71,9 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
       method: req.method,
       path: req.path,
     });
-    // 'finish' fires outside the request's trace context: the line is written in the one it began in, so it carries the trace id.
+    // The answer's end fires outside the request's trace context: the line is written in the one it began in, so it carries the trace id.
     const traced = activeTraceContext();
-    res.on('finish', () => {
+    whenDone(res, () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (req.path === '/healthz' || req.path === '/readyz') return;
       inTraceContext(traced, () =>

@@ -70,6 +70,18 @@ export function routeOf(req: Request, res: Response): string {
 
 const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** Runs `fn` once the answer is complete ('finish') or the connection ended without one ('close'). */
+export function whenDone(res: Response, fn: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+  res.once('finish', once);
+  res.once('close', once);
+}
+
 /** One server span per request (probes and scrapes aside), continuing the caller's trace when it sent one. */
 export function traceRequests(tracer: Tracer): RequestHandler {
   return function traceRequest(req, res, next) {
@@ -77,7 +89,8 @@ export function traceRequests(tracer: Tracer): RequestHandler {
     if (UNTRACED.has(req.path)) return next();
     const parent = propagation.extract(context.active(), req.headers);
     const span = tracer.startSpan(req.method, { kind: SpanKind.SERVER }, parent);
-    res.on('finish', () => {
+    // 'close' alone when the client leaves first (a stream it stopped reading): the span ends either way, once.
+    whenDone(res, () => {
       // Named once the route is known: its pattern (or the gateway's route id), never the raw path with its ids.
       const route = routeOf(req, res);
       span.updateName(`${req.method} ${route}`);

@@ -9,9 +9,13 @@ const refuse = (why: string) => new AppError({ code: 'BAD_REQUEST', message: `no
  * Splits a raw request target into its path and query, refusing any path a
  * server behind the gateway could read differently than the gateway does:
  * percent-encoding (so `%2e%2e`, `%2f`, `%5c` and `%00` never arrive),
- * backslashes, dot segments, empty segments and a trailing slash.
+ * backslashes, dot segments, empty segments and a trailing slash, except on
+ * a path the route table spells with one (`slashPaths`, e.g. `/console/`).
  */
-export function canonicalTarget(rawUrl: string): { path: string; query: string } {
+export function canonicalTarget(
+  rawUrl: string,
+  o: { slashPaths?: ReadonlySet<string> } = {},
+): { path: string; query: string } {
   const q = rawUrl.indexOf('?');
   const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
   const query = q === -1 ? '' : rawUrl.slice(q + 1);
@@ -19,8 +23,9 @@ export function canonicalTarget(rawUrl: string): { path: string; query: string }
   if (path.includes('%')) throw refuse('percent-encoded characters are not accepted in paths');
   if (path.includes('\\')) throw refuse('backslash');
   if (!PATH_CHARS.test(path)) throw refuse('characters outside the path alphabet');
-  if (path.length > 1) {
-    const segments = path.slice(1).split('/');
+  const checked = o.slashPaths?.has(path) ? path.slice(0, -1) : path;
+  if (checked.length > 1) {
+    const segments = checked.slice(1).split('/');
     if (segments.some((s) => s === '')) throw refuse('empty segment (double or trailing slash)');
     if (segments.some((s) => s === '.' || s === '..')) throw refuse('dot segment');
   }
@@ -28,11 +33,17 @@ export function canonicalTarget(rawUrl: string): { path: string; query: string }
 }
 
 export interface PathPattern {
-  /** Literal segments and `{param}` segments. */
+  /** Literal segments and `{param}` segments; the last may be `{param+}`. */
   segments: string[];
+  /** The `{param+}` that takes the last segment and every one after it (joined by `/`), if the pattern ends with one. */
+  tail?: string;
 }
 
-export const compilePattern = (path: string): PathPattern => ({ segments: path.split('/').slice(1) });
+export const compilePattern = (path: string): PathPattern => {
+  const segments = path.split('/').slice(1);
+  const tail = /^\{([a-z]+)\+\}$/.exec(segments.at(-1) ?? '')?.[1];
+  return tail ? { segments, tail } : { segments };
+};
 
 export type PathMatch =
   | { kind: 'exact'; params: Record<string, string>; literals: number }
@@ -45,9 +56,11 @@ export type PathMatch =
  * is refused as a spelling instead of being served or passed on.
  */
 export function matchPath(pattern: PathPattern, path: string): PathMatch {
-  const parts = path === '/' ? [] : path.slice(1).split('/');
-  if (parts.length !== pattern.segments.length) return { kind: 'none' };
-  const params: Record<string, string> = {};
+  const all = path === '/' ? [] : path.slice(1).split('/');
+  const fixed = pattern.tail ? pattern.segments.length - 1 : pattern.segments.length;
+  if (pattern.tail ? all.length <= fixed : all.length !== fixed) return { kind: 'none' };
+  const parts = all.slice(0, fixed);
+  const params: Record<string, string> = pattern.tail ? { [pattern.tail]: all.slice(fixed).join('/') } : {};
   let caseVariant = false;
   let literals = 0;
   for (let i = 0; i < parts.length; i++) {

@@ -1,4 +1,11 @@
-import type { AuditEntry, AuditListedEntry, AuditOutcome } from '@meridian/contracts';
+import type {
+  Alert,
+  AuditEntry,
+  AuditListedEntry,
+  AuditOutcome,
+  PredictionCounts,
+  RunStatus,
+} from '@meridian/contracts';
 
 /**
  * Counters shared by all gateway replicas, one per (route class, subject,
@@ -37,3 +44,13 @@ export interface AuditStore {
 export type Mask = (value: unknown) => unknown;
 
 export const identityMask: Mask = (value) => value;
+
+/** What the live event stream watches, read from the apps as the gateway itself (one shared poller, never per client). */
+export interface EventSources {
+  /** The monitor's alerts. */
+  alerts(): Promise<Alert[]>;
+  /** Predictions logged by the monitor, in all and per model. */
+  predictions(): Promise<PredictionCounts>;
+  /** The latest training runs, newest first. */
+  runs(): Promise<RunStatus[]>;
+}

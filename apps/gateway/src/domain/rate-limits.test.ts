@@ -19,7 +19,7 @@ describe('rate limit configuration', () => {
   it('when the defaults are parsed, then every class has a limit and a daily quota for any role', () => {
     for (const text of [DEFAULT_RATE_LIMITS, DEFAULT_RATE_QUOTAS]) {
       const t = table(text);
-      for (const routeClass of ['infer', 'read', 'ingest', 'admin'] as const) {
+      for (const routeClass of ['infer', 'read', 'ingest', 'admin', 'stream'] as const) {
         for (const role of ['predict', 'ingest', 'admin', 'model-download'])
           expect(resolvePolicy(t, { routeClass, roles: [role] })).toBeDefined();
       }
@@ -108,6 +108,10 @@ describe('rate limit configuration', () => {
       'RATE_LIMIT_SYNC_MS',
     ])
       expect(problems).toContain(part);
+  });
+
+  it("when a limit names the console's static class, then it is refused: its files are public, with no subject to count", () => {
+    expect(parsePolicies('static:*=100/60s').problems).toEqual([expect.stringContaining('no subject to count')]);
   });
 
   it('when the env sets nothing, then the defaults apply', () => {

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { Components, Role } from '@meridian/contracts';
 
-/** What a route costs is counted per class: predictions, reads, ingestion and admin operations are limited apart. */
-export const RouteClass = z.enum(['infer', 'read', 'ingest', 'admin']);
+/**
+ * What a route costs is counted per class: predictions, reads, ingestion and admin operations are limited apart;
+ * `static` is the console's public files (no subject: shed only), `stream` the live event streams (each open is
+ * counted here; open streams are bounded by MAX_EVENT_STREAMS, never by a shedding slot held for hours).
+ */
+export const RouteClass = z.enum(['infer', 'read', 'ingest', 'admin', 'static', 'stream']);
 export type RouteClass = z.infer<typeof RouteClass>;
 
 /** At most `limit` requests per fixed window of `windowMs`, aligned to the epoch (a 1d window starts at 00:00 UTC). */
@@ -27,10 +31,10 @@ export interface RateLimitConfig {
  * artifact downloads, ingestion is batches (each up to MAX_UPLOAD).
  */
 export const DEFAULT_RATE_LIMITS =
-  'infer:*=600000/60s,infer:admin=1200000/60s,read:*=60000/60s,ingest:*=6000/60s,admin:*=600/60s';
+  'infer:*=600000/60s,infer:admin=1200000/60s,read:*=60000/60s,ingest:*=6000/60s,admin:*=600/60s,stream:*=600/60s';
 /** Per subject and UTC day: ~580 predictions/s sustained for a whole day, far above any dev or bench run. */
 export const DEFAULT_RATE_QUOTAS =
-  'infer:*=50000000/1d,infer:admin=200000000/1d,read:*=5000000/1d,ingest:*=1000000/1d,admin:*=20000/1d';
+  'infer:*=50000000/1d,infer:admin=200000000/1d,read:*=5000000/1d,ingest:*=1000000/1d,admin:*=20000/1d,stream:*=100000/1d';
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const ENTRY = /^(\*|[a-z]+):(\*|[a-z][a-z0-9-]*)=(?:(off)|(\d+)\/(\d*)(s|m|h|d))$/;
@@ -60,6 +64,8 @@ export function parsePolicies(text: string): { table: PolicyTable; problems: str
     const before = problems.length;
     if (cls !== '*' && !RouteClass.safeParse(cls).success)
       problems.push(`"${entry}": unknown route class ${cls} (one of ${RouteClass.options.join(', ')} or *)`);
+    if (cls === 'static')
+      problems.push(`"${entry}": the console's files are public, with no subject to count; SHED_LIMITS bounds them`);
     if (role !== '*' && !Role.safeParse(role).success)
       problems.push(`"${entry}": unknown role ${role} (one of ${Role.options.join(', ')} or *)`);
     if (table.has(key)) problems.push(`"${entry}": ${key} is given twice`);

@@ -22,7 +22,7 @@ describe('shedding settings', () => {
     expect(shedding.limitFor('ingest')).toBeUndefined();
   });
 
-  it('when the defaults are used, then every class is limited and infer starts above its floor', () => {
+  it('when the defaults are used, then every class but stream is limited and infer starts above its floor', () => {
     const shedding = new Shedding({ env: env() });
     expect(parseSheddingLimits(DEFAULT_SHED_LIMITS).problems).toEqual([]);
     expect(
@@ -30,13 +30,16 @@ describe('shedding settings', () => {
         .snapshot()
         .map((s) => s.name)
         .sort(),
-    ).toEqual(['admin', 'infer', 'ingest', 'read']);
+    ).toEqual(['admin', 'infer', 'ingest', 'read', 'static']);
+    expect(shedding.limitFor('stream')).toBeUndefined();
     expect(shedding.retryAfterSeconds).toBe(1);
     expect(env()).toMatchObject({ SHED_QUEUE_MS: 20, SHED_QUEUE_MAX: 64 });
   });
 
   it('when SHED_LIMITS is wrong in several places, then boot reports every problem', () => {
     expect(parseSheddingLimits('bulk=4,infer=0,read=8..4,read=4,admin').problems).toHaveLength(4);
+    // A slot would be held for a stream's whole life.
+    expect(parseSheddingLimits('stream=100').problems).toEqual([expect.stringContaining('MAX_EVENT_STREAMS')]);
     expect(() => env({ SHED_LIMITS: 'infer=many', SHED_QUEUE_MS: '-1' })).toThrow(/SHED_LIMITS[\s\S]*SHED_QUEUE_MS/);
   });
 });

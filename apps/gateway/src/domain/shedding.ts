@@ -13,7 +13,8 @@ import { RouteClass } from './rate-limits.ts';
  * The floors keep dynamic batching fed (a batch fills from concurrent
  * requests) and cover what one client legitimately keeps in flight.
  */
-export const DEFAULT_SHED_LIMITS = 'infer=64..1024@128,read=64..1024@256,ingest=16..256@32,admin=8..64@16';
+export const DEFAULT_SHED_LIMITS =
+  'infer=64..1024@128,read=64..1024@256,ingest=16..256@32,admin=8..64@16,static=16..256@64';
 
 export type SheddingTable = ReadonlyMap<RouteClass, LimitBounds | 'off'>;
 
@@ -32,6 +33,9 @@ export function parseSheddingLimits(text: string): { table: SheddingTable; probl
       continue;
     }
     if (table.has(routeClass.data)) problems.push(`"${raw.trim()}": ${routeClass.data} is given twice`);
+    // A slot is held until the answer ends, which for an event stream is hours: streams have their own bound.
+    if (routeClass.data === 'stream')
+      problems.push(`"${raw.trim()}": event streams are bounded by MAX_EVENT_STREAMS, not shed`);
     const bounds = parseLimitBounds(value);
     if (typeof bounds === 'object' && 'problem' in bounds) problems.push(`${routeClass.data}: ${bounds.problem}`);
     else table.set(routeClass.data, bounds);

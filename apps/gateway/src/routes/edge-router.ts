@@ -50,10 +50,21 @@ export function validateBody(route: EdgeRoute): RequestHandler {
 
 /** The path sent to the app: the route's own spelling with the validated parameters, and the validated query. */
 function targetPath(route: EdgeRoute, params: Record<string, string>, query: URLSearchParams): string {
-  const path = route.path.replace(/\{([a-z]+)\}/g, (_m, name: string) => encodeURIComponent(params[name]!));
+  const path = route.path.replace(/\{([a-z]+)\+?\}/g, (_m, name: string) =>
+    params[name]!.split('/').map(encodeURIComponent).join('/'),
+  );
   const qs = query.toString();
   return `${path.slice(1)}${qs ? `?${qs}` : ''}`;
 }
+
+/** A public route (static files) answers HEAD as well as GET; every other route only its own method. */
+const methodsOf = (route: EdgeRoute): string[] =>
+  route.public && route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
+const answers = (route: EdgeRoute, method: string) => methodsOf(route).includes(method);
+
+/** The paths the table spells with a trailing slash: the only ones canonicalTarget lets keep it. */
+const slashPathsOf = (routes: EdgeRoute[]): ReadonlySet<string> =>
+  new Set(routes.filter((r) => r.path.length > 1 && r.path.endsWith('/')).map((r) => r.path));
 
 function find(
   routes: CompiledRoute[],
@@ -72,10 +83,10 @@ function find(
       throw new AppError({ code: 'BAD_REQUEST', message: 'non-canonical path: routes are spelled in lower case' });
     throw new AppError({ code: 'NOT_FOUND', message: `no route for ${method} ${path.slice(0, 200)}` });
   }
-  const forMethod = exact.filter((e) => e.compiled.route.method === method).sort((a, b) => b.literals - a.literals);
+  const forMethod = exact.filter((e) => answers(e.compiled.route, method)).sort((a, b) => b.literals - a.literals);
   const hit = forMethod[0];
   if (!hit) {
-    const allow = [...new Set(exact.map((e) => e.compiled.route.method))].join(', ');
+    const allow = [...new Set(exact.flatMap((e) => methodsOf(e.compiled.route)))].join(', ');
     throw new AppError({
       code: 'METHOD_NOT_ALLOWED',
       message: `${method} is not allowed here (allowed: ${allow})`,
@@ -90,9 +101,10 @@ export function routeOf(routes: EdgeRoute[]): (method: string, rawUrl: string) =
   const compiled = routes.map(
     (route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: () => undefined }),
   );
+  const slashPaths = slashPathsOf(routes);
   return (method, rawUrl) => {
     try {
-      return find(compiled, method, canonicalTarget(rawUrl).path).compiled.route;
+      return find(compiled, method, canonicalTarget(rawUrl, { slashPaths }).path).compiled.route;
     } catch {
       return undefined;
     }
@@ -108,12 +120,15 @@ export function edgeRouter(o: { routes: EdgeRoute[]; chain: RouteChain }): Reque
   const routes = o.routes.map(
     (route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: sequence(o.chain(route)) }),
   );
+  const slashPaths = slashPathsOf(o.routes);
   return function edge(req, res, next) {
     try {
-      const { path, query } = canonicalTarget(req.originalUrl);
+      const { path, query } = canonicalTarget(req.originalUrl, { slashPaths });
       const { compiled, params } = find(routes, req.method, path);
       validateParams(params, PARAMS);
-      res.locals.target = targetPath(compiled.route, params, validateQuery(query, compiled.route.query ?? {}));
+      // A public route forwards nothing: the query of a console page is the page's own (its app reads it), unused here.
+      const kept = compiled.route.public ? new URLSearchParams() : validateQuery(query, compiled.route.query ?? {});
+      res.locals.target = targetPath(compiled.route, params, kept);
       res.locals.route = compiled.route.id;
       res.locals.path = path;
       compiled.run(req, res, next);

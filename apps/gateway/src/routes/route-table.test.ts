@@ -31,7 +31,33 @@ describe('the gateway route table', () => {
     expect(new Set(EDGE_ROUTES.map((r) => `${r.method} ${r.path}`)).size).toBe(EDGE_ROUTES.length);
     expect(new Set(EDGE_ROUTES.map((r) => r.id)).size).toBe(EDGE_ROUTES.length);
     for (const r of EDGE_ROUTES)
-      for (const [, name] of r.path.matchAll(/\{([a-z]+)\}/g)) expect(PARAMS[name!], `${r.id} {${name}}`).toBeDefined();
+      for (const [, name] of r.path.matchAll(/\{([a-z]+)\+?\}/g))
+        expect(PARAMS[name!], `${r.id} {${name}}`).toBeDefined();
+  });
+
+  it('when a route asks no token, then it is a console GET the gateway answers itself; every other route names a role', () => {
+    const open = EDGE_ROUTES.filter((r) => r.public || r.roles.length === 0);
+    expect(open.map((r) => r.id).sort()).toEqual(['gateway.console', 'gateway.console-page', 'gateway.console-root']);
+    for (const r of open) {
+      expect([r.public, r.method, r.app, r.roles, r.body, r.audit], r.id).toEqual([
+        true,
+        'GET',
+        'gateway',
+        [],
+        undefined,
+        undefined,
+      ]);
+      expect(r.path, r.id).toMatch(/^\/console(\/|$)/);
+    }
+    // A path that takes several segments, or keeps a trailing slash, is the console's alone.
+    for (const r of EDGE_ROUTES.filter((x) => /\+\}|\/$/.test(x.path))) expect(r.public, r.id).toBe(true);
+  });
+
+  it('when a route streams events, then it has the stream class (no shedding slot held for its life) and read roles', () => {
+    const streams = EDGE_ROUTES.filter((r) => r.class === 'stream');
+    expect(streams.map((r) => [r.id, r.method, r.path, r.roles])).toEqual([
+      ['gateway.events', 'GET', '/v1/events', ['predict', 'admin']],
+    ]);
   });
 
   it('when a route changes something, then only admin may call it and it is audited; artifacts need model-download', () => {

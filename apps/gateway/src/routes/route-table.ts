@@ -25,9 +25,19 @@ export interface EdgeRoute {
   /** Names the route in logs and audit records (`<app>.<operation>`). */
   id: string;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** The one accepted spelling, with `{param}` segments (checked against PARAMS). */
+  /**
+   * The one accepted spelling, with `{param}` segments (checked against PARAMS); the last may be
+   * `{param+}`, one or more segments (the console's pages). A trailing slash is accepted only where written here.
+   */
   path: string;
+  /** Who may call it; empty only on a public route. */
   roles: Role[];
+  /**
+   * No token asked: the console's files, which load before sign-in and hold no data. Only GET (and so HEAD),
+   * answered by the gateway itself, with no role (route-table.test.ts holds every route to that). Its query is
+   * the page's own, neither checked nor used.
+   */
+  public?: true;
   class: RouteClass;
   /** The app it is forwarded to, at the same path; `gateway` when the gateway answers itself. */
   app: string;
@@ -46,6 +56,8 @@ export const PARAMS: Record<string, RegExp> = {
   id: /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/,
   stream: /^[a-z][a-z0-9-]{0,63}$/,
   entity: /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+  /** A console page or file: up to 16 segments, none starting with a dot (no `..`, no dotfiles). */
+  page: /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,127}){0,15}$/,
 };
 
 const READ: Role[] = ['predict', 'admin'];
@@ -81,6 +93,21 @@ const oip = (base: string, opPrefix: string): AppRoute[] => [
     body: InferRequest,
   },
 ];
+
+/** The web console (a single-page app): its index at /console and /console/, its files and pages below. */
+const consoleFile = (op: string, path: string): AppRoute => ({
+  op,
+  method: 'GET',
+  path,
+  roles: [],
+  public: true,
+  class: 'static',
+});
+export const CONSOLE_ROUTES: EdgeRoute[] = servedBy(EDGE_APP_ID, [
+  consoleFile('console', '/console'),
+  consoleFile('console-root', '/console/'),
+  consoleFile('console-page', '/console/{page+}'),
+]);
 
 export const EDGE_ROUTES: EdgeRoute[] = [
   // Open Inference Protocol v2
@@ -142,6 +169,14 @@ export const EDGE_ROUTES: EdgeRoute[] = [
         ...(report === 'drift' ? { query: { version: z.string().regex(PARAMS.version!, 'a version number') } } : {}),
       }),
     ),
+    {
+      op: 'drift-history',
+      method: 'GET',
+      path: '/v1/monitor/models/{model}/drift/history',
+      roles: READ,
+      class: 'read',
+      query: { version: z.string().regex(PARAMS.version!, 'a version number') },
+    },
     { op: 'labels', method: 'POST', path: '/v1/labels', roles: INGEST, class: 'ingest', body: LabelBatch },
   ]),
   // Ingestion
@@ -208,6 +243,14 @@ export const EDGE_ROUTES: EdgeRoute[] = [
       body: StartRunRequest,
       audit: true,
     },
+    {
+      op: 'runs',
+      method: 'GET',
+      path: '/v1/training/runs',
+      roles: ADMIN,
+      class: 'read',
+      query: { limit: z.string().regex(/^[1-9][0-9]{0,2}$/, 'a number of runs (at most 200)') },
+    },
     { op: 'run', method: 'GET', path: '/v1/training/runs/{id}', roles: ADMIN, class: 'read' },
   ]),
   // Features: online vectors are read like predictions; the offline log (training data) is for admins.
@@ -257,7 +300,10 @@ export const EDGE_ROUTES: EdgeRoute[] = [
     { op: 'incidents', method: 'GET', path: '/v1/agents/incidents', roles: READ, class: 'read' },
   ]),
   // The gateway's own
+  ...CONSOLE_ROUTES,
   ...servedBy(EDGE_APP_ID, [
+    // Server-sent events for the console: alerts and prediction counts (read roles), runs (admin only, per event).
+    { op: 'events', method: 'GET', path: '/v1/events', roles: READ, class: 'stream' },
     {
       op: 'audit',
       method: 'GET',

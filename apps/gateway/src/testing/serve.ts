@@ -1,12 +1,14 @@
 import type { Role } from '@meridian/contracts';
 import { AppError, createServiceApp, parseEnv, type DaprClient, type SidecarResponse } from '@meridian/service-kit';
 import { inProcessEnv, servedApp } from '@meridian/testkit';
+import { DaprEventSources } from '../adapters/dapr-event-sources.ts';
 import { AuditLog } from '../domain/audit-log.ts';
 import type { Authenticator } from '../domain/authenticator.ts';
+import { EventHub } from '../domain/event-hub.ts';
 import { RateLimiter } from '../domain/rate-limiter.ts';
 import { Shedding } from '../domain/shedding.ts';
 import { gatewayEnv, type GatewayEnv } from '../env.ts';
-import { createApp } from '../server.ts';
+import { createApp, eventHubOptions, type GatewayDeps } from '../server.ts';
 import { MemoryStateStore, memoryAuditStore, memoryCounterStore } from './fakes.ts';
 
 /** The env of the gateway's in-process tests: its tokens, silent logs, and `vars` on top. */
@@ -42,7 +44,12 @@ export function invokeAnswer(o: { status: number; body: string; type?: string })
  * The gateway over `dapr` and in-memory state (rate counters, audit), verifying tokens with
  * `bearerAuth`, served in-process; it is the public edge, so no app token. The caller closes `served`.
  */
-export async function serveGateway(o: { env: GatewayEnv; dapr: DaprClient; shedding?: Shedding }) {
+export async function serveGateway(o: {
+  env: GatewayEnv;
+  dapr: DaprClient;
+  shedding?: Shedding;
+  events?: GatewayDeps['events'];
+}) {
   const state = new MemoryStateStore();
   const limiter = new RateLimiter({
     config: { rates: o.env.RATE_LIMITS, quotas: o.env.RATE_QUOTAS },
@@ -50,6 +57,10 @@ export async function serveGateway(o: { env: GatewayEnv; dapr: DaprClient; shedd
   });
   const audit = new AuditLog({ store: memoryAuditStore(state) });
   const shedding = o.shedding ?? new Shedding({ env: o.env });
-  const app = createServiceApp(createApp({ env: o.env, dapr: o.dapr, auth: bearerAuth, limiter, audit, shedding }));
+  const events =
+    o.events ?? new EventHub(eventHubOptions({ env: o.env, sources: new DaprEventSources({ dapr: o.dapr }) }));
+  const app = createServiceApp(
+    createApp({ env: o.env, dapr: o.dapr, auth: bearerAuth, limiter, audit, shedding, events }),
+  );
   return servedApp({ app });
 }

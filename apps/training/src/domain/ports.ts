@@ -38,6 +38,10 @@ export interface RunRecords {
   request(id: string): Promise<RunRequest | undefined>;
   saveProgress(o: { id: string; progress: Progress }): Promise<void>;
   progress(id: string): Promise<Progress | undefined>;
+  /** Puts the run at the head of the list of latest runs; false when the list stayed contended and the run is not in it. */
+  addToIndex(id: string): Promise<boolean>;
+  /** The ids of the latest runs, newest first, at most `limit`. */
+  latest(limit: number): Promise<string[]>;
 }
 
 /** Dapr's Jobs API: calls POST /job/<name> on the app on a schedule. */

@@ -106,3 +106,27 @@ describe("a run's status as it goes", () => {
     await expect(runs.status('run-x')).rejects.toMatchObject({ status: 404, message: 'no training run run-x' });
   });
 });
+
+describe('listing runs', () => {
+  it('when runs were started, then the list holds the latest first, as many as asked', async () => {
+    for (const id of ['run-a', 'run-b', 'run-c']) await runs.start({ model: 'spam' }, id);
+    workflows.update('run-c', { phase: 'running', custom: { model: 'spam', trigger: 'api', steps } });
+    const listed = await runs.list({ limit: 2 });
+    expect(listed.runs.map((r) => [r.id, r.status])).toEqual([
+      ['run-c', 'running'],
+      ['run-b', 'pending'],
+    ]);
+  });
+
+  it('when a listed run has no workflow (its scheduling failed), then the list leaves it out', async () => {
+    await runs.start({ model: 'spam' }, 'run-kept');
+    await records.addToIndex('run-never-scheduled');
+    expect((await runs.list({ limit: 50 })).runs.map((r) => r.id)).toEqual(['run-kept']);
+  });
+
+  it('when a run is started again under the same id, then it is listed once', async () => {
+    await runs.startOnce({ model: 'spam', trigger: 'drift' }, 'drift-2');
+    await runs.startOnce({ model: 'spam', trigger: 'drift' }, 'drift-2');
+    expect((await runs.list({ limit: 50 })).runs.map((r) => r.id)).toEqual(['drift-2']);
+  });
+});

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { RunStatus, type StartRunRequest } from '@meridian/contracts';
-import { AppError, fieldErrors } from '@meridian/service-kit';
+import { RunList, RunStatus, type StartRunRequest } from '@meridian/contracts';
+import { AppError, fieldErrors, mapLimit, rootLogger, unlessRefused } from '@meridian/service-kit';
 import type { RetrainInput } from '../workflow/retrain.ts';
 import type { RunInstance, RunRecords, RunRequest, Workflows } from './ports.ts';
 import { TRAINERS } from './trainers.ts';
@@ -9,6 +9,9 @@ function statusOf(instance: RunInstance): RunStatus['status'] {
   if (instance.phase !== 'ended') return instance.phase;
   return instance.output?.status === 'completed' ? 'completed' : 'failed';
 }
+
+/** Workflow reads in flight while a list is built. */
+const LIST_CONCURRENCY = 8;
 
 /** Starting retraining runs and reading their status, on top of the workflow engine. */
 export class Runs {
@@ -39,7 +42,18 @@ export class Runs {
     };
     const request: RunRequest = { model: input.model, trigger: input.trigger };
     await this.opts.records.saveRequest({ id: instanceId, request });
+    // Listed before it is scheduled, so no run exists unlisted; the list skips an id whose workflow never came.
+    // A contended index costs only the run's place in the list, not the run.
+    if (!(await this.opts.records.addToIndex(instanceId)))
+      rootLogger().error({ run_id: instanceId }, 'run started but not listed: the run index stayed contended');
     return this.opts.workflows.schedule({ instanceId, input });
+  }
+
+  /** The latest runs, newest first, each as its status reads; at most `limit` workflow reads, a few at a time. */
+  async list(o: { limit: number }): Promise<RunList> {
+    const ids = await this.opts.records.latest(o.limit);
+    const runs = await mapLimit(ids, LIST_CONCURRENCY, (id) => unlessRefused(this.status(id)));
+    return RunList.parse({ runs: runs.filter((r): r is RunStatus => r !== undefined) });
   }
 
   /** Starts a run under a fixed id unless one with that id exists (idempotent triggers). */

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { RunList } from '@meridian/contracts';
 import { createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
 import { inProcessEnv, servedApp } from '@meridian/testkit';
 import { Runs } from '../domain/runs.ts';
@@ -26,6 +27,19 @@ describe('the training app, in process', () => {
     expect(workflows.instances.get(body.id)?.input).toMatchObject({ model: 'spam', trigger: 'api' });
     const status = await served.send('GET', `/v1/training/runs/${body.id}`);
     expect([status.status, ((await status.json()) as { status: string }).status]).toEqual([200, 'pending']);
+  });
+
+  it('when the runs are listed, then the latest come first, bounded by limit; a limit out of range is 400', async () => {
+    const first = (await (await served.send('POST', '/v1/training/runs', { model: 'spam' })).json()) as { id: string };
+    const second = (await (await served.send('POST', '/v1/training/runs', { model: 'spam' })).json()) as { id: string };
+    const res = await served.send('GET', '/v1/training/runs?limit=2');
+    expect(res.status).toBe(200);
+    const { runs: listed } = RunList.parse(await res.json());
+    expect(listed.map((r) => r.id)).toEqual([second.id, first.id]);
+    for (const limit of ['0', '201', 'x']) {
+      const bad = await served.send('GET', `/v1/training/runs?limit=${limit}`);
+      expect(bad.status, limit).toBe(400);
+    }
   });
 
   it('when the run id is unknown, then 404 problem+json', async () => {

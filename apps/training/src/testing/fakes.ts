@@ -37,6 +37,8 @@ export class MemoryWorkflows implements Workflows {
 export class MemoryRunRecords implements RunRecords {
   readonly requests = new Map<string, RunRequest>();
   readonly progresses = new Map<string, Progress>();
+  /** Run ids, newest first. */
+  readonly index: string[] = [];
   /** Every read fails as a store that is down would. */
   down = false;
 
@@ -56,6 +58,16 @@ export class MemoryRunRecords implements RunRecords {
   async progress(id: string): Promise<Progress | undefined> {
     if (this.down) throw new AppError({ code: 'UNAVAILABLE', message: 'state store down' });
     return this.progresses.get(id);
+  }
+
+  async addToIndex(id: string): Promise<boolean> {
+    if (!this.index.includes(id)) this.index.unshift(id);
+    return true;
+  }
+
+  async latest(limit: number): Promise<string[]> {
+    if (this.down) throw new AppError({ code: 'UNAVAILABLE', message: 'state store down' });
+    return this.index.slice(0, limit);
   }
 }
 

@@ -7,6 +7,7 @@
 #   manifests         the package files only, so dependency layers survive source edits
 #   deps-<app>        `npm ci --omit=dev --workspace apps/<app>`: that app's production dependencies
 #   bundle            every app's TypeScript bundled to one ESM file (esbuild); npm packages stay external
+#   console           the web console's static build (Vite), which the gateway serves at /console
 #   runtime           the base every app image shares: no npm, a non-root user, nothing writable
 #   <app>             runtime + deps-<app> + the app's bundle; the targets to build
 
@@ -65,6 +66,16 @@ RUN set -eu; aliases=""; \
       fi; \
     done
 
+FROM ${NODE_IMAGE} AS console
+WORKDIR /src
+COPY --from=manifests /manifests/package-lock.json ./
+# The web console (Preact, uPlot) built by the Vite the lockfile pins; the gateway serves dist/.
+RUN npm install --prefix /opt/vite --no-save --ignore-scripts --no-audit --no-fund \
+      "vite@$(node -p 'require("./package-lock.json").packages["node_modules/vite"].version')"
+COPY . .
+RUN npm ci --workspace packages/console --ignore-scripts --no-audit --no-fund \
+ && cd packages/console && /opt/vite/node_modules/.bin/vite build --logLevel warn
+
 FROM ${NODE_IMAGE} AS runtime
 # The image runs node and nothing else: npm, npx, corepack and yarn are removed. uid/gid 10001
 # (numeric in USER, so Kubernetes' runAsNonRoot can verify it) owns only /var/lib/meridian.
@@ -91,7 +102,8 @@ RUN npm ci --omit=dev --workspace apps/gateway && rm -rf node_modules/@meridian 
 FROM runtime AS gateway
 COPY --from=deps-gateway /app/node_modules /app/node_modules
 COPY --from=bundle /out/gateway/ /app/
-ENV APP_ID=gateway APP_PORT=8080
+COPY --from=console /src/packages/console/dist/ /app/console/
+ENV APP_ID=gateway APP_PORT=8080 CONSOLE_DIR=/app/console
 EXPOSE 8080
 
 FROM deps AS deps-inference

@@ -1,7 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 /** Tests that start Meridian as a user does (npm start, dapr run), each with its own control plane. */
-const launcherTests = ['tests/dapr-run.test.ts', 'tests/outside-client.test.ts', 'tests/observability.test.ts'];
+const launcherTests = [
+  'tests/dapr-run.test.ts',
+  'tests/outside-client.test.ts',
+  'tests/observability.test.ts',
+  'tests/console.test.ts',
+];
 
 // One config, three projects: unit tests beside the code (no Dapr), integration tests in
 // tests/ against real sidecars sharing one control plane, and the Kubernetes checks.
@@ -31,7 +36,8 @@ export default defineConfig({
       {
         // The other ways to run Meridian: the Kubernetes checks (schemas, a real API server with
         // Dapr's injector), `dapr run -f .`, an outside app's sidecar beside `npm start`, and
-        // `MERIDIAN_OBSERVABILITY=1 npm start` with Jaeger and Prometheus. Each
+        // `MERIDIAN_OBSERVABILITY=1 npm start` with Jaeger and Prometheus, and the web console in
+        // Chromium. Each
         // brings its own control plane, so they run in their own fork beside the integration tests.
         test: {
           name: 'deploy',

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // The entry of every npm script. It runs with nothing installed: it installs
 // the npm dependencies when package-lock.json changed since the last install,
-// provides the pinned Dapr binaries (tools/dapr/ensure.sh), then runs the
-// command in this same process (so signals reach it directly).
+// provides the pinned Dapr binaries (tools/dapr/ensure.sh), builds the web console when its
+// sources changed (tools/build-console.mjs), then runs the command in this same process (so
+// signals reach it directly).
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureConsole } from './build-console.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const log = (msg) => process.stderr.write(`[meridian] ${msg}\n`);
@@ -78,13 +80,17 @@ ensureNodeModules();
 switch (command) {
   case 'start':
     ensureDapr();
+    ensureConsole(root, log);
     await runTs('tools/launcher/main.ts', args);
     break;
   case 'test':
     ensureDapr();
+    ensureConsole(root, log);
     // Format and lint first (Biome: seconds), then types, then the tests.
     runBin('biome', ['ci', '--reporter=summary', '.']);
     runBin('tsc', ['-p', 'tsconfig.json', '--noEmit']);
+    // The console is TSX for the browser (DOM, JSX): its own tsconfig.
+    runBin('tsc', ['-p', 'packages/console/tsconfig.json', '--noEmit']);
     runBin('vitest', ['run', ...args]);
     break;
   case 'prepare-run':

@@ -30,7 +30,8 @@ describe('bootstrap: npm dependencies', () => {
     const fake = join(root, 'fake');
     mkdirSync(join(root, 'tools'));
     mkdirSync(fake);
-    copyFileSync(new URL('./bootstrap.mjs', import.meta.url), join(root, 'tools/bootstrap.mjs'));
+    for (const file of ['bootstrap.mjs', 'build-console.mjs'])
+      copyFileSync(new URL(`./${file}`, import.meta.url), join(root, 'tools', file));
     writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3}');
     writeFileSync(join(fake, 'npm'), FAKE_NPM);
     chmodSync(join(fake, 'npm'), 0o755);

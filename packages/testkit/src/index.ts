@@ -12,3 +12,4 @@ export {
   type FakeBindingCall,
   type FakeInvocation,
 } from './fake-sidecar.ts';
+export { rawRequest, type RawAnswer } from './raw-request.ts';

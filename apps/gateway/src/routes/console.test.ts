@@ -45,7 +45,7 @@ const get = (path: string, o: { method?: string; port?: number; token?: string }
   rawRequest({
     port: o.port ?? built.port,
     method: o.method ?? 'GET',
-    path,
+    target: path,
     ...(o.token ? { headers: { authorization: `Bearer ${o.token}` } } : {}),
   });
 

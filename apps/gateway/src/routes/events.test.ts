@@ -132,7 +132,7 @@ describe('GET /v1/events', () => {
     expect(full.headers['retry-after']).toBe('30');
     await full.text();
     expect(shedding.snapshot().every((c) => c.inflight === 0)).toBe(true);
-    expect((await rawRequest({ port: served.port, method: 'GET', path: '/readyz' })).text).toContain(
+    expect((await rawRequest({ port: served.port, method: 'GET', target: '/readyz' })).text).toContain(
       '"event_streams":3',
     );
     await hangUp(...first, bob);

@@ -1,37 +1,5 @@
+export { rawRequest, type RawAnswer } from '@meridian/testkit';
 import { request } from 'node:http';
-
-export interface RawAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-/** A request whose path goes on the wire exactly as written (fetch would resolve dot segments and re-encode first). */
-export function rawRequest(o: {
-  port: number;
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-}): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const headers = {
-      ...o.headers,
-      ...(o.body === undefined
-        ? {}
-        : { 'content-type': 'application/json', 'content-length': `${Buffer.byteLength(o.body)}` }),
-    };
-    const req = request({ host: '127.0.0.1', port: o.port, method: o.method, path: o.path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
-      );
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
-}
 
 /** One server-sent message as read: an event with its parsed data, or a comment. */
 export type SseMessage = { event: string; data: unknown } | { comment: string };

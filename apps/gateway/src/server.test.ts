@@ -142,6 +142,7 @@ describe('the gateway edge', () => {
 
   it('when an admin lists training runs, then the limit is checked at the edge and rebuilt into the forwarded path', async () => {
     expect((await raw('GET', '/v1/training/runs?limit=0', { token: 'ada:admin' })).status).toBe(400);
+    expect((await raw('GET', '/v1/training/runs?limit=201', { token: 'ada:admin' })).status).toBe(400);
     expect((await raw('GET', '/v1/training/runs?limit=20&x=1', { token: 'ada:admin' })).status).toBe(400);
     expect((await raw('GET', '/v1/training/runs?limit=20', { token: 'ann:predict' })).status).toBe(403);
     expect(calls).toEqual([]);

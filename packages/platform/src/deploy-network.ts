@@ -35,7 +35,8 @@ const fromScrapers = { namespaceSelector: { matchLabels: METRICS_SCRAPER_LABEL }
  */
 export function networkPolicies(apps: AppSpec[]): unknown[] {
   const edges = apps.filter((a) => profileOf(a).publicEdge);
-  const appMetrics = apps.filter((a) => profileOf(a).appMetrics);
+  // Every app serves GET /metrics on its own port (with its app token); the public edge's port is open anyway.
+  const appMetrics = apps.filter((a) => !profileOf(a).publicEdge);
   return [
     policy('default-deny-ingress', { podSelector: {} }),
     ...edges.map((app) =>

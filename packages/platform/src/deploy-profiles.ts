@@ -28,8 +28,6 @@ export interface AppProfile {
   app: Resources;
   sidecar: Resources;
   dirs: WritableDir[];
-  /** The app serves Prometheus metrics on its own port (GET /metrics). */
-  appMetrics: boolean;
   /** Called from outside the mesh (the public edge): the only app with a Service and an open app port. */
   publicEdge: boolean;
   production: ProductionScaling;
@@ -46,7 +44,6 @@ const DEFAULT: AppProfile = {
   app: res(['100m', '128Mi'], ['1', '512Mi']),
   sidecar: res(['100m', '128Mi'], ['1', '512Mi']),
   dirs: [],
-  appMetrics: false,
   publicEdge: false,
   production: { kind: 'fixed', replicas: 2 },
   why: 'keeps no state of its own in the pod',
@@ -68,7 +65,6 @@ const PROFILES: Record<string, Partial<AppProfile>> = {
   inference: {
     app: MODEL_RUNTIME,
     dirs: [{ volume: 'models', path: '/var/lib/meridian/models', env: 'MODEL_REPOSITORY' }],
-    appMetrics: true,
     production: {
       kind: 'keda-prometheus',
       min: 2,

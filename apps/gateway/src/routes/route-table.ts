@@ -7,6 +7,7 @@ import {
   ModelPolicy,
   RegisterVersionRequest,
   RollbackRequest,
+  RUN_LIST_MAX,
   StageChangeRequest,
   StartRunRequest,
   type Role,
@@ -249,7 +250,12 @@ export const EDGE_ROUTES: EdgeRoute[] = [
       path: '/v1/training/runs',
       roles: ADMIN,
       class: 'read',
-      query: { limit: z.string().regex(/^[1-9][0-9]{0,2}$/, 'a number of runs (at most 200)') },
+      query: {
+        limit: z
+          .string()
+          .regex(/^[1-9][0-9]{0,2}$/, `a number of runs (at most ${RUN_LIST_MAX})`)
+          .refine((v) => Number(v) <= RUN_LIST_MAX, `a number of runs (at most ${RUN_LIST_MAX})`),
+      },
     },
     { op: 'run', method: 'GET', path: '/v1/training/runs/{id}', roles: ADMIN, class: 'read' },
   ]),

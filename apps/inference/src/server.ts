@@ -28,6 +28,7 @@ import { inferenceEnv } from './env.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { explainRoutes } from './routes/explain.ts';
 import { oipRoutes } from './routes/oip.ts';
+import { keepBinaryBodiesRaw } from './routes/binary-body.ts';
 
 export interface InferenceDeps extends PredictDeps {
   env: DaprEnv & { MAX_BODY: string };
@@ -45,6 +46,8 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
     env: deps.env,
     dapr: deps.dapr,
     bodyLimit: deps.env.MAX_BODY,
+    // A binary tensor body (Inference-Header-Content-Length) is kept from the JSON parser whatever its content type.
+    before: [keepBinaryBodiesRaw],
     // The model metrics' registry is the app's: service-kit serves it at GET /metrics with its own metrics.
     metrics: deps.metrics.registry,
     ready: async () => deps.store.list().length > 0,

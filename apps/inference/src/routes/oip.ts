@@ -5,6 +5,8 @@ import type { ModelLimits } from '../domain/model-limits.ts';
 import { predict, type PredictDeps } from '../domain/predict.ts';
 import { resolveVersion } from '../domain/resolve.ts';
 import type { ModelVersion } from '../domain/model-version.ts';
+import { binaryOutputs } from '../domain/binary-outputs.ts';
+import { inferBody, readInferBody, sendInferResponse } from './binary-body.ts';
 import { limitPerModel } from './model-limit.ts';
 
 const params = (req: Request) => req.params as { name: string; version?: string };
@@ -19,17 +21,24 @@ function metadata(handle: ModelVersion, versions: string[]): ModelMetadataRespon
   };
 }
 
-/** Open Inference Protocol v2 over REST: health, server and model metadata, readiness, infer. */
-export function oipRoutes(app: Express, deps: PredictDeps & { serverVersion: string; limits: ModelLimits }): void {
+/**
+ * Open Inference Protocol v2 over REST: health, server and model metadata, readiness, infer
+ * (JSON, or the binary tensor extension up to the app's body limit `env.MAX_BODY`).
+ */
+export function oipRoutes(
+  app: Express,
+  deps: PredictDeps & { serverVersion: string; limits: ModelLimits; env: { MAX_BODY: string } },
+): void {
   const { store } = deps;
   const limited = limitPerModel({ limits: deps.limits, store });
+  const binaryBody = readInferBody({ limit: deps.env.MAX_BODY });
   app.get(
     '/v2',
     (_req, res) =>
       void res.json({
         name: 'meridian-inference',
         version: deps.serverVersion,
-        extensions: ['model_repository', 'explain', 'traffic_policy'],
+        extensions: ['model_repository', 'explain', 'traffic_policy', 'binary_tensor_data'],
       }),
   );
   app.get('/v2/health/live', (_req, res) => void res.json({ live: true }));
@@ -54,14 +63,21 @@ export function oipRoutes(app: Express, deps: PredictDeps & { serverVersion: str
       });
       res.json({ name: handle.name, version: handle.version, ready: true });
     });
-    app.post(`${base}/infer`, limited, async (req, res) => {
-      const body = parseOrThrow(InferRequest, req.body, 'inference request');
+    app.post(`${base}/infer`, limited, binaryBody, async (req, res) => {
+      const body = parseOrThrow(InferRequest, inferBody(req), 'inference request');
+      const binary = binaryOutputs(body);
       const sticky =
         body.parameters?.sticky_key ??
         req.header(deps.store.entry(params(req).name)?.policy.traffic.ab?.sticky_header ?? 'x-sticky-key');
       if (sticky !== undefined && typeof sticky !== 'string')
         throw new AppError({ code: 'BAD_REQUEST', message: 'parameters.sticky_key must be a string' });
-      res.json(await predict(deps, { model: params(req).name, version: params(req).version, body, stickyKey: sticky }));
+      const response = await predict(deps, {
+        model: params(req).name,
+        version: params(req).version,
+        body,
+        stickyKey: sticky,
+      });
+      sendInferResponse(res, { response, binary });
     });
   }
 }

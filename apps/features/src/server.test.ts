@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { IngestedRecordEvent } from '@meridian/contracts';
+import { FeaturesStats, type IngestedRecordEvent } from '@meridian/contracts';
 import { sensorWindowSpec } from '@meridian/ml';
 import { createLogger } from '@meridian/service-kit';
 import { MemoryFeatureLog, RecordingScorer, memoryEntityStore } from './testing/fakes.ts';
@@ -10,7 +10,7 @@ const env = featuresTestEnv();
 const spec = sensorWindowSpec(3, ['mean', 'std']);
 const store = memoryEntityStore();
 const scorer = new RecordingScorer();
-const { processor, served } = await serveFeatures({
+const { processor, meter, served } = await serveFeatures({
   env,
   spec,
   store,
@@ -110,6 +110,23 @@ describe('features app in process', () => {
       'query.stats.1',
       'query.window',
     ]);
+  });
+
+  it('when readings were delivered, then GET /v1/features/stats counts them as consumed by this process, for ingestion', async () => {
+    const before = meter.report().consumed;
+    await call(
+      'POST',
+      '/events/sensor-readings',
+      bulk([reading(11, 1), reading(11, 2), { ...reading(11, 3), record: {} }]),
+    );
+    const { status, body } = await call('GET', '/v1/features/stats');
+    expect(status).toBe(200);
+    expect(FeaturesStats.parse(body).consumer).toEqual({
+      instance: 'features-test',
+      started_at: '1970-01-01T00:00:00.000Z',
+      consumed: before + 3,
+      in_flight: 0,
+    });
   });
 
   it('when a statistic is listed twice, then 400 names the stats field', async () => {

@@ -14,6 +14,7 @@ import {
 import { EntityStore } from './adapters/entity-store.ts';
 import { OfflineLog } from './adapters/offline-log.ts';
 import { Scorer } from './adapters/scorer.ts';
+import { ConsumptionMeter } from './domain/consumption-meter.ts';
 import type { EntityStates, FeatureLog } from './domain/ports.ts';
 import { StreamProcessor } from './domain/stream-processor.ts';
 import { featuresEnv } from './env.ts';
@@ -25,6 +26,7 @@ export interface FeaturesDeps {
   dapr: DaprClient;
   store: EntityStates;
   processor: StreamProcessor;
+  meter: ConsumptionMeter;
   offlineLog: FeatureLog;
   spec: SensorWindowSpec;
 }
@@ -67,5 +69,9 @@ export async function start(env = bootEnv(featuresEnv)): Promise<RunningService>
     offlineLog: env.OFFLINE_LOG === 'on' ? offlineLog : undefined,
     clock: () => new Date(),
   });
-  return runService(() => createApp({ env, dapr, store, processor, offlineLog, spec }), { name: 'features', env });
+  const meter = new ConsumptionMeter({ clock: () => new Date() });
+  return runService(() => createApp({ env, dapr, store, processor, meter, offlineLog, spec }), {
+    name: 'features',
+    env,
+  });
 }

@@ -34,4 +34,18 @@ export const ingestionEnv = {
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   MAX_BATCH_RECORDS: z.coerce.number().int().positive().default(10_000),
   INGEST_PII_FIELDS: PiiFields.optional(),
+  /**
+   * Backpressure: while more records of a stream than this are accepted but not yet processed by its
+   * consumer, a batch that does not fit is answered 429 (0 turns it off). 800 keeps Mosquitto's default
+   * queue of 1000 messages per client from dropping; see docs/pipeline-and-monitoring.md#backpressure.
+   */
+  MAX_BACKLOG_RECORDS: z.coerce.number().int().nonnegative().default(800),
+  /** How often the backlog is measured (one stats read and one call to the consumer per stream), whatever the traffic. */
+  BACKLOG_REFRESH_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  /** After this long without a measurement (consumer or store unreachable), batches are taken without a bound. */
+  BACKLOG_FAIL_OPEN_MS: z.coerce.number().int().positive().default(30_000),
+  /** A consumer idle this long has nothing left to get: what is still counted as waiting was lost, and is written off. */
+  BACKLOG_IDLE_RESET_MS: z.coerce.number().int().positive().default(60_000),
+  /** The app consuming sensor readings, whose progress bounds that stream's backlog. */
+  FEATURES_APP_ID: z.string().default('features'),
 };

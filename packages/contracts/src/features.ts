@@ -80,3 +80,34 @@ export const PipelineReport = z.object({
   lag_ms: z.object({ p50: z.number().nullable(), p99: z.number().nullable(), max: z.number().nullable() }),
 });
 export type PipelineReport = z.infer<typeof PipelineReport>;
+
+/**
+ * How far one features process has got through the readings topic: what
+ * ingestion's backpressure reads. Counts are since `started_at` and start
+ * again with a new `instance` after a restart.
+ */
+export const ConsumerProgress = z.object({
+  instance: z.string().min(1),
+  started_at: z.iso.datetime({ offset: true }),
+  /** Entries answered for good (SUCCESS or DROP); an entry answered RETRY comes back and is counted then. */
+  consumed: z.number().int().nonnegative(),
+  /** Entries of the deliveries being handled now. */
+  in_flight: z.number().int().nonnegative(),
+});
+export type ConsumerProgress = z.infer<typeof ConsumerProgress>;
+
+/** GET /v1/features/stats: the window spec, the stream processor's counts, and the consumer's progress. */
+export const FeaturesStats = z.object({
+  spec: SensorWindowSpecBody,
+  names: z.array(z.string()),
+  batches: z.number().int().nonnegative(),
+  applied: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  scored: z.number().int().nonnegative(),
+  rescored: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative(),
+  cas_retries: z.number().int().nonnegative(),
+  score_refused: z.number().int().nonnegative(),
+  consumer: ConsumerProgress,
+});
+export type FeaturesStats = z.infer<typeof FeaturesStats>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProblemDetails } from './problem.ts';
 
 /** Raw-record intake: what the ingestion app answers and what it publishes. */
 
@@ -64,3 +65,21 @@ export const DeadLetterEvent = z.object({
   received_at: z.string().datetime(),
 });
 export type DeadLetterEvent = z.infer<typeof DeadLetterEvent>;
+
+/** A stream's records accepted but not yet processed downstream, when a batch is refused for them. */
+export const IngestBacklog = z.object({
+  stream: z.string(),
+  /** Accepted records the stream's consumer has not processed yet, as ingestion last measured them. */
+  records: z.number().int().nonnegative(),
+  /** MAX_BACKLOG_RECORDS: a batch is taken while it fits under this, or whole when nothing is waiting. */
+  max_records: z.number().int().positive(),
+  /** The batch's records: what had to fit. */
+  batch_records: z.number().int().nonnegative(),
+  /** The same as the Retry-After header: about when enough will have been processed, at the rate measured. */
+  retry_after_seconds: z.number().int().positive(),
+});
+export type IngestBacklog = z.infer<typeof IngestBacklog>;
+
+/** The 429 problem of a batch refused because its stream's backlog is full: nothing of it was published. */
+export const IngestBacklogProblem = ProblemDetails.extend({ backlog: IngestBacklog });
+export type IngestBacklogProblem = z.infer<typeof IngestBacklogProblem>;

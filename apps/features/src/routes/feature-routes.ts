@@ -1,8 +1,14 @@
 import type { Express } from 'express';
-import { FeatureVectorsRequest, type FeatureVectorsResponse, type OnlineFeatures } from '@meridian/contracts';
+import {
+  FeaturesStats,
+  FeatureVectorsRequest,
+  type FeatureVectorsResponse,
+  type OnlineFeatures,
+} from '@meridian/contracts';
 import { assertSensorWindowSpec, windowFeatureNames, type SensorWindowSpec } from '@meridian/ml';
 import { AppError, badRequest, parseOrThrow } from '@meridian/service-kit';
 import { onlineVector } from '../domain/mote-state.ts';
+import type { ConsumptionMeter } from '../domain/consumption-meter.ts';
 import type { EntityStates, FeatureLog } from '../domain/ports.ts';
 import type { ProcessorStats } from '../domain/stream-processor.ts';
 import { onlineReadQuery } from './online-query.ts';
@@ -11,6 +17,8 @@ export interface FeatureRouteDeps {
   store: Pick<EntityStates, 'load'>;
   offlineLog: Pick<FeatureLog, 'read'>;
   processor: { stats: ProcessorStats };
+  /** How far this process has got through the readings topic (ingestion's backpressure reads it). */
+  meter: Pick<ConsumptionMeter, 'report'>;
   /** The app's own window spec: what every reading is scored with, and what a read without a spec answers. */
   spec: SensorWindowSpec;
 }
@@ -77,8 +85,8 @@ export function featureRoutes(app: Express, deps: FeatureRouteDeps): void {
     res.json({ from, to, rows });
   });
 
-  app.get(
-    '/v1/features/stats',
-    (_req, res) => void res.json({ spec: deps.spec, names: windowFeatureNames(deps.spec), ...deps.processor.stats }),
-  );
+  app.get('/v1/features/stats', (_req, res) => {
+    const stats = { spec: deps.spec, names: windowFeatureNames(deps.spec), ...deps.processor.stats };
+    res.json(FeaturesStats.parse({ ...stats, consumer: deps.meter.report() }));
+  });
 }

@@ -1,5 +1,6 @@
 import { IngestedRecordEvent } from '@meridian/contracts';
 import { bulkSubscription, type BulkSubscription } from '@meridian/service-kit';
+import type { ConsumptionMeter } from '../domain/consumption-meter.ts';
 import type { StreamProcessor } from '../domain/stream-processor.ts';
 
 export const READINGS_ROUTE = '/events/sensor-readings';
@@ -8,6 +9,7 @@ export const READINGS_ROUTE = '/events/sensor-readings';
 export function readingsSubscription(o: {
   env: { PUBSUB_NAME: string; READINGS_TOPIC: string; BULK_MAX_MESSAGES: number; BULK_MAX_AWAIT_MS: number };
   processor: Pick<StreamProcessor, 'process'>;
+  meter: Pick<ConsumptionMeter, 'track'>;
 }): BulkSubscription<unknown> {
   return bulkSubscription({
     pubsub: o.env.PUBSUB_NAME,
@@ -15,6 +17,7 @@ export function readingsSubscription(o: {
     route: READINGS_ROUTE,
     schema: IngestedRecordEvent,
     bulk: { maxMessagesCount: o.env.BULK_MAX_MESSAGES, maxAwaitDurationMs: o.env.BULK_MAX_AWAIT_MS },
-    handleBatch: (items) => o.processor.process(items.map((i) => ({ entryId: i.entryId, event: i.data }))),
+    handleBatch: (items) =>
+      o.meter.track(items.length, () => o.processor.process(items.map((i) => ({ entryId: i.entryId, event: i.data })))),
   });
 }

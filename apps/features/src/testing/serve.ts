@@ -1,6 +1,7 @@
 import type { SensorWindowSpec } from '@meridian/ml';
 import { KeyedLock, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
 import { inProcessEnv, servedApp } from '@meridian/testkit';
+import { ConsumptionMeter } from '../domain/consumption-meter.ts';
 import type { EntityStates, FeatureLog, RowScorer } from '../domain/ports.ts';
 import { StreamProcessor } from '../domain/stream-processor.ts';
 import { featuresEnv } from '../env.ts';
@@ -34,6 +35,7 @@ export async function serveFeatures(o: {
     clock: o.clock,
   });
   const dapr = { healthy: async () => true } as unknown as DaprClient;
-  const app = createServiceApp(createApp({ env, dapr, store, processor, offlineLog, spec }));
-  return { processor, served: await servedApp({ app, token: env.APP_API_TOKEN }) };
+  const meter = new ConsumptionMeter({ clock: o.clock, instance: 'features-test' });
+  const app = createServiceApp(createApp({ env, dapr, store, processor, meter, offlineLog, spec }));
+  return { processor, meter, served: await servedApp({ app, token: env.APP_API_TOKEN }) };
 }

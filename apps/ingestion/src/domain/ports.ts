@@ -1,4 +1,4 @@
-import type { IngestCounts, StreamStats } from '@meridian/contracts';
+import type { ConsumerProgress, IngestCounts, StreamStats } from '@meridian/contracts';
 
 export interface OutgoingEvent {
   /** Unique within one publish call; reported back when that event failed. */
@@ -27,4 +27,9 @@ export interface StatsDelta extends IngestCounts {
 export interface StatsStore {
   add(o: { stream: string; delta: StatsDelta; at: string }): Promise<void>;
   get(stream: string): Promise<StreamStats>;
+}
+
+/** How far a stream's consumer has got (the features app, for sensor readings): what bounds its backlog. */
+export interface ConsumerProgressSource {
+  progress(): Promise<ConsumerProgress>;
 }

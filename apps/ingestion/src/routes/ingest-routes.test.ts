@@ -2,14 +2,25 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inProcessEnv, servedApp } from '@meridian/testkit';
 import { IngestResult } from '@meridian/contracts';
 import { createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
+import { Backpressure } from '../domain/backpressure.ts';
 import { STREAMS } from '../domain/streams.ts';
 import { ingestionEnv } from '../env.ts';
 import { createApp } from '../server.ts';
-import { MemoryPublisher, MemorySeenKeys, MemoryStats } from '../testing/fakes.ts';
+import { FakeConsumer, MemoryPublisher, MemorySeenKeys, MemoryStats } from '../testing/fakes.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 const env = parseEnv(ingestionEnv, inProcessEnv({ app: 'ingestion' }));
 const publisher = new MemoryPublisher();
+const stats = new MemoryStats();
+// Off here (a bound of 0); backpressure-routes.test.ts has it on.
+const backpressure = new Backpressure({
+  sources: { 'sensor-readings': new FakeConsumer() },
+  stats,
+  maxRecords: 0,
+  failOpenMs: 30_000,
+  idleResetMs: 60_000,
+  now: Date.now,
+});
 const app = createServiceApp(
   createApp({
     env,
@@ -17,9 +28,10 @@ const app = createServiceApp(
     streams: { ...STREAMS },
     publisher,
     seenKeys: new MemorySeenKeys(),
-    stats: new MemoryStats(),
+    stats,
     clock: () => new Date('2024-03-01T10:00:00Z'),
     maxRecords: 10_000,
+    backpressure,
   }),
 );
 const served = await servedApp({ app, token: env.APP_API_TOKEN });

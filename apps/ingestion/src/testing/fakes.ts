@@ -1,6 +1,13 @@
-import type { StreamStats } from '@meridian/contracts';
+import type { ConsumerProgress, StreamStats } from '@meridian/contracts';
 import { addStats, emptyStats } from '../adapters/state-stats.ts';
-import type { OutgoingEvent, Publisher, SeenKeys, StatsDelta, StatsStore } from '../domain/ports.ts';
+import type {
+  ConsumerProgressSource,
+  OutgoingEvent,
+  Publisher,
+  SeenKeys,
+  StatsDelta,
+  StatsStore,
+} from '../domain/ports.ts';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -54,5 +61,24 @@ export class MemoryStats implements StatsStore {
 
   async get(stream: string): Promise<StreamStats> {
     return this.totals.get(stream) ?? emptyStats(stream);
+  }
+}
+
+/** A stream's consumer as its stats report it: `now` is what it answers, `down` makes it unreachable; `reads` counts the calls. */
+export class FakeConsumer implements ConsumerProgressSource {
+  reads = 0;
+  down = false;
+  now: ConsumerProgress = { instance: 'c1', started_at: '2026-12-01T09:00:00.000Z', consumed: 0, in_flight: 0 };
+
+  async progress(): Promise<ConsumerProgress> {
+    this.reads += 1;
+    await tick();
+    if (this.down) throw new Error('features unreachable');
+    return { ...this.now };
+  }
+
+  /** Takes `n` more records off the topic. */
+  consume(n: number): void {
+    this.now = { ...this.now, consumed: this.now.consumed + n };
   }
 }

@@ -184,4 +184,70 @@ describe('alertRules', () => {
     });
     expect(out).toContain('SUCCESS');
   });
+
+  it('when records of a stream stay ingested but unprocessed for ten minutes, then PipelineBacklogStuck pages for that stream, not for one that drains', async () => {
+    const labels = (stream: string) => `app="ingestion",instance="ingestion",job="apps",stream="${stream}"`;
+    const out = await promtoolTest({
+      series: [
+        { series: `meridian_pipeline_backlog_records{${labels('sensor-readings')}}`, values: '0 0 500x14' },
+        { series: `meridian_pipeline_processed_records_total{${labels('sensor-readings')}}`, values: '100 120 120x14' },
+        // Busy, not stuck: records always waiting, and processed all along.
+        { series: `meridian_pipeline_backlog_records{${labels('busy')}}`, values: '0 0 500x14' },
+        { series: `meridian_pipeline_processed_records_total{${labels('busy')}}`, values: '0+300x16' },
+      ],
+      at: '13m',
+      alertname: 'PipelineBacklogStuck',
+      expected: [
+        {
+          exp_labels: { severity: 'page', app: 'ingestion', stream: 'sensor-readings' },
+          exp_annotations: {
+            summary: 'Records of sensor-readings are ingested but not processed',
+            description:
+              'At least 500 records of sensor-readings have been accepted by ingestion and not processed for 10 minutes, and its consumer processed none: new batches are refused (429), or taken without a bound while the consumer cannot be reached.',
+          },
+        },
+      ],
+    });
+    expect(out).toContain('SUCCESS');
+  });
+
+  it('when the backlog has been stuck for less than ten minutes, then PipelineBacklogStuck does not fire yet', async () => {
+    const labels = 'app="ingestion",instance="ingestion",job="apps",stream="sensor-readings"';
+    const out = await promtoolTest({
+      series: [
+        { series: `meridian_pipeline_backlog_records{${labels}}`, values: '0 0 500x14' },
+        { series: `meridian_pipeline_processed_records_total{${labels}}`, values: '100 120 120x14' },
+      ],
+      // Its window still reaches back to the last minute with nothing waiting (left-open windows or not).
+      at: '10m',
+      alertname: 'PipelineBacklogStuck',
+      expected: [],
+    });
+    expect(out).toContain('SUCCESS');
+  });
+
+  it('when records are written off as never processed, then PipelineRecordsLost files a ticket for that stream', async () => {
+    const out = await promtoolTest({
+      series: [
+        {
+          series:
+            'meridian_pipeline_written_off_records_total{app="ingestion",instance="ingestion",job="apps",stream="sensor-readings"}',
+          values: '0 0 0 300 300 300',
+        },
+      ],
+      at: '5m',
+      alertname: 'PipelineRecordsLost',
+      expected: [
+        {
+          exp_labels: { severity: 'ticket', app: 'ingestion', stream: 'sensor-readings' },
+          exp_annotations: {
+            summary: 'Records of sensor-readings were ingested but never processed',
+            description:
+              '300 records of sensor-readings accepted by ingestion in the last 15 minutes were still unprocessed when the consumer had gone idle, so it will never get them (lost at the broker, or published while nothing subscribed); replay them from the source.',
+          },
+        },
+      ],
+    });
+    expect(out).toContain('SUCCESS');
+  });
 });

@@ -3,7 +3,46 @@ import type { AlertingRule, RuleGroup } from './alert-rules.ts';
 const ticket = (o: Omit<AlertingRule, 'labels'>): AlertingRule => ({ ...o, labels: { severity: 'ticket' } });
 const page = (o: Omit<AlertingRule, 'labels'>): AlertingRule => ({ ...o, labels: { severity: 'page' } });
 
-/** Messages handled late, redelivered, dropped or dead-lettered, from the apps' and the sidecars' counts. */
+/**
+ * Stream records accepted by ingestion but not processed by their consumer, from ingestion's backlog
+ * measurements (apps/ingestion/src/domain/backpressure.ts; docs/pipeline-and-monitoring.md#backpressure).
+ */
+const pipelineBacklogRules: AlertingRule[] = [
+  page({
+    alert: 'PipelineBacklogStuck',
+    // A busy stream always has records waiting; stuck is records waiting all along while none are processed.
+    expr: 'min by (app, stream) (min_over_time(meridian_pipeline_backlog_records[10m])) > 0 unless sum by (app, stream) (increase(meridian_pipeline_processed_records_total[10m])) > 0',
+    annotations: {
+      summary: 'Records of {{ $labels.stream }} are ingested but not processed',
+      description:
+        'At least {{ $value }} records of {{ $labels.stream }} have been accepted by {{ $labels.app }} and not processed for 10 minutes, and its consumer processed none: new batches are refused (429), or taken without a bound while the consumer cannot be reached.',
+    },
+  }),
+  ticket({
+    alert: 'PipelineRecordsLost',
+    expr: 'sum by (app, stream) (increase(meridian_pipeline_written_off_records_total[15m])) > 0',
+    annotations: {
+      summary: 'Records of {{ $labels.stream }} were ingested but never processed',
+      description:
+        '{{ $value | humanize }} records of {{ $labels.stream }} accepted by {{ $labels.app }} in the last 15 minutes were still unprocessed when the consumer had gone idle, so it will never get them (lost at the broker, or published while nothing subscribed); replay them from the source.',
+    },
+  }),
+  ticket({
+    alert: 'PipelineBacklogUnmeasured',
+    expr: 'max by (app, stream) (meridian_pipeline_backlog_failing_open) == 1',
+    for: '5m',
+    annotations: {
+      summary: '{{ $labels.app }} takes {{ $labels.stream }} without backpressure',
+      description:
+        "{{ $labels.app }} could not measure the backlog of {{ $labels.stream }} (its consumer's stats or the state store unreachable) for BACKLOG_FAIL_OPEN_MS and has taken batches without a bound for 5 minutes: a broker that drops past a queue limit may be losing records.",
+    },
+  }),
+];
+
+/**
+ * Messages handled late, redelivered, dropped or dead-lettered, from the apps' and the sidecars' counts;
+ * and stream records ingested but not processed, from ingestion's backlog.
+ */
 export const pubsubRules: RuleGroup = {
   name: 'meridian-pubsub',
   rules: [
@@ -46,6 +85,7 @@ export const pubsubRules: RuleGroup = {
           '{{ $labels.app }} answered DROP to {{ $value }} deliveries of {{ $labels.topic }} in the last 10 minutes (messages that can never succeed).',
       },
     }),
+    ...pipelineBacklogRules,
   ],
 };
 

@@ -1,5 +1,5 @@
-import { FeaturesStats, type ConsumerProgress } from '@meridian/contracts';
-import { callApp, type InvokePort } from '@meridian/service-kit';
+import type { ConsumerProgress } from '@meridian/contracts';
+import { FeaturesClient, type InvokePort } from '@meridian/service-kit';
 import type { ConsumerProgressSource } from '../domain/ports.ts';
 
 /**
@@ -8,16 +8,13 @@ import type { ConsumerProgressSource } from '../domain/ports.ts';
  * them). Asked once per backlog refresh, never per batch.
  */
 export class FeaturesProgress implements ConsumerProgressSource {
-  constructor(private readonly opts: { dapr: InvokePort; appId: string; timeoutMs: number }) {}
+  private readonly features: FeaturesClient;
+
+  constructor(private readonly opts: { dapr: InvokePort; appId: string; timeoutMs: number }) {
+    this.features = new FeaturesClient({ dapr: opts.dapr, appId: opts.appId });
+  }
 
   async progress(): Promise<ConsumerProgress> {
-    const stats = await callApp(this.opts.dapr, {
-      appId: this.opts.appId,
-      method: 'v1/features/stats',
-      schema: FeaturesStats,
-      timeoutMs: this.opts.timeoutMs,
-      what: "reading the features app's progress",
-    });
-    return stats.consumer;
+    return (await this.features.stats({ timeoutMs: this.opts.timeoutMs })).consumer;
   }
 }

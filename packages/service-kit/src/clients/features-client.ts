@@ -1,4 +1,9 @@
-import { FeatureVectorsResponse, OfflineFeatureLog, type FeatureVectorsRequest } from '@meridian/contracts';
+import {
+  FeaturesStats,
+  FeatureVectorsResponse,
+  OfflineFeatureLog,
+  type FeatureVectorsRequest,
+} from '@meridian/contracts';
 import { callApp, type InvokePort } from '../app-client.ts';
 
 /** The features app (online and offline features), through Dapr service invocation. */
@@ -26,6 +31,17 @@ export class FeaturesClient {
       schema: OfflineFeatureLog,
       timeoutMs: o.timeoutMs ?? 120_000,
       what: 'reading the offline feature log',
+    });
+  }
+
+  /** The app's counters, its progress through the sensor-readings topic among them. */
+  stats(o: { timeoutMs?: number } = {}): Promise<FeaturesStats> {
+    return callApp(this.opts.dapr, {
+      appId: this.opts.appId,
+      method: 'v1/features/stats',
+      schema: FeaturesStats,
+      timeoutMs: o.timeoutMs ?? 5_000,
+      what: "reading the features app's stats",
     });
   }
 }

@@ -23,6 +23,7 @@ import {
   waitFor,
 } from '@meridian/platform';
 import { httpCaller, measure, type LoadResult } from './load.ts';
+import { measureLargeInput } from './large-input.ts';
 import { measureTracingCost } from './tracing-cost.ts';
 
 /**
@@ -113,7 +114,7 @@ async function setBatching(enabled: boolean): Promise<void> {
   if (!res.ok) throw new Error(`policy update failed: ${res.status} ${await res.text()}`);
 }
 
-const rows: ({ path: string; batching: boolean; concurrency: number; tracing?: boolean } & Omit<
+const rows: ({ path: string; model: string; batching: boolean; concurrency: number; tracing?: boolean } & Omit<
   LoadResult,
   'errors'
 >)[] = [];
@@ -137,7 +138,7 @@ try {
         const result = await measure({ concurrency, seconds, warmupSeconds, call: caller });
         if (result.errors) say(`${path} batching=${batching} c=${concurrency}: ${result.errors} failed requests`);
         const { errors: _e, ...figures } = result;
-        rows.push({ path, batching, concurrency, ...figures });
+        rows.push({ path, model: 'sensor-anomaly', batching, concurrency, ...figures });
         say(
           `${path.padEnd(8)} batching=${String(batching).padEnd(5)} c=${String(concurrency).padStart(2)}  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  ${figures.rps} rps`,
         );
@@ -145,6 +146,17 @@ try {
     }
   }
   await setBatching(false);
+  if (!values['tracing-only'])
+    rows.push(
+      ...(await measureLargeInput({
+        url: targets.direct.url,
+        appToken: inference.appToken,
+        concurrency: [1, 8],
+        seconds,
+        warmupSeconds,
+        say,
+      })),
+    );
   rows.push(
     ...(await measureTracingCost({
       cp,
@@ -170,7 +182,7 @@ const table = [
   '| --- | --- | --- | ---: | ---: | ---: | ---: |',
   ...rows.map(
     (r) =>
-      `| ${r.path} | ${r.batching ? 'on' : 'off'} | ${r.tracing === undefined ? '' : r.tracing ? 'on' : 'off'} | ${r.concurrency} | ${r.p50_ms} | ${r.p99_ms} | ${r.rps} |`,
+      `| ${r.path}${'encoding' in r ? ` (1 MiB, ${String(r.encoding)})` : ''} | ${r.batching ? 'on' : 'off'} | ${r.tracing === undefined ? '' : r.tracing ? 'on' : 'off'} | ${r.concurrency} | ${r.p50_ms} | ${r.p99_ms} | ${r.rps} |`,
   ),
 ].join('\n');
 process.stdout.write(`${table}\n`);

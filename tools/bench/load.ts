@@ -10,7 +10,8 @@ export interface LoadResult {
 export interface Target {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** JSON text, or bytes (a binary tensor body). */
+  body: string | Buffer;
 }
 
 /** A request that had no complete answer within its time budget. */

@@ -17,6 +17,7 @@ import { cpuByProcess, cpuSeconds } from './process-stats.ts';
 
 export interface TracingRow extends Omit<LoadResult, 'errors'> {
   path: 'gateway';
+  model: string;
   batching: false;
   concurrency: number;
   tracing: boolean;
@@ -119,6 +120,7 @@ export async function measureTracingCost(o: {
         const processes = Object.keys(measured[0]!.cpu);
         rows.push({
           path: 'gateway',
+          model: 'sensor-anomaly',
           batching: false,
           concurrency,
           tracing,

@@ -36,10 +36,12 @@ export const ingestionEnv = {
   INGEST_PII_FIELDS: PiiFields.optional(),
   /**
    * Backpressure: while more records of a stream than this are accepted but not yet processed by its
-   * consumer, a batch that does not fit is answered 429 (0 turns it off). 800 keeps Mosquitto's default
-   * queue of 1000 messages per client from dropping; see docs/pipeline-and-monitoring.md#backpressure.
+   * consumer, a batch that does not fit is answered 429. Off (0) by default: the backlog is an
+   * estimate that records the consumer drops without answering hold up until its idle reset, which
+   * refuses good batches meanwhile. 800 keeps Mosquitto's default queue of 1000 messages per client
+   * from dropping; see docs/pipeline-and-monitoring.md#backpressure.
    */
-  MAX_BACKLOG_RECORDS: z.coerce.number().int().nonnegative().default(800),
+  MAX_BACKLOG_RECORDS: z.coerce.number().int().nonnegative().default(0),
   /** How often the backlog is measured (one stats read and one call to the consumer per stream), whatever the traffic. */
   BACKLOG_REFRESH_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   /** After this long without a measurement (consumer or store unreachable), batches are taken without a bound. */

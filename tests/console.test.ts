@@ -191,32 +191,42 @@ describe('the web console at /console, in Chromium', () => {
     const table = page.getByRole('table', { name: `Versions of ${MODEL}, newest first` });
     const row = (version: string) =>
       table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: `v${version}`, exact: true }) });
-    const act = async (button: ReturnType<Page['getByRole']>, dialogName: string) => {
-      await button.click();
-      const dialog = page.getByRole('dialog', { name: dialogName });
+    // Done once the dialog has closed and the page shows the audit entry of this very action (the
+    // one before it stays on show until then).
+    const act = async (o: { button: ReturnType<Page['getByRole']>; dialog: string; action: string }) => {
+      await o.button.click();
+      const dialog = page.getByRole('dialog', { name: o.dialog });
       await dialog.getByRole('button', { name: 'Confirm' }).click();
-      await page
-        .getByRole('status')
-        .getByText(/Audit entry/)
-        .first()
-        .waitFor();
+      await dialog.waitFor({ state: 'hidden' });
+      await page.getByRole('status').filter({ hasText: 'Audit entry' }).filter({ hasText: o.action }).waitFor();
     };
+    const productionIs = (version: string) => eventually(production, (v) => v === version, 30_000);
     // The retrained version (the newest) and the one before it take turns in production: a rollback
     // brings back the version before the current one, a promotion puts the newest back.
     const newest = String(Math.max(...settled.map((v) => Number(v.version))));
     const previous = String(Number(newest) - 1);
-    const promote = () => act(row(newest).getByRole('button', { name: 'Promote' }), `Promote ${MODEL} v${newest}`);
-    const rollBack = () => act(page.getByRole('button', { name: 'Roll back' }), `Roll back ${MODEL}`);
+    const promote = () =>
+      act({
+        button: row(newest).getByRole('button', { name: 'Promote' }),
+        dialog: `Promote ${MODEL} v${newest}`,
+        action: 'registry.stage',
+      });
+    const rollBack = () =>
+      act({
+        button: page.getByRole('button', { name: 'Roll back' }),
+        dialog: `Roll back ${MODEL}`,
+        action: 'registry.rollback',
+      });
     if ((await production()) !== newest) {
       await promote();
-      expect(await production()).toBe(newest);
+      expect(await productionIs(newest)).toBe(newest);
       await row(newest).getByText('production').waitFor();
     }
     await rollBack();
-    expect(await production()).toBe(previous);
+    expect(await productionIs(previous)).toBe(previous);
     await row(previous).getByText('production').waitFor();
     await promote();
-    expect(await production()).toBe(newest);
+    expect(await productionIs(newest)).toBe(newest);
     await row(newest).getByText('production').waitFor();
     await screenshot(page, 'model-actions');
     const audit = await api('/v1/audit?limit=20', { roles: ['admin'], parse: AuditListResponse });

@@ -1,21 +1,24 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { IngestResult, PipelineReport } from '@meridian/contracts';
-import { loadSensorReadings } from '@meridian/ml';
+import { PipelineReport } from '@meridian/contracts';
 import {
   daprBinDir,
   ensureDevModels,
   ensureWindowedModel,
   loadApps,
-  repoPath,
   resolveStack,
   startControlPlane,
   startPlatform,
+  type ControlPlane,
   type Platform,
   type RunningApp,
 } from '@meridian/platform';
+import { measureBarePath, type BarePathResult } from './bare-path.ts';
+import { postBatches } from './ingest-poster.ts';
+import { backlogBound, batchSize, parsePipelineOptions } from './pipeline-options.ts';
+import { fractionOfBare, reportPipeline, type PipelineRow } from './pipeline-report.ts';
+import { cpuByProcess, cpuSpent, workload } from './pipeline-workload.ts';
 
 /**
  * npm run bench:pipeline — sensor readings through ingestion → pub/sub →
@@ -27,93 +30,13 @@ import {
  * count check reads the features app's per-mote counters and the monitor's
  * per-row ledger: every record is processed or dead-lettered, none lost,
  * none counted twice. Lag is ingestion → monitor, per record.
+ *
+ * Before the pipeline, on the same broker and in the same run, the bare Dapr
+ * path (bare-path.ts) carries the same records: the machine's speed varies
+ * from run to run, the pipeline's share of the bare path much less.
  */
-const { values } = parseArgs({
-  options: {
-    records: { type: 'string', default: '100000' },
-    brokers: { type: 'string', default: 'embedded,redis,rabbitmq,jetstream,mqtt,kafka' },
-    state: { type: 'string', default: 'redis' },
-    batch: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '8' },
-    'invalid-every': { type: 'string', default: '500' },
-    'drain-timeout': { type: 'string', default: '180' },
-    /** Apps' log level (info shows where each ingestion batch spent its time) and whether to keep the data dirs. */
-    'log-level': { type: 'string', default: 'warn' },
-    keep: { type: 'boolean', default: false },
-  },
-});
-const RECORDS = Number(values.records);
-const BATCH = Number(values.batch);
-const CONCURRENCY = Number(values.concurrency);
-const INVALID_EVERY = Number(values['invalid-every']);
-const DRAIN_TIMEOUT_MS = Number(values['drain-timeout']) * 1000;
-const brokers = values
-  .brokers!.split(',')
-  .map((b) => b.trim())
-  .filter(Boolean);
+const opts = parsePipelineOptions(process.argv.slice(2));
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-
-interface Row {
-  broker: string;
-  records: number;
-  records_per_s: number;
-  lag_p50_ms: number | null;
-  lag_p99_ms: number | null;
-  lost: number;
-  double_counted: number;
-  accepted: number;
-  dead_lettered: number;
-  processed: number;
-  redeliveries_recognised: number;
-  ingest_s: number;
-  drain_s: number;
-  cpu_s: Record<string, number>;
-}
-
-/** The readings, fleet by fleet: fleet f's mote m is entity base + 10 f + m; its readings keep their real order and values. */
-function workload(runBase: number): { records: Record<string, unknown>[]; motes: number[] } {
-  const data = loadSensorReadings().sort((a, b) => a.reading - b.reading || a.moteId - b.moteId);
-  const records: Record<string, unknown>[] = [];
-  const motes = new Set<number>();
-  for (let fleet = 0; records.length < RECORDS; fleet++) {
-    for (const r of data) {
-      if (records.length >= RECORDS) break;
-      const mote = runBase + fleet * 10 + r.moteId;
-      const i = records.length;
-      const invalid = INVALID_EVERY > 0 && i % INVALID_EVERY === INVALID_EVERY - 1;
-      records.push({
-        id: `${mote}-${r.reading}`,
-        mote_id: mote,
-        humidity: invalid ? 140 : r.humidity,
-        temperature: r.temperature,
-        ts: 1_700_000_000_000 + r.reading * 30_000,
-        label: r.label,
-      });
-      if (!invalid) motes.add(mote);
-    }
-  }
-  return { records, motes: [...motes] };
-}
-
-/** CPU seconds (user + system) of a process so far, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-function cpuByProcess(platform: Platform): Record<string, number> {
-  const out: Record<string, number> = { bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 };
-  for (const [id, app] of Object.entries(platform.apps)) {
-    out[id] = cpuSeconds(app.app.pid);
-    out[`${id}-daprd`] = cpuSeconds(app.sidecar.pid);
-  }
-  return out;
-}
 
 async function json<T>(app: RunningApp, path: string): Promise<T> {
   const res = await app.fetchApp(path);
@@ -121,157 +44,170 @@ async function json<T>(app: RunningApp, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-async function runBroker(broker: string, cp: Awaited<ReturnType<typeof startControlPlane>>): Promise<Row> {
+/** Waits until the monitor has a row for every accepted record, or its count stops moving; answers its last report and when the count last moved. */
+async function waitForMonitor(o: { monitor: RunningApp; motes: number[]; accepted: number; broker: string }) {
+  let report = PipelineReport.parse({ entities: 0, rows: 0, repeats: 0, lag_ms: { p50: null, p99: null, max: null } });
+  let movedAt = performance.now();
+  for (;;) {
+    const r = PipelineReport.parse(await json(o.monitor, `/v1/monitor/pipeline?entities=${o.motes.join(',')}`));
+    if (r.rows !== report.rows) movedAt = performance.now();
+    report = r;
+    if (report.rows >= o.accepted) return { report, doneAt: movedAt };
+    if (performance.now() - movedAt > opts.drainTimeoutMs) {
+      say(`${o.broker}: no progress for ${opts.drainTimeoutMs / 1000} s at ${report.rows} of ${o.accepted} rows`);
+      return { report, doneAt: movedAt };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Readings the features app applied, summed over the motes. */
+async function appliedReadings(features: RunningApp, motes: number[]): Promise<number> {
+  const each = await Promise.all(
+    motes.map((m) =>
+      json<{ readings_applied: number }>(features, `/v1/features/sensor/${m}`).catch(() => ({ readings_applied: 0 })),
+    ),
+  );
+  return each.reduce((sum, f) => sum + f.readings_applied, 0);
+}
+
+type Bare = { figures: BarePathResult } | { error: string } | undefined;
+
+/** How the records are offered on a broker: records per batch, and ingestion's backlog bound. */
+type Load = { batch: number; bound: number };
+
+async function measureBare(o: { cp: ControlPlane; platform: Platform; broker: string; runId: string; load: Load }) {
+  const { records } = workload({ runBase: 0, records: opts.records, invalidEvery: opts.invalidEvery });
+  say(`${o.broker}: the bare Dapr path (a publisher and a do-nothing bulk subscriber through their sidecars)`);
+  try {
+    const figures = await measureBarePath({
+      ...o,
+      records,
+      batch: o.load.batch,
+      concurrency: opts.concurrency,
+      maxBacklog: o.load.bound,
+      stallMs: opts.drainTimeoutMs,
+    });
+    say(`${o.broker}: bare path ${JSON.stringify(figures)}`);
+    return { figures };
+  } catch (err) {
+    say(`${o.broker}: the bare path failed: ${(err as Error).message}`);
+    return { error: (err as Error).message };
+  }
+}
+
+async function runPipeline(o: { platform: Platform; broker: string; load: Load; bare: Bare }): Promise<PipelineRow> {
+  const { records, motes } = workload({
+    runBase: (Date.now() % 1_000_000) * 1000,
+    records: opts.records,
+    invalidEvery: opts.invalidEvery,
+  });
+  // Straight to the apps' ports, as their sidecars would call them (with the app token): this measures the pipeline, not the gateway.
+  const { ingestion, monitor, features } = o.platform.apps as Record<string, RunningApp>;
+  const cpuBefore = cpuByProcess(o.platform);
+  const started = performance.now();
+  let shown = 0;
+  const posted = await postBatches({
+    records,
+    batch: o.load.batch,
+    concurrency: opts.concurrency,
+    // The first refusals' backlog (ingestion's view of it), to tell a slow consumer from a long Retry-After.
+    onRefused: (body) => {
+      if (shown++ < 3) say(`${o.broker}: 429 ${body.slice(0, 400)}`);
+    },
+    post: (body) =>
+      ingestion!.fetchApp('/v1/ingest/sensor-readings', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }),
+  });
+  const ingestS = (performance.now() - started) / 1000;
+  say(
+    `${o.broker}: ${records.length} records posted in ${ingestS.toFixed(1)} s (accepted ${posted.accepted}, rejected ${posted.rejected}, ${posted.refused_batches} batches refused with 429, ${Math.round(posted.retry_after_s)} s waited on Retry-After); waiting for the monitor`,
+  );
+  const { report, doneAt } = await waitForMonitor({
+    monitor: monitor!,
+    motes,
+    accepted: posted.accepted,
+    broker: o.broker,
+  });
+  const totalS = (doneAt - started) / 1000;
+  const cpu_s = cpuSpent(cpuBefore, cpuByProcess(o.platform));
+  const applied = await appliedReadings(features!, motes);
+  const processed = Math.min(report.rows, applied);
+  const recordsPerS = Math.round(records.length / totalS);
+  const bare = o.bare && 'figures' in o.bare ? o.bare.figures : undefined;
+  return {
+    broker: o.broker,
+    records: records.length,
+    records_per_s: recordsPerS,
+    bare_records_per_s: bare?.bare_records_per_s ?? null,
+    fraction_of_bare: fractionOfBare(recordsPerS, bare?.bare_records_per_s ?? null),
+    lag_p50_ms: report.lag_ms.p50,
+    lag_p99_ms: report.lag_ms.p99,
+    lost: Math.max(0, posted.accepted - processed) + Math.max(0, records.length - posted.accepted - posted.rejected),
+    double_counted: Math.max(0, applied - posted.accepted) + Math.max(0, report.rows - posted.accepted),
+    refused_batches: posted.refused_batches,
+    retry_after_s: Math.round(posted.retry_after_s),
+    max_backlog_records: o.load.bound,
+    batch: o.load.batch,
+    accepted: posted.accepted,
+    dead_lettered: posted.rejected,
+    processed,
+    redeliveries_recognised: report.repeats,
+    ingest_s: Math.round(ingestS * 10) / 10,
+    drain_s: Math.round((totalS - ingestS) * 10) / 10,
+    bare_seconds: bare?.bare_seconds ?? null,
+    bare_delivered: bare?.bare_delivered ?? null,
+    bare_lost: bare?.bare_lost ?? null,
+    ...(o.bare && 'error' in o.bare ? { bare_error: o.bare.error } : {}),
+    cpu_s,
+  };
+}
+
+async function runBroker(broker: string, cp: ControlPlane): Promise<PipelineRow> {
   const dataDir = mkdtempSync(join(tmpdir(), `meridian-bench-pipeline-${broker}-`));
   const repository = await ensureDevModels(dataDir);
   await ensureWindowedModel(repository);
   const apps = loadApps().filter((a) => ['ingestion', 'features', 'inference', 'monitor'].includes(a.id));
-  say(`${broker}: starting ingestion, features, inference and monitor with their sidecars`);
+  const bound = backlogBound({ broker, flag: opts.backlogRecords });
+  const runId = `bench-${Date.now().toString(36)}`;
+  say(`${broker}: starting ingestion, features, inference and monitor with their sidecars (run ${runId})`);
   const platform = await startPlatform({
     cp,
-    stack: resolveStack(`pubsub=${broker},state=${values.state}`),
+    stack: resolveStack(`pubsub=${broker},state=${opts.state}`),
     dataDir,
     apps,
-    logLevel: values['log-level'],
+    logLevel: opts.logLevel,
     daprLogLevel: 'warn',
-    env: { REGISTRY_APP_ID: '', BOOTSTRAP_MODELS: '' },
-    runId: `bench-${Date.now().toString(36)}`,
+    env: {
+      REGISTRY_APP_ID: '',
+      BOOTSTRAP_MODELS: '',
+      MAX_BACKLOG_RECORDS: String(bound),
+    },
+    runId,
   });
   try {
-    const runBase = (Date.now() % 1_000_000) * 1000;
-    const { records, motes } = workload(runBase);
-    // Straight to the apps' ports, as their sidecars would call them (with the app token): this measures the pipeline, not the gateway.
-    const ingestion = platform.apps.ingestion!;
-    const monitor = platform.apps.monitor!;
-    const features = platform.apps.features!;
-    const cpuBefore = cpuByProcess(platform);
-    const started = performance.now();
-    let accepted = 0;
-    let rejected = 0;
-    let next = 0;
-    const sender = async () => {
-      for (;;) {
-        const at = next;
-        next += BATCH;
-        if (at >= records.length) return;
-        const body = JSON.stringify(records.slice(at, at + BATCH));
-        for (let attempt = 0; ; attempt++) {
-          const res = await ingestion.fetchApp('/v1/ingest/sensor-readings', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body,
-          });
-          if (res.status === 202) {
-            const r = IngestResult.parse(await res.json());
-            accepted += r.accepted;
-            rejected += r.rejected;
-            break;
-          }
-          // 503: the broker did not take part of it; the retry publishes exactly the rest.
-          if (res.status !== 503 || attempt > 20)
-            throw new Error(`ingestion answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, sender));
-    const ingestS = (performance.now() - started) / 1000;
-    say(
-      `${broker}: ${records.length} records posted in ${ingestS.toFixed(1)} s (accepted ${accepted}, rejected ${rejected}); waiting for the monitor`,
-    );
-
-    let report = PipelineReport.parse({
-      entities: 0,
-      rows: 0,
-      repeats: 0,
-      lag_ms: { p50: null, p99: null, max: null },
-    });
-    let lastChange = performance.now();
-    let doneAt = performance.now();
-    for (;;) {
-      const r = await json<unknown>(monitor, `/v1/monitor/pipeline?entities=${motes.join(',')}`).then((x) =>
-        PipelineReport.parse(x),
-      );
-      if (r.rows !== report.rows) {
-        lastChange = performance.now();
-        doneAt = lastChange;
-      }
-      report = r;
-      if (report.rows >= accepted) break;
-      if (performance.now() - lastChange > DRAIN_TIMEOUT_MS) {
-        say(`${broker}: no progress for ${DRAIN_TIMEOUT_MS / 1000} s at ${report.rows} of ${accepted} rows`);
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const totalS = (doneAt - started) / 1000;
-    const cpuAfter = cpuByProcess(platform);
-    const applied = (
-      await Promise.all(
-        motes.map((m) =>
-          json<{ readings_applied: number }>(features, `/v1/features/sensor/${m}`).catch(() => ({
-            readings_applied: 0,
-          })),
-        ),
-      )
-    ).reduce((sum, f) => sum + f.readings_applied, 0);
-    const processed = Math.min(report.rows, applied);
-    const row: Row = {
-      broker,
-      records: records.length,
-      records_per_s: Math.round(records.length / totalS),
-      lag_p50_ms: report.lag_ms.p50,
-      lag_p99_ms: report.lag_ms.p99,
-      lost: Math.max(0, accepted - processed) + Math.max(0, records.length - accepted - rejected),
-      double_counted: Math.max(0, applied - accepted) + Math.max(0, report.rows - accepted),
-      accepted,
-      dead_lettered: rejected,
-      processed,
-      redeliveries_recognised: report.repeats,
-      ingest_s: Math.round(ingestS * 10) / 10,
-      drain_s: Math.round((totalS - ingestS) * 10) / 10,
-      cpu_s: Object.fromEntries(
-        Object.entries(cpuAfter)
-          .map(([k, v]) => [k, Math.round((v - (cpuBefore[k] ?? 0)) * 10) / 10])
-          .filter(([, v]) => (v as number) > 0),
-      ),
-    };
+    const load = { bound, batch: batchSize({ flag: opts.batch, bound }) };
+    const bare = opts.skipBare ? undefined : await measureBare({ cp, platform, broker, runId, load });
+    const row = await runPipeline({ platform, broker, load, bare });
     say(`${broker}: ${JSON.stringify(row)}`);
     return row;
   } finally {
     await platform.stop();
-    if (values.keep) say(`${broker}: data kept in ${dataDir}`);
+    if (opts.keep) say(`${broker}: data kept in ${dataDir}`);
     else rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 const home = mkdtempSync(join(tmpdir(), 'meridian-bench-cp-'));
 const cp = await startControlPlane({ binDir: daprBinDir(), home });
-const rows: Row[] = [];
+const rows: PipelineRow[] = [];
 try {
-  for (const broker of brokers) rows.push(await runBroker(broker, cp));
+  for (const broker of opts.brokers) rows.push(await runBroker(broker, cp));
 } finally {
   await cp.stop();
   rmSync(home, { recursive: true, force: true });
 }
-
-const table = [
-  '| broker | records | records/s | lag p50 ms | lag p99 ms | lost | double counted | dead-lettered | redeliveries recognised |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map(
-    (r) =>
-      `| ${r.broker} | ${r.records} | ${r.records_per_s} | ${r.lag_p50_ms ?? '-'} | ${r.lag_p99_ms ?? '-'} | ${r.lost} | ${r.double_counted} | ${r.dead_lettered} | ${r.redeliveries_recognised} |`,
-  ),
-].join('\n');
-process.stdout.write(`${table}\n\nCPU seconds per process while the records went through:\n`);
-for (const r of rows)
-  process.stdout.write(
-    `${r.broker}: ${Object.entries(r.cpu_s)
-      .sort(([, a], [, b]) => b - a)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}\n`,
-  );
-mkdirSync(repoPath('bench/results'), { recursive: true });
-const file = repoPath('bench/results', `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
-say(`wrote ${file}`);
+say(`wrote ${reportPipeline(rows)}`);

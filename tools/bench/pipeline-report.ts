@@ -1,0 +1,87 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { repoPath } from '@meridian/platform';
+
+/** One broker's figures, as bench/results/pipeline-<ts>.json holds them. */
+export interface PipelineRow {
+  broker: string;
+  records: number;
+  records_per_s: number;
+  /** The bare Dapr path on the same broker in the same run (null with --skip-bare or when it failed). */
+  bare_records_per_s: number | null;
+  /** records_per_s / bare_records_per_s. */
+  fraction_of_bare: number | null;
+  lag_p50_ms: number | null;
+  lag_p99_ms: number | null;
+  lost: number;
+  double_counted: number;
+  /** Batches ingestion answered 429 (each was sent again after its Retry-After). */
+  refused_batches: number;
+  /** Seconds the posters waited on Retry-After, summed over them. */
+  retry_after_s: number;
+  /** The MAX_BACKLOG_RECORDS ingestion ran with (0: no bound). */
+  max_backlog_records: number;
+  /** Records per batch (per request, and per bulk publish on the bare path). */
+  batch: number;
+  accepted: number;
+  dead_lettered: number;
+  processed: number;
+  redeliveries_recognised: number;
+  ingest_s: number;
+  drain_s: number;
+  /** The bare path's own figures (null when it was not measured) and why it failed, if it did. */
+  bare_seconds: number | null;
+  bare_delivered: number | null;
+  bare_lost: number | null;
+  bare_error?: string;
+  cpu_s: Record<string, number>;
+}
+
+/** records_per_s over bare_records_per_s, to two places. */
+export function fractionOfBare(recordsPerS: number, bare: number | null): number | null {
+  return bare ? Math.round((recordsPerS / bare) * 100) / 100 : null;
+}
+
+const dash = (v: number | null) => (v === null ? '-' : String(v));
+
+export function pipelineTable(rows: PipelineRow[]): string {
+  return [
+    '| broker | records | records/s | bare records/s | fraction of bare | lag p50 ms | lag p99 ms | lost | double counted | dead-lettered | batch | backlog bound | refused batches | redeliveries recognised |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows
+      .map((r) =>
+        [
+          r.broker,
+          r.records,
+          r.records_per_s,
+          dash(r.bare_records_per_s),
+          dash(r.fraction_of_bare),
+          dash(r.lag_p50_ms),
+          dash(r.lag_p99_ms),
+          r.lost,
+          r.double_counted,
+          r.dead_lettered,
+          r.batch,
+          r.max_backlog_records,
+          r.refused_batches,
+          r.redeliveries_recognised,
+        ].join(' | '),
+      )
+      .map((line) => `| ${line} |`),
+  ].join('\n');
+}
+
+/** Prints the table and each run's CPU seconds per process, writes the rows to bench/results; answers the file. */
+export function reportPipeline(rows: PipelineRow[]): string {
+  process.stdout.write(`${pipelineTable(rows)}\n\nCPU seconds per process while the records went through:\n`);
+  for (const r of rows)
+    process.stdout.write(
+      `${r.broker}: ${Object.entries(r.cpu_s)
+        .sort(([, a], [, b]) => b - a)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}\n`,
+    );
+  mkdirSync(repoPath('bench/results'), { recursive: true });
+  const file = repoPath('bench/results', `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
+  return file;
+}

@@ -53,6 +53,8 @@ export function run(command: string, args: string[], input?: string, env?: NodeJ
     });
     child.on('error', (err) => resolve({ code: -1, stdout, stderr: `${stderr}${err.message}` }));
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // A command that exits without reading its input closes the pipe first: that EPIPE is not an error of ours.
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }

@@ -1,34 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import {
-  allocatePorts,
-  httpOk,
-  repoPath,
-  sidecarPorts,
-  SIDECAR_PORT_COUNT,
-  startSidecar,
-  waitFor,
-  type ManagedProcess,
-} from '@meridian/platform';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ManagedProcess } from '@meridian/platform';
 import { InferResponse } from '@meridian/contracts';
+import { clientSidecar } from './helpers/client-sidecar.ts';
 import { usePlatform } from './helpers/platform.ts';
-
-/** A daprd with no app behind it, as another team's application would run beside its own code. */
-async function clientSidecar(appId: string, dataDir: string): Promise<{ url: string; process: ManagedProcess }> {
-  mkdirSync(`${dataDir}/logs`, { recursive: true });
-  const ports = sidecarPorts(await allocatePorts(SIDECAR_PORT_COUNT));
-  const process = startSidecar({
-    appId,
-    ports,
-    cp: inject('controlPlane'),
-    config: repoPath('configuration/client.yaml'),
-    resources: [],
-    dataDir,
-  });
-  const url = `http://127.0.0.1:${ports.http}`;
-  await waitFor({ what: `${appId} sidecar`, timeoutMs: 30_000, check: () => httpOk(`${url}/v1.0/healthz`) });
-  return { url, process };
-}
 
 describe('access control between sidecars (mTLS identities)', () => {
   const h = usePlatform('local');

@@ -22,6 +22,7 @@ import {
   startSidecar,
   waitFor,
 } from '@meridian/platform';
+import { oipGrpcClient } from '@meridian/testkit';
 import { httpCaller, measure, type LoadResult } from './load.ts';
 import { measureLargeInput } from './large-input.ts';
 import { measureTracingCost } from './tracing-cost.ts';
@@ -32,6 +33,8 @@ import { measureTracingCost } from './tracing-cost.ts';
  *   raw-ort  ONNX Runtime in this process (batching: the app's Batcher, in process)
  *   direct   the inference app over HTTP
  *   sidecar  a caller's daprd → inference's daprd (mTLS) → the app
+ *   sidecar-grpc  the same hops in OIP gRPC (ModelInfer, raw tensor contents), as a Triton or
+ *            KServe gRPC client calls through daprd's gRPC proxying (`dapr-app-id`)
  *   gateway  JWT check, then the gateway's daprd → inference's daprd → the app
  * Everything runs on this machine, load generator included. Then the gateway path again, with
  * batching off, beside a second platform exporting every span to a local Jaeger (rows with
@@ -95,6 +98,17 @@ const targets = {
   gateway: { url: `${platform.gatewayUrl}/${infer}`, headers: { authorization: `Bearer ${token}` }, body },
 };
 
+const grpc = oipGrpcClient({ address: `127.0.0.1:${clientPorts.grpc}`, metadata: { 'dapr-app-id': 'inference' } });
+const grpcRequest = {
+  model_name: 'sensor-anomaly',
+  inputs: [
+    { name: 'humidity', shape: [1], datatype: 'FP32' },
+    { name: 'temperature', shape: [1], datatype: 'FP32' },
+  ],
+  raw_input_contents: [Buffer.from(Float32Array.of(row.h).buffer), Buffer.from(Float32Array.of(row.t).buffer)],
+};
+const grpcCaller = async () => (await grpc.call('ModelInfer', grpcRequest)).ok;
+
 const versionDir = join(home, 'models', 'sensor-anomaly', '1');
 const metadata = JSON.parse(readFileSync(join(versionDir, 'model.json'), 'utf8')) as ModelMetadata;
 const runtime = await runtimeFor('onnx').load({ artifactPath: join(versionDir, 'model.onnx'), metadata, threads: 1 });
@@ -131,6 +145,7 @@ try {
       ...Object.entries(targets).map(
         ([p, t]) => [p, (c: number) => httpCaller(t, c)] as [string, (c: number) => () => Promise<boolean>],
       ),
+      ['sidecar-grpc', () => grpcCaller],
     ];
     for (const [path, makeCaller] of callers) {
       for (const concurrency of CONCURRENCY) {
@@ -170,6 +185,7 @@ try {
     })),
   );
 } finally {
+  grpc.close();
   await runtime.release();
   await client.stop();
   await platform.stop();

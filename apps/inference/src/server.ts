@@ -27,6 +27,7 @@ import { ShadowStats } from './domain/shadow-stats.ts';
 import { inferenceEnv } from './env.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { explainRoutes } from './routes/explain.ts';
+import { oipGrpcMethods } from './routes/grpc.ts';
 import { oipRoutes } from './routes/oip.ts';
 import { keepBinaryBodiesRaw } from './routes/binary-body.ts';
 
@@ -40,6 +41,8 @@ export interface InferenceDeps extends PredictDeps {
   pubsub: string;
 }
 
+const SERVER_VERSION = '0.2.0';
+
 export function createApp(deps: InferenceDeps): ServiceDefinition {
   return {
     name: 'inference',
@@ -52,6 +55,8 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
     metrics: deps.metrics.registry,
     ready: async () => deps.store.list().length > 0,
     status: () => ({ shedding: deps.limits.snapshot() }),
+    // OIP over gRPC on the app port, for clients that come through daprd's gRPC proxying.
+    grpc: oipGrpcMethods({ ...deps, serverVersion: SERVER_VERSION }),
     subscriptions: deps.registry
       ? [
           subscription({
@@ -67,7 +72,7 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
         ]
       : [],
     routes(app: Express) {
-      oipRoutes(app, { ...deps, serverVersion: '0.2.0' });
+      oipRoutes(app, { ...deps, serverVersion: SERVER_VERSION });
       explainRoutes(app, deps);
       adminRoutes(app, deps);
     },

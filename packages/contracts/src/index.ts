@@ -1,5 +1,6 @@
 export * from './problem.ts';
 export * from './oip.ts';
+export * from './oip-grpc.ts';
 export * from './events.ts';
 export * from './auth.ts';
 export * from './monitor.ts';

@@ -100,3 +100,4 @@ export const ModelReadyResponse = z.object({
   ready: z.boolean(),
 });
 export type ModelReadyResponse = z.infer<typeof ModelReadyResponse>;
+

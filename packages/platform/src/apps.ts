@@ -50,7 +50,7 @@ export const AppSpec = z.object({
         } catch {
           return false;
         }
-      }, 'an operation is "<VERB> /path" with {param} segments'),
+      }, 'an operation is "<VERB> /path" with {param} segments, or "GRPC /package.Service/Method"'),
       callers: z.array(AppId).min(1),
     }),
   ),

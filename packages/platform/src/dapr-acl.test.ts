@@ -72,4 +72,21 @@ describe('compileAcl', () => {
     expect(daprAclAllows(operations, 'GET', '/v1/features/sensor/7')).toBe(true);
     expect(daprAclAllows(operations, 'POST', '/v1/features/sensor/7')).toBe(false);
   });
+
+  it('when gRPC methods are listed, then each matches its own spelling only, and no HTTP call matches them', () => {
+    const service = '/inference.GRPCInferenceService';
+    const { operations } = compileAcl(ops(`GRPC ${service}/ModelInfer`, `GRPC ${service}/ServerLive`, 'GET /v2'));
+    expect(operations.map((o) => [o.name, o.httpVerb])).toEqual([
+      ['/inference.*****nference*ervice/*erver*ive', []],
+      ['/inference.*****nference*ervice/*odel*nfer', []],
+      ['/v2', ['GET']],
+    ]);
+    expect(daprAclAllows(operations, 'GRPC', `${service}/ModelInfer`)).toBe(true);
+    expect(daprAclAllows(operations, 'GRPC', `${service}/ServerLive`)).toBe(true);
+    expect(daprAclAllows(operations, 'GRPC', `${service}/ModelMetadata`)).toBe(false);
+    expect(daprAclAllows(operations, 'GRPC', '/other.GRPCInferenceService/ModelInfer')).toBe(false);
+    for (const verb of ['GET', 'POST'])
+      expect(daprAclAllows(operations, verb, `${service}/ModelInfer`.toLowerCase())).toBe(false);
+    expect(() => parseOperation('GRPC /inference.GRPCInferenceService/Model/Infer')).toThrow(/GRPC \/package/);
+  });
 });

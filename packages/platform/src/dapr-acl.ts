@@ -13,6 +13,12 @@
  * So operations are listed literal first, their verbs merged per path, and
  * where one operation governs another's path it takes the other's verbs too
  * (reported as widened, so a reader sees what the ACL really allows).
+ *
+ * gRPC methods (`GRPC /package.Service/Method`, called through daprd's gRPC
+ * proxy) are matched without a verb and case-sensitively, while an HTTP app's
+ * operations are stored lower-cased: a method is listed with `*` for each
+ * capital (`/inference.****nference*ervice/*odel*nfer`) and no HTTP verb, so
+ * it matches the method's real spelling and no HTTP call.
  */
 
 export interface Operation {
@@ -34,10 +40,18 @@ export interface CompiledAcl {
 }
 
 export function parseOperation(op: string): Operation {
+  const grpc = /^GRPC (\/[A-Za-z_][\w.]*\/[A-Za-z_]\w*)$/.exec(op);
+  if (grpc) return { verb: GRPC, path: grpc[1]! };
   const match = /^(GET|POST|PUT|DELETE|PATCH) (\/[^\s]*)$/.exec(op);
-  if (!match) throw new Error(`operation "${op}" is not "<VERB> /path"`);
+  if (!match) throw new Error(`operation "${op}" is not "<VERB> /path" nor "GRPC /package.Service/Method"`);
   return { verb: match[1]!, path: match[2]! };
 }
+
+/** The verb of a gRPC method (it has none in Dapr's ACL). */
+export const GRPC = 'GRPC';
+
+/** `/inference.GRPCInferenceService/ModelInfer` → `/inference.****nference*ervice/*odel*nfer` (see above). */
+export const grpcPattern = (path: string) => path.replace(/[A-Z]/g, '*');
 
 const isParam = (segment: string) => /^\{[a-z][a-z0-9_]*\}$/i.test(segment);
 
@@ -98,8 +112,12 @@ function findChild(node: Node, part: string, isEnd: boolean): Node | undefined {
   return undefined;
 }
 
-/** The pattern daprd's trie answers for a path, given patterns in the order they are listed. */
-export function daprAclSearch(patterns: string[], path: string): string | undefined {
+/** The pattern daprd's trie answers for a path (an HTTP one lower-cased), given patterns in the order they are listed. */
+export function daprAclSearch(
+  patterns: string[],
+  path: string,
+  o: { caseSensitive?: boolean } = {},
+): string | undefined {
   const root: Node = { part: '/', pattern: undefined, children: [] };
   for (const pattern of patterns) {
     const parts = pattern.split('/').slice(1);
@@ -117,7 +135,7 @@ export function daprAclSearch(patterns: string[], path: string): string | undefi
       node = child;
     });
   }
-  const parts = path.toLowerCase().split('/').slice(1);
+  const parts = (o.caseSensitive ? path : path.toLowerCase()).split('/').slice(1);
   let node: Node | undefined = root;
   for (let i = 0; i < parts.length; i++) {
     const isEnd = i === parts.length - 1;
@@ -132,23 +150,28 @@ export function daprAclSearch(patterns: string[], path: string): string | undefi
   return undefined;
 }
 
-/** Whether daprd would let a caller with these operations call `verb path`. */
+/** Whether daprd would let a caller with these operations call `verb path` (verb GRPC: a gRPC method path). */
 export function daprAclAllows(acl: AclOperation[], verb: string, path: string): boolean {
-  const hit = daprAclSearch(
-    acl.map((o) => o.name),
-    path,
-  );
+  const names = acl.map((o) => o.name);
+  if (verb === GRPC) return daprAclSearch(names, path, { caseSensitive: true }) !== undefined;
+  const hit = daprAclSearch(names, path);
   return hit !== undefined && (acl.find((o) => o.name === hit)?.httpVerb ?? []).some((v) => v === verb || v === '*');
 }
 
-export function compileAcl(ops: Operation[]): CompiledAcl {
+export function compileAcl(all: Operation[]): CompiledAcl {
+  const ops = all.filter((op) => op.verb !== GRPC);
+  const methods = all.filter((op) => op.verb === GRPC);
   const verbs = new Map<string, Set<string>>();
   for (const op of ops) {
     const pattern = daprPattern(op.path);
     if (!verbs.has(pattern)) verbs.set(pattern, new Set());
     verbs.get(pattern)!.add(op.verb);
   }
+  for (const op of methods) verbs.set(grpcPattern(op.path), new Set());
   const patterns = [...verbs.keys()].sort(comparePatterns);
+  for (const op of methods)
+    if (daprAclSearch(patterns, op.path, { caseSensitive: true }) !== grpcPattern(op.path))
+      throw new Error(`gRPC method ${op.path} would be governed by another operation in a Dapr ACL`);
   const governing = (op: Operation) => {
     const hit = daprAclSearch(patterns, samplePath(op.path));
     if (hit === undefined) throw new Error(`operation ${op.verb} ${op.path} cannot be expressed in a Dapr ACL`);

@@ -103,3 +103,5 @@ export {
 } from './metrics/registry.ts';
 export { observeWithTrace } from './metrics/observe-with-trace.ts';
 export { countWorkflowRuns, timeWorkflowSteps } from './metrics/workflow.ts';
+export { GrpcCode, GrpcError, grpcStatusOf } from './grpc/status.ts';
+export { frameMessage, unframeMessage, type GrpcMethods, type UnaryMethod } from './grpc/unary-server.ts';

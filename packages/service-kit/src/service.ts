@@ -3,6 +3,8 @@ import type { Server } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { requireAppToken } from './app-token.ts';
+import { serveGrpcOnSamePort } from './grpc/same-port.ts';
+import { unaryServer, type GrpcMethods } from './grpc/unary-server.ts';
 import type { DaprClient } from './dapr-client.ts';
 import type { DaprEnv } from './env.ts';
 import { AppError, errorHandler } from './errors.ts';
@@ -47,6 +49,11 @@ export interface ServiceDefinition {
   maxJsonDepth?: number;
   /** The registry GET /metrics serves (a new one when absent); the app's own metrics go here too. */
   metrics?: MetricsRegistry;
+  /**
+   * Unary gRPC methods served on the app port beside the HTTP routes (HTTP/2
+   * connections go to them), for callers that come through daprd's gRPC proxy.
+   */
+  grpc?: GrpcMethods;
 }
 
 export interface RunningService {
@@ -140,11 +147,15 @@ export async function runService(
   useAppMetrics(metrics);
   const def = await build({ log, telemetry, metrics });
   if (def.metrics) useAppMetrics(def.metrics);
-  const app = createServiceApp({ ...def, metrics: def.metrics ?? metrics }, telemetry);
+  const registry = def.metrics ?? metrics;
+  const app = createServiceApp({ ...def, metrics: registry }, telemetry);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(opts.env.APP_PORT, opts.env.APP_HOST, () => resolve(s));
     s.once('error', reject);
   });
+  const grpc = def.grpc
+    ? serveGrpcOnSamePort(server, unaryServer({ methods: def.grpc, token: opts.env.APP_API_TOKEN, registry }))
+    : undefined;
   server.keepAliveTimeout = 65_000;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.env.APP_PORT;
@@ -156,7 +167,11 @@ export async function runService(
       log.info('shutting down');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const grace = setTimeout(() => server.closeAllConnections(), opts.env.SHUTDOWN_GRACE_MS);
+      grpc?.close();
+      const grace = setTimeout(() => {
+        server.closeAllConnections();
+        grpc?.destroy();
+      }, opts.env.SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(grace);
       await opts.onStop?.();

@@ -13,3 +13,4 @@ export {
   type FakeInvocation,
 } from './fake-sidecar.ts';
 export { rawRequest, type RawAnswer } from './raw-request.ts';
+export { oipGrpcClient, type GrpcAnswer, type GrpcFailure, type OipGrpcClient } from './oip-grpc-client.ts';

@@ -11,7 +11,15 @@ import { limitPerModel } from './model-limit.ts';
 
 const params = (req: Request) => req.params as { name: string; version?: string };
 
-function metadata(handle: ModelVersion, versions: string[]): ModelMetadataResponse {
+/** The server's OIP metadata: what GET /v2 and gRPC ServerMetadata answer. */
+export const serverMetadata = (version: string) => ({
+  name: 'meridian-inference',
+  version,
+  extensions: ['model_repository', 'explain', 'traffic_policy', 'binary_tensor_data'],
+});
+
+/** A version's OIP metadata, with every version of its model. */
+export function modelMetadata(handle: ModelVersion, versions: string[]): ModelMetadataResponse {
   return {
     name: handle.name,
     versions,
@@ -32,15 +40,7 @@ export function oipRoutes(
   const { store } = deps;
   const limited = limitPerModel({ limits: deps.limits, store });
   const binaryBody = readInferBody({ limit: deps.env.MAX_BODY });
-  app.get(
-    '/v2',
-    (_req, res) =>
-      void res.json({
-        name: 'meridian-inference',
-        version: deps.serverVersion,
-        extensions: ['model_repository', 'explain', 'traffic_policy', 'binary_tensor_data'],
-      }),
-  );
+  app.get('/v2', (_req, res) => void res.json(serverMetadata(deps.serverVersion)));
   app.get('/v2/health/live', (_req, res) => void res.json({ live: true }));
   app.get('/v2/health/ready', (_req, res) => {
     const ready = store.list().length > 0;
@@ -53,7 +53,7 @@ export function oipRoutes(
         version: params(req).version,
         noSplit: true,
       });
-      res.json(metadata(handle, [...entry.versions.keys()]));
+      res.json(modelMetadata(handle, [...entry.versions.keys()]));
     });
     app.get(`${base}/ready`, (req, res) => {
       const { handle } = resolveVersion(store, {

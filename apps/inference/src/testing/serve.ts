@@ -1,4 +1,4 @@
-import { createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
+import { createServiceApp, parseEnv, runService, type DaprClient, type RunningService } from '@meridian/service-kit';
 import { inProcessEnv, servedApp, type ServedApp } from '@meridian/testkit';
 import { InferenceMetrics } from '../domain/metrics.ts';
 import { ModelLimits } from '../domain/model-limits.ts';
@@ -17,13 +17,15 @@ export const inferenceTestEnv = (o: { repository: string; vars?: Record<string, 
  * Inference over `store` and in-memory fakes, served in-process with its app token. Without `limits` the
  * env's; without `log`, one that publishes nothing (it samples no request).
  */
-export function serveInference(o: {
+interface TestInference {
   env: ReturnType<typeof inferenceTestEnv>;
   store: ModelStore;
   limits?: ModelLimits;
   log?: PredictionLog;
-}): Promise<ServedApp> {
-  const app = createApp({
+}
+
+const testApp = (o: TestInference) =>
+  createApp({
     env: o.env,
     dapr: { healthy: async () => true } as unknown as DaprClient,
     store: o.store,
@@ -34,5 +36,16 @@ export function serveInference(o: {
     metrics: new InferenceMetrics(() => []),
     shadow: new ShadowStats(),
   });
-  return servedApp({ app: createServiceApp(app), token: o.env.APP_API_TOKEN });
+
+export function serveInference(o: TestInference): Promise<ServedApp> {
+  return servedApp({ app: createServiceApp(testApp(o)), token: o.env.APP_API_TOKEN });
+}
+
+/** The same app started as main starts it (runService: its HTTP and gRPC listener) on a free port. */
+export function runInference(o: TestInference): Promise<RunningService> {
+  return runService(() => testApp(o), {
+    name: 'inference',
+    env: { ...o.env, APP_PORT: 0, APP_HOST: '127.0.0.1' },
+    handleSignals: false,
+  });
 }

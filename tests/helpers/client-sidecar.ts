@@ -1,0 +1,33 @@
+import { mkdirSync } from 'node:fs';
+import { inject } from 'vitest';
+import {
+  allocatePorts,
+  httpOk,
+  repoPath,
+  sidecarPorts,
+  SIDECAR_PORT_COUNT,
+  startSidecar,
+  waitFor,
+  type ManagedProcess,
+  type SidecarPorts,
+} from '@meridian/platform';
+
+/** A daprd with no app behind it, as another team's application would run beside its own code. */
+export async function clientSidecar(
+  appId: string,
+  dataDir: string,
+): Promise<{ url: string; ports: SidecarPorts; process: ManagedProcess }> {
+  mkdirSync(`${dataDir}/logs`, { recursive: true });
+  const ports = sidecarPorts(await allocatePorts(SIDECAR_PORT_COUNT));
+  const process = startSidecar({
+    appId,
+    ports,
+    cp: inject('controlPlane'),
+    config: repoPath('configuration/client.yaml'),
+    resources: [],
+    dataDir,
+  });
+  const url = `http://127.0.0.1:${ports.http}`;
+  await waitFor({ what: `${appId} sidecar`, timeoutMs: 30_000, check: () => httpOk(`${url}/v1.0/healthz`) });
+  return { url, ports, process };
+}

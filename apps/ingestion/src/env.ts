@@ -43,7 +43,9 @@ export const ingestionEnv = {
    */
   MAX_BACKLOG_RECORDS: z.coerce.number().int().nonnegative().default(0),
   /** How often the backlog is measured (one stats read and one call to the consumer per stream), whatever the traffic. */
-  BACKLOG_REFRESH_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  BACKLOG_REFRESH_MS: z.coerce.number().int().min(50).max(60_000).default(100),
+  /** How long a batch over the bound waits for the backlog to make room before it is refused with 429 (0: at once). */
+  BACKLOG_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(1_000),
   /** After this long without a measurement (consumer or store unreachable), batches are taken without a bound. */
   BACKLOG_FAIL_OPEN_MS: z.coerce.number().int().positive().default(30_000),
   /** A consumer idle this long has nothing left to get: what is still counted as waiting was lost, and is written off. */

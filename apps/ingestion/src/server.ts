@@ -72,6 +72,7 @@ export async function start(env = bootEnv(ingestionEnv)): Promise<RunningService
     maxRecords: env.MAX_BACKLOG_RECORDS,
     failOpenMs: env.BACKLOG_FAIL_OPEN_MS,
     idleResetMs: env.BACKLOG_IDLE_RESET_MS,
+    waitMs: env.BACKLOG_WAIT_MS,
     now: Date.now,
   });
   const deps: IngestionDeps = {

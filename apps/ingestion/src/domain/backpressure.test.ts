@@ -7,7 +7,7 @@ import { Backpressure } from './backpressure.ts';
 createLogger({ name: 'test', level: 'silent' });
 const STREAM = 'sensor-readings';
 
-function setup(o: { max?: number } = {}) {
+function setup(o: { max?: number; waitMs?: number } = {}) {
   const clock = new FakeClock();
   const consumer = new FakeConsumer();
   const stats = new MemoryStats();
@@ -18,6 +18,7 @@ function setup(o: { max?: number } = {}) {
     failOpenMs: 30_000,
     idleResetMs: 60_000,
     now: clock.now,
+    ...(o.waitMs === undefined ? {} : { waitMs: o.waitMs }),
   });
   /** A batch taken in whole: admitted, counted in the stats as intake would, answered. */
   const ingest = async (records: number) => {
@@ -135,5 +136,36 @@ describe('Backpressure', () => {
     backpressure.stop();
     await vi.advanceTimersByTimeAsync(5000);
     expect(progress).toHaveBeenCalledTimes(4);
+  });
+
+  it('when a batch does not fit but the consumer makes room within BACKLOG_WAIT_MS, then it is taken once a measurement shows the room, not refused', async () => {
+    const { clock, consumer, backpressure, ingest, snapshot } = setup({ waitMs: 1000 });
+    await backpressure.refresh();
+    expect(await ingest(800)).toBe('taken');
+    let settled = false;
+    const waiting = backpressure.admitWaiting({ stream: STREAM, records: 200 }).finally(() => {
+      settled = true;
+    });
+    // A measurement that finds the consumer with nothing taken yet: the batch keeps waiting.
+    clock.advance(100);
+    await backpressure.refresh();
+    expect(settled).toBe(false);
+    clock.advance(100);
+    consumer.consume(300);
+    await backpressure.refresh();
+    expect((await waiting).ok).toBe(true);
+    expect(snapshot()).toMatchObject({ records: 700, refusals: 0 });
+  });
+
+  it('when nothing makes room before BACKLOG_WAIT_MS is over, then the batch is refused with its Retry-After', async () => {
+    const { clock, backpressure, ingest, snapshot } = setup({ waitMs: 1000 });
+    await backpressure.refresh();
+    expect(await ingest(800)).toBe('taken');
+    const waiting = backpressure.admitWaiting({ stream: STREAM, records: 200 });
+    clock.advance(1000);
+    await backpressure.refresh();
+    const admission = await waiting;
+    expect(admission.ok || admission.backlog).toMatchObject({ records: 800, batch_records: 200 });
+    expect(snapshot().refusals).toBe(1);
   });
 });

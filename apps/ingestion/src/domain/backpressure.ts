@@ -15,12 +15,19 @@ const OPEN: Admission = { ok: true, done: () => undefined };
  * count in full at once. A batch is refused whole, before anything of it is
  * published. When nothing could be measured for `failOpenMs` (the consumer
  * or the store is unreachable), batches are taken without a bound: a missing
- * consumer must not stop ingestion for good.
+ * consumer must not stop ingestion for good. A batch that does not fit may
+ * wait up to `waitMs` for measurements that make room (admitWaiting) before
+ * it is refused: a client is answered as soon as its batch fits, instead of
+ * after a Retry-After of whole seconds.
  */
 export class Backpressure {
   private readonly streams = new Map<string, StreamBacklog>();
   private refreshing: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly waitMs: number;
+  private readonly now: () => number;
+  /** Batches waiting for the measurement in progress, or the next one, to end. */
+  private sampleWaiters: (() => void)[] = [];
 
   constructor(o: {
     /** The bounded streams and where their consumer's progress comes from; other streams are never refused. */
@@ -31,7 +38,11 @@ export class Backpressure {
     failOpenMs: number;
     idleResetMs: number;
     now: () => number;
+    /** How long a batch that does not fit may wait for room before it is refused (0: refused at once). */
+    waitMs?: number;
   }) {
+    this.waitMs = o.waitMs ?? 0;
+    this.now = o.now;
     if (o.maxRecords <= 0) return;
     for (const [stream, source] of Object.entries(o.sources))
       this.streams.set(stream, new StreamBacklog({ ...o, stream, source }));
@@ -42,6 +53,29 @@ export class Backpressure {
     return this.streams.get(o.stream)?.admit(o.records) ?? OPEN;
   }
 
+  /**
+   * As admit, but a batch that does not fit waits for the next measurements,
+   * up to `waitMs`, and is taken as soon as one makes room for it.
+   */
+  async admitWaiting(o: { stream: string; records: number }): Promise<Admission> {
+    const stream = this.streams.get(o.stream);
+    if (!stream) return OPEN;
+    const deadline = this.now() + this.waitMs;
+    while (!stream.fits(o.records) && this.now() < deadline) await this.nextSample(deadline - this.now());
+    return stream.admit(o.records);
+  }
+
+  /** Resolves when the measurement in progress, or the next one, ends, or after `ms` at most. */
+  private nextSample(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timeout = setTimeout(resolve, ms);
+      this.sampleWaiters.push(() => {
+        clearTimeout(timeout);
+        resolve();
+      });
+    });
+  }
+
   /** Measures every bounded stream once; while a measurement runs, another call waits for it instead of asking again. */
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
@@ -49,6 +83,7 @@ export class Backpressure {
         await Promise.all([...this.streams.values()].map((s) => s.sample()));
       } finally {
         this.refreshing = undefined;
+        for (const resolve of this.sampleWaiters.splice(0)) resolve();
       }
     })();
     return this.refreshing;

@@ -57,7 +57,7 @@ export class StreamBacklog {
   admit(records: number): Admission {
     const max = this.o.maxRecords;
     const waiting = this.waiting();
-    if (waiting > 0 && waiting + records > max && !this.failingOpen()) {
+    if (!this.fits(records)) {
       this.refusals += 1;
       // Room for the batch: the backlog down to max − records, or to nothing for a batch over the bound.
       const excess = waiting + Math.min(records, max) - max;
@@ -84,6 +84,12 @@ export class StreamBacklog {
         this.done += records;
       },
     };
+  }
+
+  /** Whether a batch of `records` would be taken now (admit without taking it). */
+  fits(records: number): boolean {
+    const waiting = this.waiting();
+    return waiting <= 0 || waiting + records <= this.o.maxRecords || this.failingOpen();
   }
 
   /** Reads the stream's accepted total and its consumer's progress, and folds them in; never throws. */

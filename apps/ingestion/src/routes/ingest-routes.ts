@@ -7,7 +7,7 @@ import type { StreamSpec } from '../domain/streams.ts';
 
 export interface IngestRouteDeps extends IntakeDeps {
   streams: Record<string, StreamSpec>;
-  backpressure: Pick<Backpressure, 'admit'>;
+  backpressure: Pick<Backpressure, 'admitWaiting'>;
 }
 
 /** Input bindings post to /<binding name>: one per stream that a broker feeds. */
@@ -69,7 +69,7 @@ export function ingestRoutes(app: Express, deps: IngestRouteDeps): void {
     const spec = streamOf(deps, req.params.stream);
     // Counted before validation: a batch that will be refused as malformed is small change against the bound.
     const records = Array.isArray(req.body) ? req.body.length : 1;
-    const admission = deps.backpressure.admit({ stream: spec.name, records });
+    const admission = await deps.backpressure.admitWaiting({ stream: spec.name, records });
     if (!admission.ok) return refuseForBacklog({ req, res, backlog: admission.backlog });
     try {
       const outcome = await intake(deps, { spec, body: req.body, nonObjects: 'refuse-batch' });

@@ -18,6 +18,9 @@ export default defineConfig({
           name: 'unit',
           include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'tools/**/*.test.ts'],
           environment: 'node',
+          // Some cases train a model or start promtool: about 2 s on a quiet machine, and over
+          // 5 s (the default) on a busy one. A timeout here is no statement about speed.
+          testTimeout: 30_000,
         },
       },
       {

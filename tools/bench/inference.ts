@@ -25,6 +25,7 @@ import {
 import { oipGrpcClient } from '@meridian/testkit';
 import { httpCaller, measure, type LoadResult } from './load.ts';
 import { measureLargeInput } from './large-input.ts';
+import { profileDuring } from './profile.ts';
 import { measureTracingCost } from './tracing-cost.ts';
 
 /**
@@ -46,6 +47,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '0.5' },
     // Only the tracing rows (the gateway path with tracing off and on), e.g. while working on tracing's cost.
     'tracing-only': { type: 'boolean', default: false },
+    // Then CPU profiles of the gateway and inference (V8) and their daprd (pprof) on the gateway path, c=1 and c=64.
+    profile: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -54,6 +57,9 @@ const CONCURRENCY = [1, 8, 64];
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 const home = mkdtempSync(join(tmpdir(), 'meridian-bench-'));
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const profiles = repoPath('bench/results', `profiles-${stamp}`);
+if (values.profile) mkdirSync(profiles, { recursive: true });
 const cp = await startControlPlane({ binDir: daprBinDir(), home });
 await ensureDevModels(home);
 const apps = loadApps().filter((a) => a.id === 'gateway' || a.id === 'inference');
@@ -64,7 +70,8 @@ const platform = await startPlatform({
   apps,
   logLevel: 'warn',
   daprLogLevel: 'warn',
-  env: { REGISTRY_APP_ID: '' },
+  env: { REGISTRY_APP_ID: '', ...(values.profile ? { CPU_PROFILE_DIR: profiles } : {}) },
+  profiling: values.profile,
 });
 const clientPorts = sidecarPorts(await allocatePorts(SIDECAR_PORT_COUNT));
 const client = startSidecar({
@@ -172,6 +179,21 @@ try {
         say,
       })),
     );
+  if (values.profile) {
+    await setBatching(false);
+    for (const concurrency of [1, 64]) {
+      const { result, summaries } = await profileDuring({
+        apps: [platform.apps.gateway!, inference],
+        dir: profiles,
+        label: `gateway-c${concurrency}`,
+        seconds,
+        work: () => measure({ concurrency, seconds, warmupSeconds: 0, call: httpCaller(targets.gateway, concurrency) }),
+      });
+      say(`profiled gateway c=${concurrency}: p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms (profilers on)`);
+      for (const text of summaries) say(text.split('\n').slice(0, 14).join('\n'));
+    }
+    say(`profiles in ${profiles}`);
+  }
   rows.push(
     ...(await measureTracingCost({
       cp,
@@ -203,6 +225,6 @@ const table = [
 ].join('\n');
 process.stdout.write(`${table}\n`);
 mkdirSync(repoPath('bench/results'), { recursive: true });
-const file = repoPath('bench/results', `inference-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+const file = repoPath('bench/results', `inference-${stamp}.json`);
 writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
 say(`wrote ${file}`);

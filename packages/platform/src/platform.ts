@@ -47,6 +47,8 @@ export interface PlatformOptions {
    * (OTEL_EXPORTER_OTLP_ENDPOINT). See startObservability.
    */
   tracing?: { otlpGrpcAddress: string; otlpHttpUrl: string };
+  /** Benchmarks: sidecars serve pprof on their profile ports (apps profile on SIGUSR2 with CPU_PROFILE_DIR in `env`). */
+  profiling?: boolean;
 }
 
 /** Stops the supervisor first, so that nothing is restarted while everything stops; then apps, sidecars, brokers. */

@@ -53,6 +53,8 @@ export interface AppLauncherOptions {
   onLine?: (name: string, line: string) => void;
   /** Where spans go: each sidecar exports to `otlpGrpcAddress` (host:port), each app to `otlpHttpUrl` (a base URL). */
   tracing?: { otlpGrpcAddress: string; otlpHttpUrl: string };
+  /** Benchmarks: every sidecar serves Go's pprof on its profile port (`--enable-profiling`). */
+  profiling?: boolean;
 }
 
 /** Ports one app takes: its own, then its sidecar's. */
@@ -128,6 +130,7 @@ export function appLauncher(o: AppLauncherOptions): AppLauncher {
         resources: o.resources,
         env: { ...o.env, ...tokensOf(slot), ...(o.tracing ? SIDECAR_RESOURCE : {}) },
         ...(o.daprLogLevel ? { logLevel: o.daprLogLevel } : {}),
+        ...(o.profiling ? { profiling: true } : {}),
         ...(slot.replica ? { instance: instanceName(slot) } : {}),
         ...onLine,
       }),

@@ -39,6 +39,8 @@ export function startSidecar(opts: {
   instance?: string;
   /** The token sentry checks before it certifies this app id; by default one the platform's identity key signs. `null`: none (an impostor). */
   identityToken?: string | null;
+  /** Serves Go's pprof (/debug/pprof/*) on the profile port. */
+  profiling?: boolean;
 }): ManagedProcess {
   const { ports, cp } = opts;
   const token =
@@ -69,6 +71,7 @@ export function startSidecar(opts: {
     '127.0.0.1',
     '--profile-port',
     `${ports.profile}`,
+    ...(opts.profiling ? ['--enable-profiling'] : []),
     '--enable-mtls',
     '--sentry-address',
     cp.sentryAddress,

@@ -13,6 +13,8 @@ export const daprPreset = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  /** Benchmarks only: SIGUSR2 starts and stops a CPU profile written here (see cpu-profile.ts). */
+  CPU_PROFILE_DIR: z.string().optional(),
 };
 
 export class EnvError extends Error {

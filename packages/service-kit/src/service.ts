@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { requireAppToken } from './app-token.ts';
+import { cpuProfileOnSignal } from './cpu-profile.ts';
 import { serveGrpcOnSamePort } from './grpc/same-port.ts';
 import { unaryServer, type GrpcMethods } from './grpc/unary-server.ts';
 import type { DaprClient } from './dapr-client.ts';
@@ -145,6 +146,7 @@ export async function runService(
   const telemetry = startTelemetry({ serviceName: opts.name, otlpEndpoint: opts.env.OTEL_EXPORTER_OTLP_ENDPOINT });
   const metrics = opts.metrics ?? createMetricsRegistry();
   useAppMetrics(metrics);
+  cpuProfileOnSignal({ dir: opts.env.CPU_PROFILE_DIR, name: opts.name, log });
   const def = await build({ log, telemetry, metrics });
   if (def.metrics) useAppMetrics(def.metrics);
   const registry = def.metrics ?? metrics;

@@ -22,7 +22,8 @@ import {
   startSidecar,
   waitFor,
 } from '@meridian/platform';
-import { oipGrpcClient } from '@meridian/testkit';
+// Not '@meridian/testkit' itself: its index imports vitest, which a script outside vitest cannot load.
+import { oipGrpcClient } from '@meridian/testkit/grpc';
 import { httpCaller, measure, type LoadResult } from './load.ts';
 import { measureLargeInput } from './large-input.ts';
 import { profileDuring } from './profile.ts';

@@ -57,9 +57,11 @@ export async function profileDuring<T>(o: {
   signal();
   const summaries: string[] = [];
   for (const [i, a] of o.apps.entries()) {
-    const file = await waitForFile(o.dir, `${a.spec.id}-${a.app.pid}-`, 30_000);
+    // The app names its profile <name>-<pid>-<n>: renamed at once, so the next window's is the only one.
+    const file = join(o.dir, `${o.label}-${a.spec.id}-node.cpuprofile`);
+    renameSync(await waitForFile(o.dir, `${a.spec.id}-${a.app.pid}-`, 30_000), file);
     const text = formatSummary(
-      `${a.spec.id} (node)`,
+      `${o.label} ${a.spec.id} (node)`,
       summariseCpuProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile),
     );
     writeFileSync(file.replace(/\.cpuprofile$/, '.txt'), text);

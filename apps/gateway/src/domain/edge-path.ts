@@ -35,6 +35,10 @@ export function canonicalTarget(
 export interface PathPattern {
   /** Literal segments and `{param}` segments; the last may be `{param+}`. */
   segments: string[];
+  /** Per segment, the name of its `{param}`, or undefined for a literal (read once here, not per request). */
+  params: (string | undefined)[];
+  /** Per literal segment, its lower-case spelling (to tell a case variant from a miss). */
+  lower: string[];
   /** The `{param+}` that takes the last segment and every one after it (joined by `/`), if the pattern ends with one. */
   tail?: string;
 }
@@ -42,8 +46,13 @@ export interface PathPattern {
 export const compilePattern = (path: string): PathPattern => {
   const segments = path.split('/').slice(1);
   const tail = /^\{([a-z]+)\+\}$/.exec(segments.at(-1) ?? '')?.[1];
-  return tail ? { segments, tail } : { segments };
+  const params = segments.map((seg) => /^\{([a-z]+)\}$/.exec(seg)?.[1]);
+  const lower = segments.map((seg) => seg.toLowerCase());
+  return tail ? { segments, params, lower, tail } : { segments, params, lower };
 };
+
+/** A canonical path's segments, as matchParts takes them. */
+export const pathParts = (path: string): string[] => (path === '/' ? [] : path.slice(1).split('/'));
 
 export type PathMatch =
   | { kind: 'exact'; params: Record<string, string>; literals: number }
@@ -56,22 +65,24 @@ export type PathMatch =
  * is refused as a spelling instead of being served or passed on.
  */
 export function matchPath(pattern: PathPattern, path: string): PathMatch {
-  const all = path === '/' ? [] : path.slice(1).split('/');
+  return matchParts(pattern, pathParts(path));
+}
+
+/** matchPath on a path already split into its segments (split once, matched against every route). */
+export function matchParts(pattern: PathPattern, all: string[]): PathMatch {
   const fixed = pattern.tail ? pattern.segments.length - 1 : pattern.segments.length;
   if (pattern.tail ? all.length <= fixed : all.length !== fixed) return { kind: 'none' };
-  const parts = all.slice(0, fixed);
   const params: Record<string, string> = pattern.tail ? { [pattern.tail]: all.slice(fixed).join('/') } : {};
   let caseVariant = false;
   let literals = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const seg = pattern.segments[i]!;
-    const part = parts[i]!;
-    const param = /^\{([a-z]+)\}$/.exec(seg)?.[1];
+  for (let i = 0; i < fixed; i++) {
+    const part = all[i]!;
+    const param = pattern.params[i];
     if (param) {
       params[param] = part;
-    } else if (seg === part) {
+    } else if (pattern.segments[i] === part) {
       literals++;
-    } else if (seg.toLowerCase() === part.toLowerCase()) {
+    } else if (pattern.lower[i] === part.toLowerCase()) {
       caseVariant = true;
     } else {
       return { kind: 'none' };

@@ -3,7 +3,8 @@ import { AppError, parseOrThrow } from '@meridian/service-kit';
 import {
   canonicalTarget,
   compilePattern,
-  matchPath,
+  matchParts,
+  pathParts,
   validateParams,
   validateQuery,
   type PathPattern,
@@ -66,15 +67,40 @@ const answers = (route: EdgeRoute, method: string) => methodsOf(route).includes(
 const slashPathsOf = (routes: EdgeRoute[]): ReadonlySet<string> =>
   new Set(routes.filter((r) => r.path.length > 1 && r.path.endsWith('/')).map((r) => r.path));
 
+/**
+ * The routes a path may match, in table order: those whose first segment is
+ * the path's (compared in lower case, so a case variant is still found and
+ * refused) and those that start with a parameter. One map lookup instead of
+ * matching every route of the table (the profile under load showed matching
+ * at about 9 % of the gateway's CPU).
+ */
+function routeIndex(routes: CompiledRoute[]): (parts: string[]) => CompiledRoute[] {
+  const byFirst = new Map<string, CompiledRoute[]>();
+  const open: CompiledRoute[] = [];
+  for (const compiled of routes) {
+    const { pattern } = compiled;
+    const literalFirst = pattern.params[0] === undefined && !(pattern.tail && pattern.segments.length === 1);
+    if (!literalFirst) open.push(compiled);
+    else byFirst.set(pattern.lower[0] ?? '', [...(byFirst.get(pattern.lower[0] ?? '') ?? []), compiled]);
+  }
+  const order = new Map(routes.map((r, i) => [r, i]));
+  return (parts) => {
+    const hit = byFirst.get((parts[0] ?? '').toLowerCase()) ?? [];
+    if (!open.length) return hit;
+    return [...hit, ...open].sort((a, b) => order.get(a)! - order.get(b)!);
+  };
+}
+
 function find(
-  routes: CompiledRoute[],
+  candidates: (parts: string[]) => CompiledRoute[],
   method: string,
   path: string,
 ): { compiled: CompiledRoute; params: Record<string, string> } {
   const exact: { compiled: CompiledRoute; params: Record<string, string>; literals: number }[] = [];
   let caseVariant = false;
-  for (const compiled of routes) {
-    const m = matchPath(compiled.pattern, path);
+  const parts = pathParts(path);
+  for (const compiled of candidates(parts)) {
+    const m = matchParts(compiled.pattern, parts);
     if (m.kind === 'exact') exact.push({ compiled, params: m.params, literals: m.literals });
     else if (m.kind === 'case-variant') caseVariant = true;
   }
@@ -98,8 +124,8 @@ function find(
 
 /** The route a raw request would take, without refusing anything: for steps that run before the router (shedding). */
 export function routeOf(routes: EdgeRoute[]): (method: string, rawUrl: string) => EdgeRoute | undefined {
-  const compiled = routes.map(
-    (route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: () => undefined }),
+  const compiled = routeIndex(
+    routes.map((route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: () => undefined })),
   );
   const slashPaths = slashPathsOf(routes);
   return (method, rawUrl) => {
@@ -117,8 +143,10 @@ export function routeOf(routes: EdgeRoute[]): (method: string, rawUrl: string) =
  * bad path parameter or query).
  */
 export function edgeRouter(o: { routes: EdgeRoute[]; chain: RouteChain }): RequestHandler {
-  const routes = o.routes.map(
-    (route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: sequence(o.chain(route)) }),
+  const routes = routeIndex(
+    o.routes.map(
+      (route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: sequence(o.chain(route)) }),
+    ),
   );
   const slashPaths = slashPathsOf(o.routes);
   return function edge(req, res, next) {

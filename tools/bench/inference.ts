@@ -25,6 +25,7 @@ import {
 // Not '@meridian/testkit' itself: its index imports vitest, which a script outside vitest cannot load.
 import { oipGrpcClient } from '@meridian/testkit/grpc';
 import { httpCaller, measure, type LoadResult } from './load.ts';
+import { writeComputeBoundModels } from './compute-bound.ts';
 import { measureLargeInput } from './large-input.ts';
 import { profileDuring } from './profile.ts';
 import { measureTracingCost } from './tracing-cost.ts';
@@ -48,6 +49,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '0.5' },
     // Only the tracing rows (the gateway path with tracing off and on), e.g. while working on tracing's cost.
     'tracing-only': { type: 'boolean', default: false },
+    // Only the compute-bound models' rows (direct path, batching off and on), e.g. while tuning batching.
+    'compute-bound-only': { type: 'boolean', default: false },
     // Then CPU profiles of the gateway and inference (V8) and their daprd (pprof) on the gateway path, c=1 and c=64.
     profile: { type: 'boolean', default: false },
   },
@@ -63,6 +66,9 @@ const profiles = repoPath('bench/results', `profiles-${stamp}`);
 if (values.profile) mkdirSync(profiles, { recursive: true });
 const cp = await startControlPlane({ binDir: daprBinDir(), home });
 await ensureDevModels(home);
+// Models where computing dominates (where batching can pay), trained on the sensor data or taken from the cache.
+const computeBound = await writeComputeBoundModels({ repository: join(home, 'models'), say });
+const only = values['tracing-only'] || values['compute-bound-only'];
 const apps = loadApps().filter((a) => a.id === 'gateway' || a.id === 'inference');
 const platform = await startPlatform({
   cp,
@@ -125,10 +131,10 @@ const feeds = (): TensorMap => ({
   temperature: { datatype: 'FP32', dims: [1], data: Float32Array.of(row.t) },
 });
 
-async function setBatching(enabled: boolean): Promise<void> {
+async function setBatching(enabled: boolean, model = 'sensor-anomaly'): Promise<void> {
   // The prediction log is off here: this measures serving; the log's cost belongs to bench:pipeline.
   const policy = ModelPolicy.parse({ batching: { enabled }, prediction_log: { sample_rate: 0 } });
-  const res = await inference.fetchApp('/v2/models/sensor-anomaly/policy', {
+  const res = await inference.fetchApp(`/v2/models/${model}/policy`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(policy),
@@ -141,7 +147,7 @@ const rows: ({ path: string; model: string; batching: boolean; concurrency: numb
   'errors'
 >)[] = [];
 try {
-  for (const batching of values['tracing-only'] ? [] : [false, true]) {
+  for (const batching of only ? [] : [false, true]) {
     await setBatching(batching);
     const batcher = new Batcher({
       run: (inputs) => runtime.run(inputs, ['anomaly_probability']),
@@ -168,8 +174,27 @@ try {
       }
     }
   }
-  await setBatching(false);
   if (!values['tracing-only'])
+    for (const m of computeBound) {
+      const rps: Record<string, number> = {};
+      for (const batching of [false, true]) {
+        await setBatching(batching, m.name);
+        for (const concurrency of [1, 64]) {
+          const target = { ...targets.direct, url: `${inference.appUrl}/v2/models/${m.name}/infer` };
+          const result = await measure({ concurrency, seconds, warmupSeconds, call: httpCaller(target, concurrency) });
+          if (result.errors) say(`${m.name} batching=${batching} c=${concurrency}: ${result.errors} failed requests`);
+          const { errors: _e, ...figures } = result;
+          rows.push({ path: 'direct', model: m.name, batching, concurrency, ...figures });
+          rps[`${batching}-${concurrency}`] = figures.rps;
+          say(
+            `direct ${m.name} (${m.platform}) batching=${String(batching).padEnd(5)} c=${String(concurrency).padStart(2)}  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  ${figures.rps} rps`,
+          );
+        }
+      }
+      say(`${m.name}: batching on/off at c=64 = ${(rps['true-64']! / rps['false-64']!).toFixed(2)}x`);
+    }
+  await setBatching(false);
+  if (!only)
     rows.push(
       ...(await measureLargeInput({
         url: targets.direct.url,
@@ -180,7 +205,7 @@ try {
         say,
       })),
     );
-  if (values.profile) {
+  if (values.profile && !only) {
     await setBatching(false);
     for (const concurrency of [1, 64]) {
       const { result, summaries } = await profileDuring({
@@ -195,18 +220,19 @@ try {
     }
     say(`profiles in ${profiles}`);
   }
-  rows.push(
-    ...(await measureTracingCost({
-      cp,
-      apps,
-      untraced: { platform, token },
-      body,
-      concurrency: [1, 64],
-      seconds,
-      warmupSeconds,
-      say,
-    })),
-  );
+  if (!values['compute-bound-only'])
+    rows.push(
+      ...(await measureTracingCost({
+        cp,
+        apps,
+        untraced: { platform, token },
+        body,
+        concurrency: [1, 64],
+        seconds,
+        warmupSeconds,
+        say,
+      })),
+    );
 } finally {
   grpc.close();
   await runtime.release();
@@ -217,11 +243,11 @@ try {
 }
 
 const table = [
-  '| path | batching | tracing | concurrency | p50 ms | p99 ms | rps |',
-  '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+  '| path | model | batching | tracing | concurrency | p50 ms | p99 ms | rps |',
+  '| --- | --- | --- | --- | ---: | ---: | ---: | ---: |',
   ...rows.map(
     (r) =>
-      `| ${r.path}${'encoding' in r ? ` (1 MiB, ${String(r.encoding)})` : ''} | ${r.batching ? 'on' : 'off'} | ${r.tracing === undefined ? '' : r.tracing ? 'on' : 'off'} | ${r.concurrency} | ${r.p50_ms} | ${r.p99_ms} | ${r.rps} |`,
+      `| ${r.path}${'encoding' in r ? ` (1 MiB, ${String(r.encoding)})` : ''} | ${r.model} | ${r.batching ? 'on' : 'off'} | ${r.tracing === undefined ? '' : r.tracing ? 'on' : 'off'} | ${r.concurrency} | ${r.p50_ms} | ${r.p99_ms} | ${r.rps} |`,
   ),
 ].join('\n');
 process.stdout.write(`${table}\n`);

@@ -77,6 +77,45 @@ describe('trainSensorAnomalyMlp', () => {
     expect(mlp.metadata.params.architecture).toMatch(/dense 16 relu/);
   });
 
+  it('when given hidden layers, a name and a row cap, then it fits a stratified sample and reports on the whole held-out split', async () => {
+    const small = await trainSensorAnomalyMlp({
+      epochs: 1,
+      hiddenLayers: [8, 4],
+      name: 'sensor-anomaly-small',
+      maxTrainRows: 1000,
+    });
+    const dense = small.model.layers.filter((l) => l.getClassName() === 'Dense');
+    const units = dense.map((l) => [l.name, (l.getConfig() as { units: number }).units]);
+    small.model.dispose();
+    expect(units).toEqual([
+      ['standardize', 3],
+      ['hidden', 8],
+      ['hidden_2', 4],
+      ['anomaly_probability', 1],
+    ]);
+    expect(small.metadata.name).toBe('sensor-anomaly-small');
+    expect(small.metrics.test.support).toEqual({ positive: 37, negative: 4691 });
+    const positives = split.train.filter((r) => r.label === 1).length;
+    expect(small.metrics.train.support).toEqual({
+      positive: Math.round((positives * 1000) / split.train.length),
+      negative: 1000 - Math.round((positives * 1000) / split.train.length),
+    });
+    expect(small.metadata.params).toMatchObject({ hiddenLayers: [8, 4], maxTrainRows: 1000, trainRows: 1000 });
+    expect(small.metadata.params).not.toHaveProperty('hiddenUnits');
+    expect(small.metadata.params.architecture).toMatch(/-> dense 8 relu -> dense 4 relu -> dense 1 sigmoid$/);
+    // Standardisation still uses the whole training split, not just the sample.
+    expect(small.metadata.params.standardization).toEqual(featureMoments(split.train.map(sensorAnomalyFeatures)));
+    expect(mlp.metadata.params).toMatchObject({ hiddenUnits: 16, hiddenLayers: [16] });
+    expect(mlp.metadata.params).not.toHaveProperty('trainRows');
+  }, 120_000);
+
+  it('when the hidden layers or the row cap are not positive integers, then it refuses', async () => {
+    await expect(trainSensorAnomalyMlp({ hiddenLayers: [] })).rejects.toThrow(/hiddenLayers/);
+    await expect(trainSensorAnomalyMlp({ hiddenLayers: [8, 0] })).rejects.toThrow(/hiddenLayers/);
+    await expect(trainSensorAnomalyMlp({ maxTrainRows: 0 })).rejects.toThrow(/maxTrainRows/);
+    await expect(trainSensorAnomalyMlp({ maxTrainRows: 10.5 })).rejects.toThrow(/maxTrainRows/);
+  });
+
   it('when trained twice with the same options, then the artifacts are byte-identical', async () => {
     const options = { epochs: 2, now: () => new Date('2025-01-02T03:04:05.000Z') };
     const [a, b] = [await trainSensorAnomalyMlp(options), await trainSensorAnomalyMlp(options)];

@@ -43,6 +43,17 @@ export interface TrainSensorAnomalyMlpOptions {
   version?: string;
   /** Fewer epochs make a quick model for tests of the plumbing. */
   epochs?: number;
+  /** Units of each hidden ReLU layer, input side first; one layer of `hiddenUnits` (16) by default. */
+  hiddenLayers?: readonly number[];
+  /** Name recorded in the metadata; SENSOR_ANOMALY_MODEL_NAME by default. */
+  name?: string;
+  /**
+   * Fit on at most this many training rows, a seeded stratified sample of the training split, so a
+   * very wide model trains in bounded time. The threshold, the train metrics and the drift reference
+   * come from the sample (the rows the model saw); standardisation moments and the baseline from the
+   * whole training split; the test split and its metrics are always the full held-out split.
+   */
+  maxTrainRows?: number;
   /** Clock for created_at; injectable so a test can pin it. */
   now?: () => Date;
   /** Called after every epoch, for progress reports. */
@@ -60,13 +71,19 @@ export interface SensorAnomalyMlp {
 
 export async function trainSensorAnomalyMlp(options: TrainSensorAnomalyMlpOptions = {}): Promise<SensorAnomalyMlp> {
   const { version = '1', epochs = SENSOR_ANOMALY_MLP_PARAMS.epochs, now = () => new Date() } = options;
-  const { seed, testFraction, hiddenUnits, batchSize, learningRate } = SENSOR_ANOMALY_MLP_PARAMS;
+  const { name = SENSOR_ANOMALY_MODEL_NAME, hiddenLayers = [SENSOR_ANOMALY_MLP_PARAMS.hiddenUnits] } = options;
+  const { seed, testFraction, batchSize, learningRate } = SENSOR_ANOMALY_MLP_PARAMS;
+  if (hiddenLayers.length === 0 || !hiddenLayers.every((units) => Number.isInteger(units) && units > 0)) {
+    throw new RangeError(`hiddenLayers must be positive integers, at least one, got [${hiddenLayers.join(', ')}]`);
+  }
   const { tf, backend } = await loadTf();
   const rows = loadSensorReadings();
-  const { train, test } = stratifiedSplit(rows, { testFraction, seed, label: (r) => r.label });
-  const moments = featureMoments(train.map(sensorAnomalyFeatures));
+  const split = stratifiedSplit(rows, { testFraction, seed, label: (r) => r.label });
+  const { test } = split;
+  const train = sampleRows(split.train, { maxRows: options.maxTrainRows, seed });
+  const moments = featureMoments(split.train.map(sensorAnomalyFeatures));
 
-  const model = buildModel(tf, { ...moments, hiddenUnits, seed });
+  const model = buildSensorAnomalyMlpModel(tf, { ...moments, hiddenLayers, seed });
   model.compile({ optimizer: tf.train.adam(learningRate), loss: 'binaryCrossentropy' });
   // ~0.8% positives: without reweighting the loss is minimised by never raising an alarm.
   const positives = train.filter((r) => r.label === 1).length;
@@ -108,7 +125,7 @@ export async function trainSensorAnomalyMlp(options: TrainSensorAnomalyMlpOption
 
   const metadata = buildModelCard<SensorAnomalyMlp['metadata']>(
     {
-      name: SENSOR_ANOMALY_MODEL_NAME,
+      name,
       version,
       platform: 'tfjs',
       inputs: batchTensors(SENSOR_ANOMALY_INPUTS),
@@ -117,15 +134,21 @@ export async function trainSensorAnomalyMlp(options: TrainSensorAnomalyMlpOption
       metrics: metrics.test,
       dataset: { name: SENSOR_DATASET_NAME, hash: datasetHash(rows), rows: rows.length, test_rows: test.length },
       params: {
-        ...SENSOR_ANOMALY_MLP_PARAMS,
+        ...layerParams(hiddenLayers),
         epochs,
-        architecture: `[humidity, temperature, humidity*temperature] -> standardise (frozen dense) -> dense ${hiddenUnits} relu -> dense 1 sigmoid`,
+        ...(train.length < split.train.length
+          ? { maxTrainRows: options.maxTrainRows, trainRows: train.length, sampling: 'stratified, seeded' }
+          : {}),
+        architecture: `[humidity, temperature, humidity*temperature] -> standardise (frozen dense) -> ${hiddenLayers.map((units) => `dense ${units} relu`).join(' -> ')} -> dense 1 sigmoid`,
         features: [...SENSOR_ANOMALY_FEATURES],
         standardization: moments,
         backend,
       },
       // Training means of the raw inputs: the reference point for model-agnostic explanations.
-      baseline: { humidity: mean(train.map((r) => r.humidity)), temperature: mean(train.map((r) => r.temperature)) },
+      baseline: {
+        humidity: mean(split.train.map((r) => r.humidity)),
+        temperature: mean(split.train.map((r) => r.temperature)),
+      },
       created_at: now().toISOString(),
     },
     { columns: sensorReferenceColumns(train, trainScores) },
@@ -142,15 +165,18 @@ export function predictSensorAnomalyMlp(tf: Tf, model: LayersModel, readings: re
 }
 
 /**
+ * The untrained model, seeded initial weights included (exported for trainers that fit the same
+ * topology elsewhere and set the weights back, e.g. to export a very wide one to ONNX).
  * Inputs are the raw humidity and temperature as [N, 1] each, named like the served inputs.
  * Everything derived — the product and the standardisation — is inside the graph in built-in
  * layers (a Lambda layer would not serialise), so serving needs no feature code.
+ * Hidden layers are named hidden, hidden_2, …; the output layer is SENSOR_ANOMALY_OUTPUT.
  */
-function buildModel(
+export function buildSensorAnomalyMlpModel(
   tf: Tf,
-  options: { means: number[]; stds: number[]; hiddenUnits: number; seed: number },
+  options: { means: number[]; stds: number[]; hiddenLayers: readonly number[]; seed: number },
 ): LayersModel {
-  const { means, stds, hiddenUnits, seed } = options;
+  const { means, stds, hiddenLayers, seed } = options;
   const [humidity, temperature] = SENSOR_ANOMALY_INPUTS.map((name) => tf.input({ shape: [1], name }));
   const product = tf.layers
     .multiply({ name: 'humidity_x_temperature' })
@@ -161,14 +187,19 @@ function buildModel(
   // Frozen: the optimizer must not move the training moments; z = (x - mean) / std as x·K + b.
   const standardize = tf.layers.dense({ units: features.shape[1]!, name: 'standardize', trainable: false });
   const z = standardize.apply(features) as SymbolicTensor;
-  const hidden = tf.layers
-    .dense({
-      units: hiddenUnits,
-      activation: 'relu',
-      kernelInitializer: tf.initializers.heNormal({ seed }),
-      name: 'hidden',
-    })
-    .apply(z) as SymbolicTensor;
+  // The first layer keeps the single-layer model's name and seed, so the default model is unchanged.
+  const hidden = hiddenLayers.reduce(
+    (x, units, k) =>
+      tf.layers
+        .dense({
+          units,
+          activation: 'relu',
+          kernelInitializer: tf.initializers.heNormal({ seed: k === 0 ? seed : seed + 1 + k }),
+          name: k === 0 ? 'hidden' : `hidden_${k + 1}`,
+        })
+        .apply(x) as SymbolicTensor,
+    z,
+  );
   const output = tf.layers
     .dense({
       units: 1,
@@ -181,6 +212,26 @@ function buildModel(
   const kernel = stds.map((_, i) => stds.map((s, j) => (i === j ? 1 / s : 0)));
   tf.tidy(() => standardize.setWeights([tf.tensor2d(kernel), tf.tensor1d(means.map((m, j) => -m / stds[j]!))]));
   return model;
+}
+
+/** The fixed parameters with the chosen layers: `hiddenUnits` stays where it was for a one-layer model. */
+function layerParams(hiddenLayers: readonly number[]): Record<string, unknown> {
+  const { hiddenUnits: _single, ...shared } = SENSOR_ANOMALY_MLP_PARAMS;
+  const units = hiddenLayers.length === 1 ? { ...SENSOR_ANOMALY_MLP_PARAMS, hiddenUnits: hiddenLayers[0] } : shared;
+  return { ...units, hiddenLayers: [...hiddenLayers] };
+}
+
+/** All rows, or a seeded stratified sample of maxRows of them (each class keeps its share). */
+function sampleRows(rows: SensorReading[], options: { maxRows: number | undefined; seed: number }): SensorReading[] {
+  const { maxRows, seed } = options;
+  if (maxRows === undefined || maxRows >= rows.length) return rows;
+  if (!(Number.isInteger(maxRows) && maxRows > 0))
+    throw new RangeError(`maxTrainRows must be a positive integer, got ${maxRows}`);
+  // Rounding each class's share can give one row more than asked.
+  return stratifiedSplit(rows, { testFraction: maxRows / rows.length, seed, label: (r) => r.label }).test.slice(
+    0,
+    maxRows,
+  );
 }
 
 function inputColumns(tf: Tf, readings: readonly SensorInputs[]): Tensor2D[] {

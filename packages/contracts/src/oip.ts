@@ -100,4 +100,3 @@ export const ModelReadyResponse = z.object({
   ready: z.boolean(),
 });
 export type ModelReadyResponse = z.infer<typeof ModelReadyResponse>;
-

@@ -3,34 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InferResponse } from '@meridian/contracts';
-import { writeModelVersion } from '@meridian/ml';
 import { createLogger, GrpcCode } from '@meridian/service-kit';
 import { oipGrpcClient } from '@meridian/testkit';
 import { ModelStore } from '../domain/model-store.ts';
-import { ControlledRuntimes } from '../testing/fakes.ts';
+import { ControlledRuntimes, writeXkModel } from '../testing/fakes.ts';
 import { inferenceTestEnv, runInference } from '../testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 const repository = await mkdtemp(join(tmpdir(), 'inference-grpc-'));
 // The fake runtime answers every output with the first input (x) doubled, as FP32.
-await writeModelVersion({
-  repository,
-  name: 'g',
-  version: '1',
-  artifact: Buffer.from('weights of g'),
-  metadata: {
-    platform: 'onnx',
-    threshold: 0.5,
-    inputs: [
-      { name: 'x', datatype: 'FP32', shape: [-1, -1] },
-      { name: 'k', datatype: 'INT64', shape: [-1] },
-    ],
-    outputs: [
-      { name: 'y', datatype: 'FP32', shape: [-1, -1] },
-      { name: 'z', datatype: 'FP32', shape: [-1, -1] },
-    ],
-  },
-});
+await writeXkModel({ repository, name: 'g' });
 const env = inferenceTestEnv({ repository });
 const store = new ModelStore({ repository, threads: 1, runtimes: new ControlledRuntimes().catalog });
 await store.loadAll();

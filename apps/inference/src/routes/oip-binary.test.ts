@@ -3,34 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { InferResponse } from '@meridian/contracts';
-import { writeModelVersion } from '@meridian/ml';
 import { createLogger } from '@meridian/service-kit';
 import { ModelStore } from '../domain/model-store.ts';
 import { PredictionLog } from '../domain/prediction-log.ts';
-import { ControlledRuntimes, MemoryPublisher } from '../testing/fakes.ts';
+import { ControlledRuntimes, MemoryPublisher, writeXkModel } from '../testing/fakes.ts';
 import { inferenceTestEnv, serveInference } from '../testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 const repository = await mkdtemp(join(tmpdir(), 'inference-binary-'));
 // The fake runtime answers every output with the first input (x) doubled, as FP32.
-await writeModelVersion({
-  repository,
-  name: 'b',
-  version: '1',
-  artifact: Buffer.from('weights of b'),
-  metadata: {
-    platform: 'onnx',
-    threshold: 0.5,
-    inputs: [
-      { name: 'x', datatype: 'FP32', shape: [-1, -1] },
-      { name: 'k', datatype: 'INT64', shape: [-1] },
-    ],
-    outputs: [
-      { name: 'y', datatype: 'FP32', shape: [-1, -1] },
-      { name: 'z', datatype: 'FP32', shape: [-1, -1] },
-    ],
-  },
-});
+await writeXkModel({ repository, name: 'b' });
 const env = inferenceTestEnv({ repository });
 const store = new ModelStore({ repository, threads: 1, runtimes: new ControlledRuntimes().catalog });
 await store.loadAll();

@@ -1,3 +1,4 @@
+import { writeModelVersion } from '@meridian/ml';
 import type { InferOutputTensor } from '@meridian/contracts';
 import type { EventPublisher, ModelRuntime, ResponseCache, RuntimeCatalog, TensorMap } from '../domain/ports.ts';
 
@@ -83,4 +84,29 @@ export class ControlledRuntimes {
       release: async () => {},
     };
   }
+}
+
+/**
+ * Writes version 1 of a model with inputs x (FP32 [-1, -1]) and k (INT64 [-1]) and outputs y
+ * and z (FP32 [-1, -1]): served by ControlledRuntimes, every output is the first input doubled.
+ */
+export async function writeXkModel(o: { repository: string; name: string }): Promise<void> {
+  await writeModelVersion({
+    repository: o.repository,
+    name: o.name,
+    version: '1',
+    artifact: Buffer.from(`weights of ${o.name}`),
+    metadata: {
+      platform: 'onnx',
+      threshold: 0.5,
+      inputs: [
+        { name: 'x', datatype: 'FP32', shape: [-1, -1] },
+        { name: 'k', datatype: 'INT64', shape: [-1] },
+      ],
+      outputs: [
+        { name: 'y', datatype: 'FP32', shape: [-1, -1] },
+        { name: 'z', datatype: 'FP32', shape: [-1, -1] },
+      ],
+    },
+  });
 }

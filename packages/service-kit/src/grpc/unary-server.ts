@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { Histogram } from 'prom-client';
 import { API_TOKEN_HEADER } from '../dapr-client.ts';
 import { rootLogger } from '../logger.ts';
 import { observeWithTrace } from '../metrics/observe-with-trace.ts';
-import { family, type MetricsRegistry } from '../metrics/registry.ts';
+import { serverDuration } from '../metrics/record-requests.ts';
+import type { MetricsRegistry } from '../metrics/registry.ts';
 import { SpanKind, contextFromTraceparent, currentTraceId, inSpan } from '../telemetry.ts';
 import { GrpcCode, GrpcError, grpcStatusOf } from './status.ts';
 
@@ -43,23 +43,12 @@ export function unframeMessage(body: Buffer): Buffer {
   return body.subarray(PREFIX);
 }
 
-const NAME = 'grpc_server_handling_seconds';
-
-function grpcDuration(registry: MetricsRegistry): Histogram<'grpc_service' | 'grpc_method' | 'grpc_code'> {
-  return family(
-    registry,
-    NAME,
-    (registers) =>
-      new Histogram({
-        name: NAME,
-        help: 'gRPC calls served by the app, by method and status code (the _count is the call rate)',
-        labelNames: ['grpc_service', 'grpc_method', 'grpc_code'] as const,
-        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-        enableExemplars: true,
-        registers,
-      }),
-  );
-}
+const grpcDuration = (registry: MetricsRegistry) =>
+  serverDuration(registry, {
+    name: 'grpc_server_handling_seconds',
+    help: 'gRPC calls served by the app, by method and status code (the _count is the call rate)',
+    labelNames: ['grpc_service', 'grpc_method', 'grpc_code'] as const,
+  });
 
 function sameToken(given: string | string[] | undefined, expected: Buffer): boolean {
   if (typeof given !== 'string') return false;

@@ -7,23 +7,32 @@ import { family, type MetricsRegistry } from './registry.ts';
 /** Probes and scrapes would drown the requests that matter (and a scrape would time itself). */
 const UNWATCHED = new Set(['/healthz', '/readyz', '/metrics']);
 
-const NAME = 'http_server_request_duration_seconds';
-
-export function httpDuration(registry: MetricsRegistry): Histogram<'method' | 'route' | 'status_code'> {
+/** A server-side duration histogram (seconds) with the request buckets and trace-id exemplars every server metric shares. */
+export function serverDuration<L extends string>(
+  registry: MetricsRegistry,
+  o: { name: string; help: string; labelNames: readonly L[] },
+): Histogram<L> {
   return family(
     registry,
-    NAME,
+    o.name,
     (registers) =>
       new Histogram({
-        name: NAME,
-        help: 'HTTP requests served by the app, by route pattern and status (the _count is the request rate)',
-        labelNames: ['method', 'route', 'status_code'] as const,
+        name: o.name,
+        help: o.help,
+        labelNames: o.labelNames,
         buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
         enableExemplars: true,
         registers,
       }),
   );
 }
+
+export const httpDuration = (registry: MetricsRegistry): Histogram<'method' | 'route' | 'status_code'> =>
+  serverDuration(registry, {
+    name: 'http_server_request_duration_seconds',
+    help: 'HTTP requests served by the app, by route pattern and status (the _count is the request rate)',
+    labelNames: ['method', 'route', 'status_code'] as const,
+  });
 
 /**
  * Times every request into `http_server_request_duration_seconds`, with the

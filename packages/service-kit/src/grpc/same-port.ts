@@ -33,7 +33,14 @@ export function serveGrpcOnSamePort(
   const http1 = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
+    // Until the first bytes hand the socket to a server, its errors and silence are ours: a reset
+    // before any data must not be an unhandled 'error', nor an idle socket be held forever.
+    const drop = () => socket.destroy();
+    socket.on('error', drop);
+    socket.setTimeout(server.headersTimeout, drop);
     const route = (first: Buffer) => {
+      socket.off('error', drop);
+      socket.setTimeout(0);
       socket.pause();
       socket.unshift(first);
       const isH2 = first.subarray(0, 4).equals(H2_PREFACE.subarray(0, 4));

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { connect } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
@@ -90,6 +90,14 @@ describe('unary gRPC on an HTTP/1.1 server port', () => {
       expect(decodeURIComponent(String(answer.headers['grpc-message']))).toContain(message);
       expect(answer.body.byteLength).toBe(0);
     }
+  });
+
+  it('when a client resets its connection before sending a byte, then the server keeps serving', async () => {
+    const socket = netConnect((http1.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.resetAndDestroy();
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(await (await fetch(`${base}/v2`)).text()).toBe('http/1.1 GET /v2');
   });
 
   it('when an HTTP/2 request is no gRPC call, then it gets 415 and never a method', async () => {

@@ -73,8 +73,9 @@ const KUBERNETES_MTLS = {
 /**
  * Local name resolution: one SQLite file per platform, where every sidecar registers its address
  * and renews it every second (updateInterval - timeout; Dapr allows no shorter timeout). A row older than updateInterval is
- * not handed out, so a replica killed without deregistering stops getting calls within about 2 s
- * (Dapr's default is 5 s); the callers' retry policy covers the calls made meanwhile. Every sidecar
+ * not handed out, so a replica killed without deregistering stops getting calls within about 2.5 s
+ * (2 s, plus the half second our Dapr build keeps resolved addresses: tools/dapr/build/patch-nr-sqlite.mjs;
+ * Dapr's default is 5 s); the callers' retry policy covers the calls made meanwhile. Every sidecar
  * sharing the file must use these same settings.
  */
 export const selfHostedNameResolution = (database: string) => ({

@@ -1,0 +1,107 @@
+// Patches Dapr's SQLite name resolution (components-contrib nameresolution/sqlite) in the copy
+// our build compiles. The problem: ResolveID runs an unprepared `SELECT … ORDER BY RANDOM()` on
+// the SQLite file for every service invocation, with no cache. A CPU profile of the gateway's
+// daprd under load (`npm run bench:inference -- --profile`) put 23 % of its CPU there.
+// The patch keeps each app id's live addresses for a short time (RESOLVE_CACHE_TTL) and picks
+// one at random per call, as the query did. An app id with no live host is never cached, so a
+// new app is found on the first call after it registers. A host that stops is dropped from
+// the table at once (it deregisters) but may be picked from the cache for up to the TTL; one
+// that crashes stays in the table for the update interval (2 s in our Configuration), plus the TTL.
+// Usage: node patch-nr-sqlite.mjs <components-contrib source dir>
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const file = join(process.argv[2], 'nameresolution', 'sqlite', 'sqlite.go');
+let source = readFileSync(file, 'utf8');
+const marker = 'meridian: resolved addresses cached';
+if (source.includes(marker)) process.exit(0);
+
+function fail(what) {
+  process.stderr.write(`patch-nr-sqlite: ${what} not found in ${file}; the component changed, review the patch\n`);
+  process.exit(1);
+}
+
+const resolveStart = '// ResolveID resolves name to address.\n';
+const resolveEnd = '// Removes the registration for the host\n';
+const from = source.indexOf(resolveStart);
+const to = source.indexOf(resolveEnd);
+if (from < 0 || to < from || !source.slice(from, to).includes('ORDER BY RANDOM()')) fail('ResolveID');
+const fields = '\twg             sync.WaitGroup\n}';
+if (!source.includes(fields)) fail('the resolver struct');
+const imports = 'import (\n\t"context"\n';
+if (!source.includes(imports)) fail('the import block');
+
+source = `${source.slice(0, from)}// ${marker}: how long an app id's live addresses are reused before the table is read again.
+const RESOLVE_CACHE_TTL = 500 * time.Millisecond
+
+type resolvedHosts struct {
+	addresses []string
+	expires   time.Time
+}
+
+// ResolveID resolves name to address: one of the app id's live hosts, at random.
+func (s *resolver) ResolveID(ctx context.Context, req nameresolution.ResolveRequest) (string, error) {
+	now := time.Now()
+	s.resolvedLock.RLock()
+	hosts, ok := s.resolved[req.ID]
+	s.resolvedLock.RUnlock()
+	if !ok || now.After(hosts.expires) {
+		addresses, err := s.liveAddresses(ctx, req.ID)
+		if err != nil {
+			return "", err
+		}
+		hosts = resolvedHosts{addresses: addresses, expires: now.Add(RESOLVE_CACHE_TTL)}
+		s.resolvedLock.Lock()
+		if s.resolved == nil {
+			s.resolved = make(map[string]resolvedHosts)
+		}
+		s.resolved[req.ID] = hosts
+		s.resolvedLock.Unlock()
+	}
+	return hosts.addresses[mrand.IntN(len(hosts.addresses))], nil
+}
+
+// liveAddresses reads every address registered for the app id within the update interval.
+func (s *resolver) liveAddresses(ctx context.Context, id string) ([]string, error) {
+	queryCtx, queryCancel := context.WithTimeout(ctx, s.metadata.Timeout)
+	defer queryCancel()
+
+	//nolint:gosec
+	q := fmt.Sprintf(
+		\`SELECT address
+		FROM %[1]s
+		WHERE
+			app_id = ?
+			AND unixepoch(CURRENT_TIMESTAMP) - last_update < %[2]d\`,
+		s.metadata.TableName,
+		int(s.metadata.UpdateInterval.Seconds()),
+	)
+	rows, err := s.db.QueryContext(queryCtx, q, id)
+	if err != nil {
+		return nil, fmt.Errorf("failed to look up address: %w", err)
+	}
+	defer rows.Close()
+	var addresses []string
+	for rows.Next() {
+		var address string
+		if err := rows.Scan(&address); err != nil {
+			return nil, fmt.Errorf("failed to look up address: %w", err)
+		}
+		addresses = append(addresses, address)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("failed to look up address: %w", err)
+	}
+	if len(addresses) == 0 {
+		return nil, ErrNoHost
+	}
+	return addresses, nil
+}
+
+${source.slice(to)}`;
+source = source.replace(imports, `import (\n\t"context"\n\tmrand "math/rand/v2"\n`);
+source = source.replace(
+  fields,
+  `\twg             sync.WaitGroup\n\n\t// ${marker} per app id, for RESOLVE_CACHE_TTL.\n\tresolvedLock sync.RWMutex\n\tresolved     map[string]resolvedHosts\n}`,
+);
+writeFileSync(file, source);

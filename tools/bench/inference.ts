@@ -28,6 +28,7 @@ import { httpCaller, measure, type LoadResult } from './load.ts';
 import { writeComputeBoundModels } from './compute-bound.ts';
 import { measureLargeInput } from './large-input.ts';
 import { profileDuring } from './profile.ts';
+import { measureBatchingCost } from './batching-cost.ts';
 import { measureTracingCost } from './tracing-cost.ts';
 
 /**
@@ -39,8 +40,10 @@ import { measureTracingCost } from './tracing-cost.ts';
  *   sidecar-grpc  the same hops in OIP gRPC (ModelInfer, raw tensor contents), as a Triton or
  *            KServe gRPC client calls through daprd's gRPC proxying (`dapr-app-id`)
  *   gateway  JWT check, then the gateway's daprd → inference's daprd → the app
- * Everything runs on this machine, load generator included. Then the gateway path again, with
- * batching off, beside a second platform exporting every span to a local Jaeger (rows with
+ * Everything runs on this machine, load generator included. Then the compute-bound models (direct,
+ * batching off and on), a 1 MiB input (JSON and binary tensors), what batching costs the cheap
+ * sensor model (direct, c=64, off and on in turns: rows with `turns`), and the gateway path again,
+ * with batching off, beside a second platform exporting every span to a local Jaeger (rows with
  * `tracing: true`), in turns, for what tracing costs.
  */
 const { values } = parseArgs({
@@ -53,6 +56,10 @@ const { values } = parseArgs({
     'compute-bound-only': { type: 'boolean', default: false },
     // Then CPU profiles of the gateway and inference (V8) and their daprd (pprof) on the gateway path, c=1 and c=64.
     profile: { type: 'boolean', default: false },
+    // Only the batching-cost rows (the sensor model on the direct path, batching off and on in turns).
+    'batching-cost-only': { type: 'boolean', default: false },
+    // Only these paths of the main table (comma-separated, e.g. sidecar,gateway), e.g. to compare two Dapr builds.
+    paths: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -66,9 +73,23 @@ const profiles = repoPath('bench/results', `profiles-${stamp}`);
 if (values.profile) mkdirSync(profiles, { recursive: true });
 const cp = await startControlPlane({ binDir: daprBinDir(), home });
 await ensureDevModels(home);
+const pathFilter = values.paths?.split(',').map((p) => p.trim());
+// Which sections run: all of them, or the one a flag picks.
+const only = values['tracing-only']
+  ? 'tracing'
+  : values['compute-bound-only']
+    ? 'compute-bound'
+    : values['batching-cost-only']
+      ? 'batching-cost'
+      : pathFilter
+        ? 'main'
+        : undefined;
+const runs = (section: 'main' | 'compute-bound' | 'large-input' | 'batching-cost' | 'tracing') =>
+  only === undefined || only === section;
 // Models where computing dominates (where batching can pay), trained on the sensor data or taken from the cache.
-const computeBound = await writeComputeBoundModels({ repository: join(home, 'models'), say });
-const only = values['tracing-only'] || values['compute-bound-only'];
+const computeBound = runs('compute-bound')
+  ? await writeComputeBoundModels({ repository: join(home, 'models'), say })
+  : [];
 const apps = loadApps().filter((a) => a.id === 'gateway' || a.id === 'inference');
 const platform = await startPlatform({
   cp,
@@ -147,7 +168,7 @@ const rows: ({ path: string; model: string; batching: boolean; concurrency: numb
   'errors'
 >)[] = [];
 try {
-  for (const batching of only ? [] : [false, true]) {
+  for (const batching of runs('main') ? [false, true] : []) {
     await setBatching(batching);
     const batcher = new Batcher({
       run: (inputs) => runtime.run(inputs, ['anomaly_probability']),
@@ -161,7 +182,7 @@ try {
       ),
       ['sidecar-grpc', () => grpcCaller],
     ];
-    for (const [path, makeCaller] of callers) {
+    for (const [path, makeCaller] of callers.filter(([p]) => !pathFilter || pathFilter.includes(p))) {
       for (const concurrency of CONCURRENCY) {
         const caller = makeCaller(concurrency);
         const result = await measure({ concurrency, seconds, warmupSeconds, call: caller });
@@ -174,27 +195,26 @@ try {
       }
     }
   }
-  if (!values['tracing-only'])
-    for (const m of computeBound) {
-      const rps: Record<string, number> = {};
-      for (const batching of [false, true]) {
-        await setBatching(batching, m.name);
-        for (const concurrency of [1, 64]) {
-          const target = { ...targets.direct, url: `${inference.appUrl}/v2/models/${m.name}/infer` };
-          const result = await measure({ concurrency, seconds, warmupSeconds, call: httpCaller(target, concurrency) });
-          if (result.errors) say(`${m.name} batching=${batching} c=${concurrency}: ${result.errors} failed requests`);
-          const { errors: _e, ...figures } = result;
-          rows.push({ path: 'direct', model: m.name, batching, concurrency, ...figures });
-          rps[`${batching}-${concurrency}`] = figures.rps;
-          say(
-            `direct ${m.name} (${m.platform}) batching=${String(batching).padEnd(5)} c=${String(concurrency).padStart(2)}  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  ${figures.rps} rps`,
-          );
-        }
+  for (const m of computeBound) {
+    const rps: Record<string, number> = {};
+    for (const batching of [false, true]) {
+      await setBatching(batching, m.name);
+      for (const concurrency of [1, 64]) {
+        const target = { ...targets.direct, url: `${inference.appUrl}/v2/models/${m.name}/infer` };
+        const result = await measure({ concurrency, seconds, warmupSeconds, call: httpCaller(target, concurrency) });
+        if (result.errors) say(`${m.name} batching=${batching} c=${concurrency}: ${result.errors} failed requests`);
+        const { errors: _e, ...figures } = result;
+        rows.push({ path: 'direct', model: m.name, batching, concurrency, ...figures });
+        rps[`${batching}-${concurrency}`] = figures.rps;
+        say(
+          `direct ${m.name} (${m.platform}) batching=${String(batching).padEnd(5)} c=${String(concurrency).padStart(2)}  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  ${figures.rps} rps`,
+        );
       }
-      say(`${m.name}: batching on/off at c=64 = ${(rps['true-64']! / rps['false-64']!).toFixed(2)}x`);
     }
+    say(`${m.name}: batching on/off at c=64 = ${(rps['true-64']! / rps['false-64']!).toFixed(2)}x`);
+  }
   await setBatching(false);
-  if (!only)
+  if (runs('large-input'))
     rows.push(
       ...(await measureLargeInput({
         url: targets.direct.url,
@@ -205,7 +225,21 @@ try {
         say,
       })),
     );
-  if (values.profile && !only) {
+  if (runs('batching-cost'))
+    rows.push(
+      ...(await measureBatchingCost({
+        model: 'sensor-anomaly',
+        target: targets.direct,
+        setBatching,
+        inferencePid: () => inference.app.pid,
+        concurrency: 64,
+        turns: 4,
+        seconds,
+        warmupSeconds,
+        say,
+      })),
+    );
+  if (values.profile && runs('main')) {
     await setBatching(false);
     for (const concurrency of [1, 64]) {
       const { result, summaries } = await profileDuring({
@@ -220,7 +254,7 @@ try {
     }
     say(`profiles in ${profiles}`);
   }
-  if (!values['compute-bound-only'])
+  if (runs('tracing'))
     rows.push(
       ...(await measureTracingCost({
         cp,

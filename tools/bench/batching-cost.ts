@@ -1,0 +1,82 @@
+import { cpuSeconds } from './process-stats.ts';
+import { httpCaller, measure, type LoadResult, type Target } from './load.ts';
+
+export interface BatchingCostRow extends Omit<LoadResult, 'errors'> {
+  path: 'direct';
+  model: string;
+  batching: boolean;
+  concurrency: number;
+  /** Mean of `turns` windows, each side measured in turn with the other (off, on, off, on, …). */
+  turns: number;
+  /** The inference process's CPU milliseconds per request. */
+  cpu_ms_per_request: number;
+  /** Batching on against off, one ratio per turn: what the median is taken over. */
+  rps_ratios?: number[];
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+const mean = (values: number[]) => values.reduce((n, v) => n + v, 0) / values.length;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * What batching costs a model too cheap to gain from it: the direct path with batching off and
+ * on, in turns (off, on, off, on, …) so the machine's drift hits both alike, and the median of
+ * the per-turn throughput ratios, which one slow window cannot swing.
+ */
+export async function measureBatchingCost(o: {
+  model: string;
+  target: Target;
+  setBatching: (enabled: boolean) => Promise<void>;
+  inferencePid: () => number | undefined;
+  concurrency: number;
+  turns: number;
+  seconds: number;
+  warmupSeconds: number;
+  say: (line: string) => void;
+}): Promise<BatchingCostRow[]> {
+  const runs = new Map<boolean, (Omit<LoadResult, 'errors'> & { cpu: number })[]>([
+    [false, []],
+    [true, []],
+  ]);
+  for (let turn = 0; turn < o.turns; turn++) {
+    for (const batching of [false, true]) {
+      await o.setBatching(batching);
+      const before = cpuSeconds(o.inferencePid()) ?? 0;
+      const { errors, ...figures } = await measure({
+        concurrency: o.concurrency,
+        seconds: o.seconds,
+        warmupSeconds: o.warmupSeconds,
+        call: httpCaller(o.target, o.concurrency),
+      });
+      const after = cpuSeconds(o.inferencePid()) ?? 0;
+      if (errors) o.say(`${o.model} batching=${batching} c=${o.concurrency}: ${errors} failed requests`);
+      const requests = figures.rps * (o.seconds + o.warmupSeconds);
+      runs.get(batching)!.push({ ...figures, cpu: ((after - before) * 1000) / requests });
+    }
+  }
+  const ratios = runs.get(true)!.map((on, i) => round2(on.rps / runs.get(false)![i]!.rps));
+  const rows = [...runs].map(
+    ([batching, measured]): BatchingCostRow => ({
+      path: 'direct',
+      model: o.model,
+      batching,
+      concurrency: o.concurrency,
+      turns: o.turns,
+      p50_ms: round2(mean(measured.map((r) => r.p50_ms))),
+      p99_ms: round2(mean(measured.map((r) => r.p99_ms))),
+      rps: Math.round(mean(measured.map((r) => r.rps))),
+      cpu_ms_per_request: Math.round(mean(measured.map((r) => r.cpu)) * 1000) / 1000,
+      ...(batching ? { rps_ratios: ratios } : {}),
+    }),
+  );
+  const [off, on] = rows as [BatchingCostRow, BatchingCostRow];
+  o.say(
+    `${o.model} c=${o.concurrency}, ${o.turns} turns: batching off ${off.rps} rps (${off.cpu_ms_per_request} ms CPU/request), ` +
+      `on ${on.rps} rps (${on.cpu_ms_per_request} ms); on/off per turn ${ratios.join(', ')}, median ${round2(median(ratios))}`,
+  );
+  return rows;
+}

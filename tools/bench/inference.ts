@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { BatchingPolicy, ModelPolicy } from '@meridian/contracts';
 import { Batcher } from '@meridian/inference/batcher';
@@ -37,6 +38,8 @@ import { measureTracingCost } from './tracing-cost.ts';
  *   raw-ort  ONNX Runtime in this process (batching: the app's Batcher, in process)
  *   direct   the inference app over HTTP
  *   sidecar  a caller's daprd → inference's daprd (mTLS) → the app
+ *   node-hop a do-nothing node:http proxy (node-hop.mjs) in front of the sidecar path: what one
+ *            Node HTTP hop costs here, the floor under the gateway's hop
  *   sidecar-grpc  the same hops in OIP gRPC (ModelInfer, raw tensor contents), as a Triton or
  *            KServe gRPC client calls through daprd's gRPC proxying (`dapr-app-id`)
  *   gateway  JWT check, then the gateway's daprd → inference's daprd → the app
@@ -117,6 +120,7 @@ await waitFor({
   check: () => httpOk(`http://127.0.0.1:${clientPorts.http}/v1.0/healthz`),
 });
 const inference = platform.apps.inference!;
+const hop = await startNodeHop(`http://127.0.0.1:${clientPorts.http}/v1.0/invoke/inference/method`);
 const token = await signDevToken({ dataDir: home, roles: ['predict'] });
 
 const row = { h: 45.9, t: 27.97 };
@@ -130,6 +134,7 @@ const infer = 'v2/models/sensor-anomaly/infer';
 const targets = {
   direct: { url: `${inference.appUrl}/${infer}`, headers: { 'dapr-api-token': inference.appToken }, body },
   sidecar: { url: `http://127.0.0.1:${clientPorts.http}/v1.0/invoke/inference/method/${infer}`, headers: {}, body },
+  'node-hop': { url: `${hop.url}/${infer}`, headers: {}, body },
   gateway: { url: `${platform.gatewayUrl}/${infer}`, headers: { authorization: `Bearer ${token}` }, body },
 };
 
@@ -151,6 +156,18 @@ const feeds = (): TensorMap => ({
   humidity: { datatype: 'FP32', dims: [1], data: Float32Array.of(row.h) },
   temperature: { datatype: 'FP32', dims: [1], data: Float32Array.of(row.t) },
 });
+
+/** node-hop.mjs in a process of its own, sending everything on to `upstream`. */
+async function startNodeHop(upstream: string): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, [repoPath('tools/bench/node-hop.mjs'), upstream], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`node-hop.mjs exited (${code}) before listening`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => void child.kill() };
+}
 
 async function setBatching(enabled: boolean, model = 'sensor-anomaly'): Promise<void> {
   // The prediction log is off here: this measures serving; the log's cost belongs to bench:pipeline.
@@ -268,6 +285,7 @@ try {
       })),
     );
 } finally {
+  hop.stop();
   grpc.close();
   await runtime.release();
   await client.stop();

@@ -8,6 +8,19 @@ export interface LargeInputRow extends Omit<LoadResult, 'errors'> {
   concurrency: number;
   input_bytes: number;
   encoding: 'json' | 'binary';
+  /** Failed requests by reason (status and problem title, or the connection error), when any failed. */
+  failures?: Record<string, number>;
+}
+
+/** A problem+json answer's title, or the start of any other body. */
+function problemTitle(body: string): string {
+  try {
+    const title = (JSON.parse(body) as { title?: unknown }).title;
+    if (typeof title === 'string') return title;
+  } catch {
+    // not JSON: the text itself
+  }
+  return body.slice(0, 80);
 }
 
 /** 1 MiB of FP32 inputs: the sensor model's two inputs, 131,072 rows each. */
@@ -76,14 +89,27 @@ export async function measureLargeInput(o: {
   for (const concurrency of o.concurrency) {
     for (const [encoding, target] of targets) {
       const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-      const call = async () => (await post(agent, target)) === 200;
+      // Why requests failed: the status and the problem's title, or the connection error.
+      const failures: Record<string, number> = {};
+      const failed = (why: string) => {
+        failures[why] = (failures[why] ?? 0) + 1;
+      };
+      const call = () =>
+        post(agent, target, { onFailure: (status, body) => failed(`${status} ${problemTitle(body)}`) }).then(
+          (status) => status === 200,
+          (err: Error) => {
+            failed(err.message);
+            return false;
+          },
+        );
       const { errors, ...figures } = await measure({
         concurrency,
         seconds: o.seconds,
         warmupSeconds: o.warmupSeconds,
         call,
       });
-      if (errors) o.say(`1 MiB ${encoding} c=${concurrency}: ${errors} failed requests`);
+      // Counted over the warm-up too, so the reasons may add up to more than `errors`.
+      if (errors) o.say(`1 MiB ${encoding} c=${concurrency}: ${errors} failed requests (${JSON.stringify(failures)})`);
       o.say(
         `direct   1 MiB ${encoding.padEnd(6)} c=${String(concurrency).padStart(2)}  p50 ${figures.p50_ms} ms  ${figures.rps} rps`,
       );
@@ -96,6 +122,7 @@ export async function measureLargeInput(o: {
         input_bytes: ROWS * 8,
         encoding,
         ...figures,
+        ...(errors ? { failures } : {}),
       });
     }
   }

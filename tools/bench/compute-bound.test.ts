@@ -19,7 +19,8 @@ import {
 } from '@meridian/ml';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPUTE_BOUND_SPEC, trainingGraph, writeComputeBoundModels } from './compute-bound.ts';
+import { COMPUTE_BOUND_SPEC, writeComputeBoundModels } from './compute-bound.ts';
+import { trainingGraph } from './ort-trainer.ts';
 import type { ComputeBoundModel, ComputeBoundSpec } from './compute-bound.ts';
 
 // Tiny models: what is under test is the training step, the cache and the written versions.

@@ -145,6 +145,12 @@ function expectSidecar(cluster: KubeCluster, pod: Obj, template: Obj): void {
   const tokenRef = (secret: string | undefined) => (secret ? { name: secret, key: 'token' } : undefined);
   expect(env.get('DAPR_API_TOKEN')?.valueFrom?.secretKeyRef).toEqual(tokenRef(ann['dapr.io/api-token-secret']));
   expect(env.get('APP_API_TOKEN')?.valueFrom?.secretKeyRef).toEqual(tokenRef(ann['dapr.io/app-token-secret']));
+  // The collector's settings (packages/platform/src/daprd-env.ts) reach daprd through `dapr.io/env`.
+  for (const pair of (ann['dapr.io/env'] ?? '').split(',')) {
+    const [name, value] = pair.split('=');
+    expect(env.get(name ?? '')?.value, `daprd env ${name}`).toBe(value);
+  }
+  expect(env.get('GOGC')?.value).toBe('400');
 
   // The identity daprd shows sentry: a token for the pod's service account, for sentry's audience.
   const tokenVolume = (pod.spec.volumes as Obj[]).find((v) => v.name === 'dapr-identity-token');

@@ -1,4 +1,5 @@
 import type { AppSpec } from './apps.ts';
+import { daprdGoEnv } from './daprd-env.ts';
 import { profileOf } from './deploy-profiles.ts';
 import { DAPR_METRICS_PORT, imageOf, labelsOf, RUN_AS, tokenSecrets } from './deploy-shared.ts';
 
@@ -33,6 +34,10 @@ function daprAnnotations(app: AppSpec): Record<string, string> {
     'dapr.io/sidecar-cpu-limit': sidecar.limits.cpu,
     'dapr.io/sidecar-memory-request': sidecar.requests.memory,
     'dapr.io/sidecar-memory-limit': sidecar.limits.memory,
+    // The collector's settings, as every local daprd gets them (daprd-env.ts).
+    'dapr.io/env': Object.entries(daprdGoEnv(sidecar.limits.memory))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
     // The Dapr HTTP/gRPC API answers inside the pod only; other sidecars use the internal gRPC port.
     'dapr.io/sidecar-listen-addresses': '[::1],127.0.0.1',
     'dapr.io/sidecar-seccomp-profile-type': 'RuntimeDefault',

@@ -86,6 +86,9 @@ describe('deploy/base', () => {
       });
       for (const k of ['cpu-request', 'cpu-limit', 'memory-request', 'memory-limit'])
         expect(a[`dapr.io/sidecar-${k}`], `${app.id} ${k}`).toMatch(/^\d+(m|Mi|Gi)?$/);
+      // The collector as local sidecars run it, bounded below the sidecar's memory limit.
+      const limitMiB = Number(/^(\d+)Mi$/.exec(a['dapr.io/sidecar-memory-limit'] ?? '')?.[1]);
+      expect(a['dapr.io/env'], app.id).toBe(`GOGC=400,GOMEMLIMIT=${Math.floor(limitMiB * 0.9)}MiB`);
       expect(named(base, 'Configuration', a['dapr.io/config'])).toBeDefined();
     }
   });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ControlPlaneInfo } from './control-plane.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { identityToken } from './sidecar-identity.ts';
+import { daprdGoEnv } from './daprd-env.ts';
 
 export interface SidecarPorts {
   http: number;
@@ -95,6 +96,8 @@ export function startSidecar(opts: {
     args,
     cwd: opts.dataDir,
     env: {
+      // A GOGC already in the environment wins over ours.
+      ...daprdGoEnv(),
       ...process.env,
       ...opts.env,
       NAMESPACE: 'default',

@@ -13,7 +13,7 @@ commit=$(sed -n 's/^commit=//p' "$here/VERSION")
 bins=(daprd placement scheduler sentry)
 cache_root=${MERIDIAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meridian}
 # Bump the patch level when the build's patches change, so an older build is not reused.
-patchlevel=meridian3
+patchlevel=meridian4
 cache="$cache_root/dapr/$version-$patchlevel"
 
 log() { printf '[dapr] %s\n' "$*" >&2; }

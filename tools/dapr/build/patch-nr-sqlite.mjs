@@ -104,4 +104,38 @@ source = source.replace(
   fields,
   `\twg             sync.WaitGroup\n\n\t// ${marker} per app id, for RESOLVE_CACHE_TTL.\n\tresolvedLock sync.RWMutex\n\tresolved     map[string]resolvedHosts\n}`,
 );
+
+// Sidecars that start together on a new file race to create its tables and to register: SQLite
+// answers SQLITE_BUSY to any that waited longer than the busy timeout, and daprd then runs on
+// without name resolution (unreachable by its app id; seen once at a fresh `npm start`).
+const migrations = `\terr = performMigrations(ctx, s.db, s.logger, migrationOptions{
+\t\tHostsTableName:    s.metadata.TableName,
+\t\tMetadataTableName: s.metadata.MetadataTableName,
+\t})`;
+const register = '\terr = s.registerHost(ctx)\n';
+if (!source.includes(migrations)) fail('the migrations in Init');
+if (!source.includes(register)) fail('registerHost in Init');
+source = source.replace(
+  migrations,
+  `\terr = retryBusy(ctx, func() error {\n\t\treturn performMigrations(ctx, s.db, s.logger, migrationOptions{\n\t\t\tHostsTableName:    s.metadata.TableName,\n\t\t\tMetadataTableName: s.metadata.MetadataTableName,\n\t\t})\n\t})`,
+);
+source = source.replace(register, '\terr = retryBusy(ctx, func() error { return s.registerHost(ctx) })\n');
+source += `
+// ${marker}; and retryBusy: a step that failed with SQLITE_BUSY (another sidecar holds the new
+// file's lock) is tried again, at random intervals, for up to 30 seconds.
+func retryBusy(ctx context.Context, step func() error) error {
+\tdeadline := time.Now().Add(30 * time.Second)
+\tfor {
+\t\terr := step()
+\t\tif err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+\t\t\treturn err
+\t\t}
+\t\tselect {
+\t\tcase <-ctx.Done():
+\t\t\treturn err
+\t\tcase <-time.After(time.Duration(50+mrand.IntN(200)) * time.Millisecond):
+\t\t}
+\t}
+}
+`;
 writeFileSync(file, source);

@@ -1,49 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { FakeClock, inProcessEnv, servedApp } from '@meridian/testkit';
+import { FakeClock } from '@meridian/testkit';
 import { IngestBacklogProblem, IngestResult } from '@meridian/contracts';
-import {
-  createLogger,
-  createMetricsRegistry,
-  createServiceApp,
-  parseEnv,
-  type DaprClient,
-} from '@meridian/service-kit';
-import { Backpressure } from '../domain/backpressure.ts';
-import { STREAMS } from '../domain/streams.ts';
-import { ingestionEnv } from '../env.ts';
-import { createApp } from '../server.ts';
-import { FakeConsumer, MemoryPublisher, MemorySeenKeys, MemoryStats } from '../testing/fakes.ts';
+import { createLogger } from '@meridian/service-kit';
+import { serveIngestion } from '../testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const env = parseEnv(ingestionEnv, inProcessEnv({ app: 'ingestion' }));
 const clock = new FakeClock();
-const consumer = new FakeConsumer();
-const publisher = new MemoryPublisher();
-const stats = new MemoryStats();
-const metrics = createMetricsRegistry();
-const backpressure = new Backpressure({
-  sources: { 'sensor-readings': consumer },
-  stats,
-  maxRecords: 10,
-  failOpenMs: 30_000,
-  idleResetMs: 60_000,
+const { served, publisher, consumer, backpressure, metrics } = await serveIngestion({
+  maxBacklog: 10,
   now: clock.now,
 });
-const app = createServiceApp(
-  createApp({
-    env,
-    dapr: { healthy: async () => true } as unknown as DaprClient,
-    streams: { ...STREAMS },
-    publisher,
-    seenKeys: new MemorySeenKeys(),
-    stats,
-    clock: () => new Date(clock.now()),
-    maxRecords: 10_000,
-    backpressure,
-    metrics,
-  }),
-);
-const served = await servedApp({ app, token: env.APP_API_TOKEN });
 afterAll(() => served.close());
 
 let next = 0;

@@ -1,40 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { inProcessEnv, servedApp } from '@meridian/testkit';
 import { IngestResult } from '@meridian/contracts';
-import { createLogger, createServiceApp, parseEnv, type DaprClient } from '@meridian/service-kit';
-import { Backpressure } from '../domain/backpressure.ts';
-import { STREAMS } from '../domain/streams.ts';
-import { ingestionEnv } from '../env.ts';
-import { createApp } from '../server.ts';
-import { FakeConsumer, MemoryPublisher, MemorySeenKeys, MemoryStats } from '../testing/fakes.ts';
+import { createLogger } from '@meridian/service-kit';
+import { serveIngestion } from '../testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
-const env = parseEnv(ingestionEnv, inProcessEnv({ app: 'ingestion' }));
-const publisher = new MemoryPublisher();
-const stats = new MemoryStats();
-// Off here (a bound of 0); backpressure-routes.test.ts has it on.
-const backpressure = new Backpressure({
-  sources: { 'sensor-readings': new FakeConsumer() },
-  stats,
-  maxRecords: 0,
-  failOpenMs: 30_000,
-  idleResetMs: 60_000,
-  now: Date.now,
-});
-const app = createServiceApp(
-  createApp({
-    env,
-    dapr: { healthy: async () => true } as unknown as DaprClient,
-    streams: { ...STREAMS },
-    publisher,
-    seenKeys: new MemorySeenKeys(),
-    stats,
-    clock: () => new Date('2024-03-01T10:00:00Z'),
-    maxRecords: 10_000,
-    backpressure,
-  }),
-);
-const served = await servedApp({ app, token: env.APP_API_TOKEN });
+// No backlog bound here; backpressure-routes.test.ts has one.
+const { served } = await serveIngestion({ maxBacklog: 0, now: () => Date.parse('2024-03-01T10:00:00Z') });
 afterAll(() => served.close());
 
 async function ingest(stream: string, body: unknown): Promise<{ status: number; json: IngestResult }> {

@@ -1,5 +1,6 @@
+import type { LoadResult, Target } from './load.ts';
 import { cpuSeconds } from './process-stats.ts';
-import { httpCaller, measure, type LoadResult, type Target } from './load.ts';
+import { mean, measureInTurns, type TurnWindow } from './turns.ts';
 
 export interface BatchingCostRow extends Omit<LoadResult, 'errors'> {
   path: 'direct';
@@ -15,7 +16,6 @@ export interface BatchingCostRow extends Omit<LoadResult, 'errors'> {
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
-const mean = (values: number[]) => values.reduce((n, v) => n + v, 0) / values.length;
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -38,27 +38,23 @@ export async function measureBatchingCost(o: {
   warmupSeconds: number;
   say: (line: string) => void;
 }): Promise<BatchingCostRow[]> {
-  const runs = new Map<boolean, (Omit<LoadResult, 'errors'> & { cpu: number })[]>([
-    [false, []],
-    [true, []],
+  const [offWindows, onWindows] = (await measureInTurns({
+    sides: [false, true],
+    turns: o.turns,
+    concurrency: o.concurrency,
+    seconds: o.seconds,
+    warmupSeconds: o.warmupSeconds,
+    target: () => o.target,
+    cpu: () => ({ inference: cpuSeconds(o.inferencePid()) ?? 0 }),
+    prepare: o.setBatching,
+    onErrors: (batching, errors) =>
+      o.say(`${o.model} batching=${batching} c=${o.concurrency}: ${errors} failed requests`),
+  })) as [TurnWindow[], TurnWindow[]];
+  const runs = new Map([
+    [false, offWindows],
+    [true, onWindows],
   ]);
-  for (let turn = 0; turn < o.turns; turn++) {
-    for (const batching of [false, true]) {
-      await o.setBatching(batching);
-      const before = cpuSeconds(o.inferencePid()) ?? 0;
-      const { errors, ...figures } = await measure({
-        concurrency: o.concurrency,
-        seconds: o.seconds,
-        warmupSeconds: o.warmupSeconds,
-        call: httpCaller(o.target, o.concurrency),
-      });
-      const after = cpuSeconds(o.inferencePid()) ?? 0;
-      if (errors) o.say(`${o.model} batching=${batching} c=${o.concurrency}: ${errors} failed requests`);
-      const requests = figures.rps * (o.seconds + o.warmupSeconds);
-      runs.get(batching)!.push({ ...figures, cpu: ((after - before) * 1000) / requests });
-    }
-  }
-  const ratios = runs.get(true)!.map((on, i) => round2(on.rps / runs.get(false)![i]!.rps));
+  const ratios = onWindows.map((on, i) => round2(on.rps / offWindows[i]!.rps));
   const rows = [...runs].map(
     ([batching, measured]): BatchingCostRow => ({
       path: 'direct',
@@ -69,7 +65,7 @@ export async function measureBatchingCost(o: {
       p50_ms: round2(mean(measured.map((r) => r.p50_ms))),
       p99_ms: round2(mean(measured.map((r) => r.p99_ms))),
       rps: Math.round(mean(measured.map((r) => r.rps))),
-      cpu_ms_per_request: Math.round(mean(measured.map((r) => r.cpu)) * 1000) / 1000,
+      cpu_ms_per_request: Math.round(mean(measured.map((r) => r.cpu.inference!)) * 1000) / 1000,
       ...(batching ? { rps_ratios: ratios } : {}),
     }),
   );

@@ -14,6 +14,7 @@ import {
 } from '@meridian/platform';
 import { httpCaller, measure, type LoadResult } from './load.ts';
 import { cpuByProcess, cpuSeconds } from './process-stats.ts';
+import { mean, measureInTurns } from './turns.ts';
 
 export interface TracingRow extends Omit<LoadResult, 'errors'> {
   path: 'gateway';
@@ -27,8 +28,6 @@ export interface TracingRow extends Omit<LoadResult, 'errors'> {
 
 /** Seconds each side serves before the turns. */
 const WARM_UP_SECONDS = 10;
-
-type Figures = Omit<LoadResult, 'errors'> & { cpu: Record<string, number> };
 
 /** CPU seconds so far of the platform's processes and, when given, Jaeger's. */
 function cpuNow(platform: Platform, jaegerPid: number | undefined): Record<string, number> {
@@ -83,15 +82,11 @@ export async function measureTracingCost(o: {
       { tracing: false, platform: o.untraced.platform, token: o.untraced.token },
       { tracing: true, platform: traced, token: await signDevToken({ dataDir: home, roles: ['predict'] }) },
     ];
-    const gatewayCaller = (side: (typeof sides)[number], concurrency: number) =>
-      httpCaller(
-        {
-          url: `${side.platform.gatewayUrl}/v2/models/sensor-anomaly/infer`,
-          headers: { authorization: `Bearer ${side.token}` },
-          body: o.body,
-        },
-        concurrency,
-      );
+    const gatewayTarget = (side: (typeof sides)[number]) => ({
+      url: `${side.platform.gatewayUrl}/v2/models/sensor-anomaly/infer`,
+      headers: { authorization: `Bearer ${side.token}` },
+      body: o.body,
+    });
     // The traced platform has just started: its apps' code is not optimized yet, while the untraced one may have served
     // for minutes. The full run compared the two so (2026-11-29: 28 % fewer rps, twice the apps' CPU per request);
     // both sides serve a warm-up window first, so only tracing differs.
@@ -100,38 +95,25 @@ export async function measureTracingCost(o: {
         concurrency: Math.max(...o.concurrency),
         seconds: WARM_UP_SECONDS,
         warmupSeconds: 0,
-        call: gatewayCaller(side, Math.max(...o.concurrency)),
+        call: httpCaller(gatewayTarget(side), Math.max(...o.concurrency)),
       });
     const rows: TracingRow[] = [];
     for (const concurrency of o.concurrency) {
-      const runs = new Map<boolean, Figures[]>([
-        [false, []],
-        [true, []],
-      ]);
-      for (const _turn of [1, 2]) {
-        for (const side of sides) {
-          const call = gatewayCaller(side, concurrency);
-          const jaegerPid = side.tracing ? observability.jaegerPid() : undefined;
-          const before = cpuNow(side.platform, jaegerPid);
-          const { errors, ...figures } = await measure({
-            concurrency,
-            seconds: o.seconds,
-            warmupSeconds: o.warmupSeconds,
-            call,
-          });
-          const after = cpuNow(side.platform, jaegerPid);
-          // The warm-up's requests used CPU too: spread it over every request of the window.
-          const requests = figures.rps * (o.seconds + o.warmupSeconds);
-          const cpu = Object.fromEntries(
-            Object.entries(after).map(([name, s]) => [name, ((s - (before[name] ?? 0)) * 1000) / requests]),
-          );
-          if (errors) o.say(`gateway tracing=${side.tracing} c=${concurrency}: ${errors} failed requests`);
-          runs.get(side.tracing)!.push({ ...figures, cpu });
-        }
-      }
+      const windows = await measureInTurns({
+        sides,
+        turns: 2,
+        concurrency,
+        seconds: o.seconds,
+        warmupSeconds: o.warmupSeconds,
+        target: gatewayTarget,
+        cpu: (side) => cpuNow(side.platform, side.tracing ? observability.jaegerPid() : undefined),
+        onErrors: (side, errors) =>
+          o.say(`gateway tracing=${side.tracing} c=${concurrency}: ${errors} failed requests`),
+      });
+      const runs = sides.map((side, i) => [side.tracing, windows[i]!] as const);
       for (const [tracing, measured] of runs) {
-        const avg = (values: number[]) => Math.round((values.reduce((n, v) => n + v, 0) / values.length) * 100) / 100;
-        const mean = (k: keyof Omit<LoadResult, 'errors'>) => avg(measured.map((r) => r[k]));
+        const avg = (values: number[]) => Math.round(mean(values) * 100) / 100;
+        const figure = (k: keyof Omit<LoadResult, 'errors'>) => avg(measured.map((r) => r[k]));
         const processes = Object.keys(measured[0]!.cpu);
         rows.push({
           path: 'gateway',
@@ -139,9 +121,9 @@ export async function measureTracingCost(o: {
           batching: false,
           concurrency,
           tracing,
-          p50_ms: mean('p50_ms'),
-          p99_ms: mean('p99_ms'),
-          rps: mean('rps'),
+          p50_ms: figure('p50_ms'),
+          p99_ms: figure('p99_ms'),
+          rps: figure('rps'),
           cpu_ms_per_request: Object.fromEntries(
             processes.map((name) => [name, avg(measured.map((r) => r.cpu[name] ?? 0))]),
           ),

@@ -184,6 +184,22 @@ const rows: ({ path: string; model: string; batching: boolean; concurrency: numb
   LoadResult,
   'errors'
 >)[] = [];
+/** One cell of the table: measured, printed under `label`, and kept as a row. */
+async function measureCell(o: {
+  label: string;
+  row: { path: string; model: string; batching: boolean; concurrency: number };
+  call: () => Promise<boolean>;
+}): Promise<Omit<LoadResult, 'errors'>> {
+  const { batching, concurrency } = o.row;
+  const { errors, ...figures } = await measure({ concurrency, seconds, warmupSeconds, call: o.call });
+  if (errors) say(`${o.label.trim()} batching=${batching} c=${concurrency}: ${errors} failed requests`);
+  rows.push({ ...o.row, ...figures });
+  say(
+    `${o.label} batching=${String(batching).padEnd(5)} c=${String(concurrency).padStart(2)}  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  ${figures.rps} rps`,
+  );
+  return figures;
+}
+
 try {
   for (const batching of runs('main') ? [false, true] : []) {
     await setBatching(batching);
@@ -200,16 +216,12 @@ try {
       ['sidecar-grpc', () => grpcCaller],
     ];
     for (const [path, makeCaller] of callers.filter(([p]) => !pathFilter || pathFilter.includes(p))) {
-      for (const concurrency of CONCURRENCY) {
-        const caller = makeCaller(concurrency);
-        const result = await measure({ concurrency, seconds, warmupSeconds, call: caller });
-        if (result.errors) say(`${path} batching=${batching} c=${concurrency}: ${result.errors} failed requests`);
-        const { errors: _e, ...figures } = result;
-        rows.push({ path, model: 'sensor-anomaly', batching, concurrency, ...figures });
-        say(
-          `${path.padEnd(8)} batching=${String(batching).padEnd(5)} c=${String(concurrency).padStart(2)}  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  ${figures.rps} rps`,
-        );
-      }
+      for (const concurrency of CONCURRENCY)
+        await measureCell({
+          label: path.padEnd(8),
+          row: { path, model: 'sensor-anomaly', batching, concurrency },
+          call: makeCaller(concurrency),
+        });
     }
   }
   for (const m of computeBound) {
@@ -218,14 +230,12 @@ try {
       await setBatching(batching, m.name);
       for (const concurrency of [1, 64]) {
         const target = { ...targets.direct, url: `${inference.appUrl}/v2/models/${m.name}/infer` };
-        const result = await measure({ concurrency, seconds, warmupSeconds, call: httpCaller(target, concurrency) });
-        if (result.errors) say(`${m.name} batching=${batching} c=${concurrency}: ${result.errors} failed requests`);
-        const { errors: _e, ...figures } = result;
-        rows.push({ path: 'direct', model: m.name, batching, concurrency, ...figures });
+        const figures = await measureCell({
+          label: `direct ${m.name} (${m.platform})`,
+          row: { path: 'direct', model: m.name, batching, concurrency },
+          call: httpCaller(target, concurrency),
+        });
         rps[`${batching}-${concurrency}`] = figures.rps;
-        say(
-          `direct ${m.name} (${m.platform}) batching=${String(batching).padEnd(5)} c=${String(concurrency).padStart(2)}  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  ${figures.rps} rps`,
-        );
       }
     }
     say(`${m.name}: batching on/off at c=64 = ${(rps['true-64']! / rps['false-64']!).toFixed(2)}x`);

@@ -1,8 +1,8 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, type DaprClient, type InvokeOptions, type SidecarResponse } from '@meridian/service-kit';
 import { EDGE_ROUTES } from './routes/route-table.ts';
-import { gatewayTestEnv, invokeAnswer, serveGateway } from './testing/serve.ts';
+import { gatewayTestEnv, invokeAnswer, serveGateway, testGateway } from './testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 const env = gatewayTestEnv({
@@ -67,6 +67,21 @@ function raw(
 const infer = { inputs: [{ name: 'humidity', shape: [1], datatype: 'FP32', data: [45] }] };
 
 describe('the gateway edge', () => {
+  it('when a route forwards to an app, then it takes the lean lane; own, audited, public, unknown or non-canonical ones do not', () => {
+    const lean = testGateway({ env, dapr: sidecar }).lean!;
+    const takes = (method: string, url: string) => lean.takes({ method, url } as IncomingMessage);
+    expect(takes('POST', '/v2/models/sensor-anomaly/infer')).toBe(true);
+    expect(takes('GET', '/v2/models/sensor-anomaly/policy?x=1')).toBe(true);
+    expect(takes('PUT', '/v2/models/sensor-anomaly/policy')).toBe(false);
+    expect(takes('POST', '/v2/repository/models/m/unload')).toBe(false);
+    expect(takes('GET', '/v1/audit')).toBe(false);
+    expect(takes('GET', '/v1/events')).toBe(false);
+    expect(takes('GET', '/console/')).toBe(false);
+    expect(takes('GET', '/v2/models/sensor-anomaly/infer')).toBe(false);
+    expect(takes('POST', '/v2/models/x/../infer')).toBe(false);
+    expect(takes('POST', '/nope')).toBe(false);
+  });
+
   it('when a path climbs out with dot segments, encoded or not, then 400 and nothing reaches the sidecar', async () => {
     for (const path of [
       '/v1/monitor/../../../../../../../../v1.0/secrets/secretstore/jwt-signing-key',

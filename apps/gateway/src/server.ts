@@ -78,6 +78,7 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
   const { dapr, env } = deps;
   const routes = deps.routes ?? EDGE_ROUTES;
   const routeFor = routeOf(routes);
+  const edge = edgeRouter({ routes, chain: routeChain(deps) });
   return {
     name: 'gateway',
     env,
@@ -93,8 +94,17 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
     },
     status: () => ({ shedding: deps.shedding.snapshot(), event_streams: deps.events.open }),
     before: [shed({ shedding: deps.shedding, classOf: (req) => routeFor(req.method, req.originalUrl)?.class })],
+    // The data plane (routes forwarded to an app) skips Express; the gateway's own routes and the audited ones
+    // stay on it (they read req.query, req.ip, or answer with res.json).
+    lean: {
+      takes: (req) => {
+        const route = routeFor(req.method ?? '', req.url ?? '');
+        return route !== undefined && route.app !== EDGE_APP_ID && !route.audit && !route.public;
+      },
+      handler: edge,
+    },
     routes(app: Express) {
-      app.use(edgeRouter({ routes, chain: routeChain(deps) }));
+      app.use(edge);
     },
   };
 }

@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { ErrorRequestHandler } from 'express';
 import type { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from '@meridian/contracts';
 import { currentTraceId } from './telemetry.ts';
@@ -85,12 +86,14 @@ export function problemBody(err: AppError, instance?: string): ProblemDetails {
   };
 }
 
-export function sendProblem(res: Response, err: AppError, instance?: string): void {
+/** Answers with the problem (node:http's own calls: Express's answer and the lean lane's alike). */
+export function sendProblem(res: ServerResponse, err: AppError, instance?: string): void {
   for (const [k, v] of Object.entries(err.headers ?? {})) res.setHeader(k, v);
-  res
-    .status(err.status)
-    .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problemBody(err, instance)));
+  const body = Buffer.from(JSON.stringify(problemBody(err, instance)));
+  res.statusCode = err.status;
+  res.setHeader('content-type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
+  res.setHeader('content-length', body.length);
+  res.end(body);
 }
 
 /** Normalises body-parser errors (bad JSON, too large) and bugs into problem+json. */

@@ -56,7 +56,14 @@ export {
   type Subscription,
   type DeliveryResult,
 } from './subscriptions.ts';
-export { createServiceApp, runService, type ServiceDefinition, type RunningService } from './service.ts';
+export {
+  createServiceApp,
+  runService,
+  type ServiceApp,
+  type ServiceDefinition,
+  type RunningService,
+} from './service.ts';
+export { runInOrder, type LeanLane } from './lean-lane.ts';
 export { bootEnv } from './boot.ts';
 export { KeyedLock } from './keyed-lock.ts';
 export { canonicalJson } from './canonical-json.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { requireAppToken } from './app-token.ts';
@@ -9,6 +9,7 @@ import { unaryServer, type GrpcMethods } from './grpc/unary-server.ts';
 import type { DaprClient } from './dapr-client.ts';
 import type { DaprEnv } from './env.ts';
 import { AppError, errorHandler } from './errors.ts';
+import { asExpress, runInOrder, type LeanLane } from './lean-lane.ts';
 import { assertJsonDepth } from './json-depth.ts';
 import { createLogger, rootLogger, runWithLogger } from './logger.ts';
 import { recordRequests } from './metrics/record-requests.ts';
@@ -55,53 +56,71 @@ export interface ServiceDefinition {
    * connections go to them), for callers that come through daprd's gRPC proxy.
    */
   grpc?: GrpcMethods;
+  /** Hot routes answered without Express's router (the same steps run first); Express answers the rest. */
+  lean?: LeanLane;
+}
+
+/** An app as served: the lean lane for what it takes, Express for the rest. */
+export interface ServiceApp {
+  express: Express;
+  listener(req: IncomingMessage, res: ServerResponse): void;
+  listen(port: number, host: string, cb: () => void): Server;
 }
 
 export interface RunningService {
-  app: Express;
+  app: ServiceApp;
   server: Server;
   port: number;
   stop(): Promise<void>;
 }
 
-/** The Express app with Meridian's middleware: traces, request logs, metrics, health, problem+json. */
-export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry): Express {
+/** The app with Meridian's middleware: traces, request logs, metrics, health, problem+json. */
+export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry): ServiceApp {
   const app = express();
   const metrics = def.metrics ?? createMetricsRegistry();
   attachMetrics(app, metrics);
   app.disable('x-powered-by');
   app.set('etag', false);
-  if (telemetry) app.use(traceRequests(telemetry.tracer));
-  app.use(function logRequest(req, res, next) {
-    const start = process.hrtime.bigint();
-    const log = rootLogger().child({
-      req_id: req.header('x-request-id') ?? randomUUID(),
-      method: req.method,
-      path: req.path,
-    });
-    // The answer's end fires outside the request's trace context: the line is written in the one it began in, so it carries the trace id.
-    const traced = activeTraceContext();
-    whenDone(res, () => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      if (req.path === '/healthz' || req.path === '/readyz') return;
-      inTraceContext(traced, () =>
-        log.info({ status: res.statusCode, duration_ms: Math.round(ms * 100) / 100 }, 'request completed'),
-      );
-    });
-    runWithLogger(log, next);
-  });
-  app.use(recordRequests({ registry: metrics }));
+  // Every request's first steps, under Express and in the lean lane.
+  const first: RequestHandler[] = [
+    ...(telemetry ? [traceRequests(telemetry.tracer)] : []),
+    function logRequest(req, res, next) {
+      const start = process.hrtime.bigint();
+      const log = rootLogger().child({
+        req_id: req.header('x-request-id') ?? randomUUID(),
+        method: req.method,
+        path: req.path,
+      });
+      // The answer's end fires outside the request's trace context: the line is written in the one it began in, so it carries the trace id.
+      const traced = activeTraceContext();
+      whenDone(res, () => {
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        if (req.path === '/healthz' || req.path === '/readyz') return;
+        inTraceContext(traced, () =>
+          log.info({ status: res.statusCode, duration_ms: Math.round(ms * 100) / 100 }, 'request completed'),
+        );
+      });
+      runWithLogger(log, next);
+    },
+    recordRequests({ registry: metrics }),
+  ];
+  for (const handler of first) app.use(handler);
   // Scrapes are never shed, and need the app token even at the public edge (Prometheus sends it as a Bearer).
   app.get('/metrics', requireAppToken({ token: def.env.APP_API_TOKEN }), serveMetrics({ registry: metrics }));
-  for (const handler of def.before ?? []) app.use(handler);
-  if (!def.publicEdge) app.use(requireAppToken({ token: def.env.APP_API_TOKEN }));
+  const guards = [
+    ...(def.before ?? []),
+    ...(def.publicEdge ? [] : [requireAppToken({ token: def.env.APP_API_TOKEN })]),
+  ];
+  for (const handler of guards) app.use(handler);
   const jsonTypes = ['application/json', 'application/*+json'];
   const maxDepth = def.maxJsonDepth ?? 32;
   const json = (limit: string) =>
     express.json({ limit, type: jsonTypes, verify: (_req, _res, buf) => assertJsonDepth(buf, maxDepth) });
-  for (const { path, limit } of def.bodyLimits ?? []) app.use(path, json(limit));
+  const parsers = (def.bodyLimits ?? []).map(({ path, limit }) => ({ path, parse: json(limit) }));
+  const parseAny = json(def.bodyLimit ?? '1mb');
+  for (const { path, parse } of parsers) app.use(path, parse);
   // A body already parsed above is skipped by this parser.
-  app.use(json(def.bodyLimit ?? '1mb'));
+  app.use(parseAny);
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res, next) => {
     try {
@@ -114,11 +133,28 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
   });
   if (def.subscriptions?.length) app.use(subscriptionRouter(def.subscriptions, { metrics }));
   def.routes(app);
-  app.use((req, _res, next) =>
-    next(new AppError({ code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` })),
-  );
+  const notFound = (req: { method?: string; path: string }) =>
+    new AppError({ code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` });
+  app.use((req, _res, next) => next(notFound(req)));
   app.use(errorHandler);
-  return app;
+
+  const parseBody: RequestHandler = (req, res, next) =>
+    (parsers.find((p) => p.path.test(req.path))?.parse ?? parseAny)(req, res, next);
+  const lean = def.lean;
+  const lane = lean && runInOrder([...first, ...guards, parseBody, lean.handler]);
+  const listener = (incoming: IncomingMessage, answer: ServerResponse): void => {
+    if (!lane || !lean.takes(incoming)) {
+      app(incoming, answer);
+      return;
+    }
+    const { req, res } = asExpress(incoming, answer);
+    lane(req, res, (err?: unknown) => errorHandler(err ?? notFound(req), req, res, () => undefined));
+  };
+  return {
+    express: app,
+    listener,
+    listen: (port, host, cb) => createServer(listener).listen(port, host, cb),
+  };
 }
 
 /**

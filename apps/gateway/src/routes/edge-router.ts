@@ -1,5 +1,5 @@
-import type { Request, RequestHandler, Response, NextFunction } from 'express';
-import { AppError, parseOrThrow } from '@meridian/service-kit';
+import type { RequestHandler } from 'express';
+import { AppError, parseOrThrow, runInOrder } from '@meridian/service-kit';
 import {
   canonicalTarget,
   compilePattern,
@@ -18,27 +18,6 @@ interface CompiledRoute {
   route: EdgeRoute;
   pattern: PathPattern;
   run: RequestHandler;
-}
-
-/** Runs handlers one after the other; an error (thrown, rejected or passed) goes to Express's error handler. */
-function sequence(handlers: RequestHandler[]): RequestHandler {
-  return function runRoute(req: Request, res: Response, next: NextFunction) {
-    let i = 0;
-    const step = (err?: unknown): void => {
-      const handler = handlers[i++];
-      if (err || !handler) {
-        next(err);
-        return;
-      }
-      try {
-        const result: unknown = handler(req, res, step);
-        if (result instanceof Promise) result.catch(next);
-      } catch (e) {
-        next(e);
-      }
-    };
-    step();
-  };
 }
 
 /** Validates the body against the route's schema (after authentication: strangers learn no schema). */
@@ -145,7 +124,7 @@ export function routeOf(routes: EdgeRoute[]): (method: string, rawUrl: string) =
 export function edgeRouter(o: { routes: EdgeRoute[]; chain: RouteChain }): RequestHandler {
   const routes = routeIndex(
     o.routes.map(
-      (route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: sequence(o.chain(route)) }),
+      (route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: runInOrder(o.chain(route)) }),
     ),
   );
   const slashPaths = slashPathsOf(o.routes);

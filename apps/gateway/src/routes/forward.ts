@@ -1,4 +1,5 @@
-import type { RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import { AppError, requestLogger, type DaprClient, type SidecarResponse } from '@meridian/service-kit';
 import { ROLES_HEADER, SUBJECT_HEADER } from '@meridian/contracts';
 
@@ -11,13 +12,20 @@ const RELAYED_HEADERS = [
   'content-disposition',
 ];
 
-/** The upstream's answer as it is: status, the headers a client needs, body. */
-function relay(upstream: SidecarResponse, res: Response): void {
+/** The upstream's answer as it is: status, the headers a client needs, body (node:http's calls: it runs in the lean lane too). */
+function relay(upstream: SidecarResponse, res: ServerResponse): void {
   for (const h of RELAYED_HEADERS) {
     const v = upstream.headers[h];
     if (v) res.setHeader(h, v);
   }
-  res.status(upstream.status).send(upstream.body);
+  res.statusCode = upstream.status;
+  if (upstream.status === 204 || upstream.status === 304) {
+    res.end();
+    return;
+  }
+  if (!res.hasHeader('content-type')) res.setHeader('content-type', 'application/octet-stream');
+  res.setHeader('content-length', upstream.body.length);
+  res.end(upstream.body);
 }
 
 /** Dapr's own failures (unreachable app, refused by an ACL) carry an errorCode; our apps' problems do not. */

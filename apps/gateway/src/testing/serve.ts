@@ -1,5 +1,12 @@
 import type { Role } from '@meridian/contracts';
-import { AppError, createServiceApp, parseEnv, type DaprClient, type SidecarResponse } from '@meridian/service-kit';
+import {
+  AppError,
+  createServiceApp,
+  parseEnv,
+  type DaprClient,
+  type ServiceDefinition,
+  type SidecarResponse,
+} from '@meridian/service-kit';
 import { inProcessEnv, servedApp } from '@meridian/testkit';
 import { DaprEventSources } from '../adapters/dapr-event-sources.ts';
 import { AuditLog } from '../domain/audit-log.ts';
@@ -40,16 +47,13 @@ export function invokeAnswer(o: { status: number; body: string; type?: string })
   };
 }
 
-/**
- * The gateway over `dapr` and in-memory state (rate counters, audit), verifying tokens with
- * `bearerAuth`, served in-process; it is the public edge, so no app token. The caller closes `served`.
- */
-export async function serveGateway(o: {
+/** The gateway's definition over `dapr` and in-memory state (rate counters, audit), verifying tokens with `bearerAuth`. */
+export function testGateway(o: {
   env: GatewayEnv;
   dapr: DaprClient;
   shedding?: Shedding;
   events?: GatewayDeps['events'];
-}) {
+}): ServiceDefinition {
   const state = new MemoryStateStore();
   const limiter = new RateLimiter({
     config: { rates: o.env.RATE_LIMITS, quotas: o.env.RATE_QUOTAS },
@@ -59,8 +63,10 @@ export async function serveGateway(o: {
   const shedding = o.shedding ?? new Shedding({ env: o.env });
   const events =
     o.events ?? new EventHub(eventHubOptions({ env: o.env, sources: new DaprEventSources({ dapr: o.dapr }) }));
-  const app = createServiceApp(
-    createApp({ env: o.env, dapr: o.dapr, auth: bearerAuth, limiter, audit, shedding, events }),
-  );
-  return servedApp({ app });
+  return createApp({ env: o.env, dapr: o.dapr, auth: bearerAuth, limiter, audit, shedding, events });
+}
+
+/** testGateway served in-process; it is the public edge, so no app token. The caller closes `served`. */
+export async function serveGateway(o: Parameters<typeof testGateway>[0]) {
+  return servedApp({ app: createServiceApp(testGateway(o)) });
 }

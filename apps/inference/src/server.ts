@@ -28,7 +28,7 @@ import { inferenceEnv } from './env.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { explainRoutes } from './routes/explain.ts';
 import { oipGrpcMethods } from './routes/grpc.ts';
-import { oipRoutes } from './routes/oip.ts';
+import { inferLane, oipRoutes } from './routes/oip.ts';
 import { keepBinaryBodiesRaw } from './routes/binary-body.ts';
 
 export interface InferenceDeps extends PredictDeps {
@@ -71,6 +71,8 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
           }),
         ]
       : [],
+    // Infer, the hot route, skips Express's router (the same steps run first).
+    lean: inferLane({ ...deps, serverVersion: SERVER_VERSION }),
     routes(app: Express) {
       oipRoutes(app, { ...deps, serverVersion: SERVER_VERSION });
       explainRoutes(app, deps);

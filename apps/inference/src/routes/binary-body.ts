@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Request, type RequestHandler } from 'express';
 import type { InferResponse } from '@meridian/contracts';
 import { encodeBinaryResponse } from '../domain/binary-outputs.ts';
 import { BINARY_HEADER, decodeBinaryRequest } from '../domain/binary-tensors.ts';
@@ -34,13 +34,18 @@ export function inferBody(req: Request): unknown {
   return decodeBinaryRequest({ body: req.body, headerLength: req.header(BINARY_HEADER) });
 }
 
-/** The answer in JSON, or JSON then bytes (octet-stream, with the JSON part's length) when outputs are binary. */
+/**
+ * The answer in JSON, or JSON then bytes (octet-stream, with the JSON part's length) when outputs are binary;
+ * with node:http's own calls, as infer also runs in the lean lane.
+ */
 export function sendInferResponse(
-  res: Response,
+  res: ServerResponse,
   o: { response: InferResponse; binary: (name: string) => boolean },
 ): void {
   const encoded = encodeBinaryResponse(o);
-  if (!encoded) return void res.json(o.response);
-  res.setHeader(BINARY_HEADER, String(encoded.headerLength));
-  res.type(OCTETS).send(encoded.body);
+  const body = encoded ? encoded.body : Buffer.from(JSON.stringify(o.response));
+  if (encoded) res.setHeader(BINARY_HEADER, String(encoded.headerLength));
+  res.setHeader('content-type', encoded ? OCTETS : 'application/json; charset=utf-8');
+  res.setHeader('content-length', body.length);
+  res.end(body);
 }

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { ModelStore } from '../domain/model-store.ts';
 import { PredictionLog } from '../domain/prediction-log.ts';
 import { ControlledRuntimes, MemoryPublisher } from '../testing/fakes.ts';
 import { inferenceTestEnv, serveInference } from '../testing/serve.ts';
+import { inferLane } from './oip.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 const repository = await mkdtemp(join(tmpdir(), 'inference-app-'));
@@ -39,6 +41,28 @@ const x = (data: unknown[]) => ({ inputs: [{ name: 'x', datatype: 'FP32', shape:
 const infer = (model: string, body: unknown) => served.send('POST', `/v2/models/${model}/infer`, body);
 
 describe('POST /v2/models/:name/infer', () => {
+  it('when infer is called on its canonical path, then it takes the lean lane and is timed under its route pattern', async () => {
+    const lane = inferLane({ store, limits, env, serverVersion: 'test' } as unknown as Parameters<typeof inferLane>[0]);
+    const takes = (method: string, url: string) => lane.takes({ method, url } as IncomingMessage);
+    expect(takes('POST', '/v2/models/m/infer')).toBe(true);
+    expect(takes('POST', '/v2/models/m%20x/versions/1/infer?x=1')).toBe(true);
+    for (const [method, url] of [
+      ['GET', '/v2/models/m/infer'],
+      ['POST', '/v2/models/m/infer/'],
+      ['POST', '/V2/models/m/infer'],
+      ['POST', '/v2/models/m/explain'],
+      ['POST', '/v2/models/%E0%A4%A/infer'],
+    ] as const)
+      expect(takes(method, url), `${method} ${url}`).toBe(false);
+    expect((await infer('m', x([1]))).status).toBe(200);
+    expect((await served.send('POST', '/v2/models/m/versions/1/infer', x([1]))).status).toBe(200);
+    const text = await (await served.send('GET', '/metrics')).text();
+    expect(text).toMatch(
+      /http_server_request_duration_seconds_count\{method="POST",route="\/v2\/models\/:name\/infer",status_code="200"\} [1-9]/,
+    );
+    expect(text).toMatch(/route="\/v2\/models\/:name\/versions\/:version\/infer",status_code="200"\} [1-9]/);
+  });
+
   it('when a loaded model gets valid inputs, then 200 with its outputs, the route and one prediction id per row', async () => {
     const res = await infer('m', { id: 'r1', ...x([1, 2]) });
     expect(res.status).toBe(200);

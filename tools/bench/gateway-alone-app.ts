@@ -4,9 +4,7 @@
 // it costs per request). GATEWAY_LANE=off serves every route through Express. Prints its port, then serves
 // until SIGTERM or SIGINT.
 import { createServer } from 'node:http';
-import type { Role } from '@meridian/contracts';
 import {
-  AppError,
   DaprClient,
   createLogger,
   createServiceApp,
@@ -19,11 +17,11 @@ import { DaprEventSources } from '../../apps/gateway/src/adapters/dapr-event-sou
 import { StateAuditStore } from '../../apps/gateway/src/adapters/state-audit-store.ts';
 import { StateCounterStore } from '../../apps/gateway/src/adapters/state-counter-store.ts';
 import { AuditLog } from '../../apps/gateway/src/domain/audit-log.ts';
-import type { Authenticator } from '../../apps/gateway/src/domain/authenticator.ts';
 import { EventHub } from '../../apps/gateway/src/domain/event-hub.ts';
 import { RateLimiter } from '../../apps/gateway/src/domain/rate-limiter.ts';
 import { Shedding } from '../../apps/gateway/src/domain/shedding.ts';
 import { gatewayEnv } from '../../apps/gateway/src/env.ts';
+import { bearerAuth } from '../../apps/gateway/src/testing/bearer-auth.ts';
 import { createApp, eventHubOptions } from '../../apps/gateway/src/server.ts';
 
 const env = parseEnv(gatewayEnv, {
@@ -36,20 +34,10 @@ createLogger({ name: 'gateway', level: env.LOG_LEVEL });
 const telemetry = startTelemetry({ serviceName: 'gateway' });
 const dapr = new DaprClient({ httpPort: Number(process.env.UPSTREAM_PORT), apiToken: env.DAPR_API_TOKEN });
 const state = new MemoryStateStore() as unknown as Dapr;
-const auth: Authenticator = {
-  ready: true,
-  start() {},
-  stop() {},
-  async verify(header) {
-    const m = /^Bearer ([a-z-]+):([a-z,-]+)$/.exec(header ?? '');
-    if (!m) throw new AppError({ code: 'UNAUTHENTICATED', message: 'invalid token' });
-    return { subject: m[1]!, roles: m[2]!.split(',') as Role[], expiresAt: Date.now() + 60_000 };
-  },
-};
 const definition = createApp({
   env,
   dapr,
-  auth,
+  auth: bearerAuth,
   limiter: new RateLimiter({
     config: { rates: env.RATE_LIMITS, quotas: env.RATE_QUOTAS },
     store: new StateCounterStore({ dapr: state, store: 'statestore' }),

@@ -1,6 +1,4 @@
-import type { Role } from '@meridian/contracts';
 import {
-  AppError,
   createServiceApp,
   parseEnv,
   type DaprClient,
@@ -10,29 +8,19 @@ import {
 import { inProcessEnv, servedApp } from '@meridian/testkit';
 import { DaprEventSources } from '../adapters/dapr-event-sources.ts';
 import { AuditLog } from '../domain/audit-log.ts';
-import type { Authenticator } from '../domain/authenticator.ts';
 import { EventHub } from '../domain/event-hub.ts';
 import { RateLimiter } from '../domain/rate-limiter.ts';
 import { Shedding } from '../domain/shedding.ts';
 import { gatewayEnv, type GatewayEnv } from '../env.ts';
 import { createApp, eventHubOptions, type GatewayDeps } from '../server.ts';
+import { bearerAuth } from './bearer-auth.ts';
 import { MemoryStateStore, memoryAuditStore, memoryCounterStore } from './fakes.ts';
+
+export { bearerAuth };
 
 /** The env of the gateway's in-process tests: its tokens, silent logs, and `vars` on top. */
 export const gatewayTestEnv = (vars: Record<string, string> = {}) =>
   parseEnv(gatewayEnv, { ...inProcessEnv({ app: 'the-gateway' }), ...vars });
-
-/** Tokens are "<subject>:<role>,<role>"; anything else is refused as a real verifier would. */
-export const bearerAuth: Authenticator = {
-  ready: true,
-  start() {},
-  stop() {},
-  async verify(header) {
-    const m = /^Bearer ([a-z-]+):([a-z,-]+)$/.exec(header ?? '');
-    if (!m) throw new AppError({ code: 'UNAUTHENTICATED', message: 'invalid token' });
-    return { subject: m[1]!, roles: m[2]!.split(',') as Role[], expiresAt: Date.now() + 60_000 };
-  },
-};
 
 /** What the sidecar answers for an invoked app: `body` as it came over the wire. */
 export function invokeAnswer(o: { status: number; body: string; type?: string }): SidecarResponse {

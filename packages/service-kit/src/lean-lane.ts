@@ -2,12 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /**
- * Requests an app answers without Express: its hot routes. Express swaps the
- * prototypes of every request and answer it handles, and that alone tripled
- * the gateway's CPU per forwarded call (0.16 → 0.5 ms with the same handler,
- * `docs/performance.md`). A request the lane takes runs the same steps, the
- * same instances, in the same order as under Express: span, log, metrics,
- * the app's `before` steps, its token, the body parser, then `handler`.
+ * Requests an app answers without Express: its hot routes. The same
+ * forwarding handler cost about three times the CPU behind Express as on
+ * node:http (0.16 → 0.5 ms per request, `docs/performance.md`). A request the
+ * lane takes runs the same steps, the same instances, in the same order as
+ * under Express: span, log, metrics, the app's `before` steps, its token, the
+ * body parser, then `handler`.
  */
 export interface LeanLane {
   /** Whether the lane answers this request: decided from its method and raw target, before anything is read. */

@@ -153,6 +153,14 @@ describe('ingestion: raw records per stream, dead letters, idempotency, PII mask
     console.info(
       `ingestion: 1,000 new readings in ${ms.toFixed(0)} ms; the same 1,000 again (all duplicates) in ${(performance.now() - again).toFixed(0)} ms`,
     );
+    // The marks went in transactions of 250 (the sidecar told ingestion the store's type), not key by key.
+    const metrics = await (await app().fetchApp('/metrics')).text();
+    const transactions = Number(
+      metrics.match(
+        /meridian_dapr_state_operation_duration_seconds_count\{store="statestore",operation="transaction"\} (\d+)/,
+      )?.[1] ?? 0,
+    );
+    expect(transactions).toBeGreaterThanOrEqual(4);
   });
 
   it('when readings come through the gateway with an ingest token, then they are taken in; other roles are refused', async () => {

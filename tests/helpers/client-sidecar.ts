@@ -12,10 +12,11 @@ import {
   type SidecarPorts,
 } from '@meridian/platform';
 
-/** A daprd with no app behind it, as another team's application would run beside its own code. */
+/** A daprd with no app behind it, as another team's application would run beside its own code; `resources`: its component folders. */
 export async function clientSidecar(
   appId: string,
   dataDir: string,
+  o: { resources?: string[] } = {},
 ): Promise<{ url: string; ports: SidecarPorts; process: ManagedProcess }> {
   mkdirSync(`${dataDir}/logs`, { recursive: true });
   const ports = sidecarPorts(await allocatePorts(SIDECAR_PORT_COUNT));
@@ -24,7 +25,7 @@ export async function clientSidecar(
     ports,
     cp: inject('controlPlane'),
     config: repoPath('configuration/client.yaml'),
-    resources: [],
+    resources: o.resources ?? [],
     dataDir,
   });
   const url = `http://127.0.0.1:${ports.http}`;

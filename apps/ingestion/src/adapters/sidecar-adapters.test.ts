@@ -87,9 +87,15 @@ describe('StateSeenKeys on DaprClient', () => {
     });
     const taken = `seen:s:${createHash('sha256').update('b').digest('hex')}`;
     const stored = new Map<string, unknown>([[taken, { token: 'another batch' }]]);
-    routes['POST /v1.0/state/statestore'] = (items: { key: string; value: unknown }[]) => {
-      if (items.length > 1) return { status: 500, body: { message: 'failed to set key' } };
-      if (stored.has(items[0]!.key)) return { status: 500, body: { message: 'failed to set key' } };
+    const transactions: { operation: string; request: { key: string; etag?: string } }[][] = [];
+    routes['POST /v1.0/state/statestore/transaction'] = (body) => {
+      transactions.push(body.operations);
+      return { status: 500, body: { message: 'failed to set key' } };
+    };
+    const saves: { key: string; etag?: string }[] = [];
+    routes['POST /v1.0/state/statestore'] = (items: { key: string; value: unknown; etag?: string }[]) => {
+      saves.push(...items);
+      if (stored.has(items[0]!.key)) return { status: 409, body: { message: 'possible etag mismatch' } };
       stored.set(items[0]!.key, items[0]!.value);
       return { status: 204 };
     };
@@ -98,7 +104,28 @@ describe('StateSeenKeys on DaprClient', () => {
       body: stored.get(taken),
     });
     expect(await marks().mark({ stream: 's', keys: ['a', 'b'] })).toEqual(new Set(['a']));
-    expect(seen.filter((r) => r === 'POST /v1.0/state/statestore')).toHaveLength(3);
+    // Redis's first-write alone would overwrite a mark written in a transaction: the key-by-key saves carry the ETag too.
+    expect(saves.map((i) => i.etag)).toEqual(['-1', '-1']);
+    // One MULTI for the chunk, each mark with an ETag no Redis version has: insert-only in Redis's set script.
+    expect(transactions).toHaveLength(1);
+    expect(transactions[0]!.map((op) => [op.operation, op.request.etag])).toEqual([
+      ['upsert', '-1'],
+      ['upsert', '-1'],
+    ]);
+  });
+
+  it('when the sidecar does not say what the store is, then the marks go through the save API with first-write', async () => {
+    routes['GET /v1.0/metadata'] = () => ({ status: 500 });
+    const saved: { key: string; etag?: string; options?: { concurrency?: string } }[] = [];
+    routes['POST /v1.0/state/statestore'] = (items: typeof saved) => {
+      saved.push(...items);
+      return { status: 204 };
+    };
+    expect(await marks().mark({ stream: 's', keys: ['a', 'b'] })).toEqual(new Set(['a', 'b']));
+    expect(saved.map((i) => [i.etag, i.options?.concurrency])).toEqual([
+      [undefined, 'first-write'],
+      [undefined, 'first-write'],
+    ]);
     expect(seen).not.toContain('POST /v1.0/state/statestore/transaction');
   });
 });

@@ -34,6 +34,8 @@ describe('parsePipelineOptions', () => {
     expect(o.backlogRecords).toBe('auto');
     expect(o.skipBare).toBe(true);
     expect(o.drainTimeoutMs).toBe(180_000);
+    expect(o.profileSeconds).toBe(0);
+    expect(parsePipelineOptions(['--profile', '5']).profileSeconds).toBe(5);
   });
 });
 

@@ -50,6 +50,10 @@ const OPTIONS = {
     `ingestion's MAX_BACKLOG_RECORDS: auto = ${MQTT_BOUND} on MQTT brokers, ${BACKLOG_BROKER_BOUND} on the others; 0 = off`,
   ],
   'log-level': ['warn', "the apps' log level (info shows where each ingestion batch spent its time)"],
+  profile: [
+    '0',
+    'seconds of CPU profiles of each app and its daprd, taken once the records flow (0 = none); in bench/results',
+  ],
 } as const;
 
 /** A flag and its help, the help in a column (or on the next line after a long flag). */
@@ -73,6 +77,8 @@ export interface PipelineOptions {
   drainTimeoutMs: number;
   backlogRecords: string;
   logLevel: string;
+  /** Seconds of CPU profiles while the records flow; 0: none. */
+  profileSeconds: number;
   skipBare: boolean;
   keep: boolean;
 }
@@ -119,6 +125,7 @@ export function parsePipelineOptions(args: string[]): PipelineOptions {
     drainTimeoutMs: positive('drain-timeout') * 1000,
     backlogRecords: bound,
     logLevel: String(given['log-level']),
+    profileSeconds: positive('profile', 0),
     skipBare: Boolean(given['skip-bare']),
     keep: Boolean(given.keep),
   };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineReport } from '@meridian/contracts';
@@ -7,6 +7,7 @@ import {
   ensureDevModels,
   ensureWindowedModel,
   loadApps,
+  repoPath,
   resolveStack,
   startControlPlane,
   startPlatform,
@@ -19,6 +20,7 @@ import { postBatches } from './ingest-poster.ts';
 import { backlogBound, batchSize, parsePipelineOptions } from './pipeline-options.ts';
 import { fractionOfBare, reportPipeline, type PipelineRow } from './pipeline-report.ts';
 import { cpuByProcess, cpuSpent, workload } from './pipeline-workload.ts';
+import { profileDuring } from './profile.ts';
 
 /**
  * npm run bench:pipeline — sensor readings through ingestion → pub/sub →
@@ -37,6 +39,8 @@ import { cpuByProcess, cpuSpent, workload } from './pipeline-workload.ts';
  */
 const opts = parsePipelineOptions(process.argv.slice(2));
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+const profiles = repoPath('bench/results', `profiles-pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+if (opts.profileSeconds) mkdirSync(profiles, { recursive: true });
 
 async function json<T>(app: RunningApp, path: string): Promise<T> {
   const res = await app.fetchApp(path);
@@ -107,7 +111,7 @@ async function runPipeline(o: { platform: Platform; broker: string; load: Load; 
   const cpuBefore = cpuByProcess(o.platform);
   const started = performance.now();
   let shown = 0;
-  const posted = await postBatches({
+  const posting = postBatches({
     records,
     batch: o.load.batch,
     concurrency: opts.concurrency,
@@ -122,6 +126,8 @@ async function runPipeline(o: { platform: Platform; broker: string; load: Load; 
         body,
       }),
   });
+  if (opts.profileSeconds) await profileStages({ platform: o.platform, broker: o.broker });
+  const posted = await posting;
   const ingestS = (performance.now() - started) / 1000;
   say(
     `${o.broker}: ${records.length} records posted in ${ingestS.toFixed(1)} s (accepted ${posted.accepted}, rejected ${posted.rejected}, ${posted.refused_batches} batches refused with 429, ${Math.round(posted.retry_after_s)} s waited on Retry-After); waiting for the monitor`,
@@ -166,6 +172,23 @@ async function runPipeline(o: { platform: Platform; broker: string; load: Load; 
   };
 }
 
+/**
+ * CPU profiles of every app and its daprd over one window while the records flow (a second in,
+ * so the window sees the stream, not the start), written to bench/results/profiles-<stamp>.
+ */
+async function profileStages(o: { platform: Platform; broker: string }) {
+  await new Promise((r) => setTimeout(r, 1000));
+  const { summaries } = await profileDuring({
+    apps: Object.values(o.platform.apps) as RunningApp[],
+    dir: profiles,
+    label: o.broker,
+    seconds: opts.profileSeconds,
+    work: () => new Promise((r) => setTimeout(r, opts.profileSeconds * 1000)),
+  });
+  for (const text of summaries) say(text.split('\n').slice(0, 16).join('\n'));
+  say(`${o.broker}: profiles in ${profiles}`);
+}
+
 async function runBroker(broker: string, cp: ControlPlane): Promise<PipelineRow> {
   const dataDir = mkdtempSync(join(tmpdir(), `meridian-bench-pipeline-${broker}-`));
   const repository = await ensureDevModels(dataDir);
@@ -185,8 +208,10 @@ async function runBroker(broker: string, cp: ControlPlane): Promise<PipelineRow>
       REGISTRY_APP_ID: '',
       BOOTSTRAP_MODELS: '',
       MAX_BACKLOG_RECORDS: String(bound),
+      ...(opts.profileSeconds ? { CPU_PROFILE_DIR: profiles } : {}),
     },
     runId,
+    profiling: opts.profileSeconds > 0,
   });
   try {
     const load = { bound, batch: batchSize({ flag: opts.batch, bound }) };

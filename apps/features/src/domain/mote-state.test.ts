@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sensorWindowSpec, warmUpRow, windowFeatures } from '@meridian/ml';
-import { applyReadings, onlineVector, rowKey, type Reading } from './mote-state.ts';
+import { applyReadings, keyDigest, onlineVector, rowKey, type Reading } from './mote-state.ts';
 
 const spec = sensorWindowSpec(3, ['mean', 'std', 'delta']);
 const now = new Date('2026-11-25T12:00:00Z');
@@ -37,6 +37,20 @@ describe('entity state: readings applied once, features from packages/ml', () =>
     expect(again.duplicates).toBe(1);
     expect(again.fresh.map((f) => f.record_key)).toEqual(['k3']);
     expect(again.state.seq).toBe(3);
+  });
+
+  it('when readings are applied, then the state keeps an 11-character digest of each key, and a state that kept whole keys still recognises them', () => {
+    const whole = (i: number) => ({ ...reading(i), key: `sha256:${'ab'.repeat(32)}${i}` });
+    const first = apply(undefined, [whole(1), whole(2)]);
+    expect(first.state.keys).toEqual([keyDigest(whole(1).key), keyDigest(whole(2).key)]);
+    expect(first.state.keys.every((k) => /^[A-Za-z0-9_-]{11}$/.test(k))).toBe(true);
+    expect(new Set([1, 2, 3].map((i) => keyDigest(whole(i).key))).size).toBe(3);
+    // An earlier version stored the keys whole.
+    const earlier = { ...first.state, keys: [whole(1).key, whole(2).key] };
+    const again = apply(earlier, [whole(2), whole(3)]);
+    expect(again.duplicates).toBe(1);
+    expect(again.fresh.map((f) => f.record_key)).toEqual([whole(3).key]);
+    expect(again.state.keys).toEqual([1, 2, 3].map((i) => keyDigest(whole(i).key)));
   });
 
   it('when a reading arrives late, then it is compared with the readings before it in time and kept in time order', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { streamRowKey, windowFeatures, type SensorWindowSpec } from '@meridian/ml';
 
 /** A reading as the features app keeps it. */
@@ -36,7 +37,7 @@ export interface EntityState {
   seq: number;
   /** The latest readings in time order, oldest first (at most the history size). */
   history: Reading[];
-  /** Idempotency keys of the latest applied readings (bounded): a redelivery is recognised. */
+  /** Digests (keyDigest) of the idempotency keys of the latest applied readings (bounded): a redelivery is recognised. */
   keys: string[];
   /** Applied rows waiting for their score to be confirmed; re-scored after a crash (the monitor dedupes on row_key). */
   pending: PendingRow[];
@@ -54,6 +55,19 @@ export interface ApplyResult {
   /** Rows applied now, in order. */
   fresh: PendingRow[];
   duplicates: number;
+}
+
+const DIGEST = /^[A-Za-z0-9_-]{11}$/;
+
+/**
+ * What an entity keeps of a record key to recognise its redelivery: 64 bits of its sha256, in
+ * base64url (11 characters, against 71 for a content key). The state is read and written whole on
+ * every delivery, and 2,000 whole keys made it about 150 KB. Two keys of one entity share a digest
+ * with odds near 2,000² / 2⁶⁵ (10⁻¹³). A record key always holds a ':' (`id:…`, `sha256:…`), so
+ * a whole key stored by an earlier version is told from a digest, and read as its digest.
+ */
+export function keyDigest(key: string): string {
+  return DIGEST.test(key) ? key : createHash('sha256').update(key).digest('base64url').slice(0, 11);
 }
 
 /**
@@ -82,19 +96,20 @@ export function applyReadings(o: {
     pending: [],
     updated_at: o.now.toISOString(),
   };
-  const known = new Set(base.keys);
+  const keys = base.keys.map(keyDigest);
+  const known = new Set(keys);
   const history = [...base.history];
-  const keys = [...base.keys];
   const fresh: PendingRow[] = [];
   let seq = base.seq;
   let duplicates = 0;
   for (const r of o.readings) {
-    if (known.has(r.key)) {
+    const digest = keyDigest(r.key);
+    if (known.has(digest)) {
       duplicates += 1;
       continue;
     }
-    known.add(r.key);
-    keys.push(r.key);
+    known.add(digest);
+    keys.push(digest);
     seq += 1;
     // History stays in time order: a late reading is compared with the readings before it in time,
     // as training does; readings already scored are not scored again because of it.

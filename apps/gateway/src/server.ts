@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import {
   DaprClient,
@@ -78,6 +79,14 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
   const { dapr, env } = deps;
   const routes = deps.routes ?? EDGE_ROUTES;
   const routeFor = routeOf(routes);
+  // The lane's choice and shedding's class need the same match of the raw target: made once per request.
+  const matched = new WeakMap<IncomingMessage, EdgeRoute | undefined>();
+  const routeOfRequest = (req: IncomingMessage): EdgeRoute | undefined => {
+    if (matched.has(req)) return matched.get(req);
+    const route = routeFor(req.method ?? '', req.url ?? '');
+    matched.set(req, route);
+    return route;
+  };
   const edge = edgeRouter({ routes, chain: routeChain(deps) });
   return {
     name: 'gateway',
@@ -93,12 +102,13 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
       return deps.auth.ready;
     },
     status: () => ({ shedding: deps.shedding.snapshot(), event_streams: deps.events.open }),
-    before: [shed({ shedding: deps.shedding, classOf: (req) => routeFor(req.method, req.originalUrl)?.class })],
+    // req.url is the raw target here: the gateway mounts nothing, so it equals req.originalUrl.
+    before: [shed({ shedding: deps.shedding, classOf: (req) => routeOfRequest(req)?.class })],
     // The data plane (routes forwarded to an app) skips Express; the gateway's own routes and the audited ones
     // stay on it (they read req.query, req.ip, or answer with res.json).
     lean: {
       takes: (req) => {
-        const route = routeFor(req.method ?? '', req.url ?? '');
+        const route = routeOfRequest(req);
         return route !== undefined && route.app !== EDGE_APP_ID && !route.audit && !route.public;
       },
       handler: edge,

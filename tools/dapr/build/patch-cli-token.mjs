@@ -4,14 +4,9 @@
 // and every Meridian sidecar requires one. The patch sends DAPR_API_TOKEN from the CLI's
 // environment as `dapr-api-token` when it is set (the environment `dapr run` was started in).
 // Usage: node patch-cli-token.mjs <dapr/cli source dir>
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { patchSource } from './source-patch.mjs';
 
-const file = join(process.argv[2], 'pkg', 'metadata', 'metadata.go');
-let source = readFileSync(file, 'utf8');
 const marker = 'meridian: the API token on metadata calls';
-if (source.includes(marker)) process.exit(0);
-
 const edits = [
   [
     '\tr, err := httpc.Get(url)\n',
@@ -22,13 +17,16 @@ const edits = [
     `\tif token := os.Getenv("DAPR_API_TOKEN"); token != "" {\n\t\treq.Header.Set("dapr-api-token", token)\n\t}\n\tr, err := client.Do(req)\n`,
   ],
 ];
-for (const [anchor, replacement] of edits) {
-  if (!source.includes(anchor)) {
-    process.stderr.write(
-      `patch-cli-token: "${anchor.trim()}" not found in ${file}; the CLI changed, review the patch\n`,
-    );
-    process.exit(1);
-  }
-  source = source.replace(anchor, replacement);
-}
-writeFileSync(file, source);
+patchSource({
+  name: 'patch-cli-token',
+  path: ['pkg', 'metadata', 'metadata.go'],
+  marker,
+  apply: (source, { need }) => {
+    let patched = source;
+    for (const [anchor, replacement] of edits) {
+      need(anchor);
+      patched = patched.replace(anchor, replacement);
+    }
+    return patched;
+  },
+});

@@ -6,21 +6,18 @@
 // 60 predictions), and the component's own Ack afterwards logs "message was already
 // acknowledged". With ManualAck the component's Ack after the app answered is the only one.
 // Usage: node patch-jetstream.mjs <components-contrib source dir>
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { patchSource } from './source-patch.mjs';
 
-const file = join(process.argv[2], 'pubsub', 'jetstream', 'jetstream.go');
-let source = readFileSync(file, 'utf8');
 const bind = 'nats.Bind(streamName, consumerInfo.Name))';
 const patched =
   'nats.Bind(streamName, consumerInfo.Name), nats.ManualAck()) // meridian: acknowledge only after the app answered';
-if (source.includes(patched)) process.exit(0);
-const count = source.split(bind).length - 1;
-if (count !== 2) {
-  process.stderr.write(
-    `patch-jetstream: expected 2 subscriptions binding "${bind}" in ${file}, found ${count}; the component changed, review the patch\n`,
-  );
-  process.exit(1);
-}
-source = source.replaceAll(bind, patched);
-writeFileSync(file, source);
+patchSource({
+  name: 'patch-jetstream',
+  path: ['pubsub', 'jetstream', 'jetstream.go'],
+  marker: patched,
+  apply: (source, { fail }) => {
+    const count = source.split(bind).length - 1;
+    if (count !== 2) fail(`2 subscriptions binding "${bind}" (found ${count})`);
+    return source.replaceAll(bind, patched);
+  },
+});

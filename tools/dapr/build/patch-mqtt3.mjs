@@ -8,26 +8,20 @@
 // The patch gives the client a default handler that holds such a message
 // until the topic's handler exists, then handles and acknowledges it as usual.
 // Usage: node patch-mqtt3.mjs <components-contrib source dir>
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { patchSource } from './source-patch.mjs';
 
-const file = join(process.argv[2], 'pubsub', 'mqtt3', 'mqtt.go');
-let source = readFileSync(file, 'utf8');
 const marker = 'meridian: queued messages of a resumed session';
-if (source.includes(marker)) process.exit(0);
-
 const anchor = '\topts.OnConnectionLost = func(';
-if (!source.includes(anchor)) {
-  process.stderr.write(
-    `patch-mqtt3: "${anchor.trim()}" not found in ${file}; the component changed, review the patch\n`,
-  );
-  process.exit(1);
-}
-source = source.replace(
-  anchor,
-  `\t// ${marker}: hold them until Subscribe has registered the topic's handler.\n\topts.SetDefaultPublishHandler(m.onQueuedMessage)\n\n${anchor}`,
-);
-source += `
+patchSource({
+  name: 'patch-mqtt3',
+  path: ['pubsub', 'mqtt3', 'mqtt.go'],
+  marker,
+  apply: (source, { need }) => {
+    need(anchor);
+    return `${source.replace(
+      anchor,
+      `\t// ${marker}: hold them until Subscribe has registered the topic's handler.\n\topts.SetDefaultPublishHandler(m.onQueuedMessage)\n\n${anchor}`,
+    )}
 // ${marker} (see SetDefaultPublishHandler): messages the broker sends before
 // this component has subscribed wait for the topic's handler, up to a limit;
 // without one they stay unacknowledged and the broker sends them again later.
@@ -43,4 +37,5 @@ func (m *mqttPubSub) onQueuedMessage(client mqtt.Client, mqttMsg mqtt.Message) {
 \tm.onMessage(context.Background())(client, mqttMsg)
 }
 `;
-writeFileSync(file, source);
+  },
+});

@@ -8,30 +8,28 @@
 // the table at once (it deregisters) but may be picked from the cache for up to the TTL; one
 // that crashes stays in the table for the update interval (2 s in our Configuration), plus the TTL.
 // Usage: node patch-nr-sqlite.mjs <components-contrib source dir>
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { patchSource } from './source-patch.mjs';
 
-const file = join(process.argv[2], 'nameresolution', 'sqlite', 'sqlite.go');
-let source = readFileSync(file, 'utf8');
 const marker = 'meridian: resolved addresses cached';
-if (source.includes(marker)) process.exit(0);
 
-function fail(what) {
-  process.stderr.write(`patch-nr-sqlite: ${what} not found in ${file}; the component changed, review the patch\n`);
-  process.exit(1);
-}
+patchSource({
+  name: 'patch-nr-sqlite',
+  path: ['nameresolution', 'sqlite', 'sqlite.go'],
+  marker,
+  apply: (original, { fail }) => {
+    let source = original;
 
-const resolveStart = '// ResolveID resolves name to address.\n';
-const resolveEnd = '// Removes the registration for the host\n';
-const from = source.indexOf(resolveStart);
-const to = source.indexOf(resolveEnd);
-if (from < 0 || to < from || !source.slice(from, to).includes('ORDER BY RANDOM()')) fail('ResolveID');
-const fields = '\twg             sync.WaitGroup\n}';
-if (!source.includes(fields)) fail('the resolver struct');
-const imports = 'import (\n\t"context"\n';
-if (!source.includes(imports)) fail('the import block');
+    const resolveStart = '// ResolveID resolves name to address.\n';
+    const resolveEnd = '// Removes the registration for the host\n';
+    const from = source.indexOf(resolveStart);
+    const to = source.indexOf(resolveEnd);
+    if (from < 0 || to < from || !source.slice(from, to).includes('ORDER BY RANDOM()')) fail('ResolveID');
+    const fields = '\twg             sync.WaitGroup\n}';
+    if (!source.includes(fields)) fail('the resolver struct');
+    const imports = 'import (\n\t"context"\n';
+    if (!source.includes(imports)) fail('the import block');
 
-source = `${source.slice(0, from)}// ${marker}: how long an app id's live addresses are reused before the table is read again.
+    source = `${source.slice(0, from)}// ${marker}: how long an app id's live addresses are reused before the table is read again.
 const RESOLVE_CACHE_TTL = 500 * time.Millisecond
 
 type resolvedHosts struct {
@@ -99,28 +97,28 @@ func (s *resolver) liveAddresses(ctx context.Context, id string) ([]string, erro
 }
 
 ${source.slice(to)}`;
-source = source.replace(imports, `import (\n\t"context"\n\tmrand "math/rand/v2"\n`);
-source = source.replace(
-  fields,
-  `\twg             sync.WaitGroup\n\n\t// ${marker} per app id, for RESOLVE_CACHE_TTL.\n\tresolvedLock sync.RWMutex\n\tresolved     map[string]resolvedHosts\n}`,
-);
+    source = source.replace(imports, `import (\n\t"context"\n\tmrand "math/rand/v2"\n`);
+    source = source.replace(
+      fields,
+      `\twg             sync.WaitGroup\n\n\t// ${marker} per app id, for RESOLVE_CACHE_TTL.\n\tresolvedLock sync.RWMutex\n\tresolved     map[string]resolvedHosts\n}`,
+    );
 
-// Sidecars that start together on a new file race to create its tables and to register: SQLite
-// answers SQLITE_BUSY to any that waited longer than the busy timeout, and daprd then runs on
-// without name resolution (unreachable by its app id; seen once at a fresh `npm start`).
-const migrations = `\terr = performMigrations(ctx, s.db, s.logger, migrationOptions{
+    // Sidecars that start together on a new file race to create its tables and to register: SQLite
+    // answers SQLITE_BUSY to any that waited longer than the busy timeout, and daprd then runs on
+    // without name resolution (unreachable by its app id; seen once at a fresh `npm start`).
+    const migrations = `\terr = performMigrations(ctx, s.db, s.logger, migrationOptions{
 \t\tHostsTableName:    s.metadata.TableName,
 \t\tMetadataTableName: s.metadata.MetadataTableName,
 \t})`;
-const register = '\terr = s.registerHost(ctx)\n';
-if (!source.includes(migrations)) fail('the migrations in Init');
-if (!source.includes(register)) fail('registerHost in Init');
-source = source.replace(
-  migrations,
-  `\terr = retryBusy(ctx, func() error {\n\t\treturn performMigrations(ctx, s.db, s.logger, migrationOptions{\n\t\t\tHostsTableName:    s.metadata.TableName,\n\t\t\tMetadataTableName: s.metadata.MetadataTableName,\n\t\t})\n\t})`,
-);
-source = source.replace(register, '\terr = retryBusy(ctx, func() error { return s.registerHost(ctx) })\n');
-source += `
+    const register = '\terr = s.registerHost(ctx)\n';
+    if (!source.includes(migrations)) fail('the migrations in Init');
+    if (!source.includes(register)) fail('registerHost in Init');
+    source = source.replace(
+      migrations,
+      `\terr = retryBusy(ctx, func() error {\n\t\treturn performMigrations(ctx, s.db, s.logger, migrationOptions{\n\t\t\tHostsTableName:    s.metadata.TableName,\n\t\t\tMetadataTableName: s.metadata.MetadataTableName,\n\t\t})\n\t})`,
+    );
+    source = source.replace(register, '\terr = retryBusy(ctx, func() error { return s.registerHost(ctx) })\n');
+    source += `
 // ${marker}; and retryBusy: a step that failed with SQLITE_BUSY (another sidecar holds the new
 // file's lock) is tried again, at random intervals, for up to 30 seconds.
 func retryBusy(ctx context.Context, step func() error) error {
@@ -138,4 +136,6 @@ func retryBusy(ctx context.Context, step func() error) error {
 \t}
 }
 `;
-writeFileSync(file, source);
+    return source;
+  },
+});

@@ -9,33 +9,31 @@
 // whose keys span slots, a replica that refuses scripts) or the request asks for JSON values,
 // the whole read goes through state.DoBulkGet as before.
 // Usage: node patch-redis-bulkget.mjs <components-contrib source dir>
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { patchSource } from './source-patch.mjs';
 
-const file = join(process.argv[2], 'state', 'redis', 'redis.go');
-let source = readFileSync(file, 'utf8');
 const marker = 'meridian: bulk reads in one round trip';
-if (source.includes(marker)) process.exit(0);
 
-function fail(what) {
-  process.stderr.write(`patch-redis-bulkget: ${what} not found in ${file}; the store changed, review the patch\n`);
-  process.exit(1);
-}
+patchSource({
+  name: 'patch-redis-bulkget',
+  path: ['state', 'redis', 'redis.go'],
+  marker,
+  apply: (original, { fail }) => {
+    let source = original;
 
-for (const needed of [
-  'func (r *StateStore) getKeyVersion(vals []any) (data string, version *string, err error)',
-  'func (r *StateStore) Get(ctx context.Context, req *state.GetRequest) (*state.GetResponse, error)',
-  '\tstate.BulkStore\n',
-  'req.Metadata[daprmetadata.ContentType] == contenttype.JSONContentType && r.clientHasJSON',
-]) {
-  if (!source.includes(needed)) fail(needed.trim());
-}
-const imports = 'import (\n\t"context"\n';
-if (!source.includes(imports)) fail('the import block');
-if (/\nfunc \(r \*StateStore\) BulkGet\(/.test(source)) fail('no BulkGet of its own (it has one now)');
+    for (const needed of [
+      'func (r *StateStore) getKeyVersion(vals []any) (data string, version *string, err error)',
+      'func (r *StateStore) Get(ctx context.Context, req *state.GetRequest) (*state.GetResponse, error)',
+      '\tstate.BulkStore\n',
+      'req.Metadata[daprmetadata.ContentType] == contenttype.JSONContentType && r.clientHasJSON',
+    ]) {
+      if (!source.includes(needed)) fail(needed.trim());
+    }
+    const imports = 'import (\n\t"context"\n';
+    if (!source.includes(imports)) fail('the import block');
+    if (/\nfunc \(r \*StateStore\) BulkGet\(/.test(source)) fail('no BulkGet of its own (it has one now)');
 
-source = source.replace(imports, 'import (\n\t"context"\n\t"encoding/json"\n');
-source += `
+    source = source.replace(imports, 'import (\n\t"context"\n\t"encoding/json"\n');
+    source += `
 // ${marker}: HGETALL of every key in one script; a key that is not a hash answers 0.
 const bulkGetDefaultQuery = \`
 local out = {}
@@ -107,4 +105,6 @@ func (r *StateStore) BulkGet(ctx context.Context, req []state.GetRequest, opts s
 	return out, nil
 }
 `;
-writeFileSync(file, source);
+    return source;
+  },
+});

@@ -8,34 +8,30 @@
 // fails every entry is reported failed: the caller publishes them again, and as with any retried
 // publish some may then be delivered twice (publishing is at least once; consumers dedupe).
 // Usage: node patch-redis-bulkpublish.mjs <components-contrib source dir>
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { patchSource } from './source-patch.mjs';
 
-const file = join(process.argv[2], 'pubsub', 'redis', 'redis.go');
-let source = readFileSync(file, 'utf8');
 const marker = 'meridian: bulk publish in one round trip';
-if (source.includes(marker)) process.exit(0);
 
-function fail(what) {
-  process.stderr.write(
-    `patch-redis-bulkpublish: ${what} not found in ${file}; the component changed, review the patch\n`,
-  );
-  process.exit(1);
-}
+patchSource({
+  name: 'patch-redis-bulkpublish',
+  path: ['pubsub', 'redis', 'redis.go'],
+  marker,
+  apply: (original, { fail }) => {
+    let source = original;
 
-const features = 'func (r *redisStreams) Features() []pubsub.Feature {\n\treturn nil\n}';
-if (!source.includes(features)) fail('Features() answering nil');
-for (const needed of [
-  'redisPayload := map[string]interface{}{"data": req.Data}',
-  'r.client.XAdd(ctx, req.Topic, r.clientSettings.MaxLenApprox, r.clientSettings.GetMinID(time.Now()), redisPayload)',
-]) {
-  if (!source.includes(needed)) fail(needed);
-}
-if (/\nfunc \(r \*redisStreams\) BulkPublish\(/.test(source)) fail('no BulkPublish of its own (it has one now)');
+    const features = 'func (r *redisStreams) Features() []pubsub.Feature {\n\treturn nil\n}';
+    if (!source.includes(features)) fail('Features() answering nil');
+    for (const needed of [
+      'redisPayload := map[string]interface{}{"data": req.Data}',
+      'r.client.XAdd(ctx, req.Topic, r.clientSettings.MaxLenApprox, r.clientSettings.GetMinID(time.Now()), redisPayload)',
+    ]) {
+      if (!source.includes(needed)) fail(needed);
+    }
+    if (/\nfunc \(r \*redisStreams\) BulkPublish\(/.test(source)) fail('no BulkPublish of its own (it has one now)');
 
-source = source.replace(
-  features,
-  `// ${marker}: BulkPublish below.
+    source = source.replace(
+      features,
+      `// ${marker}: BulkPublish below.
 func (r *redisStreams) Features() []pubsub.Feature {
 	return []pubsub.Feature{pubsub.FeatureBulkPublish}
 }
@@ -73,5 +69,7 @@ func (r *redisStreams) BulkPublish(ctx context.Context, req *pubsub.BulkPublishR
 	}
 	return pubsub.BulkPublishResponse{}, nil
 }`,
-);
-writeFileSync(file, source);
+    );
+    return source;
+  },
+});

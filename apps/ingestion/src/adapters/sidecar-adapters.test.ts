@@ -115,7 +115,7 @@ describe('StateSeenKeys on DaprClient', () => {
   });
 
   it('when the sidecar does not say what the store is, then the marks go through the save API with first-write', async () => {
-    routes['GET /v1.0/metadata'] = () => ({ status: 500 });
+    routes['GET /v1.0/metadata'] = () => ({ status: 404 }); // the metadata API is not allowed
     const saved: { key: string; etag?: string; options?: { concurrency?: string } }[] = [];
     routes['POST /v1.0/state/statestore'] = (items: typeof saved) => {
       saved.push(...items);
@@ -127,5 +127,27 @@ describe('StateSeenKeys on DaprClient', () => {
       [undefined, 'first-write'],
     ]);
     expect(seen).not.toContain('POST /v1.0/state/statestore/transaction');
+  });
+
+  it('when reading the store type fails otherwise, then the batch fails with 503 and no mark is written; the next batch asks again', async () => {
+    routes['GET /v1.0/metadata'] = () => 'hang';
+    const saved: unknown[] = [];
+    routes['POST /v1.0/state/statestore'] = (items: unknown[]) => {
+      saved.push(...items);
+      return { status: 204 };
+    };
+    routes['POST /v1.0/state/statestore/transaction'] = (body) => {
+      saved.push(...body.operations);
+      return { status: 204 };
+    };
+    const m = marks();
+    await expect(m.mark({ stream: 's', keys: ['a'] })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(saved).toEqual([]);
+    routes['GET /v1.0/metadata'] = () => ({
+      status: 200,
+      body: { components: [{ name: 'statestore', type: 'state.redis' }] },
+    });
+    expect(await m.mark({ stream: 's', keys: ['a'] })).toEqual(new Set(['a']));
+    expect(saved).toMatchObject([{ operation: 'upsert', request: { etag: '-1' } }]);
   });
 });

@@ -95,19 +95,37 @@ export class StateSeenKeys implements SeenKeys {
   private storeType: Promise<string> | undefined;
   private warned = false;
 
-  /** The store's component type ('state.redis', …), or 'unknown' when the sidecar does not say (asked again next time). */
+  /**
+   * The store's component type ('state.redis', …), or 'unknown' when the sidecar's metadata API
+   * is not allowed (404) or does not list the store: asked again next time. Any other failure
+   * fails the batch (503): guessing would write Redis marks without their ETag, which a mark
+   * written in a transaction does not withstand.
+   */
   private async storeKind(): Promise<string> {
-    this.storeType ??= this.opts.dapr
-      .components()
-      .then((components) => components.find((c) => c.name === this.opts.store)?.type ?? 'unknown')
-      .catch(() => 'unknown');
+    if (this.storeType === undefined) {
+      const asked = this.opts.dapr.components().then(
+        (components) => components.find((c) => c.name === this.opts.store)?.type ?? 'unknown',
+        (err: unknown) => {
+          if (err instanceof AppError && err.code === 'NOT_FOUND') return 'unknown';
+          throw new AppError({
+            code: 'UNAVAILABLE',
+            message: `reading the state store's type failed: ${(err as Error).message}`,
+            cause: err,
+          });
+        },
+      );
+      this.storeType = asked;
+      asked.catch(() => {
+        if (this.storeType === asked) this.storeType = undefined;
+      });
+    }
     const type = await this.storeType;
     if (type === 'unknown') {
       this.storeType = undefined;
       if (!this.warned)
         rootLogger().warn(
           { store: this.opts.store },
-          "the sidecar did not say the state store's type (is the metadata API allowed?): idempotency marks go key by key",
+          "the sidecar did not say the state store's type (is its metadata API allowed?): idempotency marks go key by key",
         );
       this.warned = true;
     }

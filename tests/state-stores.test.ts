@@ -54,15 +54,11 @@ beforeAll(async () => {
 afterAll(async () => void (await sidecar?.process.stop()));
 
 const keys = (from: number, n: number) => Array.from({ length: n }, (_, i) => `mote-${from + i}`);
+const dapr = () => new DaprClient({ httpPort: sidecar!.ports.http, apiToken: '' });
+const marksOn = (store: string) => new StateSeenKeys({ dapr: dapr(), store, ttlSeconds: 600, concurrency: 8 });
 
 describe.each(Object.keys(stores))('idempotency marks on %s through daprd', (store) => {
-  const marks = () =>
-    new StateSeenKeys({
-      dapr: new DaprClient({ httpPort: sidecar!.ports.http, apiToken: '' }),
-      store,
-      ttlSeconds: 600,
-      concurrency: 8,
-    });
+  const marks = () => marksOn(store);
 
   it('when two batches mark overlapping keys at once, then each key is won by exactly one of them and is seen afterwards', async () => {
     const a = keys(0, 600);
@@ -85,12 +81,7 @@ describe.each(Object.keys(stores))('idempotency marks on %s through daprd', (sto
 });
 
 it('when marks land on Redis, then each carries the TTL', async () => {
-  await new StateSeenKeys({
-    dapr: new DaprClient({ httpPort: sidecar!.ports.http, apiToken: '' }),
-    store: 'redis',
-    ttlSeconds: 600,
-    concurrency: 8,
-  }).mark({ stream: 'ttl', keys: ['one'] });
+  await marksOn('redis').mark({ stream: 'ttl', keys: ['one'] });
   const key = `${run}||seen:ttl:${createHash('sha256').update('one').digest('hex')}`;
   const { stdout } = await promisify(execFile)('redis-cli', ['-h', '127.0.0.1', 'TTL', key]);
   const ttl = Number(stdout.trim());
@@ -99,8 +90,6 @@ it('when marks land on Redis, then each carries the TTL', async () => {
 });
 
 describe.each(Object.keys(stores))('bulk reads on %s through daprd', (store) => {
-  const dapr = () => new DaprClient({ httpPort: sidecar!.ports.http, apiToken: '' });
-
   it('when keys are read in bulk, then each answers the value and ETag a single read does, and a missing key none', async () => {
     const items = Array.from({ length: 20 }, (_, i) => ({
       key: `entity-${i}`,

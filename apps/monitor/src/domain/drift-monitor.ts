@@ -1,11 +1,11 @@
-import type { DriftHistory, DriftReport, PredictionEvent } from '@meridian/contracts';
+import type { DriftFeature, DriftHistory, DriftReport, PredictionEvent } from '@meridian/contracts';
 import { rootLogger, updateMany } from '@meridian/service-kit';
 import type { Alerts } from './alerts.ts';
 import { driftFeatures, type DriftThresholds } from './drift-features.ts';
 import { historyWindow, type DriftHistoryLog } from './drift-history.ts';
 import { driftSpecOf, rowsForColumns, type DriftSpec } from './drift-spec.ts';
 import type { ModelCards, StateStore } from './ports.ts';
-import { addToWindow, filledWindow, type DriftWindow } from './drift-window.ts';
+import { addToWindow, filledWindow, type ClosedWindow, type DriftWindow } from './drift-window.ts';
 
 /** One window per model version: a canary's rows and the champion's are compared with their own references. */
 const windowKey = (e: Pick<PredictionEvent, 'model' | 'version'>) => `drift:${e.model}:${e.version}`;
@@ -59,43 +59,50 @@ export class DriftMonitor {
     const monitored = (e: PredictionEvent) => !unreadable.has(specKey(e)) && specs.get(specKey(e)) !== undefined;
     for (const e of events) if (monitored(e)) byKey.set(windowKey(e), [...(byKey.get(windowKey(e)) ?? []), e]);
     const redelivered = new Map<string, DriftWindow>();
+    const now = () => new Date((this.opts.clock ?? Date.now)()).toISOString();
     const result = await updateMany<DriftWindow>({
       state: this.opts.state,
       store: this.opts.store,
       keys: [...byKey.keys()],
       change: (current, key) => {
         let w = current;
-        let changed = false;
+        const closed: ClosedWindow[] = [];
         for (const e of byKey.get(key)!) {
-          const next = addToWindow(w, e, { size: windowSize, take: rowsForColumns(specs.get(specKey(e)), e) });
-          if (next) [w, changed] = [next, true];
+          const spec = specs.get(specKey(e))!;
+          const next = addToWindow(w, e, { size: windowSize, take: rowsForColumns(spec, e) });
+          if (!next) continue;
+          // Judged as the event that fills it lands, on the rows it holds then: later events of the batch belong to the next window.
+          const index = filledWindow(w?.version === next.version ? w.rows : 0, next.rows, windowSize);
+          const verdict = index === undefined ? undefined : this.verdict(e.model, next, spec, index, now());
+          if (verdict) closed.push(verdict);
+          w = next;
         }
-        if (!changed && current) redelivered.set(key, current);
-        return changed ? w : undefined;
+        if (w === current) {
+          if (current) redelivered.set(key, current);
+          return undefined;
+        }
+        return closed.length ? { ...w!, closed } : w;
       },
     });
-    const judge = async (key: string, w: DriftWindow, index: number | undefined) => {
+    const record = async (key: string, verdicts: readonly ClosedWindow[]) => {
       const model = byKey.get(key)![0]!.model;
-      // Awaited, so that an event counted means its window was judged (once per filled window, so cheap);
-      // a failure only costs this evaluation, not the delivery.
-      if (index !== undefined)
-        await this.evaluate(model, w, index).catch((err: unknown) =>
-          rootLogger().warn({ err: (err as Error).message, model }, 'drift evaluation failed'),
+      // Awaited, so that an event counted means its window's verdict was recorded (once per filled window, so
+      // cheap); a failure only costs this recording, not the delivery.
+      for (const v of verdicts)
+        await this.record(model, v).catch((err: unknown) =>
+          rootLogger().warn({ err: (err as Error).message, model, window: v.index }, 'drift verdict not recorded'),
         );
     };
     for (const [key, { before, after }] of result.written) {
-      await judge(
+      const earlier = before?.version === after.version ? (before.closed ?? []) : [];
+      await record(
         key,
-        after,
-        filledWindow(before?.version === after.version ? before.rows : 0, after.rows, windowSize),
+        (after.closed ?? []).filter((v) => !earlier.some((b) => b.index === v.index)),
       );
     }
     // Events already in their window: the write that took them may have landed with its answer lost, so the
-    // window it filled may never have been judged. Judge the latest filled one again (alerts are once per window).
-    for (const [key, w] of redelivered) {
-      if (!result.written.has(key))
-        await judge(key, w, w.rows >= windowSize ? Math.floor(w.rows / windowSize) - 1 : undefined);
-    }
+    // verdicts it made may never have been recorded. Record the latest again (history and alerts keep one per window).
+    for (const [key, w] of redelivered) if (!result.written.has(key)) await record(key, w.closed ?? []);
     return new Set(events.filter((e) => result.failed.has(windowKey(e))).map((e) => e.id));
   }
 
@@ -152,7 +159,10 @@ export class DriftMonitor {
 
   private async reportOf(model: string, w: DriftWindow): Promise<DriftReport | undefined> {
     const spec = await this.spec(model, w.version);
-    if (!spec) return undefined;
+    return spec && this.reportWith(model, w, spec);
+  }
+
+  private reportWith(model: string, w: DriftWindow, spec: DriftSpec): DriftReport {
     const { thresholds, windowSize } = this.opts;
     const features = driftFeatures({ window: w, spec, windowSize, thresholds });
     const filled = w.rows >= windowSize;
@@ -172,10 +182,20 @@ export class DriftMonitor {
     };
   }
 
-  private async evaluate(model: string, w: DriftWindow, index: number): Promise<void> {
-    const report = await this.reportOf(model, w);
-    if (!report || report.not_monitored) return;
-    const closedAt = new Date((this.opts.clock ?? Date.now)()).toISOString();
+  /** The verdict on window `index` as it closes with `w`; none for a version whose drift is not monitored. */
+  private verdict(
+    model: string,
+    w: DriftWindow,
+    spec: DriftSpec | undefined,
+    index: number,
+    closedAt: string,
+  ): ClosedWindow | undefined {
+    if (!spec || spec.off) return undefined;
+    const report = this.reportWith(model, w, spec);
+    return { index, closed_at: closedAt, report: { ...report, features: report.features.map(withoutHistogram) } };
+  }
+
+  private async record(model: string, { index, closed_at: closedAt, report }: ClosedWindow): Promise<void> {
     // Caught apart from the alert: a history that could not be written must not cost the window its alert.
     await this.opts.history
       .append({ model, version: report.version, window: historyWindow(report, { index, closedAt }) })
@@ -196,3 +216,5 @@ export class DriftMonitor {
     });
   }
 }
+
+const withoutHistogram = ({ histogram: _, ...f }: DriftFeature): DriftFeature => f;

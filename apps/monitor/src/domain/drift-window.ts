@@ -1,4 +1,16 @@
-import type { PredictionEvent } from '@meridian/contracts';
+import type { DriftReport, PredictionEvent } from '@meridian/contracts';
+
+/**
+ * A window's verdict, made on the rows it held when it closed and kept with them: the write that
+ * closes a window and its verdict are one, so recording it again (a redelivery after a lost
+ * answer) records the same verdict, not one made on the next window's rows.
+ */
+export interface ClosedWindow {
+  index: number;
+  closed_at: string;
+  /** The report as the window closed, without its histograms. */
+  report: DriftReport;
+}
 
 /** One model version's drift window as stored: the latest values per column, and the events they came from. */
 export interface DriftWindow {
@@ -9,6 +21,8 @@ export interface DriftWindow {
   columns: Record<string, { kind: 'input' | 'prediction'; values: number[] }>;
   /** Ids of the latest events (at most one per row of the window), so a redelivery is recognised. */
   ids: string[];
+  /** The windows the latest closing write closed (usually one), with their verdicts. */
+  closed?: ClosedWindow[];
 }
 
 /** Which rows of an event a column takes (rowsForColumns); default every row. */
@@ -38,6 +52,7 @@ export function addToWindow(
   const [output, values] = Object.entries(event.outputs)[0] ?? [];
   if (output && values) add(output, 'prediction', values);
   return {
+    ...current,
     version: event.version,
     rows: current.rows + event.rows,
     columns,

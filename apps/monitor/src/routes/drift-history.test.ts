@@ -112,6 +112,36 @@ describe('GET /v1/monitor/models/{model}/drift/history, in process', () => {
     expect((await m.history()).windows.map((w) => [w.index, w.drifted])).toEqual([[0, true]]);
   });
 
+  it("when one delivery closes a window and starts the next, then the window is judged on its own rows, not the next one's", async () => {
+    const m = await serve();
+    // Window 0 like training, then half of a drifting window 1, all in one delivery.
+    await m.deliver([...m.window(0, { drifting: false }), ...m.window(1, { drifting: true }).slice(0, 2)]);
+    expect((await m.history()).windows.map((w) => [w.index, w.rows, w.drifted])).toEqual([[0, 4, false]]);
+    expect(await m.domain.alerts.list()).toEqual([]);
+  });
+
+  it("when the answer to the write that closed a window is lost and the next window's rows land first, then the retry records the verdict the window closed with", async () => {
+    const m = await serve();
+    const first = m.window(0, { drifting: false });
+    await m.deliver(first.slice(0, 3));
+    const save = m.state.saveManyIfUnchanged.bind(m.state);
+    let lost = false;
+    m.state.saveManyIfUnchanged = async (o) => {
+      const landed = await save(o);
+      if (!lost && o.items.some((i) => i.key.startsWith('drift:'))) {
+        lost = true;
+        throw new Error('the answer was lost');
+      }
+      return landed;
+    };
+    expect(await m.deliver(first.slice(3))).toEqual(['RETRY']);
+    // Drifting rows of window 1 arrive before the retry: the latest four values would now look drifted.
+    expect(await m.deliver(m.window(1, { drifting: true }).slice(0, 2))).toEqual(['SUCCESS', 'SUCCESS']);
+    expect(await m.deliver(first.slice(3))).toEqual(['SUCCESS']);
+    expect((await m.history()).windows.map((w) => [w.index, w.rows, w.drifted])).toEqual([[0, 4, false]]);
+    expect(await m.domain.alerts.list()).toEqual([]);
+  });
+
   it('when the model or the version is unknown to the registry, then 404 problem+json; a bad version is 400', async () => {
     const m = await serve();
     for (const path of ['/v1/monitor/models/unknown/drift/history', '/v1/monitor/models/m/drift/history?version=7']) {

@@ -15,7 +15,9 @@ createLogger({ name: 'test', level: 'silent' });
 // The state operations the pipeline leans on, against the real stores through a real daprd:
 // ingestion's idempotency marks (on Redis a chunk goes as one MULTI whose sets carry an ETag no
 // mark has, which must be insert-only), and bulk reads, which our Dapr build answers on Redis
-// in one script (tools/dapr/build/patch-redis-bulkget.mjs) and must answer as single reads do.
+// in one script (tools/dapr/build/patch-redis-bulkget.mjs) and must answer as single reads do;
+// and numbers, which a stock daprd's Redis store rounds to six decimals
+// (tools/dapr/build/patch-redis-precise-json.mjs).
 const run = `stores-${Date.now().toString(36)}`;
 const dataDir = join(tmpdir(), `meridian-${run}`);
 const stores = {
@@ -120,5 +122,30 @@ describe.each(Object.keys(stores))('bulk reads on %s through daprd', (store) => 
     expect(await write(2)).toEqual(new Set());
     expect(await write(3)).toEqual(new Set(['cas']));
     expect((await dapr().getState({ store, key: 'cas' })).value).toEqual({ v: 2 });
+  });
+});
+
+describe.each(Object.keys(stores))('numbers on %s through daprd', (store) => {
+  // A window statistic, float noise, a tiny and a large value: what model cards and drift windows hold.
+  const numbers = [0.004898979485565382, 0.1 + 0.2, 1e-7, -2.5e-12, 123456789.12345679, 27.26 - 27.25];
+
+  it('when numbers are saved, by the save API or in a transaction, then every digit is read back', async () => {
+    await dapr().saveState({
+      store,
+      items: [{ key: 'numbers-saved', value: { numbers }, metadata: { ttlInSeconds: '600' } }],
+    });
+    expect(
+      await dapr().transact({
+        store,
+        operations: [{ operation: 'upsert', request: { key: 'numbers-transacted', value: { numbers } } }],
+      }),
+    ).toBe(true);
+    for (const key of ['numbers-saved', 'numbers-transacted'])
+      expect((await dapr().getState<{ numbers: number[] }>({ store, key })).value).toEqual({ numbers });
+    const bulk = await dapr().getBulkState<{ numbers: number[] }>({
+      store,
+      keys: ['numbers-saved', 'numbers-transacted'],
+    });
+    expect(bulk.map((b) => b.value)).toEqual([{ numbers }, { numbers }]);
   });
 });

@@ -17,6 +17,8 @@ export interface PlatformHandle {
   readonly platform: Platform;
   token(roles: Role[], sub?: string): Promise<string>;
   readonly repository: string;
+  /** This run's consumers end in `-<runId>` (groups, durables, queues, MQTT sessions). */
+  readonly runId: string;
   /** fetch against the gateway with a token for the roles (none: no Authorization header). */
   gateway(path: string, init?: RequestInit & { roles?: Role[] }): Promise<Response>;
 }
@@ -38,6 +40,7 @@ export function usePlatform(
 ): PlatformHandle {
   let platform: Platform | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), `meridian-${stackSpec.replace(/\W+/g, '_')}-`));
+  const runId = randomUUID().slice(0, 8);
   beforeAll(async () => {
     // Unless a test is about the registry, serve a seeded model and keep the training app from bootstrapping one.
     if (opts.seedModels !== false) {
@@ -56,7 +59,7 @@ export function usePlatform(
       stack: resolveStack(stackSpec),
       dataDir,
       env,
-      runId: randomUUID().slice(0, 8),
+      runId,
       ...(apps ? { apps } : {}),
     });
   });
@@ -73,6 +76,7 @@ export function usePlatform(
     },
     token: (roles, sub) => signDevToken({ dataDir, roles, ...(sub ? { sub } : {}) }),
     repository: join(dataDir, 'models'),
+    runId,
     async gateway(path, init = {}) {
       const { roles, headers, ...rest } = init;
       const auth: Record<string, string> = roles ? { authorization: `Bearer ${await handle.token(roles)}` } : {};

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { allocatePorts, isPortFree } from './ports.ts';
@@ -7,6 +8,14 @@ describe('allocatePorts', () => {
     const ports = await allocatePorts(40);
     expect(new Set(ports).size).toBe(40);
     expect(await isPortFree(ports[0]!)).toBe(true);
+  });
+
+  it("when the kernel's ephemeral range leaves room below it, then ports come from below it and none is handed out twice", async () => {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    const first = await allocatePorts(100);
+    const second = await allocatePorts(100);
+    expect(new Set([...first, ...second]).size).toBe(200);
+    expect(Math.max(...first, ...second)).toBeLessThan(low!);
   });
 
   it('when a port is held, then isPortFree says so', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 
 function listen(port: number): Promise<Server> {
@@ -8,15 +9,50 @@ function listen(port: number): Promise<Server> {
   });
 }
 
+/** Lowest port handed out when the kernel's ephemeral range leaves room below it. */
+const FLOOR = 10_000;
+/** Ports this process has handed out: never twice, though an earlier one may be free again. */
+const handedOut = new Set<number>();
+
 /**
- * Asks the kernel for `count` distinct free ports. All are held open until
- * every one is chosen, so the set has no duplicates (Dapr's defaults collide:
- * daprd gRPC and sentry both use 50001, healthz and metrics ports clash too).
+ * The ports below the kernel's ephemeral range (Linux), or undefined. A port the kernel chose
+ * for `listen(0)` lies inside that range, where every outgoing connection takes its local port
+ * too: between our probe and the child's bind, a connection to Redis or a sidecar could take
+ * it, and the child failed with EADDRINUSE (seen in CI: a daprd, then a gateway).
+ */
+function belowEphemeral(): { from: number; to: number } | undefined {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return low !== undefined && low > FLOOR + 1_000 ? { from: FLOOR, to: low - 1 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `count` distinct free ports: below the ephemeral range where there is one (chosen at random,
+ * each probed by binding it, none handed out twice by this process), else from the kernel.
+ * They are distinct within the set (Dapr's defaults collide: daprd gRPC and sentry both use
+ * 50001, healthz and metrics ports clash too).
  */
 export async function allocatePorts(count: number): Promise<number[]> {
+  const range = belowEphemeral();
+  const ports: number[] = [];
+  for (let tries = 0; range && ports.length < count && tries < count * 50; tries++) {
+    const port = range.from + Math.floor(Math.random() * (range.to - range.from + 1));
+    if (handedOut.has(port) || !(await isPortFree(port))) continue;
+    handedOut.add(port);
+    ports.push(port);
+  }
+  return ports.length === count ? ports : [...ports, ...(await kernelPorts(count - ports.length))];
+}
+
+/** Ports the kernel chooses; all are held open until every one is chosen, so the set has no duplicates. */
+async function kernelPorts(count: number): Promise<number[]> {
   const servers = await Promise.all(Array.from({ length: count }, () => listen(0)));
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  for (const port of ports) handedOut.add(port);
   return ports;
 }
 

@@ -3,7 +3,7 @@ import { DriftHistory, DriftReport, type PredictionEvent } from '@meridian/contr
 import { createLogger, parseEnv } from '@meridian/service-kit';
 import { closeAfterEach, inProcessEnv } from '@meridian/testkit';
 import { monitorEnv } from '../env.ts';
-import { monitorCard, serveMonitor } from '../testing/serve.ts';
+import { loseNextDriftAnswer, monitorCard, serveMonitor } from '../testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 // Drift windows of 4 rows; the history keeps the latest 3.
@@ -95,16 +95,7 @@ describe('GET /v1/monitor/models/{model}/drift/history, in process', () => {
     const m = await serve();
     const events = m.window(0, { drifting: true });
     await m.deliver(events.slice(0, 3));
-    const save = m.state.saveManyIfUnchanged.bind(m.state);
-    let lost = false;
-    m.state.saveManyIfUnchanged = async (o) => {
-      const landed = await save(o);
-      if (!lost && o.items.some((i) => i.key.startsWith('drift:'))) {
-        lost = true;
-        throw new Error('the answer was lost');
-      }
-      return landed;
-    };
+    loseNextDriftAnswer(m.state);
     expect(await m.deliver(events.slice(3))).toEqual(['RETRY']);
     expect((await m.history()).windows).toEqual([]);
     expect(await m.deliver(events.slice(3))).toEqual(['SUCCESS']);
@@ -124,16 +115,7 @@ describe('GET /v1/monitor/models/{model}/drift/history, in process', () => {
     const m = await serve();
     const first = m.window(0, { drifting: false });
     await m.deliver(first.slice(0, 3));
-    const save = m.state.saveManyIfUnchanged.bind(m.state);
-    let lost = false;
-    m.state.saveManyIfUnchanged = async (o) => {
-      const landed = await save(o);
-      if (!lost && o.items.some((i) => i.key.startsWith('drift:'))) {
-        lost = true;
-        throw new Error('the answer was lost');
-      }
-      return landed;
-    };
+    loseNextDriftAnswer(m.state);
     expect(await m.deliver(first.slice(3))).toEqual(['RETRY']);
     // Drifting rows of window 1 arrive before the retry: the latest four values would now look drifted.
     expect(await m.deliver(m.window(1, { drifting: true }).slice(0, 2))).toEqual(['SUCCESS', 'SUCCESS']);

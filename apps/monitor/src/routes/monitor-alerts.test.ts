@@ -4,7 +4,7 @@ import { createLogger, parseEnv } from '@meridian/service-kit';
 import { closeAfterEach, inProcessEnv } from '@meridian/testkit';
 import { monitorEnv } from '../env.ts';
 import type { MemoryStateStore } from '../testing/fakes.ts';
-import { monitorCard, serveMonitor } from '../testing/serve.ts';
+import { loseNextDriftAnswer, monitorCard, serveMonitor } from '../testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 // Drift windows of 4 rows; SLOs over the latest 80 requests against p99 ≤ 100 ms and ≤ 10 % errors.
@@ -116,16 +116,7 @@ describe("the monitor's SLOs and alerts, in process", () => {
     const events = drifting(m, 0);
     await m.predictions(events.slice(0, 3));
     // The write lands, its answer does not: the batch is retried, and finds its events in the window already.
-    const save = m.state.saveManyIfUnchanged.bind(m.state);
-    let lost = false;
-    m.state.saveManyIfUnchanged = async (o) => {
-      const landed = await save(o);
-      if (!lost && o.items.some((i) => i.key.startsWith('drift:'))) {
-        lost = true;
-        throw new Error('the answer was lost');
-      }
-      return landed;
-    };
+    loseNextDriftAnswer(m.state);
     const entries = [{ entryId: 'e', event: { specversion: '1.0', id: 'ce', data: events[3] } }];
     expect((await m.call('POST', '/events/predictions', { entries })).body.statuses).toEqual([
       { entryId: 'e', status: 'RETRY' },

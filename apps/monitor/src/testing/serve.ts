@@ -30,3 +30,17 @@ export async function serveMonitor(o: { env: MonitorEnv; card: Record<string, un
   const served = await servedApp({ app: createServiceApp(createApp(monitor.deps)), token: o.env.APP_API_TOKEN });
   return { ...monitor, clock, served };
 }
+
+/** The next write of a drift window lands, but its answer is lost (the caller sees an error). */
+export function loseNextDriftAnswer(state: Pick<MemoryStateStore, 'saveManyIfUnchanged'>): void {
+  const save = state.saveManyIfUnchanged.bind(state);
+  let lost = false;
+  state.saveManyIfUnchanged = async (o) => {
+    const landed = await save(o);
+    if (!lost && o.items.some((i) => i.key.startsWith('drift:'))) {
+      lost = true;
+      throw new Error('the answer was lost');
+    }
+    return landed;
+  };
+}

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 export interface SamePortGrpc {
-  /** Lets every HTTP/2 session finish its calls and end (as the app stops). */
+  /** Lets every HTTP/2 session finish its calls and end, and drops connections that sent nothing yet (as the app stops). */
   close(): void;
   /** Ends every HTTP/2 session now (when the stop's grace ran out). */
   destroy(): void;
@@ -30,16 +30,26 @@ export function serveGrpcOnSamePort(
     session.once('close', () => sessions.delete(session));
   });
   h2.on('stream', onStream);
+  // Sockets no server has yet: neither closeIdleConnections nor the sessions above know them.
+  const unrouted = new Set<Socket>();
   const http1 = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
     // Until the first bytes hand the socket to a server, its errors and silence are ours: a reset
-    // before any data must not be an unhandled 'error', nor an idle socket be held forever.
-    const drop = () => socket.destroy();
+    // before any data must not be an unhandled 'error', nor an idle socket be held forever, nor one
+    // its peer closed without a byte (daprd's port probe) be left half-open, holding server.close().
+    unrouted.add(socket);
+    const drop = () => {
+      unrouted.delete(socket);
+      socket.destroy();
+    };
     socket.on('error', drop);
+    socket.once('end', drop);
     socket.setTimeout(server.headersTimeout, drop);
     const route = (first: Buffer) => {
+      unrouted.delete(socket);
       socket.off('error', drop);
+      socket.off('end', drop);
       socket.setTimeout(0);
       socket.pause();
       socket.unshift(first);
@@ -52,6 +62,8 @@ export function serveGrpcOnSamePort(
   });
   return {
     close() {
+      for (const socket of unrouted) socket.destroy();
+      unrouted.clear();
       for (const session of sessions) session.close();
     },
     destroy() {

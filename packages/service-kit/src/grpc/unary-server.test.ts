@@ -116,6 +116,34 @@ describe('unary gRPC on an HTTP/1.1 server port', () => {
   });
 });
 
+describe('connections that send nothing', () => {
+  /** A server of its own (this one is closed), with a client connected that has not sent a byte. */
+  async function silentClient() {
+    const server = createServer((_req, res) => void res.end('ok'));
+    const grpc = serveGrpcOnSamePort(server, () => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const socket = netConnect((server.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const ended = new Promise((resolve) => socket.once('end', resolve));
+    return { server, grpc, socket, ended };
+  }
+
+  it('when a client closes its side without sending a byte (a port probe), then the server closes its side too', async () => {
+    const { server, socket, ended } = await silentClient();
+    socket.end();
+    await ended;
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('when the app stops while a client has sent nothing, then close ends that connection and the server closes', async () => {
+    const { server, grpc, ended } = await silentClient();
+    const closed = new Promise((resolve) => server.close(resolve));
+    grpc.close();
+    await ended;
+    await closed;
+  });
+});
+
 describe('grpcStatusOf', () => {
   it('when errors of each kind are given, then Meridian codes map to gRPC codes and unknown errors hide their text', () => {
     expect(grpcStatusOf(new AppError({ code: 'BAD_REQUEST', message: 'm' }))).toEqual({

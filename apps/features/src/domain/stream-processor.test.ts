@@ -65,6 +65,28 @@ describe('stream processor: applied once, scored at least once under stable row 
     expect(offlineLog.appended.map((r) => r.row_key)).toEqual(['1@0#1', '1@0#2']);
   });
 
+  it('when a delivery is scored, then its rows go to the offline log at the same time, not after the score', async () => {
+    const { scorer, offlineLog, deliver } = setup();
+    // The score answers only once the log has the rows: were they logged after it, this delivery would never end.
+    scorer.answerAfter = () => offlineLog.someAppended();
+    const answers = await deliver([event(1, 1), event(2, 1)]);
+    expect([...answers.values()]).toEqual(['SUCCESS', 'SUCCESS']);
+    expect(scorer.calls.map((c) => c.rows)).toEqual([['1@0#1', '2@0#1']]);
+    expect(offlineLog.appended.map((r) => r.row_key)).toEqual(['1@0#1', '2@0#1']);
+  });
+
+  it('when the offline log fails while scoring succeeds, then the delivery fails and its retry scores and logs the same rows', async () => {
+    const { scorer, offlineLog, processor, deliver } = setup();
+    offlineLog.failNext = true;
+    await expect(deliver([event(1, 1)])).rejects.toThrow('artifacts binding down');
+    expect(offlineLog.appended).toEqual([]);
+    const answers = await deliver([event(1, 1)]);
+    expect([...answers.values()]).toEqual(['SUCCESS']);
+    expect(scorer.calls.map((c) => c.rows)).toEqual([['1@0#1'], ['1@0#1']]);
+    expect(offlineLog.appended.map((r) => r.row_key)).toEqual(['1@0#1']);
+    expect(processor.stats).toMatchObject({ applied: 1, duplicates: 1, scored: 1, rescored: 1 });
+  });
+
   it('when the model refuses the rows, then they stay applied and the stream goes on', async () => {
     const { scorer, processor, deliver, stored } = setup();
     scorer.failNext = 'refused';

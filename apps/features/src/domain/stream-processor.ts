@@ -30,8 +30,9 @@ type Readings = Map<string, { entryId: string; reading: Reading }[]>;
  * the entities' states are read in one call, the readings applied (each key
  * once, features from packages/ml), the states written back
  * compare-and-swap in one call; then every pending row of those entities is
- * scored in one inference call (which publishes the prediction event) and
- * appended to the offline log. Only then is the delivery acknowledged, so a
+ * scored in one inference call (which publishes the prediction event) and,
+ * at the same time, appended to the offline log. Only once both are done is
+ * the delivery acknowledged, so a
  * crash anywhere leaves either unapplied readings (redelivered, applied
  * once) or applied but unconfirmed rows (scored again under the same row
  * key, which the monitor counts once).
@@ -145,42 +146,52 @@ export class StreamProcessor {
   }
 
   private async score(rows: PendingRow[], fresh: number): Promise<void> {
-    const { scorer, offlineLog } = this.deps;
+    // Scoring and the offline log need only the rows: they run side by side, and a delivery waits for
+    // the slower of the two, not their sum (on Kafka, bulk deliveries reach the app one at a time).
+    // Either failing fails the delivery once both are done; its retry does both again (the log is at
+    // least once, and a re-scored batch is the same prediction event).
+    const [scored, logged] = await Promise.allSettled([this.scoreRows(rows), this.logRows(rows)]);
+    if (scored.status === 'rejected') throw scored.reason;
+    if (logged.status === 'rejected') throw logged.reason;
+    for (const r of rows) this.confirmed.add(r.row_key);
+    this.stats.scored += rows.length;
+    // Rows applied by an earlier delivery whose score was never confirmed (this process restarted in between).
+    this.stats.rescored += rows.length - fresh;
+  }
+
+  private async scoreRows(rows: PendingRow[]): Promise<void> {
+    const { scorer } = this.deps;
+    if (!scorer) return;
     // The same rows get the same request id, so a re-scored batch is also one prediction event id.
     const id = `features-${createHash('sha256')
       .update(rows.map((r) => r.row_key).join(','))
       .digest('hex')
       .slice(0, 32)}`;
-    if (scorer) {
-      try {
-        await scorer.score(rows, id);
-      } catch (err) {
-        // A refusal (the model's inputs are not these features) will not change on a retry: the rows
-        // keep their online features, are logged offline, and the stream goes on. Anything else is retried.
-        if (!(err instanceof AppError && err.code === 'BAD_REQUEST')) throw err;
-        rootLogger().error(
-          { err: err.message, rows: rows.length, model: scorer.model },
-          'scoring refused; these rows stay unscored',
-        );
-        this.stats.score_refused += rows.length;
-      }
-    }
-    if (offlineLog) {
-      await offlineLog.append(
-        rows.map((r) => ({
-          row_key: r.row_key,
-          entity: r.row_key.slice(0, r.row_key.indexOf('@')),
-          record_key: r.record_key,
-          ts: r.ts,
-          received_at: r.received_at,
-          values: r.values,
-          ...(r.label !== undefined ? { label: r.label } : {}),
-        })),
+    try {
+      await scorer.score(rows, id);
+    } catch (err) {
+      // A refusal (the model's inputs are not these features) will not change on a retry: the rows
+      // keep their online features, are logged offline, and the stream goes on. Anything else is retried.
+      if (!(err instanceof AppError && err.code === 'BAD_REQUEST')) throw err;
+      rootLogger().error(
+        { err: err.message, rows: rows.length, model: scorer.model },
+        'scoring refused; these rows stay unscored',
       );
+      this.stats.score_refused += rows.length;
     }
-    for (const r of rows) this.confirmed.add(r.row_key);
-    this.stats.scored += rows.length;
-    // Rows applied by an earlier delivery whose score was never confirmed (this process restarted in between).
-    this.stats.rescored += rows.length - fresh;
+  }
+
+  private async logRows(rows: PendingRow[]): Promise<void> {
+    await this.deps.offlineLog?.append(
+      rows.map((r) => ({
+        row_key: r.row_key,
+        entity: r.row_key.slice(0, r.row_key.indexOf('@')),
+        record_key: r.record_key,
+        ts: r.ts,
+        received_at: r.received_at,
+        values: r.values,
+        ...(r.label !== undefined ? { label: r.label } : {}),
+      })),
+    );
   }
 }

@@ -34,10 +34,13 @@ export class RecordingScorer implements RowScorer {
   readonly calls: { id: string; rows: string[] }[] = [];
   readonly model = 'm';
   failNext: 'none' | 'unavailable' | 'refused' = 'none';
+  /** Awaited before each answer, when set. */
+  answerAfter?: () => Promise<void>;
 
   async score(rows: PendingRow[], id: string): Promise<number[]> {
     const mode = this.failNext;
     this.failNext = 'none';
+    await this.answerAfter?.();
     if (mode === 'unavailable') throw new AppError({ code: 'BAD_GATEWAY', message: 'inference down' });
     if (mode === 'refused') throw new AppError({ code: 'BAD_REQUEST', message: 'no such input' });
     this.calls.push({ id, rows: rows.map((r) => r.row_key) });
@@ -48,11 +51,24 @@ export class RecordingScorer implements RowScorer {
 /** The offline log in memory, read back as the real one is: one row per row key, ordered by entity and time. */
 export class MemoryFeatureLog implements FeatureLog {
   readonly appended: Omit<OfflineFeatureRow, 'names'>[] = [];
+  /** The next append fails (the artifacts binding is down), once. */
+  failNext = false;
+  private waiting: (() => void)[] = [];
 
   constructor(private readonly names: string[] = ['humidity', 'temperature']) {}
 
   async append(rows: Omit<OfflineFeatureRow, 'names'>[]): Promise<void> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new AppError({ code: 'BAD_GATEWAY', message: 'artifacts binding down' });
+    }
     this.appended.push(...rows);
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  /** Resolves once rows have been appended (at once if some were). */
+  someAppended(): Promise<void> {
+    return this.appended.length ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
   }
 
   async read(o: { from: string; to: string; entity?: string }): Promise<OfflineFeatureRow[]> {

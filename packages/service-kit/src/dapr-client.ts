@@ -181,12 +181,17 @@ export class DaprClient {
     });
   }
 
-  async publish(o: { pubsub: string; topic: string; data: unknown }): Promise<void> {
+  async publish(o: { pubsub: string; topic: string; data: unknown; metadata?: Record<string, string> }): Promise<void> {
+    const query = o.metadata
+      ? `?${Object.entries(o.metadata)
+          .map(([k, v]) => `metadata.${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+          .join('&')}`
+      : '';
     const res = await this.send({
       what: `publish ${o.topic}`,
       metric: { kind: 'publish', topic: o.topic },
       method: 'POST',
-      path: `/v1.0/publish/${o.pubsub}/${encodeURIComponent(o.topic)}`,
+      path: `/v1.0/publish/${o.pubsub}/${encodeURIComponent(o.topic)}${query}`,
       ...DaprClient.json(o.data),
     });
     if (!res.ok) throw DaprClient.failure(res, `publish to ${o.pubsub}/${o.topic}`);
@@ -355,12 +360,14 @@ export class DaprClient {
   async publishBulk(o: {
     pubsub: string;
     topic: string;
-    entries: { entryId: string; event: unknown; contentType?: string }[];
+    /** `metadata` goes to the broker with that entry (e.g. `partitionKey`). */
+    entries: { entryId: string; event: unknown; contentType?: string; metadata?: Record<string, string> }[];
   }): Promise<Set<string>> {
     const body = o.entries.map((e) => ({
       entryId: e.entryId,
       event: e.event,
       contentType: e.contentType ?? 'application/json',
+      ...(e.metadata ? { metadata: e.metadata } : {}),
     }));
     const res = await this.send({
       what: `bulk publish ${o.topic}`,

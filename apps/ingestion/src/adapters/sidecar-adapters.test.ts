@@ -53,6 +53,32 @@ describe('SidecarPublisher on DaprClient', () => {
     expect(await publisher.publish({ topic: 't', events })).toEqual(new Set(['1']));
   });
 
+  it('when events carry a partition key, then the bulk entry and the single publish hand it to the broker as partitionKey', async () => {
+    const keyed = [
+      { entryId: '0', data: { a: 1 }, partitionKey: '7' },
+      { entryId: '1', data: { a: 2 } },
+    ];
+    let entries: unknown;
+    routes['POST /v1.0-alpha1/publish/bulk/pubsub/t'] = (body) => {
+      entries = body;
+      return { status: 204 };
+    };
+    routes['POST /v1.0/publish/pubsub/t?metadata.partitionKey=7'] = () => ({ status: 204 });
+    routes['POST /v1.0/publish/pubsub/t'] = () => ({ status: 204 });
+    const bulk = new SidecarPublisher({ dapr, pubsub: 'pubsub', mode: 'bulk', concurrency: 4 });
+    expect(await bulk.publish({ topic: 't', events: keyed })).toEqual(new Set());
+    expect(entries).toEqual([
+      { entryId: '0', event: { a: 1 }, contentType: 'application/json', metadata: { partitionKey: '7' } },
+      { entryId: '1', event: { a: 2 }, contentType: 'application/json' },
+    ]);
+    const single = new SidecarPublisher({ dapr, pubsub: 'pubsub', mode: 'single', concurrency: 4 });
+    expect(await single.publish({ topic: 't', events: keyed })).toEqual(new Set());
+    expect(seen.filter((r) => r.startsWith('POST /v1.0/publish/')).sort()).toEqual([
+      'POST /v1.0/publish/pubsub/t',
+      'POST /v1.0/publish/pubsub/t?metadata.partitionKey=7',
+    ]);
+  });
+
   it('when a bulk publish fails without saying which entries, then none counts as published', async () => {
     routes['POST /v1.0-alpha1/publish/bulk/pubsub/t'] = () => ({
       status: 500,

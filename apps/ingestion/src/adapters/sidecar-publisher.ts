@@ -28,7 +28,12 @@ export class SidecarPublisher implements Publisher {
       const failed = await this.opts.dapr.publishBulk({
         pubsub: this.opts.pubsub,
         topic: o.topic,
-        entries: o.events.map((e) => ({ entryId: e.entryId, event: e.data, contentType: 'application/json' })),
+        entries: o.events.map((e) => ({
+          entryId: e.entryId,
+          event: e.data,
+          contentType: 'application/json',
+          ...(e.partitionKey === undefined ? {} : { metadata: { partitionKey: e.partitionKey } }),
+        })),
       });
       if (failed.size)
         requestLogger().warn({ topic: o.topic, failed: failed.size, of: all.size }, 'bulk publish failed');
@@ -44,7 +49,12 @@ export class SidecarPublisher implements Publisher {
     let firstError: unknown;
     await mapLimit(o.events, this.opts.concurrency, async (e) => {
       try {
-        await this.opts.dapr.publish({ pubsub: this.opts.pubsub, topic: o.topic, data: e.data });
+        await this.opts.dapr.publish({
+          pubsub: this.opts.pubsub,
+          topic: o.topic,
+          data: e.data,
+          ...(e.partitionKey === undefined ? {} : { metadata: { partitionKey: e.partitionKey } }),
+        });
       } catch (err) {
         firstError ??= err;
         failed.add(e.entryId);

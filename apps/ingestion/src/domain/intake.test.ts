@@ -41,6 +41,19 @@ describe('intake', () => {
     expect(dead.reason).toMatch(/^humidity: /);
   });
 
+  it('when a stream names a partition field, then each valid event is keyed by it and dead letters and other streams carry no key', async () => {
+    const { deps, run } = setup();
+    await run([reading(7), { ...reading(8), humidity: 101 }, reading(9)]);
+    expect(deps.publisher.sent.map((s) => [s.topic, s.partitionKey])).toEqual([
+      ['sensor-readings', '7'],
+      ['sensor-readings', '9'],
+      ['sensor-readings.dead-letter', undefined],
+    ]);
+    await run([{ type: 'signup', user_email: 'a@example.com', ts: 1 }], STREAMS.events!);
+    expect(deps.publisher.sent.at(-1)).toMatchObject({ topic: 'events' });
+    expect(deps.publisher.sent.at(-1)!.partitionKey).toBeUndefined();
+  });
+
   it('when the same batch is sent again, then every record is a duplicate and nothing is published twice', async () => {
     const { deps, run } = setup();
     const batch = [reading(1), { ...reading(2), humidity: -3 }, reading(3), reading(1)];

@@ -71,7 +71,9 @@ function outgoing(o: { spec: StreamSpec; entry: Fresh; receivedAt: string }) {
       record: masker.mask(entry.record),
       received_at: receivedAt,
     });
-    return { topic: spec.topic, event: { entryId, data } };
+    const key = spec.partitionBy === undefined ? undefined : entry.record[spec.partitionBy];
+    const partitionKey = key === undefined || key === null ? undefined : String(key);
+    return { topic: spec.topic, event: { entryId, data, ...(partitionKey === undefined ? {} : { partitionKey }) } };
   }
   // Reasons name fields and rules, but a field name can be a value too (a key of `properties`).
   const data = DeadLetterEvent.parse({

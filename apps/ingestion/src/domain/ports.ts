@@ -4,6 +4,8 @@ export interface OutgoingEvent {
   /** Unique within one publish call; reported back when that event failed. */
   entryId: string;
   data: unknown;
+  /** Events with one key keep their order (one Kafka partition); brokers without partitions ignore it. */
+  partitionKey?: string;
 }
 
 /** The broker, through the sidecar's pub/sub API. */

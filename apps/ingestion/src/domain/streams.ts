@@ -19,6 +19,12 @@ export interface StreamSpec {
    * names and value detectors of service-kit's pii.ts apply besides.
    */
   pii: readonly string[];
+  /**
+   * The field whose value keys a valid record's event (the broker's partition key, e.g. Kafka's),
+   * so one entity's records stay in order while entities spread over partitions. Without it,
+   * events carry no key.
+   */
+  partitionBy?: string;
 }
 
 export const SensorReading = z.object({
@@ -43,7 +49,14 @@ export const UserEvent = z.object({
 export type UserEvent = z.infer<typeof UserEvent>;
 
 export const STREAMS: Readonly<Record<string, StreamSpec>> = {
-  'sensor-readings': { name: 'sensor-readings', schema: SensorReading, topic: Topics.sensorReadings, pii: [] },
+  'sensor-readings': {
+    name: 'sensor-readings',
+    schema: SensorReading,
+    topic: Topics.sensorReadings,
+    pii: [],
+    // The features app keeps one state per mote: its readings in one partition, motes over all of them.
+    partitionBy: 'mote_id',
+  },
   events: { name: 'events', schema: UserEvent, topic: Topics.userEvents, pii: ['user_email'] },
 };
 

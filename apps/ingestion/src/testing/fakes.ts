@@ -13,7 +13,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 /** A broker that records what it took; `down` makes it refuse, `failAfter` lets the first n events through. */
 export class MemoryPublisher implements Publisher {
-  readonly sent: { topic: string; data: unknown }[] = [];
+  readonly sent: { topic: string; data: unknown; partitionKey?: string }[] = [];
   down = false;
   failAfter: number | undefined;
 
@@ -22,7 +22,12 @@ export class MemoryPublisher implements Publisher {
     const failed = new Set<string>();
     for (const e of o.events) {
       if (this.down || (this.failAfter !== undefined && this.sent.length >= this.failAfter)) failed.add(e.entryId);
-      else this.sent.push({ topic: o.topic, data: e.data });
+      else
+        this.sent.push({
+          topic: o.topic,
+          data: e.data,
+          ...(e.partitionKey === undefined ? {} : { partitionKey: e.partitionKey }),
+        });
     }
     return failed;
   }

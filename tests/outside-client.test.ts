@@ -72,6 +72,8 @@ describe('an application in Python calling inference through npm run sidecar', (
     });
     running.push(sidecar);
     await printed(sidecar, READY, 60_000);
+    // The token is read from the curl line the ready line announces.
+    await printed(sidecar, "curl -H 'dapr-api-token: ", 5_000);
     endpoint = `http://127.0.0.1:${httpPort}`;
     token = sidecar.output().match(/dapr-api-token: (\S+)/)?.[1] ?? '';
   });

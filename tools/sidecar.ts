@@ -112,8 +112,8 @@ async function main(): Promise<void> {
     gatewayUrl: state.gatewayUrl,
     logFile: sidecar.logFile,
   });
-  say(lines[0]!);
-  for (const line of lines.slice(1)) process.stdout.write(`${line}\n`);
+  // One write: a reader that sees the ready line also sees the token and the curl after it.
+  process.stdout.write(`[meridian] ${lines[0]!}\n${lines.slice(1).map((line) => `${line}\n`).join('')}`);
   const exit = await sidecar.process.exited;
   if (stopping) return;
   if (platformGone()) {

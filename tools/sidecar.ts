@@ -113,7 +113,12 @@ async function main(): Promise<void> {
     logFile: sidecar.logFile,
   });
   // One write: a reader that sees the ready line also sees the token and the curl after it.
-  process.stdout.write(`[meridian] ${lines[0]!}\n${lines.slice(1).map((line) => `${line}\n`).join('')}`);
+  process.stdout.write(
+    `[meridian] ${lines[0]!}\n${lines
+      .slice(1)
+      .map((line) => `${line}\n`)
+      .join('')}`,
+  );
   const exit = await sidecar.process.exited;
   if (stopping) return;
   if (platformGone()) {

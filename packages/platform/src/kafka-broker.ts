@@ -43,14 +43,6 @@ function accepts(port: number): Promise<boolean> {
 }
 
 /**
- * Partitions of the local broker's topics, as a Kafka deployment gives its topics several: a
- * consumer group's one member consumes them side by side (our Dapr build lets bulk deliveries of
- * different partitions reach the app at once), and a second replica takes some of them over.
- * MERIDIAN_KAFKA_PARTITIONS overrides it.
- */
-export const TOPIC_PARTITIONS = Number(process.env.MERIDIAN_KAFKA_PARTITIONS ?? 4);
-
-/**
  * Starts a single-node Kafka-protocol broker (kfake: topics auto-created,
  * consumer groups, plaintext, no auth) on 127.0.0.1:<port> and waits until it
  * accepts connections. Its log goes to <dataDir>/logs/kafka.log; with
@@ -63,8 +55,6 @@ export async function startKafkaBroker(opts: {
   dataDir: string;
   persist?: boolean;
   advertisedPort?: number;
-  /** Partitions of each topic it creates (default TOPIC_PARTITIONS). */
-  partitions?: number;
   logLevel?: string;
   onLine?: (name: string, line: string) => void;
   timeoutMs?: number;
@@ -76,8 +66,11 @@ export async function startKafkaBroker(opts: {
     `${opts.port}`,
     '--cluster-id',
     'meridian',
+    // Partitions of each topic it creates, as a Kafka deployment gives its topics several: a consumer
+    // group's one member consumes them side by side (our Dapr build lets bulk deliveries of different
+    // partitions reach the app at once), and a second replica takes some of them over.
     '--partitions',
-    `${opts.partitions ?? TOPIC_PARTITIONS}`,
+    process.env.MERIDIAN_KAFKA_PARTITIONS ?? '4',
     '--log-level',
     opts.logLevel ?? 'warn',
   ];

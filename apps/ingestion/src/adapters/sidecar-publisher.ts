@@ -4,6 +4,10 @@ import { mapLimit } from '@meridian/service-kit';
 
 export type PublishMode = 'bulk' | 'single';
 
+/** What the broker gets beside an event: its partition key, when it has one. */
+const brokerMetadata = (e: OutgoingEvent) =>
+  e.partitionKey === undefined ? undefined : { partitionKey: e.partitionKey };
+
 export type PublishSidecar = Pick<DaprClient, 'publish' | 'publishBulk'>;
 
 /**
@@ -32,7 +36,7 @@ export class SidecarPublisher implements Publisher {
           entryId: e.entryId,
           event: e.data,
           contentType: 'application/json',
-          ...(e.partitionKey === undefined ? {} : { metadata: { partitionKey: e.partitionKey } }),
+          metadata: brokerMetadata(e),
         })),
       });
       if (failed.size)
@@ -53,7 +57,7 @@ export class SidecarPublisher implements Publisher {
           pubsub: this.opts.pubsub,
           topic: o.topic,
           data: e.data,
-          ...(e.partitionKey === undefined ? {} : { metadata: { partitionKey: e.partitionKey } }),
+          metadata: brokerMetadata(e),
         });
       } catch (err) {
         firstError ??= err;

@@ -78,7 +78,17 @@ function maskedPino(options: LoggerOptions, destination?: DestinationStream): Lo
 }
 
 let root: Logger = maskedPino({ level: 'info' });
-const requestScope = new AsyncLocalStorage<Logger>();
+
+/** A request's logger, made on first use: most requests at warn log nothing, and a child costs its masked bindings. */
+class LazyLogger {
+  private made: Logger | undefined;
+  constructor(private readonly make: () => Logger) {}
+  get(): Logger {
+    this.made ??= this.make();
+    return this.made;
+  }
+}
+const requestScope = new AsyncLocalStorage<LazyLogger>();
 
 /** Every line carries the active trace and span ids, so logs join traces; PII is masked (see pii.ts). */
 export function createLogger(opts: { name: string; level: string; destination?: DestinationStream }): Logger {
@@ -104,9 +114,14 @@ export function rootLogger(): Logger {
 
 /** The logger bound to the current request, or the root logger outside one. */
 export function requestLogger(): Logger {
-  return requestScope.getStore() ?? root;
+  return requestScope.getStore()?.get() ?? root;
 }
 
-export function runWithLogger<T>(logger: Logger, fn: () => T): T {
-  return requestScope.run(logger, fn);
+/**
+ * Runs `fn` with the logger `make` returns as its request logger, made the
+ * first time something asks for it (once), so a request that logs nothing
+ * never builds it.
+ */
+export function runWithLogger<T>(make: () => Logger, fn: () => T): T {
+  return requestScope.run(new LazyLogger(make), fn);
 }

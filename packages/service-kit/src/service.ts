@@ -86,21 +86,24 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
     ...(telemetry ? [traceRequests(telemetry.tracer)] : []),
     function logRequest(req, res, next) {
       const start = process.hrtime.bigint();
-      const log = rootLogger().child({
-        req_id: req.header('x-request-id') ?? randomUUID(),
-        method: req.method,
-        path: req.path,
-      });
+      let log: Logger | undefined;
+      // Made once, when the request first logs (its last line included); never when nothing is written.
+      const requestLog = () =>
+        (log ??= rootLogger().child({
+          req_id: req.header('x-request-id') ?? randomUUID(),
+          method: req.method,
+          path: req.path,
+        }));
       // The answer's end fires outside the request's trace context: the line is written in the one it began in, so it carries the trace id.
       const traced = activeTraceContext();
       whenDone(res, () => {
+        if (req.path === '/healthz' || req.path === '/readyz' || !rootLogger().isLevelEnabled('info')) return;
         const ms = Number(process.hrtime.bigint() - start) / 1e6;
-        if (req.path === '/healthz' || req.path === '/readyz') return;
         inTraceContext(traced, () =>
-          log.info({ status: res.statusCode, duration_ms: Math.round(ms * 100) / 100 }, 'request completed'),
+          requestLog().info({ status: res.statusCode, duration_ms: Math.round(ms * 100) / 100 }, 'request completed'),
         );
       });
-      runWithLogger(log, next);
+      runWithLogger(requestLog, next);
     },
     recordRequests({ registry: metrics }),
   ];

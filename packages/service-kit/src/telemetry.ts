@@ -14,8 +14,10 @@ import {
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { contextOnlyTracerProvider } from './context-only-tracer.ts';
 
 export { SpanKind, type Context as TraceContext, type Span } from '@opentelemetry/api';
 
@@ -25,20 +27,27 @@ export interface Telemetry {
 }
 
 /**
- * OpenTelemetry tracing with W3C trace context. Spans are exported over OTLP
- * only when an endpoint is configured; trace ids are always propagated, so a
- * request keeps one trace id across the gateway, the sidecars and the apps.
+ * OpenTelemetry tracing with W3C trace context. Spans are recorded and
+ * exported over OTLP only when an endpoint is configured; trace ids are always
+ * propagated, so a request keeps one trace id across the gateway, the sidecars
+ * and the apps.
  */
 export function startTelemetry(opts: { serviceName: string; otlpEndpoint?: string | undefined }): Telemetry {
-  const spanProcessors: SpanProcessor[] = [];
-  if (opts.otlpEndpoint) {
-    const url = `${opts.otlpEndpoint.replace(/\/$/, '')}/v1/traces`;
-    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
+  if (!opts.otlpEndpoint) {
+    // Nowhere to send spans: keep trace context flowing, record nothing (context-only-tracer.ts).
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    trace.setGlobalTracerProvider(contextOnlyTracerProvider());
+    return {
+      tracer: trace.getTracer(opts.serviceName),
+      shutdown: async () => undefined,
+    };
   }
+  const url = `${opts.otlpEndpoint.replace(/\/$/, '')}/v1/traces`;
   const provider = new NodeTracerProvider({
     // The SDK's defaults (telemetry.sdk.language=nodejs, ...) tell the app's spans from its sidecar's, which share the service name.
     resource: defaultResource().merge(resourceFromAttributes({ 'service.name': opts.serviceName })),
-    spanProcessors,
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
   return {

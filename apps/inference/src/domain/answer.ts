@@ -19,12 +19,12 @@ export interface Answer {
  */
 export async function answer(
   deps: { cache: ResponseCache; log: PredictionLog; metrics: InferenceMetrics },
-  o: RunModelRequest & { names: string[]; hash: string },
+  o: RunModelRequest & { names: string[]; hash: () => string },
 ): Promise<Answer> {
   const labels = { model: o.handle.name, version: o.handle.version };
   const { cache } = o.policy;
   const hit = cache.enabled
-    ? await inSpan('inference.cache', () => deps.cache.get({ ...labels, hash: o.hash }))
+    ? await inSpan('inference.cache', () => deps.cache.get({ ...labels, hash: o.hash() }))
     : undefined;
   if (hit) {
     deps.metrics.cacheHits.inc(labels);
@@ -33,6 +33,6 @@ export async function answer(
   const run = await runModel(deps, o);
   const outputs = o.names.map((n) => toOutput(n, run.result[n]!));
   if (cache.enabled && !run.fallback)
-    void deps.cache.put({ ...labels, hash: o.hash, outputs, ttlSeconds: cache.ttl_seconds });
+    void deps.cache.put({ ...labels, hash: o.hash(), outputs, ttlSeconds: cache.ttl_seconds });
   return { outputs, ...(run.fallback ? { fallback: run.fallback } : {}) };
 }

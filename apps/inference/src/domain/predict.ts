@@ -75,7 +75,9 @@ export async function predict(deps: PredictDeps, request: PredictRequest): Promi
   const policy = entry.policy;
   const { tensors, rows } = toInputs({ model: handle.name, specs: handle.inputs, inputs: body.inputs });
   const names = requestedOutputs(handle, body);
-  const hash = inputHash(body.inputs);
+  // Hashed only when used: by the response cache, or by an event that is published.
+  let hash: string | undefined;
+  const hashOf = () => (hash ??= inputHash(body.inputs));
   const id = body.id ?? randomUUID();
 
   const made = await answer(deps, {
@@ -87,7 +89,7 @@ export async function predict(deps: PredictDeps, request: PredictRequest): Promi
     tensors,
     rows,
     names,
-    hash,
+    hash: hashOf,
     started,
     deadlineMs: requestDeadline(body, policy),
   });
@@ -97,17 +99,19 @@ export async function predict(deps: PredictDeps, request: PredictRequest): Promi
   // Answered requests by how; failures are counted where the monitor learns of them (run-model.ts).
   deps.metrics.requests.inc({ ...labels, outcome: made.cached ? 'cached' : made.fallback ? 'fallback' : 'ok' });
 
-  const event = predictionEvent({
-    id,
-    handle,
-    route,
-    hash,
-    rows,
-    inputs: body.inputs,
-    answer: made,
-    latencyMs,
-    context: rowContext(scoring, rows),
-  });
+  // Built only for an event that is published (most requests are not sampled).
+  const event = () =>
+    predictionEvent({
+      id,
+      handle,
+      route,
+      hash: hashOf(),
+      rows,
+      inputs: body.inputs,
+      answer: made,
+      latencyMs,
+      context: rowContext(scoring, rows),
+    });
   await publishPrediction(deps, {
     event,
     required: scoring.prediction_log === 'required',

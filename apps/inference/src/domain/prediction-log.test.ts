@@ -59,7 +59,7 @@ describe('maskPredictionEvent', () => {
 
   it('when a sampled event is published, then it leaves masked', () => {
     const publisher = new MemoryPublisher();
-    new PredictionLog({ publisher, random: () => 0 }).record(event, { sample_rate: 1, pii_inputs: ['email'] });
+    new PredictionLog({ publisher, random: () => 0 }).record(() => event, { sample_rate: 1, pii_inputs: ['email'] });
     expect(publisher.sent).toHaveLength(1);
     expect(JSON.stringify(publisher.sent)).not.toMatch(/example\.com|4111|7946|a@b\.co/);
   });

@@ -67,8 +67,10 @@ export class PredictionLog {
     });
   }
 
-  record(event: PredictionEvent, policy: { sample_rate: number; pii_inputs: string[] }): void {
+  /** Publishes a sample of events, off the request path; `make` builds the event only when it is sampled. */
+  record(make: () => PredictionEvent, policy: { sample_rate: number; pii_inputs: string[] }): void {
     if ((this.opts.random ?? Math.random)() >= policy.sample_rate) return;
+    const event = make();
     const data = PredictionEvent.parse(maskPredictionEvent(event, policy.pii_inputs));
     this.publish(Topics.predictions, data).catch((err: unknown) =>
       rootLogger().warn({ err: (err as Error).message, prediction_id: event.id }, 'prediction event not published'),

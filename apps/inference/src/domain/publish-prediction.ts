@@ -9,7 +9,8 @@ import { toOutput } from './tensors.ts';
 import type { Route } from './traffic.ts';
 
 export interface PublishPrediction {
-  event: PredictionEvent;
+  /** The event, made when it is needed (synchronously, within this call). */
+  event: () => PredictionEvent;
   /** The caller asked (prediction_log=required) that its answer wait for the event. */
   required: boolean;
   policy: ModelPolicy;
@@ -33,7 +34,8 @@ function mirrorToShadow(
   deps: { log: PredictionLog; shadow: ShadowStats },
   o: PublishPrediction & { shadow: ModelVersion },
 ): void {
-  const { shadow, handle: champion, policy, event } = o;
+  const { shadow, handle: champion, policy } = o;
+  const event = o.event();
   void shadow.predict(o.tensors, o.rows, Date.now() + policy.deadline_ms).then(
     (s) => {
       const shadowOutputs = o.names.map((n) => toOutput(n, s[n]!));
@@ -46,14 +48,14 @@ function mirrorToShadow(
         threshold: champion.metadata.threshold ?? 0.5,
       });
       deps.log.record(
-        {
+        () => ({
           ...event,
           shadow: { version: shadow.version, outputs: Object.fromEntries(shadowOutputs.map((t) => [t.name, t.data])) },
-        },
+        }),
         policy.prediction_log,
       );
     },
-    () => deps.log.record(event, policy.prediction_log),
+    () => deps.log.record(() => event, policy.prediction_log),
   );
 }
 
@@ -69,7 +71,7 @@ export async function publishPrediction(
 ): Promise<void> {
   if (o.required) {
     try {
-      await deps.log.recordRequired(o.event, o.policy.prediction_log);
+      await deps.log.recordRequired(o.event(), o.policy.prediction_log);
     } catch (err) {
       throw new AppError({
         code: 'UNAVAILABLE',

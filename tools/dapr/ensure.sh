@@ -13,7 +13,7 @@ commit=$(sed -n 's/^commit=//p' "$here/VERSION")
 bins=(daprd placement scheduler sentry)
 cache_root=${MERIDIAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meridian}
 # Bump the patch level when the build's patches change, so an older build is not reused.
-patchlevel=meridian9
+patchlevel=meridian10
 cache="$cache_root/dapr/$version-$patchlevel"
 
 log() { printf '[dapr] %s\n' "$*" >&2; }
@@ -100,6 +100,8 @@ if ! (cd "$work" && src=$(GOFLAGS=-mod=mod go mod download -json "$pkg" | sed -n
       && node "$here/build/patch-redis-precise-json.mjs" "$work/contrib" \
       && node "$here/build/patch-redis-batched-ack.mjs" "$work/contrib" \
       && node "$here/build/patch-kafka-bulk-partitions.mjs" "$work/contrib" \
+      && node "$here/build/patch-cloudevent-overrides.mjs" "$work/dapr" \
+      && node "$here/build/patch-state-transaction-decode.mjs" "$work/dapr" \
       && go mod edit -replace "github.com/dapr/components-contrib=./contrib" \
       && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags allcomponents \
         -ldflags "$ldflags" -o "$work/bin/" "${targets[@]}") >"$work/build.log" 2>&1; then

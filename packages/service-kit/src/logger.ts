@@ -79,16 +79,8 @@ function maskedPino(options: LoggerOptions, destination?: DestinationStream): Lo
 
 let root: Logger = maskedPino({ level: 'info' });
 
-/** A request's logger, made on first use: most requests at warn log nothing, and a child costs its masked bindings. */
-class LazyLogger {
-  private made: Logger | undefined;
-  constructor(private readonly make: () => Logger) {}
-  get(): Logger {
-    this.made ??= this.make();
-    return this.made;
-  }
-}
-const requestScope = new AsyncLocalStorage<LazyLogger>();
+/** The current request's logger, through its getter: made on first use (most requests at warn log nothing). */
+const requestScope = new AsyncLocalStorage<() => Logger>();
 
 /** Every line carries the active trace and span ids, so logs join traces; PII is masked (see pii.ts). */
 export function createLogger(opts: { name: string; level: string; destination?: DestinationStream }): Logger {
@@ -114,14 +106,14 @@ export function rootLogger(): Logger {
 
 /** The logger bound to the current request, or the root logger outside one. */
 export function requestLogger(): Logger {
-  return requestScope.getStore()?.get() ?? root;
+  return requestScope.getStore()?.() ?? root;
 }
 
 /**
- * Runs `fn` with the logger `make` returns as its request logger, made the
- * first time something asks for it (once), so a request that logs nothing
- * never builds it.
+ * Runs `fn` with `get` as the getter of its request logger. `get` answers the
+ * same logger every time; it may make it on its first call, so a request
+ * that logs nothing never builds a child (its masked bindings cost CPU).
  */
-export function runWithLogger<T>(make: () => Logger, fn: () => T): T {
-  return requestScope.run(new LazyLogger(make), fn);
+export function runWithLogger<T>(get: () => Logger, fn: () => T): T {
+  return requestScope.run(get, fn);
 }

@@ -63,10 +63,10 @@ describe('features app in process', () => {
     expect(again.body.statuses).toEqual(first.body.statuses);
     expect(scorer.calls.map((c) => c.rows)).toEqual([['7@0#1', '7@0#2', '7@0#3']]);
     expect(afterFirst.seq).toBe(3);
-    expect({ seq: afterAgain.seq, history: afterAgain.history, keys: afterAgain.keys }).toEqual({
+    expect({ seq: afterAgain.seq, history: afterAgain.history, digests: afterAgain.digests }).toEqual({
       seq: afterFirst.seq,
       history: afterFirst.history,
-      keys: afterFirst.keys,
+      digests: afterFirst.digests,
     });
     expect(processor.stats).toMatchObject({ applied: 3, duplicates: 3, scored: 3 });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sensorWindowSpec, warmUpRow, windowFeatures } from '@meridian/ml';
-import { applyReadings, keyDigest, onlineVector, rowKey, type Reading } from './mote-state.ts';
+import { applyReadings, hasDigest, keyDigest, onlineVector, rowKey, type Reading } from './mote-state.ts';
 
 const spec = sensorWindowSpec(3, ['mean', 'std', 'delta']);
 const now = new Date('2026-11-25T12:00:00Z');
@@ -27,7 +27,9 @@ describe('entity state: readings applied once, features from packages/ml', () =>
       expect(fresh[i]!.values).toEqual(windowFeatures(spec, readings.slice(Math.max(0, i - 3), i), r)),
     );
     expect(state.seq).toBe(5);
-    expect(state.history.map((h) => h.key)).toEqual(['k2', 'k3', 'k4', 'k5']);
+    expect(state.history).toEqual(
+      readings.slice(1).map(({ ts, humidity, temperature }) => ({ ts, humidity, temperature })),
+    );
     expect(state.pending).toHaveLength(5);
   });
 
@@ -37,20 +39,54 @@ describe('entity state: readings applied once, features from packages/ml', () =>
     expect(again.duplicates).toBe(1);
     expect(again.fresh.map((f) => f.record_key)).toEqual(['k3']);
     expect(again.state.seq).toBe(3);
+    // Twice in one delivery, and an old reading delivered again after newer ones.
+    const twice = apply(again.state, [reading(4), reading(4), reading(1)]);
+    expect(twice.duplicates).toBe(2);
+    expect(twice.fresh.map((f) => f.record_key)).toEqual(['k4']);
+    // Another reading at the same time as the newest is not a duplicate.
+    const sameTime = apply(twice.state, [{ ...reading(4), key: 'k4b' }]);
+    expect(sameTime.fresh.map((f) => f.record_key)).toEqual(['k4b']);
   });
 
-  it('when readings are applied, then the state keeps an 11-character digest of each key, and a state that kept whole keys still recognises them', () => {
+  it('when readings are applied, then the state keeps an 11-character digest of each key, packed in one string', () => {
     const whole = (i: number) => ({ ...reading(i), key: `sha256:${'ab'.repeat(32)}${i}` });
     const first = apply(undefined, [whole(1), whole(2)]);
-    expect(first.state.keys).toEqual([keyDigest(whole(1).key), keyDigest(whole(2).key)]);
-    expect(first.state.keys.every((k) => /^[A-Za-z0-9_-]{11}$/.test(k))).toBe(true);
+    expect(first.state.digests).toBe(keyDigest(whole(1).key) + keyDigest(whole(2).key));
+    expect(first.state.digests).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(new Set([1, 2, 3].map((i) => keyDigest(whole(i).key))).size).toBe(3);
-    // An earlier version stored the keys whole.
-    const earlier = { ...first.state, keys: [whole(1).key, whole(2).key] };
-    const again = apply(earlier, [whole(2), whole(3)]);
-    expect(again.duplicates).toBe(1);
-    expect(again.fresh.map((f) => f.record_key)).toEqual([whole(3).key]);
-    expect(again.state.keys).toEqual([1, 2, 3].map((i) => keyDigest(whole(i).key)));
+    // Only the latest keysSize (5) are kept: the oldest is forgotten, and would be applied again.
+    const later = apply(
+      first.state,
+      [3, 4, 5, 6].map((i) => whole(i)),
+    );
+    expect(later.state.digests).toBe([2, 3, 4, 5, 6].map((i) => keyDigest(whole(i).key)).join(''));
+    expect(apply(later.state, [whole(1), whole(6)]).duplicates).toBe(1);
+  });
+
+  it('when a digest appears in the packed string only across two digests, then it is not taken for a duplicate', () => {
+    const packed = 'AAAAAAAAAAABBBBBBBBBBB';
+    expect(hasDigest(packed, 'AAAAAAAAAAA')).toBe(true);
+    expect(hasDigest(packed, 'BBBBBBBBBBB')).toBe(true);
+    expect(hasDigest(packed, 'AAAAAAABBBB')).toBe(false);
+    expect(hasDigest('', 'AAAAAAAAAAA')).toBe(false);
+    // A digest that first appears unaligned and later aligned is found.
+    expect(hasDigest('xAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAA')).toBe(true);
+  });
+
+  it('when a state was stored by an earlier version, with an array of whole keys or digests, then it still recognises them and is written back packed', () => {
+    const whole = (i: number) => ({ ...reading(i), key: `sha256:${'ab'.repeat(32)}${i}` });
+    const { digests: _packed, ...first } = apply(undefined, [whole(1), whole(2)]).state;
+    for (const keys of [
+      [whole(1).key, whole(2).key],
+      [keyDigest(whole(1).key), keyDigest(whole(2).key)],
+    ]) {
+      const earlier = { ...first, keys } as Parameters<typeof applyReadings>[0]['state'];
+      const again = apply(earlier, [whole(2), whole(3)]);
+      expect(again.duplicates).toBe(1);
+      expect(again.fresh.map((f) => f.record_key)).toEqual([whole(3).key]);
+      expect(again.state.digests).toBe([1, 2, 3].map((i) => keyDigest(whole(i).key)).join(''));
+      expect(again.state).not.toHaveProperty('keys');
+    }
   });
 
   it('when a reading arrives late, then it is compared with the readings before it in time and kept in time order', () => {
@@ -58,7 +94,7 @@ describe('entity state: readings applied once, features from packages/ml', () =>
     const { state } = apply(undefined, [r1!, r2!, r4!]);
     const late = apply(state, [r3!]);
     expect(late.fresh[0]!.values).toEqual(windowFeatures(spec, [r1!, r2!], r3!));
-    expect(late.state.history.map((h) => h.key)).toEqual(['k1', 'k2', 'k3', 'k4']);
+    expect(late.state.history.map((h) => h.ts)).toEqual([1000, 2000, 3000, 4000]);
   });
 
   it('when rows were confirmed scored, then they leave the pending list at the next write; unconfirmed ones stay for re-scoring', () => {

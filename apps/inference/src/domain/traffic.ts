@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { TrafficPolicy } from '@meridian/contracts';
 
 export interface Route {
@@ -9,7 +9,7 @@ export interface Route {
 
 /** A number in [0, 1) fixed for a key, so one user always lands on the same side. */
 export function stickyFraction(key: string): number {
-  return createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
+  return hash('sha256', key, 'buffer').readUInt32BE(0) / 2 ** 32;
 }
 
 function weighted(weights: [string, number][], at: number): string | undefined {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { AppError, rootLogger, type DaprClient, type StateItem } from '@meridian/service-kit';
 import type { SeenKeys } from '../domain/ports.ts';
 import { mapLimit } from '@meridian/service-kit';
@@ -36,7 +36,7 @@ export class StateSeenKeys implements SeenKeys {
   ) {}
 
   private stateKey(stream: string, key: string): string {
-    return `seen:${stream}:${createHash('sha256').update(key).digest('hex')}`;
+    return `seen:${stream}:${hash('sha256', key, 'hex')}`;
   }
 
   async seen(o: { stream: string; keys: string[] }): Promise<Set<string>> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '@meridian/service-kit';
 
 /**
@@ -9,5 +9,5 @@ import { canonicalJson } from '@meridian/service-kit';
 export function recordKey(raw: unknown): string {
   const id = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { id?: unknown }).id : undefined;
   if (typeof id === 'string' && id.trim() !== '' && id.length <= 200) return `id:${id.trim()}`;
-  return `sha256:${createHash('sha256').update(canonicalJson(raw)).digest('hex')}`;
+  return `sha256:${hash('sha256', canonicalJson(raw), 'hex')}`;
 }

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { PredictionCounts, PredictionEvent } from '@meridian/contracts';
 import { rootLogger, updateMany } from '@meridian/service-kit';
 import type { StateStore } from './ports.ts';
 
 const SHARDS = 64;
 const shardKey = (i: number) => `prediction-counts:${i}`;
-const shardOf = (id: string) => createHash('sha256').update(id).digest().readUInt32BE(0) % SHARDS;
+const shardOf = (id: string) => hash('sha256', id, 'buffer').readUInt32BE(0) % SHARDS;
 const markerKey = (id: string) => `counted:${id}`;
 const DAY = 86_400;
 

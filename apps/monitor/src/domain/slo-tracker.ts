@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { PredictionErrorEvent, PredictionEvent, SloReport } from '@meridian/contracts';
 import { updateMany } from '@meridian/service-kit';
 import type { StateStore } from './ports.ts';
@@ -6,7 +6,7 @@ import { addEntry, sloReport, type SloEntry, type SloObjectives } from './slo.ts
 
 const SHARDS = 8;
 const shardKey = (model: string, i: number) => `slo:${model}:${i}`;
-const shardOf = (key: string) => createHash('sha256').update(key).digest().readUInt32BE(0) % SHARDS;
+const shardOf = (key: string) => hash('sha256', key, 'buffer').readUInt32BE(0) % SHARDS;
 
 /**
  * Latency and error SLOs per model from the prediction log, kept in the

@@ -66,6 +66,31 @@ describe('OfflineLog', () => {
     ]);
   });
 
+  it('when a batch is written, then its file names the features once, on its first line; a file that named them on every row still reads', async () => {
+    const { log, files } = localStorage();
+    await log.append([row('a', 1), row('a', 2)]);
+    const lines = [...files.values()][0]!
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines[0]).toEqual({ names: ['humidity'] });
+    expect(lines.slice(1).map((l) => [l.row_key, 'names' in l])).toEqual([
+      ['a@1#1', false],
+      ['a@1#2', false],
+    ]);
+    // An earlier version's file: no header, names on each row.
+    const earlier = [row('b', 1), row('b', 2)].map((r) => JSON.stringify({ ...r, names: ['temperature'] })).join('\n');
+    files.set('feature-log/sensor-readings/2024-03-01/1-earlier.jsonl', Buffer.from(`${earlier}\n`));
+    const rows = await log.read({ from: '2024-03-01', to: '2024-03-01' });
+    expect(rows.map((r) => [r.row_key, r.names])).toEqual([
+      ['a@1#1', ['humidity']],
+      ['a@1#2', ['humidity']],
+      ['b@1#1', ['temperature']],
+      ['b@1#2', ['temperature']],
+    ]);
+  });
+
   it('when nothing was ever scored, then the log reads as empty, not as an error', async () => {
     expect(await localStorage().log.read({ from: '2024-03-01', to: '2024-03-01' })).toEqual([]);
   });

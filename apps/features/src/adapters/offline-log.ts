@@ -8,7 +8,8 @@ const ROOT = 'feature-log/sensor-readings';
 /**
  * The offline feature log: every scored row with the exact values it was
  * scored with, as JSON lines in the artifacts binding (local files, S3 or
- * Azure Blob by component YAML), one object per batch. A batch written
+ * Azure Blob by component YAML), one object per batch, its first line the
+ * feature names (`{"names": [...]}`). A batch written
  * twice (a redelivery after a crash) repeats rows under the same row key,
  * and readers keep one of each: the log is at least once, reads are exact.
  */
@@ -18,7 +19,8 @@ export class OfflineLog implements FeatureLog {
   async append(rows: Omit<OfflineFeatureRow, 'names'>[]): Promise<void> {
     if (!rows.length) return;
     const day = new Date(rows[0]!.received_at).toISOString().slice(0, 10);
-    const text = rows.map((r) => JSON.stringify({ ...r, names: this.opts.names })).join('\n') + '\n';
+    // The feature names once, as the file's first line, rather than on every row.
+    const text = `${[{ names: this.opts.names }, ...rows].map((r) => JSON.stringify(r)).join('\n')}\n`;
     const name = `${ROOT}/${day}/${Date.now()}-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.jsonl`;
     await this.opts.artifacts.put({ path: name, bytes: text });
   }
@@ -38,9 +40,16 @@ export class OfflineLog implements FeatureLog {
         'PAYLOAD_TOO_LARGE',
       ]);
       if (!got) continue;
+      let names: unknown;
       for (const line of got.toString('utf8').split('\n')) {
         if (!line.trim()) continue;
-        const row = OfflineFeatureRow.parse(JSON.parse(line));
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        // The file's header names the features; a file written before headers named them on every row.
+        if (!('row_key' in parsed) && 'names' in parsed) {
+          names = parsed.names;
+          continue;
+        }
+        const row = OfflineFeatureRow.parse({ names, ...parsed });
         if (o.entity !== undefined && row.entity !== o.entity) continue;
         rows.set(row.row_key, row);
       }

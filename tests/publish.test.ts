@@ -1,21 +1,63 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ManagedProcess } from '@meridian/platform';
+import { waitFor, type ManagedProcess } from '@meridian/platform';
 import { clientSidecar } from './helpers/client-sidecar.ts';
 
-// A bulk publish through a real daprd onto Redis Streams, read back from the stream itself.
-// Our Dapr build keeps each JSON entry as its text on the way into its cloud event
-// (tools/dapr/build/patch-bulk-publish-raw-events.mjs, patch-cloudevent-json-data.mjs) and
-// decodes metadata overrides only when there are some (patch-cloudevent-overrides.mjs): the
-// envelope must carry the same values as before, numbers exactly as published, and a
-// `cloudevent.*` override must still apply.
+// A bulk publish through a real daprd onto Redis Streams, read back from the stream itself, and a
+// bulk delivery from the stream to an app behind the same daprd. Our Dapr build keeps each JSON
+// entry as its text on the way into its cloud event (tools/dapr/build/patch-bulk-publish-raw-events.mjs,
+// patch-cloudevent-json-data.mjs), decodes metadata overrides only when there are some
+// (patch-cloudevent-overrides.mjs), and delivers each event as the text it came as
+// (patch-bulk-delivery-raw-events.mjs): the envelope must carry the same values as before,
+// numbers exactly as published, and a `cloudevent.*` override must still apply.
 const run = `publish-${Date.now().toString(36)}`;
 const dataDir = join(tmpdir(), `meridian-${run}`);
 const topic = `meridian-publish-test-${run}`;
+/** The topic the app behind the sidecar takes in bulk. */
+const delivered = `meridian-delivery-test-${run}`;
+
+/** What the app was delivered: each request's body as text. */
+const deliveries: string[] = [];
+let app: Server | undefined;
+
+/** The app: one bulk subscription, every entry answered SUCCESS. */
+function subscriberApp(): Server {
+  return createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'GET' && req.url === '/dapr/subscribe') {
+        res.end(
+          JSON.stringify([
+            {
+              pubsubname: 'pubsub',
+              topic: delivered,
+              route: '/events',
+              bulkSubscribe: { enabled: true, maxMessagesCount: 10, maxAwaitDurationMs: 50 },
+            },
+          ]),
+        );
+        return;
+      }
+      if (req.method === 'POST' && req.url === '/events') {
+        const text = Buffer.concat(chunks).toString('utf8');
+        deliveries.push(text);
+        const { entries } = JSON.parse(text) as { entries: { entryId: string }[] };
+        res.end(JSON.stringify({ statuses: entries.map((e) => ({ entryId: e.entryId, status: 'SUCCESS' })) }));
+        return;
+      }
+      res.statusCode = 404;
+      res.end('{}');
+    });
+  });
+}
 const redis = (...args: string[]) => promisify(execFile)('redis-cli', ['-h', '127.0.0.1', '-p', '6379', ...args]);
 
 let sidecar: { url: string; process: ManagedProcess } | undefined;
@@ -38,11 +80,17 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  sidecar = await clientSidecar(run, dataDir, { resources: [resources] });
+  app = subscriberApp();
+  await new Promise<void>((resolve) => app!.listen(0, '127.0.0.1', resolve));
+  sidecar = await clientSidecar(run, dataDir, {
+    resources: [resources],
+    appPort: (app.address() as AddressInfo).port,
+  });
 });
 afterAll(async () => {
   await sidecar?.process.stop();
-  await redis('DEL', topic);
+  app?.close();
+  await redis('DEL', topic, delivered);
 });
 
 /** The cloud events on the stream, as the text the broker holds (each entry also holds its metadata, as JSON). */
@@ -73,5 +121,41 @@ describe('bulk publish through daprd', () => {
     expect(json.event).toMatchObject({ data: { tenth: 0.1 }, datacontenttype: 'application/json', topic });
     expect(events.find((e) => e.event.data === 'plain words')?.event.datacontenttype).toBe('text/plain');
     expect(events.find((e) => e.event.subject === 's-3')?.event.data).toEqual({ nested: { list: [1, 2, 3] } });
+  });
+});
+
+describe('bulk delivery through daprd', () => {
+  it('when a JSON event is delivered in bulk, then the app gets the cloud event as published: big integers exact, the envelope and trace context kept', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const res = await fetch(`${sidecar!.url}/v1.0/publish/pubsub/${delivered}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      // Written by hand: 12345678901234567891 has no exact JavaScript number.
+      body: '{"z":1,"big":12345678901234567891,"tenth":0.1,"text":"a<b & c"}',
+    });
+    expect(res.status, await res.text()).toBe(204);
+    await waitFor({ what: 'the bulk delivery', timeoutMs: 30_000, check: async () => deliveries.length > 0 });
+    const text = deliveries.join('\n');
+    expect(text).toContain('"big":12345678901234567891');
+    const body = JSON.parse(deliveries[0]!) as {
+      topic: string;
+      pubsubname: string;
+      entries: { entryId: string; contentType: string; event: Record<string, unknown> }[];
+    };
+    expect(body).toMatchObject({ topic: delivered, pubsubname: 'pubsub' });
+    expect(body.entries).toHaveLength(1);
+    const [entry] = body.entries;
+    expect(entry!.contentType).toBe('application/cloudevents+json');
+    expect(entry!.event).toMatchObject({
+      specversion: '1.0',
+      type: 'com.dapr.event.sent',
+      source: run,
+      topic: delivered,
+      pubsubname: 'pubsub',
+      datacontenttype: 'application/json',
+      data: { z: 1, tenth: 0.1, text: 'a<b & c' },
+    });
+    expect(entry!.event.traceparent).toContain(traceId);
+    expect(typeof entry!.event.id).toBe('string');
   });
 });

@@ -12,16 +12,21 @@ import {
   type SidecarPorts,
 } from '@meridian/platform';
 
-/** A daprd with no app behind it, as another team's application would run beside its own code; `resources`: its component folders. */
+/**
+ * A daprd as another team's application would run beside its own code; `resources`: its component
+ * folders; `appPort`: the app behind it, if any (already listening: daprd asks it for its
+ * subscriptions as it starts).
+ */
 export async function clientSidecar(
   appId: string,
   dataDir: string,
-  o: { resources?: string[] } = {},
+  o: { resources?: string[]; appPort?: number } = {},
 ): Promise<{ url: string; ports: SidecarPorts; process: ManagedProcess }> {
   mkdirSync(`${dataDir}/logs`, { recursive: true });
   const ports = sidecarPorts(await allocatePorts(SIDECAR_PORT_COUNT));
   const process = startSidecar({
     appId,
+    ...(o.appPort !== undefined ? { appPort: o.appPort } : {}),
     ports,
     cp: inject('controlPlane'),
     config: repoPath('configuration/client.yaml'),

@@ -40,6 +40,8 @@ import { measureTracingCost } from './tracing-cost.ts';
  *   sidecar  a caller's daprd → inference's daprd (mTLS) → the app
  *   node-hop a do-nothing node:http proxy (node-hop.mjs) in front of the sidecar path: what one
  *            Node HTTP hop costs here, the floor under the gateway's hop
+ *   node-echo a do-nothing node:http server (node-echo.mjs) answering inference's own answer:
+ *            what a Node app costs before any work, the floor under the app's overhead over raw-ort
  *   sidecar-grpc  the same hops in OIP gRPC (ModelInfer, raw tensor contents), as a Triton or
  *            KServe gRPC client calls through daprd's gRPC proxying (`dapr-app-id`)
  *   gateway  JWT check, then the gateway's daprd → inference's daprd → the app
@@ -120,7 +122,7 @@ await waitFor({
   check: () => httpOk(`http://127.0.0.1:${clientPorts.http}/v1.0/healthz`),
 });
 const inference = platform.apps.inference!;
-const hop = await startNodeHop(`http://127.0.0.1:${clientPorts.http}/v1.0/invoke/inference/method`);
+const hop = await startNodeScript('node-hop.mjs', `http://127.0.0.1:${clientPorts.http}/v1.0/invoke/inference/method`);
 const token = await signDevToken({ dataDir: home, roles: ['predict'] });
 
 const row = { h: 45.9, t: 27.97 };
@@ -131,8 +133,20 @@ const body = JSON.stringify({
   ],
 });
 const infer = 'v2/models/sensor-anomaly/infer';
+const direct = { url: `${inference.appUrl}/${infer}`, headers: { 'dapr-api-token': inference.appToken }, body };
+const echo = await startNodeScript(
+  'node-echo.mjs',
+  await (
+    await fetch(direct.url, {
+      method: 'POST',
+      headers: { ...direct.headers, 'content-type': 'application/json' },
+      body,
+    })
+  ).text(),
+);
 const targets = {
-  direct: { url: `${inference.appUrl}/${infer}`, headers: { 'dapr-api-token': inference.appToken }, body },
+  direct,
+  'node-echo': { url: `${echo.url}/${infer}`, headers: {}, body },
   sidecar: { url: `http://127.0.0.1:${clientPorts.http}/v1.0/invoke/inference/method/${infer}`, headers: {}, body },
   'node-hop': { url: `${hop.url}/${infer}`, headers: {}, body },
   gateway: { url: `${platform.gatewayUrl}/${infer}`, headers: { authorization: `Bearer ${token}` }, body },
@@ -157,14 +171,14 @@ const feeds = (): TensorMap => ({
   temperature: { datatype: 'FP32', dims: [1], data: Float32Array.of(row.t) },
 });
 
-/** node-hop.mjs in a process of its own, sending everything on to `upstream`. */
-async function startNodeHop(upstream: string): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, [repoPath('tools/bench/node-hop.mjs'), upstream], {
+/** A do-nothing server of tools/bench (node-hop.mjs, node-echo.mjs) in a process of its own, given `arg`. */
+async function startNodeScript(script: string, arg: string): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, [repoPath('tools/bench', script), arg], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
-    child.once('exit', (code) => reject(new Error(`node-hop.mjs exited (${code}) before listening`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before listening`)));
   });
   return { url: `http://127.0.0.1:${port}`, stop: () => void child.kill() };
 }
@@ -296,6 +310,7 @@ try {
     );
 } finally {
   hop.stop();
+  echo.stop();
   grpc.close();
   await runtime.release();
   await client.stop();

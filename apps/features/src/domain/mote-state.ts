@@ -133,7 +133,8 @@ export function applyReadings(o: {
   let seq = base.seq;
   let duplicates = 0;
   // Every reading applied in this epoch is at or before the newest in the history (it drops only the
-  // oldest), so a reading after it is new and needs no search: in a stream in time order, most are.
+  // oldest), and a redelivery carries its reading's own time, so a reading after the newest is new
+  // and needs no search: in a stream in time order, most are.
   let newest = history.length ? history[history.length - 1]!.ts : Number.NEGATIVE_INFINITY;
   for (const r of o.readings) {
     const digest = keyDigest(r.key);

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import {
   DaprClient,
@@ -25,7 +24,7 @@ import { gatewayEnv, type GatewayEnv } from './env.ts';
 import { auditAction, auditList } from './routes/audit.ts';
 import { requireRole } from './routes/auth.ts';
 import { serveConsole } from './routes/console.ts';
-import { edgeRouter, routeOf, validateBody } from './routes/edge-router.ts';
+import { edgeRouter, validateBody } from './routes/edge-router.ts';
 import { eventStream } from './routes/events.ts';
 import { forwardTo } from './routes/forward.ts';
 import { rateLimit } from './routes/rate-limit.ts';
@@ -78,15 +77,7 @@ function routeChain(deps: GatewayDeps): (route: EdgeRoute) => RequestHandler[] {
 export function createApp(deps: GatewayDeps): ServiceDefinition {
   const { dapr, env } = deps;
   const routes = deps.routes ?? EDGE_ROUTES;
-  const routeFor = routeOf(routes);
-  // The lane's choice and shedding's class need the same match of the raw target: made once per request.
-  const matched = new WeakMap<IncomingMessage, EdgeRoute | undefined>();
-  const routeOfRequest = (req: IncomingMessage): EdgeRoute | undefined => {
-    if (matched.has(req)) return matched.get(req);
-    const route = routeFor(req.method ?? '', req.url ?? '');
-    matched.set(req, route);
-    return route;
-  };
+  // Shedding's class, the lane's choice and the router share one match of the raw target per request.
   const edge = edgeRouter({ routes, chain: routeChain(deps) });
   return {
     name: 'gateway',
@@ -102,19 +93,18 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
       return deps.auth.ready;
     },
     status: () => ({ shedding: deps.shedding.snapshot(), event_streams: deps.events.open }),
-    // req.url is the raw target here: the gateway mounts nothing, so it equals req.originalUrl.
-    before: [shed({ shedding: deps.shedding, classOf: (req) => routeOfRequest(req)?.class })],
+    before: [shed({ shedding: deps.shedding, classOf: (req) => edge.routeOf(req)?.class })],
     // The data plane (routes forwarded to an app) skips Express; the gateway's own routes and the audited ones
     // stay on it (they read req.query, req.ip, or answer with res.json).
     lean: {
       takes: (req) => {
-        const route = routeOfRequest(req);
+        const route = edge.routeOf(req);
         return route !== undefined && route.app !== EDGE_APP_ID && !route.audit && !route.public;
       },
-      handler: edge,
+      handler: edge.handler,
     },
     routes(app: Express) {
-      app.use(edge);
+      app.use(edge.handler);
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { AppError, parseOrThrow, runInOrder } from '@meridian/service-kit';
 import {
@@ -101,46 +102,66 @@ function find(
   return hit;
 }
 
-/** The route a raw request would take, without refusing anything: for steps that run before the router (shedding). */
-export function routeOf(routes: EdgeRoute[]): (method: string, rawUrl: string) => EdgeRoute | undefined {
-  const compiled = routeIndex(
-    routes.map((route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: () => undefined })),
-  );
-  const slashPaths = slashPathsOf(routes);
-  return (method, rawUrl) => {
-    try {
-      return find(compiled, method, canonicalTarget(rawUrl, { slashPaths }).path).compiled.route;
-    } catch {
-      return undefined;
-    }
-  };
+/** How a raw request target matched the table: the route and its parts, or why it matches none. */
+type Match =
+  | { compiled: CompiledRoute; params: Record<string, string>; path: string; query: string }
+  | { refused: unknown };
+
+export interface EdgeRouter {
+  /** The gateway's only way in: a request runs its route's chain, or is refused before any of it. */
+  handler: RequestHandler;
+  /** The route a raw request would take, without refusing anything: for steps that run before the router (shedding, the lane). */
+  routeOf(req: IncomingMessage): EdgeRoute | undefined;
 }
 
 /**
  * The gateway's only way in: a request runs its route's chain, or is refused
  * before any of it (400 non-canonical, 404 unknown, 405 wrong method, 400
- * bad path parameter or query).
+ * bad path parameter or query). The raw target is matched once per request,
+ * whoever asks first (shedding and the lane run before the handler).
  */
-export function edgeRouter(o: { routes: EdgeRoute[]; chain: RouteChain }): RequestHandler {
+export function edgeRouter(o: { routes: EdgeRoute[]; chain: RouteChain }): EdgeRouter {
   const routes = routeIndex(
     o.routes.map(
       (route): CompiledRoute => ({ route, pattern: compilePattern(route.path), run: runInOrder(o.chain(route)) }),
     ),
   );
   const slashPaths = slashPathsOf(o.routes);
-  return function edge(req, res, next) {
+  const matches = new WeakMap<IncomingMessage, Match>();
+  // req.url is the raw target: the gateway mounts nothing, so under Express it equals req.originalUrl.
+  const matchOf = (req: IncomingMessage): Match => {
+    const known = matches.get(req);
+    if (known) return known;
+    let match: Match;
     try {
-      const { path, query } = canonicalTarget(req.originalUrl, { slashPaths });
-      const { compiled, params } = find(routes, req.method, path);
-      validateParams(params, PARAMS);
-      // A public route forwards nothing: the query of a console page is the page's own (its app reads it), unused here.
-      const kept = compiled.route.public ? new URLSearchParams() : validateQuery(query, compiled.route.query ?? {});
-      res.locals.target = targetPath(compiled.route, params, kept);
-      res.locals.route = compiled.route.id;
-      res.locals.path = path;
-      compiled.run(req, res, next);
-    } catch (err) {
-      next(err);
+      const { path, query } = canonicalTarget(req.url ?? '', { slashPaths });
+      match = { ...find(routes, req.method ?? '', path), path, query };
+    } catch (refused) {
+      match = { refused };
     }
+    matches.set(req, match);
+    return match;
+  };
+  return {
+    routeOf: (req) => {
+      const match = matchOf(req);
+      return 'refused' in match ? undefined : match.compiled.route;
+    },
+    handler: function edge(req, res, next) {
+      try {
+        const match = matchOf(req);
+        if ('refused' in match) throw match.refused;
+        const { compiled, params, path, query } = match;
+        validateParams(params, PARAMS);
+        // A public route forwards nothing: the query of a console page is the page's own (its app reads it), unused here.
+        const kept = compiled.route.public ? new URLSearchParams() : validateQuery(query, compiled.route.query ?? {});
+        res.locals.target = targetPath(compiled.route, params, kept);
+        res.locals.route = compiled.route.id;
+        res.locals.path = path;
+        compiled.run(req, res, next);
+      } catch (err) {
+        next(err);
+      }
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type ManagedProcess } from '@meridian/platform';
+import { BareSubscriber } from '../tools/bench/bare-subscriber.ts';
 import { clientSidecar } from './helpers/client-sidecar.ts';
 
 // A bulk publish through a real daprd onto Redis Streams, read back from the stream itself, and a
@@ -22,42 +24,19 @@ const topic = `meridian-publish-test-${run}`;
 /** The topic the app behind the sidecar takes in bulk. */
 const delivered = `meridian-delivery-test-${run}`;
 
+/** The app behind the sidecar: one bulk subscription on `delivered`, every entry answered SUCCESS. */
+const appToken = randomBytes(24).toString('base64url');
+const subscriber = new BareSubscriber({
+  pubsub: 'pubsub',
+  topic: delivered,
+  appToken,
+  bulk: { maxMessagesCount: 10, maxAwaitDurationMs: 50 },
+});
 /** What the app was delivered: each request's body as text. */
 const deliveries: string[] = [];
+subscriber.on('delivery', (text: string) => deliveries.push(text));
 let app: Server | undefined;
 
-/** The app: one bulk subscription, every entry answered SUCCESS. */
-function subscriberApp(): Server {
-  return createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json');
-      if (req.method === 'GET' && req.url === '/dapr/subscribe') {
-        res.end(
-          JSON.stringify([
-            {
-              pubsubname: 'pubsub',
-              topic: delivered,
-              route: '/events',
-              bulkSubscribe: { enabled: true, maxMessagesCount: 10, maxAwaitDurationMs: 50 },
-            },
-          ]),
-        );
-        return;
-      }
-      if (req.method === 'POST' && req.url === '/events') {
-        const text = Buffer.concat(chunks).toString('utf8');
-        deliveries.push(text);
-        const { entries } = JSON.parse(text) as { entries: { entryId: string }[] };
-        res.end(JSON.stringify({ statuses: entries.map((e) => ({ entryId: e.entryId, status: 'SUCCESS' })) }));
-        return;
-      }
-      res.statusCode = 404;
-      res.end('{}');
-    });
-  });
-}
 const redis = (...args: string[]) => promisify(execFile)('redis-cli', ['-h', '127.0.0.1', '-p', '6379', ...args]);
 
 let sidecar: { url: string; process: ManagedProcess } | undefined;
@@ -80,11 +59,11 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  app = subscriberApp();
+  app = createServer(subscriber.listener);
   await new Promise<void>((resolve) => app!.listen(0, '127.0.0.1', resolve));
   sidecar = await clientSidecar(run, dataDir, {
     resources: [resources],
-    appPort: (app.address() as AddressInfo).port,
+    app: { port: (app.address() as AddressInfo).port, token: appToken },
   });
 });
 afterAll(async () => {

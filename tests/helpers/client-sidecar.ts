@@ -14,19 +14,19 @@ import {
 
 /**
  * A daprd as another team's application would run beside its own code; `resources`: its component
- * folders; `appPort`: the app behind it, if any (already listening: daprd asks it for its
- * subscriptions as it starts).
+ * folders; `app`: the app behind it, if any (already listening: daprd asks it for its
+ * subscriptions as it starts), and the token the sidecar sends it (APP_API_TOKEN).
  */
 export async function clientSidecar(
   appId: string,
   dataDir: string,
-  o: { resources?: string[]; appPort?: number } = {},
+  o: { resources?: string[]; app?: { port: number; token: string } } = {},
 ): Promise<{ url: string; ports: SidecarPorts; process: ManagedProcess }> {
   mkdirSync(`${dataDir}/logs`, { recursive: true });
   const ports = sidecarPorts(await allocatePorts(SIDECAR_PORT_COUNT));
   const process = startSidecar({
     appId,
-    ...(o.appPort !== undefined ? { appPort: o.appPort } : {}),
+    ...(o.app ? { appPort: o.app.port, env: { APP_API_TOKEN: o.app.token } } : {}),
     ports,
     cp: inject('controlPlane'),
     config: repoPath('configuration/client.yaml'),

@@ -32,7 +32,7 @@ function recordId(event: unknown): string | undefined {
  * The do-nothing app of the bare Dapr path: one bulk subscription on `topic`
  * (the features app's bulk settings), every entry answered SUCCESS, the
  * records counted by id (a redelivery counts once). `listener` is a
- * node:http request listener; each delivery emits 'delivery'.
+ * node:http request listener; each delivery emits 'delivery' with its body as text.
  */
 export class BareSubscriber extends EventEmitter {
   private readonly ids = new Set<string>();
@@ -75,8 +75,9 @@ export class BareSubscriber extends EventEmitter {
       }
       if (req.method === 'GET' && req.url === '/dapr/subscribe') return void res.end(JSON.stringify(this.table()));
       if (req.method === 'POST' && req.url === ROUTE) {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { entries?: BulkEntry[] };
-        return void res.end(JSON.stringify({ statuses: this.take(body.entries ?? []) }));
+        const text = Buffer.concat(chunks).toString('utf8');
+        const body = JSON.parse(text) as { entries?: BulkEntry[] };
+        return void res.end(JSON.stringify({ statuses: this.take(body.entries ?? [], text) }));
       }
       res.statusCode = 404;
       res.end('{}');
@@ -90,7 +91,7 @@ export class BareSubscriber extends EventEmitter {
     ];
   }
 
-  private take(entries: BulkEntry[]): { entryId: string; status: 'SUCCESS' }[] {
+  private take(entries: BulkEntry[], text: string): { entryId: string; status: 'SUCCESS' }[] {
     const before = this.ids.size;
     const statuses: { entryId: string; status: 'SUCCESS' }[] = [];
     for (const entry of entries) {
@@ -102,7 +103,7 @@ export class BareSubscriber extends EventEmitter {
       else if (id !== undefined) this.ids.add(id);
     }
     if (this.ids.size > before) this.lastNewAt = performance.now();
-    this.emit('delivery');
+    this.emit('delivery', text);
     return statuses;
   }
 }

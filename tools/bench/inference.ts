@@ -134,16 +134,13 @@ const body = JSON.stringify({
 });
 const infer = 'v2/models/sensor-anomaly/infer';
 const direct = { url: `${inference.appUrl}/${infer}`, headers: { 'dapr-api-token': inference.appToken }, body };
-const echo = await startNodeScript(
-  'node-echo.mjs',
-  await (
-    await fetch(direct.url, {
-      method: 'POST',
-      headers: { ...direct.headers, 'content-type': 'application/json' },
-      body,
-    })
-  ).text(),
-);
+const answer = await fetch(direct.url, {
+  method: 'POST',
+  headers: { ...direct.headers, 'content-type': 'application/json' },
+  body,
+});
+if (!answer.ok) throw new Error(`inference refused the benchmark's request: ${answer.status} ${await answer.text()}`);
+const echo = await startNodeScript('node-echo.mjs', await answer.text());
 const targets = {
   direct,
   'node-echo': { url: `${echo.url}/${infer}`, headers: {}, body },

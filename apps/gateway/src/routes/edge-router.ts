@@ -128,7 +128,9 @@ export function edgeRouter(o: { routes: EdgeRoute[]; chain: RouteChain }): EdgeR
   );
   const slashPaths = slashPathsOf(o.routes);
   const matches = new WeakMap<IncomingMessage, Match>();
-  // req.url is the raw target: the gateway mounts nothing, so under Express it equals req.originalUrl.
+  // req.url is the raw target (the gateway mounts nothing, so under Express it equals req.originalUrl). It is only
+  // matched, never forwarded: canonicalTarget refuses a target with a '%', a backslash, or a dot or empty segment, and what
+  // goes to the app is the path targetPath rebuilds from the route and its validated, encoded parameters.
   const matchOf = (req: IncomingMessage): Match => {
     const known = matches.get(req);
     if (known) return known;

@@ -1,9 +1,16 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { OnlineFeatures, PipelineReport, PredictionCounts, PredictionEvent, Topics } from '@meridian/contracts';
 import { ensureWindowedModel } from '@meridian/platform';
-import { APPS_BUT_AGENTS, duplicatesSeen, eventually, usePlatform, type PlatformHandle } from './helpers/platform.ts';
+import {
+  APPS_BUT_AGENTS,
+  describeSideBySide,
+  duplicatesSeen,
+  eventually,
+  usePlatform,
+  type PlatformHandle,
+} from './helpers/platform.ts';
 
 // Pub/sub end to end on every broker that runs on this machine: the whole
 // stream (ingestion → features → inference → monitor), and prediction events
@@ -30,7 +37,7 @@ async function modelCount(h: PlatformHandle, model: string): Promise<number> {
   return PredictionCounts.parse(await res.json()).models[model] ?? 0;
 }
 
-describe.each(STACKS)('pub/sub on MERIDIAN_STACK=%s', (stack) => {
+describeSideBySide(STACKS, { name: (s) => `pub/sub on MERIDIAN_STACK=${s}`, atOnce: 3 }, (stack) => {
   const h = usePlatform(stack, { prepare: ensureWindowedModel, apps: APPS_BUT_AGENTS });
 
   it('when readings are ingested, then every valid one goes through features and inference to the monitor once, and the invalid one is dead-lettered', async () => {

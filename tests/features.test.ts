@@ -9,7 +9,7 @@ import {
   windowFeatures,
 } from '@meridian/ml';
 import { ensureWindowedModel } from '@meridian/platform';
-import { APPS_BUT_AGENTS, eventually, usePlatform } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, describeSideBySide, eventually, usePlatform } from './helpers/platform.ts';
 
 const MODEL = SENSOR_ANOMALY_WINDOWED_MODEL_NAME;
 const spec = sensorWindowSpec(SENSOR_ANOMALY_WINDOWED_PARAMS.window, SENSOR_ANOMALY_WINDOWED_PARAMS.features);
@@ -235,61 +235,62 @@ streamSuite(process.env.FEATURES_TEST_STACK ?? 'local');
  * and are never acknowledged (tools/dapr/build/patch-mqtt3.mjs).
  */
 function killSuite(stack: string) {
-  describe(`kill -9 of the features app mid-stream on ${stack}`, () => {
-    const h = usePlatform(stack, { prepare: ensureWindowedModel, apps: APPS_BUT_AGENTS });
-    const run = Date.now() % 1_000_000_000;
-    const reading = (m: number, i: number) => ({
-      id: `${m}-${i}`,
-      mote_id: m,
-      humidity: 40 + (i % 7),
-      temperature: 20 + i / 10,
-      ts: 1_700_000_000_000 + i * 30_000,
+  const h = usePlatform(stack, { prepare: ensureWindowedModel, apps: APPS_BUT_AGENTS });
+  const run = Date.now() % 1_000_000_000;
+  const reading = (m: number, i: number) => ({
+    id: `${m}-${i}`,
+    mote_id: m,
+    humidity: 40 + (i % 7),
+    temperature: 20 + i / 10,
+    ts: 1_700_000_000_000 + i * 30_000,
+  });
+  const ingest = async (records: unknown[]) => {
+    const res = await h.gateway('/v1/ingest/sensor-readings', {
+      method: 'POST',
+      roles: ['ingest'],
+      body: JSON.stringify(records),
     });
-    const ingest = async (records: unknown[]) => {
-      const res = await h.gateway('/v1/ingest/sensor-readings', {
-        method: 'POST',
-        roles: ['ingest'],
-        body: JSON.stringify(records),
-      });
-      return { status: res.status, json: (await res.json()) as { accepted: number } };
-    };
-    const applied = async (m: number) => {
-      const res = await h.gateway(`/v1/features/sensor/${m}`, { roles: ['predict'] });
-      return res.status === 200 ? OnlineFeatures.parse(await res.json()).readings_applied : 0;
-    };
+    return { status: res.status, json: (await res.json()) as { accepted: number } };
+  };
+  const applied = async (m: number) => {
+    const res = await h.gateway(`/v1/features/sensor/${m}`, { roles: ['predict'] });
+    return res.status === 200 ? OnlineFeatures.parse(await res.json()).readings_applied : 0;
+  };
 
-    it('when the features app is killed mid-stream and restarted, then every reading is applied and counted exactly once', async () => {
-      const motes = [1, 2, 3, 4].map((i) => run * 100 + i);
-      const batches = Array.from({ length: 20 }, (_, b) =>
-        motes.flatMap((m) => Array.from({ length: 10 }, (_, i) => reading(m, b * 10 + i))),
-      );
-      let accepted = 0;
-      for (const [b, batch] of batches.entries()) {
-        // The kill lands while deliveries of the batches before are in flight.
-        const [res] = await Promise.all([ingest(batch), b === 8 ? h.platform.crash('features') : undefined]);
-        if (b === 12) await h.platform.revive('features');
-        expect(res.status).toBe(202);
-        accepted += res.json.accepted;
-      }
-      expect(accepted).toBe(800);
-      const counts = await eventually(
-        () => Promise.all(motes.map(applied)),
-        (cs) => cs.every((c) => c === 200),
-        90_000,
-      );
-      expect(counts).toEqual([200, 200, 200, 200]);
-      const report = await eventually(
-        async () =>
-          PipelineReport.parse(
-            await (await h.gateway(`/v1/monitor/pipeline?entities=${motes.join(',')}`, { roles: ['predict'] })).json(),
-          ),
-        (r) => r.rows === 800,
-        90_000,
-      );
-      expect(report.rows).toBe(800);
-    });
+  it('when the features app is killed mid-stream and restarted, then every reading is applied and counted exactly once', async () => {
+    const motes = [1, 2, 3, 4].map((i) => run * 100 + i);
+    const batches = Array.from({ length: 20 }, (_, b) =>
+      motes.flatMap((m) => Array.from({ length: 10 }, (_, i) => reading(m, b * 10 + i))),
+    );
+    let accepted = 0;
+    for (const [b, batch] of batches.entries()) {
+      // The kill lands while deliveries of the batches before are in flight.
+      const [res] = await Promise.all([ingest(batch), b === 8 ? h.platform.crash('features') : undefined]);
+      if (b === 12) await h.platform.revive('features');
+      expect(res.status).toBe(202);
+      accepted += res.json.accepted;
+    }
+    expect(accepted).toBe(800);
+    const counts = await eventually(
+      () => Promise.all(motes.map(applied)),
+      (cs) => cs.every((c) => c === 200),
+      90_000,
+    );
+    expect(counts).toEqual([200, 200, 200, 200]);
+    const report = await eventually(
+      async () =>
+        PipelineReport.parse(
+          await (await h.gateway(`/v1/monitor/pipeline?entities=${motes.join(',')}`, { roles: ['predict'] })).json(),
+        ),
+      (r) => r.rows === 800,
+      90_000,
+    );
+    expect(report.rows).toBe(800);
   });
 }
 
-for (const stack of (process.env.FEATURES_KILL_STACKS ?? 'local,redis,rabbitmq,mqtt,jetstream').split(','))
-  killSuite(stack);
+describeSideBySide(
+  (process.env.FEATURES_KILL_STACKS ?? 'local,redis,rabbitmq,mqtt,jetstream').split(','),
+  { name: (stack) => `kill -9 of the features app mid-stream on ${stack}`, atOnce: 3 },
+  killSuite,
+);

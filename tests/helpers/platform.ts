@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { MonitorPipelineReport, type Role } from '@meridian/contracts';
 import {
   ensureDevModels,
@@ -123,3 +123,46 @@ export async function duplicatesSeen(h: PlatformHandle): Promise<number> {
 export const APPS_BUT_AGENTS = loadApps()
   .map((a) => a.id)
   .filter((id) => id !== 'agents');
+
+/** How long a suite may wait for a slot: at most the suites ahead of it, each bound by its own tests' timeouts. */
+const SLOT_WAIT_MS = 30 * 60_000;
+
+/**
+ * One suite per case, the suites side by side: their platforms start, and their tests wait on
+ * brokers and redeliveries, at the same time, with at most `atOnce` platforms alive together (a
+ * suite takes a slot before its platform starts and gives it back once it has stopped). The
+ * tests inside a suite still run one after another.
+ *
+ * All platforms share the run's control plane, so side by side they must not use actors: the
+ * placement service would spread one app id's actors over every platform running it. Suites with
+ * the agents app, or that start a training run (a workflow), stay one after another.
+ */
+export function describeSideBySide<T>(
+  cases: readonly T[],
+  o: { name: (c: T) => string; atOnce: number },
+  body: (c: T) => void,
+): void {
+  const waiting: (() => void)[] = [];
+  let free = o.atOnce;
+  const take = async (): Promise<() => void> => {
+    if (free > 0) free--;
+    else await new Promise<void>((r) => waiting.push(r));
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    };
+  };
+  for (const c of cases)
+    describe(o.name(c), { concurrent: true }, () => {
+      let release: (() => void) | undefined;
+      beforeAll(async () => {
+        release = await take();
+      }, SLOT_WAIT_MS);
+      afterAll(() => release?.());
+      describe.sequential('in order', () => body(c));
+    });
+}

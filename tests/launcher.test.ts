@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   allocatePorts,
+  bundlePath,
   ensureDevModels,
   httpOk,
   loadApps,
@@ -167,7 +168,7 @@ describe('npm start supervision (a process that dies is restarted)', () => {
     if (!found) throw new Error(`no such child of the launcher:\n${l.output()}`);
     return found;
   };
-  const inferenceApp = () => processOf((k) => k.cmdline.includes('apps/inference/src/main.ts'));
+  const inferenceApp = () => processOf((k) => k.cmdline.includes(bundlePath('inference')));
   const sidecarOf = (id: string) => processOf((k) => k.comm === 'daprd' && k.cmdline.includes(`--app-id ${id} `));
 
   it('when an app is killed with SIGKILL, then the launcher reports it and restarts it, and a prediction through the gateway succeeds again', async () => {
@@ -195,10 +196,10 @@ describe('npm start supervision (a process that dies is restarted)', () => {
   });
 
   it('when the daprd of an app using workflows is killed, then that app is restarted with it and a training run completes', async () => {
-    const app = processOf((k) => k.cmdline.includes('apps/training/src/main.ts'));
+    const app = processOf((k) => k.cmdline.includes(bundlePath('training')));
     process.kill(sidecarOf('training').pid, 'SIGKILL');
     await printed('[meridian] training restarted with training:dapr (1 restart)');
-    expect(processOf((k) => k.cmdline.includes('apps/training/src/main.ts')).pid).not.toBe(app.pid);
+    expect(processOf((k) => k.cmdline.includes(bundlePath('training'))).pid).not.toBe(app.pid);
     const admin = {
       'content-type': 'application/json',
       authorization: `Bearer ${await signDevToken({ dataDir: home, roles: ['admin'] })}`,

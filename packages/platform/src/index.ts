@@ -27,6 +27,7 @@ export { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
 export { ensureDevSecrets, rotateDevSigningKey } from './dev-secrets.ts';
 export { ensureDevModels, ensureWindowedModel } from './dev-models.ts';
 export { startPlatform, type PlatformOptions } from './platform.ts';
+export { appBundle, bundlePath } from './app-bundle.ts';
 export type { Platform } from './platform-handle.ts';
 export type { RunningApp } from './running-app.ts';
 export {

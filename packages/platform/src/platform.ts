@@ -4,6 +4,7 @@ import type { ControlPlaneInfo } from './control-plane.ts';
 import { platformHandle, superviseApps, type Platform } from './platform-handle.ts';
 import { prepareRun, startInfrastructure } from './platform-infra.ts';
 import { allocatePorts } from './ports.ts';
+import { appBundle } from './app-bundle.ts';
 import { APP_PORT_COUNT, appLauncher, instanceCount, startApps, type RunningApp } from './running-app.ts';
 import type { RestartPolicy, Supervisor, SupervisorEvent } from './supervisor.ts';
 import type { Stack } from './stack.ts';
@@ -75,13 +76,16 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const specs = opts.apps ?? loadApps();
   const prepared = await prepareRun(opts);
   const [brokerPort, ...appPorts] = await allocatePorts(1 + instanceCount(specs) * APP_PORT_COUNT);
-  const infra = await startInfrastructure({
-    ...opts,
-    ...prepared,
-    brokerPort: brokerPort!,
-    appIds: specs.map((s) => s.id),
-  });
-  const launch = appLauncher({ ...opts, env: infra.env, resources: infra.resources });
+  const [infra, bundles] = await Promise.all([
+    startInfrastructure({
+      ...opts,
+      ...prepared,
+      brokerPort: brokerPort!,
+      appIds: specs.map((s) => s.id),
+    }),
+    Promise.all(specs.map(async (s) => [s.id, await appBundle(s)] as const)).then((b) => Object.fromEntries(b)),
+  ]);
+  const launch = appLauncher({ ...opts, env: infra.env, resources: infra.resources, bundles });
   const { apps, replicas } = startApps({
     specs,
     ports: appPorts,

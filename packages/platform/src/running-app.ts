@@ -48,6 +48,8 @@ export interface AppLauncherOptions {
   env: Record<string, string>;
   /** Component folders every sidecar loads. */
   resources: string[];
+  /** Each app's bundle (app id → file, appBundle): what its node process runs. */
+  bundles: Record<string, string>;
   logLevel?: string;
   daprLogLevel?: string;
   onLine?: (name: string, line: string) => void;
@@ -96,6 +98,12 @@ function configurationFile(o: AppLauncherOptions, spec: AppSpec): string {
   return file;
 }
 
+function bundleOf(o: AppLauncherOptions, spec: AppSpec): string {
+  const bundle = o.bundles[spec.id];
+  if (!bundle) throw new Error(`no bundle of ${spec.id} was built for this platform`);
+  return bundle;
+}
+
 export function appLauncher(o: AppLauncherOptions): AppLauncher {
   const onLine = o.onLine ? { onLine: o.onLine } : {};
   return {
@@ -103,7 +111,7 @@ export function appLauncher(o: AppLauncherOptions): AppLauncher {
       new ManagedProcess({
         name: instanceName(slot),
         command: process.execPath,
-        args: ['--enable-source-maps', '--import', 'tsx', repoPath(slot.spec.entry)],
+        args: ['--enable-source-maps', bundleOf(o, slot.spec)],
         cwd: repoRoot,
         env: {
           ...process.env,

@@ -39,7 +39,14 @@ const slot: AppSlot = {
   appToken: 'app-token',
 };
 const launcher = (o: { tracing?: typeof tracing }) =>
-  appLauncher({ cp, dataDir, env: {}, resources: [], ...(o.tracing ? { tracing: o.tracing } : {}) });
+  appLauncher({
+    cp,
+    dataDir,
+    env: {},
+    resources: [],
+    bundles: { inference: 'no/such/main.mjs' },
+    ...(o.tracing ? { tracing: o.tracing } : {}),
+  });
 const argAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
 describe('tracing in the sidecars and apps', () => {

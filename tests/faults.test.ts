@@ -48,12 +48,15 @@ const DELIVERY_TIMEOUT_MS = 200_000;
  * sensor-anomaly under this run's model names. Like usePlatform, which takes
  * no platform options.
  */
+let trained: ReturnType<typeof trainSensorAnomalyBaseline> | undefined;
+
 function useFaultPlatform(stackSpec: string, opts: { models: string[]; proxy: boolean }): () => Platform {
   let platform: Platform | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), `meridian-faults-${stackSpec.replace(/\W+/g, '_')}-`));
   beforeAll(async () => {
     const repository = await ensureDevModels(dataDir);
-    const trained = trainSensorAnomalyBaseline();
+    // Once for the file: training blocks this process, whose broker proxies serve the platforms already up.
+    trained ??= trainSensorAnomalyBaseline();
     for (const name of opts.models) {
       await writeModelVersion({
         repository,

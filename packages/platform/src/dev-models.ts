@@ -7,6 +7,10 @@ import {
   writeModelVersion,
 } from '@meridian/ml';
 
+/** Trained once per process: a test file seeds many platforms' repositories with the same models. */
+let baseline: ReturnType<typeof trainSensorAnomalyBaseline> | undefined;
+let windowed: ReturnType<typeof trainSensorAnomalyWindowed> | undefined;
+
 /**
  * Seeds the model repository with the skeleton's sensor-anomaly model when
  * it holds none: a logistic regression fit on the Suthaharan sensor data
@@ -15,7 +19,8 @@ import {
 export async function ensureDevModels(dataDir: string): Promise<string> {
   const repository = join(dataDir, 'models');
   if ((await listModelVersions({ repository, name: 'sensor-anomaly' })).length > 0) return repository;
-  const trained = trainSensorAnomalyBaseline();
+  baseline ??= trainSensorAnomalyBaseline();
+  const trained = baseline;
   await writeModelVersion({
     repository,
     name: 'sensor-anomaly',
@@ -30,7 +35,8 @@ export async function ensureDevModels(dataDir: string): Promise<string> {
 export async function ensureWindowedModel(repository: string): Promise<void> {
   const name = SENSOR_ANOMALY_WINDOWED_MODEL_NAME;
   if ((await listModelVersions({ repository, name })).length > 0) return;
-  const trained = trainSensorAnomalyWindowed();
+  windowed ??= trainSensorAnomalyWindowed();
+  const trained = windowed;
   await writeModelVersion({
     repository,
     name,

@@ -8,19 +8,41 @@ const launcherTests = [
   'tests/console.test.ts',
 ];
 
-// One config, three projects: unit tests beside the code (no Dapr), integration tests in
-// tests/ against real sidecars sharing one control plane, and the Kubernetes checks.
+const unitTests = ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'tools/**/*.test.ts'];
+/** Unit tests that run models in onnxruntime-node. */
+const nativeUnitTests = ['apps/inference/src/**/*.test.ts', 'packages/ml/src/**/*.test.ts', 'tools/bench/**/*.test.ts'];
+
+// One config, four projects: unit tests beside the code (no Dapr; those that load onnxruntime
+// in a project of their own), integration tests in tests/ against real sidecars sharing one
+// control plane, and the other ways to run Meridian. Vitest runs files of different pools at once,
+// and within a pool its multi-worker projects first: threads run the unit tests then the deploy
+// tests, beside forks running the native unit tests then the integration tests.
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
-          include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'tools/**/*.test.ts'],
+          include: unitTests,
+          exclude: nativeUnitTests,
           environment: 'node',
           // Some cases train a model or start promtool: about 2 s on a quiet machine, and over
           // 5 s (the default) on a busy one. A timeout here is no statement about speed.
           testTimeout: 30_000,
+          // Worker threads: the threads pool, where they go beside the integration tests' fork
+          // rather than before it, and the deploy tests after them.
+          pool: 'threads',
+        },
+      },
+      {
+        // Unit tests that load onnxruntime-node, whose addon loads once per process (a second
+        // worker thread gets "Module did not self-register"): a fork each, before the integration tests.
+        test: {
+          name: 'unit-native',
+          include: nativeUnitTests,
+          environment: 'node',
+          testTimeout: 30_000,
+          pool: 'forks',
         },
       },
       {

@@ -127,24 +127,11 @@ export const APPS_BUT_AGENTS = loadApps()
 /** How long a suite may wait for a slot: at most the suites ahead of it, each bound by its own tests' timeouts. */
 const SLOT_WAIT_MS = 30 * 60_000;
 
-/**
- * One suite per case, the suites side by side: their platforms start, and their tests wait on
- * brokers and redeliveries, at the same time, with at most `atOnce` platforms alive together (a
- * suite takes a slot before its platform starts and gives it back once it has stopped). The
- * tests inside a suite still run one after another.
- *
- * All platforms share the run's control plane, so side by side they must not use actors: the
- * placement service would spread one app id's actors over every platform running it. Suites with
- * the agents app, or that start a training run (a workflow), stay one after another.
- */
-export function describeSideBySide<T>(
-  cases: readonly T[],
-  o: { name: (c: T) => string; atOnce: number },
-  body: (c: T) => void,
-): void {
+/** Up to `n` holders at once: `take` waits for a place and resolves to the function that gives it back (once). */
+function places(n: number): () => Promise<() => void> {
   const waiting: (() => void)[] = [];
-  let free = o.atOnce;
-  const take = async (): Promise<() => void> => {
+  let free = n;
+  return async () => {
     if (free > 0) free--;
     else await new Promise<void>((r) => waiting.push(r));
     let given = false;
@@ -156,13 +143,43 @@ export function describeSideBySide<T>(
       else free++;
     };
   };
+}
+
+/**
+ * One suite per case, the suites side by side: while one suite's tests wait on a broker or a
+ * redelivery, another's run, with at most `atOnce` platforms alive together (a suite takes a
+ * place before its platform starts and gives it back once it has stopped). The platforms start
+ * one at a time: a start is CPU-bound, so starting two at once gains nothing here, and a daprd
+ * whose first connection to a broker goes through this process's proxy timed out when this
+ * process had three starts to serve at once. The tests inside a suite still run one after another.
+ *
+ * All platforms share the run's control plane, so side by side they must not use actors: the
+ * placement service would spread one app id's actors over every platform running it. Suites with
+ * the agents app, or that start a training run (a workflow), stay one after another.
+ */
+export function describeSideBySide<T>(
+  cases: readonly T[],
+  o: { name: (c: T) => string; atOnce: number },
+  body: (c: T) => void,
+): void {
+  const alive = places(o.atOnce);
+  const starting = places(1);
   for (const c of cases)
     describe(o.name(c), { concurrent: true }, () => {
-      let release: (() => void) | undefined;
+      let gone: (() => void) | undefined;
+      let started: (() => void) | undefined;
       beforeAll(async () => {
-        release = await take();
+        gone = await alive();
+        started = await starting();
       }, SLOT_WAIT_MS);
-      afterAll(() => release?.());
-      describe.sequential('in order', () => body(c));
+      afterAll(() => {
+        started?.();
+        gone?.();
+      });
+      describe.sequential('in order', () => {
+        body(c);
+        // After the suite's own beforeAll (its platform is up): the next suite may start its own.
+        beforeAll(() => started?.());
+      });
     });
 }

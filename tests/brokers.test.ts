@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { OnlineFeatures, PipelineReport, PredictionCounts, PredictionEvent, Topics } from '@meridian/contracts';
+import { OnlineFeatures, PipelineReport, PredictionCounts, Topics } from '@meridian/contracts';
 import { ensureWindowedModel } from '@meridian/platform';
 import {
   APPS_BUT_AGENTS,
   describeSideBySide,
   duplicatesSeen,
   eventually,
+  predictionEvent,
   usePlatform,
   type PlatformHandle,
 } from './helpers/platform.ts';
@@ -107,19 +108,7 @@ describeSideBySide(STACKS, { name: (s) => `pub/sub on MERIDIAN_STACK=${s}`, atOn
     // A model name of this run only: brokers that keep messages (Redis, RabbitMQ, JetStream,
     // Mosquitto sessions) may still deliver older runs' events, which count under their own names.
     const model = `brokers-${stack.replace(/\W+/g, '-')}-${Date.now()}`;
-    const events = Array.from({ length: N }, (_, i) =>
-      PredictionEvent.parse({
-        id: `${model}-${i}`,
-        model,
-        version: '1',
-        input_hash: `h${i}`,
-        rows: 1,
-        inputs: { humidity: [40 + i], temperature: [25] },
-        outputs: { anomaly_probability: [0.1] },
-        latency_ms: 1,
-        ts: new Date().toISOString(),
-      }),
-    );
+    const events = Array.from({ length: N }, (_, i) => predictionEvent({ id: `${model}-${i}`, model, i }));
     const before = await duplicatesSeen(h);
     const sequence = [...events.slice(0, 3), events[1]!, ...events.slice(3)];
     for (const event of sequence) {

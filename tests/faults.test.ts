@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   InferResponse,
   PredictionCounts,
-  PredictionEvent,
   ProblemDetails,
   PROBLEM_CONTENT_TYPE,
   StreamStats,
@@ -14,7 +13,7 @@ import {
 } from '@meridian/contracts';
 import { trainSensorAnomalyBaseline, writeModelVersion } from '@meridian/ml';
 import { ensureDevModels, loadApps, resolveStack, startPlatform, type Platform } from '@meridian/platform';
-import { APPS_BUT_AGENTS, describeSideBySide, eventually } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, describeSideBySide, eventually, predictionEvent } from './helpers/platform.ts';
 import { startRabbitProbe, type RabbitProbe } from './helpers/rabbitmq-probe.ts';
 
 // Faults of the data pipeline on real brokers (issue 6). Every check is by
@@ -175,17 +174,7 @@ describeSideBySide(
 
         // Published right before the outage (the sidecar confirmed each), so the monitor may still be taking them in when it starts.
         const before = Array.from({ length: 10 }, (_, i) =>
-          PredictionEvent.parse({
-            id: `${run}-before-${i}`,
-            model: outageModel,
-            version: '1',
-            input_hash: `h${i}`,
-            rows: 1,
-            inputs: { humidity: [40 + i], temperature: [25] },
-            outputs: { anomaly_probability: [0.1] },
-            latency_ms: 1,
-            ts: new Date().toISOString(),
-          }),
+          predictionEvent({ id: `${run}-before-${i}`, model: outageModel, i }),
         );
         for (const event of before) {
           const res = await app('inference').fetchDapr(`/v1.0/publish/pubsub/${Topics.predictions}`, {

@@ -14,6 +14,15 @@ import { APPS_BUT_AGENTS, describeSideBySide, eventually, usePlatform } from './
 const MODEL = SENSOR_ANOMALY_WINDOWED_MODEL_NAME;
 const spec = sensorWindowSpec(SENSOR_ANOMALY_WINDOWED_PARAMS.window, SENSOR_ANOMALY_WINDOWED_PARAMS.features);
 
+/** Mote `m`'s reading `i`: 30 s apart, its id unique to the mote and the index. */
+const reading = (m: number, i: number) => ({
+  id: `${m}-${i}`,
+  mote_id: m,
+  humidity: 40 + (i % 7),
+  temperature: 20 + i / 10,
+  ts: 1_700_000_000_000 + i * 30_000,
+});
+
 /**
  * Readings through the whole stream: ingestion → pub/sub → features (online
  * state, offline log, scoring) → inference → monitor. Motes are unique to
@@ -24,13 +33,6 @@ function streamSuite(stack: string) {
     const h = usePlatform(stack, { prepare: ensureWindowedModel, apps: APPS_BUT_AGENTS });
     const run = Date.now() % 1_000_000_000;
     const mote = (i: number) => run * 100 + i;
-    const reading = (m: number, i: number) => ({
-      id: `${m}-${i}`,
-      mote_id: m,
-      humidity: 40 + (i % 7),
-      temperature: 20 + i / 10,
-      ts: 1_700_000_000_000 + i * 30_000,
-    });
     const ingest = async (records: unknown[]) => {
       const res = await h.gateway('/v1/ingest/sensor-readings', {
         method: 'POST',
@@ -237,13 +239,6 @@ streamSuite(process.env.FEATURES_TEST_STACK ?? 'local');
 function killSuite(stack: string) {
   const h = usePlatform(stack, { prepare: ensureWindowedModel, apps: APPS_BUT_AGENTS });
   const run = Date.now() % 1_000_000_000;
-  const reading = (m: number, i: number) => ({
-    id: `${m}-${i}`,
-    mote_id: m,
-    humidity: 40 + (i % 7),
-    temperature: 20 + i / 10,
-    ts: 1_700_000_000_000 + i * 30_000,
-  });
   const ingest = async (records: unknown[]) => {
     const res = await h.gateway('/v1/ingest/sensor-readings', {
       method: 'POST',

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
-import { MonitorPipelineReport, type Role } from '@meridian/contracts';
+import { MonitorPipelineReport, PredictionEvent, type Role } from '@meridian/contracts';
 import {
   ensureDevModels,
   loadApps,
@@ -105,6 +105,21 @@ export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boole
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** A one-row prediction event of `model`, as inference publishes it, for publishing straight to the monitor. */
+export function predictionEvent(o: { id: string; model: string; i: number }): PredictionEvent {
+  return PredictionEvent.parse({
+    id: o.id,
+    model: o.model,
+    version: '1',
+    input_hash: `h${o.i}`,
+    rows: 1,
+    inputs: { humidity: [40 + o.i], temperature: [25] },
+    outputs: { anomaly_probability: [0.1] },
+    latency_ms: 1,
+    ts: new Date().toISOString(),
+  });
 }
 
 /** Deliveries the monitor recognised as already taken in, over its recent window (pub/sub delivers at least once). */

@@ -164,13 +164,14 @@ function places(n: number): () => Promise<() => void> {
  * One suite per case, the suites side by side: while one suite's tests wait on a broker or a
  * redelivery, another's run, with at most `atOnce` platforms alive together (a suite takes a
  * place before its platform starts and gives it back once it has stopped). The platforms start
- * one at a time: a start is CPU-bound, so starting two at once gains nothing here, and a daprd
- * whose first connection to a broker goes through this process's proxy timed out when this
- * process had three starts to serve at once. The tests inside a suite still run one after another.
+ * one at a time: a start is CPU-bound, so starting two at once gains nothing here. The tests
+ * inside a suite still run one after another.
  *
  * All platforms share the run's control plane, so side by side they must not use actors: the
  * placement service would spread one app id's actors over every platform running it. Suites with
- * the agents app, or that start a training run (a workflow), stay one after another.
+ * the agents app, or that start a training run (a workflow), stay one after another. So do
+ * platforms behind a broker proxy (tests/faults.test.ts): the proxies run in this process, and a
+ * daprd's first connection through one timed out while other suites' tests ran.
  */
 export function describeSideBySide<T>(
   cases: readonly T[],

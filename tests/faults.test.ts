@@ -42,19 +42,19 @@ const STACKS = [
 // redelivery interval (60 s); JetStream after the ack wait.
 const DELIVERY_TIMEOUT_MS = 200_000;
 
+/** The model every stack serves copies of: trained once for the file. */
+let trained: ReturnType<typeof trainSensorAnomalyBaseline> | undefined;
+
 /**
  * The platform (with the broker behind a proxy when asked), serving copies of
  * sensor-anomaly under this run's model names. Like usePlatform, which takes
  * no platform options.
  */
-let trained: ReturnType<typeof trainSensorAnomalyBaseline> | undefined;
-
 function useFaultPlatform(stackSpec: string, opts: { models: string[]; proxy: boolean }): () => Platform {
   let platform: Platform | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), `meridian-faults-${stackSpec.replace(/\W+/g, '_')}-`));
   beforeAll(async () => {
     const repository = await ensureDevModels(dataDir);
-    // Once for the file: training blocks this process, whose broker proxies serve the platforms already up.
     trained ??= trainSensorAnomalyBaseline();
     for (const name of opts.models) {
       await writeModelVersion({

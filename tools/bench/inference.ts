@@ -41,7 +41,9 @@ import { measureTracingCost } from './tracing-cost.ts';
  *   node-hop a do-nothing node:http proxy (node-hop.mjs) in front of the sidecar path: what one
  *            Node HTTP hop costs here, the floor under the gateway's hop
  *   node-echo a do-nothing node:http server (node-echo.mjs) answering inference's own answer:
- *            what a Node app costs before any work, the floor under the app's overhead over raw-ort
+ *            what a Node app costs before any work
+ *   node-ort a node:http server (node-ort.mjs) that parses the request, runs the same model with
+ *            ONNX Runtime and answers: the floor under the app's overhead over raw-ort
  *   sidecar-grpc  the same hops in OIP gRPC (ModelInfer, raw tensor contents), as a Triton or
  *            KServe gRPC client calls through daprd's gRPC proxying (`dapr-app-id`)
  *   gateway  JWT check, then the gateway's daprd → inference's daprd → the app
@@ -141,9 +143,12 @@ const answer = await fetch(direct.url, {
 });
 if (!answer.ok) throw new Error(`inference refused the benchmark's request: ${answer.status} ${await answer.text()}`);
 const echo = await startNodeScript('node-echo.mjs', await answer.text());
+const versionDir = join(home, 'models', 'sensor-anomaly', '1');
+const nodeOrt = await startNodeScript('node-ort.mjs', join(versionDir, 'model.onnx'));
 const targets = {
   direct,
   'node-echo': { url: `${echo.url}/${infer}`, headers: {}, body },
+  'node-ort': { url: `${nodeOrt.url}/${infer}`, headers: {}, body },
   sidecar: { url: `http://127.0.0.1:${clientPorts.http}/v1.0/invoke/inference/method/${infer}`, headers: {}, body },
   'node-hop': { url: `${hop.url}/${infer}`, headers: {}, body },
   gateway: { url: `${platform.gatewayUrl}/${infer}`, headers: { authorization: `Bearer ${token}` }, body },
@@ -160,7 +165,6 @@ const grpcRequest = {
 };
 const grpcCaller = async () => (await grpc.call('ModelInfer', grpcRequest)).ok;
 
-const versionDir = join(home, 'models', 'sensor-anomaly', '1');
 const metadata = JSON.parse(readFileSync(join(versionDir, 'model.json'), 'utf8')) as ModelMetadata;
 const runtime = await runtimeFor('onnx').load({ artifactPath: join(versionDir, 'model.onnx'), metadata, threads: 1 });
 const feeds = (): TensorMap => ({
@@ -168,7 +172,7 @@ const feeds = (): TensorMap => ({
   temperature: { datatype: 'FP32', dims: [1], data: Float32Array.of(row.t) },
 });
 
-/** A do-nothing server of tools/bench (node-hop.mjs, node-echo.mjs) in a process of its own, given `arg`. */
+/** A server of tools/bench (node-hop.mjs, node-echo.mjs, node-ort.mjs) in a process of its own, given `arg`. */
 async function startNodeScript(script: string, arg: string): Promise<{ url: string; stop(): void }> {
   const child = spawn(process.execPath, [repoPath('tools/bench', script), arg], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -308,6 +312,7 @@ try {
 } finally {
   hop.stop();
   echo.stop();
+  nodeOrt.stop();
   grpc.close();
   await runtime.release();
   await client.stop();

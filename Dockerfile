@@ -51,8 +51,8 @@ RUN npm install --prefix /opt/esbuild --no-save --ignore-scripts --no-audit --no
       "esbuild@$(node -p 'require("./package-lock.json").packages["node_modules/esbuild"].version')"
 COPY . .
 # Workspace packages (@meridian/<dir> -> packages/<dir>/src/index.ts) are bundled in; any other
-# package is imported from node_modules at run time. --keep-names: training's workflow calls each
-# activity by its function's name. A @meridian import left external would fail at start, so it fails here.
+# package is imported from node_modules at run time. Names are not kept (packages/platform/src/app-bundle.ts).
+# A @meridian import left external would fail at start, so it fails here.
 RUN set -eu; aliases=""; \
     for p in packages/*/package.json; do \
       d="${p%/package.json}"; aliases="$aliases --alias:@meridian/${d#packages/}=./$d/src/index.ts"; \
@@ -60,7 +60,7 @@ RUN set -eu; aliases=""; \
     node -p 'require("./apps/apps.json").apps.map((a) => `${a.id} ${a.entry}`).join("\n")' | \
     while read -r id entry; do \
       /opt/esbuild/node_modules/.bin/esbuild "$entry" --bundle --platform=node --format=esm --target=node20 \
-        --packages=external $aliases --keep-names --sourcemap --log-level=warning --outfile="/out/$id/main.mjs"; \
+        --packages=external $aliases --sourcemap --log-level=warning --outfile="/out/$id/main.mjs"; \
       if grep -nE '(from|import)[ (]*"@meridian/' "/out/$id/main.mjs"; then \
         echo "$id imports a @meridian package that is not in packages/ (see above)" >&2; exit 1; \
       fi; \

@@ -82,11 +82,8 @@ export async function start(env: TrainingEnv = bootEnv(trainingEnv)): Promise<Ru
     featuresAppId: env.FEATURES_APP_ID,
     offlineFeatures: () => readOfflineLog({ features, days: env.OFFLINE_FEATURE_DAYS }),
   });
-  const workflow = retrainWorkflow(activities, {
-    canaryPercent: env.CANARY_PERCENT,
-    canarySeconds: env.CANARY_SECONDS,
-  });
-  // Runs and steps are counted where they are registered: the workflow calls its activities by name.
+  const workflow = retrainWorkflow({ canaryPercent: env.CANARY_PERCENT, canarySeconds: env.CANARY_SECONDS });
+  // Runs and steps are counted where they are registered: the workflow calls its activities by these names.
   const metrics = createMetricsRegistry();
   const counted = countWorkflowRuns({ workflow: 'retrain', metrics, outcomeOf: (out) => out.status }, workflow);
   const runtime = new WorkflowRuntime(grpc).registerWorkflowWithName('retrain', counted);

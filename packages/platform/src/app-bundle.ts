@@ -23,8 +23,11 @@ function workspaceAliases(): Record<string, string> {
 /**
  * Bundles an app's entry into one ES module, the way its image does (Dockerfile, stage
  * `bundle`): our own code and the workspace packages in, every npm package imported from
- * `node_modules` at run time, names kept (training's workflow calls each activity by its
- * function's name), the source map inline so stack traces name the TypeScript. A node started on
+ * `node_modules` at run time, the source map inline so stack traces name the TypeScript. No
+ * `keepNames`: it wraps every function expression in a call that redefines its `name`, each time
+ * the closure is made, which cost the inference app about a sixth of its requests per second
+ * (docs/performance.md); nothing of ours reads a function's name (training's workflow calls its
+ * activities by the names they are registered under). A node started on
  * the bundle loads in about a third of the CPU the same app took under tsx, whose loader hooks
  * resolve and compile each of the app's modules as it is imported (docs/performance.md).
  *
@@ -42,7 +45,6 @@ export async function bundleApp(spec: Pick<AppSpec, 'id' | 'entry'>): Promise<st
     target: 'node20',
     packages: 'external',
     alias: workspaceAliases(),
-    keepNames: true,
     sourcemap: 'inline',
     write: false,
     logLevel: 'silent',

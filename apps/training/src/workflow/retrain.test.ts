@@ -62,7 +62,6 @@ async function steps(o: { f1: number; registry: MemoryRegistry; healthy: boolean
  * and its result (or error) sent back; the canary's durable timer fires at once.
  */
 async function drive(o: { activities: RetrainActivities; canaryPercent: number }) {
-  const names = new Map<unknown, string>(Object.entries(o.activities).map(([name, fn]) => [fn, name]));
   const called: { name: string; input: unknown }[] = [];
   let status: RetrainCustomStatus | undefined;
   const ctx = {
@@ -73,7 +72,7 @@ async function drive(o: { activities: RetrainActivities; canaryPercent: number }
     callActivity: (activity: unknown, input: unknown) => ({ activity, input }),
     createTimer: (seconds: number) => ({ timer: seconds }),
   } as unknown as WorkflowContext;
-  const run = retrainWorkflow(o.activities, { canaryPercent: o.canaryPercent, canarySeconds: 30 })(ctx, {
+  const run = retrainWorkflow({ canaryPercent: o.canaryPercent, canarySeconds: 30 })(ctx, {
     runId: RUN,
     model: 'spam',
     params: {},
@@ -81,17 +80,15 @@ async function drive(o: { activities: RetrainActivities; canaryPercent: number }
   });
   let next = await run.next();
   while (!next.done) {
-    const task = next.value as {
-      activity?: (c: WorkflowActivityContext, i: unknown) => Promise<unknown>;
-      input?: unknown;
-    };
+    const task = next.value as { activity?: keyof RetrainActivities; input?: unknown };
     if (!task.activity) {
       next = await run.next(undefined);
       continue;
     }
-    called.push({ name: names.get(task.activity) ?? 'unknown', input: task.input });
+    called.push({ name: task.activity, input: task.input });
+    const activity = o.activities[task.activity] as (c: WorkflowActivityContext, i: unknown) => Promise<unknown>;
     try {
-      next = await run.next(await task.activity({} as WorkflowActivityContext, task.input));
+      next = await run.next(await activity({} as WorkflowActivityContext, task.input));
     } catch (err) {
       next = await run.throw(err);
     }

@@ -1,4 +1,4 @@
-import type { WorkflowActivityContext, WorkflowContext } from '@dapr/dapr';
+import type { WorkflowContext } from '@dapr/dapr';
 import type { RunStep } from '@meridian/contracts';
 import type { RetrainActivities } from './activities.ts';
 
@@ -27,7 +27,10 @@ export interface RetrainCustomStatus {
 
 export const STEPS = ['snapshot', 'train', 'evaluate', 'gate', 'register', 'canary', 'promote'] as const;
 
-type Activity<I, O> = (ctx: WorkflowActivityContext, input: I) => Promise<O>;
+/** The activities, called by the names they are registered under (not by function names, which a bundler may change). */
+type ActivityName = keyof RetrainActivities;
+type InputOf<K extends ActivityName> = Parameters<RetrainActivities[K]>[1];
+type OutputOf<K extends ActivityName> = Awaited<ReturnType<RetrainActivities[K]>>;
 
 /**
  * The retraining workflow: snapshot → train → evaluate → gate → register →
@@ -37,7 +40,7 @@ type Activity<I, O> = (ctx: WorkflowActivityContext, input: I) => Promise<O>;
  * a durable timer. A failing step ends the run with its reason; production
  * is only touched by the promote step.
  */
-export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: number; canarySeconds: number }) {
+export function retrainWorkflow(opts: { canaryPercent: number; canarySeconds: number }) {
   return async function* retrain(
     ctx: WorkflowContext,
     input: RetrainInput,
@@ -65,20 +68,20 @@ export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: num
       publish();
       return { status: 'failed', reason: status.reason, ...(status.version ? { version: status.version } : {}) };
     };
-    const run = function* <I, O>(
+    const run = function* <K extends ActivityName>(
       name: (typeof STEPS)[number],
-      activity: Activity<I, O>,
-      arg: I,
-    ): Generator<unknown, O | Error, any> {
+      activity: K,
+      arg: InputOf<K>,
+    ): Generator<unknown, OutputOf<K> | Error, any> {
       begin(name);
       try {
-        return (yield ctx.callActivity(activity, arg)) as O;
+        return (yield ctx.callActivity(activity, arg)) as OutputOf<K>;
       } catch (err) {
         return err instanceof Error ? err : new Error(String(err));
       }
     };
 
-    const snapshot = yield* run('snapshot', a.snapshot, { runId: input.runId, model: input.model });
+    const snapshot = yield* run('snapshot', 'snapshot', { runId: input.runId, model: input.model });
     if (snapshot instanceof Error) return fail('snapshot', snapshot.message);
     const offline = snapshot.offline
       ? ` + ${snapshot.offline.labelled} labelled rows of the offline feature log (${snapshot.offline.rows} logged)`
@@ -89,11 +92,11 @@ export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: num
       `${snapshot.dataset} ${snapshot.rows} rows, sha256 ${snapshot.hash.slice(0, 12)}${offline}`,
     );
 
-    const trained = yield* run('train', a.train, { runId: input.runId, model: input.model, params: input.params });
+    const trained = yield* run('train', 'train', { runId: input.runId, model: input.model, params: input.params });
     if (trained instanceof Error) return fail('train', trained.message);
     end('train', 'completed');
 
-    const evaluated = yield* run('evaluate', a.evaluate, { runId: input.runId, model: input.model });
+    const evaluated = yield* run('evaluate', 'evaluate', { runId: input.runId, model: input.model });
     if (evaluated instanceof Error) return fail('evaluate', evaluated.message);
     status.metrics = evaluated.metrics;
     end(
@@ -102,7 +105,7 @@ export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: num
       `${evaluated.gateMetric} ${evaluated.metrics[evaluated.gateMetric]?.toFixed(4)} on ${evaluated.testRows} held-out rows`,
     );
 
-    const gate = yield* run('gate', a.gate, {
+    const gate = yield* run('gate', 'gate', {
       model: input.model,
       metrics: evaluated.metrics,
       gateMetric: evaluated.gateMetric,
@@ -111,19 +114,19 @@ export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: num
     if (!gate.passed) return fail('gate', gate.reason);
     end('gate', 'completed', gate.reason);
 
-    const version = yield* run('register', a.register, { runId: input.runId, model: input.model });
+    const version = yield* run('register', 'register', { runId: input.runId, model: input.model });
     if (version instanceof Error) return fail('register', version.message);
     status.version = version;
     end('register', 'completed', `version ${version}`);
 
     if (gate.production) {
-      const canary = yield* run('canary', a.canary, { model: input.model, version, percent: opts.canaryPercent });
+      const canary = yield* run('canary', 'canary', { model: input.model, version, percent: opts.canaryPercent });
       if (canary instanceof Error) return fail('canary', canary.message);
       yield ctx.createTimer(opts.canarySeconds);
-      const check = yield* run('canary', a.checkCanary, { model: input.model, version });
+      const check = yield* run('canary', 'checkCanary', { model: input.model, version });
       if (check instanceof Error || !check.healthy) {
         const why = check instanceof Error ? check.message : check.reason;
-        yield* run('canary', a.rollback, { model: input.model, version, reason: `canary failed: ${why}` });
+        yield* run('canary', 'rollback', { model: input.model, version, reason: `canary failed: ${why}` });
         return fail('canary', `${why}; version ${version} rolled back`);
       }
       end('canary', 'completed', `${opts.canaryPercent}% for ${opts.canarySeconds}s: ${check.reason}`);
@@ -131,7 +134,7 @@ export function retrainWorkflow(a: RetrainActivities, opts: { canaryPercent: num
       end('canary', 'skipped', 'no production version to compare against');
     }
 
-    const promoted = yield* run('promote', a.promote, {
+    const promoted = yield* run('promote', 'promote', {
       model: input.model,
       version,
       reason: `run ${input.runId} (${input.trigger}): ${gate.reason}`,

@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Tests that start Meridian as a user does (npm start, dapr run), each with its own control plane. */
 const launcherTests = [
@@ -24,7 +24,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: unitTests,
-          exclude: nativeUnitTests,
+          // Vitest's own excludes (node_modules, dist, ...) stay: `exclude` replaces them.
+          exclude: [...configDefaults.exclude, ...nativeUnitTests],
           environment: 'node',
           // Some cases train a model or start promtool: about 2 s on a quiet machine, and over
           // 5 s (the default) on a busy one. A timeout here is no statement about speed.
@@ -49,7 +50,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/deploy/**', ...launcherTests],
+          exclude: [...configDefaults.exclude, 'tests/deploy/**', ...launcherTests],
           environment: 'node',
           globalSetup: ['tests/setup/control-plane.ts'],
           testTimeout: 120_000,

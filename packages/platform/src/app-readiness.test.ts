@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { readiness, waitAllReady } from './app-readiness.ts';
 import { startApps, APP_PORT_COUNT } from './running-app.ts';
@@ -49,5 +51,28 @@ describe('readiness', () => {
     Object.assign(a!.sidecar as unknown as FakeProcess, { running: false, exitCode: 1 });
     // Nothing listens on port 1: the wait runs out rather than stopping on the dead sidecar.
     await expect(readiness({ timeoutMs: 1 })(a!, [a!.app])).rejects.toThrow(/a readiness: not ready after 1 ms/);
+  });
+
+  it('when the wait runs out, then the error gives what the sidecar and the app answered last', async () => {
+    // A stand-in for a daprd whose healthz names the part of it that is not ready, as daprd's does.
+    const sidecar = createServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('{"errorCode":"ERR_HEALTH_NOT_READY","message":"dapr is not ready: [scheduler-watch-hosts]"}');
+    });
+    await new Promise<void>((resolve) => sidecar.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = sidecar.address() as AddressInfo;
+      // The app's port is 1, where nothing listens; the sidecar's HTTP port is the stand-in's.
+      const { apps } = startApps({
+        specs: [appSpec('a')],
+        ports: [1, port, ...Array.from({ length: APP_PORT_COUNT - 2 }, (_, i) => 2 + i)],
+        launch: fakeLauncher(),
+      });
+      await expect(readiness({ timeoutMs: 1 })(apps.a!)).rejects.toThrow(
+        /a readiness: not ready after 1 ms\n--- last answers\nsidecar \/v1\.0\/healthz: 500 .*scheduler-watch-hosts.*\napp \/readyz: no answer \(fetch failed\)\n--- a \(last lines\)/,
+      );
+    } finally {
+      sidecar.close();
+    }
   });
 });

@@ -5,6 +5,16 @@ import { httpOk, waitFor } from './wait.ts';
 /** Until the app and its sidecar serve; fails early when one of `watched` (both by default) dies. */
 export type WaitReady = (a: RunningApp, watched?: ManagedProcess[]) => Promise<void>;
 
+/** A check's answer, for an error message: status and the start of the body, or why there was none. */
+async function lastAnswer(url: string): Promise<string> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return `${res.status} ${(await res.text()).slice(0, 300)}`;
+  } catch (err) {
+    return `no answer (${(err as Error).message})`;
+  }
+}
+
 export function readiness(o: { timeoutMs: number }): WaitReady {
   return (a, watched = [a.app, a.sidecar]) => {
     const died = () => {
@@ -18,11 +28,15 @@ export function readiness(o: { timeoutMs: number }): WaitReady {
       timeoutMs: o.timeoutMs,
       abort: died,
       check: async () => (await httpOk(`${a.daprUrl}/v1.0/healthz`)) && (await httpOk(`${a.appUrl}/readyz`)),
-    }).catch((err: Error) => {
+    }).catch(async (err: Error) => {
       const tails = [a.app, a.sidecar]
         .map((p) => `--- ${p.opts.name} (last lines)\n${p.lastLines().join('\n')}`)
         .join('\n');
-      throw new Error(`${err.message}\n${tails}`);
+      // What each check answered last: daprd's healthz names the parts of it that are not ready.
+      const answers = died()
+        ? ''
+        : `\n--- last answers\nsidecar /v1.0/healthz: ${await lastAnswer(`${a.daprUrl}/v1.0/healthz`)}\napp /readyz: ${await lastAnswer(`${a.appUrl}/readyz`)}`;
+      throw new Error(`${err.message}${answers}\n${tails}`);
     });
   };
 }

@@ -17,6 +17,8 @@ async function lastAnswer(url: string): Promise<string> {
 
 export function readiness(o: { timeoutMs: number }): WaitReady {
   return (a, watched = [a.app, a.sidecar]) => {
+    const sidecarHealth = `${a.daprUrl}/v1.0/healthz`;
+    const appReady = `${a.appUrl}/readyz`;
     const died = () => {
       const dead = watched.find((p) => !p.running);
       return dead
@@ -27,7 +29,7 @@ export function readiness(o: { timeoutMs: number }): WaitReady {
       what: `${a.spec.id} readiness`,
       timeoutMs: o.timeoutMs,
       abort: died,
-      check: async () => (await httpOk(`${a.daprUrl}/v1.0/healthz`)) && (await httpOk(`${a.appUrl}/readyz`)),
+      check: async () => (await httpOk(sidecarHealth)) && (await httpOk(appReady)),
     }).catch(async (err: Error) => {
       const tails = [a.app, a.sidecar]
         .map((p) => `--- ${p.opts.name} (last lines)\n${p.lastLines().join('\n')}`)
@@ -35,7 +37,7 @@ export function readiness(o: { timeoutMs: number }): WaitReady {
       // What each check answered last: daprd's healthz names the parts of it that are not ready.
       const answers = died()
         ? ''
-        : `\n--- last answers\nsidecar /v1.0/healthz: ${await lastAnswer(`${a.daprUrl}/v1.0/healthz`)}\napp /readyz: ${await lastAnswer(`${a.appUrl}/readyz`)}`;
+        : `\n--- last answers\nsidecar /v1.0/healthz: ${await lastAnswer(sidecarHealth)}\napp /readyz: ${await lastAnswer(appReady)}`;
       throw new Error(`${err.message}${answers}\n${tails}`);
     });
   };

@@ -8,6 +8,7 @@ import {
   describeSideBySide,
   duplicatesSeen,
   eventually,
+  ingestReadings,
   predictionEvent,
   usePlatform,
   type PlatformHandle,
@@ -53,12 +54,8 @@ describeSideBySide(STACKS, { name: (s) => `pub/sub on MERIDIAN_STACK=${s}`, atOn
         ts: 1_700_000_000_000 + i * 30_000,
       })),
     );
-    const res = await h.gateway('/v1/ingest/sensor-readings', {
-      method: 'POST',
-      roles: ['ingest'],
-      body: JSON.stringify([...readings, { ...readings[0], id: `${run}-bad`, humidity: 140 }]),
-    });
-    expect(await res.json()).toEqual({
+    const res = await ingestReadings(h, [...readings, { ...readings[0], id: `${run}-bad`, humidity: 140 }]);
+    expect(res.json).toEqual({
       accepted: 20,
       rejected: 1,
       duplicates: 0,

@@ -9,7 +9,7 @@ import {
   windowFeatures,
 } from '@meridian/ml';
 import { ensureWindowedModel } from '@meridian/platform';
-import { APPS_BUT_AGENTS, describeSideBySide, eventually, usePlatform } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, describeSideBySide, eventually, ingestReadings, usePlatform } from './helpers/platform.ts';
 
 const MODEL = SENSOR_ANOMALY_WINDOWED_MODEL_NAME;
 const spec = sensorWindowSpec(SENSOR_ANOMALY_WINDOWED_PARAMS.window, SENSOR_ANOMALY_WINDOWED_PARAMS.features);
@@ -33,17 +33,7 @@ function streamSuite(stack: string) {
     const h = usePlatform(stack, { prepare: ensureWindowedModel, apps: APPS_BUT_AGENTS });
     const run = Date.now() % 1_000_000_000;
     const mote = (i: number) => run * 100 + i;
-    const ingest = async (records: unknown[]) => {
-      const res = await h.gateway('/v1/ingest/sensor-readings', {
-        method: 'POST',
-        roles: ['ingest'],
-        body: JSON.stringify(records),
-      });
-      return {
-        status: res.status,
-        json: (await res.json()) as { accepted: number; rejected: number; duplicates: number },
-      };
-    };
+    const ingest = (records: unknown[]) => ingestReadings(h, records);
     const online = async (m: number, query = '') => {
       const res = await h.gateway(`/v1/features/sensor/${m}${query}`, { roles: ['predict'] });
       if (res.status !== 200) throw new Error(`online features of ${m}: ${res.status}`);
@@ -239,14 +229,7 @@ streamSuite(process.env.FEATURES_TEST_STACK ?? 'local');
 function killSuite(stack: string) {
   const h = usePlatform(stack, { prepare: ensureWindowedModel, apps: APPS_BUT_AGENTS });
   const run = Date.now() % 1_000_000_000;
-  const ingest = async (records: unknown[]) => {
-    const res = await h.gateway('/v1/ingest/sensor-readings', {
-      method: 'POST',
-      roles: ['ingest'],
-      body: JSON.stringify(records),
-    });
-    return { status: res.status, json: (await res.json()) as { accepted: number } };
-  };
+  const ingest = (records: unknown[]) => ingestReadings(h, records);
   const applied = async (m: number) => {
     const res = await h.gateway(`/v1/features/sensor/${m}`, { roles: ['predict'] });
     return res.status === 200 ? OnlineFeatures.parse(await res.json()).readings_applied : 0;

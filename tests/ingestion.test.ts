@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IngestResult, StreamStats } from '@meridian/contracts';
-import { APPS_BUT_AGENTS, eventually, usePlatform } from './helpers/platform.ts';
+import { APPS_BUT_AGENTS, eventually, ingestReadings, usePlatform } from './helpers/platform.ts';
 
 // The ingestion app is called at its own address (the gateway route /v1/ingest/* is wired separately).
 describe('ingestion: raw records per stream, dead letters, idempotency, PII masking', () => {
@@ -171,13 +171,9 @@ describe('ingestion: raw records per stream, dead letters, idempotency, PII mask
       { mote_id: 9, humidity: 44.5, temperature: 25.5, ts: new Date().toISOString(), id: `gw-${Date.now()}` },
       { mote_id: 'nine' },
     ];
-    const res = await h.gateway('/v1/ingest/sensor-readings', {
-      method: 'POST',
-      roles: ['ingest'],
-      body: JSON.stringify(batch),
-    });
+    const res = await ingestReadings(h, batch);
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({
+    expect(res.json).toMatchObject({
       accepted: 1,
       rejected: 1,
       duplicates: 0,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { OnlineFeatures, PipelineReport } from '@meridian/contracts';
 import { ensureWindowedModel } from '@meridian/platform';
 import { mapLimit } from '@meridian/service-kit';
-import { eventually, usePlatform } from './helpers/platform.ts';
+import { eventually, ingestReadings, usePlatform } from './helpers/platform.ts';
 
 // More than one instance of an app (`replicas` in apps/apps.json), each beside its own sidecar
 // under the same app id: name resolution spreads calls over them, the pub/sub consumer group
@@ -84,12 +84,7 @@ describe('replicas (apps/apps.json `replicas`)', () => {
     );
     // In batches, so the stream is spread over many deliveries.
     for (let i = 0; i < readings.length; i += 20) {
-      const res = await h.gateway('/v1/ingest/sensor-readings', {
-        method: 'POST',
-        roles: ['ingest'],
-        body: JSON.stringify(readings.slice(i, i + 20)),
-      });
-      expect(res.status).toBe(202);
+      expect((await ingestReadings(h, readings.slice(i, i + 20))).status).toBe(202);
     }
     const total = motes.length * perMote;
     const report = await eventually(

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
-import { MonitorPipelineReport, PredictionEvent, type Role } from '@meridian/contracts';
+import { type IngestResult, MonitorPipelineReport, PredictionEvent, type Role } from '@meridian/contracts';
 import {
   ensureDevModels,
   loadApps,
@@ -120,6 +120,19 @@ export function predictionEvent(o: { id: string; model: string; i: number }): Pr
     latency_ms: 1,
     ts: new Date().toISOString(),
   });
+}
+
+/** Sensor readings posted through the gateway with an ingest token: the status, and ingestion's answer as it came. */
+export async function ingestReadings(
+  h: PlatformHandle,
+  records: unknown[],
+): Promise<{ status: number; json: IngestResult }> {
+  const res = await h.gateway('/v1/ingest/sensor-readings', {
+    method: 'POST',
+    roles: ['ingest'],
+    body: JSON.stringify(records),
+  });
+  return { status: res.status, json: (await res.json()) as IngestResult };
 }
 
 /** Deliveries the monitor recognised as already taken in, over its recent window (pub/sub delivers at least once). */

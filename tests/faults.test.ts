@@ -11,8 +11,8 @@ import {
   StreamStats,
   Topics,
 } from '@meridian/contracts';
-import { trainSensorAnomalyBaseline, writeModelVersion } from '@meridian/ml';
-import { ensureDevModels, loadApps, resolveStack, startPlatform, type Platform } from '@meridian/platform';
+import { writeModelVersion } from '@meridian/ml';
+import { devBaseline, ensureDevModels, loadApps, resolveStack, startPlatform, type Platform } from '@meridian/platform';
 import { APPS_BUT_AGENTS, eventually, predictionEvent } from './helpers/platform.ts';
 import { startRabbitProbe, type RabbitProbe } from './helpers/rabbitmq-probe.ts';
 
@@ -42,9 +42,6 @@ const STACKS = [
 // redelivery interval (60 s); JetStream after the ack wait.
 const DELIVERY_TIMEOUT_MS = 200_000;
 
-/** The model every stack serves copies of: trained once for the file. */
-let trained: ReturnType<typeof trainSensorAnomalyBaseline> | undefined;
-
 /**
  * The platform (with the broker behind a proxy when asked), serving copies of
  * sensor-anomaly under this run's model names. Like usePlatform, which takes
@@ -55,7 +52,8 @@ function useFaultPlatform(stackSpec: string, opts: { models: string[]; proxy: bo
   const dataDir = mkdtempSync(join(tmpdir(), `meridian-faults-${stackSpec.replace(/\W+/g, '_')}-`));
   beforeAll(async () => {
     const repository = await ensureDevModels(dataDir);
-    trained ??= trainSensorAnomalyBaseline();
+    // The same model as ensureDevModels's, trained once for the file.
+    const trained = devBaseline();
     for (const name of opts.models) {
       await writeModelVersion({
         repository,

@@ -11,6 +11,12 @@ import {
 let baseline: ReturnType<typeof trainSensorAnomalyBaseline> | undefined;
 let windowed: ReturnType<typeof trainSensorAnomalyWindowed> | undefined;
 
+/** The skeleton's sensor-anomaly model, trained once per process; for copies under other names too. */
+export function devBaseline(): ReturnType<typeof trainSensorAnomalyBaseline> {
+  baseline ??= trainSensorAnomalyBaseline();
+  return baseline;
+}
+
 /**
  * Seeds the model repository with the skeleton's sensor-anomaly model when
  * it holds none: a logistic regression fit on the Suthaharan sensor data
@@ -19,8 +25,7 @@ let windowed: ReturnType<typeof trainSensorAnomalyWindowed> | undefined;
 export async function ensureDevModels(dataDir: string): Promise<string> {
   const repository = join(dataDir, 'models');
   if ((await listModelVersions({ repository, name: 'sensor-anomaly' })).length > 0) return repository;
-  baseline ??= trainSensorAnomalyBaseline();
-  const trained = baseline;
+  const trained = devBaseline();
   await writeModelVersion({
     repository,
     name: 'sensor-anomaly',

@@ -25,7 +25,7 @@ export {
 export { resolveStack, resourcePaths, usesEmbeddedBroker, PROFILES, KINDS, type Stack, type Kind } from './stack.ts';
 export { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
 export { ensureDevSecrets, rotateDevSigningKey } from './dev-secrets.ts';
-export { ensureDevModels, ensureWindowedModel } from './dev-models.ts';
+export { devBaseline, ensureDevModels, ensureWindowedModel } from './dev-models.ts';
 export { startPlatform, type PlatformOptions } from './platform.ts';
 export { appBundle, bundlePath } from './app-bundle.ts';
 export type { Platform } from './platform-handle.ts';

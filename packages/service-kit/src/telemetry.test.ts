@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -62,6 +63,31 @@ describe('spans inside an app', () => {
     expect(step.status.message).toBe('boom');
     expect(step.spanContext().traceId).toBe(traceId);
     expect(step.parentSpanContext?.spanId).toBe(outer.spanContext().spanId);
+  });
+
+  it('when work succeeds inside inSpan, then it runs in the span, gets its value back, and the span ends unmarked', async () => {
+    let inside: string | undefined;
+    const value = await inSpan('ok-step', async () => {
+      inside = trace.getActiveSpan()?.spanContext().spanId;
+      return 42;
+    });
+    expect(value).toBe(42);
+    const step = spans().find((s) => s.name === 'ok-step')!;
+    expect(step.spanContext().spanId).toBe(inside);
+    expect(step.status.code).toBe(0);
+    expect(step.ended).toBe(true);
+  });
+
+  it('when work throws before it returns a promise, then inSpan rejects (it does not throw) and the span is an error', async () => {
+    const work = () => {
+      throw new Error('at once');
+    };
+    const settled = inSpan('sync-step', work);
+    expect(settled).toBeInstanceOf(Promise);
+    await expect(settled).rejects.toThrow('at once');
+    const step = spans().find((s) => s.name === 'sync-step')!;
+    expect(step.status).toEqual({ code: 2, message: 'at once' });
+    expect(step.ended).toBe(true);
   });
 
   it('when a CloudEvent carries no valid traceparent, then there is no context to continue', () => {

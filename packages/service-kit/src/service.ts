@@ -94,15 +94,17 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
           method: req.method,
           path: req.path,
         }));
-      // The answer's end fires outside the request's trace context: the line is written in the one it began in, so it carries the trace id.
-      const traced = activeTraceContext();
-      whenDone(res, () => {
-        if (req.path === '/healthz' || req.path === '/readyz' || !rootLogger().isLevelEnabled('info')) return;
-        const ms = Number(process.hrtime.bigint() - start) / 1e6;
-        inTraceContext(traced, () =>
-          requestLog().info({ status: res.statusCode, duration_ms: Math.round(ms * 100) / 100 }, 'request completed'),
-        );
-      });
+      // The completion line, when the level writes it (decided as the request begins). The answer's end fires
+      // outside the request's trace context: the line is written in the one it began in, so it carries the trace id.
+      if (req.path !== '/healthz' && req.path !== '/readyz' && rootLogger().isLevelEnabled('info')) {
+        const traced = activeTraceContext();
+        whenDone(res, () => {
+          const ms = Number(process.hrtime.bigint() - start) / 1e6;
+          inTraceContext(traced, () =>
+            requestLog().info({ status: res.statusCode, duration_ms: Math.round(ms * 100) / 100 }, 'request completed'),
+          );
+        });
+      }
       runWithLogger(requestLog, next);
     },
     recordRequests({ registry: metrics }),

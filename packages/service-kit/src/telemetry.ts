@@ -99,15 +99,17 @@ export function traceRequests(tracer: Tracer): RequestHandler {
     const parent = propagation.extract(context.active(), req.headers);
     const span = tracer.startSpan(req.method, { kind: SpanKind.SERVER }, parent);
     // 'close' alone when the client leaves first (a stream it stopped reading): the span ends either way, once.
-    whenDone(res, () => {
-      // Named once the route is known: its pattern (or the gateway's route id), never the raw path with its ids.
-      const route = routeOf(req, res);
-      span.updateName(`${req.method} ${route}`);
-      span.setAttribute('http.route', route);
-      span.setAttribute('http.response.status_code', res.statusCode);
-      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    });
+    // A span that records nothing (no exporter: context-only-tracer.ts) has nothing to name or end.
+    if (span.isRecording())
+      whenDone(res, () => {
+        // Named once the route is known: its pattern (or the gateway's route id), never the raw path with its ids.
+        const route = routeOf(req, res);
+        span.updateName(`${req.method} ${route}`);
+        span.setAttribute('http.route', route);
+        span.setAttribute('http.response.status_code', res.statusCode);
+        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      });
     context.with(trace.setSpan(parent, span), next);
   };
 }

@@ -71,10 +71,7 @@ export async function predict(deps: PredictDeps, request: PredictRequest): Promi
   const started = process.hrtime.bigint();
   const { entry, handle, route } = resolveVersion(deps.store, request);
   const scoring = scoringParameters(request.body.parameters);
-  // Awaited only when there is something to wait for: each promise counts on the hot path (docs/performance.md).
-  const body = request.body.inputs.length
-    ? request.body
-    : await withOnlineInputs(deps, { handle, body: request.body, entities: scoring.entities });
+  const body = await withOnlineInputs(deps, { handle, body: request.body, entities: scoring.entities });
   const policy = entry.policy;
   const { tensors, rows } = toInputs({ model: handle.name, specs: handle.inputs, inputs: body.inputs });
   const names = requestedOutputs(handle, body);
@@ -115,7 +112,7 @@ export async function predict(deps: PredictDeps, request: PredictRequest): Promi
       latencyMs,
       context: rowContext(scoring, rows),
     });
-  const published = publishPrediction(deps, {
+  await publishPrediction(deps, {
     event,
     required: scoring.prediction_log === 'required',
     policy,
@@ -127,7 +124,6 @@ export async function predict(deps: PredictDeps, request: PredictRequest): Promi
     names,
     outputs: made.outputs,
   });
-  if (published) await published;
   return {
     model_name: handle.name,
     model_version: handle.version,

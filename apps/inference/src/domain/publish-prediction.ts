@@ -62,30 +62,27 @@ function mirrorToShadow(
 /**
  * Records the prediction event. A caller that needs every row to reach the
  * monitor gets its answer only once the event is published (503 to retry
- * otherwise), and no shadow runs for it: the promise to wait for. Any
- * other event is sampled, published off the request path, with the shadow's
- * outputs when one runs: nothing to wait for (undefined).
+ * otherwise), and no shadow runs for it; any other event is sampled,
+ * published off the request path, with the shadow's outputs when one runs.
  */
-export function publishPrediction(
+export async function publishPrediction(
   deps: { log: PredictionLog; shadow: ShadowStats },
   o: PublishPrediction,
-): Promise<void> | undefined {
-  if (o.required) return publishRequired(deps, o);
+): Promise<void> {
+  if (o.required) {
+    try {
+      await deps.log.recordRequired(o.event(), o.policy.prediction_log);
+    } catch (err) {
+      throw new AppError({
+        code: 'UNAVAILABLE',
+        message: `the prediction was made but its event could not be published; retry (${(err as Error).message})`,
+        headers: { 'retry-after': '1' },
+        cause: err,
+      });
+    }
+    return;
+  }
   const shadow = o.route.shadow !== undefined ? o.entry.versions.get(o.route.shadow) : undefined;
   if (shadow) mirrorToShadow(deps, { ...o, shadow });
   else deps.log.record(o.event, o.policy.prediction_log);
-  return undefined;
-}
-
-async function publishRequired(deps: { log: PredictionLog }, o: PublishPrediction): Promise<void> {
-  try {
-    await deps.log.recordRequired(o.event(), o.policy.prediction_log);
-  } catch (err) {
-    throw new AppError({
-      code: 'UNAVAILABLE',
-      message: `the prediction was made but its event could not be published; retry (${(err as Error).message})`,
-      headers: { 'retry-after': '1' },
-      cause: err,
-    });
-  }
 }

@@ -36,21 +36,12 @@ export function requestDeadline(body: InferRequest, policy: ModelPolicy): number
   return typeof body.parameters?.deadline_ms === 'number' ? body.parameters.deadline_ms : policy.deadline_ms;
 }
 
-/** `work`, or DEADLINE_EXCEEDED when it has not settled by `deadlineAt` (two promises: this is on every request). */
 function withDeadline<T>(work: Promise<T>, deadlineAt: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(deadlineExceeded()), Math.max(0, deadlineAt - Date.now()));
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(deadlineExceeded()), Math.max(0, deadlineAt - Date.now()))),
+  );
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 /** Another version, or the policy's fixed answer; undefined when the policy has no usable fallback. */

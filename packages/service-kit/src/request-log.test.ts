@@ -1,4 +1,4 @@
-import { serveInProcess } from '@meridian/testkit';
+import { inProcessEnv, serveInProcess } from '@meridian/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DaprClient } from './dapr-client.ts';
 import { daprPreset, parseEnv } from './env.ts';
@@ -8,14 +8,7 @@ import { startTelemetry } from './telemetry.ts';
 
 // The completion line each request gets: written at info with the trace the request came in,
 // and at a quieter level not at all (nor anything prepared for it).
-const APP_TOKEN = 'app-token-of-the-request-log-test';
-const env = parseEnv(daprPreset, {
-  APP_ID: 'log-test',
-  DAPR_HTTP_PORT: '1',
-  LOG_LEVEL: 'info',
-  DAPR_API_TOKEN: 'dapr-token-of-the-request-log-test',
-  APP_API_TOKEN: APP_TOKEN,
-});
+const env = parseEnv(daprPreset, { ...inProcessEnv({ app: 'log-test' }), APP_ID: 'log-test', DAPR_HTTP_PORT: '1' });
 const lines: Record<string, unknown>[] = [];
 const destination = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
 const telemetry = startTelemetry({ serviceName: 'log-test' });
@@ -36,7 +29,7 @@ afterAll(() => served.close());
 const traceId = 'c'.repeat(32);
 const get = () =>
   fetch(`${served.base}/things/7`, {
-    headers: { 'dapr-api-token': APP_TOKEN, traceparent: `00-${traceId}-${'d'.repeat(16)}-01` },
+    headers: { 'dapr-api-token': env.APP_API_TOKEN, traceparent: `00-${traceId}-${'d'.repeat(16)}-01` },
   });
 const completions = () => lines.filter((l) => l.msg === 'request completed');
 

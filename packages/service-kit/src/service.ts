@@ -85,7 +85,6 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
   const first: RequestHandler[] = [
     ...(telemetry ? [traceRequests(telemetry.tracer)] : []),
     function logRequest(req, res, next) {
-      const start = process.hrtime.bigint();
       let log: Logger | undefined;
       // Made once, when the request first logs (its last line included); never when nothing is written.
       const requestLog = () =>
@@ -97,6 +96,7 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
       // The completion line, when the level writes it (decided as the request begins). The answer's end fires
       // outside the request's trace context: the line is written in the one it began in, so it carries the trace id.
       if (req.path !== '/healthz' && req.path !== '/readyz' && rootLogger().isLevelEnabled('info')) {
+        const start = process.hrtime.bigint();
         const traced = activeTraceContext();
         whenDone(res, () => {
           const ms = Number(process.hrtime.bigint() - start) / 1e6;

@@ -135,9 +135,11 @@ export class StreamProcessor {
       this.stats.applied += result.fresh.length;
       fresh += result.fresh.length;
       this.stats.duplicates += result.duplicates;
-      // Confirmed rows that left the stored pending list need not be remembered any more.
-      for (const p of before?.pending ?? [])
-        if (!after.pending.some((q) => q.row_key === p.row_key)) this.confirmed.delete(p.row_key);
+      // Confirmed rows that left the stored pending list need not be remembered any more. A delivery can
+      // bring a mote hundreds of readings, so the lists are compared through a set, not pair by pair.
+      if (!before?.pending.length) continue;
+      const kept = new Set(after.pending.map((q) => q.row_key));
+      for (const p of before.pending) if (!kept.has(p.row_key)) this.confirmed.delete(p.row_key);
     }
     const pending = [...written.values()].flatMap(({ after }) =>
       after.pending.filter((p) => !this.confirmed.has(p.row_key)),

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineReport } from '@meridian/contracts';
+import { mapLimit } from '@meridian/service-kit';
 import {
   daprBinDir,
   ensureDevModels,
@@ -65,14 +66,24 @@ async function waitForMonitor(o: { monitor: RunningApp; motes: number[]; accepte
   }
 }
 
-/** Readings the features app applied, summed over the motes. */
+/**
+ * Readings the features app applied, summed over the motes, a few motes at a time. A mote it has
+ * no state for counts 0 (its readings were lost); any other answer is asked again, then fails the
+ * run: counting a busy answer as 0 would report records as lost that were not.
+ */
 async function appliedReadings(features: RunningApp, motes: number[]): Promise<number> {
-  const each = await Promise.all(
-    motes.map((m) =>
-      json<{ readings_applied: number }>(features, `/v1/features/sensor/${m}`).catch(() => ({ readings_applied: 0 })),
-    ),
-  );
-  return each.reduce((sum, f) => sum + f.readings_applied, 0);
+  const each = await mapLimit(motes, 8, async (m) => {
+    const path = `/v1/features/sensor/${m}`;
+    for (let attempt = 1; ; attempt++) {
+      const res = await features.fetchApp(path);
+      if (res.ok) return ((await res.json()) as { readings_applied: number }).readings_applied;
+      const text = (await res.text()).slice(0, 300);
+      if (res.status === 404) return 0;
+      if (attempt === 5) throw new Error(`GET features ${path}: ${res.status} ${text}`);
+      await new Promise((r) => setTimeout(r, attempt * 200));
+    }
+  });
+  return each.reduce((sum, n) => sum + n, 0);
 }
 
 type Bare = { figures: BarePathResult } | { error: string } | undefined;

@@ -14,6 +14,12 @@ export type SeenKeysSidecar = Pick<
   'getBulkStateStrict' | 'getState' | 'saveState' | 'transact' | 'components'
 >;
 
+/** What a mark holds: the token of the call that wrote it, and when. */
+interface MarkValue {
+  at: string;
+  token: string;
+}
+
 /** Whether the sidecar answered and refused (not 2xx), as opposed to being unreachable or too slow. */
 const refused = (err: unknown) => err instanceof AppError && err.code !== 'UNAVAILABLE';
 
@@ -63,6 +69,8 @@ export class StateSeenKeys implements SeenKeys {
    */
   async mark(o: { stream: string; keys: string[] }): Promise<Set<string>> {
     const token = randomUUID();
+    // One value for every mark of the call: who wrote it (a chunk may land in part) and when.
+    const mark: MarkValue = { at: new Date().toISOString(), token };
     const won = new Set<string>();
     const chunks = Array.from({ length: Math.ceil(o.keys.length / CHUNK) }, (_, c) =>
       o.keys.slice(c * CHUNK, (c + 1) * CHUNK),
@@ -70,7 +78,7 @@ export class StateSeenKeys implements SeenKeys {
     const kind = await this.storeKind();
     // Chunks go in parallel: the sidecar and the store overlap them (a batch of 1,000 marks on Redis took 4 × 110 ms one after another).
     await mapLimit(chunks, MARK_CHUNKS_IN_FLIGHT, async (chunk) => {
-      const items = chunk.map((key) => this.item({ stream: o.stream, key, token, kind }));
+      const items = chunk.map((key) => this.item({ stream: o.stream, key, mark, kind }));
       const landed =
         kind === 'unknown'
           ? await this.save(items)
@@ -85,7 +93,7 @@ export class StateSeenKeys implements SeenKeys {
         return;
       }
       const results = await mapLimit(chunk, this.opts.concurrency, (key) =>
-        this.markOne({ stream: o.stream, key, token, kind }),
+        this.markOne({ stream: o.stream, key, mark, kind }),
       );
       chunk.forEach((k, j) => results[j] && won.add(k));
     });
@@ -137,10 +145,10 @@ export class StateSeenKeys implements SeenKeys {
    * overwrite only a key that was itself written first-write through the save API, so a mark
    * written in a transaction would be overwritten by a later first-write save.
    */
-  private item(o: { stream: string; key: string; token: string; kind: string }): StateItem {
+  private item(o: { stream: string; key: string; mark: MarkValue; kind: string }): StateItem {
     return {
       key: this.stateKey(o.stream, o.key),
-      value: { at: new Date().toISOString(), token: o.token },
+      value: o.mark,
       ...(o.kind === 'state.redis' ? { etag: NO_REDIS_VERSION } : {}),
       metadata: { ttlInSeconds: `${this.opts.ttlSeconds}` },
       options: { concurrency: 'first-write' },
@@ -153,12 +161,12 @@ export class StateSeenKeys implements SeenKeys {
   }
 
   /** Stores word a refused insert differently, so the mark itself says who won. */
-  private async markOne(o: { stream: string; key: string; token: string; kind: string }): Promise<boolean> {
+  private async markOne(o: { stream: string; key: string; mark: MarkValue; kind: string }): Promise<boolean> {
     if (await this.save([this.item(o)])) return true;
     const current = await this.opts.dapr
       .getState<{ token?: string }>({ store: this.opts.store, key: this.stateKey(o.stream, o.key) })
       .catch(unavailable('reading an idempotency mark'));
-    if (current.value !== undefined) return current.value.token === o.token;
+    if (current.value !== undefined) return current.value.token === o.mark.token;
     throw new AppError({
       code: 'UNAVAILABLE',
       message: 'writing an idempotency mark failed: the store refused it, and holds no mark for the key',

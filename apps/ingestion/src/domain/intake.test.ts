@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeadLetterEvent, IngestedRecordEvent } from '@meridian/contracts';
+import { DeadLetterEvent, IngestedRecordEvent } from '@meridian/contracts';
 import { MemoryPublisher, MemorySeenKeys, MemoryStats } from '../testing/fakes.ts';
 import { intake } from './intake.ts';
 import { MASK } from './mask.ts';
@@ -39,6 +39,11 @@ describe('intake', () => {
       received_at: '2024-03-01T10:00:00.000Z',
     });
     expect(dead.reason).toMatch(/^humidity: /);
+    // What goes out is exactly what the contract's schemas take, with nothing they would strip.
+    for (const s of deps.publisher.sent) {
+      const schema = s.topic.endsWith('.dead-letter') ? DeadLetterEvent : IngestedRecordEvent;
+      expect(schema.parse(s.data)).toEqual(s.data);
+    }
   });
 
   it('when a stream names a partition field, then each valid event is keyed by it and dead letters and other streams carry no key', async () => {

@@ -24,7 +24,12 @@ export interface PipelineRow {
   batch: number;
   accepted: number;
   dead_lettered: number;
+  /** Records both counts below have: processed end to end. */
   processed: number;
+  /** Readings the features app applied (summed over the motes): a shortfall here was lost before features. */
+  features_applied: number;
+  /** Rows the monitor's ledger counted: a shortfall here alone was lost between features and the monitor. */
+  monitor_rows: number;
   redeliveries_recognised: number;
   ingest_s: number;
   drain_s: number;

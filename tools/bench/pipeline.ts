@@ -172,6 +172,8 @@ async function runPipeline(o: { platform: Platform; broker: string; load: Load; 
     accepted: posted.accepted,
     dead_lettered: posted.rejected,
     processed,
+    features_applied: applied,
+    monitor_rows: report.rows,
     redeliveries_recognised: report.repeats,
     ingest_s: Math.round(ingestS * 10) / 10,
     drain_s: Math.round((totalS - ingestS) * 10) / 10,

@@ -137,4 +137,19 @@ describe('bulk delivery through daprd', () => {
     expect(entry!.event.traceparent).toContain(traceId);
     expect(typeof entry!.event.id).toBe('string');
   });
+
+  it('when the broker holds an event as another publisher wrote it, then the app gets that text, not the text encoded again', async () => {
+    // Spaces, '<' and '&' as written: encoding the event again would compact it and write '\u003c' and '\u0026'.
+    const event = `{"specversion": "1.0", "id": "raw-${run}", "source": "another-publisher", "type": "com.example.raw", "datacontenttype": "application/json", "data": {"text": "a<b & c", "n": 2}}`;
+    await redis('XADD', delivered, '*', 'data', event);
+    await waitFor({
+      what: 'the delivery of the event written to the broker',
+      timeoutMs: 30_000,
+      check: async () => deliveries.some((d) => d.includes(`raw-${run}`)),
+    });
+    const text = deliveries.find((d) => d.includes(`raw-${run}`))!;
+    expect(text).toContain(event);
+    const body = JSON.parse(text) as { entries: { event: { data: unknown } }[] };
+    expect(body.entries.map((e) => e.event.data)).toContainEqual({ text: 'a<b & c', n: 2 });
+  });
 });

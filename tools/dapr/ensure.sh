@@ -13,7 +13,7 @@ commit=$(sed -n 's/^commit=//p' "$here/VERSION")
 bins=(daprd placement scheduler sentry)
 cache_root=${MERIDIAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meridian}
 # Bump the patch level when the build's patches change, so an older build is not reused.
-patchlevel=meridian12
+patchlevel=meridian13
 cache="$cache_root/dapr/$version-$patchlevel"
 
 log() { printf '[dapr] %s\n' "$*" >&2; }
@@ -105,6 +105,7 @@ if ! (cd "$work" && src=$(GOFLAGS=-mod=mod go mod download -json "$pkg" | sed -n
       && node "$here/build/patch-bulk-publish-raw-events.mjs" "$work/dapr" \
       && node "$here/build/patch-cloudevent-json-data.mjs" "$work/contrib" \
       && node "$here/build/patch-bulk-delivery-raw-events.mjs" "$work/dapr" \
+      && node "$here/build/patch-bulk-delivery-body.mjs" "$work/dapr" \
       && go mod edit -replace "github.com/dapr/components-contrib=./contrib" \
       && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags allcomponents \
         -ldflags "$ldflags" -o "$work/bin/" "${targets[@]}") >"$work/build.log" 2>&1; then

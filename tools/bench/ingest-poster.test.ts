@@ -30,7 +30,24 @@ describe('postBatches', () => {
       'cd',
     ]);
     expect(waits).toEqual([3000, 1000]);
-    expect(outcome).toEqual({ accepted: 3, rejected: 1, refused_batches: 2, retry_after_s: 4 });
+    expect(outcome).toEqual({ accepted: 3, rejected: 1, refused_batches: 2, retry_after_s: 4, unavailable_batches: 0 });
+  });
+
+  it('when ingestion answers 503, then the same batch is sent again and the answer is counted', async () => {
+    const bodies: string[] = [];
+    const answers = [new Response('{"status":503}', { status: 503 }), accepted(1)];
+    const outcome = await postBatches({
+      records: [{ id: 'a' }],
+      batch: 1,
+      concurrency: 1,
+      post: async (body) => {
+        bodies.push(body);
+        return answers.shift()!;
+      },
+      sleep: async () => undefined,
+    });
+    expect(bodies).toHaveLength(2);
+    expect(outcome).toMatchObject({ accepted: 1, unavailable_batches: 1, refused_batches: 0 });
   });
 
   it('when ingestion answers an error other than 429 or 503, then posting fails with its status', async () => {

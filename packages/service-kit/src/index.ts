@@ -71,7 +71,6 @@ export { requireAppToken } from './app-token.ts';
 export { callerRoles, callerSubject, CALLER_APP_HEADER, EDGE_APP_ID } from './caller.ts';
 export { assertJsonDepth } from './json-depth.ts';
 export { updateMany, updateOne, updateOrThrow, type StatePort, type UpdateResult } from './state-update.ts';
-export { oneKeyAtATime, type OneKeyStateApi } from './state-one-key.ts';
 export { limitBoundsFrom, parseLimitBounds } from './limit-bounds.ts';
 export {
   ConcurrencyLimit,

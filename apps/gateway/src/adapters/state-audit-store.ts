@@ -1,8 +1,8 @@
 import { AuditEntry, AuditOutcome, type AuditListedEntry } from '@meridian/contracts';
-import { AppError, oneKeyAtATime, rootLogger, updateOne, type DaprClient, type StatePort } from '@meridian/service-kit';
+import { AppError, rootLogger, updateOne, type DaprClient } from '@meridian/service-kit';
 import type { AuditStore } from '../domain/ports.ts';
 
-export type AuditStateApi = Pick<DaprClient, 'getState' | 'getBulkState' | 'saveIfUnchanged'>;
+export type AuditStateApi = Pick<DaprClient, 'getState' | 'getBulkState' | 'saveIfUnchanged' | 'saveManyIfUnchanged'>;
 
 interface DayIndex {
   ids: string[];
@@ -20,12 +20,9 @@ const BULK = 500;
  * appended to with compare-and-swap.
  */
 export class StateAuditStore implements AuditStore {
-  // One key per save: two calls indexing the same id write the same index, and only the refusal tells which landed.
-  private readonly cas: StatePort;
-
-  constructor(private readonly opts: { dapr: AuditStateApi; store: string; maxAttempts?: number; backoffMs?: number }) {
-    this.cas = oneKeyAtATime(opts.dapr);
-  }
+  constructor(
+    private readonly opts: { dapr: AuditStateApi; store: string; maxAttempts?: number; backoffMs?: number },
+  ) {}
 
   async appendEntry(entry: AuditEntry): Promise<'written' | 'exists'> {
     const { dapr, store } = this.opts;
@@ -90,7 +87,7 @@ export class StateAuditStore implements AuditStore {
   private async index(o: { day: string; id: string }): Promise<void> {
     const attempts = this.opts.maxAttempts ?? 10;
     const result = await updateOne<DayIndex>({
-      state: this.cas,
+      state: this.opts.dapr,
       store: this.opts.store,
       key: indexKey(o.day),
       attempts,

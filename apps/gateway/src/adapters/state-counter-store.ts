@@ -1,7 +1,7 @@
-import { AppError, oneKeyAtATime, updateOne, type DaprClient, type StatePort } from '@meridian/service-kit';
+import { AppError, updateOne, type DaprClient } from '@meridian/service-kit';
 import type { CounterStore } from '../domain/ports.ts';
 
-export type StateApi = Pick<DaprClient, 'getState' | 'getBulkState' | 'saveIfUnchanged'>;
+export type StateApi = Pick<DaprClient, 'getState' | 'getBulkState' | 'saveManyIfUnchanged'>;
 
 interface StoredCount {
   count: number;
@@ -13,23 +13,19 @@ const countOf = (stored: StoredCount | undefined) => (typeof stored?.count === '
  * Shared counters in the gateway sidecar's state store: one key per counter,
  * added to with compare-and-swap on its ETag (first write when it is new),
  * with a TTL so a window's key goes away after the window. Dapr prefixes the
- * keys with the app id, so only gateway replicas share them. One key per
- * save: two replicas adding to the same count write the same value, and only
- * the refusal tells which of them landed.
+ * keys with the app id, so only gateway replicas share them. Two replicas
+ * adding to the same count write the same value: the sidecar client takes a
+ * refused save of one key for lost, whatever the store holds after it.
  */
 export class StateCounterStore implements CounterStore {
-  private readonly cas: StatePort;
-
-  constructor(private readonly opts: { dapr: StateApi; store: string; maxAttempts?: number; backoffMs?: number }) {
-    this.cas = oneKeyAtATime(opts.dapr);
-  }
+  constructor(private readonly opts: { dapr: StateApi; store: string; maxAttempts?: number; backoffMs?: number }) {}
 
   async add(o: { key: string; delta: number; ttlSeconds: number }): Promise<number> {
     const { dapr, store } = this.opts;
     if (o.delta === 0) return countOf((await dapr.getState<StoredCount>({ store, key: o.key })).value);
     const attempts = this.opts.maxAttempts ?? 8;
     const result = await updateOne<StoredCount>({
-      state: this.cas,
+      state: dapr,
       store,
       key: o.key,
       attempts,

@@ -1,8 +1,8 @@
-import { oneKeyAtATime, updateOrThrow, type DaprClient, type StatePort } from '@meridian/service-kit';
+import { updateOrThrow, type DaprClient } from '@meridian/service-kit';
 import type { ModelIndex, StoredVersion } from '../domain/model-index.ts';
 import type { Catalogue, Change, RegistryRecords } from '../domain/ports.ts';
 
-export type StateBackend = Pick<DaprClient, 'getState' | 'getBulkState' | 'saveIfUnchanged'>;
+export type StateBackend = Pick<DaprClient, 'getState' | 'getBulkState' | 'saveIfUnchanged' | 'saveManyIfUnchanged'>;
 
 const keys = {
   index: (name: string) => `model:${name}`,
@@ -22,11 +22,7 @@ const BACKOFF_MS = 10;
  * tells which of them landed.
  */
 export class RegistryStore implements RegistryRecords {
-  private readonly cas: StatePort;
-
-  constructor(private readonly opts: { state: StateBackend; store: string }) {
-    this.cas = oneKeyAtATime(opts.state);
-  }
+  constructor(private readonly opts: { state: StateBackend; store: string }) {}
 
   private async get<T>(key: string): Promise<T | undefined> {
     return (await this.opts.state.getState<T>({ store: this.opts.store, key })).value;
@@ -34,7 +30,7 @@ export class RegistryStore implements RegistryRecords {
 
   private update<T>(o: { key: string; change: Change<T> }): Promise<{ after: T } | undefined> {
     return updateOrThrow<T>({
-      state: this.cas,
+      state: this.opts.state,
       store: this.opts.store,
       key: o.key,
       change: (current) => o.change(current),

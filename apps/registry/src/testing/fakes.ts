@@ -41,6 +41,12 @@ export class RacingState extends MemoryStateStore {
     if (!saved) this.lost += 1;
     return saved;
   }
+
+  override async saveManyIfUnchanged(o: { store: string; items: Omit<SaveItem, 'store'>[] }): Promise<Set<string>> {
+    const lost = await super.saveManyIfUnchanged(o);
+    this.lost += lost.size;
+    return lost;
+  }
 }
 
 /** The records port over the real adapter and a memory state store. */

@@ -1,4 +1,4 @@
-import { oneKeyAtATime, updateOne, type DaprClient } from '@meridian/service-kit';
+import { updateOne, type DaprClient } from '@meridian/service-kit';
 import type { RunRecords, RunRequest } from '../domain/ports.ts';
 import type { Progress } from '../domain/trainers.ts';
 
@@ -13,7 +13,7 @@ export const RUN_INDEX_MAX = 1000;
 export class StateRunRecords implements RunRecords {
   constructor(
     private readonly opts: {
-      dapr: Pick<DaprClient, 'getState' | 'saveState' | 'getBulkState' | 'saveIfUnchanged'>;
+      dapr: Pick<DaprClient, 'getState' | 'saveState' | 'getBulkState' | 'saveManyIfUnchanged'>;
       store: string;
       backoffMs?: number;
     },
@@ -44,9 +44,9 @@ export class StateRunRecords implements RunRecords {
   }
 
   async addToIndex(id: string): Promise<boolean> {
-    // Saved in its own call, so a refused save certainly did not land (service-kit's advice for an index key).
+    // One key: the sidecar client takes its refused save for lost even when another run wrote the same index.
     const r = await updateOne<string[]>({
-      state: oneKeyAtATime(this.opts.dapr),
+      state: this.opts.dapr,
       store: this.opts.store,
       key: INDEX_KEY,
       change: (ids = []) => (ids.includes(id) ? undefined : [id, ...ids].slice(0, RUN_INDEX_MAX)),

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineReport } from '@meridian/contracts';
-import { mapLimit } from '@meridian/service-kit';
+import { mapLimit, retryUntilReady } from '@meridian/service-kit';
 import {
   daprBinDir,
   ensureDevModels,
@@ -72,16 +72,21 @@ async function waitForMonitor(o: { monitor: RunningApp; motes: number[]; accepte
  * run: counting a busy answer as 0 would report records as lost that were not.
  */
 async function appliedReadings(features: RunningApp, motes: number[]): Promise<number> {
-  const each = await mapLimit(motes, 8, async (m) => {
+  const each = await mapLimit(motes, 8, (m) => {
     const path = `/v1/features/sensor/${m}`;
-    for (let attempt = 1; ; attempt++) {
-      const res = await features.fetchApp(path);
-      if (res.ok) return ((await res.json()) as { readings_applied: number }).readings_applied;
-      const text = (await res.text()).slice(0, 300);
-      if (res.status === 404) return 0;
-      if (attempt === 5) throw new Error(`GET features ${path}: ${res.status} ${text}`);
-      await new Promise((r) => setTimeout(r, attempt * 200));
-    }
+    return retryUntilReady({
+      what: `GET features ${path}`,
+      maxAttempts: 5,
+      intervalMs: (n) => n * 200,
+      warnEvery: 0,
+      attempt: async () => {
+        const res = await features.fetchApp(path);
+        if (res.ok) return ((await res.json()) as { readings_applied: number }).readings_applied;
+        const text = (await res.text()).slice(0, 300);
+        if (res.status === 404) return 0;
+        throw new Error(`GET features ${path}: ${res.status} ${text}`);
+      },
+    });
   });
   return each.reduce((sum, n) => sum + n, 0);
 }

@@ -75,10 +75,11 @@ export class StreamProcessor {
         this.stats.dropped += 1;
         continue;
       }
-      byEntity.set(parsed.entity, [
-        ...(byEntity.get(parsed.entity) ?? []),
-        { entryId: item.entryId, reading: parsed.reading },
-      ]);
+      const list = byEntity.get(parsed.entity);
+      const entry = { entryId: item.entryId, reading: parsed.reading };
+      // Pushed, not spread into a new array: a delivery can bring one mote hundreds of readings.
+      if (list) list.push(entry);
+      else byEntity.set(parsed.entity, [entry]);
     }
     if (!byEntity.size) return answers;
     let contended = new Set<string>();

@@ -3,6 +3,7 @@ import type { ControlPlaneInfo, Platform } from '@meridian/platform';
 import { BARE_PUBLISHER, BARE_SUBSCRIBER, startBareSidecars } from './bare-sidecars.ts';
 import { WARMUP_PREFIX, type BareSubscriber } from './bare-subscriber.ts';
 import { removeBareTopic, prepareBareTopic } from './bare-topic.ts';
+import { cpuMicrosPerRecord, cpuSeconds, cpuSpent, serverCpu } from './process-stats.ts';
 
 export interface BarePathResult {
   /** Records delivered per second: records / (last new delivery − first publish). */
@@ -11,6 +12,13 @@ export interface BarePathResult {
   bare_delivered: number;
   /** Records published and never delivered before the wait gave up. */
   bare_lost: number;
+  /**
+   * CPU seconds while the records went through: this process (the publisher and the do-nothing
+   * subscriber), the two sidecars, and the servers (broker, state store) that did anything.
+   */
+  bare_cpu_s: Record<string, number>;
+  /** All of bare_cpu_s per record delivered, in microseconds: the pipeline's cpu_us_per_record compares with it. */
+  bare_cpu_us_per_record: number;
 }
 
 type Record_ = { id: string } & Record<string, unknown>;
@@ -136,14 +144,23 @@ export async function measureBarePath(o: {
     const sub = sidecars.subscriber;
     const publish = bulkPublisher({ url: sidecars.publisherUrl, token: sidecars.publisherToken, topic });
     await warmUp({ publish, sub, timeoutMs: 60_000 });
+    const cpu = () => ({
+      bench: cpuSeconds(process.pid) ?? 0,
+      ...Object.fromEntries(Object.entries(sidecars.pids()).map(([name, pid]) => [name, cpuSeconds(pid) ?? 0])),
+      ...serverCpu(),
+    });
+    const cpuBefore = cpu();
     const started = performance.now();
     await publishAll({ ...o, publish, sub });
     const seconds = (sub.lastNewAt - started) / 1000;
+    const bare_cpu_s = cpuSpent(cpuBefore, cpu());
     return {
       bare_records_per_s: seconds > 0 ? Math.round(sub.delivered / seconds) : 0,
       bare_seconds: Math.round(seconds * 10) / 10,
       bare_delivered: sub.delivered,
       bare_lost: o.records.length - sub.delivered,
+      bare_cpu_s,
+      bare_cpu_us_per_record: cpuMicrosPerRecord(bare_cpu_s, sub.delivered),
     };
   } finally {
     await sidecars.stop();

@@ -58,6 +58,8 @@ export interface BareSidecars {
   /** The publisher sidecar's HTTP API and the token it requires. */
   publisherUrl: string;
   publisherToken: string;
+  /** The two daprd processes, by the names their CPU is reported under. */
+  pids(): Record<string, number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -125,5 +127,11 @@ export async function startBareSidecars(o: {
     await stop();
     throw err;
   }
-  return { subscriber, publisherUrl: `http://127.0.0.1:${pubPorts.http}`, publisherToken: tokens.pub, stop };
+  return {
+    subscriber,
+    publisherUrl: `http://127.0.0.1:${pubPorts.http}`,
+    publisherToken: tokens.pub,
+    pids: () => ({ 'publisher-daprd': sidecars[0]!.pid, 'subscriber-daprd': sidecars[1]!.pid }),
+    stop,
+  };
 }

@@ -62,9 +62,11 @@ describe('the pipeline report', () => {
       max_backlog_records: 20000,
       dead_lettered: 1,
       redeliveries_recognised: 0,
+      cpu_us_per_record: 210,
+      bare_cpu_us_per_record: null,
     } as PipelineRow;
     expect(pipelineTable([row]).split('\n')[2]).toBe(
-      '| redis | 100 | 40 | 80 | 0.5 | 5 | - | 0 | 0 | 1 | 1000 | 20000 | 7 | 0 |',
+      '| redis | 100 | 40 | 80 | 0.5 | 210 | - | 5 | - | 0 | 0 | 1 | 1000 | 20000 | 7 | 0 |',
     );
   });
 });

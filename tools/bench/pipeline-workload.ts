@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { loadSensorReadings } from '@meridian/ml';
-import type { Platform } from '@meridian/platform';
 
 export type SensorRecord = { id: string } & Record<string, unknown>;
 
@@ -35,35 +33,4 @@ export function workload(o: { runBase: number; records: number; invalidEvery: nu
     }
   }
   return { records, motes: [...motes] };
-}
-
-/** CPU seconds (user + system) of a process so far, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds so far of this process and of every app and sidecar of the platform. */
-export function cpuByProcess(platform: Platform): Record<string, number> {
-  const usage = process.cpuUsage();
-  const out: Record<string, number> = { bench: (usage.user + usage.system) / 1e6 };
-  for (const [id, app] of Object.entries(platform.apps)) {
-    out[id] = cpuSeconds(app.app.pid);
-    out[`${id}-daprd`] = cpuSeconds(app.sidecar.pid);
-  }
-  return out;
-}
-
-/** CPU seconds spent between two readings, per process, those that spent any. */
-export function cpuSpent(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(after)
-      .map(([k, v]) => [k, Math.round((v - (before[k] ?? 0)) * 10) / 10] as const)
-      .filter(([, v]) => v > 0),
-  );
 }

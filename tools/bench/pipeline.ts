@@ -20,7 +20,8 @@ import { measureBarePath, type BarePathResult } from './bare-path.ts';
 import { postBatches } from './ingest-poster.ts';
 import { backlogBound, batchSize, parsePipelineOptions } from './pipeline-options.ts';
 import { fractionOfBare, reportPipeline, type PipelineRow } from './pipeline-report.ts';
-import { cpuByProcess, cpuSpent, workload } from './pipeline-workload.ts';
+import { workload } from './pipeline-workload.ts';
+import { cpuMicrosPerRecord, cpuSpent, cpuWithServers } from './process-stats.ts';
 import { profileDuring } from './profile.ts';
 
 /**
@@ -124,7 +125,7 @@ async function runPipeline(o: { platform: Platform; broker: string; load: Load; 
   });
   // Straight to the apps' ports, as their sidecars would call them (with the app token): this measures the pipeline, not the gateway.
   const { ingestion, monitor, features } = o.platform.apps as Record<string, RunningApp>;
-  const cpuBefore = cpuByProcess(o.platform);
+  const cpuBefore = cpuWithServers(o.platform);
   const started = performance.now();
   let shown = 0;
   const posting = postBatches({
@@ -155,7 +156,7 @@ async function runPipeline(o: { platform: Platform; broker: string; load: Load; 
     broker: o.broker,
   });
   const totalS = (doneAt - started) / 1000;
-  const cpu_s = cpuSpent(cpuBefore, cpuByProcess(o.platform));
+  const cpu_s = cpuSpent(cpuBefore, cpuWithServers(o.platform));
   const applied = await appliedReadings(features!, motes);
   const processed = Math.min(report.rows, applied);
   const recordsPerS = Math.round(records.length / totalS);
@@ -186,8 +187,11 @@ async function runPipeline(o: { platform: Platform; broker: string; load: Load; 
     bare_seconds: bare?.bare_seconds ?? null,
     bare_delivered: bare?.bare_delivered ?? null,
     bare_lost: bare?.bare_lost ?? null,
+    bare_cpu_us_per_record: bare?.bare_cpu_us_per_record ?? null,
     ...(o.bare && 'error' in o.bare ? { bare_error: o.bare.error } : {}),
     cpu_s,
+    cpu_us_per_record: cpuMicrosPerRecord(cpu_s, records.length),
+    ...(bare ? { bare_cpu_s: bare.bare_cpu_s } : {}),
   };
 }
 

@@ -52,32 +52,6 @@ describe('updateMany', () => {
     expect(r.written.get('a')).toEqual({ before: 1, after: 2 });
     expect(state.data.get('statestore/a')!.expiresAt).toBeGreaterThan(Date.now());
   });
-
-  it('when values refer to something stored apart, then beforeWrite sees them before they are written, and its failure writes nothing', async () => {
-    const state = new MemoryStateStore();
-    await updateOne<number>({ state, store, key: 'a', change: add(1) });
-    const seen: unknown[] = [];
-    await updateMany<number>({
-      state,
-      store,
-      keys: ['a', 'b'],
-      change: (current, key) => (key === 'b' ? undefined : add(1)(current)),
-      beforeWrite: async (writes) => {
-        seen.push(writes, (await state.getState<number>({ store, key: 'a' })).value);
-      },
-    });
-    expect(seen).toEqual([[{ key: 'a', value: 2, before: 1, etag: expect.any(String) }], 1]);
-    await expect(
-      updateMany<number>({
-        state,
-        store,
-        keys: ['a'],
-        change: add(1),
-        beforeWrite: () => Promise.reject(new Error('the referred value was not stored')),
-      }),
-    ).rejects.toThrow('not stored');
-    expect((await state.getState<number>({ store, key: 'a' })).value).toBe(2);
-  });
 });
 
 describe('updateOrThrow', () => {

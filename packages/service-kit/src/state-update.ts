@@ -31,8 +31,6 @@ export async function updateMany<T>(o: {
   keys: string[];
   change: (current: T | undefined, key: string) => T | undefined;
   metadata?: (key: string) => Record<string, string> | undefined;
-  /** Runs before each write call with the values about to be written: to store first what they refer to. */
-  beforeWrite?: (writes: readonly { key: string; value: T; before: T | undefined }[]) => Promise<void>;
   attempts?: number;
   backoffMs?: number;
 }): Promise<UpdateResult<T>> {
@@ -57,7 +55,6 @@ export async function updateMany<T>(o: {
         writes.push({ key, value: next, etag, before: value, ...(metadata ? { metadata } : {}) });
       }
     }
-    if (writes.length) await o.beforeWrite?.(writes);
     const lost = await o.state.saveManyIfUnchanged({ store: o.store, items: writes });
     for (const w of writes) if (!lost.has(w.key)) result.written.set(w.key, { before: w.before, after: w.value });
     pending = [...lost];

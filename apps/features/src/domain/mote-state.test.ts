@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sensorWindowSpec, warmUpRow, windowFeatures } from '@meridian/ml';
-import {
-  applyReadings,
-  hasDigest,
-  keyDigest,
-  onlineVector,
-  rowKey,
-  SEAL_SIZE,
-  sealedId,
-  type ApplyResult,
-  type EntityState,
-  type Reading,
-} from './mote-state.ts';
+import { applyReadings, hasDigest, keyDigest, onlineVector, rowKey, type Reading } from './mote-state.ts';
 
 const spec = sensorWindowSpec(3, ['mean', 'std', 'delta']);
 const now = new Date('2026-11-25T12:00:00Z');
@@ -22,16 +11,11 @@ const reading = (i: number, t = 20 + i): Reading => ({
   temperature: t,
   received_at: 5000 + i,
 });
-/** applyReadings, which must apply (not ask for sealed digests). */
-function applied(result: ReturnType<typeof applyReadings>): ApplyResult {
-  if ('needs' in result) throw new Error(`asked for sealed digests ${result.needs.join(', ')}`);
-  return result;
-}
 const apply = (
   state: Parameters<typeof applyReadings>[0]['state'],
   readings: Reading[],
   confirmed: Set<string> = new Set(),
-) => applied(applyReadings({ entity: '7', state, readings, spec, historySize: 4, keysSize: 5, confirmed, now }));
+) => applyReadings({ entity: '7', state, readings, spec, historySize: 4, keysSize: 5, confirmed, now });
 
 describe('entity state: readings applied once, features from packages/ml', () => {
   it('when readings arrive, then each is scored against the readings before it, exactly as training computes it', () => {
@@ -156,128 +140,5 @@ describe('entity state: readings applied once, features from packages/ml', () =>
     const late = apply(early.state, [r[0]!]);
     expect(late.fresh[0]!.values).toEqual(windowFeatures(spec, [], r[0]!));
     expect(warmUpRow(late.fresh[0]!.row_key, spec.window)).toBe(false);
-  });
-});
-
-describe('entity state: older digests sealed in groups of their own', () => {
-  const many = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => reading(from + i));
-  /** Applies `readings` in deliveries of 100, with every group sealed so far at hand. */
-  function feed(state: EntityState | undefined, readings: Reading[], keysSize: number, sealed: Map<string, string>) {
-    let unsealed: string[] = [];
-    for (let at = 0; at < readings.length; at += 100) {
-      const r = applied(
-        applyReadings({
-          entity: '7',
-          state,
-          readings: readings.slice(at, at + 100),
-          spec,
-          historySize: 4,
-          keysSize,
-          confirmed: new Set(),
-          now,
-          sealed,
-        }),
-      );
-      for (const [id, packed] of r.sealedNow) sealed.set(id, packed);
-      unsealed = [...unsealed, ...r.unsealed];
-      state = r.state;
-    }
-    return { state: state!, unsealed };
-  }
-  const own = (s: EntityState) => s.digests.length / 11;
-  const remembered = (s: EntityState) => own(s) + (s.sealed ?? []).reduce((n, g) => n + g.count, 0);
-  const again = (state: EntityState, r: Reading[], sealed?: Map<string, string>) =>
-    applyReadings({
-      entity: '7',
-      state,
-      readings: r,
-      spec,
-      historySize: 4,
-      keysSize: 2000,
-      confirmed: new Set(),
-      now,
-      ...(sealed ? { sealed } : {}),
-    });
-
-  it('when a mote has twice SEAL_SIZE readings or more, then its oldest digests are sealed by content and the state keeps fewer than that of its own', () => {
-    const sealed = new Map<string, string>();
-    const { state } = feed(undefined, many(1, 1000), 2000, sealed);
-    expect(own(state)).toBeGreaterThanOrEqual(SEAL_SIZE);
-    expect(own(state)).toBeLessThan(2 * SEAL_SIZE);
-    expect(remembered(state)).toBe(1000);
-    expect(state.sealed!.map((g) => g.count)).toEqual(state.sealed!.map(() => SEAL_SIZE));
-    for (const g of state.sealed!) expect(g.id).toBe(sealedId(sealed.get(g.id)!));
-    // The oldest group holds the first readings' digests, in order.
-    expect(sealed.get(state.sealed![0]!.id)).toBe(
-      many(1, SEAL_SIZE)
-        .map((r) => keyDigest(r.key))
-        .join(''),
-    );
-  });
-
-  it('when a reading comes again after its digest was sealed, then its groups are asked for, and with them it is a duplicate while a late new reading is applied', () => {
-    const sealed = new Map<string, string>();
-    const { state } = feed(undefined, many(1, 1000), 2000, sealed);
-    const asked = again(state, [reading(5)]);
-    expect(asked).toEqual({ needs: state.sealed!.map((g) => g.id) });
-    const duplicate = applied(again(state, [reading(5)], sealed));
-    expect(duplicate.duplicates).toBe(1);
-    expect(duplicate.fresh).toEqual([]);
-    const late = applied(again(state, [{ ...reading(5), key: 'k5-late' }], sealed));
-    expect(late.fresh.map((f) => f.record_key)).toEqual(['k5-late']);
-    // A reading after the newest needs no digest at all, sealed or not.
-    expect(applied(again(state, [reading(1001)])).fresh).toHaveLength(1);
-  });
-
-  it('when more than keysSize are remembered, then the oldest groups are let go and at least keysSize stay', () => {
-    const sealed = new Map<string, string>();
-    const { state, unsealed } = feed(undefined, many(1, 1500), 500, sealed);
-    expect(remembered(state)).toBeGreaterThanOrEqual(500);
-    expect(remembered(state)).toBeLessThan(500 + SEAL_SIZE);
-    expect(unsealed.length).toBeGreaterThan(0);
-    expect(unsealed.some((id) => state.sealed!.some((g) => g.id === id))).toBe(false);
-    const kept = new Set(state.sealed!.map((g) => g.id));
-    // The newest 500 are still recognised; the first reading is forgotten and would be applied again.
-    const recent = applied(
-      applyReadings({
-        ...{ entity: '7', spec, historySize: 4, keysSize: 500, confirmed: new Set<string>(), now },
-        state,
-        readings: [reading(1001)],
-        sealed: new Map([...sealed].filter(([id]) => kept.has(id))),
-      }),
-    );
-    expect(recent.duplicates).toBe(1);
-    const first = applied(
-      applyReadings({
-        ...{ entity: '7', spec, historySize: 4, keysSize: 500, confirmed: new Set<string>(), now },
-        state,
-        readings: [reading(1)],
-        sealed,
-      }),
-    );
-    expect(first.fresh).toHaveLength(1);
-  });
-
-  it('when a state holds 2,000 digests of its own (written before sealing), then its next write seals them and every key is still recognised', () => {
-    const before = feed(undefined, many(1, 2000), 5000, new Map()).state;
-    const unsealedState: EntityState = {
-      ...before,
-      digests: many(1, 2000)
-        .map((r) => keyDigest(r.key))
-        .join(''),
-    };
-    delete unsealedState.sealed;
-    const sealed = new Map<string, string>();
-    const { state } = feed(unsealedState, [reading(2001)], 2000, sealed);
-    expect(own(state)).toBeLessThan(2 * SEAL_SIZE);
-    expect(remembered(state)).toBe(2001);
-    const every = applied(again(state, many(1, 2000), sealed));
-    expect(every.duplicates).toBe(2000);
-  });
-
-  it('when keysSize is under twice SEAL_SIZE, then nothing is sealed and the state keeps the latest keysSize', () => {
-    const { state } = feed(undefined, many(1, 1000), 300, new Map());
-    expect(state.sealed).toBeUndefined();
-    expect(own(state)).toBe(300);
   });
 });

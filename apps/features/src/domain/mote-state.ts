@@ -51,13 +51,6 @@ export interface EntityState {
   digests: string;
   /** An earlier version's form of `digests`: an array of keys or digests. Read, never written. */
   keys?: string[];
-  /**
-   * Older digests, sealed SEAL_SIZE at a time into keys of their own (oldest first), so that the
-   * state read and written on every delivery carries only the latest few hundred. A sealed group
-   * never changes: its id is the hash of its digests. Read only to recognise a reading delivered
-   * again after more than the state's own digests.
-   */
-  sealed?: SealedDigests[];
   /** Applied rows waiting for their score to be confirmed; re-scored after a crash (the monitor dedupes on row_key). */
   pending: PendingRow[];
   updated_at: string;
@@ -69,26 +62,12 @@ export interface EntityState {
  */
 export const rowKey = streamRowKey;
 
-/** A sealed group of digests, as the state names it. */
-export interface SealedDigests {
-  /** The hash of its packed digests: what names its key. */
-  id: string;
-  count: number;
-}
-
 export interface ApplyResult {
   state: EntityState;
   /** Rows applied now, in order. */
   fresh: PendingRow[];
   duplicates: number;
-  /** Groups sealed by this change (id → packed digests): to be stored before the state that names them. */
-  sealedNow: Map<string, string>;
-  /** Groups the state no longer names (fewer would still remember `keysSize`): to be deleted once it landed. */
-  unsealed: string[];
 }
-
-/** Digests sealed together; the state keeps between SEAL_SIZE and twice that of its own. */
-export const SEAL_SIZE = 200;
 
 const DIGEST_CHARS = 11;
 const DIGEST = /^[A-Za-z0-9_-]{11}$/;
@@ -121,54 +100,12 @@ function storedDigests(state: { digests?: string; keys?: string[] }): string {
   return state.digests ?? (state.keys ?? []).map(keyDigest).join('');
 }
 
-/** The id of a sealed group: 64 bits of the sha256 of its packed digests, in hex. */
-export const sealedId = (packed: string): string => hash('sha256', packed, 'hex').slice(0, 16);
-
-/**
- * Seals the oldest digests of `packed` while it holds twice SEAL_SIZE or more, then leaves out the
- * oldest groups that the rest can do without: at least `keysSize` digests stay remembered. With
- * `keysSize` under twice SEAL_SIZE nothing is sealed, and the state keeps the latest `keysSize`.
- */
-function sealDigests(o: { packed: string; sealed: readonly SealedDigests[]; keysSize: number }): {
-  packed: string;
-  sealed: SealedDigests[];
-  sealedNow: Map<string, string>;
-  unsealed: string[];
-} {
-  const sealedNow = new Map<string, string>();
-  if (o.keysSize < 2 * SEAL_SIZE && !o.sealed.length)
-    return { packed: o.packed.slice(-o.keysSize * DIGEST_CHARS), sealed: [], sealedNow, unsealed: [] };
-  let packed = o.packed;
-  const sealed = [...o.sealed];
-  const group = SEAL_SIZE * DIGEST_CHARS;
-  while (packed.length >= 2 * group) {
-    const sealing = packed.slice(0, group);
-    const id = sealedId(sealing);
-    sealedNow.set(id, sealing);
-    sealed.push({ id, count: SEAL_SIZE });
-    packed = packed.slice(group);
-  }
-  const unsealed: string[] = [];
-  let remembered = packed.length / DIGEST_CHARS + sealed.reduce((n, g) => n + g.count, 0);
-  while (sealed.length && remembered - sealed[0]!.count >= o.keysSize) {
-    const dropped = sealed.shift()!;
-    remembered -= dropped.count;
-    if (sealedNow.has(dropped.id)) sealedNow.delete(dropped.id);
-    else unsealed.push(dropped.id);
-  }
-  return { packed, sealed, sealedNow, unsealed };
-}
-
 /**
  * Applies readings (already in the order they should be applied) to an
  * entity's state. A reading whose key was applied before is a duplicate and
  * changes nothing. Each fresh reading is scored against the readings before
  * it, with the same packages/ml function training uses (windowFeatures).
  * Rows in `confirmed` were scored and leave the pending list.
- * A reading that may have been applied longer ago than the state's own
- * digests reach needs the state's sealed groups: when one is not in
- * `sealed` (id → packed digests), nothing is applied and the ids needed are
- * answered instead, to be read and applied again.
  */
 export function applyReadings(o: {
   entity: string;
@@ -179,8 +116,7 @@ export function applyReadings(o: {
   keysSize: number;
   confirmed: ReadonlySet<string>;
   now: Date;
-  sealed?: ReadonlyMap<string, string>;
-}): ApplyResult | { needs: string[] } {
+}): ApplyResult {
   const base: EntityState = o.state ?? {
     entity: o.entity,
     epoch: o.now.getTime(),
@@ -200,22 +136,11 @@ export function applyReadings(o: {
   // oldest), and a redelivery carries its reading's own time, so a reading after the newest is new
   // and needs no search: in a stream in time order, most are.
   let newest = history.length ? history[history.length - 1]!.ts : Number.NEGATIVE_INFINITY;
-  const groups = base.sealed ?? [];
-  const inSealed = (digest: string): boolean | { needs: string[] } => {
-    const needs = groups.filter((g) => !o.sealed?.has(g.id)).map((g) => g.id);
-    if (needs.length) return { needs };
-    return groups.some((g) => hasDigest(o.sealed!.get(g.id)!, digest));
-  };
   for (const r of o.readings) {
     const digest = keyDigest(r.key);
-    if (r.ts <= newest) {
-      let seen: boolean | { needs: string[] } = hasDigest(stored, digest) || added.has(digest);
-      if (!seen && groups.length) seen = inSealed(digest);
-      if (typeof seen === 'object') return seen;
-      if (seen) {
-        duplicates += 1;
-        continue;
-      }
+    if (r.ts <= newest && (hasDigest(stored, digest) || added.has(digest))) {
+      duplicates += 1;
+      continue;
     }
     added.add(digest);
     newest = Math.max(newest, r.ts);
@@ -236,18 +161,16 @@ export function applyReadings(o: {
     history.splice(at, 0, { ts: r.ts, humidity: r.humidity, temperature: r.temperature });
   }
   const pending = [...base.pending.filter((p) => !o.confirmed.has(p.row_key)), ...fresh];
-  const digests = sealDigests({ packed: stored + [...added].join(''), sealed: groups, keysSize: o.keysSize });
   const state: EntityState = {
     entity: o.entity,
     epoch: base.epoch,
     seq,
     history: history.slice(-o.historySize),
-    digests: digests.packed,
-    ...(digests.sealed.length ? { sealed: digests.sealed } : {}),
+    digests: (stored + [...added].join('')).slice(-o.keysSize * DIGEST_CHARS),
     pending,
     updated_at: fresh.length || pending.length !== base.pending.length ? o.now.toISOString() : base.updated_at,
   };
-  return { state, fresh, duplicates, sealedNow: digests.sealedNow, unsealed: digests.unsealed };
+  return { state, fresh, duplicates };
 }
 
 /**

@@ -23,15 +23,8 @@ export interface EntityStates {
    */
   update(o: {
     entities: string[];
-    /** The new state, or undefined to leave the entity as it is. */
-    change: (current: EntityState | undefined, entity: string) => EntityState | undefined;
-    /** Sealed digest groups (id → packed digests) that a written state may name for the first time: stored before it. */
-    sealing: ReadonlyMap<string, string>;
+    change: (current: EntityState | undefined, entity: string) => EntityState;
   }): Promise<EntityUpdate>;
-  /** An entity's sealed digest groups by id; one the store no longer has (expired) reads as none (''). */
-  sealed(entity: string, ids: string[]): Promise<Map<string, string>>;
-  /** Deletes sealed groups no state names any more. */
-  unseal(entity: string, ids: string[]): Promise<void>;
 }
 
 /** Scores rows on the streaming model; a refusal of the inputs is a BAD_REQUEST AppError, anything else is passing. */

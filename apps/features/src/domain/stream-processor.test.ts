@@ -9,7 +9,6 @@ import {
   contendedOn,
   memoryEntityStore,
 } from '../testing/fakes.ts';
-import { SEAL_SIZE } from './mote-state.ts';
 import { StreamProcessor } from './stream-processor.ts';
 import { toReading } from './to-reading.ts';
 
@@ -22,7 +21,7 @@ const event = (mote: number, i: number): IngestedRecordEvent => ({
   record: { mote_id: mote, humidity: 40 + i, temperature: 20 + i, ts: 1_000 * i },
 });
 
-function setup(o: { contended?: string; keysSize?: number } = {}) {
+function setup(o: { contended?: string } = {}) {
   const state = new MemoryStateStore();
   const store = memoryEntityStore(o.contended ? contendedOn(state, o.contended) : state);
   const scorer = new RecordingScorer();
@@ -32,7 +31,7 @@ function setup(o: { contended?: string; keysSize?: number } = {}) {
     lock: new KeyedLock(),
     spec: sensorWindowSpec(3),
     historySize: 10,
-    keysSize: o.keysSize ?? 100,
+    keysSize: 100,
     scorer,
     offlineLog,
     clock: () => new Date(0),
@@ -41,23 +40,6 @@ function setup(o: { contended?: string; keysSize?: number } = {}) {
     processor.process(events.map((e, i) => ({ entryId: `${i}`, event: e })));
   const stored = async (entity: string) => (await store.load([entity]))[0]!.state;
   return { state, scorer, offlineLog, processor, deliver, stored };
-}
-
-/** Another processor over the same store (a restarted or second replica). */
-function setupOver(state: MemoryStateStore, keysSize: number) {
-  const processor = new StreamProcessor({
-    store: memoryEntityStore(state),
-    lock: new KeyedLock(),
-    spec: sensorWindowSpec(3),
-    historySize: 10,
-    keysSize,
-    scorer: new RecordingScorer(),
-    offlineLog: new MemoryFeatureLog(),
-    clock: () => new Date(0),
-  });
-  const deliver = (events: IngestedRecordEvent[]) =>
-    processor.process(events.map((e, i) => ({ entryId: `${i}`, event: e })));
-  return { processor, deliver };
 }
 
 describe('stream processor: applied once, scored at least once under stable row keys', () => {
@@ -129,39 +111,6 @@ describe('stream processor: applied once, scored at least once under stable row 
     expect(Object.fromEntries(answers)).toEqual({ 0: 'RETRY', 1: 'SUCCESS', 2: 'RETRY' });
     expect(scorer.calls.map((c) => c.rows)).toEqual([['2@0#1']]);
     expect(await stored('1')).toBeUndefined();
-  });
-
-  it('when a reading is delivered again after more than the state keeps of its own digests, then its sealed groups are read and it is not applied twice', async () => {
-    const { state, processor, deliver, stored } = setup({ keysSize: 2000 });
-    for (let at = 1; at <= 1000; at += 100) await deliver(Array.from({ length: 100 }, (_, i) => event(1, at + i)));
-    const mote = (await stored('1'))!;
-    expect(mote.digests.length / 11).toBeLessThan(2 * SEAL_SIZE);
-    const groups = mote.sealed!.map((g) => g.id);
-    // Each group the state names is stored, under the mote.
-    expect(state.values('features:sensor:1:sealed:')).toHaveLength(groups.length);
-    // A fresh process knows none of them: it reads them, and the redelivery changes nothing.
-    const { deliver: again, processor: fresh } = setupOver(state, 2000);
-    expect([...(await again([event(1, 3), event(1, 1001)])).values()]).toEqual(['SUCCESS', 'SUCCESS']);
-    expect(fresh.stats).toMatchObject({ applied: 1, duplicates: 1, cas_retries: 0 });
-    expect((await stored('1'))!.seq).toBe(1001);
-    expect(processor.stats.applied).toBe(1000);
-  });
-
-  it('when a mote has more readings than it remembers keys, then the groups its state stops naming are deleted', async () => {
-    const { state, deliver, stored } = setup({ keysSize: 500 });
-    for (let at = 1; at <= 1500; at += 100) await deliver(Array.from({ length: 100 }, (_, i) => event(1, at + i)));
-    const mote = (await stored('1'))!;
-    expect(mote.sealed!.length).toBeGreaterThan(0);
-    expect(new Set(state.values('features:sensor:1:sealed:'))).toEqual(
-      new Set(
-        await Promise.all(
-          mote.sealed!.map(
-            async (g) => (await state.getState({ store: 'statestore', key: `features:sensor:1:sealed:${g.id}` })).value,
-          ),
-        ),
-      ),
-    );
-    expect(state.values('features:sensor:1:sealed:')).toHaveLength(mote.sealed!.length);
   });
 
   it('when a record is not a sensor reading, then it is dropped with the reason', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IngestedRecordEvent } from '@meridian/contracts';
 import type { SensorWindowSpec } from '@meridian/ml';
 import { AppError, rootLogger, type DeliveryResult, type KeyedLock } from '@meridian/service-kit';
-import { applyReadings, type ApplyResult, type EntityState, type PendingRow, type Reading } from './mote-state.ts';
+import { applyReadings, type ApplyResult, type PendingRow, type Reading } from './mote-state.ts';
 import type { EntityStates, FeatureLog, RowScorer } from './ports.ts';
 import { toReading } from './to-reading.ts';
 
@@ -25,11 +25,6 @@ export interface ProcessorStats {
 
 type Readings = Map<string, { entryId: string; reading: Reading }[]>;
 
-/** Sealed digest groups kept in memory (never change, about 2 KB each). */
-const SEALED_CACHE = 4096;
-/** Rounds of reading sealed groups and applying again before an entity's readings are left for redelivery. */
-const SEALED_ROUNDS = 3;
-
 /**
  * Sensor readings in, online features and scores out. For one delivery:
  * the entities' states are read in one call, the readings applied (each key
@@ -45,8 +40,6 @@ const SEALED_ROUNDS = 3;
 export class StreamProcessor {
   /** Rows scored by this process but possibly still pending in the store (dropped from it at the entity's next write). */
   private readonly confirmed = new Set<string>();
-  /** Sealed digest groups read or written by this process, by id (content-addressed, so never stale). */
-  private readonly sealed = new Map<string, string>();
   readonly stats: ProcessorStats = {
     batches: 0,
     applied: 0,
@@ -107,83 +100,36 @@ export class StreamProcessor {
     return answers;
   }
 
-  private remember(id: string, packed: string): void {
-    this.sealed.set(id, packed);
-    if (this.sealed.size > SEALED_CACHE) this.sealed.delete(this.sealed.keys().next().value!);
-  }
-
-  /**
-   * Applies the readings, compare-and-swap per entity; answers every pending row of the entities
-   * written. An entity whose readings need its sealed digests (a reading delivered again after more
-   * than the state's own digests reach) is left as it is, its groups are read, and it is applied again.
-   */
+  /** Applies the readings, compare-and-swap per entity; answers every pending row of the entities written. */
   private async apply(byEntity: Readings): Promise<{ pending: PendingRow[]; fresh: number; contended: Set<string> }> {
     const results = new Map<string, ApplyResult>();
-    const written = new Map<string, { before: EntityState | undefined; after: EntityState }>();
-    const contended = new Set<string>();
-    const sealing = new Map<string, string>();
     let changes = 0;
-    let asked = 0;
-    let entities = [...byEntity.keys()];
-    for (let round = 1; entities.length; round++) {
-      const needs = new Map<string, string[]>();
-      const update = await this.deps.store.update({
-        entities,
-        sealing,
-        change: (current, entity) => {
-          changes += 1;
-          // Within a delivery, a mote's readings are applied in time order (a stable sort keeps equal times in arrival order).
-          const readings = byEntity
-            .get(entity)!
-            .map((x) => x.reading)
-            .sort((a, b) => a.ts - b.ts);
-          const result = applyReadings({
-            entity,
-            state: current,
-            readings,
-            spec: this.deps.spec,
-            historySize: this.deps.historySize,
-            keysSize: this.deps.keysSize,
-            confirmed: this.confirmed,
-            now: this.deps.clock(),
-            sealed: this.sealed,
-          });
-          if ('needs' in result) {
-            asked += 1;
-            needs.set(entity, result.needs);
-            results.delete(entity);
-            return undefined;
-          }
-          needs.delete(entity);
-          for (const [id, packed] of result.sealedNow) sealing.set(id, packed);
-          // The last result of an entity is the one that landed, if any did.
-          results.set(entity, result);
-          return result.state;
-        },
-      });
-      for (const [entity, w] of update.written) written.set(entity, w);
-      for (const entity of update.contended) contended.add(entity);
-      if (round >= SEALED_ROUNDS) {
-        for (const entity of needs.keys()) contended.add(entity);
-        break;
-      }
-      for (const [entity, ids] of needs)
-        for (const [id, packed] of await this.deps.store.sealed(entity, ids)) this.remember(id, packed);
-      entities = [...needs.keys()];
-    }
+    const { written, contended } = await this.deps.store.update({
+      entities: [...byEntity.keys()],
+      change: (current, entity) => {
+        changes += 1;
+        // Within a delivery, a mote's readings are applied in time order (a stable sort keeps equal times in arrival order).
+        const readings = byEntity
+          .get(entity)!
+          .map((x) => x.reading)
+          .sort((a, b) => a.ts - b.ts);
+        const result = applyReadings({
+          entity,
+          state: current,
+          readings,
+          spec: this.deps.spec,
+          historySize: this.deps.historySize,
+          keysSize: this.deps.keysSize,
+          confirmed: this.confirmed,
+          now: this.deps.clock(),
+        });
+        // The last result of an entity is the one that landed, if any did.
+        results.set(entity, result);
+        return result.state;
+      },
+    });
     // Every change after an entity's first is a retry after another writer got there first.
-    this.stats.cas_retries += changes - asked - byEntity.size;
-    for (const [id, packed] of sealing) this.remember(id, packed);
-    // Groups the states that landed no longer name: no later state can name them (it would be built on one of these).
-    for (const [entity] of written) {
-      const unsealed = results.get(entity)!.unsealed;
-      if (unsealed.length)
-        await this.deps.store
-          .unseal(entity, unsealed)
-          .catch((err: unknown) =>
-            rootLogger().warn({ entity, err: (err as Error).message }, 'sealed digests not deleted; their TTL will'),
-          );
-    }
+    this.stats.cas_retries += changes - byEntity.size;
     let fresh = 0;
     for (const [entity, { before, after }] of written) {
       const result = results.get(entity)!;

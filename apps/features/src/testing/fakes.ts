@@ -22,8 +22,6 @@ export function contendedOn(state: MemoryStateStore, entity: string): EntityStat
   return {
     getState: (o) => state.getState(o),
     getBulkState: (o) => state.getBulkState(o),
-    saveState: (o) => state.saveState(o),
-    deleteState: (o) => state.deleteState(o),
     async saveManyIfUnchanged(o) {
       const lost = await state.saveManyIfUnchanged({ ...o, items: o.items.filter((i) => i.key !== key) });
       return new Set([...lost, ...o.items.filter((i) => i.key === key).map((i) => i.key)]);

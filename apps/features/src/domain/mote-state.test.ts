@@ -73,6 +73,37 @@ describe('entity state: readings applied once, features from packages/ml', () =>
     expect(hasDigest('xAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAA')).toBe(true);
   });
 
+  it('when a delivery asks about many readings at or before the newest, then the set built for them answers as the scans did', () => {
+    const r = (i: number, key = `k${i}`) => ({ ...reading(i), key });
+    const first = applyReadings({
+      entity: '7',
+      state: undefined,
+      readings: Array.from({ length: 30 }, (_, i) => r(i + 1)),
+      spec,
+      historySize: 4,
+      keysSize: 100,
+      confirmed: new Set(),
+      now,
+    });
+    const packed = first.state.digests;
+    // Twenty redeliveries (past the scans, so the set answers), a late new reading, and a key that is itself
+    // digest-shaped and spells the end of one stored digest and the start of the next.
+    const across = packed.slice(5, 16);
+    const late = [...Array.from({ length: 20 }, (_, i) => r(i + 1)), r(25, 'k-late-new'), r(26, across)];
+    const again = applyReadings({
+      entity: '7',
+      state: first.state,
+      readings: late.sort((a, b) => a.ts - b.ts),
+      spec,
+      historySize: 4,
+      keysSize: 100,
+      confirmed: new Set(),
+      now,
+    });
+    expect(again.duplicates).toBe(20);
+    expect(again.fresh.map((f) => f.record_key).sort()).toEqual([across, 'k-late-new'].sort());
+  });
+
   it('when a state was stored by an earlier version, with an array of whole keys or digests, then it still recognises them and is written back packed', () => {
     const whole = (i: number) => ({ ...reading(i), key: `sha256:${'ab'.repeat(32)}${i}` });
     const { digests: _packed, ...first } = apply(undefined, [whole(1), whole(2)]).state;

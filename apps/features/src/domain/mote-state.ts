@@ -95,6 +95,32 @@ export function hasDigest(packed: string, digest: string): boolean {
   return false;
 }
 
+/** Lookups that scan the packed digests before a set of them is built (it costs about as much as 14 scans of 2,000). */
+const SCANS_BEFORE_SET = 8;
+
+/**
+ * Looks digests up in the packed string: a scan each for the first few (a scan of 2,000 digests
+ * takes about 25 µs), then in a set of all of them, built once. A delivery that brings a mote
+ * hundreds of readings at or before its newest (batches sent side by side arrive out of order)
+ * asks once per reading.
+ */
+class DigestLookup {
+  private asked = 0;
+  private set: Set<string> | undefined;
+
+  constructor(private readonly packed: string) {}
+
+  has(digest: string): boolean {
+    if (this.set) return this.set.has(digest);
+    this.asked += 1;
+    if (this.asked <= SCANS_BEFORE_SET) return hasDigest(this.packed, digest);
+    this.set = new Set();
+    for (let at = 0; at + DIGEST_CHARS <= this.packed.length; at += DIGEST_CHARS)
+      this.set.add(this.packed.slice(at, at + DIGEST_CHARS));
+    return this.set.has(digest);
+  }
+}
+
 /** A stored state's digests, packed; a state written before they were packed has `keys` instead. */
 function storedDigests(state: { digests?: string; keys?: string[] }): string {
   return state.digests ?? (state.keys ?? []).map(keyDigest).join('');
@@ -136,9 +162,10 @@ export function applyReadings(o: {
   // oldest), and a redelivery carries its reading's own time, so a reading after the newest is new
   // and needs no search: in a stream in time order, most are.
   let newest = history.length ? history[history.length - 1]!.ts : Number.NEGATIVE_INFINITY;
+  const seen = new DigestLookup(stored);
   for (const r of o.readings) {
     const digest = keyDigest(r.key);
-    if (r.ts <= newest && (hasDigest(stored, digest) || added.has(digest))) {
+    if (r.ts <= newest && (added.has(digest) || seen.has(digest))) {
       duplicates += 1;
       continue;
     }

@@ -36,7 +36,6 @@ export function createApp(deps: FeaturesDeps): ServiceDefinition {
     name: 'features',
     env: deps.env,
     dapr: deps.dapr,
-    bodyLimits: [{ path: /^\/events\//, limit: '64mb' }],
     subscriptions: [readingsSubscription(deps)],
     routes(app: Express) {
       featureRoutes(app, deps);

@@ -15,7 +15,7 @@ import { createLogger, rootLogger, runWithLogger } from './logger.ts';
 import { recordRequests } from './metrics/record-requests.ts';
 import { attachMetrics, createMetricsRegistry, useAppMetrics, type MetricsRegistry } from './metrics/registry.ts';
 import { serveMetrics } from './metrics/serve-metrics.ts';
-import { subscriptionRouter, type BulkSubscription, type Subscription } from './subscriptions.ts';
+import { deliveryBodyLimit, subscriptionRouter, type BulkSubscription, type Subscription } from './subscriptions.ts';
 import {
   activeTraceContext,
   inTraceContext,
@@ -119,9 +119,14 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
   for (const handler of guards) app.use(handler);
   const jsonTypes = ['application/json', 'application/*+json'];
   const maxDepth = def.maxJsonDepth ?? 32;
-  const json = (limit: string) =>
+  const json = (limit: string | number) =>
     express.json({ limit, type: jsonTypes, verify: (_req, _res, buf) => assertJsonDepth(buf, maxDepth) });
-  const parsers = (def.bodyLimits ?? []).map(({ path, limit }) => ({ path, parse: json(limit) }));
+  const exactly = (route: string) => new RegExp(`^${route.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const parsers = [
+    ...(def.bodyLimits ?? []).map(({ path, limit }) => ({ path, parse: json(limit) })),
+    // Each subscription's deliveries: as large as its events can come (Dapr would retry a refused one for ever).
+    ...(def.subscriptions ?? []).map((s) => ({ path: exactly(s.route), parse: json(deliveryBodyLimit(s)) })),
+  ];
   const parseAny = json(def.bodyLimit ?? '1mb');
   for (const { path, parse } of parsers) app.use(path, parse);
   // A body already parsed above is skipped by this parser.

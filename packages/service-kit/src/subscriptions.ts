@@ -53,6 +53,23 @@ export function bulkSubscription<T>(s: BulkSubscription<T>): BulkSubscription<un
 
 const isBulk = (s: Subscription<unknown> | BulkSubscription<unknown>): s is BulkSubscription<unknown> => 'bulk' in s;
 
+const MIB = 1024 * 1024;
+/** The largest event a publisher's sidecar takes: daprd's `--max-body-size`, 4Mi unless set (the platform does not set it). */
+export const MAX_EVENT_BYTES = 4 * MIB;
+/** A delivery's body is read whole: past this, a bulk delivery's limit stops growing with its message count. */
+export const MAX_DELIVERY_BYTES = 128 * MIB;
+
+/**
+ * The body a subscription's deliveries may have: one event, or `maxMessagesCount` of them for a
+ * bulk subscription, up to MAX_DELIVERY_BYTES. A delivery the app refuses as too large is retried
+ * by Dapr as it is, for ever, and holds up its topic: the app's general body limit (1 MB) is not
+ * what a delivery of many events weighs.
+ */
+export function deliveryBodyLimit(s: Subscription<unknown> | BulkSubscription<unknown>): number {
+  const events = isBulk(s) ? s.bulk.maxMessagesCount : 1;
+  return Math.min(events * MAX_EVENT_BYTES, MAX_DELIVERY_BYTES) + MIB;
+}
+
 interface BulkEntry {
   entryId?: string;
   event?: unknown;

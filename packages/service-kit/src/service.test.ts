@@ -119,6 +119,14 @@ describe('a service built with createServiceApp', () => {
     expect(res.status).toBe(200);
     expect((await json(res)).status).toBe('SUCCESS');
     expect(seen).toContain('n=3');
+    // The larger limit is only for the sidecar: without the app token the call is refused before its body is read.
+    const unsigned = await fetch(`${base}/events/things`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({ id: '4', data: { n: 4, pad: 'x'.repeat(3 * 2 ** 20) } }),
+    });
+    expect(unsigned.status).toBe(401);
+    expect(seen).not.toContain('n=4');
     // One event is at most what a publisher's sidecar takes; a bulk delivery, that many times its count, up to a cap.
     const things = { pubsub: 'p', topic: 't', route: '/r', schema: z.unknown() };
     expect(deliveryBodyLimit(subscription({ ...things, handle: async () => 'SUCCESS' }))).toBe(

@@ -22,6 +22,28 @@ describe('pipeline ledger: stream rows counted once per row key', () => {
     expect(ledger.partitions['1']).toEqual({ upto: 4, above: [] });
   });
 
+  it('when a gap stays open while thousands of later rows arrive in any order, then each counts once and the gap closes them all', () => {
+    const later = Array.from({ length: 5000 }, (_, i) => i + 2).sort(
+      (a, b) => ((a * 7919) % 5003) - ((b * 7919) % 5003),
+    );
+    let ledger = addRows(
+      undefined,
+      '7',
+      later.map((seq) => ({ epoch: '1', seq, lagMs: 1 })),
+    );
+    ledger = addRows(
+      ledger,
+      '7',
+      [3, 4000, 5001].map((seq) => ({ epoch: '1', seq, lagMs: 1 })),
+    );
+    expect(ledger.partitions['1']).toMatchObject({ upto: 0 });
+    expect(ledger.partitions['1']!.above).toEqual(Array.from({ length: 5000 }, (_, i) => i + 2));
+    expect(ledger.repeats).toBe(3);
+    ledger = addRows(ledger, '7', [{ epoch: '1', seq: 1, lagMs: 1 }]);
+    expect(ledger.partitions['1']).toEqual({ upto: 5001, above: [] });
+    expect(ledger.rows).toBe(5001);
+  });
+
   it('when lags are summarised, then the quantiles come from the histogram within its 10 % resolution', () => {
     const rows = Array.from({ length: 100 }, (_, i) => ({ epoch: '1', seq: i + 1, lagMs: i + 1 }));
     const report = summarise([addRows(undefined, 'a', rows)]);

@@ -19,6 +19,18 @@ export interface EntityLedger {
 
 type Row = { epoch: string; seq: number; lagMs: number };
 
+/** Where `seq` is, or would be inserted, in the ascending `above`. */
+function position(above: readonly number[], seq: number): number {
+  let lo = 0;
+  let hi = above.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (above[mid]! < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Adds rows to a ledger; a row already counted is a repeat. Pure, so the same input always gives the same ledger. */
 export function addRows(ledger: EntityLedger | undefined, entity: string, rows: Row[]): EntityLedger {
   const next: EntityLedger = ledger
@@ -33,16 +45,20 @@ export function addRows(ledger: EntityLedger | undefined, entity: string, rows: 
   for (const r of rows) {
     next.partitions[r.epoch] ??= { upto: 0, above: [] };
     const p = next.partitions[r.epoch]!;
-    if (r.seq <= p.upto || p.above.includes(r.seq)) {
+    // Rows past a gap wait in `above`, kept in order: found and placed by binary search, since a gap
+    // that stays open (a row scored late) can leave thousands there.
+    const at = position(p.above, r.seq);
+    if (r.seq <= p.upto || p.above[at] === r.seq) {
       next.repeats += 1;
       continue;
     }
-    p.above.push(r.seq);
-    p.above.sort((a, b) => a - b);
-    while (p.above[0] === p.upto + 1) {
+    p.above.splice(at, 0, r.seq);
+    let closed = 0;
+    while (p.above[closed] === p.upto + 1) {
       p.upto += 1;
-      p.above.shift();
+      closed += 1;
     }
+    if (closed) p.above.splice(0, closed);
     next.rows += 1;
     const b = `${bucketOf(r.lagMs)}`;
     next.lag[b] = (next.lag[b] ?? 0) + 1;

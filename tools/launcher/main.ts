@@ -5,6 +5,7 @@ import {
   describePlatform,
   isPortFree,
   repoPath,
+  reservePorts,
   resolveStack,
   startControlPlane,
   removePlatformState,
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     for (const line of busy) say(line);
     process.exit(1);
   }
+  reservePorts([gatewayPort, ...Object.values(observe?.ports ?? {})]);
   const print = printer({ verbose: process.env.MERIDIAN_VERBOSE === '1' });
   let cp: ControlPlane | undefined;
   let platform: Platform | undefined;

@@ -47,10 +47,25 @@ export async function allocatePorts(count: number): Promise<number[]> {
   return ports.length === count ? ports : [...ports, ...(await kernelPorts(count - ports.length))];
 }
 
+/**
+ * Ports fixed by the user (the gateway's, Jaeger's, Prometheus'): never handed out, though
+ * nothing listens on them yet while the other ports are chosen. Without it the launcher gave
+ * the registry the gateway's port, free until the gateway bound it (seen in CI).
+ */
+export function reservePorts(ports: number[]): void {
+  for (const port of ports) handedOut.add(port);
+}
+
 /** Ports the kernel chooses; all are held open until every one is chosen, so the set has no duplicates. */
 async function kernelPorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => listen(0)));
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  const servers: Server[] = [];
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const server = await listen(0);
+    servers.push(server);
+    const { port } = server.address() as { port: number };
+    if (!handedOut.has(port)) ports.push(port);
+  }
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   for (const port of ports) handedOut.add(port);
   return ports;

@@ -19,14 +19,14 @@ const session = await ort.InferenceSession.create(process.argv[2] ?? '', {
 });
 const OIP = { float32: 'FP32', int64: 'INT64' };
 
-async function infer(body) {
+async function infer(model, body) {
   const request = JSON.parse(body);
   const feeds = {};
   for (const input of request.inputs)
     feeds[input.name] = new ort.Tensor('float32', Float32Array.from(input.data), input.shape);
   const result = await session.run(feeds);
   return JSON.stringify({
-    model_name: 'sensor-anomaly',
+    model_name: model,
     outputs: session.outputNames.map((name) => ({
       name,
       datatype: OIP[result[name].type] ?? result[name].type,
@@ -36,11 +36,14 @@ async function infer(body) {
   });
 }
 
+// The model's name as the request's path gives it (/v2/models/<name>/infer); only one model is loaded.
+const modelIn = (url) => decodeURIComponent(/^\/v2\/models\/([^/]+)\//.exec(url ?? '')?.[1] ?? '');
+
 const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
-    infer(Buffer.concat(chunks).toString()).then(
+    infer(modelIn(req.url), Buffer.concat(chunks).toString()).then(
       (text) => {
         const answer = Buffer.from(text);
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length });

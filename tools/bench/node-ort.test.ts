@@ -24,7 +24,7 @@ beforeAll(async () => {
     child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     child.once('exit', (code) => reject(new Error(`node-ort.mjs exited (${code}) before listening`)));
   });
-  url = `http://127.0.0.1:${port}/v2/models/sensor-anomaly/infer`;
+  url = `http://127.0.0.1:${port}`;
 });
 
 afterAll(async () => {
@@ -32,10 +32,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const post = (body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+const post = (body: string, model = 'sensor-anomaly') =>
+  fetch(`${url}/v2/models/${model}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
 describe('node-ort.mjs, the floor under the inference app', () => {
-  it('answers the model outputs that ONNX Runtime gives in process', async () => {
+  it('answers the model outputs that ONNX Runtime gives in process, under the model name the path gives', async () => {
     const res = await post(
       JSON.stringify({
         inputs: [
@@ -45,7 +46,11 @@ describe('node-ort.mjs, the floor under the inference app', () => {
       }),
     );
     expect(res.status).toBe(200);
-    const answer = (await res.json()) as { outputs: { name: string; shape: number[]; data: number[] }[] };
+    const answer = (await res.json()) as {
+      model_name: string;
+      outputs: { name: string; shape: number[]; data: number[] }[];
+    };
+    expect(answer.model_name).toBe('sensor-anomaly');
 
     const runtime = await runtimeFor('onnx').load({
       artifactPath: join(dir, 'model.onnx'),
@@ -66,6 +71,20 @@ describe('node-ort.mjs, the floor under the inference app', () => {
       expect(o.shape).toEqual(expected[o.name]!.dims);
       expect(o.data).toEqual(Array.from(expected[o.name]!.data as Float32Array, Number));
     }
+  });
+
+  it("when the path names the model 'sensor-anomaly-b', then the answer's model_name is that name", async () => {
+    const res = await post(
+      JSON.stringify({
+        inputs: [
+          { name: 'humidity', shape: [1], datatype: 'FP32', data: [row.humidity] },
+          { name: 'temperature', shape: [1], datatype: 'FP32', data: [row.temperature] },
+        ],
+      }),
+      'sensor-anomaly-b',
+    );
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { model_name: string }).model_name).toBe('sensor-anomaly-b');
   });
 
   it('answers a body that is not JSON with 400', async () => {

@@ -6,13 +6,7 @@ import { parseEnv, daprPreset } from './env.ts';
 import { AppError, parseOrThrow } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { createServiceApp } from './service.ts';
-import {
-  bulkSubscription,
-  deliveryBodyLimit,
-  MAX_DELIVERY_BYTES,
-  MAX_EVENT_BYTES,
-  subscription,
-} from './subscriptions.ts';
+import { bulkSubscription, DEFAULT_READING, MAX_EVENT_BYTES, subscription } from './subscriptions.ts';
 
 // The app runs in-process on a random port; its sidecar address points at a
 // closed port, which is what a service sees while its sidecar is down.
@@ -26,6 +20,8 @@ const env = parseEnv(daprPreset, {
 });
 createLogger({ name: 'test', level: env.LOG_LEVEL });
 const seen: string[] = [];
+/** The bulk handler's calls: the entry ids of each. */
+const batches: string[][] = [];
 const app = createServiceApp({
   name: 'test',
   env,
@@ -41,6 +37,17 @@ const app = createServiceApp({
         if (n < 0) throw new Error('transient');
         seen.push(`n=${n}`);
         return 'SUCCESS';
+      },
+    }),
+    bulkSubscription({
+      pubsub: 'pubsub',
+      topic: 'many',
+      route: '/events/many',
+      schema: z.object({ n: z.number().nonnegative() }),
+      bulk: { maxMessagesCount: 500, maxAwaitDurationMs: 10 },
+      handleBatch: async (items) => {
+        batches.push(items.map((i) => i.entryId));
+        return new Map(items.map((i) => [i.entryId, 'SUCCESS' as const]));
       },
     }),
   ],
@@ -110,6 +117,12 @@ describe('a service built with createServiceApp', () => {
   it('when Dapr asks for subscriptions, then the table is listed', async () => {
     expect(await (await get('/dapr/subscribe')).json()).toEqual([
       { pubsubname: 'pubsub', topic: 'things', route: '/events/things' },
+      {
+        pubsubname: 'pubsub',
+        topic: 'many',
+        route: '/events/many',
+        bulkSubscribe: { enabled: true, maxMessagesCount: 500, maxAwaitDurationMs: 10 },
+      },
     ]);
   });
 
@@ -127,21 +140,47 @@ describe('a service built with createServiceApp', () => {
     });
     expect(unsigned.status).toBe(401);
     expect(seen).not.toContain('n=4');
-    // One event is at most what a publisher's sidecar takes; a bulk delivery, that many times its count, up to a cap.
-    const things = { pubsub: 'p', topic: 't', route: '/r', schema: z.unknown() };
-    expect(deliveryBodyLimit(subscription({ ...things, handle: async () => 'SUCCESS' }))).toBe(
-      MAX_EVENT_BYTES + 2 ** 20,
-    );
-    const bulk = (n: number) =>
-      deliveryBodyLimit(
-        bulkSubscription({
-          ...things,
-          bulk: { maxMessagesCount: n, maxAwaitDurationMs: 1 },
-          handleBatch: async () => new Map(),
-        }),
-      );
-    expect(bulk(10)).toBe(10 * MAX_EVENT_BYTES + 2 ** 20);
-    expect(bulk(500)).toBe(MAX_DELIVERY_BYTES + 2 ** 20);
+    // One event is at most what a publisher's sidecar takes.
+    const over = JSON.stringify({ id: '5', data: { n: 5, pad: 'x'.repeat(MAX_EVENT_BYTES + 2 ** 20) } });
+    expect((await post('/events/things', over, 'application/cloudevents+json')).status).toBe(413);
+    expect(seen).not.toContain('n=5');
+  });
+
+  it('when a bulk delivery weighs more than any body limit (40 events of 3.5 MiB), then every entry is handled, a part of about 32 MiB at a time', async () => {
+    batches.length = 0;
+    const pad = 'x'.repeat(3.5 * 2 ** 20);
+    const entries = Array.from({ length: 40 }, (_, i) => ({
+      entryId: `e${i}`,
+      event: { specversion: '1.0', id: `m${i}`, data: { n: i, pad } },
+      contentType: 'application/cloudevents+json',
+    }));
+    const delivery = JSON.stringify({ id: 'd', topic: 'many', pubsubname: 'pubsub', entries });
+    expect(delivery.length).toBeGreaterThan(128 * 2 ** 20);
+    const res = await post('/events/many', delivery, 'application/cloudevents-batch+json');
+    expect(res.status).toBe(200);
+    const { statuses } = await json(res);
+    expect(statuses).toEqual(entries.map((e) => ({ entryId: e.entryId, status: 'SUCCESS' })));
+    expect(batches.flat()).toEqual(entries.map((e) => e.entryId));
+    // Ten entries of 3.5 MiB reach the part size: the delivery was held ten entries at a time, never whole.
+    expect(DEFAULT_READING.partBytes).toBe(32 * 2 ** 20);
+    expect(batches.map((b) => b.length)).toEqual([10, 10, 10, 10]);
+  });
+
+  it('when a bulk delivery has entries failing their schema, or is not JSON, then those entries are DROP, or 400 names what is wrong', async () => {
+    const entries = [
+      { entryId: 'ok', event: { specversion: '1.0', id: 'a', data: { n: 1 } } },
+      { entryId: 'bad', event: { specversion: '1.0', id: 'b', data: { n: -1 } } },
+    ];
+    const res = await post('/events/many', JSON.stringify({ entries }), 'application/cloudevents-batch+json');
+    const byId = (a: Json, b: Json) => String(a.entryId).localeCompare(String(b.entryId));
+    expect([...(await json(res)).statuses].sort(byId)).toEqual([
+      { entryId: 'bad', status: 'DROP' },
+      { entryId: 'ok', status: 'SUCCESS' },
+    ]);
+    const broken = await post('/events/many', '{"entries":[{"entryId":"x"', 'application/cloudevents-batch+json');
+    expect(broken.status).toBe(400);
+    expect(broken.headers.get('content-type')).toContain('application/problem+json');
+    expect((await json(broken)).detail).toMatch(/ended before its JSON did/);
   });
 
   it('when a message is delivered, then it is SUCCESS, DROP when it fails its schema, RETRY when handling throws', async () => {

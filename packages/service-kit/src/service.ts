@@ -15,7 +15,14 @@ import { createLogger, rootLogger, runWithLogger } from './logger.ts';
 import { recordRequests } from './metrics/record-requests.ts';
 import { attachMetrics, createMetricsRegistry, useAppMetrics, type MetricsRegistry } from './metrics/registry.ts';
 import { serveMetrics } from './metrics/serve-metrics.ts';
-import { deliveryBodyLimit, subscriptionRouter, type BulkSubscription, type Subscription } from './subscriptions.ts';
+import {
+  DEFAULT_READING,
+  isBulk,
+  SINGLE_DELIVERY_BYTES,
+  subscriptionRouter,
+  type BulkSubscription,
+  type Subscription,
+} from './subscriptions.ts';
 import {
   activeTraceContext,
   inTraceContext,
@@ -122,15 +129,20 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
   const json = (limit: string | number) =>
     express.json({ limit, type: jsonTypes, verify: (_req, _res, buf) => assertJsonDepth(buf, maxDepth) });
   const exactly = (route: string) => new RegExp(`^${route.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  // A bulk delivery's route reads its own body, in parts (subscriptions.ts).
+  const unread: RequestHandler = (_req, _res, next) => next();
   const parsers = [
     ...(def.bodyLimits ?? []).map(({ path, limit }) => ({ path, parse: json(limit) })),
     // Each subscription's deliveries: as large as its events can come (Dapr would retry a refused one for ever).
-    ...(def.subscriptions ?? []).map((s) => ({ path: exactly(s.route), parse: json(deliveryBodyLimit(s)) })),
+    ...(def.subscriptions ?? []).map((s) => ({
+      path: exactly(s.route),
+      parse: isBulk(s) ? unread : json(SINGLE_DELIVERY_BYTES),
+    })),
   ];
   const parseAny = json(def.bodyLimit ?? '1mb');
-  for (const { path, parse } of parsers) app.use(path, parse);
-  // A body already parsed above is skipped by this parser.
-  app.use(parseAny);
+  const parseBody: RequestHandler = (req, res, next) =>
+    (parsers.find((p) => p.path.test(req.path))?.parse ?? parseAny)(req, res, next);
+  app.use(parseBody);
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res, next) => {
     try {
@@ -141,15 +153,14 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
       next(err);
     }
   });
-  if (def.subscriptions?.length) app.use(subscriptionRouter(def.subscriptions, { metrics }));
+  if (def.subscriptions?.length)
+    app.use(subscriptionRouter(def.subscriptions, { metrics, reading: { ...DEFAULT_READING, maxDepth } }));
   def.routes(app);
   const notFound = (req: { method?: string; path: string }) =>
     new AppError({ code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` });
   app.use((req, _res, next) => next(notFound(req)));
   app.use(errorHandler);
 
-  const parseBody: RequestHandler = (req, res, next) =>
-    (parsers.find((p) => p.path.test(req.path))?.parse ?? parseAny)(req, res, next);
   const lean = def.lean;
   const lane = lean && runInOrder([...first, ...guards, parseBody, lean.handler]);
   const listener = (incoming: IncomingMessage, answer: ServerResponse): void => {

@@ -1,5 +1,6 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { z } from 'zod';
+import { deliveryParts } from './bulk-delivery.ts';
 import { requestLogger } from './logger.ts';
 import { deliveryRecorder, type DeliveryRecorder } from './metrics/pubsub.ts';
 import type { MetricsRegistry } from './metrics/registry.ts';
@@ -51,24 +52,26 @@ export function bulkSubscription<T>(s: BulkSubscription<T>): BulkSubscription<un
   return s as BulkSubscription<unknown>;
 }
 
-const isBulk = (s: Subscription<unknown> | BulkSubscription<unknown>): s is BulkSubscription<unknown> => 'bulk' in s;
+export const isBulk = (s: Subscription<unknown> | BulkSubscription<unknown>): s is BulkSubscription<unknown> =>
+  'bulk' in s;
 
 const MIB = 1024 * 1024;
 /** The largest event a publisher's sidecar takes: daprd's `--max-body-size`, 4Mi unless set (the platform does not set it). */
 export const MAX_EVENT_BYTES = 4 * MIB;
-/** A delivery's body is read whole: past this, a bulk delivery's limit stops growing with its message count. */
-export const MAX_DELIVERY_BYTES = 128 * MIB;
-
 /**
- * The body a subscription's deliveries may have: one event, or `maxMessagesCount` of them for a
- * bulk subscription, up to MAX_DELIVERY_BYTES. A delivery the app refuses as too large is retried
- * by Dapr as it is, for ever, and holds up its topic: the app's general body limit (1 MB) is not
- * what a delivery of many events weighs.
+ * What a delivery of one event may weigh: the event and its envelope. A delivery the app refused
+ * as too large would be retried by Dapr as it is, for ever, holding up its topic; the app's
+ * general body limit (1 MB) is not what an event may weigh. A bulk delivery has no limit: it is
+ * read in parts (DeliveryReading).
  */
-export function deliveryBodyLimit(s: Subscription<unknown> | BulkSubscription<unknown>): number {
-  const events = isBulk(s) ? s.bulk.maxMessagesCount : 1;
-  return Math.min(events * MAX_EVENT_BYTES, MAX_DELIVERY_BYTES) + MIB;
-}
+export const SINGLE_DELIVERY_BYTES = MAX_EVENT_BYTES + MIB;
+
+/** Bulk deliveries are handled in parts of about 32 MiB, with entries up to an event and its envelope. */
+export const DEFAULT_READING: DeliveryReading = {
+  partBytes: 32 * MIB,
+  maxEntryBytes: MAX_EVENT_BYTES + MIB,
+  maxDepth: 32,
+};
 
 interface BulkEntry {
   entryId?: string;
@@ -109,7 +112,7 @@ function safeJson(text: string): unknown {
  */
 export function subscriptionRouter(
   subs: (Subscription<unknown> | BulkSubscription<unknown>)[],
-  opts: { metrics?: MetricsRegistry | undefined } = {},
+  opts: { metrics?: MetricsRegistry | undefined; reading?: DeliveryReading } = {},
 ): Router {
   const router = Router();
   const table = subs;
@@ -126,7 +129,7 @@ export function subscriptionRouter(
   });
   for (const s of table) {
     if (isBulk(s)) {
-      router.post(s.route, bulkHandler(s, record));
+      router.post(s.route, bulkHandler(s, record, opts.reading ?? DEFAULT_READING));
       continue;
     }
     router.post(s.route, async function deliver(req: Request, res) {
@@ -185,48 +188,79 @@ function inBatchSpan<T>(
   });
 }
 
-function bulkHandler(s: BulkSubscription<unknown>, record: DeliveryRecorder) {
-  return async function deliverBulk(req: Request, res: Response) {
-    const log = requestLogger();
-    const entries = ((req.body ?? {}) as { entries?: BulkEntry[] }).entries ?? [];
+/**
+ * How a bulk delivery is read: in parts of about `partBytes` (each handled before the next is
+ * read), entries up to `maxEntryBytes`, nesting up to `maxDepth`.
+ */
+export interface DeliveryReading {
+  partBytes: number;
+  maxEntryBytes: number;
+  maxDepth: number;
+}
+
+/** Handles one part of a bulk delivery: its entries' statuses, in order. */
+async function handlePart(
+  s: BulkSubscription<unknown>,
+  record: DeliveryRecorder,
+  entries: BulkEntry[],
+): Promise<{ entryId: string; status: DeliveryResult }[]> {
+  const log = requestLogger();
+  const statuses: { entryId: string; status: DeliveryResult }[] = [];
+  const items: BulkItem<unknown>[] = [];
+  const traces: TraceContext[] = [];
+  for (const entry of entries) {
+    if (typeof entry.entryId !== 'string') continue;
+    record.arrived({ topic: s.topic, event: entry.event });
+    let payload: { id: string | undefined; data: unknown };
+    try {
+      payload = entryData(entry.event);
+    } catch {
+      payload = { id: undefined, data: undefined };
+    }
+    const parsed = s.schema.safeParse(payload.data);
+    if (!parsed.success) {
+      log.warn(
+        { topic: s.topic, id: payload.id, issues: parsed.error.issues },
+        'dropping message that fails its schema',
+      );
+      statuses.push({ entryId: entry.entryId, status: 'DROP' });
+      continue;
+    }
+    items.push({ entryId: entry.entryId, id: payload.id, data: parsed.data });
+    const traced = contextFromTraceparent((entry.event ?? {}) as { traceparent?: unknown; tracestate?: unknown });
+    if (traced) traces.push(traced);
+  }
+  let answers = new Map<string, DeliveryResult>();
+  if (items.length) {
+    const start = performance.now();
+    try {
+      answers = await inBatchSpan({ topic: s.topic, messages: items.length, traces }, () =>
+        s.handleBatch(items, { topic: s.topic }),
+      );
+    } catch (err) {
+      log.warn({ err, topic: s.topic, entries: items.length }, 'bulk handling failed; asking Dapr to retry');
+    }
+    record.handled({ topic: s.topic, seconds: (performance.now() - start) / 1000 });
+  }
+  for (const item of items) statuses.push({ entryId: item.entryId, status: answers.get(item.entryId) ?? 'RETRY' });
+  return statuses;
+}
+
+/**
+ * A bulk delivery is read from the request as it arrives and handled in parts (service.ts leaves
+ * its body unparsed): Dapr bounds a delivery by its number of events, not by bytes, and a
+ * delivery refused as too large would be retried as it is, for ever, holding up its topic.
+ */
+function bulkHandler(s: BulkSubscription<unknown>, record: DeliveryRecorder, reading: DeliveryReading) {
+  return async function deliverBulk(req: Request, res: Response, next: NextFunction) {
     const statuses: { entryId: string; status: DeliveryResult }[] = [];
-    const items: BulkItem<unknown>[] = [];
-    const traces: TraceContext[] = [];
-    for (const entry of entries) {
-      if (typeof entry.entryId !== 'string') continue;
-      record.arrived({ topic: s.topic, event: entry.event });
-      let payload: { id: string | undefined; data: unknown };
-      try {
-        payload = entryData(entry.event);
-      } catch {
-        payload = { id: undefined, data: undefined };
-      }
-      const parsed = s.schema.safeParse(payload.data);
-      if (!parsed.success) {
-        log.warn(
-          { topic: s.topic, id: payload.id, issues: parsed.error.issues },
-          'dropping message that fails its schema',
-        );
-        statuses.push({ entryId: entry.entryId, status: 'DROP' });
-        continue;
-      }
-      items.push({ entryId: entry.entryId, id: payload.id, data: parsed.data });
-      const traced = contextFromTraceparent((entry.event ?? {}) as { traceparent?: unknown; tracestate?: unknown });
-      if (traced) traces.push(traced);
+    try {
+      for await (const entries of deliveryParts(req, reading))
+        statuses.push(...(await handlePart(s, record, entries as BulkEntry[])));
+    } catch (err) {
+      next(err);
+      return;
     }
-    let answers = new Map<string, DeliveryResult>();
-    if (items.length) {
-      const start = performance.now();
-      try {
-        answers = await inBatchSpan({ topic: s.topic, messages: items.length, traces }, () =>
-          s.handleBatch(items, { topic: s.topic }),
-        );
-      } catch (err) {
-        log.warn({ err, topic: s.topic, entries: items.length }, 'bulk handling failed; asking Dapr to retry');
-      }
-      record.handled({ topic: s.topic, seconds: (performance.now() - start) / 1000 });
-    }
-    for (const item of items) statuses.push({ entryId: item.entryId, status: answers.get(item.entryId) ?? 'RETRY' });
     for (const outcome of ['SUCCESS', 'RETRY', 'DROP'] as const)
       record.answered({ topic: s.topic, outcome, count: statuses.filter((e) => e.status === outcome).length });
     res.json({ statuses });

@@ -117,14 +117,31 @@ describe('deliveryParts (a bulk delivery handled a part at a time)', () => {
       expect(p.pulledWhenGiven).toBeLessThanOrEqual(Math.ceil(((i + 1) * 5_300) / 512) + 1);
   });
 
-  it('when an entry is not JSON, then 400 names it', async () => {
-    const read = async () => {
-      for await (const _ of deliveryParts([Buffer.from('{"entries":[{"a":tru}]}')], {
-        partBytes: 100,
-        maxEntryBytes: 100,
-        maxDepth: 32,
-      }));
-    };
-    await expect(read()).rejects.toThrow(/an entry of this bulk delivery is not valid JSON/);
+  const read = async (text: string, partBytes: number) => {
+    const parts: unknown[][] = [];
+    for await (const part of deliveryParts([Buffer.from(text)], { partBytes, maxEntryBytes: 1_000, maxDepth: 32 }))
+      parts.push(part);
+    return parts;
+  };
+
+  it('when a delivery is no larger than a part, then it is parsed whole and gives the entries the splitter gives', async () => {
+    const text = JSON.stringify({ entries: [tricky, { entryId: 'b', event: 1 }], metadata: { entries: [] } });
+    expect(await read(text, 10_000)).toEqual([[tricky, { entryId: 'b', event: 1 }]]);
+    expect((await read(text, 10)).flat()).toEqual([tricky, { entryId: 'b', event: 1 }]);
+    expect(await read('{"entries":[]}', 10_000)).toEqual([]);
+  });
+
+  it('when a delivery or an entry is not JSON, or an entry not an object, then 400 names it, read whole or in parts', async () => {
+    await expect(read('{"entries":[{"a":tru}]}', 10_000)).rejects.toThrow(/a bulk delivery is not valid JSON/);
+    await expect(read('{"entries":[{"a":tru}]}', 1)).rejects.toThrow(
+      /an entry of this bulk delivery is not valid JSON/,
+    );
+    for (const partBytes of [1, 10_000]) {
+      await expect(read('{"entries":[1]}', partBytes)).rejects.toThrow(/each entry .* must be a JSON object/);
+      await expect(read('[]', partBytes)).rejects.toThrow(/must be a JSON object/);
+      await expect(read(`{"entries":[{"a":${'['.repeat(40)}${']'.repeat(40)}}]}`, partBytes)).rejects.toThrow(
+        /nested deeper than 32 levels/,
+      );
+    }
   });
 });

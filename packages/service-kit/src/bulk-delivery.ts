@@ -1,4 +1,5 @@
 import { AppError, badRequest } from './errors.ts';
+import { assertJsonDepth } from './json-depth.ts';
 
 const OPEN_OBJECT = 0x7b;
 const OPEN_ARRAY = 0x5b;
@@ -153,32 +154,69 @@ export class EntrySplitter {
   }
 }
 
+/** The entries of a delivery read whole: the same checks as the splitter's, one parse. */
+function wholeDelivery(body: Buffer, maxDepth: number): unknown[] {
+  try {
+    assertJsonDepth(body, maxDepth);
+  } catch (err) {
+    throw badRequest((err as Error).message);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw badRequest(`a bulk delivery is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw badRequest('a bulk delivery must be a JSON object');
+  const entries = (parsed as { entries?: unknown }).entries ?? [];
+  if (!Array.isArray(entries) || entries.some((e) => !e || typeof e !== 'object' || Array.isArray(e)))
+    throw badRequest('each entry of a bulk delivery must be a JSON object');
+  return entries;
+}
+
 /**
- * A bulk delivery's entries, parsed, in parts of at most about `partBytes` each (an entry larger
- * than that is a part of its own): the caller handles a part before the next is read, so an
- * app holds one part of a delivery at a time however large the delivery is.
+ * A bulk delivery's entries, parsed, in parts of about `partBytes` each (an entry larger than
+ * that is a part of its own): the caller handles a part before the next is read, so an app
+ * holds one part of a delivery at a time however large the delivery is. A delivery no larger
+ * than a part (nearly all) is parsed whole, in one JSON.parse: cheaper than cutting it, which
+ * a run of the pipeline showed in the monitor's CPU (its events are mostly numbers).
  */
 export async function* deliveryParts(
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   o: { partBytes: number; maxEntryBytes: number; maxDepth: number },
 ): AsyncGenerator<unknown[]> {
-  const splitter = new EntrySplitter(o);
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let splitter: EntrySplitter | undefined;
   let part: unknown[] = [];
   let size = 0;
   for await (const chunk of body) {
-    for (const entry of splitter.push(chunk)) {
-      try {
-        part.push(JSON.parse(entry.toString('utf8')));
-      } catch (err) {
-        throw badRequest(`an entry of this bulk delivery is not valid JSON: ${(err as Error).message}`);
-      }
-      size += entry.length;
-      if (size >= o.partBytes) {
-        yield part;
-        part = [];
-        size = 0;
-      }
+    if (!splitter) {
+      head.push(chunk);
+      headBytes += chunk.length;
+      if (headBytes <= o.partBytes) continue;
+      splitter = new EntrySplitter(o);
     }
+    for (const piece of head.length ? head.splice(0) : [chunk])
+      for (const entry of splitter.push(piece)) {
+        try {
+          part.push(JSON.parse(entry.toString('utf8')));
+        } catch (err) {
+          throw badRequest(`an entry of this bulk delivery is not valid JSON: ${(err as Error).message}`);
+        }
+        size += entry.length;
+        if (size >= o.partBytes) {
+          yield part;
+          part = [];
+          size = 0;
+        }
+      }
+  }
+  if (!splitter) {
+    const entries = wholeDelivery(Buffer.concat(head), o.maxDepth);
+    if (entries.length) yield entries;
+    return;
   }
   splitter.end();
   if (part.length) yield part;

@@ -180,7 +180,7 @@ describe('a service built with createServiceApp', () => {
     const broken = await post('/events/many', '{"entries":[{"entryId":"x"', 'application/cloudevents-batch+json');
     expect(broken.status).toBe(400);
     expect(broken.headers.get('content-type')).toContain('application/problem+json');
-    expect((await json(broken)).detail).toMatch(/ended before its JSON did/);
+    expect((await json(broken)).detail).toMatch(/a bulk delivery is not valid JSON/);
   });
 
   it('when a message is delivered, then it is SUCCESS, DROP when it fails its schema, RETRY when handling throws', async () => {

@@ -55,6 +55,10 @@ describe('EntrySplitter (a bulk delivery cut into its entries as it arrives)', (
     expect(split('{"entries":[]}', 4)).toEqual([]);
   });
 
+  it('when the entries member is named with escapes, then it is still the entries member', () => {
+    expect(split('{"\\u0065ntries":[{"a":1}],"entr\\"ies":[{"b":2}]}', 3)).toEqual([{ a: 1 }]);
+  });
+
   it('when the delivery is not one JSON object with object entries, then 400 says what is wrong', () => {
     const cases: [string, RegExp][] = [
       ['[{"entryId":"a"}]', /must be a JSON object/],
@@ -64,6 +68,9 @@ describe('EntrySplitter (a bulk delivery cut into its entries as it arrives)', (
       ['{"entries":[]} {}', /bytes after its end/],
       ['{"entries":[{"a":1}', /ended before its JSON did/],
       ['{"entries":[],"entries":[]}', /two "entries" members/],
+      ['{"entries":[{"a":1}],"entries":5}', /two "entries" members/],
+      ['{"entries":5}', /"entries" member .* must be an array/],
+      ['{"entries" : {"entryId":"a"}}', /"entries" member .* must be an array/],
       [`{"entries":[{"a":${'['.repeat(40)}${']'.repeat(40)}}]}`, /nested deeper than 32 levels/],
     ];
     for (const [text, message] of cases) {
@@ -109,7 +116,7 @@ describe('deliveryParts (a bulk delivery handled a part at a time)', () => {
     for await (const part of deliveryParts(chunks(), { partBytes: 5_000, maxEntryBytes: 2_000, maxDepth: 32 })) {
       parts.push({ ids: part.map((e) => (e as { entryId: string }).entryId), pulledWhenGiven: pulled });
     }
-    expect(parts.map((p) => p.ids).flat()).toEqual(Array.from({ length: 20 }, (_, i) => `e${i}`));
+    expect(parts.flatMap((p) => p.ids)).toEqual(Array.from({ length: 20 }, (_, i) => `e${i}`));
     // Each entry is about 1,050 bytes: five make a part of 5,000 or more.
     expect(parts.map((p) => p.ids.length)).toEqual([5, 5, 5, 5]);
     // A part is given as soon as its last entry is read: by then only about a part's worth of chunks was pulled.
@@ -138,6 +145,7 @@ describe('deliveryParts (a bulk delivery handled a part at a time)', () => {
     );
     for (const partBytes of [1, 10_000]) {
       await expect(read('{"entries":[1]}', partBytes)).rejects.toThrow(/each entry .* must be a JSON object/);
+      await expect(read('{"entries":"x"}', partBytes)).rejects.toThrow(/"entries" member .* must be an array/);
       await expect(read('[]', partBytes)).rejects.toThrow(/must be a JSON object/);
       await expect(read(`{"entries":[{"a":${'['.repeat(40)}${']'.repeat(40)}}]}`, partBytes)).rejects.toThrow(
         /nested deeper than 32 levels/,

@@ -11,6 +11,8 @@ const COLON = 0x3a;
 const COMMA = 0x2c;
 const isWhitespace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const ENTRIES = Buffer.from('entries');
+/** A member's name is kept up to this many bytes: `entries` written with escapes (`\\u0065ntries`) fits. */
+const KEY_BYTES = 64;
 
 /**
  * Cuts a bulk delivery (`{"entries":[{…},{…}],…}`) into the bytes of its entries as they arrive,
@@ -18,7 +20,9 @@ const ENTRIES = Buffer.from('entries');
  * events, not its bytes, and one of 500 events of up to 4 MiB each is more than a string can
  * hold. One pass over the bytes, skipping strings; refuses nesting deeper than `maxDepth`
  * (as every JSON body is) and an entry larger than `maxEntryBytes` (more than a sidecar can
- * publish). Every other member of the envelope is read past, not kept.
+ * publish). Every other member of the envelope is read past, not kept, and its syntax is checked
+ * only as far as the cut needs (brackets, strings, the `entries` array of objects): a delivery comes
+ * from the app's own sidecar, and each entry is parsed in full.
  */
 export class EntrySplitter {
   private depth = 0;
@@ -31,6 +35,8 @@ export class EntrySplitter {
   private lastKey = '';
   private inEntries = false;
   private sawEntries = false;
+  /** The `entries` name was just read: its value, next, must be an array. */
+  private entriesNext = false;
   private started = false;
   private finished = false;
   /** The entry being read: its pieces from earlier chunks, where it starts in this one, its size so far. */
@@ -55,6 +61,10 @@ export class EntrySplitter {
         if (c !== OPEN_OBJECT) throw badRequest('a bulk delivery must be a JSON object');
         this.started = true;
       }
+      if (this.entriesNext && c !== COLON) {
+        if (c !== OPEN_ARRAY) throw badRequest('the "entries" member of a bulk delivery must be an array');
+        this.entriesNext = false;
+      }
       // Inside `entries`, between entries: only the comma or an entry's opening brace.
       if (this.depth === 2 && this.inEntries && c !== COMMA && c !== OPEN_OBJECT && c !== CLOSE_ARRAY)
         throw badRequest('each entry of a bulk delivery must be a JSON object');
@@ -69,11 +79,8 @@ export class EntrySplitter {
         if (++this.depth > this.o.maxDepth)
           throw badRequest(`request body is nested deeper than ${this.o.maxDepth} levels`);
         if (this.depth === 1) this.expectKey = true;
-        else if (this.depth === 2 && c === OPEN_ARRAY && this.lastKey === 'entries') {
-          if (this.sawEntries) throw badRequest('a bulk delivery has two "entries" members');
-          this.inEntries = true;
-          this.sawEntries = true;
-        } else if (this.depth === 3 && this.inEntries) {
+        else if (this.depth === 2 && c === OPEN_ARRAY && this.lastKey === 'entries') this.inEntries = true;
+        else if (this.depth === 3 && this.inEntries) {
           this.entryStart = i;
           this.entrySize = 0;
           this.pieces = [];
@@ -110,7 +117,9 @@ export class EntrySplitter {
   private skipString(chunk: Buffer, from: number): number {
     let at = from;
     if (this.escaped) {
+      // The byte after a backslash that ended the last chunk: escaped, whatever it is.
       this.escaped = false;
+      if (this.keyBytes && this.keyBytes.length <= KEY_BYTES) this.keyBytes.push(chunk[at]!);
       at += 1;
     }
     for (;;) {
@@ -119,21 +128,26 @@ export class EntrySplitter {
       // Backslashes just before the quote (or the chunk's end): an odd run escapes what follows.
       let slashes = 0;
       while (end - slashes - 1 >= at && chunk[end - slashes - 1] === BACKSLASH) slashes += 1;
-      if (this.keyBytes && this.keyBytes.length <= ENTRIES.length)
-        for (let k = at; k < end && this.keyBytes.length <= ENTRIES.length; k++) this.keyBytes.push(chunk[k]!);
+      if (this.keyBytes && this.keyBytes.length <= KEY_BYTES)
+        for (let k = at; k < end && this.keyBytes.length <= KEY_BYTES; k++) this.keyBytes.push(chunk[k]!);
       if (quote === -1) {
         this.escaped = slashes % 2 === 1;
         return chunk.length;
       }
       if (slashes % 2 === 1) {
-        if (this.keyBytes && this.keyBytes.length <= ENTRIES.length) this.keyBytes.push(QUOTE);
+        if (this.keyBytes && this.keyBytes.length <= KEY_BYTES) this.keyBytes.push(QUOTE);
         at = quote + 1;
         continue;
       }
       this.inString = false;
       if (this.keyBytes) {
-        this.lastKey = Buffer.from(this.keyBytes).equals(ENTRIES) ? 'entries' : 'other';
+        this.lastKey = memberName(this.keyBytes) === 'entries' ? 'entries' : 'other';
         this.keyBytes = undefined;
+        if (this.lastKey === 'entries') {
+          if (this.sawEntries) throw badRequest('a bulk delivery has two "entries" members');
+          this.sawEntries = true;
+          this.entriesNext = true;
+        }
       }
       return quote + 1;
     }
@@ -154,6 +168,18 @@ export class EntrySplitter {
   }
 }
 
+/** A member's name from its bytes as written (escapes decoded), or '' past KEY_BYTES. */
+function memberName(bytes: number[]): string {
+  if (bytes.length > KEY_BYTES) return '';
+  const text = Buffer.from(bytes).toString('utf8');
+  if (!bytes.includes(BACKSLASH)) return text;
+  try {
+    return JSON.parse(`"${text}"`) as string;
+  } catch {
+    return '';
+  }
+}
+
 /** The entries of a delivery read whole: the same checks as the splitter's, one parse. */
 function wholeDelivery(body: Buffer, maxDepth: number): unknown[] {
   try {
@@ -170,7 +196,8 @@ function wholeDelivery(body: Buffer, maxDepth: number): unknown[] {
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     throw badRequest('a bulk delivery must be a JSON object');
   const entries = (parsed as { entries?: unknown }).entries ?? [];
-  if (!Array.isArray(entries) || entries.some((e) => !e || typeof e !== 'object' || Array.isArray(e)))
+  if (!Array.isArray(entries)) throw badRequest('the "entries" member of a bulk delivery must be an array');
+  if (entries.some((e) => !e || typeof e !== 'object' || Array.isArray(e)))
     throw badRequest('each entry of a bulk delivery must be a JSON object');
   return entries;
 }

@@ -132,12 +132,13 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
   // A bulk delivery's route reads its own body, in parts (subscriptions.ts).
   const unread: RequestHandler = (_req, _res, next) => next();
   const parsers = [
-    ...(def.bodyLimits ?? []).map(({ path, limit }) => ({ path, parse: json(limit) })),
-    // Each subscription's deliveries: as large as its events can come (Dapr would retry a refused one for ever).
+    // Each subscription's deliveries (first: no other limit applies to them): as large as its events can
+    // come, since Dapr would retry a refused one for ever.
     ...(def.subscriptions ?? []).map((s) => ({
       path: exactly(s.route),
       parse: isBulk(s) ? unread : json(SINGLE_DELIVERY_BYTES),
     })),
+    ...(def.bodyLimits ?? []).map(({ path, limit }) => ({ path, parse: json(limit) })),
   ];
   const parseAny = json(def.bodyLimit ?? '1mb');
   const parseBody: RequestHandler = (req, res, next) =>

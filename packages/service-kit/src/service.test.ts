@@ -166,6 +166,21 @@ describe('a service built with createServiceApp', () => {
     expect(batches.map((b) => b.length)).toEqual([10, 10, 10, 10]);
   });
 
+  it('when a bulk delivery breaks off after a handled part (an entry that is not JSON), then the handled entries are answered and the rest left unanswered for Dapr to retry', async () => {
+    batches.length = 0;
+    const pad = 'x'.repeat(3.5 * 2 ** 20);
+    const entries = Array.from({ length: 10 }, (_, i) => ({
+      entryId: `p${i}`,
+      event: { specversion: '1.0', id: `q${i}`, data: { n: i, pad } },
+    }));
+    const good = JSON.stringify({ entries }).slice(0, -2);
+    const delivery = `${good},{"entryId":"broken","event":tru},{"entryId":"after","event":{}}]}`;
+    const res = await post('/events/many', delivery, 'application/cloudevents-batch+json');
+    expect(res.status).toBe(200);
+    expect((await json(res)).statuses).toEqual(entries.map((e) => ({ entryId: e.entryId, status: 'SUCCESS' })));
+    expect(batches).toEqual([entries.map((e) => e.entryId)]);
+  });
+
   it('when a bulk delivery has entries failing their schema, or is not JSON, then those entries are DROP, or 400 names what is wrong', async () => {
     const entries = [
       { entryId: 'ok', event: { specversion: '1.0', id: 'a', data: { n: 1 } } },

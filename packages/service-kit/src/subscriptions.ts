@@ -258,8 +258,16 @@ function bulkHandler(s: BulkSubscription<unknown>, record: DeliveryRecorder, rea
       for await (const entries of deliveryParts(req, reading))
         statuses.push(...(await handlePart(s, record, entries as BulkEntry[])));
     } catch (err) {
-      next(err);
-      return;
+      // Nothing handled yet: the delivery is refused whole, saying why. Past a handled part, those
+      // entries are answered and Dapr retries the ones without an answer, not the handled ones again.
+      if (!statuses.length) {
+        next(err);
+        return;
+      }
+      requestLogger().warn(
+        { err, topic: s.topic, answered: statuses.length },
+        'a bulk delivery broke off after some of its parts; the rest are left for Dapr to retry',
+      );
     }
     for (const outcome of ['SUCCESS', 'RETRY', 'DROP'] as const)
       record.answered({ topic: s.topic, outcome, count: statuses.filter((e) => e.status === outcome).length });

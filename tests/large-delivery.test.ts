@@ -1,0 +1,143 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { waitFor, type ManagedProcess } from '@meridian/platform';
+import { bulkSubscription, createServiceApp, DaprClient, daprPreset, parseEnv } from '@meridian/service-kit';
+import { serveInProcess } from '@meridian/testkit';
+import { clientSidecar } from './helpers/client-sidecar.ts';
+
+// A bulk delivery heavier than any body limit, through a real daprd on Redis Streams, to an app built
+// with service-kit: Dapr bounds a bulk delivery by its count of events, not by bytes, so 40 events
+// of 3.5 MiB come as one delivery of 140 MiB. The app reads it as it arrives and handles it in parts
+// (packages/service-kit/src/bulk-delivery.ts); a limit on the body would refuse it, and Dapr would
+// send it again for ever.
+const run = `large-${Date.now().toString(36)}`;
+const dataDir = join(tmpdir(), `meridian-${run}`);
+const topic = `meridian-large-delivery-${run}`;
+const appToken = randomBytes(24).toString('base64url');
+const MIB = 2 ** 20;
+
+/** The handler's calls (the events' n of each), and the size of each delivery the app was sent. */
+const calls: number[][] = [];
+const deliveryBytes: number[] = [];
+/** The first delivery waits for this, so the large events pile up behind it and come in one delivery. */
+let open: () => void = () => undefined;
+const gate = new Promise<void>((resolve) => {
+  open = resolve;
+});
+
+const env = parseEnv(daprPreset, {
+  APP_ID: run,
+  DAPR_HTTP_PORT: '1',
+  LOG_LEVEL: 'silent',
+  DAPR_API_TOKEN: randomBytes(24).toString('base64url'),
+  APP_API_TOKEN: appToken,
+});
+const app = createServiceApp({
+  name: run,
+  env,
+  dapr: DaprClient.fromEnv(env),
+  before: [
+    (req, _res, next) => {
+      if (req.path === '/events/large') deliveryBytes.push(Number(req.headers['content-length'] ?? Number.NaN));
+      next();
+    },
+  ],
+  subscriptions: [
+    bulkSubscription({
+      pubsub: 'pubsub',
+      topic,
+      route: '/events/large',
+      schema: z.object({ n: z.number().int(), pad: z.string().optional() }),
+      bulk: { maxMessagesCount: 500, maxAwaitDurationMs: 500 },
+      handleBatch: async (items) => {
+        calls.push(items.map((i) => i.data.n));
+        if (calls.length === 1) await gate;
+        return new Map(items.map((i) => [i.entryId, 'SUCCESS' as const]));
+      },
+    }),
+  ],
+  routes() {},
+});
+
+const redis = (...args: string[]) => promisify(execFile)('redis-cli', ['-h', '127.0.0.1', '-p', '6379', ...args]);
+let served: Awaited<ReturnType<typeof serveInProcess>> | undefined;
+let sidecar: { url: string; process: ManagedProcess } | undefined;
+
+beforeAll(async () => {
+  const resources = join(dataDir, 'components');
+  mkdirSync(resources, { recursive: true });
+  // Enough workers that every event is taken off the stream while the first delivery waits.
+  writeFileSync(
+    join(resources, 'pubsub.yaml'),
+    [
+      'apiVersion: dapr.io/v1alpha1',
+      'kind: Component',
+      'metadata:',
+      '  name: pubsub',
+      'spec:',
+      '  type: pubsub.redis',
+      '  version: v1',
+      '  metadata:',
+      '    - name: redisHost',
+      '      value: "localhost:6379"',
+      '    - name: concurrency',
+      '      value: "64"',
+      '',
+    ].join('\n'),
+  );
+  served = await serveInProcess(app);
+  sidecar = await clientSidecar(run, dataDir, { resources: [resources], app: { port: served.port, token: appToken } });
+});
+afterAll(async () => {
+  open();
+  await sidecar?.process.stop();
+  await served?.close();
+  await redis('DEL', topic);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const publish = async (data: unknown) => {
+  const res = await fetch(`${sidecar!.url}/v1.0/publish/pubsub/${topic}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(data),
+  });
+  expect(res.status, await res.text()).toBe(204);
+};
+
+/** Events the stream's consumers have taken and not yet acknowledged. */
+async function pending(): Promise<number> {
+  const { stdout } = await redis('XPENDING', topic, run);
+  return Number(stdout.split('\n')[0]);
+}
+
+describe('a bulk delivery heavier than any body limit, through daprd', () => {
+  it('when 40 events of 3.5 MiB come in one delivery (140 MiB), then every event is handled once, a part of at most 10 at a time', async () => {
+    await publish({ n: 0 });
+    await waitFor({ what: 'the first delivery', timeoutMs: 30_000, check: async () => calls.length === 1 });
+    const pad = 'x'.repeat(3.5 * MIB);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => publish({ n: i + 1, pad })));
+    // Every event is off the stream and waiting in the sidecar behind the first delivery.
+    await waitFor({
+      what: '41 events taken off the stream',
+      timeoutMs: 60_000,
+      check: async () => (await pending()) === 41,
+    });
+    open();
+    await waitFor({
+      what: 'all 41 events handled',
+      timeoutMs: 120_000,
+      check: async () => new Set(calls.flat()).size === 41,
+    });
+    expect(calls.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 41 }, (_, i) => i));
+    expect(Math.max(...deliveryBytes)).toBeGreaterThan(128 * MIB);
+    for (const part of calls.slice(1)) expect(part.length).toBeLessThanOrEqual(10);
+    await waitFor({ what: 'every event acknowledged', timeoutMs: 30_000, check: async () => (await pending()) === 0 });
+  }, 240_000);
+});

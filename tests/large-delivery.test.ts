@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { waitFor, type ManagedProcess } from '@meridian/platform';
 import { bulkSubscription, createServiceApp, DaprClient, daprPreset, parseEnv } from '@meridian/service-kit';
 import { serveInProcess } from '@meridian/testkit';
-import { clientSidecar } from './helpers/client-sidecar.ts';
+import { clientSidecar, redisPubsubComponent } from './helpers/client-sidecar.ts';
 
 // A bulk delivery heavier than any body limit, through a real daprd on Redis Streams, to an app built
 // with service-kit: Dapr bounds a bulk delivery by its count of events, not by bytes, so 40 events
@@ -70,27 +70,8 @@ let served: Awaited<ReturnType<typeof serveInProcess>> | undefined;
 let sidecar: { url: string; process: ManagedProcess } | undefined;
 
 beforeAll(async () => {
-  const resources = join(dataDir, 'components');
-  mkdirSync(resources, { recursive: true });
   // Enough workers that every event is taken off the stream while the first delivery waits.
-  writeFileSync(
-    join(resources, 'pubsub.yaml'),
-    [
-      'apiVersion: dapr.io/v1alpha1',
-      'kind: Component',
-      'metadata:',
-      '  name: pubsub',
-      'spec:',
-      '  type: pubsub.redis',
-      '  version: v1',
-      '  metadata:',
-      '    - name: redisHost',
-      '      value: "localhost:6379"',
-      '    - name: concurrency',
-      '      value: "64"',
-      '',
-    ].join('\n'),
-  );
+  const resources = redisPubsubComponent(join(dataDir, 'components'), { concurrency: '64' });
   served = await serveInProcess(app);
   sidecar = await clientSidecar(run, dataDir, { resources: [resources], app: { port: served.port, token: appToken } });
 });

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type ManagedProcess } from '@meridian/platform';
 import { BareSubscriber } from '../tools/bench/bare-subscriber.ts';
-import { clientSidecar } from './helpers/client-sidecar.ts';
+import { clientSidecar, redisPubsubComponent } from './helpers/client-sidecar.ts';
 
 // A bulk publish through a real daprd onto Redis Streams, read back from the stream itself, and a
 // bulk delivery from the stream to an app behind the same daprd. Our Dapr build keeps each JSON
@@ -41,24 +40,7 @@ const redis = (...args: string[]) => promisify(execFile)('redis-cli', ['-h', '12
 
 let sidecar: { url: string; process: ManagedProcess } | undefined;
 beforeAll(async () => {
-  const resources = join(dataDir, 'components');
-  mkdirSync(resources, { recursive: true });
-  writeFileSync(
-    join(resources, 'pubsub.yaml'),
-    [
-      'apiVersion: dapr.io/v1alpha1',
-      'kind: Component',
-      'metadata:',
-      '  name: pubsub',
-      'spec:',
-      '  type: pubsub.redis',
-      '  version: v1',
-      '  metadata:',
-      '    - name: redisHost',
-      '      value: "localhost:6379"',
-      '',
-    ].join('\n'),
-  );
+  const resources = redisPubsubComponent(join(dataDir, 'components'));
   app = createServer(subscriber.listener);
   await new Promise<void>((resolve) => app!.listen(0, '127.0.0.1', resolve));
   sidecar = await clientSidecar(run, dataDir, {

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import {
   allocatePorts,
@@ -36,4 +37,32 @@ export async function clientSidecar(
   const url = `http://127.0.0.1:${ports.http}`;
   await waitFor({ what: `${appId} sidecar`, timeoutMs: 30_000, check: () => httpOk(`${url}/v1.0/healthz`) });
   return { url, ports, process };
+}
+
+/**
+ * Writes a Redis pub/sub component named `pubsub` (Redis Streams on this machine's server) into
+ * `dir`, with `metadata` added to its own; answers `dir`, for `clientSidecar`'s `resources`.
+ */
+export function redisPubsubComponent(dir: string, metadata: Record<string, string> = {}): string {
+  mkdirSync(dir, { recursive: true });
+  const items = Object.entries({ redisHost: 'localhost:6379', ...metadata }).flatMap(([name, value]) => [
+    `    - name: ${name}`,
+    `      value: ${JSON.stringify(value)}`,
+  ]);
+  writeFileSync(
+    join(dir, 'pubsub.yaml'),
+    [
+      'apiVersion: dapr.io/v1alpha1',
+      'kind: Component',
+      'metadata:',
+      '  name: pubsub',
+      'spec:',
+      '  type: pubsub.redis',
+      '  version: v1',
+      '  metadata:',
+      ...items,
+      '',
+    ].join('\n'),
+  );
+  return dir;
 }

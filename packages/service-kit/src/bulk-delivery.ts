@@ -4,7 +4,6 @@ import { assertJsonDepth, BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, OPEN_ARRAY, OPEN
 const COLON = 0x3a;
 const COMMA = 0x2c;
 const isWhitespace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-const ENTRIES = Buffer.from('entries');
 /** A member's name is kept up to this many bytes: `entries` written with escapes (`\\u0065ntries`) fits. */
 const KEY_BYTES = 64;
 

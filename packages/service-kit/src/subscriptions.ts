@@ -67,10 +67,9 @@ export const MAX_EVENT_BYTES = 4 * MIB;
 export const SINGLE_DELIVERY_BYTES = MAX_EVENT_BYTES + MIB;
 
 /** Bulk deliveries are handled in parts of about 32 MiB, with entries up to an event and its envelope. */
-export const DEFAULT_READING: DeliveryReading = {
+export const DEFAULT_READING: Omit<DeliveryReading, 'maxDepth'> = {
   partBytes: 32 * MIB,
   maxEntryBytes: MAX_EVENT_BYTES + MIB,
-  maxDepth: 32,
 };
 
 interface BulkEntry {
@@ -108,11 +107,12 @@ function safeJson(text: string): unknown {
  * One table of subscriptions generates both `GET /dapr/subscribe` and the
  * handlers. A payload that fails its schema can never succeed, so it is
  * dropped (and logged); a thrown error is a passing failure, so it is retried.
- * Every answer, the lag since publish and the handler's time go to `opts.metrics`.
+ * Every answer, the lag since publish and the handler's time go to `opts.metrics`; bulk deliveries are read as
+ * `opts.reading` says (the app's own depth limit among it).
  */
 export function subscriptionRouter(
   subs: (Subscription<unknown> | BulkSubscription<unknown>)[],
-  opts: { metrics?: MetricsRegistry | undefined; reading?: DeliveryReading } = {},
+  opts: { metrics?: MetricsRegistry | undefined; reading: DeliveryReading },
 ): Router {
   const router = Router();
   const table = subs;
@@ -129,7 +129,7 @@ export function subscriptionRouter(
   });
   for (const s of table) {
     if (isBulk(s)) {
-      router.post(s.route, bulkHandler(s, record, opts.reading ?? DEFAULT_READING));
+      router.post(s.route, bulkHandler(s, record, opts.reading));
       continue;
     }
     router.post(s.route, async function deliver(req: Request, res) {

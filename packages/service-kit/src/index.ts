@@ -100,7 +100,7 @@ export { InferenceClient } from './clients/inference-client.ts';
 export { FeaturesClient } from './clients/features-client.ts';
 export { ActorClient, type ActorEnvelope, type ActorRef, type ActorStateOperation } from './actor-client.ts';
 export { actorHost, type ActorType } from './actor-host.ts';
-export { mapLimit } from './map-limit.ts';
+export { chunksOf, mapLimit } from './map-limit.ts';
 export {
   appMetrics,
   createMetricsRegistry,

@@ -15,3 +15,11 @@ export async function mapLimit<T, R>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+
+/** The items in consecutive slices of at most `size`, in order (none for no items). */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  if (!(size >= 1)) throw new RangeError(`a chunk holds at least one item, not ${size}`);
+  const chunks: T[][] = [];
+  for (let at = 0; at < items.length; at += size) chunks.push(items.slice(at, at + size));
+  return chunks;
+}

@@ -1,5 +1,5 @@
 import { AuditEntry, AuditOutcome, type AuditListedEntry } from '@meridian/contracts';
-import { AppError, rootLogger, updateOne, type DaprClient } from '@meridian/service-kit';
+import { AppError, chunksOf, rootLogger, updateOne, type DaprClient } from '@meridian/service-kit';
 import type { AuditStore } from '../domain/ports.ts';
 
 export type AuditStateApi = Pick<DaprClient, 'getState' | 'getBulkState' | 'saveIfUnchanged' | 'saveManyIfUnchanged'>;
@@ -62,8 +62,7 @@ export class StateAuditStore implements AuditStore {
 
   async read(ids: string[]): Promise<AuditListedEntry[]> {
     const out: AuditListedEntry[] = [];
-    for (let i = 0; i < ids.length; i += BULK) {
-      const chunk = ids.slice(i, i + BULK);
+    for (const chunk of chunksOf(ids, BULK)) {
       const items = await this.opts.dapr.getBulkState<unknown>({
         store: this.opts.store,
         keys: chunk.flatMap((id) => [entryKey(id), outcomeKey(id)]),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { rootLogger } from '@meridian/service-kit';
+import { chunksOf, rootLogger } from '@meridian/service-kit';
 import type { CounterStore } from './ports.ts';
 import { resolvePolicy, type Policy, type RateLimitConfig, type RouteClass } from './rate-limits.ts';
 
@@ -165,9 +165,9 @@ export class RateLimiter {
       else if (c.pending > 0) due.push(c);
     }
     let firstError: unknown;
-    for (let i = 0; i < due.length; i += SYNC_BATCH) {
+    for (const batch of chunksOf(due, SYNC_BATCH)) {
       await Promise.all(
-        due.slice(i, i + SYNC_BATCH).map(async (c) => {
+        batch.map(async (c) => {
           const delta = c.pending;
           c.pending = 0;
           c.inflight += delta;

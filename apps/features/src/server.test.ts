@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { FeaturesStats, type IngestedRecordEvent } from '@meridian/contracts';
+import { FeaturesStats, type IngestedRecordsEvent } from '@meridian/contracts';
 import { sensorWindowSpec } from '@meridian/ml';
 import { createLogger } from '@meridian/service-kit';
 import { MemoryFeatureLog, RecordingScorer, memoryEntityStore } from './testing/fakes.ts';
@@ -21,15 +21,20 @@ const { processor, meter, served } = await serveFeatures({
 afterAll(() => served.close());
 const call = served.call;
 
-const reading = (mote: number, i: number): IngestedRecordEvent => ({
-  stream: 'sensor-readings',
+const record = (mote: number, i: number) => ({
   key: `k-${mote}-${i}`,
-  received_at: new Date(1_000 + i).toISOString(),
-  record: { mote_id: mote, humidity: 40 + i, temperature: 20 + i, ts: 1_000 * i },
+  record: { mote_id: mote, humidity: 40 + i, temperature: 20 + i, ts: 1_000 * i } as Record<string, unknown>,
 });
+/** An event as ingestion publishes it, carrying the given records. */
+const pack = (...records: ReturnType<typeof record>[]): IngestedRecordsEvent => ({
+  stream: 'sensor-readings',
+  received_at: new Date(1_000).toISOString(),
+  records,
+});
+const reading = (mote: number, i: number) => pack(record(mote, i));
 
 /** A bulk delivery as daprd posts it: CloudEvents whose ids stay the same on a redelivery. */
-const bulk = (events: IngestedRecordEvent[]) => ({
+const bulk = (events: IngestedRecordsEvent[]) => ({
   id: 'bulk-1',
   topic: env.READINGS_TOPIC,
   pubsubname: env.PUBSUB_NAME,
@@ -39,7 +44,7 @@ const bulk = (events: IngestedRecordEvent[]) => ({
     contentType: 'application/cloudevents+json',
     event: {
       specversion: '1.0',
-      id: `ce-${data.key}`,
+      id: `ce-${data.records[0]!.key}`,
       type: 'com.dapr.event.sent',
       source: 'ingestion',
       datacontenttype: 'application/json',
@@ -112,12 +117,12 @@ describe('features app in process', () => {
     ]);
   });
 
-  it('when readings were delivered, then GET /v1/features/stats counts them as consumed by this process, for ingestion', async () => {
+  it('when readings were delivered, then GET /v1/features/stats counts each record as consumed by this process, for ingestion', async () => {
     const before = meter.report().consumed;
     await call(
       'POST',
       '/events/sensor-readings',
-      bulk([reading(11, 1), reading(11, 2), { ...reading(11, 3), record: {} }]),
+      bulk([pack(record(11, 1), record(11, 2)), pack({ key: 'k-11-3', record: {} })]),
     );
     const { status, body } = await call('GET', '/v1/features/stats');
     expect(status).toBe(200);

@@ -89,9 +89,9 @@ export type PipelineReport = z.infer<typeof PipelineReport>;
 export const ConsumerProgress = z.object({
   instance: z.string().min(1),
   started_at: z.iso.datetime({ offset: true }),
-  /** Entries answered for good (SUCCESS or DROP); an entry answered RETRY comes back and is counted then. */
+  /** Records of the entries answered for good (SUCCESS or DROP); an entry answered RETRY comes back and is counted then. */
   consumed: z.number().int().nonnegative(),
-  /** Entries of the deliveries being handled now. */
+  /** Records of the deliveries being handled now. */
   in_flight: z.number().int().nonnegative(),
 });
 export type ConsumerProgress = z.infer<typeof ConsumerProgress>;

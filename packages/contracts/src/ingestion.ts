@@ -42,15 +42,32 @@ export const StreamStats = IngestCounts.extend({
 });
 export type StreamStats = z.infer<typeof StreamStats>;
 
-/** Published once per accepted record on the stream's topic (PII fields masked). */
-export const IngestedRecordEvent = z.object({
-  stream: z.string().min(1),
+/** An accepted record as its stream's topic carries it (PII fields masked). */
+export const IngestedRecord = z.object({
   /** The idempotency key: the record's `id`, else sha256 of its canonical JSON. Consumers dedupe on it. */
   key: z.string().min(1),
   record: z.record(z.string(), z.unknown()),
-  received_at: z.string().datetime(),
 });
-export type IngestedRecordEvent = z.infer<typeof IngestedRecordEvent>;
+export type IngestedRecord = z.infer<typeof IngestedRecord>;
+
+/** At most this many records travel in one event on a stream's topic. */
+export const MAX_RECORDS_PER_EVENT = 500;
+/** About how many bytes of records (as JSON) one event on a stream's topic carries: well under the 1 MB every broker takes. */
+export const MAX_EVENT_RECORD_BYTES = 256 * 1024;
+
+/**
+ * Published on a stream's topic: accepted records of one batch that share a partition key (on
+ * a stream without one, of the whole batch), in the batch's order, at most
+ * MAX_RECORDS_PER_EVENT and about MAX_EVENT_RECORD_BYTES of them (a larger record travels
+ * alone). Most of what the broker and the sidecars spend on an event is spent per event, not
+ * per byte, so records travel together rather than one event each (docs/performance.md).
+ */
+export const IngestedRecordsEvent = z.object({
+  stream: z.string().min(1),
+  received_at: z.string().datetime(),
+  records: z.array(IngestedRecord).min(1).max(MAX_RECORDS_PER_EVENT),
+});
+export type IngestedRecordsEvent = z.infer<typeof IngestedRecordsEvent>;
 
 /** Published once per rejected record on `<topic>.dead-letter` (PII fields masked). */
 export const DeadLetterEvent = z.object({

@@ -19,7 +19,7 @@ export const Topics = {
   driftDetected: 'model.drift-detected',
   /** Published by the monitor when a model's quality against labels falls below its thresholds; starts a retraining run. */
   modelDegraded: 'model.degraded',
-  /** Ingestion's streams (IngestedRecordEvent), and their dead letters (DeadLetterEvent). */
+  /** Ingestion's streams (IngestedRecordsEvent), and their dead letters (DeadLetterEvent). */
   sensorReadings: 'sensor-readings',
   sensorReadingsDeadLetter: deadLetterTopic('sensor-readings'),
   userEvents: 'events',

@@ -85,7 +85,8 @@ const PROFILES: Record<string, Partial<AppProfile>> = {
     why: 'its windows live in the state store, replaced by compare-and-swap, so replicas share them',
   },
   features: {
-    production: { kind: 'keda-pubsub', min: 2, max: 6, topics: [Topics.sensorReadings], lagPerReplica: 1000 },
+    // Lag counts events, and an event carries up to MAX_RECORDS_PER_EVENT readings of a mote (a few hundred in a batch of many).
+    production: { kind: 'keda-pubsub', min: 2, max: 6, topics: [Topics.sensorReadings], lagPerReplica: 10 },
     why: "each mote's state is one state-store key changed by compare-and-swap; the offline log writes one new object per batch",
   },
   registry: { why: 'versions in the state store, artifacts in the shared artifacts binding (S3)' },

@@ -1,6 +1,13 @@
-import { DriftDetectedEvent, IngestedRecordEvent, ModelDegradedEvent, Topics } from '@meridian/contracts';
+import {
+  DriftDetectedEvent,
+  IngestedRecordsEvent,
+  ModelDegradedEvent,
+  Topics,
+  type IngestedRecord,
+} from '@meridian/contracts';
 import {
   bulkSubscription,
+  chunksOf,
   rootLogger,
   subscription,
   type ActorClient,
@@ -15,11 +22,11 @@ import type { IncidentEvent } from '../domain/incident/incident-report.ts';
 import { MoteReading } from '../domain/mote/index.ts';
 
 /** A sensor record as ingestion publishes it, as a mote reading (or nothing: not a sensor reading, dropped). */
-export function moteReadingOf(event: IngestedRecordEvent): { mote: string; reading: MoteReading } | undefined {
-  const r = event.record;
+export function moteReadingOf(published: IngestedRecord): { mote: string; reading: MoteReading } | undefined {
+  const r = published.record;
   const ts = typeof r.ts === 'number' ? r.ts : typeof r.ts === 'string' ? Date.parse(r.ts) : Number.NaN;
   const parsed = MoteReading.safeParse({
-    key: event.key,
+    key: published.key,
     ts,
     humidity: r.humidity,
     temperature: r.temperature,
@@ -29,6 +36,9 @@ export function moteReadingOf(event: IngestedRecordEvent): { mote: string; readi
   return parsed.success ? { mote: String(r.mote_id), reading: parsed.data } : undefined;
 }
 
+/** Readings per call to the global model or to one mote's agent. */
+export const MAX_READINGS_PER_CALL = 1000;
+
 /**
  * Sensor readings to the mote agents: one global-model call per delivery, then
  * one actor call per mote with its readings in order. A mote whose call fails
@@ -36,26 +46,34 @@ export function moteReadingOf(event: IngestedRecordEvent): { mote: string; readi
  */
 export function readingsToMotes(o: {
   pubsub: string;
-  actors: ActorClient;
-  global: GlobalSensorModel;
+  actors: Pick<ActorClient, 'invoke'>;
+  global: Pick<GlobalSensorModel, 'verdicts'>;
   bulk: { maxMessagesCount: number; maxAwaitDurationMs: number };
 }): BulkSubscription<unknown> {
   return bulkSubscription({
     pubsub: o.pubsub,
     topic: Topics.sensorReadings,
     route: '/events/sensor-readings',
-    schema: IngestedRecordEvent,
+    schema: IngestedRecordsEvent,
     bulk: o.bulk,
     async handleBatch(items) {
       const results = new Map<string, DeliveryResult>();
-      const parsed = items.map((i) => ({ entryId: i.entryId, m: moteReadingOf(i.data) }));
-      for (const p of parsed) if (!p.m) results.set(p.entryId, 'DROP');
-      const valid = parsed.filter((p) => p.m) as { entryId: string; m: { mote: string; reading: MoteReading } }[];
-      const verdicts = await o.global.verdicts(valid.map((v) => v.m.reading));
-      const byMote = new Map<string, { entryIds: string[]; readings: ObservedReading[] }>();
+      const valid: { entryId: string; m: { mote: string; reading: MoteReading } }[] = [];
+      for (const item of items) {
+        const readings = item.data.records.flatMap((r) => moteReadingOf(r) ?? []);
+        // An event with no sensor reading in it can never succeed; one with some is taken for those.
+        if (!readings.length) results.set(item.entryId, 'DROP');
+        for (const m of readings) valid.push({ entryId: item.entryId, m });
+      }
+      // An event carries up to MAX_RECORDS_PER_EVENT readings, so a delivery can carry many thousands: the
+      // model and each mote take them a bounded number at a time.
+      const verdicts: (boolean | undefined)[] = [];
+      for (const chunk of chunksOf(valid, MAX_READINGS_PER_CALL))
+        verdicts.push(...(await o.global.verdicts(chunk.map((v) => v.m.reading))));
+      const byMote = new Map<string, { entryIds: Set<string>; readings: ObservedReading[] }>();
       valid.forEach((v, i) => {
-        const group = byMote.get(v.m.mote) ?? { entryIds: [], readings: [] };
-        group.entryIds.push(v.entryId);
+        const group = byMote.get(v.m.mote) ?? { entryIds: new Set<string>(), readings: [] };
+        group.entryIds.add(v.entryId);
         const global = verdicts[i];
         group.readings.push({ reading: v.m.reading, ...(global !== undefined ? { global } : {}) });
         byMote.set(v.m.mote, group);
@@ -64,17 +82,14 @@ export function readingsToMotes(o: {
         [...byMote].map(async ([mote, group]) => {
           let result: DeliveryResult = 'SUCCESS';
           try {
-            await o.actors.invoke({
-              type: ActorTypes.mote,
-              id: mote,
-              method: 'observe',
-              body: { readings: group.readings },
-            });
+            for (const readings of chunksOf(group.readings, MAX_READINGS_PER_CALL))
+              await o.actors.invoke({ type: ActorTypes.mote, id: mote, method: 'observe', body: { readings } });
           } catch (err) {
             rootLogger().warn({ mote, err: (err as Error).message }, 'mote agent failed; readings retried');
             result = 'RETRY';
           }
-          for (const id of group.entryIds) results.set(id, result);
+          // An event whose readings went to several motes is retried if any of them failed (the others skip what they saw).
+          for (const id of group.entryIds) if (results.get(id) !== 'RETRY') results.set(id, result);
         }),
       );
       return results;

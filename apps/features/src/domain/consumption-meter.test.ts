@@ -4,27 +4,36 @@ import { ConsumptionMeter } from './consumption-meter.ts';
 
 const meter = () => new ConsumptionMeter({ clock: () => new Date('2026-12-01T10:00:00Z'), instance: 'p1' });
 const answers = (...results: DeliveryResult[]) => new Map(results.map((r, i) => [`e${i}`, r]));
+/** A delivery's entries and the records each carries. */
+const entries = (...records: number[]) => new Map(records.map((n, i) => [`e${i}`, n]));
 
 describe('ConsumptionMeter', () => {
-  it('when a delivery is answered, then SUCCESS and DROP entries count as consumed and RETRY entries do not', async () => {
+  it("when a delivery is answered, then the records of SUCCESS and DROP entries count as consumed and RETRY entries' do not", async () => {
     const m = meter();
-    await m.track(4, async () => answers('SUCCESS', 'DROP', 'RETRY', 'SUCCESS'));
-    expect(m.report()).toEqual({ instance: 'p1', started_at: '2026-12-01T10:00:00.000Z', consumed: 3, in_flight: 0 });
+    await m.track(entries(1, 20, 300, 4000), async () => answers('SUCCESS', 'DROP', 'RETRY', 'SUCCESS'));
+    expect(m.report()).toEqual({
+      instance: 'p1',
+      started_at: '2026-12-01T10:00:00.000Z',
+      consumed: 4021,
+      in_flight: 0,
+    });
   });
 
-  it('when a delivery is being handled, then its entries are in flight until it is answered', async () => {
+  it("when a delivery is being handled, then its entries' records are in flight until it is answered", async () => {
     const m = meter();
     let release!: () => void;
-    const running = m.track(5, () => new Promise((r) => (release = () => r(answers('SUCCESS')))));
+    const running = m.track(entries(3, 2), () => new Promise((r) => (release = () => r(answers('SUCCESS', 'RETRY')))));
     expect(m.report()).toMatchObject({ consumed: 0, in_flight: 5 });
     release();
     await running;
-    expect(m.report()).toMatchObject({ consumed: 1, in_flight: 0 });
+    expect(m.report()).toMatchObject({ consumed: 3, in_flight: 0 });
   });
 
   it('when a delivery fails (it will be redelivered), then nothing counts as consumed and nothing stays in flight', async () => {
     const m = meter();
-    await expect(m.track(2, () => Promise.reject(new Error('inference down')))).rejects.toThrow('inference down');
+    await expect(m.track(entries(1, 1), () => Promise.reject(new Error('inference down')))).rejects.toThrow(
+      'inference down',
+    );
     expect(m.report()).toMatchObject({ consumed: 0, in_flight: 0 });
   });
 

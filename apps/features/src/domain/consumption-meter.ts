@@ -21,18 +21,20 @@ export class ConsumptionMeter {
     this.startedAt = o.clock().toISOString();
   }
 
-  /** Runs one delivery of `entries` entries, counted in flight while it runs and consumed by its answers. */
+  /** Runs one delivery, its entries' records counted in flight while it runs and consumed by its answers. */
   async track(
-    entries: number,
+    entries: ReadonlyMap<string, number>,
     handle: () => Promise<Map<string, DeliveryResult>>,
   ): Promise<Map<string, DeliveryResult>> {
-    this.inFlight += entries;
+    let records = 0;
+    for (const n of entries.values()) records += n;
+    this.inFlight += records;
     try {
       const answers = await handle();
-      for (const answer of answers.values()) if (answer !== 'RETRY') this.consumed += 1;
+      for (const [entryId, answer] of answers) if (answer !== 'RETRY') this.consumed += entries.get(entryId) ?? 0;
       return answers;
     } finally {
-      this.inFlight -= entries;
+      this.inFlight -= records;
     }
   }
 

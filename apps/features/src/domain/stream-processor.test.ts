@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { IngestedRecordEvent } from '@meridian/contracts';
+import type { IngestedRecordsEvent } from '@meridian/contracts';
 import { sensorWindowSpec } from '@meridian/ml';
-import { KeyedLock, createLogger } from '@meridian/service-kit';
+import { KeyedLock, chunksOf, createLogger } from '@meridian/service-kit';
 import {
   MemoryFeatureLog,
   MemoryStateStore,
@@ -9,17 +9,22 @@ import {
   contendedOn,
   memoryEntityStore,
 } from '../testing/fakes.ts';
-import { StreamProcessor } from './stream-processor.ts';
+import { MAX_READINGS_PER_STEP, MAX_ROWS_PER_SCORE, StreamProcessor } from './stream-processor.ts';
 import { toReading } from './to-reading.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 
-const event = (mote: number, i: number): IngestedRecordEvent => ({
-  stream: 'sensor-readings',
+const record = (mote: number, i: number) => ({
   key: `k-${mote}-${i}`,
-  received_at: new Date(1_000 + i).toISOString(),
-  record: { mote_id: mote, humidity: 40 + i, temperature: 20 + i, ts: 1_000 * i },
+  record: { mote_id: mote, humidity: 40 + i, temperature: 20 + i, ts: 1_000 * i } as Record<string, unknown>,
 });
+/** An event carrying the given records, as ingestion publishes them. */
+const pack = (...records: ReturnType<typeof record>[]): IngestedRecordsEvent => ({
+  stream: 'sensor-readings',
+  received_at: new Date(1_000).toISOString(),
+  records,
+});
+const event = (mote: number, i: number) => pack(record(mote, i));
 
 function setup(o: { contended?: string } = {}) {
   const state = new MemoryStateStore();
@@ -36,7 +41,7 @@ function setup(o: { contended?: string } = {}) {
     offlineLog,
     clock: () => new Date(0),
   });
-  const deliver = (events: IngestedRecordEvent[]) =>
+  const deliver = (events: IngestedRecordsEvent[]) =>
     processor.process(events.map((e, i) => ({ entryId: `${i}`, event: e })));
   const stored = async (entity: string) => (await store.load([entity]))[0]!.state;
   return { state, scorer, offlineLog, processor, deliver, stored };
@@ -115,10 +120,49 @@ describe('stream processor: applied once, scored at least once under stable row 
 
   it('when a record is not a sensor reading, then it is dropped with the reason', async () => {
     const { deliver } = setup();
-    const answers = await deliver([{ ...event(1, 1), record: { mote_id: 'x' } }]);
+    const answers = await deliver([pack({ key: 'k', record: { mote_id: 'x' } })]);
     expect([...answers.values()]).toEqual(['DROP']);
     expect(
-      toReading({ ...event(1, 1), record: { mote_id: 1, humidity: 1, temperature: 2, ts: 'not a time' } }),
+      toReading({ key: 'k', record: { mote_id: 1, humidity: 1, temperature: 2, ts: 'not a time' } }, 0),
     ).toHaveProperty('error');
+  });
+
+  it('when an event carries readings and a record that is not one, then the readings are taken and that record is dropped', async () => {
+    const { processor, deliver, stored } = setup();
+    const answers = await deliver([pack(record(1, 1), { key: 'k-bad', record: { mote_id: 1 } }, record(1, 2))]);
+    expect([...answers.values()]).toEqual(['SUCCESS']);
+    expect((await stored('1'))!.seq).toBe(2);
+    expect(processor.stats).toMatchObject({ applied: 2, dropped: 1 });
+  });
+
+  it("when an event carries readings of several motes and one mote's state stays contended, then the whole event is retried and its redelivery applies nothing twice", async () => {
+    const { deliver, stored } = setup({ contended: '1' });
+    // Mote 1 comes first: its RETRY must stand when mote 2's readings of the same event go through.
+    const answers = await deliver([pack(record(1, 1), record(2, 1)), event(2, 2)]);
+    expect(Object.fromEntries(answers)).toEqual({ 0: 'RETRY', 1: 'SUCCESS' });
+    expect((await stored('2'))!.seq).toBe(2);
+  });
+
+  it("when a delivery brings more readings than a step takes, then they are applied a step at a time and a mote's stored pending rows stay within a step", async () => {
+    const { scorer, deliver, stored } = setup();
+    const readings = Array.from({ length: MAX_READINGS_PER_STEP * 2 + 500 }, (_, i) => record(6, i + 1));
+    const answers = await deliver(chunksOf(readings, 500).map((records) => pack(...records)));
+    expect(new Set(answers.values())).toEqual(new Set(['SUCCESS']));
+    const scored = scorer.calls.map((c) => c.rows.length);
+    const step = chunksOf(Array(MAX_READINGS_PER_STEP), MAX_ROWS_PER_SCORE).map((c) => c.length);
+    expect(scored).toEqual([...step, ...step, 500]);
+    expect((await stored('6'))!.seq).toBe(readings.length);
+    expect((await stored('6'))!.pending.length).toBeLessThanOrEqual(MAX_READINGS_PER_STEP);
+  });
+
+  it('when a delivery brings more rows than one call scores, then they are scored in calls of at most MAX_ROWS_PER_SCORE, in order', async () => {
+    const { scorer, offlineLog, deliver } = setup();
+    const readings = Array.from({ length: MAX_ROWS_PER_SCORE * 2 + 3 }, (_, i) => record(5, i + 1));
+    const events = chunksOf(readings, 500).map((records) => pack(...records));
+    const answers = await deliver(events);
+    expect(new Set(answers.values())).toEqual(new Set(['SUCCESS']));
+    expect(scorer.calls.map((c) => c.rows.length)).toEqual([MAX_ROWS_PER_SCORE, MAX_ROWS_PER_SCORE, 3]);
+    expect(scorer.calls.flatMap((c) => c.rows)).toEqual(readings.map((_, i) => `5@0#${i + 1}`));
+    expect(offlineLog.appended).toHaveLength(readings.length);
   });
 });

@@ -1,15 +1,25 @@
 import { createHash } from 'node:crypto';
-import type { IngestedRecordEvent } from '@meridian/contracts';
+import type { IngestedRecordsEvent } from '@meridian/contracts';
 import type { SensorWindowSpec } from '@meridian/ml';
-import { AppError, rootLogger, type DeliveryResult, type KeyedLock } from '@meridian/service-kit';
+import { AppError, chunksOf, rootLogger, type DeliveryResult, type KeyedLock } from '@meridian/service-kit';
 import { applyReadings, type ApplyResult, type PendingRow, type Reading } from './mote-state.ts';
 import type { EntityStates, FeatureLog, RowScorer } from './ports.ts';
 import { toReading } from './to-reading.ts';
 
 export interface StreamItem {
   entryId: string;
-  event: IngestedRecordEvent;
+  event: IngestedRecordsEvent;
 }
+
+/** At most this many rows go to the model in one call (one prediction event each). */
+export const MAX_ROWS_PER_SCORE = 1000;
+
+/**
+ * At most this many readings are applied and scored at a time. An event carries up to
+ * MAX_RECORDS_PER_EVENT readings and a delivery up to BULK_MAX_MESSAGES events; a mote's stored
+ * pending rows (about 250 bytes each) stay at most two steps' worth however large a delivery is.
+ */
+export const MAX_READINGS_PER_STEP = 2500;
 
 export interface ProcessorStats {
   batches: number;
@@ -30,7 +40,7 @@ type Readings = Map<string, { entryId: string; reading: Reading }[]>;
  * the entities' states are read in one call, the readings applied (each key
  * once, features from packages/ml), the states written back
  * compare-and-swap in one call; then every pending row of those entities is
- * scored in one inference call (which publishes the prediction event) and,
+ * scored in inference calls of up to MAX_ROWS_PER_SCORE rows (each publishes a prediction event) and,
  * at the same time, appended to the offline log. Only once both are done is
  * the delivery acknowledged, so a
  * crash anywhere leaves either unapplied readings (redelivered, applied
@@ -64,22 +74,46 @@ export class StreamProcessor {
     },
   ) {}
 
+  /** Handles a delivery a step of at most MAX_READINGS_PER_STEP readings (whole events) at a time; answers every entry. */
   async process(items: StreamItem[]): Promise<Map<string, DeliveryResult>> {
+    const answers = new Map<string, DeliveryResult>();
+    let step: StreamItem[] = [];
+    let readings = 0;
+    for (const item of items) {
+      if (step.length && readings + item.event.records.length > MAX_READINGS_PER_STEP) {
+        for (const [entryId, answer] of await this.processStep(step)) answers.set(entryId, answer);
+        step = [];
+        readings = 0;
+      }
+      step.push(item);
+      readings += item.event.records.length;
+    }
+    if (step.length) for (const [entryId, answer] of await this.processStep(step)) answers.set(entryId, answer);
+    return answers;
+  }
+
+  private async processStep(items: StreamItem[]): Promise<Map<string, DeliveryResult>> {
     const answers = new Map<string, DeliveryResult>();
     const byEntity: Readings = new Map();
     for (const item of items) {
-      const parsed = toReading(item.event);
-      if ('error' in parsed) {
-        rootLogger().warn({ key: item.event.key, stream: item.event.stream, reason: parsed.error }, 'dropping record');
-        answers.set(item.entryId, 'DROP');
-        this.stats.dropped += 1;
-        continue;
+      const receivedAt = Date.parse(item.event.received_at);
+      let kept = 0;
+      for (const record of item.event.records) {
+        const parsed = toReading(record, receivedAt);
+        if ('error' in parsed) {
+          rootLogger().warn({ key: record.key, stream: item.event.stream, reason: parsed.error }, 'dropping record');
+          this.stats.dropped += 1;
+          continue;
+        }
+        kept += 1;
+        const list = byEntity.get(parsed.entity);
+        const entry = { entryId: item.entryId, reading: parsed.reading };
+        // Pushed, not spread into a new array: a delivery can bring one mote thousands of readings.
+        if (list) list.push(entry);
+        else byEntity.set(parsed.entity, [entry]);
       }
-      const list = byEntity.get(parsed.entity);
-      const entry = { entryId: item.entryId, reading: parsed.reading };
-      // Pushed, not spread into a new array: a delivery can bring one mote hundreds of readings.
-      if (list) list.push(entry);
-      else byEntity.set(parsed.entity, [entry]);
+      // An event with no sensor reading in it can never succeed; one with some is taken for those.
+      if (!kept) answers.set(item.entryId, 'DROP');
     }
     if (!byEntity.size) return answers;
     let contended = new Set<string>();
@@ -94,9 +128,11 @@ export class StreamProcessor {
         'entity states stayed contended; their readings are retried',
       );
     this.stats.batches += 1;
-    // A contended entity's readings were not applied: Dapr redelivers them, and the other entities' go through now.
-    for (const [entity, list] of byEntity)
-      for (const { entryId } of list) answers.set(entryId, contended.has(entity) ? 'RETRY' : 'SUCCESS');
+    // A contended entity's readings were not applied: Dapr redelivers their events (whose other readings
+    // it then recognises), and the other entities' go through now.
+    for (const entity of contended) for (const { entryId } of byEntity.get(entity)!) answers.set(entryId, 'RETRY');
+    for (const list of byEntity.values())
+      for (const { entryId } of list) if (!answers.has(entryId)) answers.set(entryId, 'SUCCESS');
     return answers;
   }
 
@@ -165,6 +201,10 @@ export class StreamProcessor {
   private async scoreRows(rows: PendingRow[]): Promise<void> {
     const { scorer } = this.deps;
     if (!scorer) return;
+    for (const chunk of chunksOf(rows, MAX_ROWS_PER_SCORE)) await this.scoreChunk(scorer, chunk);
+  }
+
+  private async scoreChunk(scorer: RowScorer, rows: PendingRow[]): Promise<void> {
     // The same rows get the same request id, so a re-scored batch is also one prediction event id.
     const id = `features-${createHash('sha256')
       .update(rows.map((r) => r.row_key).join(','))

@@ -1,9 +1,15 @@
-import type { IngestedRecordEvent } from '@meridian/contracts';
+import type { IngestedRecord } from '@meridian/contracts';
 import type { Reading } from './mote-state.ts';
 
-/** A sensor record as ingestion publishes it, or why it is not one (then it is dropped: it can never succeed). */
-export function toReading(event: IngestedRecordEvent): { entity: string; reading: Reading } | { error: string } {
-  const r = event.record as Record<string, unknown>;
+/**
+ * A sensor record as ingestion publishes it (received at `receivedAt`, epoch ms), or why it is
+ * not one (then it is dropped: it can never succeed).
+ */
+export function toReading(
+  published: IngestedRecord,
+  receivedAt: number,
+): { entity: string; reading: Reading } | { error: string } {
+  const r = published.record;
   const ts = typeof r.ts === 'number' ? r.ts : typeof r.ts === 'string' ? Date.parse(r.ts) : Number.NaN;
   if (
     typeof r.mote_id !== 'number' ||
@@ -17,11 +23,11 @@ export function toReading(event: IngestedRecordEvent): { entity: string; reading
   return {
     entity: String(r.mote_id),
     reading: {
-      key: event.key,
+      key: published.key,
       ts,
       humidity: r.humidity,
       temperature: r.temperature,
-      received_at: Date.parse(event.received_at),
+      received_at: receivedAt,
       ...(label !== undefined ? { label } : {}),
     },
   };

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { IngestedRecordEvent } from '@meridian/contracts';
+import type { IngestedRecordsEvent } from '@meridian/contracts';
 import { sensorWindowSpec } from '@meridian/ml';
 import { createLogger } from '@meridian/service-kit';
 import { FakeClock } from '@meridian/testkit';
@@ -28,11 +28,10 @@ let sent = 0;
 /** One reading of a mote, delivered as daprd posts a bulk delivery. */
 async function deliver(mote: number): Promise<void> {
   sent += 1;
-  const data: IngestedRecordEvent = {
+  const data: IngestedRecordsEvent = {
     stream: 'sensor-readings',
-    key: `k-${sent}`,
     received_at: new Date(clock.now()).toISOString(),
-    record: { mote_id: mote, humidity: 40, temperature: 20, ts: clock.now() },
+    records: [{ key: `k-${sent}`, record: { mote_id: mote, humidity: 40, temperature: 20, ts: clock.now() } }],
   };
   const body = {
     id: `bulk-${sent}`,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DeadLetterEvent, IngestedRecordEvent } from '@meridian/contracts';
+import {
+  DeadLetterEvent,
+  IngestedRecordsEvent,
+  MAX_EVENT_RECORD_BYTES,
+  MAX_RECORDS_PER_EVENT,
+} from '@meridian/contracts';
 import { MemoryPublisher, MemorySeenKeys, MemoryStats } from '../testing/fakes.ts';
 import { intake } from './intake.ts';
 import { MASK } from './mask.ts';
@@ -8,6 +13,10 @@ import { STREAMS } from './streams.ts';
 
 const readings = STREAMS['sensor-readings']!;
 const reading = (i: number) => ({ mote_id: i, humidity: 40 + (i % 50), temperature: 20, ts: 1709287200000 + i });
+
+/** The records the stream's events carried, in the order published. */
+const recordsOf = (sent: MemoryPublisher['sent']) =>
+  sent.filter((s) => !s.topic.endsWith('.dead-letter')).flatMap((s) => (s.data as IngestedRecordsEvent).records);
 
 function setup() {
   const deps = {
@@ -41,7 +50,7 @@ describe('intake', () => {
     expect(dead.reason).toMatch(/^humidity: /);
     // What goes out is exactly what the contract's schemas take, with nothing they would strip.
     for (const s of deps.publisher.sent) {
-      const schema = s.topic.endsWith('.dead-letter') ? DeadLetterEvent : IngestedRecordEvent;
+      const schema = s.topic.endsWith('.dead-letter') ? DeadLetterEvent : IngestedRecordsEvent;
       expect(schema.parse(s.data)).toEqual(s.data);
     }
   });
@@ -57,6 +66,59 @@ describe('intake', () => {
     await run([{ type: 'signup', user_email: 'a@example.com', ts: 1 }], STREAMS.events!);
     expect(deps.publisher.sent.at(-1)).toMatchObject({ topic: 'events' });
     expect(deps.publisher.sent.at(-1)!.partitionKey).toBeUndefined();
+  });
+
+  it("when a batch holds several readings of each mote, then each mote's travel in one event, in the batch's order", async () => {
+    const { deps, run } = setup();
+    const at = (mote: number, i: number) => ({ ...reading(mote), ts: 1709287200000 + i });
+    const batch = [at(1, 0), at(2, 1), at(1, 2), { ...at(3, 3), humidity: 101 }, at(2, 4), at(1, 5)];
+    expect(await run(batch)).toMatchObject({ accepted: 5, rejected: 1 });
+    expect(
+      deps.publisher.sent.map((s) => [
+        s.topic,
+        s.partitionKey,
+        s.topic.endsWith('.dead-letter') ? [] : (s.data as IngestedRecordsEvent).records.map((r) => r.record.ts),
+      ]),
+    ).toEqual([
+      ['sensor-readings', '1', [1709287200000, 1709287200002, 1709287200005]],
+      ['sensor-readings', '2', [1709287200001, 1709287200004]],
+      ['sensor-readings.dead-letter', undefined, []],
+    ]);
+    expect((deps.publisher.sent[0]!.data as IngestedRecordsEvent).received_at).toBe('2024-03-01T10:00:00.000Z');
+  });
+
+  it('when a batch holds more records of one key than an event carries, then they go in events of at most the bound, in order', async () => {
+    const { deps, run } = setup();
+    const count = MAX_RECORDS_PER_EVENT * 2 + 7;
+    const batch = Array.from({ length: count }, (_, i) => ({ ...reading(4), ts: 1709287200000 + i }));
+    expect(await run(batch)).toMatchObject({ accepted: count });
+    expect(deps.publisher.sent.map((s) => (s.data as IngestedRecordsEvent).records.length)).toEqual([
+      MAX_RECORDS_PER_EVENT,
+      MAX_RECORDS_PER_EVENT,
+      7,
+    ]);
+    expect(recordsOf(deps.publisher.sent).map((r) => r.record.ts)).toEqual(batch.map((r) => r.ts));
+  });
+
+  it('when records are large, then an event carries about MAX_EVENT_RECORD_BYTES of them, and a larger record travels alone', async () => {
+    const { deps, run } = setup();
+    const signup = (i: number, bytes: number) => ({
+      type: 'signup',
+      user_email: `u${i}@example.com`,
+      ts: '2024-03-01T10:00:00Z',
+      properties: { note: 'x'.repeat(bytes) },
+    });
+    const batch = [
+      ...Array.from({ length: 5 }, (_, i) => signup(i, 100_000)),
+      signup(5, MAX_EVENT_RECORD_BYTES + 1),
+      signup(6, 10),
+    ];
+    expect(await run(batch, STREAMS.events!)).toMatchObject({ accepted: 7 });
+    const events = deps.publisher.sent.map((s) => s.data as IngestedRecordsEvent);
+    expect(events.map((e) => e.records.length)).toEqual([2, 2, 1, 1, 1]);
+    for (const e of events.filter((x) => x.records.length > 1))
+      expect(JSON.stringify(e.records).length).toBeLessThan(MAX_EVENT_RECORD_BYTES + 1_000);
+    expect(recordsOf(deps.publisher.sent).map((r) => r.key)).toEqual(batch.map((r) => recordKey(r)));
   });
 
   it('when the same batch is sent again, then every record is a duplicate and nothing is published twice', async () => {
@@ -91,7 +153,7 @@ describe('intake', () => {
     expect(deps.seenKeys.marks.size).toBe(4);
     deps.publisher.failAfter = undefined;
     expect(await run(batch)).toMatchObject({ accepted: 6, duplicates: 4, unpublished: 0 });
-    const motes = deps.publisher.sent.map((s) => (s.data as IngestedRecordEvent).record.mote_id);
+    const motes = recordsOf(deps.publisher.sent).map((r) => r.record.mote_id);
     expect(motes.sort((x, y) => Number(x) - Number(y))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
@@ -116,7 +178,7 @@ describe('intake', () => {
     expect(outcome).toMatchObject({ accepted: 1, rejected: 2 });
     const text = JSON.stringify(deps.publisher.sent);
     expect(text).not.toMatch(/ada@|grace@|not an email/);
-    expect((deps.publisher.sent[0]!.data as IngestedRecordEvent).record.user_email).toBe(MASK);
+    expect(recordsOf(deps.publisher.sent)[0]!.record.user_email).toBe(MASK);
     expect(JSON.stringify(outcome.rejections)).not.toMatch(/grace@|not an email/);
   });
 
@@ -143,13 +205,15 @@ describe('intake', () => {
       ],
       events,
     );
-    const [published, dead] = deps.publisher.sent.map((s) => s.data) as [IngestedRecordEvent, DeadLetterEvent];
-    expect(published.record).toEqual({
-      type: 'signup',
-      user_email: MASK,
-      ts: '2024-03-01T10:00:00Z',
-      properties: { phone: MASK, note: 'or [email]', plan: 'pro' },
-    });
+    const [published, dead] = deps.publisher.sent.map((s) => s.data) as [IngestedRecordsEvent, DeadLetterEvent];
+    expect(published.records.map((r) => r.record)).toEqual([
+      {
+        type: 'signup',
+        user_email: MASK,
+        ts: '2024-03-01T10:00:00Z',
+        properties: { phone: MASK, note: 'or [email]', plan: 'pro' },
+      },
+    ]);
     expect(dead.record).toEqual({
       type: '',
       user_email: MASK,
@@ -166,7 +230,7 @@ describe('intake', () => {
       accepted: 2,
       duplicates: 0,
     });
-    const keys = deps.publisher.sent.map((s) => (s.data as IngestedRecordEvent).key);
+    const keys = recordsOf(deps.publisher.sent).map((r) => r.key);
     expect(new Set(keys).size).toBe(2);
     expect(keys).toEqual([recordKey(signup('ada@example.com')), recordKey(signup('grace@example.com'))]);
     expect(await run([signup('ada@example.com')], STREAMS.events!)).toMatchObject({ accepted: 0, duplicates: 1 });

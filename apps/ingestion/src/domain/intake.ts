@@ -3,13 +3,17 @@ import {
   DeadLetterEvent,
   MAX_LISTED_REJECTIONS,
   type IngestCounts,
-  type IngestedRecordEvent,
+  MAX_EVENT_RECORD_BYTES,
+  MAX_RECORDS_PER_EVENT,
+  type IngestedRecord,
+  type IngestedRecordsEvent,
   type IngestRejection,
   type IngestResult,
 } from '@meridian/contracts';
 import { AppError, requestLogger } from '@meridian/service-kit';
 import { streamMasker } from './mask.ts';
-import type { Publisher, SeenKeys, StatsStore } from './ports.ts';
+import { packByKey } from './pack.ts';
+import type { OutgoingEvent, Publisher, SeenKeys, StatsStore } from './ports.ts';
 import { splitBatch, type Entry } from './split-batch.ts';
 import type { StreamSpec } from './streams.ts';
 
@@ -35,6 +39,7 @@ const since = (t: number) => Math.round(performance.now() - t);
 
 type Fresh = Exclude<Entry, { kind: 'repeat' }>;
 type Invalid = Extract<Entry, { kind: 'invalid' }>;
+type Valid = Extract<Entry, { kind: 'valid' }>;
 
 /** One line per failing field of the first rejected records, masked like their dead letters. */
 function rejectionsOf(o: { spec: StreamSpec; rejected: Invalid[] }): IngestRejection[] {
@@ -59,35 +64,70 @@ export function ingestAnswer(outcome: IntakeOutcome): IngestResult {
   };
 }
 
-function outgoing(o: { spec: StreamSpec; entry: Fresh; receivedAt: string }) {
-  const { spec, entry, receivedAt } = o;
-  const entryId = `${entry.index}`;
-  const masker = streamMasker(spec.pii);
+interface Outgoing {
+  topic: string;
+  event: OutgoingEvent;
+  /** The batch's records the event carries: published when it is. */
+  entries: Fresh[];
+}
+
+/** A valid record as its topic carries it, with its partition key and about how large it is. */
+function onTopic(spec: StreamSpec, entry: Valid, masker: ReturnType<typeof streamMasker>) {
   // The key stays as it is: it was computed from the unmasked record, and consumers dedupe on it.
-  if (entry.kind === 'valid') {
-    // Built to the contract's type from a record its stream's schema accepted; not parsed again per record
-    // (intake.test.ts checks published events against the schema, and every consumer parses what it takes).
-    const data: IngestedRecordEvent = {
-      stream: spec.name,
-      key: entry.key,
-      record: masker.mask(entry.record) as IngestedRecordEvent['record'],
-      received_at: receivedAt,
-    };
-    const key = spec.partitionBy === undefined ? undefined : entry.record[spec.partitionBy];
-    const partitionKey = key === undefined || key === null ? undefined : String(key);
-    return { topic: spec.topic, event: { entryId, data, ...(partitionKey === undefined ? {} : { partitionKey }) } };
-  }
-  // Reasons name fields and rules, but a field name can be a value too (a key of `properties`).
-  const data = DeadLetterEvent.parse({
-    stream: spec.name,
-    index: entry.index,
-    key: entry.key,
-    reason: masker.maskText(entry.reason),
-    errors: masker.mask(entry.errors),
-    record: masker.mask(entry.raw),
-    received_at: receivedAt,
+  // Built to the contract's type from a record its stream's schema accepted; not parsed again per record
+  // (intake.test.ts checks published events against the schema, and every consumer parses what it takes).
+  const record = masker.mask(entry.record) as IngestedRecord['record'];
+  const key = spec.partitionBy === undefined ? undefined : entry.record[spec.partitionBy];
+  return {
+    entry,
+    data: { key: entry.key, record },
+    partitionKey: key === undefined || key === null ? undefined : String(key),
+    bytes: JSON.stringify(record).length + entry.key.length,
+  };
+}
+
+/**
+ * What a batch publishes: its valid records in events of one partition key each
+ * (IngestedRecordsEvent), and a dead letter for each invalid record.
+ */
+function outgoing(o: { spec: StreamSpec; fresh: Fresh[]; receivedAt: string }): Outgoing[] {
+  const { spec, receivedAt } = o;
+  const masker = streamMasker(spec.pii);
+  const valid = o.fresh.filter((e): e is Valid => e.kind === 'valid').map((e) => onTopic(spec, e, masker));
+  const packs = packByKey(valid, {
+    keyOf: (r) => r.partitionKey,
+    sizeOf: (r) => r.bytes,
+    maxItems: MAX_RECORDS_PER_EVENT,
+    maxBytes: MAX_EVENT_RECORD_BYTES,
   });
-  return { topic: deadLetterTopic(spec.topic), event: { entryId, data } };
+  const events: Outgoing[] = packs.map((pack, n) => {
+    const data: IngestedRecordsEvent = {
+      stream: spec.name,
+      received_at: receivedAt,
+      records: pack.items.map((r) => r.data),
+    };
+    const partitionKey = pack.partitionKey;
+    return {
+      topic: spec.topic,
+      event: { entryId: `records-${n}`, data, ...(partitionKey === undefined ? {} : { partitionKey }) },
+      entries: pack.items.map((r) => r.entry),
+    };
+  });
+  for (const entry of o.fresh) {
+    if (entry.kind !== 'invalid') continue;
+    // Reasons name fields and rules, but a field name can be a value too (a key of `properties`).
+    const data = DeadLetterEvent.parse({
+      stream: spec.name,
+      index: entry.index,
+      key: entry.key,
+      reason: masker.maskText(entry.reason),
+      errors: masker.mask(entry.errors),
+      record: masker.mask(entry.raw),
+      received_at: receivedAt,
+    });
+    events.push({ topic: deadLetterTopic(spec.topic), event: { entryId: `${entry.index}`, data }, entries: [entry] });
+  }
+  return events;
 }
 
 /**
@@ -115,19 +155,18 @@ export async function intake(
   const fresh = firstOfKey.filter((e) => !seen.has(e.key));
   const phases = { seen: since(t), publish: 0, mark: 0 };
 
-  const byTopic = new Map<string, { entry: Fresh; event: { entryId: string; data: unknown } }[]>();
-  for (const entry of fresh) {
-    const { topic, event } = outgoing({ spec, entry, receivedAt });
-    const items = byTopic.get(topic);
-    if (items) items.push({ entry, event });
-    else byTopic.set(topic, [{ entry, event }]);
+  const byTopic = new Map<string, Outgoing[]>();
+  for (const item of outgoing({ spec, fresh, receivedAt })) {
+    const items = byTopic.get(item.topic);
+    if (items) items.push(item);
+    else byTopic.set(item.topic, [item]);
   }
   const published: Fresh[] = [];
   t = performance.now();
   await Promise.all(
     [...byTopic].map(async ([topic, items]) => {
       const failed = await deps.publisher.publish({ topic, events: items.map((i) => i.event) });
-      for (const i of items) if (!failed.has(i.event.entryId)) published.push(i.entry);
+      for (const i of items) if (!failed.has(i.event.entryId)) published.push(...i.entries);
     }),
   );
 

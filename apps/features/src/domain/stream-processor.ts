@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IngestedRecordsEvent } from '@meridian/contracts';
 import type { SensorWindowSpec } from '@meridian/ml';
-import { AppError, chunksOf, rootLogger, type DeliveryResult, type KeyedLock } from '@meridian/service-kit';
+import { AppError, chunksOf, packByKey, rootLogger, type DeliveryResult, type KeyedLock } from '@meridian/service-kit';
 import { applyReadings, type ApplyResult, type PendingRow, type Reading } from './mote-state.ts';
 import type { EntityStates, FeatureLog, RowScorer } from './ports.ts';
 import { toReading } from './to-reading.ts';
@@ -77,18 +77,14 @@ export class StreamProcessor {
   /** Handles a delivery a step of at most MAX_READINGS_PER_STEP readings (whole events) at a time; answers every entry. */
   async process(items: StreamItem[]): Promise<Map<string, DeliveryResult>> {
     const answers = new Map<string, DeliveryResult>();
-    let step: StreamItem[] = [];
-    let readings = 0;
-    for (const item of items) {
-      if (step.length && readings + item.event.records.length > MAX_READINGS_PER_STEP) {
-        for (const [entryId, answer] of await this.processStep(step)) answers.set(entryId, answer);
-        step = [];
-        readings = 0;
-      }
-      step.push(item);
-      readings += item.event.records.length;
-    }
-    if (step.length) for (const [entryId, answer] of await this.processStep(step)) answers.set(entryId, answer);
+    const steps = packByKey(items, {
+      keyOf: () => undefined,
+      sizeOf: (item) => item.event.records.length,
+      maxItems: items.length,
+      maxSize: MAX_READINGS_PER_STEP,
+    });
+    for (const step of steps)
+      for (const [entryId, answer] of await this.processStep(step.items)) answers.set(entryId, answer);
     return answers;
   }
 
@@ -98,11 +94,12 @@ export class StreamProcessor {
     for (const item of items) {
       const receivedAt = Date.parse(item.event.received_at);
       let kept = 0;
+      let dropped: { key: string; reason: string; count: number } | undefined;
       for (const record of item.event.records) {
         const parsed = toReading(record, receivedAt);
         if ('error' in parsed) {
-          rootLogger().warn({ key: record.key, stream: item.event.stream, reason: parsed.error }, 'dropping record');
-          this.stats.dropped += 1;
+          dropped ??= { key: record.key, reason: parsed.error, count: 0 };
+          dropped.count += 1;
           continue;
         }
         kept += 1;
@@ -111,6 +108,14 @@ export class StreamProcessor {
         // Pushed, not spread into a new array: a delivery can bring one mote thousands of readings.
         if (list) list.push(entry);
         else byEntity.set(parsed.entity, [entry]);
+      }
+      if (dropped) {
+        // One line per event, naming the first such record: a publisher's mistake can fill an event with them.
+        rootLogger().warn(
+          { first_key: dropped.key, records: dropped.count, stream: item.event.stream, reason: dropped.reason },
+          'dropping records',
+        );
+        this.stats.dropped += dropped.count;
       }
       // An event with no sensor reading in it can never succeed; one with some is taken for those.
       if (!kept) answers.set(item.entryId, 'DROP');

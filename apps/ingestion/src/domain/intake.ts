@@ -10,9 +10,8 @@ import {
   type IngestRejection,
   type IngestResult,
 } from '@meridian/contracts';
-import { AppError, requestLogger } from '@meridian/service-kit';
+import { AppError, packByKey, requestLogger } from '@meridian/service-kit';
 import { streamMasker } from './mask.ts';
-import { packByKey } from './pack.ts';
 import type { OutgoingEvent, Publisher, SeenKeys, StatsStore } from './ports.ts';
 import { splitBatch, type Entry } from './split-batch.ts';
 import type { StreamSpec } from './streams.ts';
@@ -98,7 +97,7 @@ function outgoing(o: { spec: StreamSpec; fresh: Fresh[]; receivedAt: string }): 
     keyOf: (r) => r.partitionKey,
     sizeOf: (r) => r.bytes,
     maxItems: MAX_RECORDS_PER_EVENT,
-    maxBytes: MAX_EVENT_RECORD_BYTES,
+    maxSize: MAX_EVENT_RECORD_BYTES,
   });
   const events: Outgoing[] = packs.map((pack, n) => {
     const data: IngestedRecordsEvent = {
@@ -106,7 +105,7 @@ function outgoing(o: { spec: StreamSpec; fresh: Fresh[]; receivedAt: string }): 
       received_at: receivedAt,
       records: pack.items.map((r) => r.data),
     };
-    const partitionKey = pack.partitionKey;
+    const partitionKey = pack.key;
     return {
       topic: spec.topic,
       event: { entryId: `records-${n}`, data, ...(partitionKey === undefined ? {} : { partitionKey }) },

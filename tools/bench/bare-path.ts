@@ -1,4 +1,10 @@
-import { Components } from '@meridian/contracts';
+import {
+  Components,
+  MAX_EVENT_RECORD_BYTES,
+  MAX_RECORDS_PER_EVENT,
+  type IngestedRecordsEvent,
+} from '@meridian/contracts';
+import { packByKey } from '@meridian/service-kit';
 import type { ControlPlaneInfo, Platform } from '@meridian/platform';
 import { BARE_PUBLISHER, BARE_SUBSCRIBER, startBareSidecars } from './bare-sidecars.ts';
 import { WARMUP_PREFIX, type BareSubscriber } from './bare-subscriber.ts';
@@ -41,11 +47,38 @@ function nextDelivery(sub: BareSubscriber, ms: number): Promise<boolean> {
   });
 }
 
+/**
+ * A batch's records as ingestion publishes them (apps/ingestion/src/domain/intake.ts): one
+ * IngestedRecordsEvent per mote, within the same bounds, keyed by the mote.
+ */
+function asEvents(records: readonly Record_[]) {
+  const received_at = new Date().toISOString();
+  const packs = packByKey(records, {
+    keyOf: (r) => (r.mote_id === undefined ? undefined : String(r.mote_id)),
+    sizeOf: (r) => JSON.stringify(r).length + r.id.length,
+    maxItems: MAX_RECORDS_PER_EVENT,
+    maxSize: MAX_EVENT_RECORD_BYTES,
+  });
+  return packs.map((pack, i) => {
+    const event: IngestedRecordsEvent = {
+      stream: 'bench-bare',
+      received_at,
+      records: pack.items.map((record) => ({ key: record.id, record })),
+    };
+    return {
+      entryId: String(i),
+      event,
+      contentType: 'application/json',
+      ...(pack.key === undefined ? {} : { metadata: { partitionKey: pack.key } }),
+    };
+  });
+}
+
 /** One bulk publish per batch through the publisher's sidecar; entries the broker did not take are sent again. */
 function bulkPublisher(o: { url: string; token: string; topic: string }): Publish {
   const path = `${o.url}/v1.0-alpha1/publish/bulk/${Components.pubsub}/${encodeURIComponent(o.topic)}`;
   return async (records) => {
-    let entries = records.map((event, i) => ({ entryId: String(i), event, contentType: 'application/json' }));
+    let entries = asEvents(records);
     for (let attempt = 1; ; attempt++) {
       const res = await fetch(path, {
         method: 'POST',
@@ -116,8 +149,9 @@ async function publishAll(o: {
 /**
  * The bare Dapr path on the platform's broker, the yardstick bench:pipeline
  * divides by: a publisher sidecar and a do-nothing bulk subscriber's sidecar,
- * the same records in the same batches at the same concurrency, on a topic
- * of this run's own. Started and stopped here, beside the running platform.
+ * the same records in the same batches at the same concurrency, in the same
+ * events as ingestion publishes (one per mote of a batch), on a topic of this
+ * run's own. Started and stopped here, beside the running platform.
  */
 export async function measureBarePath(o: {
   cp: ControlPlaneInfo;

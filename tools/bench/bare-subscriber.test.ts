@@ -29,9 +29,18 @@ function call(
   });
 }
 
-const entry = (entryId: string, id: string) => ({
+/** A bulk entry whose event carries records with these keys, as ingestion publishes them. */
+const entry = (entryId: string, ...keys: string[]) => ({
   entryId,
-  event: { specversion: '1.0', id: `ce-${entryId}`, data: { id, humidity: 40 } },
+  event: {
+    specversion: '1.0',
+    id: `ce-${entryId}`,
+    data: {
+      stream: 'bench-bare',
+      received_at: '2026-12-01T10:00:00Z',
+      records: keys.map((key) => ({ key, record: { id: key, humidity: 40 } })),
+    },
+  },
 });
 
 describe('BareSubscriber', () => {
@@ -49,7 +58,7 @@ describe('BareSubscriber', () => {
     ]);
   });
 
-  it('when a bulk delivery comes, then every entry is answered SUCCESS and each record counts once', async () => {
+  it('when a bulk delivery comes, then every entry is answered SUCCESS and each record in its events counts once', async () => {
     const sub = new BareSubscriber({ pubsub: 'pubsub', topic: 't', appToken: TOKEN });
     let deliveries = 0;
     sub.on('delivery', () => deliveries++);
@@ -64,8 +73,12 @@ describe('BareSubscriber', () => {
         { entryId: '1', status: 'SUCCESS' },
       ],
     });
-    await call(sub, { method: 'POST', url: '/events/bare', body: { entries: [entry('0', 'b'), entry('1', 'c')] } });
-    expect(sub.delivered).toBe(3);
+    await call(sub, {
+      method: 'POST',
+      url: '/events/bare',
+      body: { entries: [entry('0', 'b', 'd', 'e'), entry('1', 'c')] },
+    });
+    expect(sub.delivered).toBe(5);
     expect(sub.entries).toBe(4);
     expect(deliveries).toBe(2);
   });
@@ -78,9 +91,9 @@ describe('BareSubscriber', () => {
     expect(sub.delivered).toBe(0);
   });
 
-  it('when the data arrives as a JSON string, then its id is still read', async () => {
+  it('when the data arrives as a JSON string, then its records are still read', async () => {
     const sub = new BareSubscriber({ pubsub: 'pubsub', topic: 't', appToken: TOKEN });
-    const event = JSON.stringify({ specversion: '1.0', data: JSON.stringify({ id: 'z' }) });
+    const event = JSON.stringify({ ...entry('0', 'z').event, data: JSON.stringify(entry('0', 'z').event.data) });
     await call(sub, { method: 'POST', url: '/events/bare', body: { entries: [{ entryId: '0', event }] } });
     expect(sub.delivered).toBe(1);
   });

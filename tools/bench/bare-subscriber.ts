@@ -14,8 +14,8 @@ interface BulkEntry {
   event?: unknown;
 }
 
-/** The record's `id` inside a bulk entry's CloudEvent (a JSON string when the broker kept it as text). */
-function recordId(event: unknown): string | undefined {
+/** The keys of the records inside a bulk entry's CloudEvent (its data a JSON string when the broker kept it as text). */
+function recordKeys(event: unknown): string[] {
   const parsed = (v: unknown) => {
     try {
       return typeof v === 'string' ? (JSON.parse(v) as unknown) : v;
@@ -24,14 +24,17 @@ function recordId(event: unknown): string | undefined {
     }
   };
   const data = (parsed(event) as { data?: unknown } | null | undefined)?.data;
-  const id = (parsed(data) as { id?: unknown } | null | undefined)?.id;
-  return typeof id === 'string' ? id : undefined;
+  const records = (parsed(data) as { records?: unknown } | null | undefined)?.records;
+  if (!Array.isArray(records)) return [];
+  return records.flatMap((r) =>
+    typeof (r as { key?: unknown })?.key === 'string' ? [(r as { key: string }).key] : [],
+  );
 }
 
 /**
  * The do-nothing app of the bare Dapr path: one bulk subscription on `topic`
  * (the features app's bulk settings), every entry answered SUCCESS, the
- * records counted by id (a redelivery counts once). `listener` is a
+ * records in its events counted by key (a redelivery counts once). `listener` is a
  * node:http request listener; each delivery emits 'delivery' with its body as text.
  */
 export class BareSubscriber extends EventEmitter {
@@ -98,9 +101,10 @@ export class BareSubscriber extends EventEmitter {
       if (typeof entry.entryId !== 'string') continue;
       statuses.push({ entryId: entry.entryId, status: 'SUCCESS' });
       this.entries += 1;
-      const id = recordId(entry.event);
-      if (id?.startsWith(WARMUP_PREFIX)) this.warm = true;
-      else if (id !== undefined) this.ids.add(id);
+      for (const key of recordKeys(entry.event)) {
+        if (key.startsWith(WARMUP_PREFIX)) this.warm = true;
+        else this.ids.add(key);
+      }
     }
     if (this.ids.size > before) this.lastNewAt = performance.now();
     this.emit('delivery', text);

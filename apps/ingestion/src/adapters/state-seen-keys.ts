@@ -1,7 +1,6 @@
 import { hash, randomUUID } from 'node:crypto';
-import { AppError, rootLogger, type DaprClient, type StateItem } from '@meridian/service-kit';
+import { AppError, chunksOf, mapLimit, rootLogger, type DaprClient, type StateItem } from '@meridian/service-kit';
 import type { SeenKeys } from '../domain/ports.ts';
-import { mapLimit } from '@meridian/service-kit';
 
 /** Keys per write call: one round trip each, and small enough for any store's statement limits. */
 const CHUNK = 250;
@@ -72,9 +71,7 @@ export class StateSeenKeys implements SeenKeys {
     // One value for every mark of the call: who wrote it (a chunk may land in part) and when.
     const mark: MarkValue = { at: new Date().toISOString(), token };
     const won = new Set<string>();
-    const chunks = Array.from({ length: Math.ceil(o.keys.length / CHUNK) }, (_, c) =>
-      o.keys.slice(c * CHUNK, (c + 1) * CHUNK),
-    );
+    const chunks = chunksOf(o.keys, CHUNK);
     const kind = await this.storeKind();
     // Chunks go in parallel: the sidecar and the store overlap them (a batch of 1,000 marks on Redis took 4 × 110 ms one after another).
     await mapLimit(chunks, MARK_CHUNKS_IN_FLIGHT, async (chunk) => {

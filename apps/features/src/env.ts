@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Components, Topics } from '@meridian/contracts';
+import { Components, MAX_RECORDS_PER_EVENT, Topics } from '@meridian/contracts';
 import { SENSOR_ANOMALY_WINDOWED_MODEL_NAME, SENSOR_ANOMALY_WINDOWED_PARAMS, SENSOR_WINDOW_STATS } from '@meridian/ml';
 import { daprPreset } from '@meridian/service-kit';
 
@@ -26,8 +26,16 @@ export const featuresEnv = {
   FEATURE_STATS: Stats.default([...SENSOR_ANOMALY_WINDOWED_PARAMS.features]),
   /** Readings kept per mote: the longest window the online API can answer. */
   HISTORY_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
-  /** Idempotency keys remembered per mote: a redelivery older than this many readings would be applied again. */
-  KEYS_PER_ENTITY: z.coerce.number().int().min(10).max(100_000).default(2000),
+  /**
+   * Idempotency keys remembered per mote: a redelivery older than this many readings would be applied
+   * again. At least two events' worth: a step holds at most half of it of one mote.
+   */
+  KEYS_PER_ENTITY: z.coerce
+    .number()
+    .int()
+    .min(2 * MAX_RECORDS_PER_EVENT)
+    .max(100_000)
+    .default(2000),
   /** A mote's state expires this long after its last reading. */
   FEATURE_TTL_SECONDS: z.coerce
     .number()

@@ -9,7 +9,7 @@ import {
   contendedOn,
   memoryEntityStore,
 } from '../testing/fakes.ts';
-import { MAX_READINGS_PER_STEP, MAX_ROWS_PER_SCORE, StreamProcessor } from './stream-processor.ts';
+import { MAX_ROWS_PER_SCORE, StreamProcessor } from './stream-processor.ts';
 import { toReading } from './to-reading.ts';
 
 createLogger({ name: 'test', level: 'silent' });
@@ -26,7 +26,7 @@ const pack = (...records: ReturnType<typeof record>[]): IngestedRecordsEvent => 
 });
 const event = (mote: number, i: number) => pack(record(mote, i));
 
-function setup(o: { contended?: string } = {}) {
+function setup(o: { contended?: string; keysSize?: number } = {}) {
   const state = new MemoryStateStore();
   const store = memoryEntityStore(o.contended ? contendedOn(state, o.contended) : state);
   const scorer = new RecordingScorer();
@@ -36,7 +36,7 @@ function setup(o: { contended?: string } = {}) {
     lock: new KeyedLock(),
     spec: sensorWindowSpec(3),
     historySize: 10,
-    keysSize: 100,
+    keysSize: o.keysSize ?? 2000,
     scorer,
     offlineLog,
     clock: () => new Date(0),
@@ -143,16 +143,52 @@ describe('stream processor: applied once, scored at least once under stable row 
     expect((await stored('2'))!.seq).toBe(2);
   });
 
-  it("when a delivery brings more readings than a step takes, then they are applied a step at a time and a mote's stored pending rows stay within a step", async () => {
-    const { scorer, deliver, stored } = setup();
-    const readings = Array.from({ length: MAX_READINGS_PER_STEP * 2 + 500 }, (_, i) => record(6, i + 1));
-    const answers = await deliver(chunksOf(readings, 500).map((records) => pack(...records)));
+  it('when a delivery brings more readings than a step takes, then whole events go a step at a time, at most half the remembered keys of one mote', async () => {
+    const { scorer, deliver, stored } = setup({ keysSize: 2000 });
+    // Mote 6: 3,000 readings in events of 500 (steps of 1,000, half of 2,000 keys); mote 7: 2,000 in events of 250.
+    const six = Array.from({ length: 3000 }, (_, i) => record(6, i + 1));
+    const seven = Array.from({ length: 2000 }, (_, i) => record(7, i + 1));
+    const events = [...chunksOf(six, 500), ...chunksOf(seven, 250)].map((records) => pack(...records));
+    const answers = await deliver(events);
     expect(new Set(answers.values())).toEqual(new Set(['SUCCESS']));
-    const scored = scorer.calls.map((c) => c.rows.length);
-    const step = chunksOf(Array(MAX_READINGS_PER_STEP), MAX_ROWS_PER_SCORE).map((c) => c.length);
-    expect(scored).toEqual([...step, ...step, 500]);
-    expect((await stored('6'))!.seq).toBe(readings.length);
-    expect((await stored('6'))!.pending.length).toBeLessThanOrEqual(MAX_READINGS_PER_STEP);
+    // Steps: 6×1000, 6×1000, 6×1000 + 7×1000 (2,000 readings), 7×1000; one scoring call per 1,000 rows.
+    expect(scorer.calls.map((c) => c.rows.length)).toEqual([1000, 1000, 1000, 1000, 1000]);
+    expect((await stored('6'))!.seq).toBe(3000);
+    expect((await stored('7'))!.seq).toBe(2000);
+  });
+
+  it('when a later step fails after earlier ones went through, then those are answered SUCCESS and the rest RETRY, and the redelivery of the rest applies nothing twice', async () => {
+    const { scorer, processor, deliver, stored } = setup({ keysSize: 2000 });
+    const readings = Array.from({ length: 3000 }, (_, i) => record(6, i + 1));
+    const events = chunksOf(readings, 500).map((records) => pack(...records));
+    // Steps of 1,000 readings (two events): the second step's score fails, after its readings were applied.
+    scorer.failCall = 2;
+    const answers = await deliver(events);
+    expect([...answers.values()]).toEqual(['SUCCESS', 'SUCCESS', 'RETRY', 'RETRY', 'RETRY', 'RETRY']);
+    expect((await stored('6'))!.seq).toBe(2000);
+    // Dapr redelivers the events answered RETRY.
+    const again = await processor.process(events.slice(2).map((event, i) => ({ entryId: `${i + 2}`, event })));
+    expect(new Set(again.values())).toEqual(new Set(['SUCCESS']));
+    expect((await stored('6'))!.seq).toBe(3000);
+    expect(processor.stats).toMatchObject({ applied: 3000, duplicates: 1000 });
+    expect(new Set(scorer.calls.flatMap((c) => c.rows)).size).toBe(3000);
+  });
+
+  it("when a mote's state stays contended in a step, then nothing after that step is applied, so no mote's later readings go in before its earlier ones", async () => {
+    const { deliver, stored } = setup({ contended: '1', keysSize: 2000 });
+    const one = chunksOf(
+      Array.from({ length: 2000 }, (_, i) => record(1, i + 1)),
+      500,
+    ).map((r) => pack(...r));
+    const two = chunksOf(
+      Array.from({ length: 2000 }, (_, i) => record(2, i + 1)),
+      500,
+    ).map((r) => pack(...r));
+    // Steps: [1, 1, 2, 2] (1,000 of each mote), then [1, 1, 2, 2].
+    const answers = await deliver([one[0]!, one[1]!, two[0]!, two[1]!, one[2]!, one[3]!, two[2]!, two[3]!]);
+    expect([...answers.values()]).toEqual(['RETRY', 'RETRY', 'SUCCESS', 'SUCCESS', 'RETRY', 'RETRY', 'RETRY', 'RETRY']);
+    expect(await stored('1')).toBeUndefined();
+    expect((await stored('2'))!.seq).toBe(1000);
   });
 
   it('when a delivery brings more rows than one call scores, then they are scored in calls of at most MAX_ROWS_PER_SCORE, in order', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IngestedRecordsEvent } from '@meridian/contracts';
 import type { SensorWindowSpec } from '@meridian/ml';
-import { AppError, chunksOf, packByKey, rootLogger, type DeliveryResult, type KeyedLock } from '@meridian/service-kit';
+import { AppError, chunksOf, rootLogger, type DeliveryResult, type KeyedLock } from '@meridian/service-kit';
 import { applyReadings, type ApplyResult, type PendingRow, type Reading } from './mote-state.ts';
 import type { EntityStates, FeatureLog, RowScorer } from './ports.ts';
 import { toReading } from './to-reading.ts';
@@ -17,7 +17,7 @@ export const MAX_ROWS_PER_SCORE = 1000;
 /**
  * At most this many readings are applied and scored at a time. An event carries up to
  * MAX_RECORDS_PER_EVENT readings and a delivery up to BULK_MAX_MESSAGES events; a mote's stored
- * pending rows (about 250 bytes each) stay at most two steps' worth however large a delivery is.
+ * pending rows (about 250 bytes each) stay a bounded size however large a delivery is.
  */
 export const MAX_READINGS_PER_STEP = 2500;
 
@@ -34,6 +34,12 @@ export interface ProcessorStats {
 }
 
 type Readings = Map<string, { entryId: string; reading: Reading }[]>;
+
+/** An event's entry id and its sensor readings, each with its mote. */
+interface ParsedEvent {
+  entryId: string;
+  readings: { entity: string; reading: Reading }[];
+}
 
 /**
  * Sensor readings in, online features and scores out. For one delivery:
@@ -74,53 +80,107 @@ export class StreamProcessor {
     },
   ) {}
 
-  /** Handles a delivery a step of at most MAX_READINGS_PER_STEP readings (whole events) at a time; answers every entry. */
+  /**
+   * Handles a delivery a step at a time and answers every entry. A step holds whole events, at
+   * most MAX_READINGS_PER_STEP readings and at most half of `keysSize` of any one mote, so a
+   * step that is redelivered after it was applied is recognised in full by the mote's digests.
+   * After a step that failed (when one before it went through) or left a mote contended, the
+   * rest of the delivery is not applied and answers RETRY: a mote's later readings never go in
+   * before its earlier ones.
+   */
   async process(items: StreamItem[]): Promise<Map<string, DeliveryResult>> {
     const answers = new Map<string, DeliveryResult>();
-    const steps = packByKey(items, {
-      keyOf: () => undefined,
-      sizeOf: (item) => item.event.records.length,
-      maxItems: items.length,
-      maxSize: MAX_READINGS_PER_STEP,
+    const parsed = items.flatMap((item) => {
+      const readings = this.readingsOf(item);
+      // An event with no sensor reading in it can never succeed; one with some is taken for those.
+      if (!readings.length) answers.set(item.entryId, 'DROP');
+      return readings.length ? [{ entryId: item.entryId, readings }] : [];
     });
-    for (const step of steps)
-      for (const [entryId, answer] of await this.processStep(step.items)) answers.set(entryId, answer);
+    const steps = this.steps(parsed);
+    for (const [n, step] of steps.entries()) {
+      let outcome: { answers: Map<string, DeliveryResult>; contended: Set<string> };
+      try {
+        outcome = await this.processStep(step);
+      } catch (err) {
+        if (n === 0) throw err;
+        rootLogger().warn(
+          { err, step: n, of: steps.length },
+          'a step of the delivery failed; it and the rest are retried',
+        );
+        for (const later of steps.slice(n)) for (const { entryId } of later) answers.set(entryId, 'RETRY');
+        break;
+      }
+      for (const [entryId, answer] of outcome.answers) answers.set(entryId, answer);
+      if (outcome.contended.size) {
+        for (const later of steps.slice(n + 1)) for (const { entryId } of later) answers.set(entryId, 'RETRY');
+        break;
+      }
+    }
     return answers;
   }
 
-  private async processStep(items: StreamItem[]): Promise<Map<string, DeliveryResult>> {
-    const answers = new Map<string, DeliveryResult>();
-    const byEntity: Readings = new Map();
-    for (const item of items) {
-      const receivedAt = Date.parse(item.event.received_at);
-      let kept = 0;
-      let dropped: { key: string; reason: string; count: number } | undefined;
-      for (const record of item.event.records) {
-        const parsed = toReading(record, receivedAt);
-        if ('error' in parsed) {
-          dropped ??= { key: record.key, reason: parsed.error, count: 0 };
-          dropped.count += 1;
-          continue;
-        }
-        kept += 1;
-        const list = byEntity.get(parsed.entity);
-        const entry = { entryId: item.entryId, reading: parsed.reading };
-        // Pushed, not spread into a new array: a delivery can bring one mote thousands of readings.
-        if (list) list.push(entry);
-        else byEntity.set(parsed.entity, [entry]);
+  /** A delivery's events cut into steps (see `process`), in order. */
+  private steps(events: ParsedEvent[]): ParsedEvent[][] {
+    const perMote = Math.max(1, Math.floor(this.deps.keysSize / 2));
+    const steps: ParsedEvent[][] = [];
+    let step: ParsedEvent[] = [];
+    let total = 0;
+    let counts = new Map<string, number>();
+    for (const event of events) {
+      const own = new Map<string, number>();
+      for (const { entity } of event.readings) own.set(entity, (own.get(entity) ?? 0) + 1);
+      const full =
+        total + event.readings.length > MAX_READINGS_PER_STEP ||
+        [...own].some(([entity, n]) => (counts.get(entity) ?? 0) + n > perMote);
+      if (step.length && full) {
+        steps.push(step);
+        step = [];
+        total = 0;
+        counts = new Map();
       }
-      if (dropped) {
-        // One line per event, naming the first such record: a publisher's mistake can fill an event with them.
-        rootLogger().warn(
-          { first_key: dropped.key, records: dropped.count, stream: item.event.stream, reason: dropped.reason },
-          'dropping records',
-        );
-        this.stats.dropped += dropped.count;
-      }
-      // An event with no sensor reading in it can never succeed; one with some is taken for those.
-      if (!kept) answers.set(item.entryId, 'DROP');
+      step.push(event);
+      total += event.readings.length;
+      for (const [entity, n] of own) counts.set(entity, (counts.get(entity) ?? 0) + n);
     }
-    if (!byEntity.size) return answers;
+    if (step.length) steps.push(step);
+    return steps;
+  }
+
+  /** An event's sensor readings; records that are not readings are dropped, counted and logged once per event. */
+  private readingsOf(item: StreamItem): { entity: string; reading: Reading }[] {
+    const receivedAt = Date.parse(item.event.received_at);
+    const readings: { entity: string; reading: Reading }[] = [];
+    let dropped: { key: string; reason: string; count: number } | undefined;
+    for (const record of item.event.records) {
+      const parsed = toReading(record, receivedAt);
+      if (!('error' in parsed)) readings.push(parsed);
+      else {
+        dropped ??= { key: record.key, reason: parsed.error, count: 0 };
+        dropped.count += 1;
+      }
+    }
+    if (dropped) {
+      // One line naming the first such record: a publisher's mistake can fill an event with them.
+      rootLogger().warn(
+        { first_key: dropped.key, records: dropped.count, stream: item.event.stream, reason: dropped.reason },
+        'dropping records',
+      );
+      this.stats.dropped += dropped.count;
+    }
+    return readings;
+  }
+
+  private async processStep(
+    events: ParsedEvent[],
+  ): Promise<{ answers: Map<string, DeliveryResult>; contended: Set<string> }> {
+    const byEntity: Readings = new Map();
+    for (const { entryId, readings } of events)
+      for (const { entity, reading } of readings) {
+        const list = byEntity.get(entity);
+        // Pushed, not spread into a new array: a step can bring one mote a thousand readings.
+        if (list) list.push({ entryId, reading });
+        else byEntity.set(entity, [{ entryId, reading }]);
+      }
     let contended = new Set<string>();
     await this.deps.lock.withKeys([...byEntity.keys()], async () => {
       const applied = await this.apply(byEntity);
@@ -135,10 +195,10 @@ export class StreamProcessor {
     this.stats.batches += 1;
     // A contended entity's readings were not applied: Dapr redelivers their events (whose other readings
     // it then recognises), and the other entities' go through now.
+    const answers = new Map<string, DeliveryResult>();
     for (const entity of contended) for (const { entryId } of byEntity.get(entity)!) answers.set(entryId, 'RETRY');
-    for (const list of byEntity.values())
-      for (const { entryId } of list) if (!answers.has(entryId)) answers.set(entryId, 'SUCCESS');
-    return answers;
+    for (const { entryId } of events) if (!answers.has(entryId)) answers.set(entryId, 'SUCCESS');
+    return { answers, contended };
   }
 
   /** Applies the readings, compare-and-swap per entity; answers every pending row of the entities written. */
@@ -149,7 +209,7 @@ export class StreamProcessor {
       entities: [...byEntity.keys()],
       change: (current, entity) => {
         changes += 1;
-        // Within a delivery, a mote's readings are applied in time order (a stable sort keeps equal times in arrival order).
+        // Within a step, a mote's readings are applied in time order (a stable sort keeps equal times in arrival order).
         const readings = byEntity
           .get(entity)!
           .map((x) => x.reading)

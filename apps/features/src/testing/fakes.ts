@@ -34,11 +34,15 @@ export class RecordingScorer implements RowScorer {
   readonly calls: { id: string; rows: string[] }[] = [];
   readonly model = 'm';
   failNext: 'none' | 'unavailable' | 'refused' = 'none';
+  /** The call with this number (the first is 1) fails as inference down does. */
+  failCall?: number;
   /** Awaited before each answer, when set. */
   answerAfter?: () => Promise<void>;
+  private made = 0;
 
   async score(rows: PendingRow[], id: string): Promise<number[]> {
-    const mode = this.failNext;
+    this.made += 1;
+    const mode = this.made === this.failCall ? 'unavailable' : this.failNext;
     this.failNext = 'none';
     await this.answerAfter?.();
     if (mode === 'unavailable') throw new AppError({ code: 'BAD_GATEWAY', message: 'inference down' });

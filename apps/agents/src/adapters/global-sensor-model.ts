@@ -39,7 +39,8 @@ export class GlobalSensorModel {
       const scores = answer.outputs?.[0]?.data;
       const threshold = answer.model_version ? await this.threshold(answer.model_version) : undefined;
       if (!scores || threshold === undefined) return none;
-      return scores.map((s) => s >= threshold);
+      // One verdict per row asked about, whatever came back: a short answer leaves the rest without one.
+      return rows.map((_, i) => (typeof scores[i] === 'number' ? scores[i] >= threshold : undefined));
     } catch (err) {
       rootLogger().warn(
         { err: (err as Error).message },

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { IngestedRecord } from '@meridian/contracts';
-import { MAX_READINGS_PER_CALL, moteReadingOf, readingsToMotes } from './agent-subscriptions.ts';
+import { chunksOf } from '@meridian/service-kit';
+import {
+  MAX_READINGS_PER_MOTE_CALL,
+  MAX_READINGS_PER_VERDICT_CALL,
+  moteReadingOf,
+  readingsToMotes,
+} from './agent-subscriptions.ts';
 
 const event = (record: Record<string, unknown>): IngestedRecord => ({ key: 'k1', record });
 
@@ -42,7 +48,9 @@ describe('readingsToMotes', () => {
       data: { stream: 'sensor-readings', received_at: '2026-11-29T10:00:00.000Z', records },
     }));
 
-  function setup(o: { failing?: string } = {}) {
+  /** `failing`: that mote's agent fails, on its call number `failingCall` (the first is 1) or on every call. */
+  function setup(o: { failing?: string; failingCall?: number } = {}) {
+    const made = new Map<string, number>();
     const calls: { id: string; keys: string[]; global: (boolean | undefined)[] }[] = [];
     const verdictCalls: number[] = [];
     const sub = readingsToMotes({
@@ -59,7 +67,9 @@ describe('readingsToMotes', () => {
         invoke: async <T>(call: { id: string; body?: unknown }) => {
           const readings = (call.body as { readings: { reading: { key: string }; global?: boolean }[] }).readings;
           calls.push({ id: call.id, keys: readings.map((r) => r.reading.key), global: readings.map((r) => r.global) });
-          if (call.id === o.failing) throw new Error('actor down');
+          made.set(call.id, (made.get(call.id) ?? 0) + 1);
+          if (call.id === o.failing && (o.failingCall === undefined || made.get(call.id) === o.failingCall))
+            throw new Error('actor down');
           return undefined as T;
         },
       },
@@ -97,14 +107,43 @@ describe('readingsToMotes', () => {
     expect(calls.map((c) => c.keys)).toEqual([['k-1-1']]);
   });
 
-  it('when a delivery carries more readings than one call takes, then the model and each agent get them in calls of at most the bound, in order', async () => {
+  it('when a delivery carries more readings than one call takes, then the model gets them a bounded number at a time and each agent whole events per call, in order', async () => {
     const { handle, calls, verdictCalls } = setup();
-    const readings = Array.from({ length: MAX_READINGS_PER_CALL + 300 }, (_, i) => reading(5, i));
-    const answers = await handle(delivery(readings.slice(0, 500), readings.slice(500, 1000), readings.slice(1000)));
+    const five = Array.from({ length: 1300 }, (_, i) => reading(5, i));
+    const six = Array.from({ length: 250 }, (_, i) => reading(6, i));
+    const answers = await handle(
+      delivery(five.slice(0, 500), five.slice(500, 1000), five.slice(1000), ...chunksOf(six, 50)),
+    );
     expect(new Set(answers.values())).toEqual(new Set(['SUCCESS']));
-    expect(verdictCalls).toEqual([MAX_READINGS_PER_CALL, 300]);
-    expect(calls.map((c) => c.keys.length)).toEqual([MAX_READINGS_PER_CALL, 300]);
-    expect(calls.flatMap((c) => c.keys)).toEqual(readings.map((r) => r.key));
-    expect(calls.flatMap((c) => c.global)).toEqual(readings.map((r) => (r.record.ts as number) % 2 === 1));
+    expect(verdictCalls).toEqual([MAX_READINGS_PER_VERDICT_CALL, 550]);
+    // Mote 5's events are each larger than a call's bound and go alone; mote 6's go two to a call.
+    expect(MAX_READINGS_PER_MOTE_CALL).toBe(128);
+    expect(calls.map((c) => [c.id, c.keys.length])).toEqual([
+      ['5', 500],
+      ['6', 100],
+      ['5', 500],
+      ['6', 100],
+      ['5', 300],
+      ['6', 50],
+    ]);
+    expect(calls.filter((c) => c.id === '5').flatMap((c) => c.keys)).toEqual(five.map((r) => r.key));
+    expect(calls.filter((c) => c.id === '5').flatMap((c) => c.global)).toEqual(
+      five.map((r) => (r.record.ts as number) % 2 === 1),
+    );
+  });
+
+  it("when a mote's later call fails, then the events of its calls that went through are taken and the rest are retried, unsent", async () => {
+    const { handle, calls } = setup({ failing: '6', failingCall: 2 });
+    const six = Array.from({ length: 250 }, (_, i) => reading(6, i));
+    const answers = await handle(delivery(...chunksOf(six, 50)));
+    expect(Object.fromEntries(answers)).toEqual({
+      e0: 'SUCCESS',
+      e1: 'SUCCESS',
+      e2: 'RETRY',
+      e3: 'RETRY',
+      e4: 'RETRY',
+    });
+    // The third call (event e4) was never made: its readings come back with e2 and e3, in order.
+    expect(calls.map((c) => c.keys.length)).toEqual([100, 100]);
   });
 });

@@ -1,13 +1,14 @@
 import {
   DriftDetectedEvent,
-  IngestedRecordsEvent,
   ModelDegradedEvent,
+  StreamTopicEvent,
   Topics,
   type IngestedRecord,
 } from '@meridian/contracts';
 import {
   bulkSubscription,
   chunksOf,
+  packByKey,
   rootLogger,
   subscription,
   type ActorClient,
@@ -19,7 +20,7 @@ import { ActorTypes } from '../actors/ids.ts';
 import type { ObservedReading } from '../actors/mote-actor.ts';
 import type { GlobalSensorModel } from '../adapters/global-sensor-model.ts';
 import type { IncidentEvent } from '../domain/incident/incident-report.ts';
-import { MoteReading } from '../domain/mote/index.ts';
+import { MOTE_AGENT_DEFAULTS, MoteReading } from '../domain/mote/index.ts';
 
 /** A sensor record as ingestion publishes it, as a mote reading (or nothing: not a sensor reading, dropped). */
 export function moteReadingOf(published: IngestedRecord): { mote: string; reading: MoteReading } | undefined {
@@ -36,13 +37,22 @@ export function moteReadingOf(published: IngestedRecord): { mote: string; readin
   return parsed.success ? { mote: String(r.mote_id), reading: parsed.data } : undefined;
 }
 
-/** Readings per call to the global model or to one mote's agent. */
-export const MAX_READINGS_PER_CALL = 1000;
+/** Readings per call to the global model. */
+export const MAX_READINGS_PER_VERDICT_CALL = 1000;
 
 /**
- * Sensor readings to the mote agents: one global-model call per delivery, then
- * one actor call per mote with its readings in order. A mote whose call fails
- * has its entries retried; the agent skips keys it has seen (idempotent).
+ * Readings per call to one mote's agent (whole events: one larger than this goes alone): half
+ * the keys an agent remembers, so the readings of a call that went through but was not
+ * answered are all recognised when they come again.
+ */
+export const MAX_READINGS_PER_MOTE_CALL = Math.floor(MOTE_AGENT_DEFAULTS.recentKeys / 2);
+
+/**
+ * Sensor readings to the mote agents: the global model's verdicts (a call per
+ * MAX_READINGS_PER_VERDICT_CALL readings), then each mote's readings in order,
+ * whole events to a call, calls one after another. A mote whose call fails has
+ * that call's events and its later ones retried; the agent skips keys it has
+ * seen (idempotent).
  */
 export function readingsToMotes(o: {
   pubsub: string;
@@ -54,7 +64,7 @@ export function readingsToMotes(o: {
     pubsub: o.pubsub,
     topic: Topics.sensorReadings,
     route: '/events/sensor-readings',
-    schema: IngestedRecordsEvent,
+    schema: StreamTopicEvent,
     bulk: o.bulk,
     async handleBatch(items) {
       const results = new Map<string, DeliveryResult>();
@@ -65,33 +75,48 @@ export function readingsToMotes(o: {
         if (!readings.length) results.set(item.entryId, 'DROP');
         for (const m of readings) valid.push({ entryId: item.entryId, m });
       }
-      // An event carries up to MAX_RECORDS_PER_EVENT readings, so a delivery can carry many thousands: the
-      // model and each mote take them a bounded number at a time.
+      // An event carries up to MAX_RECORDS_PER_EVENT readings, so a delivery can carry many thousands:
+      // the model takes them a bounded number at a time.
       const verdicts: (boolean | undefined)[] = [];
-      for (const chunk of chunksOf(valid, MAX_READINGS_PER_CALL))
+      for (const chunk of chunksOf(valid, MAX_READINGS_PER_VERDICT_CALL))
         verdicts.push(...(await o.global.verdicts(chunk.map((v) => v.m.reading))));
-      const byMote = new Map<string, { entryIds: Set<string>; readings: ObservedReading[] }>();
+      // Each mote's readings, event by event, in the delivery's order.
+      const byMote = new Map<string, { entryId: string; readings: ObservedReading[] }[]>();
       valid.forEach((v, i) => {
-        const group = byMote.get(v.m.mote) ?? { entryIds: new Set<string>(), readings: [] };
-        group.entryIds.add(v.entryId);
         const global = verdicts[i];
-        group.readings.push({ reading: v.m.reading, ...(global !== undefined ? { global } : {}) });
-        byMote.set(v.m.mote, group);
+        const observed = { reading: v.m.reading, ...(global !== undefined ? { global } : {}) };
+        const events = byMote.get(v.m.mote) ?? [];
+        const last = events.at(-1);
+        if (last?.entryId === v.entryId) last.readings.push(observed);
+        else events.push({ entryId: v.entryId, readings: [observed] });
+        byMote.set(v.m.mote, events);
       });
+      const retried = new Set<string>();
       await Promise.all(
-        [...byMote].map(async ([mote, group]) => {
-          let result: DeliveryResult = 'SUCCESS';
-          try {
-            for (const readings of chunksOf(group.readings, MAX_READINGS_PER_CALL))
+        [...byMote].map(async ([mote, events]) => {
+          // Whole events to a call, calls one after another; after a failed call the mote's later events are
+          // not sent (they are retried with it), so a redelivery brings an agent at most one call it may have
+          // taken, which its remembered keys recognise.
+          const calls = packByKey(events, {
+            keyOf: () => undefined,
+            sizeOf: (e) => e.readings.length,
+            maxItems: events.length,
+            maxSize: MAX_READINGS_PER_MOTE_CALL,
+          });
+          for (const [n, call] of calls.entries()) {
+            try {
+              const readings = call.items.flatMap((e) => e.readings);
               await o.actors.invoke({ type: ActorTypes.mote, id: mote, method: 'observe', body: { readings } });
-          } catch (err) {
-            rootLogger().warn({ mote, err: (err as Error).message }, 'mote agent failed; readings retried');
-            result = 'RETRY';
+            } catch (err) {
+              rootLogger().warn({ mote, err: (err as Error).message }, 'mote agent failed; its readings are retried');
+              for (const later of calls.slice(n)) for (const e of later.items) retried.add(e.entryId);
+              return;
+            }
           }
-          // An event whose readings went to several motes is retried if any of them failed (the others skip what they saw).
-          for (const id of group.entryIds) if (results.get(id) !== 'RETRY') results.set(id, result);
         }),
       );
+      // An event whose readings went to several motes is retried if any of them did not take its readings.
+      for (const { entryId } of valid) results.set(entryId, retried.has(entryId) ? 'RETRY' : 'SUCCESS');
       return results;
     },
   });

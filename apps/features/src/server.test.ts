@@ -44,7 +44,7 @@ const bulk = (events: IngestedRecordsEvent[]) => ({
     contentType: 'application/cloudevents+json',
     event: {
       specversion: '1.0',
-      id: `ce-${data.records[0]!.key}`,
+      id: `ce-${data.records?.[0]?.key ?? (data as unknown as { key: string }).key}`,
       type: 'com.dapr.event.sent',
       source: 'ingestion',
       datacontenttype: 'application/json',
@@ -74,6 +74,20 @@ describe('features app in process', () => {
       digests: afterFirst.digests,
     });
     expect(processor.stats).toMatchObject({ applied: 3, duplicates: 3, scored: 3 });
+  });
+
+  it('when a delivery holds an event of the earlier one-record shape, then its reading is applied like any other', async () => {
+    const earlier = { stream: 'sensor-readings', received_at: new Date(1_000).toISOString(), ...record(12, 1) };
+    const res = await call(
+      'POST',
+      '/events/sensor-readings',
+      bulk([earlier as unknown as IngestedRecordsEvent, reading(12, 2)]),
+    );
+    expect(res.body.statuses).toEqual([
+      { entryId: 'e0', status: 'SUCCESS' },
+      { entryId: 'e1', status: 'SUCCESS' },
+    ]);
+    expect((await store.load(['12']))[0]!.state!.seq).toBe(2);
   });
 
   it('when a mote has readings, then its online features answer 200 with the app spec', async () => {

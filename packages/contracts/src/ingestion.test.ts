@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DeadLetterEvent, IngestResult, MAX_LISTED_REJECTIONS } from './ingestion.ts';
+import {
+  DeadLetterEvent,
+  IngestResult,
+  MAX_LISTED_REJECTIONS,
+  MAX_RECORDS_PER_EVENT,
+  StreamTopicEvent,
+} from './ingestion.ts';
 
 describe('IngestResult', () => {
   it('when records were rejected, then the answer lists why, one entry per failing field with its record index', () => {
@@ -55,5 +61,28 @@ describe('DeadLetterEvent', () => {
     expect(DeadLetterEvent.parse(event)).toEqual(event);
     expect(DeadLetterEvent.safeParse({ ...event, reason: '' }).success).toBe(false);
     expect(DeadLetterEvent.safeParse({ ...event, received_at: 'now' }).success).toBe(false);
+  });
+});
+
+describe('StreamTopicEvent', () => {
+  const records = [{ key: 'id:1', record: { mote_id: 1, humidity: 40 } }];
+  const event = { stream: 'sensor-readings', received_at: '2026-12-01T10:00:00Z', records };
+
+  it('when an event carries records, then it is read as it is, within the bound of records an event carries', () => {
+    expect(StreamTopicEvent.parse(event)).toEqual(event);
+    expect(StreamTopicEvent.safeParse({ ...event, records: [] }).success).toBe(false);
+    const many = Array.from({ length: MAX_RECORDS_PER_EVENT + 1 }, () => records[0]!);
+    expect(StreamTopicEvent.safeParse({ ...event, records: many }).success).toBe(false);
+  });
+
+  it('when an event has the earlier one-record shape, then it is read as an event of that one record', () => {
+    const earlier = {
+      stream: 'sensor-readings',
+      key: 'id:1',
+      record: records[0]!.record,
+      received_at: event.received_at,
+    };
+    expect(StreamTopicEvent.parse(earlier)).toEqual(event);
+    expect(StreamTopicEvent.safeParse({ ...earlier, key: '' }).success).toBe(false);
   });
 });

@@ -69,6 +69,31 @@ export const IngestedRecordsEvent = z.object({
 });
 export type IngestedRecordsEvent = z.infer<typeof IngestedRecordsEvent>;
 
+/** The one-record event ingestion published before records travelled together. Read, never written. */
+const IngestedRecordEventV1 = z.object({
+  stream: z.string().min(1),
+  key: z.string().min(1),
+  record: z.record(z.string(), z.unknown()),
+  received_at: z.string().datetime(),
+});
+
+/**
+ * What a consumer of a stream's topic reads: an IngestedRecordsEvent, or an event of the earlier
+ * one-record shape as an event of one record, so that records already in a topic at an upgrade,
+ * or published by an ingestion replica of the earlier version during a rolling one, are taken
+ * rather than dropped.
+ */
+export const StreamTopicEvent = z.union([
+  IngestedRecordsEvent,
+  IngestedRecordEventV1.transform(
+    (e): IngestedRecordsEvent => ({
+      stream: e.stream,
+      received_at: e.received_at,
+      records: [{ key: e.key, record: e.record }],
+    }),
+  ),
+]);
+
 /** Published once per rejected record on `<topic>.dead-letter` (PII fields masked). */
 export const DeadLetterEvent = z.object({
   stream: z.string().min(1),

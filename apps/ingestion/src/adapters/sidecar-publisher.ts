@@ -51,17 +51,32 @@ export class SidecarPublisher implements Publisher {
   private async single(o: { topic: string; events: OutgoingEvent[] }): Promise<Set<string>> {
     const failed = new Set<string>();
     let firstError: unknown;
-    await mapLimit(o.events, this.opts.concurrency, async (e) => {
-      try {
-        await this.opts.dapr.publish({
-          pubsub: this.opts.pubsub,
-          topic: o.topic,
-          data: e.data,
-          metadata: brokerMetadata(e),
-        });
-      } catch (err) {
-        firstError ??= err;
-        failed.add(e.entryId);
+    // Events of one partition key go one after another, to keep their order; keys go side by side.
+    const byKey = new Map<string, OutgoingEvent[]>();
+    const lines: OutgoingEvent[][] = [];
+    for (const e of o.events) {
+      const line = e.partitionKey === undefined ? undefined : byKey.get(e.partitionKey);
+      if (line) line.push(e);
+      else {
+        lines.push([e]);
+        if (e.partitionKey !== undefined) byKey.set(e.partitionKey, lines.at(-1)!);
+      }
+    }
+    await mapLimit(lines, this.opts.concurrency, async (line) => {
+      for (const [n, e] of line.entries()) {
+        try {
+          await this.opts.dapr.publish({
+            pubsub: this.opts.pubsub,
+            topic: o.topic,
+            data: e.data,
+            metadata: brokerMetadata(e),
+          });
+        } catch (err) {
+          firstError ??= err;
+          // The key's later events wait for this one: the batch's retry publishes them after it.
+          for (const later of line.slice(n)) failed.add(later.entryId);
+          return;
+        }
       }
     });
     if (failed.size)

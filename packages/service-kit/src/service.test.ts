@@ -50,6 +50,18 @@ const app = createServiceApp({
         return new Map(items.map((i) => [i.entryId, 'SUCCESS' as const]));
       },
     }),
+    bulkSubscription({
+      pubsub: 'pubsub',
+      topic: 'queue',
+      route: '/events/queue',
+      schema: z.object({ n: z.number(), retry: z.boolean() }),
+      bulk: { maxMessagesCount: 500, maxAwaitDurationMs: 10 },
+      ordered: true,
+      handleBatch: async (items) => {
+        batches.push(items.map((i) => i.entryId));
+        return new Map(items.map((i) => [i.entryId, i.data.retry ? ('RETRY' as const) : ('SUCCESS' as const)]));
+      },
+    }),
   ],
   routes(a) {
     a.post(
@@ -123,6 +135,12 @@ describe('a service built with createServiceApp', () => {
         route: '/events/many',
         bulkSubscribe: { enabled: true, maxMessagesCount: 500, maxAwaitDurationMs: 10 },
       },
+      {
+        pubsubname: 'pubsub',
+        topic: 'queue',
+        route: '/events/queue',
+        bulkSubscribe: { enabled: true, maxMessagesCount: 500, maxAwaitDurationMs: 10 },
+      },
     ]);
   });
 
@@ -164,6 +182,23 @@ describe('a service built with createServiceApp', () => {
     // Ten entries of 3.5 MiB reach the part size: the delivery was held ten entries at a time, never whole.
     expect(DEFAULT_READING.partBytes).toBe(32 * 2 ** 20);
     expect(batches.map((b) => b.length)).toEqual([10, 10, 10, 10]);
+  });
+
+  it('when an ordered subscription answers RETRY in a part of a large delivery, then the later parts are not handled and answer RETRY', async () => {
+    batches.length = 0;
+    const pad = 'x'.repeat(3.5 * 2 ** 20);
+    const entries = Array.from({ length: 40 }, (_, i) => ({
+      entryId: `o${i}`,
+      event: { specversion: '1.0', id: `r${i}`, data: { n: i, retry: i === 12, pad } },
+    }));
+    const res = await post('/events/queue', JSON.stringify({ entries }), 'application/cloudevents-batch+json');
+    expect(res.status).toBe(200);
+    const { statuses } = await json(res);
+    expect(statuses).toEqual(
+      entries.map((e, i) => ({ entryId: e.entryId, status: i < 10 || (i < 20 && i !== 12) ? 'SUCCESS' : 'RETRY' })),
+    );
+    // Parts of ten: the second answered a RETRY, so the third and fourth never reached the handler.
+    expect(batches.map((b) => b.length)).toEqual([10, 10]);
   });
 
   it('when a bulk delivery breaks off after a handled part (an entry that is not JSON), then the handled entries are answered and the rest left unanswered for Dapr to retry', async () => {

@@ -36,6 +36,12 @@ export interface BulkSubscription<T = unknown> {
   route: string;
   schema: z.ZodType<T>;
   bulk: { maxMessagesCount: number; maxAwaitDurationMs: number };
+  /**
+   * The entries must be taken in order: once a part of a delivery (see DeliveryReading) has an
+   * entry answered RETRY, or fails, the later parts are not handled and answer RETRY, so no
+   * entry is taken before an earlier one that will come again.
+   */
+  ordered?: boolean;
   handleBatch(items: BulkItem<T>[], meta: { topic: string }): Promise<Map<string, DeliveryResult>>;
 }
 
@@ -254,9 +260,19 @@ async function handlePart(
 function bulkHandler(s: BulkSubscription<unknown>, record: DeliveryRecorder, reading: DeliveryReading) {
   return async function deliverBulk(req: Request, res: Response, next: NextFunction) {
     const statuses: { entryId: string; status: DeliveryResult }[] = [];
+    let held = false;
     try {
-      for await (const entries of deliveryParts(req, reading))
-        statuses.push(...(await handlePart(s, record, entries as BulkEntry[])));
+      for await (const entries of deliveryParts(req, reading)) {
+        if (held) {
+          // An ordered subscription's entries after one that will come again: read, not handled.
+          for (const e of entries as BulkEntry[])
+            if (typeof e.entryId === 'string') statuses.push({ entryId: e.entryId, status: 'RETRY' });
+          continue;
+        }
+        const part = await handlePart(s, record, entries as BulkEntry[]);
+        statuses.push(...part);
+        held = s.ordered === true && part.some((p) => p.status === 'RETRY');
+      }
     } catch (err) {
       // Nothing handled yet: the delivery is refused whole, saying why. Past a handled part, those
       // entries are answered and Dapr retries the ones without an answer, not the handled ones again.

@@ -16,6 +16,8 @@ export function readingsSubscription(o: {
     topic: o.env.READINGS_TOPIC,
     route: READINGS_ROUTE,
     schema: StreamTopicEvent,
+    // A mote's later readings never go in before its earlier ones, across the parts of a large delivery too.
+    ordered: true,
     bulk: { maxMessagesCount: o.env.BULK_MAX_MESSAGES, maxAwaitDurationMs: o.env.BULK_MAX_AWAIT_MS },
     handleBatch: (items) =>
       o.meter.track(new Map(items.map((i) => [i.entryId, i.data.records.length])), () =>

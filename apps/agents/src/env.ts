@@ -35,7 +35,10 @@ export const agentsEnv = {
   ACTOR_IDLE_TIMEOUT: z.string().default('15m'),
   /** A mote agent not fed for this long deletes its learned state (a reminder). */
   MOTE_IDLE_SECONDS: positiveInt(7 * 24 * 3600),
-  /** Events of sensor readings (each up to 500) per bulk delivery to the mote agents, and how long a delivery waits to fill. */
-  BULK_MAX_MESSAGES: positiveInt(500),
+  /**
+   * Events of sensor readings (each up to 500) per bulk delivery to the mote agents, and how long a delivery waits
+   * to fill: 50 keep a delivery to 25,000 readings, inside the sidecar's inbound pub/sub timeout (15 s).
+   */
+  BULK_MAX_MESSAGES: positiveInt(50),
   BULK_MAX_AWAIT_MS: positiveInt(200),
 };

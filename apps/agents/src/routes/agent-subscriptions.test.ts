@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { IngestedRecord } from '@meridian/contracts';
+import { StreamTopicEvent, type IngestedRecord } from '@meridian/contracts';
 import { chunksOf } from '@meridian/service-kit';
+import { MOTE_AGENT_DEFAULTS } from '../domain/mote/index.ts';
 import {
   MAX_READINGS_PER_MOTE_CALL,
   MAX_READINGS_PER_VERDICT_CALL,
@@ -81,6 +82,17 @@ describe('readingsToMotes', () => {
     };
   }
 
+  it('when the subscription is listed, then it reads both event shapes of the topic and takes its entries in order', () => {
+    const sub = readingsToMotes({
+      pubsub: 'pubsub',
+      bulk: { maxMessagesCount: 10, maxAwaitDurationMs: 10 },
+      global: { verdicts: async () => [] },
+      actors: { invoke: async () => undefined as never },
+    });
+    expect(sub.schema).toBe(StreamTopicEvent);
+    expect(sub.ordered).toBe(true);
+  });
+
   it("when events carry readings of several motes, then each mote's agent gets its readings in order with their own global verdicts", async () => {
     const { handle, calls } = setup();
     const answers = await handle(delivery([reading(1, 1), reading(2, 2), reading(1, 3)], [reading(2, 4)]));
@@ -116,15 +128,13 @@ describe('readingsToMotes', () => {
     );
     expect(new Set(answers.values())).toEqual(new Set(['SUCCESS']));
     expect(verdictCalls).toEqual([MAX_READINGS_PER_VERDICT_CALL, 550]);
-    // Mote 5's events are each larger than a call's bound and go alone; mote 6's go two to a call.
-    expect(MAX_READINGS_PER_MOTE_CALL).toBe(128);
+    // A call takes whole events up to half the keys an agent remembers: mote 5's events go one to a call, mote 6's all together.
+    expect(MAX_READINGS_PER_MOTE_CALL).toBe(MOTE_AGENT_DEFAULTS.recentKeys / 2);
     expect(calls.map((c) => [c.id, c.keys.length])).toEqual([
       ['5', 500],
-      ['6', 100],
+      ['6', 250],
       ['5', 500],
-      ['6', 100],
       ['5', 300],
-      ['6', 50],
     ]);
     expect(calls.filter((c) => c.id === '5').flatMap((c) => c.keys)).toEqual(five.map((r) => r.key));
     expect(calls.filter((c) => c.id === '5').flatMap((c) => c.global)).toEqual(
@@ -134,8 +144,9 @@ describe('readingsToMotes', () => {
 
   it("when a mote's later call fails, then the events of its calls that went through are taken and the rest are retried, unsent", async () => {
     const { handle, calls } = setup({ failing: '6', failingCall: 2 });
-    const six = Array.from({ length: 250 }, (_, i) => reading(6, i));
-    const answers = await handle(delivery(...chunksOf(six, 50)));
+    const six = Array.from({ length: 1000 }, (_, i) => reading(6, i));
+    // Events of 200: two to a call (400), so calls of e0+e1, e2+e3, e4.
+    const answers = await handle(delivery(...chunksOf(six, 200)));
     expect(Object.fromEntries(answers)).toEqual({
       e0: 'SUCCESS',
       e1: 'SUCCESS',
@@ -144,6 +155,6 @@ describe('readingsToMotes', () => {
       e4: 'RETRY',
     });
     // The third call (event e4) was never made: its readings come back with e2 and e3, in order.
-    expect(calls.map((c) => c.keys.length)).toEqual([100, 100]);
+    expect(calls.map((c) => c.keys.length)).toEqual([400, 400]);
   });
 });

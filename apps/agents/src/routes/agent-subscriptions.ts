@@ -41,9 +41,9 @@ export function moteReadingOf(published: IngestedRecord): { mote: string; readin
 export const MAX_READINGS_PER_VERDICT_CALL = 1000;
 
 /**
- * Readings per call to one mote's agent (whole events: one larger than this goes alone): half
- * the keys an agent remembers, so the readings of a call that went through but was not
- * answered are all recognised when they come again.
+ * Readings per call to one mote's agent (whole events; an event carries at most this many of
+ * one mote): half the keys an agent remembers, so the readings of a call that went through but
+ * was not answered are all recognised when they come again.
  */
 export const MAX_READINGS_PER_MOTE_CALL = Math.floor(MOTE_AGENT_DEFAULTS.recentKeys / 2);
 
@@ -65,6 +65,7 @@ export function readingsToMotes(o: {
     topic: Topics.sensorReadings,
     route: '/events/sensor-readings',
     schema: StreamTopicEvent,
+    ordered: true,
     bulk: o.bulk,
     async handleBatch(items) {
       const results = new Map<string, DeliveryResult>();

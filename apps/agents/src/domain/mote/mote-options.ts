@@ -22,15 +22,16 @@ export interface MoteAgentOptions {
 /**
  * Fixed before the study ran, and kept so its first row stays honest; options chosen on training
  * readings did better there (warmup 200, see docs/agents-mote-study.md). halfLife 500 readings is
- * about 40 minutes at the dataset's 5-second cadence; recentKeys 256 (about 20 minutes of one
- * mote) outlasts a pub/sub retry window while the state stays about 5 kB.
+ * about 40 minutes at the dataset's 5-second cadence; recentKeys 1000 (about 80 minutes of one
+ * mote, and twice the readings of one mote an event carries, so a call redelivered after it went
+ * through is recognised in full) outlasts a pub/sub retry window while the state stays about 17 kB.
  */
 export const MOTE_AGENT_DEFAULTS: MoteAgentOptions = Object.freeze({
   halfLife: 500,
   warmup: 50,
   stdFloor: SENSOR_WINDOW_ZSCORE_STD_FLOOR,
   defaultThreshold: 4,
-  recentKeys: 256,
+  recentKeys: 1000,
   relearnAfter: 500,
 });
 

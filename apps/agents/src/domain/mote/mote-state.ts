@@ -16,7 +16,7 @@ export type MoteReading = z.infer<typeof MoteReading>;
 
 /**
  * Everything one mote agent keeps, in one actor state key. Bounded: two features, two fixed
- * histograms and at most `recentKeys` key fingerprints of up to 16 digits (about 5 kB at 256).
+ * histograms and at most `recentKeys` key fingerprints of up to 16 digits (about 17 kB at 1000).
  */
 export const MoteState = z.object({
   version: z.literal(1),

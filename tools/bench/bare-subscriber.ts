@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The bulk settings of the features app's subscription (BULK_MAX_MESSAGES, BULK_MAX_AWAIT_MS in apps/features/src/env.ts). */
-export const FEATURES_BULK = { maxMessagesCount: 500, maxAwaitDurationMs: 20 };
+export const FEATURES_BULK = { maxMessagesCount: 100, maxAwaitDurationMs: 20 };
 
 /** Ids of the warm-up messages, counted apart from the measured records. */
 export const WARMUP_PREFIX = 'bare-warmup-';

@@ -48,6 +48,8 @@ export const featuresEnv = {
   /** Append scored rows to the offline feature log (artifacts binding). */
   OFFLINE_LOG: z.enum(['on', 'off']).default('on'),
   /** Bulk subscribe: messages per delivery and the longest wait for a full one. */
-  BULK_MAX_MESSAGES: z.coerce.number().int().min(1).max(10_000).default(500),
+  // Events of up to 500 readings each: 100 keep a delivery to 50,000 readings, a few seconds, well inside the
+  // sidecar's inbound pub/sub timeout (15 s, configuration/resiliency).
+  BULK_MAX_MESSAGES: z.coerce.number().int().min(1).max(10_000).default(100),
   BULK_MAX_AWAIT_MS: z.coerce.number().int().min(1).max(60_000).default(20),
 };

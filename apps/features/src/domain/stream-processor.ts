@@ -42,16 +42,16 @@ interface ParsedEvent {
 }
 
 /**
- * Sensor readings in, online features and scores out. For one delivery:
- * the entities' states are read in one call, the readings applied (each key
- * once, features from packages/ml), the states written back
- * compare-and-swap in one call; then every pending row of those entities is
- * scored in inference calls of up to MAX_ROWS_PER_SCORE rows (each publishes a prediction event) and,
- * at the same time, appended to the offline log. Only once both are done is
- * the delivery acknowledged, so a
- * crash anywhere leaves either unapplied readings (redelivered, applied
- * once) or applied but unconfirmed rows (scored again under the same row
- * key, which the monitor counts once).
+ * Sensor readings in, online features and scores out. A delivery goes a step
+ * at a time (see `process`); for one step: the entities' states are read in
+ * one call, the readings applied (each key once, features from packages/ml),
+ * the states written back compare-and-swap in one call; then every pending
+ * row of those entities is scored in inference calls of up to
+ * MAX_ROWS_PER_SCORE rows (each publishes a prediction event) and, at the
+ * same time, appended to the offline log. Only once both are done is the
+ * step's answer given, so a crash anywhere leaves either unapplied readings
+ * (redelivered, applied once) or applied but unconfirmed rows (scored again
+ * under the same row key, which the monitor counts once).
  */
 export class StreamProcessor {
   /** Rows scored by this process but possibly still pending in the store (dropped from it at the entity's next write). */

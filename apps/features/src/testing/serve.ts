@@ -29,7 +29,7 @@ export async function serveFeatures(o: {
     lock: new KeyedLock(),
     spec,
     historySize: 10,
-    keysSize: 100,
+    keysSize: env.KEYS_PER_ENTITY,
     scorer: o.scorer,
     offlineLog,
     clock: o.clock,

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FeaturesStats, type IngestedRecordsEvent } from '@meridian/contracts';
 import { sensorWindowSpec } from '@meridian/ml';
 import { createLogger } from '@meridian/service-kit';
-import { MemoryFeatureLog, RecordingScorer, memoryEntityStore } from './testing/fakes.ts';
+import { MemoryFeatureLog, RecordingScorer, memoryEntityStore, readingRecord, readingsEvent } from './testing/fakes.ts';
 import { featuresTestEnv, serveFeatures } from './testing/serve.ts';
 
 createLogger({ name: 'test', level: 'silent' });
@@ -21,16 +21,8 @@ const { processor, meter, served } = await serveFeatures({
 afterAll(() => served.close());
 const call = served.call;
 
-const record = (mote: number, i: number) => ({
-  key: `k-${mote}-${i}`,
-  record: { mote_id: mote, humidity: 40 + i, temperature: 20 + i, ts: 1_000 * i } as Record<string, unknown>,
-});
-/** An event as ingestion publishes it, carrying the given records. */
-const pack = (...records: ReturnType<typeof record>[]): IngestedRecordsEvent => ({
-  stream: 'sensor-readings',
-  received_at: new Date(1_000).toISOString(),
-  records,
-});
+const record = readingRecord;
+const pack = readingsEvent;
 const reading = (mote: number, i: number) => pack(record(mote, i));
 
 /** A bulk delivery as daprd posts it: CloudEvents whose ids stay the same on a redelivery. */

@@ -8,22 +8,16 @@ import {
   RecordingScorer,
   contendedOn,
   memoryEntityStore,
+  readingRecord,
+  readingsEvent,
 } from '../testing/fakes.ts';
 import { MAX_ROWS_PER_SCORE, StreamProcessor } from './stream-processor.ts';
 import { toReading } from './to-reading.ts';
 
 createLogger({ name: 'test', level: 'silent' });
 
-const record = (mote: number, i: number) => ({
-  key: `k-${mote}-${i}`,
-  record: { mote_id: mote, humidity: 40 + i, temperature: 20 + i, ts: 1_000 * i } as Record<string, unknown>,
-});
-/** An event carrying the given records, as ingestion publishes them. */
-const pack = (...records: ReturnType<typeof record>[]): IngestedRecordsEvent => ({
-  stream: 'sensor-readings',
-  received_at: new Date(1_000).toISOString(),
-  records,
-});
+const record = readingRecord;
+const pack = readingsEvent;
 const event = (mote: number, i: number) => pack(record(mote, i));
 
 function setup(o: { contended?: string; keysSize?: number } = {}) {

@@ -1,4 +1,4 @@
-import type { OfflineFeatureRow } from '@meridian/contracts';
+import type { IngestedRecord, IngestedRecordsEvent, OfflineFeatureRow } from '@meridian/contracts';
 import { AppError } from '@meridian/service-kit';
 import { MemoryStateStore } from '@meridian/testkit';
 import { EntityStore, type EntityStateApi } from '../adapters/entity-store.ts';
@@ -87,3 +87,16 @@ export class MemoryFeatureLog implements FeatureLog {
 }
 
 export { MemoryStateStore } from '@meridian/testkit';
+
+/** Reading `i` of a mote as ingestion publishes it (key and record): at time 1,000 × i. */
+export const readingRecord = (mote: number, i: number): IngestedRecord => ({
+  key: `k-${mote}-${i}`,
+  record: { mote_id: mote, humidity: 40 + i, temperature: 20 + i, ts: 1_000 * i },
+});
+
+/** An event carrying the given records, as ingestion publishes them. */
+export const readingsEvent = (...records: IngestedRecord[]): IngestedRecordsEvent => ({
+  stream: 'sensor-readings',
+  received_at: new Date(1_000).toISOString(),
+  records,
+});

@@ -5,7 +5,10 @@ import type { StreamProcessor } from '../domain/stream-processor.ts';
 
 export const READINGS_ROUTE = '/events/sensor-readings';
 
-/** Sensor readings in bulk deliveries of IngestedRecordsEvents (or the earlier one-record events): schema failures are dropped by service-kit, the rest answered per entry by the processor. */
+/**
+ * Sensor readings in bulk deliveries of IngestedRecordsEvents (or the earlier one-record events):
+ * schema failures are dropped by service-kit, the rest answered per entry by the processor.
+ */
 export function readingsSubscription(o: {
   env: { PUBSUB_NAME: string; READINGS_TOPIC: string; BULK_MAX_MESSAGES: number; BULK_MAX_AWAIT_MS: number };
   processor: Pick<StreamProcessor, 'process'>;

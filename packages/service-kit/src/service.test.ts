@@ -22,6 +22,15 @@ createLogger({ name: 'test', level: env.LOG_LEVEL });
 const seen: string[] = [];
 /** The bulk handler's calls: the entry ids of each. */
 const batches: string[][] = [];
+/** `count` bulk entries of about 3.5 MiB each (ten make a part), `${prefix}${i}` their ids, `data(i)` beside the padding. */
+function largeEntries(prefix: string, count: number, data: (i: number) => object = (n) => ({ n })) {
+  const pad = 'x'.repeat(3.5 * 2 ** 20);
+  return Array.from({ length: count }, (_, i) => ({
+    entryId: `${prefix}${i}`,
+    event: { specversion: '1.0', id: `${prefix}-ce${i}`, data: { ...data(i), pad } },
+    contentType: 'application/cloudevents+json',
+  }));
+}
 const app = createServiceApp({
   name: 'test',
   env,
@@ -166,12 +175,7 @@ describe('a service built with createServiceApp', () => {
 
   it('when a bulk delivery weighs more than any body limit (40 events of 3.5 MiB), then every entry is handled, a part of about 32 MiB at a time', async () => {
     batches.length = 0;
-    const pad = 'x'.repeat(3.5 * 2 ** 20);
-    const entries = Array.from({ length: 40 }, (_, i) => ({
-      entryId: `e${i}`,
-      event: { specversion: '1.0', id: `m${i}`, data: { n: i, pad } },
-      contentType: 'application/cloudevents+json',
-    }));
+    const entries = largeEntries('e', 40);
     const delivery = JSON.stringify({ id: 'd', topic: 'many', pubsubname: 'pubsub', entries });
     expect(delivery.length).toBeGreaterThan(128 * 2 ** 20);
     const res = await post('/events/many', delivery, 'application/cloudevents-batch+json');
@@ -186,11 +190,7 @@ describe('a service built with createServiceApp', () => {
 
   it('when an ordered subscription answers RETRY in a part of a large delivery, then the later parts are not handled and answer RETRY', async () => {
     batches.length = 0;
-    const pad = 'x'.repeat(3.5 * 2 ** 20);
-    const entries = Array.from({ length: 40 }, (_, i) => ({
-      entryId: `o${i}`,
-      event: { specversion: '1.0', id: `r${i}`, data: { n: i, retry: i === 12, pad } },
-    }));
+    const entries = largeEntries('o', 40, (n) => ({ n, retry: n === 12 }));
     const res = await post('/events/queue', JSON.stringify({ entries }), 'application/cloudevents-batch+json');
     expect(res.status).toBe(200);
     const { statuses } = await json(res);
@@ -203,11 +203,7 @@ describe('a service built with createServiceApp', () => {
 
   it('when a bulk delivery breaks off after a handled part (an entry that is not JSON), then the handled entries are answered and the rest left unanswered for Dapr to retry', async () => {
     batches.length = 0;
-    const pad = 'x'.repeat(3.5 * 2 ** 20);
-    const entries = Array.from({ length: 10 }, (_, i) => ({
-      entryId: `p${i}`,
-      event: { specversion: '1.0', id: `q${i}`, data: { n: i, pad } },
-    }));
+    const entries = largeEntries('p', 10);
     const good = JSON.stringify({ entries }).slice(0, -2);
     const delivery = `${good},{"entryId":"broken","event":tru},{"entryId":"after","event":{}}]}`;
     const res = await post('/events/many', delivery, 'application/cloudevents-batch+json');

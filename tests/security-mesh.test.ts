@@ -13,6 +13,7 @@ import {
   waitFor,
   type ManagedProcess,
 } from '@meridian/platform';
+import { InferBatchResponse } from '@meridian/contracts';
 import { componentsFor } from '@meridian/testkit';
 import { foreignClientCertificate } from './helpers/forged-tokens.ts';
 import { usePlatform } from './helpers/platform.ts';
@@ -176,6 +177,13 @@ describe('the mesh under attack', () => {
       expect(res.status, `features ${method} ${path}`).toBe(403);
       expect(await res.text()).toContain('access control policy has denied access');
     }
+    // Only the gateway sends inference batches of infer requests.
+    const batch = { requests: [{ model: 'sensor-anomaly', body: reading }] };
+    expect((await features.invoke('inference', 'POST', '/v1/infer-batch', batch)).status).toBe(403);
+    const gateway = await probeSidecar('gateway');
+    const batched = await gateway.invoke('inference', 'POST', '/v1/infer-batch', batch);
+    expect(batched.status).toBe(200);
+    expect(InferBatchResponse.parse(await batched.json()).responses.map((r) => r.status)).toEqual([200]);
     const training = await probeSidecar('training');
     expect((await training.invoke('registry', 'GET', '/v1/registry/models/sensor-anomaly/versions')).status).not.toBe(
       403,
@@ -193,6 +201,7 @@ describe('the mesh under attack', () => {
       ['PUT', '/v2/models/sensor-anomaly/policy'],
       ['POST', '/v2/models/sensor-anomaly/explain'],
       ['POST', '/v2/repository/models/sensor-anomaly/load'],
+      ['POST', '/v1/infer-batch'],
     ]) {
       expect((await client.invoke('inference', method!, path!, {})).status, `example-client ${method} ${path}`).toBe(
         403,

@@ -145,7 +145,7 @@ describe('the public edge under attack', () => {
     );
   });
 
-  it('when anything under /v1.0 or outside the table is asked for, then 404, whatever the role (and /metrics is 401 to a client token)', async () => {
+  it('when anything under /v1.0 or outside the table (the batch path too) is asked for, then 404, whatever the role (and /metrics is 401 to a client token)', async () => {
     for (const target of [
       '/v1.0/metadata',
       '/v1.0/healthz',
@@ -155,6 +155,10 @@ describe('the public edge under attack', () => {
     ]) {
       expect((await send('GET', target, { roles: ['admin'] })).status, target).toBe(404);
     }
+    // The batches the gateway sends inference under load are its own calls: no client reaches that path.
+    const batch = { requests: [{ model: 'sensor-anomaly', body: { inputs: [] } }] };
+    for (const target of ['/v1/infer-batch', '/v2/models/sensor-anomaly/v1/infer-batch'])
+      expect((await send('POST', target, { roles: ['admin'], body: batch })).status, target).toBe(404);
     // The gateway's metrics take its own app token (Prometheus scrapes with it), never a client's token.
     expect((await send('GET', '/metrics', { roles: ['admin'] })).status).toBe(401);
   });

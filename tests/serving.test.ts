@@ -280,6 +280,46 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
     expect(metrics).toMatch(/meridian_inference_queue_rows\{model="sensor-anomaly",version="1"\} 0/);
   });
 
+  it('when many infer requests reach the gateway at once, then they cross the sidecars together, and each client gets the answer it gets alone', async () => {
+    const gatewayStatus = async () =>
+      (
+        (await (await fetch(`${h.platform.gatewayUrl}/readyz`)).json()) as {
+          infer_batching: Record<string, { single: number; batches: number; batched: number }>;
+        }
+      ).infer_batching.inference;
+    const before = (await gatewayStatus()) ?? { single: 0, batches: 0, batched: 0 };
+    const rows = Array.from({ length: 64 }, (_, i) => [30 + i * 0.5, 15 + i * 0.25] as const);
+    const alone = await infer(
+      '/v2/models/sensor-anomaly/versions/1/infer',
+      reading(
+        rows.map((r) => r[0]),
+        rows.map((r) => r[1]),
+      ),
+    );
+    const together = await Promise.all([
+      ...rows.map(([hum, temp], i) =>
+        call(`/v2/models/sensor-anomaly/versions/1/infer`, { body: { id: `burst-${i}`, ...reading([hum], [temp]) } }),
+      ),
+      call('/v2/models/no-such-model/infer', { body: reading([1], [2]) }),
+    ]);
+    const missing = together.pop()!;
+    together.forEach((r, i) => {
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      expect(r.headers.get('content-type')).toContain('application/json');
+      const answer = InferResponse.parse(r.json);
+      expect(answer.id).toBe(`burst-${i}`);
+      expect(answer.outputs[0]!.data[0]).toBeCloseTo(alone.outputs[0]!.data[i] as number, 6);
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
+    expect(ProblemDetails.parse(missing.json).detail).toContain('no-such-model');
+    const after = (await gatewayStatus())!;
+    // 66 requests went out (the one alone, the burst and the unknown model): some in batches of several.
+    expect(after.single - before.single + after.batched - before.batched).toBe(66);
+    expect(after.batches).toBeGreaterThan(before.batches);
+    expect(after.batched - before.batched).toBeGreaterThan(after.batches - before.batches);
+  });
+
   it('when the queue is full, then callers get 429 with Retry-After', async () => {
     await setPolicy('sensor-anomaly', { batching: { max_queue_size: 20_000 } });
     const big = reading(Array(8000).fill(45), Array(8000).fill(27));

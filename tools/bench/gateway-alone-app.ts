@@ -1,7 +1,7 @@
 // The gateway as bench:gateway-alone runs it: the real app (route table, rate limiter, shedding, spans,
 // metrics, the lean lane) over a stand-in sidecar at 127.0.0.1:$UPSTREAM_PORT, with in-memory state and
 // tokens "Bearer <subject>:<role>" (the real verifier caches a verified token, so a cached check is what
-// it costs per request). GATEWAY_LANE=off serves every route through Express. Prints its port, then serves
+// it costs per request). GATEWAY_LANE=off serves every route through Express; INFER_BATCH_IN_FLIGHT as the gateway's. Prints its port, then serves
 // until SIGTERM or SIGINT.
 import { createServer } from 'node:http';
 import {
@@ -29,6 +29,7 @@ const env = parseEnv(gatewayEnv, {
   APP_API_TOKEN: 'app-token-of-the-bench-gateway',
   LOG_LEVEL: 'warn',
   RATE_LIMITS: 'infer:*=1000000/60s',
+  ...(process.env.INFER_BATCH_IN_FLIGHT ? { INFER_BATCH_IN_FLIGHT: process.env.INFER_BATCH_IN_FLIGHT } : {}),
 });
 createLogger({ name: 'gateway', level: env.LOG_LEVEL });
 const telemetry = startTelemetry({ serviceName: 'gateway' });

@@ -2,15 +2,17 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { INFER_BATCH_PATH, type InferBatchRequest } from '@meridian/contracts';
 import { repoPath } from '@meridian/platform';
 import { httpCaller, measure, type LoadResult } from './load.ts';
 
 /**
  * bench:gateway-alone: what the gateway's own work costs per forwarded request, with no Dapr and
  * no model. A stand-in sidecar (in this process) answers every invocation with a fixed OIP
- * answer; three processes forward to it, measured in turns at c=1 and c=64:
+ * answer (one per request of a batch); four processes forward to it, measured in turns at c=1 and c=64:
  *   node-hop        a do-nothing node:http proxy (node-hop.mjs): the floor of any Node hop
  *   gateway         the gateway app (gateway-alone-app.ts): forwarded routes on the lean lane
+ *   gateway-unbatched the same, every infer request sent alone (INFER_BATCH_IN_FLIGHT=0)
  *   gateway-express the same app with every route on Express (GATEWAY_LANE=off)
  * CPU per request is read from /proc for the forwarding process alone.
  */
@@ -27,11 +29,24 @@ const answer = Buffer.from(
     outputs: [{ name: 'anomaly_probability', shape: [1, 1], datatype: 'FP32', data: [0.01] }],
   }),
 );
+const oneAnswer = JSON.parse(answer.toString()) as unknown;
+/** A batch the gateway sends under load (v1/infer-batch) gets one fixed answer per request it carries. */
 const sidecar = createServer((req, res) => {
-  req.resume();
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length });
-    res.end(answer);
+    const body = req.url?.endsWith(`/${INFER_BATCH_PATH}`)
+      ? Buffer.from(
+          JSON.stringify({
+            responses: (JSON.parse(Buffer.concat(chunks).toString()) as InferBatchRequest).requests.map(() => ({
+              status: 200,
+              body: oneAnswer,
+            })),
+          }),
+        )
+      : answer;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
   });
 });
 await new Promise<void>((resolve) => sidecar.listen(0, '127.0.0.1', resolve));
@@ -57,6 +72,7 @@ const paths = {
     `http://127.0.0.1:${sidecarPort}/v1.0/invoke/inference/method`,
   ]),
   gateway: await start(app, upstream),
+  'gateway-unbatched': await start(app, { ...upstream, INFER_BATCH_IN_FLIGHT: '0' }),
   'gateway-express': await start(app, { ...upstream, GATEWAY_LANE: 'off' }),
 };
 

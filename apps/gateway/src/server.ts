@@ -27,6 +27,7 @@ import { serveConsole } from './routes/console.ts';
 import { edgeRouter, validateBody } from './routes/edge-router.ts';
 import { eventStream } from './routes/events.ts';
 import { forwardTo } from './routes/forward.ts';
+import { inferBatching } from './routes/infer-batching.ts';
 import { rateLimit } from './routes/rate-limit.ts';
 import { CONSOLE_ROUTES, EDGE_ROUTES, type EdgeRoute } from './routes/route-table.ts';
 import { shed } from './routes/shed.ts';
@@ -49,7 +50,10 @@ export interface GatewayDeps {
  * subject's limits, body, audit, then the app (or the gateway's own answer). A public route (the console's files:
  * GET only, no body, nothing to audit) runs its answer alone.
  */
-function routeChain(deps: GatewayDeps): (route: EdgeRoute) => RequestHandler[] {
+function routeChain(
+  deps: GatewayDeps,
+  batchingFor: (appId: string) => ReturnType<typeof inferBatching> | undefined,
+): (route: EdgeRoute) => RequestHandler[] {
   const consoleFiles = serveConsole({ dir: deps.env.CONSOLE_DIR });
   const own: Record<string, RequestHandler> = {
     'gateway.audit': auditList({ audit: deps.audit }),
@@ -57,7 +61,15 @@ function routeChain(deps: GatewayDeps): (route: EdgeRoute) => RequestHandler[] {
     ...Object.fromEntries(CONSOLE_ROUTES.map((r) => [r.id, consoleFiles])),
   };
   return (route) => {
-    const last = route.app === EDGE_APP_ID ? own[route.id] : forwardTo({ dapr: deps.dapr, appId: route.app });
+    const batching = route.batch ? batchingFor(route.app) : undefined;
+    const last =
+      route.app === EDGE_APP_ID
+        ? own[route.id]
+        : forwardTo({
+            dapr: deps.dapr,
+            appId: route.app,
+            ...(batching ? { batching } : {}),
+          });
     if (!last) throw new Error(`route ${route.id} is served by the gateway but has no handler`);
     if (route.public) {
       if (route.app !== EDGE_APP_ID || route.method !== 'GET' || route.roles.length)
@@ -77,8 +89,16 @@ function routeChain(deps: GatewayDeps): (route: EdgeRoute) => RequestHandler[] {
 export function createApp(deps: GatewayDeps): ServiceDefinition {
   const { dapr, env } = deps;
   const routes = deps.routes ?? EDGE_ROUTES;
+  // One coalescer per app, shared by its infer routes: the calls out to that app count together.
+  const batching = new Map<string, ReturnType<typeof inferBatching>>();
+  const batchingFor = (appId: string) => {
+    if (env.INFER_BATCH_IN_FLIGHT === 0) return undefined;
+    if (!batching.has(appId))
+      batching.set(appId, inferBatching({ dapr, appId, maxInFlight: env.INFER_BATCH_IN_FLIGHT }));
+    return batching.get(appId);
+  };
   // Shedding's class, the lane's choice and the router share one match of the raw target per request.
-  const edge = edgeRouter({ routes, chain: routeChain(deps) });
+  const edge = edgeRouter({ routes, chain: routeChain(deps, batchingFor) });
   return {
     name: 'gateway',
     env,
@@ -92,7 +112,11 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
     async ready() {
       return deps.auth.ready;
     },
-    status: () => ({ shedding: deps.shedding.snapshot(), event_streams: deps.events.open }),
+    status: () => ({
+      shedding: deps.shedding.snapshot(),
+      event_streams: deps.events.open,
+      infer_batching: Object.fromEntries([...batching].map(([app, c]) => [app, { ...c.counts, queued: c.queued }])),
+    }),
     before: [shed({ shedding: deps.shedding, classOf: (req) => edge.routeOf(req)?.class })],
     // The data plane (routes forwarded to an app) skips Express; the gateway's own routes and the audited ones
     // stay on it (they read req.query, req.ip, or answer with res.json).

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { ModelLifecycleEvent, Topics } from '@meridian/contracts';
+import { INFER_BATCH_PATH, ModelLifecycleEvent, Topics } from '@meridian/contracts';
 import {
   DaprClient,
   FeaturesClient,
@@ -28,6 +28,7 @@ import { inferenceEnv } from './env.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { explainRoutes } from './routes/explain.ts';
 import { oipGrpcMethods } from './routes/grpc.ts';
+import { inferBatchRoutes } from './routes/infer-batch.ts';
 import { inferLane, oipRoutes } from './routes/oip.ts';
 import { keepBinaryBodiesRaw } from './routes/binary-body.ts';
 
@@ -42,6 +43,7 @@ export interface InferenceDeps extends PredictDeps {
 }
 
 const SERVER_VERSION = '0.2.0';
+const INFER_BATCH_ROUTE = new RegExp(`^/${INFER_BATCH_PATH}$`);
 
 export function createApp(deps: InferenceDeps): ServiceDefinition {
   return {
@@ -49,6 +51,8 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
     env: deps.env,
     dapr: deps.dapr,
     bodyLimit: deps.env.MAX_BODY,
+    // The gateway's batches: up to 64 requests of up to 64 KiB each (contracts' infer-batch.ts).
+    bodyLimits: [{ path: INFER_BATCH_ROUTE, limit: '5mb' }],
     // A binary tensor body (Inference-Header-Content-Length) is kept from the JSON parser whatever its content type.
     before: [keepBinaryBodiesRaw],
     // The model metrics' registry is the app's: service-kit serves it at GET /metrics with its own metrics.
@@ -75,6 +79,7 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
     lean: inferLane({ ...deps, serverVersion: SERVER_VERSION }),
     routes(app: Express) {
       oipRoutes(app, { ...deps, serverVersion: SERVER_VERSION });
+      inferBatchRoutes(app, deps);
       explainRoutes(app, deps);
       adminRoutes(app, deps);
     },

@@ -1,6 +1,7 @@
 export * from './problem.ts';
 export * from './oip.ts';
 export * from './oip-grpc.ts';
+export * from './infer-batch.ts';
 export * from './events.ts';
 export * from './auth.ts';
 export * from './monitor.ts';

@@ -39,6 +39,19 @@ export interface SidecarResponse {
   json<T>(): T;
 }
 
+/** An answer as the client gives it: from the wire, or one part of a batch's answer. */
+export function sidecarResponse(o: { status: number; headers: IncomingHttpHeaders; body: Buffer }): SidecarResponse {
+  const { status, body } = o;
+  return {
+    status,
+    headers: o.headers,
+    body,
+    ok: status >= 200 && status < 300,
+    text: () => body.toString('utf8'),
+    json: <T>() => JSON.parse(body.toString('utf8')) as T,
+  };
+}
+
 interface SendOptions {
   method: string;
   path: string;
@@ -107,18 +120,11 @@ export class DaprClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const body = Buffer.concat(chunks);
-            const status = res.statusCode ?? 0;
-            resolve({
-              status,
-              headers: res.headers,
-              body,
-              ok: status >= 200 && status < 300,
-              text: () => body.toString('utf8'),
-              json: <T>() => JSON.parse(body.toString('utf8')) as T,
-            });
-          });
+          res.on('end', () =>
+            resolve(
+              sidecarResponse({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+            ),
+          );
           res.on('error', reject);
         },
       );

@@ -97,7 +97,7 @@ export function sendProblem(res: ServerResponse, err: AppError, instance?: strin
 }
 
 /** Normalises body-parser errors (bad JSON, too large) and bugs into problem+json. */
-function normalise(err: unknown): AppError {
+export function asAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === 'entity.too.deep') return badRequest(e.message ?? 'request body is nested too deeply');
@@ -111,7 +111,7 @@ function normalise(err: unknown): AppError {
 }
 
 export const errorHandler: ErrorRequestHandler = function errorHandler(err, req, res, _next) {
-  const appError = normalise(err);
+  const appError = asAppError(err);
   const log = requestLogger();
   if (appError.status >= 500) log.error({ err: appError.cause ?? err, code: appError.code }, 'request failed');
   else log.debug({ code: appError.code, detail: appError.message }, 'request rejected');

@@ -1,6 +1,7 @@
 export { daprPreset, parseEnv, EnvError, type DaprEnv } from './env.ts';
 export {
   AppError,
+  asAppError,
   ErrorStatus,
   badRequest,
   fieldErrors,
@@ -30,6 +31,7 @@ export {
   linksTo,
   currentTraceId,
   inSpan,
+  inTraceContext,
   startSpan,
   startTelemetry,
   traceHeaders,
@@ -43,6 +45,7 @@ export {
   API_TOKEN_HEADER,
   DaprClient,
   type InvokeOptions,
+  sidecarResponse,
   type SidecarResponse,
   type StateItem,
   type StateOperation,

@@ -158,6 +158,7 @@ export function edgeRouter(o: { routes: EdgeRoute[]; chain: RouteChain }): EdgeR
         // A public route forwards nothing: the query of a console page is the page's own (its app reads it), unused here.
         const kept = compiled.route.public ? new URLSearchParams() : validateQuery(query, compiled.route.query ?? {});
         res.locals.target = targetPath(compiled.route, params, kept);
+        res.locals.params = params;
         res.locals.route = compiled.route.id;
         res.locals.path = path;
         compiled.run(req, res, next);

@@ -1,7 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
-import { AppError, requestLogger, type DaprClient, type SidecarResponse } from '@meridian/service-kit';
+import {
+  AppError,
+  activeTraceContext,
+  requestLogger,
+  type DaprClient,
+  type SidecarResponse,
+} from '@meridian/service-kit';
 import { ROLES_HEADER, SUBJECT_HEADER } from '@meridian/contracts';
+import type { Coalescer } from '../domain/coalescer.ts';
+import { batchable, fromDapr, type InferCall } from './infer-batching.ts';
 
 const RELAYED_HEADERS = [
   'content-type',
@@ -27,10 +35,6 @@ function relay(upstream: SidecarResponse, res: ServerResponse): void {
   res.setHeader('content-length', upstream.body.length);
   res.end(upstream.body);
 }
-
-/** Dapr's own failures (unreachable app, refused by an ACL) carry an errorCode; our apps' problems do not. */
-const fromDapr = (upstream: SidecarResponse) =>
-  upstream.headers['content-type']?.includes('application/json') && upstream.text().includes('"errorCode"');
 
 /**
  * A failure the caller may see: its status class and a generic sentence.
@@ -65,22 +69,39 @@ function upstreamFailure(appId: string, upstream: SidecarResponse): AppError {
  * the verified subject for audit trails downstream. 4xx answers are relayed;
  * 5xx and Dapr's own errors become a generic problem.
  */
-export function forwardTo(opts: { dapr: DaprClient; appId: string }): RequestHandler {
+export function forwardTo(opts: {
+  dapr: DaprClient;
+  appId: string;
+  /** Infer requests go through it: together with others when the app is busy (infer-batching.ts). */
+  batching?: Coalescer<InferCall, SidecarResponse>;
+}): RequestHandler {
   return async function forward(req, res, next) {
     try {
       const target = res.locals.target as string;
-      const upstream = await opts.dapr.invoke({
-        appId: opts.appId,
-        method: target,
-        httpMethod: req.method,
-        headers: {
-          [SUBJECT_HEADER]: String(res.locals.subject),
-          [ROLES_HEADER]: ((res.locals.roles as string[] | undefined) ?? []).join(','),
-          // An agent can stream its answer as server-sent events.
-          ...(req.header('accept') === 'text/event-stream' ? { accept: 'text/event-stream' } : {}),
-        },
-        ...(req.method === 'GET' || req.method === 'DELETE' ? {} : { body: req.body ?? {} }),
-      });
+      const headers = {
+        [SUBJECT_HEADER]: String(res.locals.subject),
+        [ROLES_HEADER]: ((res.locals.roles as string[] | undefined) ?? []).join(','),
+        // An agent can stream its answer as server-sent events.
+        ...(req.header('accept') === 'text/event-stream' ? { accept: 'text/event-stream' } : {}),
+      };
+      const params = res.locals.params as { model?: string; version?: string };
+      const upstream =
+        opts.batching && params.model !== undefined && batchable(req)
+          ? await opts.batching.call({
+              target,
+              model: params.model,
+              ...(params.version === undefined ? {} : { version: params.version }),
+              body: req.body,
+              headers,
+              traced: activeTraceContext(),
+            })
+          : await opts.dapr.invoke({
+              appId: opts.appId,
+              method: target,
+              httpMethod: req.method,
+              headers,
+              ...(req.method === 'GET' || req.method === 'DELETE' ? {} : { body: req.body ?? {} }),
+            });
       if (upstream.status >= 500 || (fromDapr(upstream) && upstream.status >= 400)) {
         requestLogger().warn(
           { app: opts.appId, status: upstream.status, upstream: upstream.text().slice(0, 500) },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { INFER_BATCH_PATH } from '@meridian/contracts';
 import { loadApps, parseOperation } from '@meridian/platform';
 import { EDGE_ROUTES, PARAMS } from './route-table.ts';
 
@@ -21,10 +22,15 @@ describe('the gateway route table', () => {
       expect(granted.has(`${r.app} ${r.method} ${r.path}`), r.id).toBe(true);
   });
 
-  it('when apps/apps.json lets the gateway call an operation, then a route serves it', () => {
+  it('when apps/apps.json lets the gateway call an operation, then a route serves it, but for the batches the gateway sends itself', () => {
     const served = new Set(EDGE_ROUTES.map((r) => `${r.app} ${r.method} ${r.path}`));
     const unused = [...granted].filter((g) => !served.has(g));
-    expect(unused).toEqual([]);
+    // No client reaches it: the gateway's infer routes send it their requests under load (infer-batching.ts).
+    expect(unused).toEqual([`inference POST /${INFER_BATCH_PATH}`]);
+    expect(EDGE_ROUTES.filter((r) => r.batch).map((r) => r.id)).toEqual([
+      'inference.model-infer',
+      'inference.version-infer',
+    ]);
   });
 
   it('when routes are listed, then each (method, path) is unique, ids are unique, and every parameter has a pattern', () => {

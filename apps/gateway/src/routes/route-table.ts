@@ -48,6 +48,8 @@ export interface EdgeRoute {
   body?: z.ZodType;
   /** An admin action: written to the audit log before it is forwarded. */
   audit?: true;
+  /** An infer route: under load its requests travel to the app together (routes/infer-batching.ts). */
+  batch?: true;
 }
 
 /** What a path parameter may be: names that are safe in any path, key or file name. */
@@ -84,7 +86,15 @@ const servedBy = (app: string, routes: AppRoute[]): EdgeRoute[] =>
 const oip = (base: string, opPrefix: string): AppRoute[] => [
   { op: `${opPrefix}metadata`, method: 'GET', path: base, roles: READ, class: 'read' },
   { op: `${opPrefix}ready`, method: 'GET', path: `${base}/ready`, roles: READ, class: 'read' },
-  { op: `${opPrefix}infer`, method: 'POST', path: `${base}/infer`, roles: READ, class: 'infer', body: InferRequest },
+  {
+    op: `${opPrefix}infer`,
+    method: 'POST',
+    path: `${base}/infer`,
+    roles: READ,
+    class: 'infer',
+    body: InferRequest,
+    batch: true,
+  },
   {
     op: `${opPrefix}explain`,
     method: 'POST',

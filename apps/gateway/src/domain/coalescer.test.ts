@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { Coalescer } from './coalescer.ts';
+
+/** A far end whose calls are answered when the test says so: each call is recorded with its items. */
+function farEnd() {
+  const calls: { items: number[]; answer(o?: string[]): void; fail(err: Error): void }[] = [];
+  const call = (items: number[]) =>
+    new Promise<string[]>((resolve, reject) =>
+      calls.push({
+        items,
+        answer: (o) => resolve(o ?? items.map((i) => `answer ${i}`)),
+        fail: reject,
+      }),
+    );
+  return { calls, single: (i: number) => call([i]).then((a) => a[0]!), batch: call };
+}
+
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('Coalescer', () => {
+  it('when fewer calls than maxInFlight are out, then each goes alone at once', async () => {
+    const end = farEnd();
+    const c = new Coalescer({ maxInFlight: 2, maxItems: 8, single: end.single, batch: end.batch });
+    const a = c.call(1);
+    const b = c.call(2);
+    expect(end.calls.map((x) => x.items)).toEqual([[1], [2]]);
+    end.calls[1]!.answer();
+    end.calls[0]!.answer();
+    expect(await Promise.all([a, b])).toEqual(['answer 1', 'answer 2']);
+    expect(c.counts).toEqual({ single: 2, batches: 0, batched: 0 });
+  });
+
+  it('when maxInFlight calls are out, then the next wait and leave together as one batch when one comes back, each with its own answer', async () => {
+    const end = farEnd();
+    const c = new Coalescer({ maxInFlight: 1, maxItems: 8, single: end.single, batch: end.batch });
+    const first = c.call(1);
+    const waiting = [c.call(2), c.call(3), c.call(4)];
+    expect(end.calls).toHaveLength(1);
+    expect(c.queued).toBe(3);
+    end.calls[0]!.answer();
+    await first;
+    expect(end.calls.map((x) => x.items)).toEqual([[1], [2, 3, 4]]);
+    end.calls[1]!.answer(['two', 'three', 'four']);
+    expect(await Promise.all(waiting)).toEqual(['two', 'three', 'four']);
+    expect(c.counts).toEqual({ single: 1, batches: 1, batched: 3 });
+    // Nothing out any more: the next call goes alone again.
+    void c.call(5);
+    expect(end.calls.at(-1)!.items).toEqual([5]);
+  });
+
+  it('when more calls wait than maxItems, then they leave in batches of at most maxItems, in the order they came', async () => {
+    const end = farEnd();
+    const c = new Coalescer({ maxInFlight: 1, maxItems: 2, single: end.single, batch: end.batch });
+    const all = [1, 2, 3, 4, 5, 6].map((i) => c.call(i));
+    end.calls[0]!.answer();
+    await settled();
+    end.calls[1]!.answer();
+    await settled();
+    end.calls[2]!.answer();
+    await settled();
+    end.calls[3]!.answer();
+    expect(await Promise.all(all)).toEqual([1, 2, 3, 4, 5, 6].map((i) => `answer ${i}`));
+    expect(end.calls.map((x) => x.items)).toEqual([[1], [2, 3], [4, 5], [6]]);
+  });
+
+  it('when a batch fails, then every call in it fails with its error and the calls outside it are answered', async () => {
+    const end = farEnd();
+    const c = new Coalescer({ maxInFlight: 1, maxItems: 2, single: end.single, batch: end.batch });
+    const first = c.call(1);
+    const [two, three, four] = [c.call(2), c.call(3), c.call(4)];
+    end.calls[0]!.answer();
+    await first;
+    end.calls[1]!.fail(new Error('sidecar gone'));
+    await expect(two).rejects.toThrow('sidecar gone');
+    await expect(three).rejects.toThrow('sidecar gone');
+    await settled();
+    expect(end.calls[2]!.items).toEqual([4]);
+    end.calls[2]!.answer();
+    expect(await four).toBe('answer 4');
+  });
+
+  it('when a batch comes back with another number of answers, then its calls fail rather than take a wrong answer', async () => {
+    const end = farEnd();
+    const c = new Coalescer({ maxInFlight: 1, maxItems: 8, single: end.single, batch: end.batch });
+    const first = c.call(1);
+    const waiting = [c.call(2), c.call(3)];
+    end.calls[0]!.answer();
+    await first;
+    end.calls[1]!.answer(['only one']);
+    for (const w of waiting) await expect(w).rejects.toThrow('a batch of 2 calls came back with 1 answers');
+  });
+
+  it('when a call throws before it is sent, then it fails and its slot is free for the next', async () => {
+    const end = farEnd();
+    const c = new Coalescer({
+      maxInFlight: 1,
+      maxItems: 8,
+      single: (i: number) => {
+        if (i === 1) throw new Error('no body');
+        return end.single(i);
+      },
+      batch: end.batch,
+    });
+    await expect(c.call(1)).rejects.toThrow('no body');
+    void c.call(2);
+    expect(end.calls.map((x) => x.items)).toEqual([[2]]);
+  });
+
+  it('when built with no room, then it refuses to start', () => {
+    const end = farEnd();
+    expect(() => new Coalescer({ maxInFlight: 0, maxItems: 8, single: end.single, batch: end.batch })).toThrow(
+      'at least 1',
+    );
+  });
+});

@@ -1,0 +1,144 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { INFER_BATCH_PATH, InferBatchResponse, PredictionEvent } from '@meridian/contracts';
+import { writeModelVersion } from '@meridian/ml';
+import { createLogger, startTelemetry } from '@meridian/service-kit';
+import { ModelLimits } from '../domain/model-limits.ts';
+import { ModelStore } from '../domain/model-store.ts';
+import { PredictionLog } from '../domain/prediction-log.ts';
+import { ControlledRuntimes, MemoryPublisher } from '../testing/fakes.ts';
+import { inferenceTestEnv, serveInference } from '../testing/serve.ts';
+
+createLogger({ name: 'test', level: 'silent' });
+// The W3C propagator, so that a request's traceparent is read as the platform reads it.
+const telemetry = startTelemetry({ serviceName: 'infer-batch-test' });
+const repository = await mkdtemp(join(tmpdir(), 'infer-batch-'));
+const card = {
+  platform: 'onnx',
+  threshold: 0.5,
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1] }],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }],
+};
+for (const version of ['1', '2'])
+  await writeModelVersion({
+    repository,
+    name: 'm',
+    version,
+    artifact: Buffer.from(`weights ${version}`),
+    metadata: card,
+  });
+
+const env = inferenceTestEnv({ repository, vars: { SHED_MODEL_LIMIT: '3', SHED_QUEUE_MS: '0' } });
+const runtimes = new ControlledRuntimes();
+const store = new ModelStore({ repository, threads: 1, runtimes: runtimes.catalog });
+await store.loadAll();
+const publisher = new MemoryPublisher();
+const served = await serveInference({
+  env,
+  store,
+  limits: new ModelLimits({ env }),
+  log: new PredictionLog({ publisher, random: () => 0 }),
+});
+afterAll(async () => {
+  await served.close();
+  await telemetry.shutdown();
+  await rm(repository, { recursive: true, force: true });
+});
+beforeEach(() => void publisher.sent.splice(0));
+
+const x = (data: number[]) => ({ inputs: [{ name: 'x', datatype: 'FP32', shape: [data.length], data }] });
+// Versions 1 and 2 of m: a request that names none is answered by the latest.
+const batch = (requests: unknown[]) => served.send('POST', `/${INFER_BATCH_PATH}`, { requests });
+const answers = async (res: Response) => InferBatchResponse.parse(await res.json()).responses;
+
+describe(`POST /${INFER_BATCH_PATH}`, () => {
+  it('when requests travel together, then each gets in its place the answer and the prediction event it gets alone', async () => {
+    const alone = await (await served.send('POST', '/v2/models/m/versions/2/infer', { id: 'b', ...x([4]) })).json();
+    const res = await batch([
+      { model: 'm', body: { id: 'a', ...x([1, 2]) } },
+      { model: 'm', version: '2', body: { id: 'b', ...x([4]) } },
+      { model: 'm', body: { id: 'c', ...x([3]) } },
+    ]);
+    expect(res.status).toBe(200);
+    const [a, b, c] = await answers(res);
+    expect(a).toEqual({
+      status: 200,
+      body: expect.objectContaining({ id: 'a', model_name: 'm', outputs: [expect.objectContaining({ data: [2, 4] })] }),
+    });
+    expect(b).toEqual({ status: 200, body: alone });
+    expect(c).toMatchObject({ status: 200, body: { id: 'c', outputs: [{ data: [6] }] } });
+    // The one sent alone first, then one per request of the batch.
+    const events = publisher.sent.map((s) => PredictionEvent.parse(s.data));
+    expect(events.map((e) => [e.id, e.version, e.rows])).toEqual([
+      ['b', '2', 1],
+      ['a', '2', 2],
+      ['b', '2', 1],
+      ['c', '2', 1],
+    ]);
+  });
+
+  it('when some requests of a batch are wrong, then each wrong one gets its own problem, naming what was wrong, and the others are answered', async () => {
+    const res = await batch([
+      { model: 'unknown', body: x([1]) },
+      { model: 'm', body: { inputs: [{ name: 'x', datatype: 'FP32', shape: [1], data: ['NaN'] }] } },
+      { model: 'm', body: { ...x([1]), parameters: { binary_data_output: true } } },
+      { model: 'm', version: '9', body: x([1]) },
+      { model: 'm', body: x([5]) },
+    ]);
+    expect(res.status).toBe(200);
+    const [unknown, invalid, binary, version, fine] = await answers(res);
+    expect(unknown).toMatchObject({
+      status: 404,
+      body: { code: 'NOT_FOUND', instance: '/v2/models/unknown/infer', detail: expect.stringContaining('unknown') },
+    });
+    expect(invalid).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST', errors: [{ path: 'inputs.x.data' }] } });
+    expect(binary).toMatchObject({ status: 400, body: { detail: expect.stringContaining('binary outputs') } });
+    expect(version).toMatchObject({ status: 404, body: { instance: '/v2/models/m/versions/9/infer' } });
+    expect(fine).toMatchObject({ status: 200, body: { outputs: [{ data: [10] }] } });
+  });
+
+  it('when a batch is malformed (no requests, an empty list, more than 64, a model name that climbs), then 400 naming the field', async () => {
+    for (const [body, field] of [
+      [{}, 'requests'],
+      [{ requests: [] }, 'requests'],
+      [{ requests: Array.from({ length: 65 }, () => ({ model: 'm', body: x([1]) })) }, 'requests'],
+      [{ requests: [{ model: '../m', body: x([1]) }] }, 'requests.0.model'],
+    ] as const) {
+      const res = await served.send('POST', `/${INFER_BATCH_PATH}`, body);
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await res.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain(field);
+    }
+    expect(publisher.sent).toEqual([]);
+  });
+
+  it("when a batch holds more requests for a model than its limit, then the ones over it get 429 with Retry-After, and the model's slots are all given back", async () => {
+    runtimes.hold();
+    const pending = batch([11, 12, 13, 14].map((v) => ({ model: 'm', body: x([v]) })));
+    // Two runs held in the model (the third request waits behind them in its batcher, with its slot).
+    await runtimes.heldRows(2);
+    runtimes.release();
+    const statuses = await answers(await pending);
+    expect(statuses.map((a) => a.status).sort()).toEqual([200, 200, 200, 429]);
+    expect(statuses.find((a) => a.status === 429)).toMatchObject({
+      headers: { 'retry-after': '1' },
+      body: { code: 'TOO_MANY_REQUESTS' },
+    });
+    const after = await answers(await batch([21, 22, 23].map((v) => ({ model: 'm', body: x([v]) }))));
+    expect(after.map((a) => a.status)).toEqual([200, 200, 200]);
+  });
+
+  it("when a request of a batch brings its trace context, then its problem carries that request's trace id", async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const [own, other] = await answers(
+      await batch([
+        { model: 'nope', body: x([1]), traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+        { model: 'nope', body: x([1]), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      ]),
+    );
+    expect(own!.body).toMatchObject({ trace_id: traceId });
+    expect(other!.body).toMatchObject({ trace_id: '0af7651916cd43dd8448eb211c80319c' });
+  });
+});

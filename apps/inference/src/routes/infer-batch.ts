@@ -1,0 +1,78 @@
+import type { Express } from 'express';
+import {
+  INFER_BATCH_PATH,
+  InferBatchRequest,
+  InferRequest,
+  type InferBatchAnswer,
+  type InferBatchItem,
+  type InferBatchResponse,
+} from '@meridian/contracts';
+import {
+  AppError,
+  activeTraceContext,
+  asAppError,
+  contextFromTraceparent,
+  inTraceContext,
+  parseOrThrow,
+  problemBody,
+  requestLogger,
+} from '@meridian/service-kit';
+import { binaryOutputs } from '../domain/binary-outputs.ts';
+import type { ModelLimits } from '../domain/model-limits.ts';
+import { predict, type PredictDeps } from '../domain/predict.ts';
+import { withModelSlot } from './model-limit.ts';
+
+type BatchDeps = PredictDeps & { limits: ModelLimits };
+
+const inferPath = (item: InferBatchItem) =>
+  `/v2/models/${item.model}${item.version === undefined ? '' : `/versions/${item.version}`}/infer`;
+
+/**
+ * One request of a batch, as infer answers it alone: the model's concurrency
+ * slot, the same validation, the same prediction, in the request's own trace
+ * context. Its failure is its own answer, never the batch's.
+ */
+async function answerOne(deps: BatchDeps, item: InferBatchItem): Promise<InferBatchAnswer> {
+  try {
+    const body = parseOrThrow(InferRequest, item.body, 'inference request');
+    const binary = binaryOutputs(body);
+    if (body.outputs?.some((o) => binary(o.name)) || body.parameters?.binary_data_output === true)
+      throw new AppError({
+        code: 'BAD_REQUEST',
+        message: 'binary outputs are answered only to a request sent alone (POST its infer path)',
+      });
+    const sticky = body.parameters?.sticky_key;
+    if (sticky !== undefined && typeof sticky !== 'string')
+      throw new AppError({ code: 'BAD_REQUEST', message: 'parameters.sticky_key must be a string' });
+    const response = await withModelSlot(deps, item.model, () =>
+      predict(deps, { model: item.model, version: item.version, body, stickyKey: sticky }),
+    );
+    return { status: 200, body: response };
+  } catch (err) {
+    const problem = asAppError(err);
+    if (problem.status >= 500)
+      requestLogger().error({ err: problem.cause ?? err, code: problem.code, model: item.model }, 'request failed');
+    return {
+      status: problem.status,
+      ...(problem.headers ? { headers: problem.headers } : {}),
+      body: problemBody(problem, inferPath(item)),
+    };
+  }
+}
+
+/**
+ * POST /v1/infer-batch: infer requests the gateway sends together
+ * (contracts' InferBatchRequest), answered side by side in their order.
+ * Only the gateway may call it (its ACL in apps/apps.json).
+ */
+export function inferBatchRoutes(app: Express, deps: BatchDeps): void {
+  app.post(`/${INFER_BATCH_PATH}`, async (req, res) => {
+    const batch = parseOrThrow(InferBatchRequest, req.body, 'infer batch');
+    const here = activeTraceContext();
+    const responses = await Promise.all(
+      batch.requests.map((item) => inTraceContext(contextFromTraceparent(item) ?? here, () => answerOne(deps, item))),
+    );
+    const answer: InferBatchResponse = { responses };
+    res.json(answer);
+  });
+}

@@ -27,10 +27,10 @@ export const gatewayEnv = {
   /** Event streams one token subject may hold open; past it, 429. */
   MAX_EVENT_STREAMS_PER_SUBJECT: z.coerce.number().int().min(1).max(100_000).default(10),
   /**
-   * Infer calls to inference out at once before further ones wait and travel together as one batch call
-   * (routes/infer-batching.ts); 0 sends every request alone.
+   * Infer calls to one model of inference out at once before further ones wait and travel together as one
+   * batch call (routes/infer-batching.ts); 0 sends every request alone.
    */
-  INFER_BATCH_IN_FLIGHT: z.coerce.number().int().min(0).max(1024).default(4),
+  INFER_BATCH_IN_FLIGHT: z.coerce.number().int().min(0).max(1024).default(2),
   /** How often the one poller behind every event stream reads the monitor and training apps. */
   EVENTS_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
 };

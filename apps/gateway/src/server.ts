@@ -27,7 +27,7 @@ import { serveConsole } from './routes/console.ts';
 import { edgeRouter, validateBody } from './routes/edge-router.ts';
 import { eventStream } from './routes/events.ts';
 import { forwardTo } from './routes/forward.ts';
-import { inferBatching } from './routes/infer-batching.ts';
+import { InferBatching } from './routes/infer-batching.ts';
 import { rateLimit } from './routes/rate-limit.ts';
 import { CONSOLE_ROUTES, EDGE_ROUTES, type EdgeRoute } from './routes/route-table.ts';
 import { shed } from './routes/shed.ts';
@@ -52,7 +52,7 @@ export interface GatewayDeps {
  */
 function routeChain(
   deps: GatewayDeps,
-  batchingFor: (appId: string) => ReturnType<typeof inferBatching> | undefined,
+  batchingFor: (appId: string) => InferBatching | undefined,
 ): (route: EdgeRoute) => RequestHandler[] {
   const consoleFiles = serveConsole({ dir: deps.env.CONSOLE_DIR });
   const own: Record<string, RequestHandler> = {
@@ -89,12 +89,12 @@ function routeChain(
 export function createApp(deps: GatewayDeps): ServiceDefinition {
   const { dapr, env } = deps;
   const routes = deps.routes ?? EDGE_ROUTES;
-  // One coalescer per app, shared by its infer routes: the calls out to that app count together.
-  const batching = new Map<string, ReturnType<typeof inferBatching>>();
+  // One batching per app, shared by its infer routes: the calls out to one model of that app count together.
+  const batching = new Map<string, InferBatching>();
   const batchingFor = (appId: string) => {
     if (env.INFER_BATCH_IN_FLIGHT === 0) return undefined;
     if (!batching.has(appId))
-      batching.set(appId, inferBatching({ dapr, appId, maxInFlight: env.INFER_BATCH_IN_FLIGHT }));
+      batching.set(appId, new InferBatching({ dapr, appId, maxInFlight: env.INFER_BATCH_IN_FLIGHT }));
     return batching.get(appId);
   };
   // Shedding's class, the lane's choice and the router share one match of the raw target per request.
@@ -115,7 +115,7 @@ export function createApp(deps: GatewayDeps): ServiceDefinition {
     status: () => ({
       shedding: deps.shedding.snapshot(),
       event_streams: deps.events.open,
-      infer_batching: Object.fromEntries([...batching].map(([app, c]) => [app, { ...c.counts, queued: c.queued }])),
+      infer_batching: Object.fromEntries([...batching].map(([app, b]) => [app, b.counts])),
     }),
     before: [shed({ shedding: deps.shedding, classOf: (req) => edge.routeOf(req)?.class })],
     // The data plane (routes forwarded to an app) skips Express; the gateway's own routes and the audited ones

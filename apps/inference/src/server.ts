@@ -33,7 +33,7 @@ import { inferLane, oipRoutes } from './routes/oip.ts';
 import { keepBinaryBodiesRaw } from './routes/binary-body.ts';
 
 export interface InferenceDeps extends PredictDeps {
-  env: DaprEnv & { MAX_BODY: string };
+  env: DaprEnv & { MAX_BODY: string; BATCH_ITEM_TIMEOUT_MS: number };
   dapr: DaprClient;
   /** Concurrency limit per model (load shedding on infer and explain). */
   limits: ModelLimits;
@@ -51,8 +51,9 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
     env: deps.env,
     dapr: deps.dapr,
     bodyLimit: deps.env.MAX_BODY,
-    // The gateway's batches: up to 64 requests of up to 64 KiB each (contracts' infer-batch.ts).
-    bodyLimits: [{ path: INFER_BATCH_ROUTE, limit: '5mb' }],
+    // The gateway's batches (contracts' infer-batch.ts): up to 1 MiB of requests, each as deep as a body alone
+    // may be inside the batch's own three levels.
+    bodyLimits: [{ path: INFER_BATCH_ROUTE, limit: '2mb', extraDepth: 3 }],
     // A binary tensor body (Inference-Header-Content-Length) is kept from the JSON parser whatever its content type.
     before: [keepBinaryBodiesRaw],
     // The model metrics' registry is the app's: service-kit serves it at GET /metrics with its own metrics.

@@ -11,8 +11,10 @@ import { z } from 'zod';
 export const INFER_BATCH_PATH = 'v1/infer-batch';
 /** Requests per call: the gateway sends no more, inference refuses more. */
 export const MAX_INFER_BATCH_REQUESTS = 64;
-/** A request larger than this travels alone: batching pays for small requests, whose cost is per call. */
+/** A request larger than this (its JSON as sent) travels alone: batching pays for small requests, whose cost is per call. */
 export const MAX_INFER_BATCH_ITEM_BYTES = 64 * 1024;
+/** Most bytes of requests in one batch: well under daprd's 4 MiB body limit. */
+export const MAX_INFER_BATCH_BYTES = 1024 * 1024;
 
 export const InferBatchItem = z.object({
   model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
@@ -22,6 +24,8 @@ export const InferBatchItem = z.object({
     .optional(),
   /** The OIP infer request as the client sent it (JSON); inference validates it as it does a single one. */
   body: z.unknown(),
+  /** The headers the gateway forwards with a request alone (subject and roles): a traffic policy may be sticky on one. */
+  headers: z.record(z.string().regex(/^x-meridian-[a-z-]{1,32}$/), z.string().max(1024)).optional(),
   /** The W3C trace context of the client's request. */
   traceparent: z.string().max(128).optional(),
   tracestate: z.string().max(512).optional(),

@@ -38,8 +38,8 @@ export interface ServiceDefinition {
   dapr: DaprClient;
   /** Largest accepted JSON body, e.g. '1mb'. */
   bodyLimit?: string;
-  /** Larger (or smaller) limits for some paths; the first match wins. */
-  bodyLimits?: { path: RegExp; limit: string }[];
+  /** Larger (or smaller) limits for some paths, and levels of nesting past `maxJsonDepth` (an envelope's); the first match wins. */
+  bodyLimits?: { path: RegExp; limit: string; extraDepth?: number }[];
   routes(app: Express): void;
   subscriptions?: (Subscription<unknown> | BulkSubscription<unknown>)[];
   /** Extra readiness beyond "my sidecar is healthy". */
@@ -126,8 +126,8 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
   for (const handler of guards) app.use(handler);
   const jsonTypes = ['application/json', 'application/*+json'];
   const maxDepth = def.maxJsonDepth ?? 32;
-  const json = (limit: string | number) =>
-    express.json({ limit, type: jsonTypes, verify: (_req, _res, buf) => assertJsonDepth(buf, maxDepth) });
+  const json = (limit: string | number, depth = maxDepth) =>
+    express.json({ limit, type: jsonTypes, verify: (_req, _res, buf) => assertJsonDepth(buf, depth) });
   const exactly = (route: string) => new RegExp(`^${route.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
   // A bulk delivery's route reads its own body, in parts (subscriptions.ts).
   const unread: RequestHandler = (_req, _res, next) => next();
@@ -138,7 +138,10 @@ export function createServiceApp(def: ServiceDefinition, telemetry?: Telemetry):
       path: exactly(s.route),
       parse: isBulk(s) ? unread : json(SINGLE_DELIVERY_BYTES),
     })),
-    ...(def.bodyLimits ?? []).map(({ path, limit }) => ({ path, parse: json(limit) })),
+    ...(def.bodyLimits ?? []).map(({ path, limit, extraDepth }) => ({
+      path,
+      parse: json(limit, maxDepth + (extraDepth ?? 0)),
+    })),
   ];
   const parseAny = json(def.bodyLimit ?? '1mb');
   const parseBody: RequestHandler = (req, res, next) =>

@@ -2,18 +2,24 @@
  * Calls to one app that travel together when it is busy. While fewer than
  * `maxInFlight` calls are out, a call goes alone, at once: a lone request
  * waits for nothing. Once that many are out, calls wait; each time one comes
- * back, the waiting calls leave together, up to `maxItems` in one batch call.
- * Under load this trades a request's own trip through the sidecars for a
- * share of one (at c=64 the two daprd on the path were most of the CPU); no
- * timer is involved, so the batch is as large as the load makes it.
+ * back, the waiting calls leave together, up to `maxItems` and `maxBytes`
+ * in one batch call. Under load this trades a request's own trip through
+ * the sidecars for a share of one (at c=64 the two daprd on the path were
+ * most of the CPU); no timer is involved, so a batch is as large as the load
+ * makes it.
  */
 export interface CoalescerOptions<I, O> {
   maxInFlight: number;
   maxItems: number;
+  /** Most bytes (by `sizeOf`) in one batch; a batch holds at least one call whatever its size. */
+  maxBytes: number;
+  sizeOf(item: I): number;
   /** One call, as it would go without the coalescer. */
   single(item: I): Promise<O>;
-  /** Several calls in one; answers in the items' order, one each. */
-  batch(items: I[]): Promise<O[]>;
+  /** Several calls in one: an outcome per item, in the items' order. Rejects when none can be known. */
+  batch(items: I[]): Promise<PromiseSettledResult<O>[]>;
+  /** A waiting call nobody waits for any more (its client left): dropped with this error instead of sent. */
+  abandoned?(item: I): Error | undefined;
 }
 
 interface Waiting<I, O> {
@@ -25,8 +31,8 @@ interface Waiting<I, O> {
 export class Coalescer<I, O> {
   private inFlight = 0;
   private waiting: Waiting<I, O>[] = [];
-  /** What went out: calls alone, batch calls, and the requests those carried. */
-  readonly counts = { single: 0, batches: 0, batched: 0 };
+  /** What went out: calls alone, batch calls, the requests those carried, and calls dropped while waiting. */
+  readonly counts = { single: 0, batches: 0, batched: 0, abandoned: 0 };
 
   constructor(private readonly opts: CoalescerOptions<I, O>) {
     if (opts.maxInFlight < 1 || opts.maxItems < 1) throw new Error('maxInFlight and maxItems must be at least 1');
@@ -39,23 +45,51 @@ export class Coalescer<I, O> {
     });
   }
 
+  /** Nothing out and nothing waiting. */
+  get idle(): boolean {
+    return this.inFlight === 0 && this.waiting.length === 0;
+  }
+
   /** Calls waiting for a slot now. */
   get queued(): number {
     return this.waiting.length;
   }
 
   private drain(): void {
-    while (this.inFlight < this.opts.maxInFlight && this.waiting.length > 0)
-      this.send(this.waiting.splice(0, this.opts.maxItems));
+    while (this.inFlight < this.opts.maxInFlight && this.waiting.length > 0) {
+      const group = this.take();
+      if (group.length) this.send(group);
+    }
+  }
+
+  /** The next group: waiting calls in order, abandoned ones dropped, up to maxItems and maxBytes. */
+  private take(): Waiting<I, O>[] {
+    const group: Waiting<I, O>[] = [];
+    let bytes = 0;
+    while (this.waiting.length > 0 && group.length < this.opts.maxItems) {
+      const next = this.waiting[0]!;
+      const gone = this.opts.abandoned?.(next.item);
+      if (gone) {
+        this.waiting.shift();
+        this.counts.abandoned++;
+        next.reject(gone);
+        continue;
+      }
+      const size = this.opts.sizeOf(next.item);
+      if (group.length > 0 && bytes + size > this.opts.maxBytes) break;
+      bytes += size;
+      group.push(this.waiting.shift()!);
+    }
+    return group;
   }
 
   private send(group: Waiting<I, O>[]): void {
     this.inFlight++;
-    let sent: Promise<O[]>;
+    let sent: Promise<PromiseSettledResult<O>[]>;
     try {
       sent =
         group.length === 1
-          ? this.opts.single(group[0]!.item).then((o) => [o])
+          ? this.opts.single(group[0]!.item).then((value) => [{ status: 'fulfilled', value }])
           : this.opts.batch(group.map((w) => w.item));
     } catch (err) {
       // A call that throws before it is sent still gives its slot back.
@@ -66,19 +100,24 @@ export class Coalescer<I, O> {
       this.counts.batches++;
       this.counts.batched += group.length;
     }
-    // The slot is given back before the answers are handed out: the calls that waited leave first.
+    // The slot is given back before the outcomes are handed out: the calls that waited leave first.
     const done = () => {
       this.inFlight--;
       this.drain();
     };
     sent.then(
-      (answers) => {
+      (outcomes) => {
         done();
-        if (answers.length === group.length) group.forEach((w, i) => w.resolve(answers[i]!));
-        else {
-          const err = new Error(`a batch of ${group.length} calls came back with ${answers.length} answers`);
+        if (outcomes.length !== group.length) {
+          const err = new Error(`a batch of ${group.length} calls came back with ${outcomes.length} answers`);
           for (const w of group) w.reject(err);
+          return;
         }
+        group.forEach((w, i) => {
+          const outcome = outcomes[i]!;
+          if (outcome.status === 'fulfilled') w.resolve(outcome.value);
+          else w.reject(outcome.reason);
+        });
       },
       (err: unknown) => {
         done();

@@ -8,8 +8,7 @@ import {
   type SidecarResponse,
 } from '@meridian/service-kit';
 import { ROLES_HEADER, SUBJECT_HEADER } from '@meridian/contracts';
-import type { Coalescer } from '../domain/coalescer.ts';
-import { batchable, fromDapr, type InferCall } from './infer-batching.ts';
+import { batchableJson, fromDapr, type InferBatching } from './infer-batching.ts';
 
 const RELAYED_HEADERS = [
   'content-type',
@@ -73,7 +72,7 @@ export function forwardTo(opts: {
   dapr: DaprClient;
   appId: string;
   /** Infer requests go through it: together with others when the app is busy (infer-batching.ts). */
-  batching?: Coalescer<InferCall, SidecarResponse>;
+  batching?: InferBatching;
 }): RequestHandler {
   return async function forward(req, res, next) {
     try {
@@ -85,15 +84,17 @@ export function forwardTo(opts: {
         ...(req.header('accept') === 'text/event-stream' ? { accept: 'text/event-stream' } : {}),
       };
       const params = res.locals.params as { model?: string; version?: string };
+      const json = opts.batching && params.model !== undefined ? batchableJson(req) : undefined;
       const upstream =
-        opts.batching && params.model !== undefined && batchable(req)
+        opts.batching && json !== undefined
           ? await opts.batching.call({
               target,
-              model: params.model,
+              model: params.model!,
               ...(params.version === undefined ? {} : { version: params.version }),
-              body: req.body,
+              json,
               headers,
               traced: activeTraceContext(),
+              gone: () => !res.socket || res.socket.destroyed,
             })
           : await opts.dapr.invoke({
               appId: opts.appId,

@@ -2,9 +2,9 @@ import type { Request } from 'express';
 import {
   INFER_BATCH_PATH,
   InferBatchResponse,
+  MAX_INFER_BATCH_BYTES,
   MAX_INFER_BATCH_ITEM_BYTES,
   MAX_INFER_BATCH_REQUESTS,
-  type InferBatchRequest,
 } from '@meridian/contracts';
 import {
   AppError,
@@ -18,18 +18,22 @@ import {
 } from '@meridian/service-kit';
 import { Coalescer } from '../domain/coalescer.ts';
 
-/** One forwarded infer request: where it goes, what it carries, and the trace it belongs to. */
+/** One forwarded infer request: where it goes, its body as sent (JSON), the headers and trace it goes with. */
 export interface InferCall {
   target: string;
   model: string;
   version?: string;
-  body: unknown;
+  json: string;
   headers: Record<string, string>;
   traced: TraceContext;
+  /** True once the client has gone: a call still waiting is then dropped, not sent. */
+  gone?(): boolean;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
+/** After the app refused the batch path (an older inference, an ACL not yet updated), requests go alone this long. */
+const ALONE_AFTER_REFUSAL_MS = 30_000;
 
 /** Dapr's own failures (unreachable app, refused by an ACL) carry an errorCode; our apps' problems do not. */
 export const fromDapr = (upstream: SidecarResponse) =>
@@ -45,71 +49,148 @@ function answerOf(a: InferBatchResponse['responses'][number]): SidecarResponse {
 }
 
 /**
- * Whether a request may travel in a batch: a JSON object no larger than MAX_INFER_BATCH_ITEM_BYTES that wants its
- * outputs in JSON (binary outputs come back as bytes, which only a request sent alone carries).
+ * The request's body as it would be sent, when it may travel in a batch: a JSON object whose JSON is at most
+ * MAX_INFER_BATCH_ITEM_BYTES (measured on what is sent, whatever the request's encoding) and that wants its
+ * outputs in JSON (binary outputs come back as bytes, which only a request sent alone carries); else undefined.
  */
-export function batchable(req: Request): boolean {
+export function batchableJson(req: Request): string | undefined {
   const body = req.body as { parameters?: Record<string, unknown>; outputs?: { parameters?: unknown }[] } | undefined;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
-  if (Number(req.headers['content-length'] ?? Number.POSITIVE_INFINITY) > MAX_INFER_BATCH_ITEM_BYTES) return false;
-  if (req.headers.accept === 'text/event-stream') return false;
-  if (body.parameters?.binary_data_output !== undefined) return false;
-  return !(body.outputs ?? []).some(
-    (o) => (o?.parameters as Record<string, unknown> | undefined)?.binary_data !== undefined,
-  );
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  if (req.headers.accept === 'text/event-stream') return undefined;
+  if (body.parameters?.binary_data_output !== undefined) return undefined;
+  if (
+    (body.outputs ?? []).some((o) => (o?.parameters as Record<string, unknown> | undefined)?.binary_data !== undefined)
+  )
+    return undefined;
+  const json = JSON.stringify(body);
+  return Buffer.byteLength(json) <= MAX_INFER_BATCH_ITEM_BYTES ? json : undefined;
 }
 
-/**
- * Infer requests to `appId` (inference) that travel together under load (domain/coalescer.ts): alone while fewer
- * than `maxInFlight` calls are out, else in one POST /v1/infer-batch with the others that waited. Each request gets
- * the answer it would have had alone; a batch that fails as a whole is each request's failure. An app that does not
- * serve batches yet (404 from the app during an upgrade) gets the batch's requests one by one.
- */
-export function inferBatching(o: {
-  dapr: Pick<DaprClient, 'invoke'>;
-  appId: string;
-  maxInFlight: number;
-}): Coalescer<InferCall, SidecarResponse> {
-  const single = (c: InferCall) =>
-    inTraceContext(c.traced, () =>
-      o.dapr.invoke({ appId: o.appId, method: c.target, httpMethod: 'POST', headers: c.headers, body: c.body }),
-    );
-  return new Coalescer<InferCall, SidecarResponse>({
-    maxInFlight: o.maxInFlight,
-    maxItems: MAX_INFER_BATCH_REQUESTS,
-    single,
-    batch: (calls) =>
-      inTraceContext(calls[0]!.traced, async () => {
-        const envelope: InferBatchRequest = {
-          requests: calls.map((c) => ({
-            model: c.model,
-            ...(c.version === undefined ? {} : { version: c.version }),
-            body: c.body,
-            ...inTraceContext(c.traced, traceHeaders),
-          })),
-        };
-        const upstream = await o.dapr.invoke({
-          appId: o.appId,
-          method: INFER_BATCH_PATH,
-          httpMethod: 'POST',
-          body: envelope,
-        });
-        if (upstream.status === 404 && !fromDapr(upstream)) return Promise.all(calls.map(single));
-        if (upstream.status !== 200) return calls.map(() => upstream);
-        let parsed: ReturnType<typeof InferBatchResponse.safeParse>;
-        try {
-          parsed = InferBatchResponse.safeParse(upstream.json());
-        } catch {
-          parsed = InferBatchResponse.safeParse(undefined);
-        }
-        if (!parsed.success || parsed.data.responses.length !== calls.length) {
-          requestLogger().warn(
-            { app: o.appId, requests: calls.length, upstream: upstream.text().slice(0, 500) },
-            'a batch came back unreadable',
-          );
-          throw new AppError({ code: 'BAD_GATEWAY', message: `${o.appId} could not complete the request` });
-        }
-        return parsed.data.responses.map(answerOf);
-      }),
+/** The batch's body, built from each request's JSON as it is (serialised once, in batchableJson). */
+function envelope(calls: InferCall[]): string {
+  const items = calls.map((c) => {
+    const meta = JSON.stringify({
+      model: c.model,
+      ...(c.version === undefined ? {} : { version: c.version }),
+      headers: c.headers,
+      ...inTraceContext(c.traced, traceHeaders),
+    });
+    return `${meta.slice(0, -1)},"body":${c.json}}`;
   });
+  return `{"requests":[${items.join(',')}]}`;
+}
+
+const settled = (responses: SidecarResponse[]): PromiseSettledResult<SidecarResponse>[] =>
+  responses.map((value) => ({ status: 'fulfilled', value }));
+
+/**
+ * Infer requests to `appId` (inference) that travel together under load (domain/coalescer.ts), one coalescer per
+ * model, so that a slow model never holds another's answers: alone while fewer than `maxInFlight` calls of the
+ * model are out, else in one POST /v1/infer-batch with the others that waited. Each request gets the answer it
+ * would have had alone. A batch that fails as a whole (the app unreachable, its sidecar's timeout) is each
+ * request's failure; one the app refuses (a 4xx: nothing in it ran) is sent again one request at a time, and
+ * after a 404 or 403 (an inference, or an ACL, from before batches) requests go alone for a while.
+ */
+export class InferBatching {
+  private readonly byModel = new Map<string, Coalescer<InferCall, SidecarResponse>>();
+  private aloneUntil = 0;
+  /** Calls alone, batch calls, requests those carried, requests dropped while waiting, batches sent again alone. */
+  private readonly done = { single: 0, batches: 0, batched: 0, abandoned: 0, refused: 0 };
+
+  constructor(
+    private readonly o: {
+      dapr: Pick<DaprClient, 'invoke'>;
+      appId: string;
+      maxInFlight: number;
+      now?: () => number;
+    },
+  ) {}
+
+  async call(c: InferCall): Promise<SidecarResponse> {
+    let coalescer = this.byModel.get(c.model);
+    if (!coalescer) {
+      coalescer = this.coalescer();
+      this.byModel.set(c.model, coalescer);
+    }
+    try {
+      return await coalescer.call(c);
+    } finally {
+      // An idle model's coalescer is let go (model names are many): its counts are kept.
+      if (coalescer.idle && this.byModel.get(c.model) === coalescer) {
+        this.byModel.delete(c.model);
+        for (const k of ['single', 'batches', 'batched', 'abandoned'] as const) this.done[k] += coalescer.counts[k];
+      }
+    }
+  }
+
+  /** What went out so far, and the requests waiting now. */
+  get counts() {
+    const all = { ...this.done, queued: 0 };
+    for (const c of this.byModel.values()) {
+      for (const k of ['single', 'batches', 'batched', 'abandoned'] as const) all[k] += c.counts[k];
+      all.queued += c.queued;
+    }
+    return all;
+  }
+
+  private single = (c: InferCall) =>
+    inTraceContext(c.traced, () =>
+      this.o.dapr.invoke({
+        appId: this.o.appId,
+        method: c.target,
+        httpMethod: 'POST',
+        headers: c.headers,
+        body: c.json,
+      }),
+    );
+
+  private alone(calls: InferCall[]) {
+    return Promise.allSettled(calls.map(this.single));
+  }
+
+  private coalescer() {
+    return new Coalescer<InferCall, SidecarResponse>({
+      maxInFlight: this.o.maxInFlight,
+      maxItems: MAX_INFER_BATCH_REQUESTS,
+      maxBytes: MAX_INFER_BATCH_BYTES,
+      sizeOf: (c) => c.json.length,
+      abandoned: (c) => (c.gone?.() ? new Error('the client went away while its request waited') : undefined),
+      single: this.single,
+      batch: (calls) => this.batch(calls),
+    });
+  }
+
+  private async batch(calls: InferCall[]): Promise<PromiseSettledResult<SidecarResponse>[]> {
+    const now = this.o.now ?? Date.now;
+    if (now() < this.aloneUntil) return this.alone(calls);
+    const upstream = await inTraceContext(calls[0]!.traced, () =>
+      this.o.dapr.invoke({ appId: this.o.appId, method: INFER_BATCH_PATH, httpMethod: 'POST', body: envelope(calls) }),
+    );
+    if (upstream.status >= 400 && upstream.status < 500 && upstream.status !== 429) {
+      // Refused before any request ran (too large, malformed, or not served): each goes again alone.
+      this.done.refused++;
+      if (upstream.status === 404 || upstream.status === 403) this.aloneUntil = now() + ALONE_AFTER_REFUSAL_MS;
+      requestLogger().warn(
+        { app: this.o.appId, status: upstream.status, upstream: upstream.text().slice(0, 300) },
+        'a batch was refused; its requests go alone',
+      );
+      return this.alone(calls);
+    }
+    // Overloaded (429), unreachable or cut off by its sidecar (5xx): what each request would have met alone.
+    if (upstream.status !== 200) return settled(calls.map(() => upstream));
+    let parsed: ReturnType<typeof InferBatchResponse.safeParse>;
+    try {
+      parsed = InferBatchResponse.safeParse(upstream.json());
+    } catch {
+      parsed = InferBatchResponse.safeParse(undefined);
+    }
+    if (!parsed.success || parsed.data.responses.length !== calls.length) {
+      requestLogger().warn(
+        { app: this.o.appId, requests: calls.length, upstream: upstream.text().slice(0, 500) },
+        'a batch came back unreadable',
+      );
+      throw new AppError({ code: 'BAD_GATEWAY', message: `${this.o.appId} could not complete the request` });
+    }
+    return settled(parsed.data.responses.map(answerOf));
+  }
 }

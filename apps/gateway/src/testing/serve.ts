@@ -1,6 +1,7 @@
 import {
   createServiceApp,
   parseEnv,
+  sidecarResponse,
   type DaprClient,
   type ServiceDefinition,
   type SidecarResponse,
@@ -24,15 +25,11 @@ export const gatewayTestEnv = (vars: Record<string, string> = {}) =>
 
 /** What the sidecar answers for an invoked app: `body` as it came over the wire. */
 export function invokeAnswer(o: { status: number; body: string; type?: string }): SidecarResponse {
-  const body = Buffer.from(o.body);
-  return {
+  return sidecarResponse({
     status: o.status,
     headers: { 'content-type': o.type ?? 'application/json' },
-    body,
-    ok: o.status < 300,
-    text: () => body.toString(),
-    json: () => JSON.parse(body.toString()),
-  };
+    body: Buffer.from(o.body),
+  });
 }
 
 /** The gateway's definition over `dapr` and in-memory state (rate counters, audit), verifying tokens with `bearerAuth`. */

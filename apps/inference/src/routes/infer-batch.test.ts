@@ -2,12 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { INFER_BATCH_PATH, InferBatchResponse, PredictionEvent } from '@meridian/contracts';
+import { INFER_BATCH_PATH, InferBatchResponse, ModelPolicy, PredictionEvent, TrafficPolicy } from '@meridian/contracts';
 import { writeModelVersion } from '@meridian/ml';
 import { createLogger, startTelemetry } from '@meridian/service-kit';
 import { ModelLimits } from '../domain/model-limits.ts';
 import { ModelStore } from '../domain/model-store.ts';
 import { PredictionLog } from '../domain/prediction-log.ts';
+import { chooseVersion } from '../domain/traffic.ts';
 import { ControlledRuntimes, MemoryPublisher } from '../testing/fakes.ts';
 import { inferenceTestEnv, serveInference } from '../testing/serve.ts';
 
@@ -30,7 +31,7 @@ for (const version of ['1', '2'])
     metadata: card,
   });
 
-const env = inferenceTestEnv({ repository, vars: { SHED_MODEL_LIMIT: '3', SHED_QUEUE_MS: '0' } });
+const env = inferenceTestEnv({ repository, vars: { SHED_MODEL_LIMIT: '4', SHED_QUEUE_MS: '0' } });
 const runtimes = new ControlledRuntimes();
 const store = new ModelStore({ repository, threads: 1, runtimes: runtimes.catalog });
 await store.loadAll();
@@ -69,11 +70,11 @@ describe(`POST /${INFER_BATCH_PATH}`, () => {
     });
     expect(b).toEqual({ status: 200, body: alone });
     expect(c).toMatchObject({ status: 200, body: { id: 'c', outputs: [{ data: [6] }] } });
-    // The one sent alone first, then one per request of the batch.
+    // One for the request sent alone, and one per request of the batch.
     const events = publisher.sent.map((s) => PredictionEvent.parse(s.data));
-    expect(events.map((e) => [e.id, e.version, e.rows])).toEqual([
-      ['b', '2', 1],
+    expect(events.map((e) => [e.id, e.version, e.rows]).sort()).toEqual([
       ['a', '2', 2],
+      ['b', '2', 1],
       ['b', '2', 1],
       ['c', '2', 1],
     ]);
@@ -116,18 +117,92 @@ describe(`POST /${INFER_BATCH_PATH}`, () => {
 
   it("when a batch holds more requests for a model than its limit, then the ones over it get 429 with Retry-After, and the model's slots are all given back", async () => {
     runtimes.hold();
-    const pending = batch([11, 12, 13, 14].map((v) => ({ model: 'm', body: x([v]) })));
-    // Two runs held in the model (the third request waits behind them in its batcher, with its slot).
+    const pending = batch([11, 12, 13, 14, 15].map((v) => ({ model: 'm', body: x([v]) })));
+    // Two runs held in the model (the third and fourth requests wait behind them in its batcher, with their slots).
     await runtimes.heldRows(2);
     runtimes.release();
     const statuses = await answers(await pending);
-    expect(statuses.map((a) => a.status).sort()).toEqual([200, 200, 200, 429]);
+    expect(statuses.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 429]);
     expect(statuses.find((a) => a.status === 429)).toMatchObject({
       headers: { 'retry-after': '1' },
       body: { code: 'TOO_MANY_REQUESTS' },
     });
-    const after = await answers(await batch([21, 22, 23].map((v) => ({ model: 'm', body: x([v]) }))));
-    expect(after.map((a) => a.status)).toEqual([200, 200, 200]);
+    const after = await answers(await batch([21, 22, 23, 24].map((v) => ({ model: 'm', body: x([v]) }))));
+    expect(after.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it("when a model's A/B split is sticky on a header the gateway forwards, then a request of a batch goes where it goes alone", async () => {
+    const traffic = { ab: { versions: { '1': 1, '2': 1 }, sticky_header: 'x-meridian-subject' } };
+    await store.setPolicy('m', ModelPolicy.parse({ traffic }));
+    try {
+      const subjects = Array.from({ length: 12 }, (_, i) => `user-${i}`);
+      const expected = subjects.map(
+        (s) =>
+          chooseVersion({
+            traffic: TrafficPolicy.parse(traffic),
+            champion: '2',
+            loaded: new Set(['1', '2']),
+            stickyKey: s,
+          }).version,
+      );
+      expect(new Set(expected).size).toBe(2);
+      for (let turn = 0; turn < 2; turn++) {
+        const got: string[] = [];
+        // Three at a time: the model's limit is four concurrent requests.
+        for (let i = 0; i < subjects.length; i += 3) {
+          const part = subjects.slice(i, i + 3);
+          const answered = await answers(
+            await batch(
+              part.map((s, j) => ({ model: 'm', headers: { 'x-meridian-subject': s }, body: x([30 + i + j]) })),
+            ),
+          );
+          got.push(...answered.map((a) => (a.body as { model_version: string }).model_version));
+        }
+        expect(got).toEqual(expected);
+      }
+    } finally {
+      await store.setPolicy('m', ModelPolicy.parse({}));
+    }
+  });
+
+  it('when a request is as deeply nested as one sent alone may be, then it is answered inside a batch too; one level more is refused both ways', async () => {
+    const nested = (depth: number): unknown => (depth === 0 ? 1 : [nested(depth - 1)]);
+    // The body object is one level, its field the rest: 32 levels in all, the most a request may have.
+    const deep = (levels: number) => ({ ...x([1]), extra: nested(levels - 1) });
+    expect((await served.send('POST', '/v2/models/m/infer', deep(32))).status).toBe(200);
+    expect((await served.send('POST', '/v2/models/m/infer', deep(33))).status).toBe(400);
+    const res = await batch([{ model: 'm', body: deep(32) }]);
+    expect(res.status).toBe(200);
+    expect((await answers(res)).map((a) => a.status)).toEqual([200]);
+    expect((await batch([{ model: 'm', body: deep(33) }])).status).toBe(400);
+  });
+
+  it("when a request of a batch takes longer than BATCH_ITEM_TIMEOUT_MS, then it alone gets 504 and the batch's other requests are answered", async () => {
+    const quick = inferenceTestEnv({ repository, vars: { BATCH_ITEM_TIMEOUT_MS: '300' } });
+    const slowRuntimes = new ControlledRuntimes();
+    const slowStore = new ModelStore({ repository, threads: 1, runtimes: slowRuntimes.catalog });
+    await slowStore.loadAll();
+    const other = await serveInference({ env: quick, store: slowStore });
+    try {
+      slowRuntimes.hold();
+      const pending = other.send('POST', `/${INFER_BATCH_PATH}`, {
+        requests: [
+          { model: 'm', body: x([1]) },
+          { model: 'unknown', body: x([1]) },
+        ],
+      });
+      await slowRuntimes.heldRows(1);
+      const [held, missing] = await answers(await pending);
+      slowRuntimes.release();
+      expect(held).toMatchObject({
+        status: 504,
+        body: { code: 'DEADLINE_EXCEEDED', detail: 'model m did not answer within 300 ms' },
+      });
+      expect(missing!.status).toBe(404);
+    } finally {
+      slowRuntimes.release();
+      await other.close();
+    }
   });
 
   it("when a request of a batch brings its trace context, then its problem carries that request's trace id", async () => {

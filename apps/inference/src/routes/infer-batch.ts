@@ -22,42 +22,70 @@ import type { ModelLimits } from '../domain/model-limits.ts';
 import { predict, type PredictDeps } from '../domain/predict.ts';
 import { withModelSlot } from './model-limit.ts';
 
-type BatchDeps = PredictDeps & { limits: ModelLimits };
+type BatchDeps = PredictDeps & { limits: ModelLimits; env: { BATCH_ITEM_TIMEOUT_MS: number } };
 
 const inferPath = (item: InferBatchItem) =>
   `/v2/models/${item.model}${item.version === undefined ? '' : `/versions/${item.version}`}/infer`;
 
+/** A failure as the answer a request gets alone: its status, headers and problem. */
+function problemAnswer(item: InferBatchItem, err: unknown): InferBatchAnswer {
+  const problem = asAppError(err);
+  if (problem.status >= 500)
+    requestLogger().error({ err: problem.cause ?? err, code: problem.code, model: item.model }, 'request failed');
+  return {
+    status: problem.status,
+    ...(problem.headers ? { headers: problem.headers } : {}),
+    body: problemBody(problem, inferPath(item)),
+  };
+}
+
 /**
  * One request of a batch, as infer answers it alone: the model's concurrency
- * slot, the same validation, the same prediction, in the request's own trace
- * context. Its failure is its own answer, never the batch's.
+ * slot first, the same validation, the sticky key from the body or the
+ * policy's header, the same prediction, in the request's own trace context.
+ * Its failure is its own answer, never the batch's.
  */
 async function answerOne(deps: BatchDeps, item: InferBatchItem): Promise<InferBatchAnswer> {
   try {
-    const body = parseOrThrow(InferRequest, item.body, 'inference request');
-    const binary = binaryOutputs(body);
-    if (body.outputs?.some((o) => binary(o.name)) || body.parameters?.binary_data_output === true)
-      throw new AppError({
-        code: 'BAD_REQUEST',
-        message: 'binary outputs are answered only to a request sent alone (POST its infer path)',
-      });
-    const sticky = body.parameters?.sticky_key;
-    if (sticky !== undefined && typeof sticky !== 'string')
-      throw new AppError({ code: 'BAD_REQUEST', message: 'parameters.sticky_key must be a string' });
-    const response = await withModelSlot(deps, item.model, () =>
-      predict(deps, { model: item.model, version: item.version, body, stickyKey: sticky }),
-    );
+    const response = await withModelSlot(deps, item.model, async () => {
+      const body = parseOrThrow(InferRequest, item.body, 'inference request');
+      const binary = binaryOutputs(body);
+      if (body.outputs?.some((o) => binary(o.name)) || body.parameters?.binary_data_output === true)
+        throw new AppError({
+          code: 'BAD_REQUEST',
+          message: 'binary outputs are answered only to a request sent alone (POST its infer path)',
+        });
+      const header = deps.store.entry(item.model)?.policy.traffic.ab?.sticky_header ?? 'x-sticky-key';
+      const sticky = body.parameters?.sticky_key ?? item.headers?.[header.toLowerCase()];
+      if (sticky !== undefined && typeof sticky !== 'string')
+        throw new AppError({ code: 'BAD_REQUEST', message: 'parameters.sticky_key must be a string' });
+      return predict(deps, { model: item.model, version: item.version, body, stickyKey: sticky });
+    });
     return { status: 200, body: response };
   } catch (err) {
-    const problem = asAppError(err);
-    if (problem.status >= 500)
-      requestLogger().error({ err: problem.cause ?? err, code: problem.code, model: item.model }, 'request failed');
-    return {
-      status: problem.status,
-      ...(problem.headers ? { headers: problem.headers } : {}),
-      body: problemBody(problem, inferPath(item)),
-    };
+    return problemAnswer(item, err);
   }
+}
+
+/** The request's answer, or its own 504 once BATCH_ITEM_TIMEOUT_MS have passed (its work goes on, as a call cut off by its sidecar). */
+function answerInTime(deps: BatchDeps, item: InferBatchItem): Promise<InferBatchAnswer> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<InferBatchAnswer>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve(
+          problemAnswer(
+            item,
+            new AppError({
+              code: 'DEADLINE_EXCEEDED',
+              message: `model ${item.model} did not answer within ${deps.env.BATCH_ITEM_TIMEOUT_MS} ms`,
+            }),
+          ),
+        ),
+      deps.env.BATCH_ITEM_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([answerOne(deps, item), late]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -70,7 +98,9 @@ export function inferBatchRoutes(app: Express, deps: BatchDeps): void {
     const batch = parseOrThrow(InferBatchRequest, req.body, 'infer batch');
     const here = activeTraceContext();
     const responses = await Promise.all(
-      batch.requests.map((item) => inTraceContext(contextFromTraceparent(item) ?? here, () => answerOne(deps, item))),
+      batch.requests.map((item) =>
+        inTraceContext(contextFromTraceparent(item) ?? here, () => answerInTime(deps, item)),
+      ),
     );
     const answer: InferBatchResponse = { responses };
     res.json(answer);

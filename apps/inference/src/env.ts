@@ -23,9 +23,10 @@ export const inferenceEnv = {
   REGISTRY_REFRESH_SECONDS: z.coerce.number().min(0).default(15),
   ORT_INTRA_OP_THREADS: z.coerce.number().int().positive().default(1),
   /**
-   * A request of a gateway batch (POST /v1/infer-batch) not answered in this time gets its own 504, so the
-   * batch answers before the 5 s the sidecars give a call to inference (configuration/resiliency) and one
-   * slow request fails only itself. Keep it under that timeout.
+   * A request of a gateway batch (POST /v1/infer-batch) not answered in this time gets its own 503 (what it
+   * gets alone when its sidecar cuts the call off), so the batch answers well before the 5 s the sidecars
+   * give a call to inference (configuration/resiliency) and one slow request fails only itself. Keep it
+   * well under that timeout.
    */
-  BATCH_ITEM_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(4000),
+  BATCH_ITEM_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(3000),
 };

@@ -13,7 +13,7 @@ export const INFER_BATCH_PATH = 'v1/infer-batch';
 export const MAX_INFER_BATCH_REQUESTS = 64;
 /** A request larger than this (its JSON as sent) travels alone: batching pays for small requests, whose cost is per call. */
 export const MAX_INFER_BATCH_ITEM_BYTES = 64 * 1024;
-/** Most bytes of requests in one batch: well under daprd's 4 MiB body limit. */
+/** Most bytes of requests in one batch (their JSON, headers and trace context): well under daprd's 4 MiB body limit. */
 export const MAX_INFER_BATCH_BYTES = 1024 * 1024;
 
 export const InferBatchItem = z.object({
@@ -32,8 +32,9 @@ export const InferBatchItem = z.object({
 });
 export type InferBatchItem = z.infer<typeof InferBatchItem>;
 
+/** Each request is read on its own (InferBatchItem): one that does not fit gets its own 400, never the batch. */
 export const InferBatchRequest = z.object({
-  requests: z.array(InferBatchItem).min(1).max(MAX_INFER_BATCH_REQUESTS),
+  requests: z.array(z.unknown()).min(1).max(MAX_INFER_BATCH_REQUESTS),
 });
 export type InferBatchRequest = z.infer<typeof InferBatchRequest>;
 

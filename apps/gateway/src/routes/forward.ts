@@ -84,17 +84,18 @@ export function forwardTo(opts: {
         ...(req.header('accept') === 'text/event-stream' ? { accept: 'text/event-stream' } : {}),
       };
       const params = res.locals.params as { model?: string; version?: string };
-      const json = opts.batching && params.model !== undefined ? batchableJson(req) : undefined;
+      const sent = opts.batching && params.model !== undefined ? batchableJson(req) : undefined;
       const upstream =
-        opts.batching && json !== undefined
+        opts.batching && sent !== undefined
           ? await opts.batching.call({
               target,
               model: params.model!,
               ...(params.version === undefined ? {} : { version: params.version }),
-              json,
+              ...sent,
               headers,
               traced: activeTraceContext(),
-              gone: () => !res.socket || res.socket.destroyed,
+              // The connection (a pipelined request has no response socket yet, but its request's is set).
+              gone: () => req.socket.destroyed,
             })
           : await opts.dapr.invoke({
               appId: opts.appId,

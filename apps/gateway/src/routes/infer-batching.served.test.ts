@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { INFER_BATCH_PATH, InferBatchRequest } from '@meridian/contracts';
+import { INFER_BATCH_PATH, InferBatchItem, InferBatchRequest } from '@meridian/contracts';
 import { waitFor } from '@meridian/platform';
 import { createLogger, type DaprClient, type InvokeOptions, type SidecarResponse } from '@meridian/service-kit';
 import { gatewayTestEnv, invokeAnswer, serveGateway } from '../testing/serve.ts';
@@ -44,7 +44,9 @@ describe('the gateway forwarding infer requests under load', () => {
     await waitFor({ what: 'the batch', timeoutMs: 10_000, check: async () => calls.length === 2 });
     const sent = calls[1]!.o;
     expect([sent.appId, sent.method, sent.httpMethod]).toEqual(['inference', INFER_BATCH_PATH, 'POST']);
-    const { requests } = InferBatchRequest.parse(JSON.parse(sent.body as string));
+    const requests = InferBatchRequest.parse(JSON.parse(sent.body as string)).requests.map((r) =>
+      InferBatchItem.parse(r),
+    );
     expect(requests.map((r) => [r.model, r.version, r.body, r.headers])).toEqual([
       [
         'm',
@@ -76,6 +78,6 @@ describe('the gateway forwarding infer requests under load', () => {
       'application/problem+json; charset=utf-8',
       '1',
     ]);
-    expect(await status()).toMatchObject({ single: 1, batches: 1, batched: 2, queued: 0 });
+    expect(await status()).toMatchObject({ single: 1, batches: 1, batched: 2, queued: 0, models: 0 });
   });
 });

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
-import { INFER_BATCH_PATH, InferBatchRequest } from '@meridian/contracts';
+import { INFER_BATCH_PATH, InferBatchItem, InferBatchRequest } from '@meridian/contracts';
 import {
   AppError,
   contextFromTraceparent,
@@ -38,6 +38,7 @@ const call = (model: string, n: number, traceId = `${n}`.padStart(32, 'a')): Inf
   target: `v2/models/${model}/infer`,
   model,
   json: JSON.stringify({ id: `r${n}`, inputs: [] }),
+  bytes: JSON.stringify({ id: `r${n}`, inputs: [] }).length,
   headers: { 'x-meridian-subject': `s${n}` },
   traced: trace(traceId),
 });
@@ -63,7 +64,7 @@ describe('infer requests to inference under load', () => {
     expect(bodyOf(car.calls[0]!.o)).toEqual({ id: 'r0', inputs: [] });
     const sent = car.calls[1]!.o;
     expect(sent).toMatchObject({ appId: 'inference', method: INFER_BATCH_PATH, httpMethod: 'POST' });
-    expect(InferBatchRequest.parse(bodyOf(sent)).requests).toEqual([
+    expect(InferBatchRequest.parse(bodyOf(sent)).requests.map((r) => InferBatchItem.parse(r))).toEqual([
       {
         model: 'm',
         headers: { 'x-meridian-subject': 's1' },
@@ -143,32 +144,39 @@ describe('infer requests to inference under load', () => {
     }
   });
 
-  it('when the batch path was not served (404), then for 30 s waiting calls go one by one without asking again, and then it asks again', async () => {
-    let t = 0;
-    const { car, first, rest, batching } = busy([call('m', 1), call('m', 2)], () => t);
-    await first;
-    car.calls[1]!.answer(json(404, { code: 'NOT_FOUND' }));
-    await tick();
-    for (const c of car.calls.slice(2)) c.answer(json(200, {}));
-    await Promise.all(rest);
-    const busyAgain = async () => {
-      const from = car.calls.length;
-      const head = batching.call(call('m', 3));
-      const waiting = [batching.call(call('m', 4)), batching.call(call('m', 5))];
-      car.calls[from]!.answer(json(200, {}));
-      await head;
+  it.each([
+    ['not served (404)', json(404, { code: 'NOT_FOUND' })],
+    ['not allowed by an older ACL (403 from Dapr)', json(403, { errorCode: 'ERR_PERMISSION_DENIED' })],
+  ])(
+    'when the batch path was %s, then for 30 s calls go alone without asking again, and then it asks again',
+    async (_why, refusal) => {
+      let t = 0;
+      const { car, first, rest, batching } = busy([call('m', 1), call('m', 2)], () => t);
+      await first;
+      car.calls[1]!.answer(refusal);
       await tick();
-      const methods = car.calls.slice(from + 1).map((c) => c.o.method);
-      for (const c of car.calls.slice(from + 1)) c.answer(json(200, { responses: [{ status: 200, body: {} }] }));
-      await Promise.allSettled(waiting);
-      return methods;
-    };
-    t = 29_000;
-    expect(await busyAgain()).toEqual(['v2/models/m/infer', 'v2/models/m/infer']);
-    t = 31_000;
-    expect(await busyAgain()).toEqual([INFER_BATCH_PATH]);
-    expect(batching.counts).toMatchObject({ refused: 1, queued: 0 });
-  });
+      for (const c of car.calls.slice(2)) c.answer(json(200, {}));
+      await Promise.all(rest);
+      const busyAgain = async () => {
+        const from = car.calls.length;
+        const head = batching.call(call('m', 3));
+        const waiting = [batching.call(call('m', 4)), batching.call(call('m', 5))];
+        car.calls[from]!.answer(json(200, {}));
+        await head;
+        await tick();
+        const methods = car.calls.slice(from + 1).map((c) => c.o.method);
+        for (const c of car.calls.slice(from + 1)) c.answer(json(200, { responses: [{ status: 200, body: {} }] }));
+        await Promise.allSettled(waiting);
+        return methods;
+      };
+      t = 29_000;
+      // All three alone, at once: none waits for a slot while batches are refused.
+      expect(await busyAgain()).toEqual(['v2/models/m/infer', 'v2/models/m/infer']);
+      t = 31_000;
+      expect(await busyAgain()).toEqual([INFER_BATCH_PATH]);
+      expect(batching.counts).toMatchObject({ refused: 1, queued: 0 });
+    },
+  );
 
   it("when a refused batch's calls go alone and one's sidecar call fails, then only that call fails", async () => {
     const { car, first, rest } = busy([call('m', 1), call('m', 2)]);
@@ -233,10 +241,48 @@ describe('infer requests to inference under load', () => {
     expect((await rest[1]!).json()).toEqual({ id: 'r2' });
   });
 
+  it('when a subject is longer than a batch carries, then its request goes alone at once, even while others wait', () => {
+    const car = sidecar();
+    const batching = new InferBatching({ dapr: car.dapr, appId: 'inference', maxInFlight: 1 });
+    void batching.call(call('m', 0));
+    void batching.call({ ...call('m', 1), headers: { 'x-meridian-subject': 'x'.repeat(2000) } });
+    expect(car.calls.map((c) => bodyOf(c.o).id)).toEqual(['r0', 'r1']);
+  });
+
+  it('when waiting requests are large, then a batch closes near 1 MiB of them, and the rest wait for the next', async () => {
+    const big = (n: number): InferCall => ({ ...call('m', n), bytes: 60 * 1024 });
+    const { car, first, rest } = busy(Array.from({ length: 20 }, (_, i) => big(i + 1)));
+    await first;
+    const items = (o: InvokeOptions) => InferBatchRequest.parse(bodyOf(o)).requests.length;
+    // 1 MiB holds 16 of 60 KiB with their 2 KiB of envelope each.
+    expect(items(car.calls[1]!.o)).toBe(16);
+    car.calls[1]!.answer(json(200, { responses: Array.from({ length: 16 }, () => ({ status: 200, body: {} })) }));
+    await tick();
+    expect(items(car.calls[2]!.o)).toBe(4);
+    car.calls[2]!.answer(json(200, { responses: Array.from({ length: 4 }, () => ({ status: 200, body: {} })) }));
+    expect(await Promise.all(rest)).toHaveLength(20);
+  });
+
+  it('when all calls of a model are answered, then its coalescer is let go and its counts are kept', async () => {
+    const { car, first, rest, batching } = busy([call('m', 1), call('m', 2)]);
+    await first;
+    expect(batching.counts).toMatchObject({ models: 1, queued: 0 });
+    car.calls[1]!.answer(
+      json(200, {
+        responses: [
+          { status: 200, body: {} },
+          { status: 200, body: {} },
+        ],
+      }),
+    );
+    await Promise.all(rest);
+    expect(batching.counts).toMatchObject({ models: 0, single: 1, batches: 1, batched: 2 });
+  });
+
   it('when a request is large (as sent, whatever its encoding), asks for binary outputs or a stream, or is not an object, then it is sent alone', () => {
     const req = (body: unknown, headers: Record<string, string> = {}) =>
       ({ body, headers: { 'content-length': '100', ...headers } }) as unknown as Request;
-    expect(batchableJson(req({ inputs: [] }))).toBe('{"inputs":[]}');
+    expect(batchableJson(req({ inputs: [], text: 'é' }))).toEqual({ json: '{"inputs":[],"text":"é"}', bytes: 25 });
     // 100 bytes of gzip on the wire that inflate past the bound.
     expect(batchableJson(req({ inputs: [], pad: 'x'.repeat(64 * 1024) }, { 'content-encoding': 'gzip' }))).toBe(
       undefined,

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import {
   INFER_BATCH_PATH,
+  InferBatchItem,
   InferBatchResponse,
   MAX_INFER_BATCH_BYTES,
   MAX_INFER_BATCH_ITEM_BYTES,
@@ -24,6 +25,8 @@ export interface InferCall {
   model: string;
   version?: string;
   json: string;
+  /** The JSON's size in bytes. */
+  bytes: number;
   headers: Record<string, string>;
   traced: TraceContext;
   /** True once the client has gone: a call still waiting is then dropped, not sent. */
@@ -53,7 +56,7 @@ function answerOf(a: InferBatchResponse['responses'][number]): SidecarResponse {
  * MAX_INFER_BATCH_ITEM_BYTES (measured on what is sent, whatever the request's encoding) and that wants its
  * outputs in JSON (binary outputs come back as bytes, which only a request sent alone carries); else undefined.
  */
-export function batchableJson(req: Request): string | undefined {
+export function batchableJson(req: Request): { json: string; bytes: number } | undefined {
   const body = req.body as { parameters?: Record<string, unknown>; outputs?: { parameters?: unknown }[] } | undefined;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   if (req.headers.accept === 'text/event-stream') return undefined;
@@ -63,7 +66,8 @@ export function batchableJson(req: Request): string | undefined {
   )
     return undefined;
   const json = JSON.stringify(body);
-  return Buffer.byteLength(json) <= MAX_INFER_BATCH_ITEM_BYTES ? json : undefined;
+  const bytes = Buffer.byteLength(json);
+  return bytes <= MAX_INFER_BATCH_ITEM_BYTES ? { json, bytes } : undefined;
 }
 
 /** The batch's body, built from each request's JSON as it is (serialised once, in batchableJson). */
@@ -79,6 +83,11 @@ function envelope(calls: InferCall[]): string {
   });
   return `{"requests":[${items.join(',')}]}`;
 }
+
+/** What a request adds to a batch besides its body: model, version, headers, trace context (under 2 KiB). */
+const itemBytes = (c: InferCall) => c.bytes + 2048;
+/** Requests whose headers a batch cannot carry (a subject longer than it allows) go alone. */
+const fitsBatch = (c: InferCall) => InferBatchItem.shape.headers.safeParse(c.headers).success;
 
 const settled = (responses: SidecarResponse[]): PromiseSettledResult<SidecarResponse>[] =>
   responses.map((value) => ({ status: 'fulfilled', value }));
@@ -107,6 +116,11 @@ export class InferBatching {
   ) {}
 
   async call(c: InferCall): Promise<SidecarResponse> {
+    // Alone while the app refuses batches, or when this request does not fit one.
+    if ((this.o.now ?? Date.now)() < this.aloneUntil || !fitsBatch(c)) {
+      this.done.single++;
+      return this.single(c);
+    }
     let coalescer = this.byModel.get(c.model);
     if (!coalescer) {
       coalescer = this.coalescer();
@@ -125,7 +139,7 @@ export class InferBatching {
 
   /** What went out so far, and the requests waiting now. */
   get counts() {
-    const all = { ...this.done, queued: 0 };
+    const all = { ...this.done, queued: 0, models: this.byModel.size };
     for (const c of this.byModel.values()) {
       for (const k of ['single', 'batches', 'batched', 'abandoned'] as const) all[k] += c.counts[k];
       all.queued += c.queued;
@@ -153,8 +167,11 @@ export class InferBatching {
       maxInFlight: this.o.maxInFlight,
       maxItems: MAX_INFER_BATCH_REQUESTS,
       maxBytes: MAX_INFER_BATCH_BYTES,
-      sizeOf: (c) => c.json.length,
-      abandoned: (c) => (c.gone?.() ? new Error('the client went away while its request waited') : undefined),
+      sizeOf: itemBytes,
+      abandoned: (c) =>
+        c.gone?.()
+          ? new AppError({ code: 'BAD_REQUEST', message: 'the client went away while its request waited' })
+          : undefined,
       single: this.single,
       batch: (calls) => this.batch(calls),
     });
@@ -162,7 +179,6 @@ export class InferBatching {
 
   private async batch(calls: InferCall[]): Promise<PromiseSettledResult<SidecarResponse>[]> {
     const now = this.o.now ?? Date.now;
-    if (now() < this.aloneUntil) return this.alone(calls);
     const upstream = await inTraceContext(calls[0]!.traced, () =>
       this.o.dapr.invoke({ appId: this.o.appId, method: INFER_BATCH_PATH, httpMethod: 'POST', body: envelope(calls) }),
     );

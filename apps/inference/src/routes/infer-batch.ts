@@ -1,17 +1,19 @@
 import type { Express } from 'express';
 import {
   INFER_BATCH_PATH,
+  InferBatchItem,
   InferBatchRequest,
   InferRequest,
   type InferBatchAnswer,
-  type InferBatchItem,
   type InferBatchResponse,
 } from '@meridian/contracts';
 import {
   AppError,
   activeTraceContext,
   asAppError,
+  badRequest,
   contextFromTraceparent,
+  fieldErrors,
   inTraceContext,
   parseOrThrow,
   problemBody,
@@ -55,8 +57,9 @@ async function answerOne(deps: BatchDeps, item: InferBatchItem): Promise<InferBa
           code: 'BAD_REQUEST',
           message: 'binary outputs are answered only to a request sent alone (POST its infer path)',
         });
-      const header = deps.store.entry(item.model)?.policy.traffic.ab?.sticky_header ?? 'x-sticky-key';
-      const sticky = body.parameters?.sticky_key ?? item.headers?.[header.toLowerCase()];
+      const header = (deps.store.entry(item.model)?.policy.traffic.ab?.sticky_header ?? 'x-sticky-key').toLowerCase();
+      const headers = item.headers ?? {};
+      const sticky = body.parameters?.sticky_key ?? (Object.hasOwn(headers, header) ? headers[header] : undefined);
       if (sticky !== undefined && typeof sticky !== 'string')
         throw new AppError({ code: 'BAD_REQUEST', message: 'parameters.sticky_key must be a string' });
       return predict(deps, { model: item.model, version: item.version, body, stickyKey: sticky });
@@ -67,18 +70,20 @@ async function answerOne(deps: BatchDeps, item: InferBatchItem): Promise<InferBa
   }
 }
 
-/** The request's answer, or its own 504 once BATCH_ITEM_TIMEOUT_MS have passed (its work goes on, as a call cut off by its sidecar). */
+/** The request's answer, or its own 503 once BATCH_ITEM_TIMEOUT_MS have passed (its work goes on, as a call cut off by its sidecar). */
 function answerInTime(deps: BatchDeps, item: InferBatchItem): Promise<InferBatchAnswer> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<InferBatchAnswer>((resolve) => {
     timer = setTimeout(
       () =>
         resolve(
+          // What the request alone gets when its sidecar cuts the call off: 503 with Retry-After.
           problemAnswer(
             item,
             new AppError({
-              code: 'DEADLINE_EXCEEDED',
-              message: `model ${item.model} did not answer within ${deps.env.BATCH_ITEM_TIMEOUT_MS} ms`,
+              code: 'UNAVAILABLE',
+              message: `model ${item.model} did not answer within ${deps.env.BATCH_ITEM_TIMEOUT_MS} ms; retry later`,
+              headers: { 'retry-after': '1' },
             }),
           ),
         ),
@@ -98,9 +103,14 @@ export function inferBatchRoutes(app: Express, deps: BatchDeps): void {
     const batch = parseOrThrow(InferBatchRequest, req.body, 'infer batch');
     const here = activeTraceContext();
     const responses = await Promise.all(
-      batch.requests.map((item) =>
-        inTraceContext(contextFromTraceparent(item) ?? here, () => answerInTime(deps, item)),
-      ),
+      batch.requests.map((raw, i) => {
+        const item = InferBatchItem.safeParse(raw);
+        if (!item.success) {
+          const problem = badRequest(`request ${i} of the batch is invalid`, fieldErrors(item.error.issues));
+          return { status: problem.status, body: problemBody(problem, `/${INFER_BATCH_PATH}`) };
+        }
+        return inTraceContext(contextFromTraceparent(item.data) ?? here, () => answerInTime(deps, item.data));
+      }),
     );
     const answer: InferBatchResponse = { responses };
     res.json(answer);

@@ -96,7 +96,9 @@ function answerInTime(deps: BatchDeps, item: InferBatchItem): Promise<InferBatch
 /**
  * POST /v1/infer-batch: infer requests the gateway sends together
  * (contracts' InferBatchRequest), answered side by side in their order.
- * Only the gateway may call it (its ACL in apps/apps.json).
+ * Only the gateway may call it (its ACL in apps/apps.json). Keep every
+ * refusal of the whole batch (a 4xx) before any request runs: the gateway
+ * sends a refused batch's requests again, one by one.
  */
 export function inferBatchRoutes(app: Express, deps: BatchDeps): void {
   app.post(`/${INFER_BATCH_PATH}`, async (req, res) => {

@@ -3,6 +3,10 @@
 // `dapr list` and `dapr stop -f .` read it back, but CLI 1.12 sends no API token on those calls,
 // and every Meridian sidecar requires one. The patch sends DAPR_API_TOKEN from the CLI's
 // environment as `dapr-api-token` when it is set (the environment `dapr run` was started in).
+// It also gives each metadata write a minute and a half to reach its daprd instead of 15 s:
+// the CLI writes as soon as it has started a daprd, and on a loaded machine a daprd can take
+// longer than that to listen; the CLI then went on without that record (a run `dapr list`
+// showed with cliPID 0, which `dapr stop -f .` cannot stop).
 // Usage: node patch-cli-token.mjs <dapr/cli source dir>
 import { patchSource } from './source-patch.mjs';
 
@@ -11,6 +15,11 @@ const edits = [
   [
     '\tr, err := httpc.Get(url)\n',
     `\t// ${marker}\n\tgetReq, err := http.NewRequest(http.MethodGet, url, nil)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\tif token := os.Getenv("DAPR_API_TOKEN"); token != "" {\n\t\tgetReq.Header.Set("dapr-api-token", token)\n\t}\n\tr, err := httpc.Do(getReq)\n`,
+  ],
+  ['\t"strings"\n', '\t"strings"\n\t"time"\n'],
+  [
+    '\tclient.Logger = nil\n',
+    `\tclient.Logger = nil\n\t// a daprd slow to listen: about 90 s of retries, a second apart\n\tclient.RetryMax = 90\n\tclient.RetryWaitMin = time.Second\n\tclient.RetryWaitMax = time.Second\n`,
   ],
   [
     '\tr, err := client.Do(req)\n',

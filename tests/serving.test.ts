@@ -101,6 +101,31 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
     });
   });
 
+  it('when a JSON request asks for binary outputs through the gateway, then the answer says where its JSON ends, and the bytes hold the JSON answer', async () => {
+    const path = '/v2/models/sensor-anomaly/versions/1/infer';
+    const asJson = await infer(path, reading([45, 53], [27, 39]));
+    const res = await h.gateway(path, {
+      method: 'POST',
+      roles: ['predict'],
+      body: JSON.stringify({ ...reading([45, 53], [27, 39]), parameters: { binary_data_output: true } }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/octet-stream');
+    const body = Buffer.from(await res.arrayBuffer());
+    const jsonLength = Number(res.headers.get('inference-header-content-length'));
+    expect(jsonLength).toBeGreaterThan(0);
+    const head = JSON.parse(body.subarray(0, jsonLength).toString('utf8')) as {
+      outputs: { name: string; data?: unknown; parameters?: { binary_data_size?: number } }[];
+    };
+    expect(head.outputs.map((o) => [o.name, o.parameters?.binary_data_size, o.data])).toEqual([
+      ['anomaly_probability', 8, undefined],
+    ]);
+    const bytes = body.subarray(jsonLength);
+    expect(Array.from(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 8)))).toEqual(
+      asJson.outputs[0]!.data,
+    );
+  });
+
   it('when the body has the wrong datatype, a missing input or is too large, then 400 naming the tensor, or 413', async () => {
     const wrong = await call('/v2/models/sensor-anomaly/infer', {
       body: {

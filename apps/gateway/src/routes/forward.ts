@@ -17,6 +17,8 @@ const RELAYED_HEADERS = [
   'location',
   'x-artifact-sha256',
   'content-disposition',
+  // Where the JSON ends in an infer answer with binary outputs (OIP's binary tensor extension).
+  'inference-header-content-length',
 ];
 
 /** The upstream's answer as it is: status, the headers a client needs, body (node:http's calls: it runs in the lean lane too). */

@@ -138,6 +138,48 @@ describe('MERIDIAN_OBSERVABILITY=1 npm start: one trace per request in Jaeger, e
     for (const s of spans.filter((x) => x !== root)) expect(ancestors(spans, s)).toContain(root);
   });
 
+  it('when predictions are made at once, then the events that leave inference in one bulk publish each reach the monitor in their own trace', async () => {
+    const bulkPublishes = async () =>
+      Number(
+        (await promQuery(`sum(dapr_component_pubsub_egress_bulk_count{app_id="inference",topic="predictions"})`))[0]
+          ?.value[1] ?? 0,
+      );
+    const before = await bulkPublishes();
+    const traceIds = Array.from({ length: 32 }, newTraceId);
+    const answers = await Promise.all(
+      traceIds.map((traceId, i) =>
+        call('/v2/models/sensor-anomaly/infer', {
+          roles: ['predict'],
+          traceId,
+          body: {
+            inputs: [
+              { name: 'humidity', shape: [1], datatype: 'FP32', data: [40 + i] },
+              { name: 'temperature', shape: [1], datatype: 'FP32', data: [20 + i / 2] },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual(traceIds.map(() => 200));
+    // Inference's daprd counted at least one bulk publish of prediction events (Prometheus scrapes every second).
+    await waitFor({
+      what: `a bulk publish of predictions by inference's daprd (before the burst: ${before})`,
+      timeoutMs: 30_000,
+      check: async () => (await bulkPublishes()) > before,
+    });
+    // Every event, alone or in a bulk publish, was handled by the monitor under its own request's publish.
+    const handledUnderPublish = (spans: TraceSpan[]) =>
+      spans.some(
+        (s) =>
+          s.who === 'monitor/app' &&
+          ancestors(spans, s).some((a) => a.who === 'inference/app' && a.name === 'inference.publish'),
+      );
+    for (const traceId of traceIds) {
+      const spans = await wholeTrace(traceId, ['gateway/app', 'inference/app', 'monitor/app'], handledUnderPublish);
+      expect(handledUnderPublish(spans)).toBe(true);
+    }
+  });
+
   it('when a sensor reading is ingested, then its trace reaches the monitor through the broker, features and inference', async () => {
     const traceId = newTraceId();
     const mote = 900_000_000 + (Date.now() % 1_000_000);

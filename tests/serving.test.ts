@@ -305,14 +305,29 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
     expect(metrics).toMatch(/meridian_inference_queue_rows\{model="sensor-anomaly",version="1"\} 0/);
   });
 
-  it('when many infer requests reach the gateway at once, then they cross the sidecars together, and each client gets the answer it gets alone', async () => {
+  it('when many infer requests reach the gateway at once, then they cross the sidecars together, each client gets the answer it gets alone, and their events reach the monitor together', async () => {
+    type Counts = { single: number; batches: number; batched: number };
+    const none: Counts = { single: 0, batches: 0, batched: 0 };
     const gatewayStatus = async () =>
       (
         (await (await fetch(`${h.platform.gatewayUrl}/readyz`)).json()) as {
-          infer_batching: Record<string, { single: number; batches: number; batched: number }>;
+          infer_batching: Record<string, Counts>;
         }
       ).infer_batching.inference;
-    const before = (await gatewayStatus()) ?? { single: 0, batches: 0, batched: 0 };
+    const eventStatus = async () =>
+      (
+        (await (await h.platform.apps.inference!.fetchApp('/readyz')).json()) as {
+          event_batching: Record<string, Counts>;
+        }
+      ).event_batching.predictions ?? none;
+    const counted = async (id: string) =>
+      (
+        (await (await h.platform.apps.monitor!.fetchApp(`/v1/monitor/predictions/${id}`)).json()) as {
+          counted: boolean;
+        }
+      ).counted;
+    const before = (await gatewayStatus()) ?? none;
+    const eventsBefore = await eventStatus();
     const rows = Array.from({ length: 64 }, (_, i) => [30 + i * 0.5, 15 + i * 0.25] as const);
     const alone = await infer(
       '/v2/models/sensor-anomaly/versions/1/infer',
@@ -343,6 +358,17 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
     expect(after.single - before.single + after.batched - before.batched).toBe(66);
     expect(after.batches).toBeGreaterThan(before.batches);
     expect(after.batched - before.batched).toBeGreaterThan(after.batches - before.batches);
+    // Each prediction published its event; under the burst some left inference in one bulk publish,
+    // and the monitor counted every one of them.
+    const events = await eventStatus();
+    expect(events.batches).toBeGreaterThan(eventsBefore.batches);
+    const ids = rows.map((_, i) => `burst-${i}`);
+    const seen = await eventually(
+      () => Promise.all(ids.map(counted)),
+      (all) => all.every(Boolean),
+      30_000,
+    );
+    expect(ids.filter((_, i) => !seen[i])).toEqual([]);
   });
 
   it('when the queue is full, then callers get 429 with Retry-After', async () => {

@@ -67,9 +67,13 @@ const { values } = parseArgs({
     'batching-cost-only': { type: 'boolean', default: false },
     // Only these paths of the main table (comma-separated, e.g. sidecar,gateway), e.g. to compare two Dapr builds.
     paths: { type: 'string' },
+    // Every prediction publishes its event (the model policy's default sample rate, 1) instead of none:
+    // serving as a platform with its monitor serves. Rows get "prediction_log": true.
+    'prediction-log': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
+const predictionLog = values['prediction-log'];
 const warmupSeconds = Number(values.warmup);
 const CONCURRENCY = [1, 8, 64];
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -185,8 +189,8 @@ async function startNodeScript(script: string, arg: string): Promise<{ url: stri
 }
 
 async function setBatching(enabled: boolean, model = 'sensor-anomaly'): Promise<void> {
-  // The prediction log is off here: this measures serving; the log's cost belongs to bench:pipeline.
-  const policy = ModelPolicy.parse({ batching: { enabled }, prediction_log: { sample_rate: 0 } });
+  // The prediction log is off unless asked for: this measures serving; the log's cost belongs to bench:pipeline.
+  const policy = ModelPolicy.parse({ batching: { enabled }, prediction_log: { sample_rate: predictionLog ? 1 : 0 } });
   const res = await inference.fetchApp(`/v2/models/${model}/policy`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
@@ -195,10 +199,14 @@ async function setBatching(enabled: boolean, model = 'sensor-anomaly'): Promise<
   if (!res.ok) throw new Error(`policy update failed: ${res.status} ${await res.text()}`);
 }
 
-const rows: ({ path: string; model: string; batching: boolean; concurrency: number; tracing?: boolean } & Omit<
-  LoadResult,
-  'errors'
->)[] = [];
+const rows: ({
+  path: string;
+  model: string;
+  batching: boolean;
+  concurrency: number;
+  tracing?: boolean;
+  prediction_log?: boolean;
+} & Omit<LoadResult, 'errors'>)[] = [];
 /** One cell of the table: measured, printed under `label`, and kept as a row. */
 async function measureCell(o: {
   label: string;
@@ -208,7 +216,7 @@ async function measureCell(o: {
   const { batching, concurrency } = o.row;
   const { errors, ...figures } = await measure({ concurrency, seconds, warmupSeconds, call: o.call });
   if (errors) say(`${o.label.trim()} batching=${batching} c=${concurrency}: ${errors} failed requests`);
-  rows.push({ ...o.row, ...figures });
+  rows.push({ ...o.row, ...(predictionLog ? { prediction_log: true } : {}), ...figures });
   say(
     `${o.label} batching=${String(batching).padEnd(5)} c=${String(concurrency).padStart(2)}  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  ${figures.rps} rps`,
   );

@@ -29,4 +29,9 @@ export const inferenceEnv = {
    * well under that timeout.
    */
   BATCH_ITEM_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(3000),
+  /**
+   * Prediction events per topic in flight to the sidecar before the next ones wait and leave together in one
+   * bulk publish (adapters/sidecar-publisher.ts); 0: every event alone.
+   */
+  PUBLISH_IN_FLIGHT: z.coerce.number().int().min(0).max(64).default(2),
 };

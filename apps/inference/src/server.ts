@@ -40,6 +40,8 @@ export interface InferenceDeps extends PredictDeps {
   /** Follows the registry's lifecycle events; without it only the local repository is served. */
   registry?: Pick<RegistrySync, 'syncModel'>;
   pubsub: string;
+  /** Prediction events that went alone and together, per topic (the sidecar publisher's counts), for /readyz. */
+  eventBatching?: () => Record<string, { single: number; batches: number; batched: number }>;
 }
 
 const SERVER_VERSION = '0.2.0';
@@ -59,7 +61,7 @@ export function createApp(deps: InferenceDeps): ServiceDefinition {
     // The model metrics' registry is the app's: service-kit serves it at GET /metrics with its own metrics.
     metrics: deps.metrics.registry,
     ready: async () => deps.store.list().length > 0,
-    status: () => ({ shedding: deps.limits.snapshot() }),
+    status: () => ({ shedding: deps.limits.snapshot(), event_batching: deps.eventBatching?.() ?? {} }),
     // OIP over gRPC on the app port, for clients that come through daprd's gRPC proxying.
     grpc: oipGrpcMethods({ ...deps, serverVersion: SERVER_VERSION }),
     subscriptions: deps.registry
@@ -111,13 +113,15 @@ export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService
         canaryPercent: env.CANARY_PERCENT,
       })
     : undefined;
+  const publisher = new SidecarPublisher({ dapr, pubsub: env.PUBSUB_NAME, inFlight: env.PUBLISH_IN_FLIGHT });
   const deps: InferenceDeps = {
     env,
     dapr,
     store,
     metrics,
     cache: new StateResponseCache({ dapr, store: env.STATE_STORE }),
-    log: new PredictionLog({ publisher: new SidecarPublisher({ dapr, pubsub: env.PUBSUB_NAME }) }),
+    log: new PredictionLog({ publisher }),
+    eventBatching: () => publisher.counts(),
     shadow: new ShadowStats(),
     limits: new ModelLimits({
       env,

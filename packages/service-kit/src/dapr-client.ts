@@ -374,15 +374,25 @@ export class DaprClient {
   async publishBulk(o: {
     pubsub: string;
     topic: string;
-    /** `metadata` goes to the broker with that entry (e.g. `partitionKey`). */
-    entries: { entryId: string; event: unknown; contentType?: string; metadata?: Record<string, string> }[];
+    /**
+     * `event`, or `eventJson`: the event's JSON text, sent as it is (serialised once by a caller
+     * that needed its size). `metadata` goes to the broker with that entry (e.g. `partitionKey`).
+     */
+    entries: ({ entryId: string; contentType?: string; metadata?: Record<string, string> } & (
+      | { event: unknown }
+      | { eventJson: string }
+    ))[];
   }): Promise<Set<string>> {
-    const body = o.entries.map((e) => ({
-      entryId: e.entryId,
-      event: e.event,
-      contentType: e.contentType ?? 'application/json',
-      ...(e.metadata ? { metadata: e.metadata } : {}),
-    }));
+    const body = `[${o.entries
+      .map((e) => {
+        const head = JSON.stringify({
+          entryId: e.entryId,
+          contentType: e.contentType ?? 'application/json',
+          ...(e.metadata ? { metadata: e.metadata } : {}),
+        });
+        return `${head.slice(0, -1)},"event":${'eventJson' in e ? e.eventJson : JSON.stringify(e.event ?? null)}}`;
+      })
+      .join(',')}]`;
     const res = await this.send({
       what: `bulk publish ${o.topic}`,
       metric: { kind: 'publish', topic: o.topic },

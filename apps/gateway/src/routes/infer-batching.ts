@@ -9,6 +9,7 @@ import {
 } from '@meridian/contracts';
 import {
   AppError,
+  Coalescer,
   inTraceContext,
   requestLogger,
   sidecarResponse,
@@ -17,7 +18,6 @@ import {
   type SidecarResponse,
   type TraceContext,
 } from '@meridian/service-kit';
-import { Coalescer } from '../domain/coalescer.ts';
 
 /** One forwarded infer request: where it goes, its body as sent (JSON), the headers and trace it goes with. */
 export interface InferCall {

@@ -1,10 +1,11 @@
 /**
- * Calls to one app that travel together when it is busy. While fewer than
- * `maxInFlight` calls are out, a call goes alone, at once: a lone request
- * waits for nothing. Once that many are out, calls wait; each time one comes
- * back, the waiting calls leave together, up to `maxItems` and `maxBytes`
- * in one batch call. Under load this trades a request's own trip through
- * the sidecars for a share of one (at c=64 the two daprd on the path were
+ * Calls through a sidecar that travel together when it is busy (the gateway's
+ * infer requests to inference, inference's prediction events to the broker).
+ * While fewer than `maxInFlight` calls are out, a call goes alone, at once: a
+ * lone call waits for nothing. Once that many are out, calls wait; each time
+ * one comes back, the waiting calls leave together, up to `maxItems` and
+ * `maxBytes` in one batch call. Under load this trades a call's own trip
+ * through the sidecars for a share of one (at c=64 the daprd on the path were
  * most of the CPU); no timer is involved, so a batch is as large as the load
  * makes it.
  */

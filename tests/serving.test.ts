@@ -360,7 +360,7 @@ describe('model serving through the gateway (Open Inference Protocol v2)', () =>
     expect(after.batched - before.batched).toBeGreaterThan(after.batches - before.batches);
     // Each prediction published its event; under the burst some left inference in one bulk publish,
     // and the monitor counted every one of them.
-    const events = await eventStatus();
+    const events = await eventually(eventStatus, (e) => e.batches > eventsBefore.batches);
     expect(events.batches).toBeGreaterThan(eventsBefore.batches);
     const ids = rows.map((_, i) => `burst-${i}`);
     const seen = await eventually(

@@ -41,7 +41,7 @@ export interface InferenceDeps extends PredictDeps {
   registry?: Pick<RegistrySync, 'syncModel'>;
   pubsub: string;
   /** Prediction events that went alone and together, per topic (the sidecar publisher's counts), for /readyz. */
-  eventBatching?: () => Record<string, { single: number; batches: number; batched: number }>;
+  eventBatching?: () => Record<string, { single: number; batches: number; batched: number; queued: number }>;
 }
 
 const SERVER_VERSION = '0.2.0';

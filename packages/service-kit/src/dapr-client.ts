@@ -390,7 +390,7 @@ export class DaprClient {
           contentType: e.contentType ?? 'application/json',
           ...(e.metadata ? { metadata: e.metadata } : {}),
         });
-        return `${head.slice(0, -1)},"event":${'eventJson' in e ? e.eventJson : JSON.stringify(e.event ?? null)}}`;
+        return `${head.slice(0, -1)},"event":${'eventJson' in e ? e.eventJson : (JSON.stringify(e.event) ?? 'null')}}`;
       })
       .join(',')}]`;
     const res = await this.send({

@@ -93,7 +93,7 @@ const settled = (responses: SidecarResponse[]): PromiseSettledResult<SidecarResp
   responses.map((value) => ({ status: 'fulfilled', value }));
 
 /**
- * Infer requests to `appId` (inference) that travel together under load (domain/coalescer.ts), one coalescer per
+ * Infer requests to `appId` (inference) that travel together under load (service-kit's Coalescer), one coalescer per
  * model, so that a slow model never holds another's answers: alone while fewer than `maxInFlight` calls of the
  * model are out, else in one POST /v1/infer-batch with the others that waited. Each request gets the answer it
  * would have had alone. A batch that fails as a whole (the app unreachable, its sidecar's timeout) is each

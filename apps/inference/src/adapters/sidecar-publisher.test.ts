@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   contextFromTraceparent,
+  DaprClient as SidecarClient,
   inTraceContext,
   startTelemetry,
   traceHeaders,
@@ -37,9 +39,9 @@ function sidecar() {
 }
 
 const traceOf = (n: number) => `00-${String(n).padStart(32, 'a')}-00f067aa0ba902b7-01`;
-const publishIn = (p: SidecarPublisher, n: number, topic = 'predictions') =>
-  inTraceContext(contextFromTraceparent({ traceparent: traceOf(n) })!, () =>
-    p.publish({ topic, data: { id: `e${n}` } }),
+const publishIn = (p: SidecarPublisher, n: number, topic = 'predictions', extra: { required?: boolean } = {}) =>
+  inTraceContext(contextFromTraceparent({ traceparent: traceOf(n), tracestate: `v=${n}` })!, () =>
+    p.publish({ topic, data: { id: `e${n}` }, ...extra }),
   );
 const outcome = (p: Promise<void>) =>
   p.then(
@@ -55,7 +57,7 @@ describe('prediction events to the sidecar', () => {
     expect(s.alone.map((c) => [c.topic, c.data, c.traceparent])).toEqual([['predictions', '{"id":"e1"}', traceOf(1)]]);
     s.alone[0]!.answer();
     await done;
-    expect(p.counts()).toEqual({ predictions: { single: 1, batches: 0, batched: 0 } });
+    expect(p.counts()).toEqual({ predictions: { single: 1, batches: 0, batched: 0, queued: 0 } });
   });
 
   it('when events arrive while two publishes are out, then they leave together in one bulk publish, each entry with its own trace', async () => {
@@ -80,6 +82,7 @@ describe('prediction events to the sidecar', () => {
       ['1', { id: 'e4' }, traceOf(4)],
       ['2', { id: 'e5' }, traceOf(5)],
     ]);
+    expect(sent.entries.map((e) => e.metadata?.['cloudevent.tracestate'])).toEqual(['v=3', 'v=4', 'v=5']);
     // The broker refused the second entry: only that event fails.
     s.bulk[0]!.answer(['1']);
     expect(await Promise.all(waiting.map(outcome))).toEqual([
@@ -89,7 +92,7 @@ describe('prediction events to the sidecar', () => {
     ]);
     s.alone[1]!.answer();
     await first[1];
-    expect(p.counts()).toEqual({ predictions: { single: 2, batches: 1, batched: 3 } });
+    expect(p.counts()).toEqual({ predictions: { single: 2, batches: 1, batched: 3, queued: 0 } });
   });
 
   it('when a bulk publish fails as a whole, then each of its events fails, and the next events still go', async () => {
@@ -135,5 +138,103 @@ describe('prediction events to the sidecar', () => {
     expect([s.alone.length, s.bulk.length]).toEqual([4, 0]);
     for (const c of s.alone) c.answer();
     await Promise.all(all);
+  });
+
+  it('when a required event comes while others wait, then it goes alone at once, ahead of them', async () => {
+    const s = sidecar();
+    const p = new SidecarPublisher({ dapr: s.dapr, pubsub: 'pubsub', inFlight: 1 });
+    const first = publishIn(p, 1);
+    const waiting = publishIn(p, 2);
+    const required = publishIn(p, 3, 'predictions', { required: true });
+    expect(s.alone.map((c) => [c.data, c.traceparent])).toEqual([
+      ['{"id":"e1"}', traceOf(1)],
+      ['{"id":"e3"}', traceOf(3)],
+    ]);
+    s.alone[1]!.answer();
+    await required;
+    expect(p.counts().predictions).toMatchObject({ queued: 1 });
+    s.alone[0]!.answer();
+    await first;
+    await waitFor({ what: 'the waiting event', timeoutMs: 5_000, check: async () => s.alone.length === 3 });
+    s.alone[2]!.answer();
+    await waiting;
+  });
+
+  it('when too many events wait for the sidecar, then the next one is dropped with the reason, and an event with no JSON form is refused', async () => {
+    const s = sidecar();
+    const p = new SidecarPublisher({ dapr: s.dapr, pubsub: 'pubsub', inFlight: 1, maxWaiting: 100 });
+    const first = publishIn(p, 0);
+    const waiting = Array.from({ length: 100 }, (_, i) => publishIn(p, i + 1));
+    expect(await outcome(publishIn(p, -1))).toBe(
+      '100 events on predictions are waiting for the sidecar; this one is dropped',
+    );
+    expect(await outcome(p.publish({ topic: 'predictions', data: undefined }))).toBe(
+      'an event on predictions has no JSON form',
+    );
+    s.alone[0]!.answer();
+    await first;
+    for (let sent = 0; sent < 100; ) {
+      await waitFor({ what: 'a bulk publish', timeoutMs: 5_000, check: async () => s.bulk.length > 0 });
+      const next = s.bulk.shift()!;
+      sent += next.o.entries.length;
+      next.answer();
+    }
+    expect((await Promise.all(waiting.map(outcome))).every((o) => o === 'published')).toBe(true);
+  });
+});
+
+describe('prediction events through a real DaprClient', () => {
+  const bodies: unknown[] = [];
+  let answer: (() => void) | undefined;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (req.url === '/v1.0-alpha1/publish/bulk/pubsub/predictions') bodies.push(JSON.parse(body));
+      // The first (lone) publish is held until the test lets it go, so that the others wait and leave together.
+      if (req.url === '/v1.0/publish/pubsub/predictions') answer = () => res.writeHead(204).end();
+      else res.writeHead(204).end();
+    });
+  });
+  const listening = new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('when events leave in one bulk publish, then its body is the JSON daprd reads: each event as it is, with its own trace', async () => {
+    const dapr = new SidecarClient({ httpPort: await listening, apiToken: 'token' });
+    const p = new SidecarPublisher({ dapr, pubsub: 'pubsub', inFlight: 1 });
+    const first = publishIn(p, 1);
+    const data = { id: 'q"u\\ote', rows: 2, inputs: { x: [1.5, -2] }, text: 'é' };
+    const waiting = [
+      inTraceContext(contextFromTraceparent({ traceparent: traceOf(2) })!, () =>
+        p.publish({ topic: 'predictions', data }),
+      ),
+      publishIn(p, 3),
+    ];
+    await waitFor({
+      what: 'the lone publish at the sidecar, two events waiting',
+      timeoutMs: 5_000,
+      check: async () => answer !== undefined && p.counts().predictions?.queued === 2,
+    });
+    answer!();
+    await Promise.all([first, ...waiting]);
+    expect(bodies).toEqual([
+      [
+        {
+          entryId: '0',
+          contentType: 'application/json',
+          metadata: { 'cloudevent.traceparent': traceOf(2), 'cloudevent.tracestate': '' },
+          event: data,
+        },
+        {
+          entryId: '1',
+          contentType: 'application/json',
+          metadata: { 'cloudevent.traceparent': traceOf(3), 'cloudevent.tracestate': 'v=3' },
+          event: { id: 'e3' },
+        },
+      ],
+    ]);
   });
 });

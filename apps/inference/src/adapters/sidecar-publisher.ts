@@ -11,6 +11,8 @@ import type { EventPublisher } from '../domain/ports.ts';
 /** The most events in one bulk publish, and the most bytes of their JSON (a lone larger event goes alone). */
 export const MAX_PUBLISH_BATCH = 64;
 export const MAX_PUBLISH_BATCH_BYTES = 1024 * 1024;
+/** Sampled events waiting per topic past which a new one is dropped (logged by the prediction log), not queued. */
+const MAX_WAITING_EVENTS = 10_000;
 
 interface Outgoing {
   /** The event's JSON, serialised once: its size bounds a batch, and it is sent as it is. */
@@ -26,32 +28,46 @@ interface Outgoing {
  * at a few thousand predictions a second these calls were as many again through the sidecar).
  * Each event keeps its own trace: in a bulk publish its traceparent rides in the entry's
  * `cloudevent.traceparent`, which daprd writes into that event's CloudEvent. A bulk entry the
- * broker did not take fails only its own event. `inFlight` 0: every event alone.
+ * broker did not take fails only its own event. A required event (one its request waits for)
+ * goes alone at once, never behind sampled ones. `inFlight` 0: every event alone.
  */
 export class SidecarPublisher implements EventPublisher {
   private readonly topics = new Map<string, Coalescer<Outgoing, void>>();
 
   constructor(
-    private readonly opts: { dapr: Pick<DaprClient, 'publish' | 'publishBulk'>; pubsub: string; inFlight?: number },
+    private readonly opts: {
+      dapr: Pick<DaprClient, 'publish' | 'publishBulk'>;
+      pubsub: string;
+      inFlight?: number;
+      /** Sampled events waiting per topic past which a new one is dropped: 10,000. */
+      maxWaiting?: number;
+    },
   ) {}
 
-  publish(o: { topic: string; data: unknown }): Promise<void> {
-    const out = { json: JSON.stringify(o.data), traced: activeTraceContext() };
-    if (this.opts.inFlight === 0) return this.alone(o.topic, out);
+  publish(o: { topic: string; data: unknown; required?: boolean }): Promise<void> {
+    const json = JSON.stringify(o.data) as string | undefined;
+    if (json === undefined) return Promise.reject(new Error(`an event on ${o.topic} has no JSON form`));
+    const out = { json, traced: activeTraceContext() };
+    if (this.opts.inFlight === 0 || o.required) return this.alone(o.topic, out);
     let topic = this.topics.get(o.topic);
     if (!topic) {
       topic = this.coalescer(o.topic, this.opts.inFlight ?? 2);
       this.topics.set(o.topic, topic);
     }
+    const maxWaiting = this.opts.maxWaiting ?? MAX_WAITING_EVENTS;
+    if (topic.queued >= maxWaiting)
+      return Promise.reject(
+        new Error(`${maxWaiting} events on ${o.topic} are waiting for the sidecar; this one is dropped`),
+      );
     return topic.call(out);
   }
 
-  /** Events that went alone, in bulk publishes, and the events those carried, per topic. */
-  counts(): Record<string, { single: number; batches: number; batched: number }> {
+  /** Per topic: events that went alone, bulk publishes, the events those carried, and the events waiting now. */
+  counts(): Record<string, { single: number; batches: number; batched: number; queued: number }> {
     return Object.fromEntries(
       [...this.topics].map(([topic, c]) => [
         topic,
-        { single: c.counts.single, batches: c.counts.batches, batched: c.counts.batched },
+        { single: c.counts.single, batches: c.counts.batches, batched: c.counts.batched, queued: c.queued },
       ]),
     );
   }
@@ -97,8 +113,8 @@ export class SidecarPublisher implements EventPublisher {
 /** The event's own trace as bulk publish entry metadata: daprd puts it in the event's CloudEvent. */
 function cloudEventTrace(traced: TraceContext): Record<string, string> {
   const h = inTraceContext(traced, traceHeaders);
-  return {
-    ...(h.traceparent ? { 'cloudevent.traceparent': h.traceparent } : {}),
-    ...(h.tracestate ? { 'cloudevent.tracestate': h.tracestate } : {}),
-  };
+  if (!h.traceparent) return {};
+  // The tracestate always goes with it, empty when the event has none: else daprd would keep that of the
+  // bulk call, made in another event's trace.
+  return { 'cloudevent.traceparent': h.traceparent, 'cloudevent.tracestate': h.tracestate ?? '' };
 }

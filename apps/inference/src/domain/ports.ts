@@ -53,8 +53,11 @@ export interface ResponseCache {
 
 /** The broker, through the sidecar's pub/sub API. */
 export interface EventPublisher {
-  /** Resolves once the broker took the event; rejects when it did not. */
-  publish(o: { topic: string; data: unknown }): Promise<void>;
+  /**
+   * Resolves once the broker took the event; rejects when it did not. `required`: a request waits for
+   * it (streaming scoring), so it goes at once, never behind sampled events.
+   */
+  publish(o: { topic: string; data: unknown; required?: boolean }): Promise<void>;
 }
 
 /** The online feature store: model inputs computed from each entity's latest readings. */

@@ -57,14 +57,18 @@ export class PredictionLog {
    */
   async recordRequired(event: PredictionEvent, policy: { pii_inputs: string[] }): Promise<void> {
     const data = PredictionEvent.parse(maskPredictionEvent(event, policy.pii_inputs));
-    await this.publish(Topics.predictions, data);
+    await this.publish(Topics.predictions, data, true);
   }
 
   /** Every event leaves through here, in a span of the request that made it (the monitor's handling continues that trace). */
-  private publish(topic: string, data: unknown): Promise<void> {
-    return inSpan('inference.publish', () => this.opts.publisher.publish({ topic, data }), {
-      attributes: { 'messaging.destination.name': topic },
-    });
+  private publish(topic: string, data: unknown, required = false): Promise<void> {
+    return inSpan(
+      'inference.publish',
+      () => this.opts.publisher.publish({ topic, data, ...(required ? { required } : {}) }),
+      {
+        attributes: { 'messaging.destination.name': topic },
+      },
+    );
   }
 
   /** Publishes a sample of events, off the request path; `make` builds the event only when it is sampled. */

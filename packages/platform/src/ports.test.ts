@@ -1,23 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { allocatePorts, isPortFree, reservePorts } from './ports.ts';
+import { allocatePorts, claimPort, isPortFree, PORT_CLAIMS_DIR, reservePorts } from './ports.ts';
 
 describe('allocatePorts', () => {
-  it('when many ports are asked for, then they are distinct and free', async () => {
-    const ports = await allocatePorts(40);
-    expect(new Set(ports).size).toBe(40);
-    expect(await isPortFree(ports[0]!)).toBe(true);
-  });
-
-  it("when the kernel's ephemeral range leaves room below it, then ports come from below it and none is handed out twice", async () => {
-    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    const first = await allocatePorts(100);
-    const second = await allocatePorts(100);
-    expect(new Set([...first, ...second]).size).toBe(200);
-    expect(Math.max(...first, ...second)).toBeLessThan(low!);
-  });
-
   describe('with a reserved port', () => {
     afterEach(() => vi.restoreAllMocks());
 
@@ -30,7 +19,8 @@ describe('allocatePorts', () => {
       let reserved = from + 1_234;
       while (!(await isPortFree(reserved))) reserved++;
       let other = reserved + 1;
-      while (!(await isPortFree(other))) other++;
+      // Free, and claimed by no other live process (tests beside this one claim ports too): claimed here.
+      while (!(await isPortFree(other)) || !claimPort(other)) other++;
       reservePorts([reserved]);
       vi.spyOn(Math, 'random').mockReturnValueOnce(pick(reserved)).mockReturnValueOnce(pick(other));
       expect(await allocatePorts(1)).toEqual([other]);
@@ -43,5 +33,45 @@ describe('allocatePorts', () => {
     const { port } = server.address() as { port: number };
     expect(await isPortFree(port)).toBe(false);
     server.close();
+  });
+
+  describe('claims between processes', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('when another live process claimed a port, then it is not handed out here; once that process is gone, it is', async () => {
+      const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+      const from = 10_000;
+      const pick = (port: number) => (port - from + 0.5) / (low! - from);
+      let taken = from + 4_321;
+      while (!(await isPortFree(taken))) taken++;
+      let other = taken + 1;
+      // Free, and claimed by no other live process (tests beside this one claim ports too): claimed here.
+      while (!(await isPortFree(other)) || !claimPort(other)) other++;
+      // Another process (alive until its stdin closes) holds the claim on `taken`.
+      const holder = spawn(process.execPath, ['-e', 'process.stdin.resume()'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      writeFileSync(join(PORT_CLAIMS_DIR, String(taken)), String(holder.pid));
+      vi.spyOn(Math, 'random').mockReturnValueOnce(pick(taken)).mockReturnValueOnce(pick(other));
+      expect(await allocatePorts(1)).toEqual([other]);
+      const gone = new Promise((r) => holder.once('exit', r));
+      holder.stdin!.end();
+      await gone;
+      expect(claimPort(taken)).toBe(true);
+      expect(readFileSync(join(PORT_CLAIMS_DIR, String(taken)), 'utf8')).toBe(`${process.pid}:${threadId}`);
+    });
+  });
+
+  // Last: the ports they hand out could otherwise be the ones the tests above pick on purpose.
+  it('when many ports are asked for, then they are distinct and free', async () => {
+    const ports = await allocatePorts(40);
+    expect(new Set(ports).size).toBe(40);
+    expect(await isPortFree(ports[0]!)).toBe(true);
+  });
+
+  it("when the kernel's ephemeral range leaves room below it, then ports come from below it and none is handed out twice", async () => {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    const first = await allocatePorts(100);
+    const second = await allocatePorts(100);
+    expect(new Set([...first, ...second]).size).toBe(200);
+    expect(Math.max(...first, ...second)).toBeLessThan(low!);
   });
 });

@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 function listen(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -40,7 +43,7 @@ export async function allocatePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
   for (let tries = 0; range && ports.length < count && tries < count * 50; tries++) {
     const port = range.from + Math.floor(Math.random() * (range.to - range.from + 1));
-    if (handedOut.has(port) || !(await isPortFree(port))) continue;
+    if (handedOut.has(port) || !(await isPortFree(port)) || !claimPort(port)) continue;
     handedOut.add(port);
     ports.push(port);
   }
@@ -54,6 +57,62 @@ export async function allocatePorts(count: number): Promise<number[]> {
  */
 export function reservePorts(ports: number[]): void {
   for (const port of ports) handedOut.add(port);
+}
+
+/** Where processes of this machine claim the ports they hand out (one file per port: the claimer's pid and thread). */
+export const PORT_CLAIMS_DIR = join(tmpdir(), 'meridian-port-claims');
+/** Who claims: worker threads of one process (Vitest's) each hand out ports of their own. */
+const claimer = `${process.pid}:${threadId}`;
+const claimed: number[] = [];
+let releaseOnExit = false;
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Claims `port` for this process among the processes of this machine: false when a live other
+ * process claimed it. Each process draws its ports at random from the same range, and a port is
+ * free until the child it is for binds it; without a claim, two processes (the integration
+ * tests' platform and the deploy tests' control plane, side by side in `npm test`) could both
+ * hand out a port in that window (seen: a daprd's "could not listen on any endpoint"). A claim
+ * whose process is gone is taken over; a process's claims go when it exits normally (a killed
+ * one's are taken over later). Where the folder cannot be written, the probe alone decides.
+ */
+export function claimPort(port: number): boolean {
+  const file = join(PORT_CLAIMS_DIR, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      mkdirSync(PORT_CLAIMS_DIR, { recursive: true });
+      writeFileSync(file, claimer, { flag: 'wx' });
+      claimed.push(port);
+      if (!releaseOnExit) {
+        releaseOnExit = true;
+        process.once('exit', () => {
+          for (const p of claimed) rmSync(join(PORT_CLAIMS_DIR, String(p)), { force: true });
+        });
+      }
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return true;
+      let owner = '';
+      try {
+        owner = readFileSync(file, 'utf8');
+      } catch {
+        // removed meanwhile: try again
+      }
+      if (owner === claimer) return true;
+      const pid = Number(owner.split(':')[0]);
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) return false;
+      rmSync(file, { force: true });
+    }
+  }
+  return false;
 }
 
 /** Ports the kernel chooses; all are held open until every one is chosen, so the set has no duplicates. */

@@ -10,7 +10,7 @@ version=1.12.0
 here=$(cd "$(dirname "$0")" && pwd)
 cache_root=${MERIDIAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meridian}
 # Bump the patch level when the patch changes, so an older build is not reused.
-cache="$cache_root/dapr/cli-$version-meridian2"
+cache="$cache_root/dapr/cli-$version-meridian3"
 log() { printf '[dapr-cli] %s\n' "$*" >&2; }
 
 if [ -x "$cache/dapr" ]; then echo "$cache/dapr"; exit 0; fi

@@ -6,7 +6,9 @@
 // It also gives each metadata write a minute and a half to reach its daprd instead of 15 s:
 // the CLI writes as soon as it has started a daprd, and on a loaded machine a daprd can take
 // longer than that to listen; the CLI then went on without that record (a run `dapr list`
-// showed with cliPID 0, which `dapr stop -f .` cannot stop).
+// showed with cliPID 0, which `dapr stop -f .` cannot stop). Ctrl-C (or SIGTERM) ends the wait
+// at once, and once a daprd's port has used up its wait, its next writes try once: a daprd that
+// died does not hold the run for a minute and a half per record.
 // Usage: node patch-cli-token.mjs <dapr/cli source dir>
 import { patchSource } from './source-patch.mjs';
 
@@ -16,14 +18,19 @@ const edits = [
     '\tr, err := httpc.Get(url)\n',
     `\t// ${marker}\n\tgetReq, err := http.NewRequest(http.MethodGet, url, nil)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\tif token := os.Getenv("DAPR_API_TOKEN"); token != "" {\n\t\tgetReq.Header.Set("dapr-api-token", token)\n\t}\n\tr, err := httpc.Do(getReq)\n`,
   ],
-  ['\t"strings"\n', '\t"strings"\n\t"time"\n'],
+  ['\t"os"\n', '\t"os"\n\t"os/signal"\n'],
+  ['\t"strings"\n', '\t"strings"\n\t"sync"\n\t"syscall"\n\t"time"\n'],
   [
     '\tclient.Logger = nil\n',
-    `\tclient.Logger = nil\n\t// a daprd slow to listen: about 90 s of retries, a second apart\n\tclient.RetryMax = 90\n\tclient.RetryWaitMin = time.Second\n\tclient.RetryWaitMax = time.Second\n`,
+    `\tclient.Logger = nil\n\t// a daprd slow to listen: about 90 s of retries, a second apart; once only for a port that used them up\n\tclient.RetryMax = 90\n\tclient.RetryWaitMin = time.Second\n\tclient.RetryWaitMax = time.Second\n\tgaveUpKey := fmt.Sprint(httpPort, "/", appID)\n\tif _, gaveUp := putGaveUp.Load(gaveUpKey); gaveUp {\n\t\tclient.RetryMax = 0\n\t}\n`,
   ],
   [
-    '\tr, err := client.Do(req)\n',
-    `\tif token := os.Getenv("DAPR_API_TOKEN"); token != "" {\n\t\treq.Header.Set("dapr-api-token", token)\n\t}\n\tr, err := client.Do(req)\n`,
+    '\treq, err := retryablehttp.NewRequest(http.MethodPut, url, strings.NewReader(value))\n',
+    `\t// Ctrl-C ends the retries at once (the CLI's own handler gets the signal too).\n\tctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)\n\tdefer stopSignals()\n\treq, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPut, url, strings.NewReader(value))\n`,
+  ],
+  [
+    '\tr, err := client.Do(req)\n\tif err != nil {\n\t\treturn err\n\t}\n',
+    `\tif token := os.Getenv("DAPR_API_TOKEN"); token != "" {\n\t\treq.Header.Set("dapr-api-token", token)\n\t}\n\tr, err := client.Do(req)\n\tif err != nil {\n\t\tputGaveUp.Store(gaveUpKey, true)\n\t\treturn err\n\t}\n`,
   ],
 ];
 patchSource({
@@ -36,6 +43,9 @@ patchSource({
       need(anchor);
       patched = patched.replace(anchor, replacement);
     }
-    return patched;
+    return `${patched}
+// putGaveUp holds the daprd (HTTP port and app id) whose metadata write used up its retries.
+var putGaveUp sync.Map
+`;
   },
 });

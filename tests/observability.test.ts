@@ -176,10 +176,21 @@ describe('MERIDIAN_OBSERVABILITY=1 npm start: one trace per request in Jaeger, e
           s.who === 'monitor/daprd' &&
           ancestors(spans, s).some((a) => a.who === 'inference/app' && a.name === 'inference.publish'),
       );
-    for (const traceId of traceIds) {
-      const spans = await wholeTrace(traceId, ['gateway/app', 'inference/app', 'monitor/daprd'], deliveredUnderPublish);
-      expect(deliveredUnderPublish(spans)).toBe(true);
-    }
+    const waiting = new Set(traceIds);
+    await waitFor({
+      what: "each burst request's trace in Jaeger, with the monitor's sidecar under its publish",
+      timeoutMs: 90_000,
+      check: async () => {
+        for (const traceId of [...waiting]) {
+          const spans = await fetchTrace(jaeger, traceId);
+          if (isWhole(spans, ['gateway/app', 'inference/app', 'monitor/daprd']) && deliveredUnderPublish(spans))
+            waiting.delete(traceId);
+        }
+        return waiting.size === 0;
+      },
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; not there for ${[...waiting].join(', ')}`);
+    });
   });
 
   it('when a sensor reading is ingested, then its trace reaches the monitor through the broker, features and inference', async () => {

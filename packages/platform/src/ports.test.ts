@@ -43,7 +43,8 @@ describe('allocatePorts', () => {
       const from = 10_000;
       const pick = (port: number) => (port - from + 0.5) / (low! - from);
       let taken = from + 4_321;
-      while (!(await isPortFree(taken))) taken++;
+      // Free and claimed by no other live process; then the claim is handed to the holder below.
+      while (!(await isPortFree(taken)) || !claimPort(taken)) taken++;
       let other = taken + 1;
       // Free, and claimed by no other live process (tests beside this one claim ports too): claimed here.
       while (!(await isPortFree(other)) || !claimPort(other)) other++;

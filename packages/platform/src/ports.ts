@@ -60,7 +60,7 @@ export function reservePorts(ports: number[]): void {
 }
 
 /** Where processes of this machine claim the ports they hand out (one file per port: the claimer's pid and thread). */
-export const PORT_CLAIMS_DIR = join(tmpdir(), 'meridian-port-claims');
+export const PORT_CLAIMS_DIR = join(tmpdir(), `meridian-port-claims-${process.getuid?.() ?? 'user'}`);
 /** Who claims: worker threads of one process (Vitest's) each hand out ports of their own. */
 const claimer = `${process.pid}:${threadId}`;
 const claimed: number[] = [];
@@ -109,7 +109,11 @@ export function claimPort(port: number): boolean {
       if (owner === claimer) return true;
       const pid = Number(owner.split(':')[0]);
       if (Number.isInteger(pid) && pid > 0 && alive(pid)) return false;
-      rmSync(file, { force: true });
+      try {
+        rmSync(file, { force: true });
+      } catch {
+        return true; // a folder we cannot write to: the probe alone decides
+      }
     }
   }
   return false;

@@ -17,7 +17,7 @@ import { OnlineFeatureClient } from './adapters/online-features.ts';
 import { RegistrySync } from './adapters/registry-sync.ts';
 import { StateResponseCache } from './adapters/response-cache.ts';
 import { runtimeFor } from './adapters/runtimes/index.ts';
-import { SidecarPublisher } from './adapters/sidecar-publisher.ts';
+import { SidecarPublisher, type EventBatchingCounts } from './adapters/sidecar-publisher.ts';
 import { InferenceMetrics } from './domain/metrics.ts';
 import { ModelLimits } from './domain/model-limits.ts';
 import { ModelStore } from './domain/model-store.ts';
@@ -41,7 +41,7 @@ export interface InferenceDeps extends PredictDeps {
   registry?: Pick<RegistrySync, 'syncModel'>;
   pubsub: string;
   /** Prediction events that went alone and together, per topic (the sidecar publisher's counts), for /readyz. */
-  eventBatching?: () => Record<string, { single: number; batches: number; batched: number; queued: number }>;
+  eventBatching?: () => Record<string, EventBatchingCounts>;
 }
 
 const SERVER_VERSION = '0.2.0';

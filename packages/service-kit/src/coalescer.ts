@@ -23,6 +23,22 @@ export interface CoalescerOptions<I, O> {
   abandoned?(item: I): Error | undefined;
 }
 
+/** What went out: calls alone, batch calls, the calls those carried, and calls dropped while waiting. */
+export interface CoalescerCounts {
+  single: number;
+  batches: number;
+  batched: number;
+  abandoned: number;
+}
+
+/** Adds `from` into `into` (the totals of several coalescers). */
+export function addCoalescerCounts(into: CoalescerCounts, from: CoalescerCounts): void {
+  into.single += from.single;
+  into.batches += from.batches;
+  into.batched += from.batched;
+  into.abandoned += from.abandoned;
+}
+
 interface Waiting<I, O> {
   item: I;
   resolve(o: O): void;
@@ -32,8 +48,7 @@ interface Waiting<I, O> {
 export class Coalescer<I, O> {
   private inFlight = 0;
   private waiting: Waiting<I, O>[] = [];
-  /** What went out: calls alone, batch calls, the requests those carried, and calls dropped while waiting. */
-  readonly counts = { single: 0, batches: 0, batched: 0, abandoned: 0 };
+  readonly counts: CoalescerCounts = { single: 0, batches: 0, batched: 0, abandoned: 0 };
 
   constructor(private readonly opts: CoalescerOptions<I, O>) {
     if (opts.maxInFlight < 1 || opts.maxItems < 1) throw new Error('maxInFlight and maxItems must be at least 1');

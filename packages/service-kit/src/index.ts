@@ -104,7 +104,7 @@ export { FeaturesClient } from './clients/features-client.ts';
 export { ActorClient, type ActorEnvelope, type ActorRef, type ActorStateOperation } from './actor-client.ts';
 export { actorHost, type ActorType } from './actor-host.ts';
 export { chunksOf, mapLimit } from './map-limit.ts';
-export { Coalescer, type CoalescerOptions } from './coalescer.ts';
+export { addCoalescerCounts, Coalescer, type CoalescerCounts, type CoalescerOptions } from './coalescer.ts';
 export { packByKey, type Pack } from './pack.ts';
 export {
   appMetrics,

@@ -8,6 +8,7 @@ import {
   MAX_INFER_BATCH_REQUESTS,
 } from '@meridian/contracts';
 import {
+  addCoalescerCounts,
   AppError,
   Coalescer,
   inTraceContext,
@@ -132,7 +133,7 @@ export class InferBatching {
       // An idle model's coalescer is let go (model names are many): its counts are kept.
       if (coalescer.idle && this.byModel.get(c.model) === coalescer) {
         this.byModel.delete(c.model);
-        for (const k of ['single', 'batches', 'batched', 'abandoned'] as const) this.done[k] += coalescer.counts[k];
+        addCoalescerCounts(this.done, coalescer.counts);
       }
     }
   }
@@ -141,7 +142,7 @@ export class InferBatching {
   get counts() {
     const all = { ...this.done, queued: 0, models: this.byModel.size };
     for (const c of this.byModel.values()) {
-      for (const k of ['single', 'batches', 'batched', 'abandoned'] as const) all[k] += c.counts[k];
+      addCoalescerCounts(all, c.counts);
       all.queued += c.queued;
     }
     return all;

@@ -57,7 +57,7 @@ describe('prediction events to the sidecar', () => {
     expect(s.alone.map((c) => [c.topic, c.data, c.traceparent])).toEqual([['predictions', '{"id":"e1"}', traceOf(1)]]);
     s.alone[0]!.answer();
     await done;
-    expect(p.counts()).toEqual({ predictions: { single: 1, batches: 0, batched: 0, queued: 0 } });
+    expect(p.counts()).toEqual({ predictions: { single: 1, batches: 0, batched: 0, abandoned: 0, queued: 0 } });
   });
 
   it('when events arrive while two publishes are out, then they leave together in one bulk publish, each entry with its own trace', async () => {
@@ -92,7 +92,7 @@ describe('prediction events to the sidecar', () => {
     ]);
     s.alone[1]!.answer();
     await first[1];
-    expect(p.counts()).toEqual({ predictions: { single: 2, batches: 1, batched: 3, queued: 0 } });
+    expect(p.counts()).toEqual({ predictions: { single: 2, batches: 1, batched: 3, abandoned: 0, queued: 0 } });
   });
 
   it('when a bulk publish fails as a whole, then each of its events fails, and the next events still go', async () => {

@@ -3,10 +3,14 @@ import {
   Coalescer,
   inTraceContext,
   traceHeaders,
+  type CoalescerCounts,
   type DaprClient,
   type TraceContext,
 } from '@meridian/service-kit';
 import type { EventPublisher } from '../domain/ports.ts';
+
+/** One topic's events: how they went out (see Coalescer), and how many wait now. */
+export type EventBatchingCounts = CoalescerCounts & { queued: number };
 
 /** The most events in one bulk publish, and the most bytes of their JSON (a lone larger event goes alone). */
 export const MAX_PUBLISH_BATCH = 64;
@@ -63,13 +67,8 @@ export class SidecarPublisher implements EventPublisher {
   }
 
   /** Per topic: events that went alone, bulk publishes, the events those carried, and the events waiting now. */
-  counts(): Record<string, { single: number; batches: number; batched: number; queued: number }> {
-    return Object.fromEntries(
-      [...this.topics].map(([topic, c]) => [
-        topic,
-        { single: c.counts.single, batches: c.counts.batches, batched: c.counts.batched, queued: c.queued },
-      ]),
-    );
+  counts(): Record<string, EventBatchingCounts> {
+    return Object.fromEntries([...this.topics].map(([topic, c]) => [topic, { ...c.counts, queued: c.queued }]));
   }
 
   private alone(topic: string, out: Outgoing): Promise<void> {

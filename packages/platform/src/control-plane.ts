@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManagedProcess } from './managed-process.ts';
 import { allocatePorts } from './ports.ts';
@@ -115,7 +115,10 @@ export async function startControlPlane(opts: {
   };
 
   try {
-    start('sentry', [
+    const anchorsFile = join(ca, 'ca.crt');
+    // Sentry writes these three in no set order: one missing (a start killed midway) means it writes again.
+    const freshCa = !['ca.crt', 'issuer.crt', 'issuer.key'].every((f) => existsSync(join(ca, f)));
+    const sentryArgs = [
       '--issuer-credentials',
       ca,
       '--trust-domain',
@@ -135,14 +138,25 @@ export async function startControlPlane(opts: {
       '--metrics-port',
       `${sentryMetrics}`,
       ...local,
-    ]);
-    await waitFor({
-      what: 'sentry',
-      timeoutMs,
-      abort: died,
-      check: () => httpOk(`http://127.0.0.1:${sentryHealth}/healthz`),
-    });
-    const anchorsFile = join(ca, 'ca.crt');
+    ];
+    const sentryUp = () =>
+      waitFor({
+        what: 'sentry',
+        timeoutMs,
+        abort: died,
+        check: async () => existsSync(anchorsFile) && (await httpOk(`http://127.0.0.1:${sentryHealth}/healthz`)),
+      });
+    const first = start('sentry', sentryArgs);
+    await sentryUp();
+    if (freshCa) {
+      // On a new home sentry writes its CA into the folder it watches, and its watcher may then
+      // restart the server (healthz included) two seconds later, refusing the sidecars that start
+      // meanwhile. A sentry started on the CA already there writes nothing, so it is started again.
+      await first.stop();
+      processes.splice(processes.indexOf(first), 1);
+      start('sentry', sentryArgs);
+      await sentryUp();
+    }
     const tls = [
       '--tls-enabled',
       '--trust-anchors-file',

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { readiness, waitAllReady } from './app-readiness.ts';
+import { readiness, waitAllReady, type WaitReady } from './app-readiness.ts';
 import { startApps, APP_PORT_COUNT } from './running-app.ts';
 import { appSpec, fakeLauncher, type FakeProcess } from './testing/fake-process.ts';
 
@@ -34,6 +34,68 @@ describe('waitAllReady', () => {
       /^b:dapr exited with code 1; its last lines:\nlevel=fatal msg="no such component"$/,
     );
     expect(stopped).toBe(true);
+  });
+});
+
+describe('waitAllReady with start retries', () => {
+  /** b's sidecar dies at start `deaths` times (a broker's connect timeout, say); a waits for nothing. */
+  function flakyStart(deaths: number, exitCode = 1) {
+    const apps = twoApps();
+    const launch = fakeLauncher();
+    let died = 0;
+    const waitReady: WaitReady = async (a) => {
+      if (a.spec.id !== 'b' || died >= deaths) return;
+      died++;
+      Object.assign(a.sidecar as unknown as FakeProcess, {
+        running: false,
+        exitCode,
+        lines: ['level=fatal msg="pubsub.jetstream/v1: i/o timeout"'],
+      });
+      throw new Error('b readiness: b:dapr exited with code 1');
+    };
+    const relaunched: string[] = [];
+    let stopped = false;
+    const waiting = waitAllReady({
+      apps: Object.values(apps),
+      waitReady,
+      timeoutMs: 60_000,
+      stop: async () => {
+        stopped = true;
+      },
+      startRetries: 2,
+      relaunch: (a) => {
+        a.sidecar = launch.sidecar(a);
+        a.app = launch.app(a);
+      },
+      onEvent: (e) =>
+        relaunched.push(e.type === 'restarted' ? `${e.name} restarted with ${e.with}` : `${e.name} ${e.type}`),
+    });
+    return { apps, launch, waiting, relaunched, stopped: () => stopped };
+  }
+
+  it('when a sidecar dies by itself before it is ready, then its instance is started again, both processes, and the start goes on', async () => {
+    const { apps, launch, waiting, relaunched, stopped } = flakyStart(1);
+    const firstApp = apps.b!.app as unknown as FakeProcess;
+    await waiting;
+    expect(relaunched).toEqual(['b:dapr exited', 'b:dapr restarted with b']);
+    expect(firstApp.stopRequested).toBe(true);
+    expect(launch.starts.map((s) => `${s.kind} ${s.slot.spec.id}`)).toEqual(['sidecar b', 'app b']);
+    expect(apps.b!.sidecar.running).toBe(true);
+    expect(stopped()).toBe(false);
+  });
+
+  it('when it dies at every start, then after the retries everything is stopped and the error names it', async () => {
+    const { waiting, relaunched, stopped } = flakyStart(3);
+    await expect(waiting).rejects.toThrow(/^b:dapr exited with code 1; its last lines:\n.*i\/o timeout/);
+    expect(relaunched).toEqual(['b:dapr exited', 'b:dapr exited']);
+    expect(stopped()).toBe(true);
+  });
+
+  it('when a process ends with success before it is ready, then it is not started again', async () => {
+    const { waiting, relaunched, stopped } = flakyStart(1, 0);
+    await expect(waiting).rejects.toThrow(/b readiness/);
+    expect(relaunched).toEqual([]);
+    expect(stopped()).toBe(true);
   });
 });
 

@@ -1,9 +1,13 @@
 import type { ManagedProcess } from './managed-process.ts';
 import type { RunningApp } from './running-app.ts';
+import type { SupervisorEvent } from './supervisor.ts';
 import { httpOk, waitFor } from './wait.ts';
 
-/** Until the app and its sidecar serve; fails early when one of `watched` (both by default) dies. */
-export type WaitReady = (a: RunningApp, watched?: ManagedProcess[]) => Promise<void>;
+/**
+ * Until the app and its sidecar serve; fails early when one of `watched` (both by default) dies,
+ * and after `timeoutMs` (the one readiness was made with, by default).
+ */
+export type WaitReady = (a: RunningApp, watched?: ManagedProcess[], timeoutMs?: number) => Promise<void>;
 
 /** A check's answer, for an error message: status and the start of the body, or why there was none. */
 async function lastAnswer(url: string): Promise<string> {
@@ -16,7 +20,7 @@ async function lastAnswer(url: string): Promise<string> {
 }
 
 export function readiness(o: { timeoutMs: number }): WaitReady {
-  return (a, watched = [a.app, a.sidecar]) => {
+  return (a, watched = [a.app, a.sidecar], timeoutMs = o.timeoutMs) => {
     const sidecarHealth = `${a.daprUrl}/v1.0/healthz`;
     const appReady = `${a.appUrl}/readyz`;
     const died = () => {
@@ -27,7 +31,7 @@ export function readiness(o: { timeoutMs: number }): WaitReady {
     };
     return waitFor({
       what: `${a.spec.id} readiness`,
-      timeoutMs: o.timeoutMs,
+      timeoutMs,
       abort: died,
       check: async () => (await httpOk(sidecarHealth)) && (await httpOk(appReady)),
     }).catch(async (err: Error) => {
@@ -44,9 +48,22 @@ export function readiness(o: { timeoutMs: number }): WaitReady {
 }
 
 /**
- * Waits until every app and sidecar is ready and then the gateway answers /readyz. When one is
- * not, stops everything (`stop`) and throws, naming the process that failed by itself rather
- * than one that only went down with the rest.
+ * The first process of an instance that failed by itself: not asked to stop, not ended with
+ * success, and started at all (-1: it could not be spawned, which a retry does not mend).
+ */
+const crashedProcess = (a: RunningApp) =>
+  [a.sidecar, a.app].find((p) => !p.running && !p.stopRequested && p.exitCode !== 0 && p.exitCode !== -1);
+
+const exitOf = (p: ManagedProcess) => ({ code: p.exitCode ?? null, signal: p.exitSignal ?? null });
+
+/**
+ * Waits until every app and sidecar is ready and then the gateway answers /readyz. An instance
+ * whose app or sidecar dies by itself before it is ready is started again, both processes on the
+ * same ports with the same tokens, up to `startRetries` times (`relaunch`), within the same
+ * `timeoutMs`: on a loaded machine a daprd can fail at start on a broker's connect timeout. Each
+ * relaunch is told as the supervisor tells a restart (`onEvent`: exited, then restarted once
+ * ready). When one is still not ready, stops everything (`stop`) and throws, naming the process
+ * that failed by itself rather than one that only went down with the rest.
  */
 export async function waitAllReady(o: {
   /** Every instance of every app. */
@@ -54,11 +71,52 @@ export async function waitAllReady(o: {
   waitReady: WaitReady;
   timeoutMs: number;
   stop: () => Promise<void>;
+  /** Starts an instance's app and sidecar again (their processes are down). */
+  relaunch?: (a: RunningApp) => void;
+  startRetries?: number;
+  onEvent?: (event: SupervisorEvent) => void;
 }): Promise<void> {
   const all = o.apps;
   const gateway = all.find((a) => a.instance === 'gateway');
+  const deadline = Date.now() + o.timeoutMs;
+  let stopping = false;
+  const readyOne = async (a: RunningApp) => {
+    /** The last relaunch: the process that died, which one it was, and the partner started with it. */
+    let last: { dead: ManagedProcess; kind: 'app' | 'sidecar'; partner: string } | undefined;
+    for (let retry = 0; ; retry++) {
+      try {
+        await o.waitReady(a, undefined, Math.max(1, deadline - Date.now()));
+        if (last)
+          o.onEvent?.({
+            type: 'restarted',
+            unit: { app: a.instance, kind: last.kind },
+            name: last.dead.opts.name,
+            restarts: retry,
+            exit: exitOf(last.dead),
+            with: last.partner,
+          });
+        return;
+      } catch (err) {
+        const dead = crashedProcess(a);
+        if (!o.relaunch || !dead || retry >= (o.startRetries ?? 0) || stopping || Date.now() >= deadline) throw err;
+        const kind = dead === a.sidecar ? 'sidecar' : 'app';
+        last = { dead, kind, partner: (kind === 'sidecar' ? a.app : a.sidecar).opts.name };
+        o.onEvent?.({
+          type: 'exited',
+          unit: { app: a.instance, kind },
+          name: dead.opts.name,
+          exit: exitOf(dead),
+          lastLines: dead.lastLines(),
+          restartInMs: 0,
+        });
+        await Promise.all([a.app.stop(), a.sidecar.stop()]);
+        if (stopping) throw err;
+        o.relaunch(a);
+      }
+    }
+  };
   try {
-    await Promise.all(all.map((a) => o.waitReady(a)));
+    await Promise.all(all.map(readyOne));
     if (gateway)
       await waitFor({
         what: 'gateway /readyz',
@@ -66,6 +124,7 @@ export async function waitAllReady(o: {
         check: () => httpOk(`${gateway.appUrl}/readyz`),
       });
   } catch (err) {
+    stopping = true;
     const failed = all
       .flatMap((a) => [a.app, a.sidecar])
       .find((p) => !p.running && !p.stopRequested && p.exitCode !== 0);

@@ -66,11 +66,15 @@ function stopper(o: {
   };
 }
 
+/** How often an instance that dies before it is first ready is started again (waitAllReady). */
+const START_RETRIES = 2;
+
 /**
  * Starts every app with its own daprd, all in parallel, and waits until each
- * sidecar and app is ready and the gateway answers /readyz. If any process
- * dies or does not become ready, everything is stopped and the error carries
- * that process's last log lines.
+ * sidecar and app is ready and the gateway answers /readyz. An instance whose
+ * process dies first is started again (START_RETRIES); if one still dies or does
+ * not become ready, everything is stopped and the error carries that process's
+ * last log lines.
  */
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const specs = opts.apps ?? loadApps();
@@ -98,7 +102,18 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const stop = stopper({ instances, supervisor: () => supervisor, closeInfra: () => infra.close() });
   const timeoutMs = opts.readyTimeoutMs ?? 90_000;
   const waitReady = readiness({ timeoutMs });
-  await waitAllReady({ apps: instances(), waitReady, timeoutMs, stop });
+  await waitAllReady({
+    apps: instances(),
+    waitReady,
+    timeoutMs,
+    stop,
+    startRetries: START_RETRIES,
+    relaunch: (a) => {
+      a.sidecar = launch.sidecar(a);
+      a.app = launch.app(a);
+    },
+    ...(opts.onSupervision ? { onEvent: opts.onSupervision } : {}),
+  });
   if (opts.supervise) {
     supervisor = superviseApps({
       instances: instances(),

@@ -106,6 +106,14 @@ describe('npm start (the local launcher)', () => {
     expect(await again.exited).toBe(0);
   });
 
+  it('when GATEWAY_PORT is a port fetch refuses (10080), then npm start exits 1 saying so, before starting anything', async () => {
+    const l = launch({ home, port: 10_080 });
+    running.push(l);
+    expect(await l.exited).toBe(1);
+    expect(l.output()).toContain('port 10080 is one that browsers and fetch refuse to connect to');
+    expect(l.output()).not.toContain('control plane up');
+  });
+
   it("when an app fails to start, then npm start exits non-zero and shows that app's last log lines", async () => {
     const [port] = await allocatePorts(1);
     const l = launch({ home, port: port!, env: { ORT_INTRA_OP_THREADS: 'many' } });

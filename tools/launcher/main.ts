@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   daprBinDir,
   describePlatform,
+  FETCH_BAD_PORTS,
   isPortFree,
   repoPath,
   reservePorts,
@@ -58,9 +59,11 @@ async function main(): Promise<void> {
   }
   claimPidFile();
   const busy = [
-    ...((await isPortFree(gatewayPort))
-      ? []
-      : [`port ${gatewayPort} is in use; stop what holds it or set GATEWAY_PORT`]),
+    ...(FETCH_BAD_PORTS.has(gatewayPort)
+      ? [`port ${gatewayPort} is one that browsers and fetch refuse to connect to; set another GATEWAY_PORT`]
+      : (await isPortFree(gatewayPort))
+        ? []
+        : [`port ${gatewayPort} is in use; stop what holds it or set GATEWAY_PORT`]),
     ...(observe ? await busyPorts(observe) : []),
   ];
   if (busy.length) {

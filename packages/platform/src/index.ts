@@ -1,6 +1,6 @@
 // Everything needed to run the platform: the Dapr control plane, sidecars, managed and supervised
 // processes, stacks, generated components and configurations, brokers, and the dev token, secrets and models.
-export { allocatePorts, claimPort, isPortFree, PORT_CLAIMS_DIR, reservePorts } from './ports.ts';
+export { allocatePorts, claimPort, FETCH_BAD_PORTS, isPortFree, PORT_CLAIMS_DIR, reservePorts } from './ports.ts';
 export { ManagedProcess, type ProcessOptions } from './managed-process.ts';
 export { waitFor, httpOk } from './wait.ts';
 export { repoRoot, repoPath } from './paths.ts';

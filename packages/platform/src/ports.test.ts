@@ -27,6 +27,24 @@ describe('allocatePorts', () => {
     });
   });
 
+  describe('with a port fetch refuses', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('when the random pick lands on 10080, which fetch will not connect to, then another port is handed out', async () => {
+      const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+      const from = 10_000;
+      const size = low! - from;
+      const pick = (port: number) => (port - from + 0.5) / size;
+      // Node's fetch refuses the port before connecting: no readiness check could reach a server there.
+      const refused = await fetch('http://127.0.0.1:10080/').catch((err: Error) => (err.cause as Error).message);
+      expect(refused).toBe('bad port');
+      let other = 10_081;
+      while (!(await isPortFree(other)) || !claimPort(other)) other++;
+      vi.spyOn(Math, 'random').mockReturnValueOnce(pick(10_080)).mockReturnValueOnce(pick(other));
+      expect(await allocatePorts(1)).toEqual([other]);
+    });
+  });
+
   it('when a port is held, then isPortFree says so', async () => {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -14,8 +14,19 @@ function listen(port: number): Promise<Server> {
 
 /** Lowest port handed out when the kernel's ephemeral range leaves room below it. */
 const FLOOR = 10_000;
-/** Ports this process has handed out: never twice, though an earlier one may be free again. */
-const handedOut = new Set<number>();
+/**
+ * The ports fetch refuses to connect to (the Fetch standard's "bad ports"; Node's fetch answers
+ * "fetch failed", cause "bad port"): never handed out. 10080 is in our range; CI drew it for a
+ * gateway, which daprd reached and every readiness check could not.
+ */
+export const FETCH_BAD_PORTS: ReadonlySet<number> = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110,
+  111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532,
+  540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061,
+  6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+/** Ports this process has handed out, or must not: never twice, though an earlier one may be free again. */
+const handedOut = new Set<number>(FETCH_BAD_PORTS);
 
 /**
  * The ports below the kernel's ephemeral range (Linux), or undefined. A port the kernel chose

@@ -6,17 +6,20 @@ import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { allocatePorts, claimPort, isPortFree, PORT_CLAIMS_DIR, reservePorts } from './ports.ts';
 
+/** The low end of the kernel's ephemeral range. */
+const ephemeralLow = () =>
+  readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)[0]!;
+/** The range allocatePorts draws from: 10000 up to just below the ephemeral range. */
+const FROM = 10_000;
+/** What Math.random must return for allocatePorts to pick `port`. */
+const pick = (port: number) => (port - FROM + 0.5) / (ephemeralLow() - FROM);
+
 describe('allocatePorts', () => {
   describe('with a reserved port', () => {
     afterEach(() => vi.restoreAllMocks());
 
     it('when the random pick lands on a reserved port (free, nothing bound to it yet), then another port is handed out', async () => {
-      const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-      // The range allocatePorts draws from: 10000 up to just below the ephemeral range.
-      const from = 10_000;
-      const size = low! - from;
-      const pick = (port: number) => (port - from + 0.5) / size;
-      let reserved = from + 1_234;
+      let reserved = FROM + 1_234;
       while (!(await isPortFree(reserved))) reserved++;
       let other = reserved + 1;
       // Free, and claimed by no other live process (tests beside this one claim ports too): claimed here.
@@ -31,10 +34,6 @@ describe('allocatePorts', () => {
     afterEach(() => vi.restoreAllMocks());
 
     it('when the random pick lands on 10080, which fetch will not connect to, then another port is handed out', async () => {
-      const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-      const from = 10_000;
-      const size = low! - from;
-      const pick = (port: number) => (port - from + 0.5) / size;
       // Node's fetch refuses the port before connecting: no readiness check could reach a server there.
       const refused = await fetch('http://127.0.0.1:10080/').catch((err: Error) => (err.cause as Error).message);
       expect(refused).toBe('bad port');
@@ -57,10 +56,7 @@ describe('allocatePorts', () => {
     afterEach(() => vi.restoreAllMocks());
 
     it('when another live process claimed a port, then it is not handed out here; once that process is gone, it is', async () => {
-      const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-      const from = 10_000;
-      const pick = (port: number) => (port - from + 0.5) / (low! - from);
-      let taken = from + 4_321;
+      let taken = FROM + 4_321;
       // Free and claimed by no other live process; then the claim is handed to the holder below.
       while (!(await isPortFree(taken)) || !claimPort(taken)) taken++;
       let other = taken + 1;
@@ -87,10 +83,9 @@ describe('allocatePorts', () => {
   });
 
   it("when the kernel's ephemeral range leaves room below it, then ports come from below it and none is handed out twice", async () => {
-    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
     const first = await allocatePorts(100);
     const second = await allocatePorts(100);
     expect(new Set([...first, ...second]).size).toBe(200);
-    expect(Math.max(...first, ...second)).toBeLessThan(low!);
+    expect(Math.max(...first, ...second)).toBeLessThan(ephemeralLow());
   });
 });

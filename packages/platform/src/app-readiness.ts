@@ -47,12 +47,11 @@ export function readiness(o: { timeoutMs: number }): WaitReady {
   };
 }
 
-/**
- * The first process of an instance that failed by itself: not asked to stop, not ended with
- * success, and started at all (-1: it could not be spawned, which a retry does not mend).
- */
-const crashedProcess = (a: RunningApp) =>
-  [a.sidecar, a.app].find((p) => !p.running && !p.stopRequested && p.exitCode !== 0 && p.exitCode !== -1);
+/** Ended without being asked to stop, and not with success. */
+const failedByItself = (p: ManagedProcess) => !p.running && !p.stopRequested && p.exitCode !== 0;
+
+/** The first process of an instance that failed by itself and was started at all (-1: it could not be spawned, which a retry does not mend). */
+const crashedProcess = (a: RunningApp) => [a.sidecar, a.app].find((p) => failedByItself(p) && p.exitCode !== -1);
 
 const exitOf = (p: ManagedProcess) => ({ code: p.exitCode ?? null, signal: p.exitSignal ?? null });
 
@@ -125,9 +124,7 @@ export async function waitAllReady(o: {
       });
   } catch (err) {
     stopping = true;
-    const failed = all
-      .flatMap((a) => [a.app, a.sidecar])
-      .find((p) => !p.running && !p.stopRequested && p.exitCode !== 0);
+    const failed = all.flatMap((a) => [a.app, a.sidecar]).find(failedByItself);
     await o.stop();
     if (failed)
       throw new Error(

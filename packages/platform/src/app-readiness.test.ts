@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { readiness, waitAllReady, type WaitReady } from './app-readiness.ts';
-import { startApps, APP_PORT_COUNT } from './running-app.ts';
+import { relaunchInstance, startApps, APP_PORT_COUNT } from './running-app.ts';
 import { appSpec, fakeLauncher, type FakeProcess } from './testing/fake-process.ts';
 
 function twoApps() {
@@ -63,10 +63,7 @@ describe('waitAllReady with start retries', () => {
         stopped = true;
       },
       startRetries: 2,
-      relaunch: (a) => {
-        a.sidecar = launch.sidecar(a);
-        a.app = launch.app(a);
-      },
+      relaunch: (a) => relaunchInstance(launch, a),
       onEvent: (e) =>
         relaunched.push(e.type === 'restarted' ? `${e.name} restarted with ${e.with}` : `${e.name} ${e.type}`),
     });

@@ -1,7 +1,7 @@
 import type { WaitReady } from './app-readiness.ts';
 import type { PlatformInfra } from './platform-infra.ts';
 import { allocatePorts } from './ports.ts';
-import { APP_PORT_COUNT, launchApp, type AppLauncher, type RunningApp } from './running-app.ts';
+import { APP_PORT_COUNT, launchApp, relaunchInstance, type AppLauncher, type RunningApp } from './running-app.ts';
 import {
   createSupervisor,
   type ProcessStatus,
@@ -159,8 +159,7 @@ export function platformHandle(
       const a = appOf(id);
       if (supervisor)
         throw new Error('revive is for an unsupervised platform: a supervised one restarts what crashed by itself');
-      a.sidecar = launch.sidecar(a);
-      a.app = launch.app(a);
+      relaunchInstance(launch, a);
       await waitReady(a);
     },
     status: () =>

@@ -5,7 +5,14 @@ import { platformHandle, superviseApps, type Platform } from './platform-handle.
 import { prepareRun, startInfrastructure } from './platform-infra.ts';
 import { allocatePorts } from './ports.ts';
 import { appBundle } from './app-bundle.ts';
-import { APP_PORT_COUNT, appLauncher, instanceCount, startApps, type RunningApp } from './running-app.ts';
+import {
+  APP_PORT_COUNT,
+  appLauncher,
+  instanceCount,
+  relaunchInstance,
+  startApps,
+  type RunningApp,
+} from './running-app.ts';
 import type { RestartPolicy, Supervisor, SupervisorEvent } from './supervisor.ts';
 import type { Stack } from './stack.ts';
 
@@ -108,10 +115,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     timeoutMs,
     stop,
     startRetries: START_RETRIES,
-    relaunch: (a) => {
-      a.sidecar = launch.sidecar(a);
-      a.app = launch.app(a);
-    },
+    relaunch: (a) => relaunchInstance(launch, a),
     ...(opts.onSupervision ? { onEvent: opts.onSupervision } : {}),
   });
   if (opts.supervise) {

@@ -145,6 +145,12 @@ export function appLauncher(o: AppLauncherOptions): AppLauncher {
   };
 }
 
+/** Starts an instance's sidecar and app again on its ports with its tokens (both are down). */
+export function relaunchInstance(launch: AppLauncher, a: RunningApp): void {
+  a.sidecar = launch.sidecar(a);
+  a.app = launch.app(a);
+}
+
 /** Instances per app (`replicas` in apps/apps.json, default 1). */
 export const instanceCount = (specs: AppSpec[]) => specs.reduce((n, s) => n + (s.replicas ?? 1), 0);
 

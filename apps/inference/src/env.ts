@@ -34,4 +34,9 @@ export const inferenceEnv = {
    * bulk publish (adapters/sidecar-publisher.ts); 0: every event alone.
    */
   PUBLISH_IN_FLIGHT: z.coerce.number().int().min(0).max(64).default(2),
+  /**
+   * How long a sampled prediction event that could go to the sidecar at once waits for others first, so
+   * that a light load shares bulk publishes too (the event reaches the broker that much later); 0: none.
+   */
+  PUBLISH_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
 };

@@ -113,7 +113,12 @@ export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService
         canaryPercent: env.CANARY_PERCENT,
       })
     : undefined;
-  const publisher = new SidecarPublisher({ dapr, pubsub: env.PUBSUB_NAME, inFlight: env.PUBLISH_IN_FLIGHT });
+  const publisher = new SidecarPublisher({
+    dapr,
+    pubsub: env.PUBSUB_NAME,
+    inFlight: env.PUBLISH_IN_FLIGHT,
+    lingerMs: env.PUBLISH_LINGER_MS,
+  });
   const deps: InferenceDeps = {
     env,
     dapr,
@@ -158,6 +163,8 @@ export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService
     env,
     onStop: async () => {
       clearInterval(refresh);
+      // The answers are out; their sampled events still waiting would be lost with the process.
+      await publisher.flush();
       await store.close();
     },
   });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Coalescer } from './coalescer.ts';
 
 /** A far end whose calls are answered when the test says so: each call is recorded with its items. */
@@ -180,5 +180,55 @@ describe('Coalescer', () => {
     expect(
       () => new Coalescer({ maxInFlight: 0, maxItems: 8, ...sized, single: end.single, batch: end.batch }),
     ).toThrow('at least 1');
+  });
+
+  describe('lingering', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('when calls come with slots free, then they wait lingerMs and leave together', async () => {
+      vi.useFakeTimers();
+      const end = farEnd();
+      const c = new Coalescer({ maxInFlight: 2, maxItems: 8, lingerMs: 5, ...sized, ...end });
+      const calls = [c.call(1), c.call(2), c.call(3)];
+      expect(end.calls).toHaveLength(0);
+      vi.advanceTimersByTime(4);
+      expect(end.calls).toHaveLength(0);
+      vi.advanceTimersByTime(1);
+      expect(end.calls.map((x) => x.items)).toEqual([[1, 2, 3]]);
+      end.calls[0]!.answer();
+      expect(await Promise.all(calls)).toEqual(['answer 1', 'answer 2', 'answer 3']);
+      expect(c.counts).toEqual({ single: 0, batches: 1, batched: 3, abandoned: 0 });
+    });
+
+    it('when maxItems calls wait, then they leave at once, without the timer', () => {
+      vi.useFakeTimers();
+      const end = farEnd();
+      const c = new Coalescer({ maxInFlight: 2, maxItems: 3, lingerMs: 5, ...sized, ...end });
+      for (const i of [1, 2, 3, 4]) void c.call(i);
+      expect(end.calls.map((x) => x.items)).toEqual([[1, 2, 3]]);
+      vi.advanceTimersByTime(5);
+      expect(end.calls.map((x) => x.items)).toEqual([[1, 2, 3], [4]]);
+    });
+
+    it('when flushed, then what lingers leaves at once and flush resolves once it is answered', async () => {
+      vi.useFakeTimers();
+      const end = farEnd();
+      const c = new Coalescer({ maxInFlight: 2, maxItems: 8, lingerMs: 60_000, ...sized, ...end });
+      const calls = [c.call(1), c.call(2)];
+      let flushed = false;
+      const flush = c.flush().then(() => {
+        flushed = true;
+      });
+      expect(end.calls.map((x) => x.items)).toEqual([[1, 2]]);
+      await Promise.resolve();
+      expect(flushed).toBe(false);
+      end.calls[0]!.answer();
+      await flush;
+      expect(await Promise.all(calls)).toEqual(['answer 1', 'answer 2']);
+      expect(c.idle).toBe(true);
+      await c.flush();
+    });
   });
 });

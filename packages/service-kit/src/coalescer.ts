@@ -6,8 +6,11 @@
  * one comes back, the waiting calls leave together, up to `maxItems` and
  * `maxBytes` in one batch call. Under load this trades a call's own trip
  * through the sidecars for a share of one (at c=64 the daprd on the path were
- * most of the CPU); no timer is involved, so a batch is as large as the load
- * makes it.
+ * most of the CPU); by default no timer is involved, so a batch is as large as
+ * the load makes it. With `lingerMs`, a call that could go at once waits that
+ * long for company first (or until `maxItems` wait): for calls nobody waits on
+ * (events), so that a light, steady load also shares trips instead of making
+ * one per call.
  */
 export interface CoalescerOptions<I, O> {
   maxInFlight: number;
@@ -21,6 +24,8 @@ export interface CoalescerOptions<I, O> {
   batch(items: I[]): Promise<PromiseSettledResult<O>[]>;
   /** A waiting call nobody waits for any more (its client left): dropped with this error instead of sent. */
   abandoned?(item: I): Error | undefined;
+  /** How long a call that could go at once waits for others first; 0 (the default): it goes at once. */
+  lingerMs?: number;
 }
 
 /** What went out: calls alone, batch calls, the calls those carried, and calls dropped while waiting. */
@@ -48,6 +53,8 @@ interface Waiting<I, O> {
 export class Coalescer<I, O> {
   private inFlight = 0;
   private waiting: Waiting<I, O>[] = [];
+  private lingering: NodeJS.Timeout | undefined;
+  private whenIdle: (() => void)[] = [];
   readonly counts: CoalescerCounts = { single: 0, batches: 0, batched: 0, abandoned: 0 };
 
   constructor(private readonly opts: CoalescerOptions<I, O>) {
@@ -57,8 +64,21 @@ export class Coalescer<I, O> {
   call(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      this.drain();
+      const linger = this.opts.lingerMs ?? 0;
+      if (linger <= 0 || this.waiting.length >= this.opts.maxItems) this.drain();
+      else
+        this.lingering ??= setTimeout(() => {
+          this.lingering = undefined;
+          this.drain();
+        }, linger).unref();
     });
+  }
+
+  /** Sends what waits now, without lingering, and resolves once nothing is out or waiting (outcomes handed out). */
+  flush(): Promise<void> {
+    this.drain();
+    if (this.idle) return Promise.resolve();
+    return new Promise<void>((resolve) => this.whenIdle.push(resolve));
   }
 
   /** Nothing out and nothing waiting. */
@@ -72,10 +92,13 @@ export class Coalescer<I, O> {
   }
 
   private drain(): void {
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
     while (this.inFlight < this.opts.maxInFlight && this.waiting.length > 0) {
       const group = this.take();
       if (group.length) this.send(group);
     }
+    if (this.idle) for (const resolve of this.whenIdle.splice(0)) resolve();
   }
 
   /** The next group: waiting calls in order, abandoned ones dropped, up to maxItems and maxBytes. */

@@ -95,6 +95,28 @@ describe('prediction events to the sidecar', () => {
     expect(p.counts()).toEqual({ predictions: { single: 2, batches: 1, batched: 3, abandoned: 0, queued: 0 } });
   });
 
+  it('when lingering, then events that could go at once wait for company, and a flush sends them and waits for the answer', async () => {
+    const s = sidecar();
+    const p = new SidecarPublisher({ dapr: s.dapr, pubsub: 'pubsub', lingerMs: 60_000 });
+    const events = [publishIn(p, 1), publishIn(p, 2), publishIn(p, 3, 'prediction-errors')];
+    expect([s.alone.length, s.bulk.length]).toEqual([0, 0]);
+    expect(p.counts()).toMatchObject({ predictions: { queued: 2 }, 'prediction-errors': { queued: 1 } });
+    let flushed = false;
+    const flush = p.flush().then(() => {
+      flushed = true;
+    });
+    expect(s.bulk.map((b) => b.o.entries.map((e) => ('eventJson' in e ? e.eventJson : '')))).toEqual([
+      ['{"id":"e1"}', '{"id":"e2"}'],
+    ]);
+    expect(s.alone.map((c) => c.data)).toEqual(['{"id":"e3"}']);
+    s.bulk[0]!.answer();
+    expect(await Promise.all(events.slice(0, 2).map(outcome))).toEqual(['published', 'published']);
+    expect(flushed).toBe(false);
+    s.alone[0]!.answer();
+    await flush;
+    expect(await outcome(events[2]!)).toBe('published');
+  });
+
   it('when a bulk publish fails as a whole, then each of its events fails, and the next events still go', async () => {
     const s = sidecar();
     const p = new SidecarPublisher({ dapr: s.dapr, pubsub: 'pubsub', inFlight: 1 });

@@ -33,7 +33,10 @@ interface Outgoing {
  * Each event keeps its own trace: in a bulk publish its traceparent rides in the entry's
  * `cloudevent.traceparent`, which daprd writes into that event's CloudEvent. A bulk entry the
  * broker did not take fails only its own event. A required event (one its request waits for)
- * goes alone at once, never behind sampled ones. `inFlight` 0: every event alone.
+ * goes alone at once, never behind sampled ones. `inFlight` 0: every event alone. With `lingerMs`
+ * a sampled event that could leave at once waits that long for others (or until a batch is full):
+ * at a light, steady load every prediction made its own trip through the sidecar and the broker.
+ * `flush` sends what waits and resolves when every topic is done (a stopping app calls it).
  */
 export class SidecarPublisher implements EventPublisher {
   private readonly topics = new Map<string, Coalescer<Outgoing, void>>();
@@ -43,6 +46,8 @@ export class SidecarPublisher implements EventPublisher {
       dapr: Pick<DaprClient, 'publish' | 'publishBulk'>;
       pubsub: string;
       inFlight?: number;
+      /** How long a sampled event waits for others when it could leave at once: 0 (the default), none. */
+      lingerMs?: number;
       /** Sampled events waiting per topic past which a new one is dropped: 10,000. */
       maxWaiting?: number;
     },
@@ -66,6 +71,11 @@ export class SidecarPublisher implements EventPublisher {
     return topic.call(out);
   }
 
+  /** Sends every waiting event now; resolves when none is out or waiting. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.topics.values()].map((c) => c.flush()));
+  }
+
   /** Per topic: events that went alone, bulk publishes, the events those carried, and the events waiting now. */
   counts(): Record<string, EventBatchingCounts> {
     return Object.fromEntries([...this.topics].map(([topic, c]) => [topic, { ...c.counts, queued: c.queued }]));
@@ -82,6 +92,7 @@ export class SidecarPublisher implements EventPublisher {
     return new Coalescer<Outgoing, void>({
       maxInFlight,
       maxItems: MAX_PUBLISH_BATCH,
+      lingerMs: this.opts.lingerMs ?? 0,
       maxBytes: MAX_PUBLISH_BATCH_BYTES,
       sizeOf: (out) => Buffer.byteLength(out.json),
       single: (out) => this.alone(topic, out),

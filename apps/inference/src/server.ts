@@ -164,7 +164,11 @@ export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService
     onStop: async () => {
       clearInterval(refresh);
       // The answers are out; their sampled events still waiting would be lost with the process.
-      await publisher.flush();
+      if (!(await publisher.flush(env.SHUTDOWN_GRACE_MS)))
+        rootLogger().warn(
+          { counts: publisher.counts() },
+          `prediction events still waiting for the sidecar after ${env.SHUTDOWN_GRACE_MS} ms; stopping without them`,
+        );
       await store.close();
     },
   });

@@ -106,6 +106,7 @@ export { actorHost, type ActorType } from './actor-host.ts';
 export { chunksOf, mapLimit } from './map-limit.ts';
 export { addCoalescerCounts, Coalescer, type CoalescerCounts, type CoalescerOptions } from './coalescer.ts';
 export { packByKey, type Pack } from './pack.ts';
+export { orAfter } from './or-after.ts';
 export {
   appMetrics,
   createMetricsRegistry,

@@ -101,9 +101,9 @@ describe('prediction events to the sidecar', () => {
     const events = [publishIn(p, 1), publishIn(p, 2), publishIn(p, 3, 'prediction-errors')];
     expect([s.alone.length, s.bulk.length]).toEqual([0, 0]);
     expect(p.counts()).toMatchObject({ predictions: { queued: 2 }, 'prediction-errors': { queued: 1 } });
-    let flushed = false;
-    const flush = p.flush().then(() => {
-      flushed = true;
+    let flushed: boolean | undefined;
+    const flush = p.flush(60_000).then((all) => {
+      flushed = all;
     });
     expect(s.bulk.map((b) => b.o.entries.map((e) => ('eventJson' in e ? e.eventJson : '')))).toEqual([
       ['{"id":"e1"}', '{"id":"e2"}'],
@@ -111,10 +111,19 @@ describe('prediction events to the sidecar', () => {
     expect(s.alone.map((c) => c.data)).toEqual(['{"id":"e3"}']);
     s.bulk[0]!.answer();
     expect(await Promise.all(events.slice(0, 2).map(outcome))).toEqual(['published', 'published']);
-    expect(flushed).toBe(false);
+    expect(flushed).toBeUndefined();
     s.alone[0]!.answer();
     await flush;
+    expect(flushed).toBe(true);
     expect(await outcome(events[2]!)).toBe('published');
+  });
+
+  it('when the sidecar does not answer, then a flush gives up after its bound and says so', async () => {
+    const s = sidecar();
+    const p = new SidecarPublisher({ dapr: s.dapr, pubsub: 'pubsub', lingerMs: 60_000 });
+    void publishIn(p, 1);
+    expect(await p.flush(10)).toBe(false);
+    expect(s.alone.map((c) => c.data)).toEqual(['{"id":"e1"}']);
   });
 
   it('when a bulk publish fails as a whole, then each of its events fails, and the next events still go', async () => {

@@ -2,6 +2,7 @@ import {
   activeTraceContext,
   Coalescer,
   inTraceContext,
+  orAfter,
   traceHeaders,
   type CoalescerCounts,
   type DaprClient,
@@ -36,7 +37,7 @@ interface Outgoing {
  * goes alone at once, never behind sampled ones. `inFlight` 0: every event alone. With `lingerMs`
  * a sampled event that could leave at once waits that long for others (or until a batch is full):
  * at a light, steady load every prediction made its own trip through the sidecar and the broker.
- * `flush` sends what waits and resolves when every topic is done (a stopping app calls it).
+ * `flush` sends what waits and answers once every topic is done, or a bound passed (a stopping app calls it).
  */
 export class SidecarPublisher implements EventPublisher {
   private readonly topics = new Map<string, Coalescer<Outgoing, void>>();
@@ -71,9 +72,10 @@ export class SidecarPublisher implements EventPublisher {
     return topic.call(out);
   }
 
-  /** Sends every waiting event now; resolves when none is out or waiting. */
-  async flush(): Promise<void> {
-    await Promise.all([...this.topics.values()].map((c) => c.flush()));
+  /** Sends every waiting event now; answers true once none is out or waiting, false if some still are after `withinMs`. */
+  flush(withinMs: number): Promise<boolean> {
+    const all = Promise.all([...this.topics.values()].map((c) => c.flush())).then(() => true);
+    return orAfter(all, withinMs, () => false);
   }
 
   /** Per topic: events that went alone, bulk publishes, the events those carried, and the events waiting now. */

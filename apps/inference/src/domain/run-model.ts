@@ -1,5 +1,5 @@
 import type { InferRequest, ModelPolicy } from '@meridian/contracts';
-import { AppError, currentTraceId } from '@meridian/service-kit';
+import { AppError, currentTraceId, orAfter } from '@meridian/service-kit';
 import { deadlineExceeded } from './batcher.ts';
 import type { ModelEntry } from './model-store.ts';
 import type { ModelVersion } from './model-version.ts';
@@ -37,11 +37,9 @@ export function requestDeadline(body: InferRequest, policy: ModelPolicy): number
 }
 
 function withDeadline<T>(work: Promise<T>, deadlineAt: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>(
-    (_, reject) => (timer = setTimeout(() => reject(deadlineExceeded()), Math.max(0, deadlineAt - Date.now()))),
-  );
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+  return orAfter(work, deadlineAt - Date.now(), () => {
+    throw deadlineExceeded();
+  });
 }
 
 /** Another version, or the policy's fixed answer; undefined when the policy has no usable fallback. */

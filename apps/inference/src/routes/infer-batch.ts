@@ -15,6 +15,7 @@ import {
   contextFromTraceparent,
   fieldErrors,
   inTraceContext,
+  orAfter,
   parseOrThrow,
   problemBody,
   requestLogger,
@@ -72,25 +73,17 @@ async function answerOne(deps: BatchDeps, item: InferBatchItem): Promise<InferBa
 
 /** The request's answer, or its own 503 once BATCH_ITEM_TIMEOUT_MS have passed (its work goes on, as a call cut off by its sidecar). */
 function answerInTime(deps: BatchDeps, item: InferBatchItem): Promise<InferBatchAnswer> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<InferBatchAnswer>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve(
-          // What the request alone gets when its sidecar cuts the call off: 503 with Retry-After.
-          problemAnswer(
-            item,
-            new AppError({
-              code: 'UNAVAILABLE',
-              message: `model ${item.model} did not answer within ${deps.env.BATCH_ITEM_TIMEOUT_MS} ms; retry later`,
-              headers: { 'retry-after': '1' },
-            }),
-          ),
-        ),
-      deps.env.BATCH_ITEM_TIMEOUT_MS,
-    );
-  });
-  return Promise.race([answerOne(deps, item), late]).finally(() => clearTimeout(timer));
+  return orAfter(answerOne(deps, item), deps.env.BATCH_ITEM_TIMEOUT_MS, () =>
+    // What the request alone gets when its sidecar cuts the call off: 503 with Retry-After.
+    problemAnswer(
+      item,
+      new AppError({
+        code: 'UNAVAILABLE',
+        message: `model ${item.model} did not answer within ${deps.env.BATCH_ITEM_TIMEOUT_MS} ms; retry later`,
+        headers: { 'retry-after': '1' },
+      }),
+    ),
+  );
 }
 
 /**

@@ -32,6 +32,9 @@ import { inferBatchRoutes } from './routes/infer-batch.ts';
 import { inferLane, oipRoutes } from './routes/oip.ts';
 import { keepBinaryBodiesRaw } from './routes/binary-body.ts';
 
+/** How long a stopping app waits for its waiting prediction events to reach the sidecar (after its connections' grace). */
+const FLUSH_ON_STOP_MS = 2_000;
+
 export interface InferenceDeps extends PredictDeps {
   env: DaprEnv & { MAX_BODY: string; BATCH_ITEM_TIMEOUT_MS: number };
   dapr: DaprClient;
@@ -164,10 +167,10 @@ export async function start(env = bootEnv(inferenceEnv)): Promise<RunningService
     onStop: async () => {
       clearInterval(refresh);
       // The answers are out; their sampled events still waiting would be lost with the process.
-      if (!(await publisher.flush(env.SHUTDOWN_GRACE_MS)))
+      if (!(await publisher.flush(FLUSH_ON_STOP_MS)))
         rootLogger().warn(
           { counts: publisher.counts() },
-          `prediction events still waiting for the sidecar after ${env.SHUTDOWN_GRACE_MS} ms; stopping without them`,
+          `prediction events still waiting for the sidecar after ${FLUSH_ON_STOP_MS} ms; stopping without them`,
         );
       await store.close();
     },

@@ -206,9 +206,14 @@ describe('Coalescer', () => {
       vi.useFakeTimers();
       const end = farEnd();
       const c = new Coalescer({ maxInFlight: 2, maxItems: 3, lingerMs: 5, ...sized, ...end });
-      for (const i of [1, 2, 3, 4]) void c.call(i);
+      for (const i of [1, 2, 3]) void c.call(i);
       expect(end.calls.map((x) => x.items)).toEqual([[1, 2, 3]]);
-      vi.advanceTimersByTime(5);
+      vi.advanceTimersByTime(4);
+      void c.call(4);
+      // The timer the first call started went with the batch: the fourth lingers from its own arrival.
+      vi.advanceTimersByTime(4);
+      expect(end.calls).toHaveLength(1);
+      vi.advanceTimersByTime(1);
       expect(end.calls.map((x) => x.items)).toEqual([[1, 2, 3], [4]]);
     });
 
@@ -229,6 +234,19 @@ describe('Coalescer', () => {
       expect(await Promise.all(calls)).toEqual(['answer 1', 'answer 2']);
       expect(c.idle).toBe(true);
       await c.flush();
+    });
+
+    it('when a call comes while a flush waits, then it goes at once instead of lingering', async () => {
+      vi.useFakeTimers();
+      const end = farEnd();
+      const c = new Coalescer({ maxInFlight: 2, maxItems: 8, lingerMs: 60_000, ...sized, ...end });
+      void c.call(1);
+      const flush = c.flush();
+      void c.call(2);
+      expect(end.calls.map((x) => x.items)).toEqual([[1], [2]]);
+      end.calls[0]!.answer();
+      end.calls[1]!.answer();
+      await flush;
     });
   });
 });

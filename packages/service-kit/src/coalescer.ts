@@ -65,7 +65,8 @@ export class Coalescer<I, O> {
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
       const linger = this.opts.lingerMs ?? 0;
-      if (linger <= 0 || this.waiting.length >= this.opts.maxItems) this.drain();
+      // While a flush waits, nothing lingers: it is waiting for the calls to go.
+      if (linger <= 0 || this.waiting.length >= this.opts.maxItems || this.whenIdle.length > 0) this.drain();
       else
         this.lingering ??= setTimeout(() => {
           this.lingering = undefined;

@@ -19,14 +19,16 @@ describe('orAfter', () => {
     vi.useFakeTimers();
     const never = new Promise<string>(() => undefined);
     const value = orAfter(never, 1000, () => 'late');
-    const error = orAfter(never, 2000, () => {
-      throw new Error('too late');
-    });
+    const error = expect(
+      orAfter(never, 2000, () => {
+        throw new Error('too late');
+      }),
+    ).rejects.toThrow('too late');
     await vi.advanceTimersByTimeAsync(999);
     expect(vi.getTimerCount()).toBe(2);
     await vi.advanceTimersByTimeAsync(1);
     expect(await value).toBe('late');
     await vi.advanceTimersByTimeAsync(1000);
-    await expect(error).rejects.toThrow('too late');
+    await error;
   });
 });

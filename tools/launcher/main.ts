@@ -48,6 +48,14 @@ function claimPidFile(): void {
   writeFileSync(pidFile, `${process.pid}`);
 }
 
+/** Why the gateway cannot listen on `port`: nothing, or one line saying so. */
+async function gatewayPortProblems(port: number): Promise<string[]> {
+  if (FETCH_BAD_PORTS.has(port))
+    return [`port ${port} is one that browsers and fetch refuse to connect to; set another GATEWAY_PORT`];
+  if (!(await isPortFree(port))) return [`port ${port} is in use; stop what holds it or set GATEWAY_PORT`];
+  return [];
+}
+
 async function main(): Promise<void> {
   // Everything the platform writes (keys, state, logs) is readable by this user only.
   process.umask(0o077);
@@ -58,14 +66,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   claimPidFile();
-  const busy = [
-    ...(FETCH_BAD_PORTS.has(gatewayPort)
-      ? [`port ${gatewayPort} is one that browsers and fetch refuse to connect to; set another GATEWAY_PORT`]
-      : (await isPortFree(gatewayPort))
-        ? []
-        : [`port ${gatewayPort} is in use; stop what holds it or set GATEWAY_PORT`]),
-    ...(observe ? await busyPorts(observe) : []),
-  ];
+  const busy = [...(await gatewayPortProblems(gatewayPort)), ...(observe ? await busyPorts(observe) : [])];
   if (busy.length) {
     for (const line of busy) say(line);
     process.exit(1);
